@@ -1,0 +1,56 @@
+#!/usr/bin/env python3
+"""The project's two commands, on a machine with only Python 3.10+:
+
+    python3 dev.py demo    # set up .venv if needed, then walk through the seed tutorial on ember
+    python3 dev.py test    # set up .venv with the test extras (torch 2.13 as the oracle), lint, run the tests
+
+Each creates or reuses ./.venv and installs only when pyproject.toml changed since the last install."""
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+
+ROOT = os.path.dirname(os.path.abspath(__file__))
+VENV = os.path.join(ROOT, ".venv")
+PY = os.path.join(VENV, "bin", "python")
+
+
+def run(*cmd, **kw):
+    print("+", " ".join(cmd), flush=True)
+    return subprocess.call(cmd, cwd=ROOT, **kw)
+
+
+def ensure_env(extra):
+    if not os.path.exists(PY):
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    with open(os.path.join(ROOT, "pyproject.toml"), "rb") as f:
+        digest = hashlib.sha256(f.read() + extra.encode()).hexdigest()
+    stamp = os.path.join(VENV, ".ember-installed-" + (extra or "base"))
+    if os.path.exists(stamp) and open(stamp).read() == digest:
+        return
+    target = "." + (f"[{extra}]" if extra else "")
+    rc = run(PY, "-m", "pip", "install", "--disable-pip-version-check", "-q", "-e", target)
+    if rc:
+        sys.exit(rc)
+    with open(stamp, "w") as f:
+        f.write(digest)
+
+
+def main():
+    what = sys.argv[1] if len(sys.argv) > 1 else ""
+    if what == "demo":
+        ensure_env("")
+        sys.exit(run(PY, "-m", "ember.demo", *sys.argv[2:]))
+    if what == "test":
+        ensure_env("test")
+        rc = run(PY, "-m", "ruff", "check", "ember", "tests", "bench", "dev.py")
+        if rc:
+            sys.exit(rc)
+        sys.exit(run(PY, "-m", "pytest", *sys.argv[2:]))
+    print(__doc__)
+    sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

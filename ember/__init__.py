@@ -1,0 +1,139 @@
+"""ember: PyTorch's API on NumPy. `import ember as torch` runs PyTorch code and prints what PyTorch prints."""
+__version__ = "0.1.0"
+
+from . import _dtype
+from ._dtype import (bfloat16, bool, cdouble, cfloat, chalf, complex64, complex128, double, dtype, finfo, float,
+                     float16, float32, float64, get_default_dtype, half, iinfo, int, int8, int16, int32, int64, long,
+                     promote_types, result_type, can_cast, set_default_dtype, short, uint8)
+from ._device import device
+from ._size import Size
+from ._tensor import Tensor
+from . import _methods  # noqa: F401  (binds operators and methods onto Tensor)
+from ._tensor_str import set_printoptions, get_printoptions, printoptions
+from . import autograd
+from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from .autograd.grad_mode import is_inference_mode_enabled
+from .ops.creation import (arange, as_tensor, asarray, diag, diag_embed, empty, empty_like, eye, from_dlpack,
+                           from_numpy, full, full_like, linspace, logspace, ones, ones_like, tensor, tril, triu,
+                           zeros, zeros_like)
+from .ops.creation import range_ as range  # noqa: A001
+from .ops.elementwise import (abs, absolute, acos, acosh, add, addcdiv, addcmul, asin, asinh, atan, atanh,
+                              bitwise_and, bitwise_not, bitwise_or, bitwise_xor, ceil, clamp, clamp_max, clamp_min,
+                              clip, conj, cos, cosh, div, divide, eq, equal, exp, exp2, expm1, fix, float_power, floor,
+                              floor_divide, fmax, fmin, fmod, frac, ge, greater, greater_equal, gt, imag, isfinite,
+                              isinf, isnan, isneginf, isposinf, le, lerp, less, less_equal, log, log1p, log2, log10,
+                              logical_and, logical_not, logical_or, logical_xor, lt, maximum, minimum, mul, multiply,
+                              nan_to_num, ne, neg, negative, not_equal, pow, real, reciprocal, relu, remainder, round,
+                              rsqrt, rsub, sgn, sigmoid, sign, sin, sinh, sqrt, square, sub, subtract, tan, tanh,
+                              true_divide, trunc, where)
+from .ops.indexing import (argwhere, gather, index_put, index_select, masked_fill, masked_scatter, masked_select,
+                           nonzero, scatter, scatter_add, select, take)
+from .ops.linalg import addmm, addmv, baddbmm, bmm, dot, einsum, ger, inner, matmul, mm, mv, outer
+from .ops.reduction import (all, amax, amin, aminmax, any, argmax, argmin, count_nonzero, cumprod, cumsum, dist,
+                            logsumexp, max, mean, min, nanmean, nansum, norm, prod, return_types, std, std_mean, sum,
+                            var, var_mean)
+from .ops.shape import (broadcast_shapes, broadcast_tensors, broadcast_to, cat, chunk, clone, column_stack, concat,
+                        concatenate, diagonal, dstack, flatten, flip, fliplr, flipud, hstack, moveaxis,
+                        movedim, narrow, permute, ravel, repeat_interleave, reshape, roll, row_stack, split, squeeze,
+                        stack, swapaxes, swapdims, t, tensor_split, tile, transpose, unbind, unflatten, unsqueeze,
+                        vstack)
+from .ops.random_ops import (bernoulli, multinomial, normal, poisson, rand, rand_like, randint, randint_like, randn,
+                             randn_like, randperm)
+from .random import (Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state)
+from . import random
+from . import cuda
+from . import testing
+
+import math as _math
+
+pi = _math.pi
+e = _math.e
+inf = _math.inf
+nan = _math.nan
+newaxis = None
+
+
+class layout:
+    __slots__ = ("name",)
+
+    def __init__(self, name):
+        self.name = name
+
+    def __repr__(self):
+        return "ember." + self.name
+
+
+strided = layout("strided")
+
+
+class memory_format:
+    __slots__ = ("name",)
+
+    def __init__(self, name):
+        self.name = name
+
+    def __repr__(self):
+        return "ember." + self.name
+
+
+contiguous_format = memory_format("contiguous_format")
+preserve_format = memory_format("preserve_format")
+channels_last = memory_format("channels_last")
+
+
+def is_tensor(obj):
+    return isinstance(obj, Tensor)
+
+
+def is_floating_point(input):
+    return input.is_floating_point()
+
+
+def is_complex(input):
+    return input.is_complex()
+
+
+def is_nonzero(input):
+    if input.numel() != 1:
+        raise RuntimeError(f"Boolean value of Tensor with {'no values' if input.numel() == 0 else 'more than one value'}"
+                           " is ambiguous")
+    return input.item() != 0
+
+
+def numel(input):
+    return input.numel()
+
+
+def typename(obj):
+    if isinstance(obj, Tensor):
+        return obj.type()
+    return type(obj).__name__
+
+
+def detach(input):
+    return input.detach()
+
+
+def manual_seed_all(s):
+    return manual_seed(s)
+
+
+def set_default_device(device):
+    if device is not None and str(device) != "cpu":
+        from ._device import check_device_supported, to_device
+        check_device_supported(to_device(device))
+
+
+def get_default_device():
+    return device("cpu")
+
+
+def use_deterministic_algorithms(mode, *, warn_only=False):
+    _deterministic[0] = mode
+
+
+def are_deterministic_algorithms_enabled():
+    return _deterministic[0]
+
+
+_deterministic = [False]

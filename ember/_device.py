@@ -1,0 +1,98 @@
+"""ember.device: where a tensor lives. 'cpu' arrays are NumPy; 'cuda:N' arrays will be CuPy (imported lazily)."""
+import numpy as np
+
+_builtin_int = int
+
+
+class device:
+    __slots__ = ("type", "index")
+
+    def __new__(cls, type_or_str, index=None):
+        if type_or_str.__class__ is device:
+            if index is not None:
+                raise TypeError("device(): a device object cannot be combined with an index")
+            return type_or_str
+        if isinstance(type_or_str, _builtin_int) and not isinstance(type_or_str, bool):
+            type_or_str, index = "cuda", type_or_str
+        if not isinstance(type_or_str, str):
+            raise TypeError(f"device() received an invalid combination of arguments - got ({type(type_or_str).__name__})")
+        kind, sep, idx = type_or_str.partition(":")
+        if sep:
+            if index is not None:
+                raise RuntimeError(f"type (string) must not include an index because index was passed explicitly: {type_or_str}")
+            if not idx.isdigit() or (len(idx) > 1 and idx[0] == "0"):
+                raise RuntimeError(f"Invalid device string: '{type_or_str}'")
+            index = _builtin_int(idx)
+        if kind not in ("cpu", "cuda", "meta"):
+            raise RuntimeError(
+                "Expected one of cpu, cuda, meta device type at start of device string: " + type_or_str)
+        if index is not None and index < 0:
+            raise RuntimeError(f"Device index must not be negative")
+        key = (kind, index)
+        cached = _CACHE.get(key)
+        if cached is not None:
+            return cached
+        self = object.__new__(cls)
+        object.__setattr__(self, "type", kind)
+        object.__setattr__(self, "index", index)
+        _CACHE[key] = self
+        return self
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"attribute '{name}' of 'ember.device' objects is not writable")
+
+    def __repr__(self):
+        if self.index is None:
+            return f"device(type='{self.type}')"
+        return f"device(type='{self.type}', index={self.index})"
+
+    def __str__(self):
+        return self.type if self.index is None else f"{self.type}:{self.index}"
+
+    def __eq__(self, other):
+        if isinstance(other, str):
+            other = device(other)
+        return other.__class__ is device and self.type == other.type and self.index == other.index
+
+    def __hash__(self):
+        return hash((self.type, self.index))
+
+    def __reduce__(self):
+        return (device, (str(self),))
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+_CACHE = {}
+CPU = device("cpu")
+
+
+def to_device(d):
+    """Normalise a device argument (None, str, int, device) to a device object; None stays None."""
+    if d is None or d.__class__ is device:
+        return d
+    return device(d)
+
+
+def device_of_array(arr):
+    if arr.__class__ is np.ndarray:
+        return CPU
+    return device("cuda", arr.device.id)
+
+
+def check_device_supported(d):
+    """Raise the error a user gets when asking for a device this build cannot provide."""
+    if d is None or d.type == "cpu":
+        return
+    if d.type == "cuda":
+        from . import cuda
+        if not cuda.is_available():
+            raise RuntimeError(
+                "Found no NVIDIA driver on your system. Please check that you have an NVIDIA GPU and installed a "
+                "driver (ember's CUDA backend needs CuPy: pip install cupy-cuda13x)")
+        raise RuntimeError("ember: the CUDA backend is not implemented yet in this version")
+    raise RuntimeError(f"ember: device type '{d.type}' is not supported for tensor storage")

@@ -1,0 +1,255 @@
+"""dtype objects with torch's names, and PyTorch's type-promotion rules.
+
+NumPy's promotion differs from PyTorch's (int32 array + 0-d int64 -> int64 in NumPy, int32 in torch;
+int32 + 1.5 -> float64 in NumPy, float32 in torch), so ember computes every result dtype itself and
+hands it to NumPy explicitly. See design/architecture.md §2.6.
+"""
+import numpy as np
+import ml_dtypes
+
+__all__ = [
+    "dtype", "bool", "uint8", "int8", "int16", "int32", "int64", "float16", "bfloat16", "float32",
+    "float64", "complex64", "complex128", "half", "float", "double", "short", "int", "long", "cfloat",
+    "cdouble", "chalf", "get_default_dtype", "set_default_dtype", "promote_types", "result_type",
+    "can_cast", "finfo", "iinfo",
+]
+
+_builtin_bool, _builtin_int, _builtin_float, _builtin_complex = bool, int, float, complex
+
+# Categories, ordered: a higher category wins in promotion.
+_BOOL, _INT, _FLOAT, _COMPLEX = 0, 1, 2, 3
+
+
+class dtype:
+    """A tensor element type. `np` is the NumPy dtype used to store it."""
+
+    __slots__ = ("name", "np", "category", "itemsize", "is_signed", "_legacy")
+
+    def __init__(self, name, np_dtype, category, legacy):
+        self.name = name
+        self.np = np.dtype(np_dtype)
+        self.category = category
+        self.itemsize = self.np.itemsize
+        self.is_signed = name not in ("bool", "uint8")
+        self._legacy = legacy
+
+    @property
+    def is_floating_point(self):
+        return self.category == _FLOAT
+
+    @property
+    def is_complex(self):
+        return self.category == _COMPLEX
+
+    def to_real(self):
+        return {"complex64": float32, "complex128": float64}.get(self.name, self)
+
+    def to_complex(self):
+        return {"float64": complex128, "float16": complex64, "bfloat16": complex64}.get(self.name, complex64) \
+            if self.category != _COMPLEX else self
+
+    def __repr__(self):
+        return "ember." + self.name
+
+    def __reduce__(self):
+        return (_dtype_by_name, (self.name,))
+
+
+def _dtype_by_name(name):
+    return _BY_NAME[name]
+
+
+bool = dtype("bool", np.bool_, _BOOL, "BoolTensor")
+uint8 = dtype("uint8", np.uint8, _INT, "ByteTensor")
+int8 = dtype("int8", np.int8, _INT, "CharTensor")
+int16 = dtype("int16", np.int16, _INT, "ShortTensor")
+int32 = dtype("int32", np.int32, _INT, "IntTensor")
+int64 = dtype("int64", np.int64, _INT, "LongTensor")
+float16 = dtype("float16", np.float16, _FLOAT, "HalfTensor")
+bfloat16 = dtype("bfloat16", ml_dtypes.bfloat16, _FLOAT, "BFloat16Tensor")
+float32 = dtype("float32", np.float32, _FLOAT, "FloatTensor")
+float64 = dtype("float64", np.float64, _FLOAT, "DoubleTensor")
+complex64 = dtype("complex64", np.complex64, _COMPLEX, "ComplexFloatTensor")
+complex128 = dtype("complex128", np.complex128, _COMPLEX, "ComplexDoubleTensor")
+
+half, float, double = float16, float32, float64
+short, int, long = int16, int32, int64
+cfloat, cdouble = complex64, complex128
+chalf = complex64  # NumPy has no complex32; the closest storage is used
+
+ALL_DTYPES = (bool, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64, complex64, complex128)
+_BY_NAME = {d.name: d for d in ALL_DTYPES}
+_BY_LEGACY = {d._legacy: d for d in ALL_DTYPES}
+# numpy dtype -> ember dtype; the hot path looks dtypes up here.
+from_np = {d.np: d for d in ALL_DTYPES}
+
+
+def to_ember_dtype(x):
+    """Map anything dtype-like (ember dtype, numpy dtype, Python type) to an ember dtype."""
+    if x.__class__ is dtype:
+        return x
+    if x is _builtin_float:
+        return float64
+    if x is _builtin_int:
+        return int64
+    if x is _builtin_bool:
+        return bool
+    if x is _builtin_complex:
+        return complex128
+    try:
+        return from_np[np.dtype(x)]
+    except (TypeError, KeyError):
+        raise TypeError(f"cannot interpret {x!r} as a data type; expected an ember dtype such as ember.float32") from None
+
+
+class _DefaultDtype:
+    __slots__ = ("value",)
+
+
+_default = _DefaultDtype()
+_default.value = float32
+
+
+def get_default_dtype():
+    return _default.value
+
+
+def set_default_dtype(d):
+    d = to_ember_dtype(d)
+    if d not in (float16, bfloat16, float32, float64):
+        raise TypeError(f"only floating-point types are supported as the default type, got {d}")
+    _default.value = d
+
+
+def default_complex_dtype():
+    return complex128 if _default.value is float64 else complex64
+
+
+def _promote_pair(a, b):
+    """torch.promote_types for two ember dtypes."""
+    if a is b:
+        return a
+    ca, cb = a.category, b.category
+    if ca != cb:
+        hi, lo = (a, b) if ca > cb else (b, a)
+        if hi.category == _COMPLEX and lo.category == _FLOAT and lo is float64:
+            return complex128
+        return hi
+    if ca == _FLOAT:
+        if {a, b} == {float16, bfloat16}:
+            return float32
+        return a if a.itemsize > b.itemsize else b
+    if ca == _COMPLEX:
+        return complex128
+    # integers: NumPy agrees with torch for the signed/uint8 set torch supports
+    return from_np[np.promote_types(a.np, b.np)]
+
+
+_PROMOTE = {(a, b): _promote_pair(a, b) for a in ALL_DTYPES for b in ALL_DTYPES}
+# Same table keyed by NumPy dtypes, for the op hot path.
+PROMOTE_NP = {(a.np, b.np): r.np for (a, b), r in _PROMOTE.items()}
+
+
+def promote_types(type1, type2):
+    return _PROMOTE[(to_ember_dtype(type1), to_ember_dtype(type2))]
+
+
+def _combine(higher, lower):
+    """PyTorch's combine_categories: merge a higher-priority result with a lower-priority one."""
+    if higher is None:
+        return lower
+    if lower is None:
+        return higher
+    if higher.category == _COMPLEX:
+        return higher
+    if lower.category == _COMPLEX:
+        return higher.to_complex() if higher.category == _FLOAT else lower
+    if higher.category == _FLOAT:
+        return higher
+    if higher is bool or lower.category == _FLOAT:
+        return _PROMOTE[(higher, lower)]
+    return higher
+
+
+def scalar_dtype(x):
+    """dtype a Python scalar takes part in promotion with (as a 'wrapped number')."""
+    c = x.__class__
+    if c is _builtin_bool or c is np.bool_:
+        return bool
+    if c is _builtin_int:
+        return int64
+    if c is _builtin_float:
+        return _default.value
+    if c is _builtin_complex:
+        return default_complex_dtype()
+    if isinstance(x, np.generic):
+        d = from_np.get(x.dtype)
+        if d is not None:
+            return {_BOOL: bool, _INT: int64, _FLOAT: _default.value, _COMPLEX: default_complex_dtype()}[d.category]
+    raise TypeError(f"unsupported scalar type {type(x).__name__}")
+
+
+def result_dtype_of(operands):
+    """PyTorch's result_type over tensors (dimensioned beat 0-d) and Python scalars (weakest)."""
+    dim_r = zero_r = wrapped_r = None
+    for x in operands:
+        d = getattr(x, "_data", None)
+        if d is not None:
+            dt = from_np[d.dtype]
+            if d.ndim:
+                dim_r = dt if dim_r is None else _PROMOTE[(dim_r, dt)]
+            else:
+                zero_r = dt if zero_r is None else _PROMOTE[(zero_r, dt)]
+        elif x is not None:
+            dt = scalar_dtype(x)
+            wrapped_r = dt if wrapped_r is None else _PROMOTE[(wrapped_r, dt)]
+    return _combine(dim_r, _combine(zero_r, wrapped_r))
+
+
+def result_type(tensor1, tensor2):
+    return result_dtype_of((tensor1, tensor2))
+
+
+def can_cast(from_, to):
+    """torch.can_cast: casting is allowed unless it lowers the category (complex > float > int > bool)."""
+    from_, to = to_ember_dtype(from_), to_ember_dtype(to)
+    return from_.category <= to.category
+
+
+class finfo:
+    __slots__ = ("bits", "eps", "max", "min", "tiny", "smallest_normal", "resolution", "dtype")
+
+    def __init__(self, type=None):
+        d = to_ember_dtype(type) if type is not None else _default.value
+        if d.category == _COMPLEX:
+            d = d.to_real()
+        if d.category != _FLOAT:
+            raise TypeError(f"finfo() requires a floating point input type. Use iinfo to handle '{d.name}'")
+        fi = ml_dtypes.finfo(d.np) if d is bfloat16 else np.finfo(d.np)
+        self.bits = d.itemsize * 8
+        self.eps = _builtin_float(fi.eps)
+        self.max = _builtin_float(fi.max)
+        self.min = _builtin_float(fi.min)
+        self.tiny = self.smallest_normal = _builtin_float(fi.smallest_normal)
+        self.resolution = _builtin_float(fi.resolution)
+        self.dtype = d.name
+
+    def __repr__(self):
+        return (f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, eps={self.eps:g}, "
+                f"smallest_normal={self.smallest_normal:g}, tiny={self.tiny:g}, dtype={self.dtype})")
+
+
+class iinfo:
+    __slots__ = ("bits", "max", "min", "dtype")
+
+    def __init__(self, type):
+        d = to_ember_dtype(type)
+        if d.category not in (_INT, _BOOL):
+            raise TypeError(f"iinfo() requires an integer input type. Use finfo to handle '{d.name}'")
+        ii = np.iinfo(np.uint8 if d is bool else d.np)
+        self.bits = ii.bits
+        self.max, self.min = (1, 0) if d is bool else (_builtin_int(ii.max), _builtin_int(ii.min))
+        self.dtype = d.name
+
+    def __repr__(self):
+        return f"iinfo(min={self.min:g}, max={self.max:g}, dtype={self.dtype})"

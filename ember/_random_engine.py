@@ -1,0 +1,1223 @@
+"""Bit-exact NumPy reproduction of PyTorch 2.13's CPU random generator.
+
+This module is self-contained (NumPy, plus ``ml_dtypes`` for bfloat16); it does
+not import torch or anything from ember.  It follows
+``/work/shared/spec/torch-rng.md`` and the 2.13 headers
+(``ATen/core/DistributionsHelper.h``, ``ATen/core/TransformationHelper.h``,
+``ATen/native/DistributionTemplates.h``, ``ATen/native/cpu/DistributionTemplates.h``)
+for torch 2.13.0+cpu on x86-64 (AVX2 / AVX-512 machines, which run the AVX2
+distribution kernels).
+
+Engine
+------
+MT19937 seeded with the low 32 bits of the 64-bit seed (``init_genrand``).
+Raw 32-bit outputs come from NumPy's ``np.random.MT19937`` (same algorithm, same
+twist) with its key/pos set from torch's state; torch's ``left``/``next``
+counters are tracked arithmetically so that :meth:`CPUGeneratorEngine.get_state`
+returns the same 5056 bytes as ``torch.get_rng_state()``.
+
+Floating point
+--------------
+* float32 ``fma`` is emulated exactly (product exact in float64, sum rounded
+  to odd when a float32 double-rounding hazard is detected).  Inside the
+  ``log256``/``sincos256`` polynomials the plain "float64 then round" form is
+  used: it was checked against the exact form on *all* 2**24 possible inputs
+  of each routine (0 differences).
+* float64 ``fma`` uses Dekker's exact product + Boldo-Melquiond round-to-odd.
+* float64 ``log``/``log1p`` use Python's ``math`` (= glibc libm, like torch);
+  NumPy's float64 log/log1p differ from libm on AVX-512 machines.  ``sin`` and
+  ``cos`` use NumPy when a start-up self check shows it agrees with libm.
+  float64 normals therefore match torch only where the C library matches the
+  one torch uses (glibc on x86-64 here).
+
+Fill order for non-contiguous targets (checked against torch 2.13)
+------------------------------------------------------------------
+All element-wise random fills (``uniform_``, ``normal_`` scalar path,
+``random_``, ``bernoulli_(p)``) are *serial* and visit the elements in the
+order TensorIterator chooses: dimensions sorted by stride (smallest stride
+innermost, i.e. **memory order**).  For ``torch.empty(4, 5).t()`` the values
+land in storage order, so ``t.normal_()`` equals
+``engine.normal((4, 5), f32, contiguous=False).T``; for a strided slice such as
+``x[:, ::2]`` (strides still decreasing) the order is plain row-major of the
+view.  :func:`fill_order` computes this permutation and
+:meth:`CPUGeneratorEngine.fill_strided` returns values for a strided target in
+logical (C-order) layout.  ``normal_`` uses the 16-wide vector path only when
+``numel >= 16`` **and** the target ``is_contiguous()`` (torch's definition,
+see :func:`is_contiguous`); every other target (channels_last, transposed,
+sliced, numel < 16) takes the scalar Box-Muller path with the cached normal.
+
+``normal(..., contiguous=False)`` returns the scalar-path values in *draw
+order* (reshaped C-order to ``shape``); place them with :func:`fill_order`.
+"""
+
+from __future__ import annotations
+
+import math
+import secrets
+import struct
+import warnings
+
+import numpy as np
+
+try:  # bfloat16 support
+    import ml_dtypes as _ml_dtypes
+
+    _BF16 = np.dtype(_ml_dtypes.bfloat16)
+except Exception:  # pragma: no cover - ml_dtypes is a dependency of ember
+    _ml_dtypes = None
+    _BF16 = None
+
+__all__ = [
+    "DEFAULT_GENERATOR_SEED",
+    "STATE_SIZE",
+    "CPUGeneratorEngine",
+    "fill_order",
+    "is_contiguous",
+    "init_genrand",
+]
+
+DEFAULT_GENERATOR_SEED = 67280421310721
+STATE_SIZE = 5056
+_N = 624
+
+_F16 = np.dtype(np.float16)
+_F32 = np.dtype(np.float32)
+_F64 = np.dtype(np.float64)
+_BOOL = np.dtype(np.bool_)
+_I64 = np.dtype(np.int64)
+
+_f32 = np.float32
+_U64_MASK = (1 << 64) - 1
+_MASK24 = np.uint32(0xFFFFFF)
+_MASK53 = np.uint64((1 << 53) - 1)
+_TWO_M24 = _f32(2.0 ** -24)
+_TWO_M53 = 2.0 ** -53
+_TWO_PI_D = 6.283185307179586  # (double)(2.0f * pi<double>) == 2.0 * pi<double>
+
+
+class SeedOverflowError(ValueError, RuntimeError):
+    """torch raises ``ValueError('Overflow when unpacking long long')`` for seeds
+    outside [-2**63, 2**64-1]; this class is also a RuntimeError."""
+
+
+# ----------------------------------------------------------------------------
+# dtype helpers
+# ----------------------------------------------------------------------------
+
+_TORCH_NAME = {
+    "float16": "Half", "float32": "Float", "float64": "Double", "bfloat16": "BFloat16",
+    "int8": "Char", "int16": "Short", "int32": "Int", "int64": "Long",
+    "uint8": "Byte", "uint16": "UInt16", "uint32": "UInt32", "uint64": "UInt64",
+    "bool": "Bool", "complex64": "ComplexFloat", "complex128": "ComplexDouble",
+}
+# caffe2::TypeMeta names used in "... is out of bounds for <name>"
+_META_NAME = {
+    "float16": "c10::Half", "float32": "float", "float64": "double", "bfloat16": "c10::BFloat16",
+    "int8": "signed char", "int16": "short int", "int32": "int", "int64": "long int",
+    "uint8": "unsigned char", "uint16": "short unsigned int", "uint32": "unsigned int",
+    "uint64": "long unsigned int", "bool": "bool",
+}
+# std::numeric_limits<T>::digits for the floating types
+_DIGITS = {"float16": 11, "bfloat16": 8, "float32": 24, "float64": 53}
+
+
+def _dt(dtype) -> np.dtype:
+    if isinstance(dtype, str) and dtype == "bfloat16" and _BF16 is not None:
+        return _BF16
+    return np.dtype(dtype)
+
+
+def _tname(dt: np.dtype) -> str:
+    return _TORCH_NAME.get(dt.name, dt.name)
+
+
+def _is_float(dt: np.dtype) -> bool:
+    return dt in (_F16, _F32, _F64) or (_BF16 is not None and dt == _BF16)
+
+
+def _is_reduced(dt: np.dtype) -> bool:
+    return dt == _F16 or (_BF16 is not None and dt == _BF16)
+
+
+def _not_impl(kernel: str, dt: np.dtype):
+    return NotImplementedError(f'"{kernel}" not implemented for \'{_tname(dt)}\'')
+
+
+def _shape(shape) -> tuple:
+    if shape is None:
+        return ()
+    if isinstance(shape, (int, np.integer)):
+        return (int(shape),)
+    return tuple(int(s) for s in shape)
+
+
+def _numel(shape: tuple) -> int:
+    n = 1
+    for s in shape:
+        n *= s
+    return n
+
+
+def _cfmt(x) -> str:
+    """Format a number the way ``std::ostream << double`` does (precision 6)."""
+    if isinstance(x, (int, np.integer)) and not isinstance(x, bool):
+        return str(int(x))
+    x = float(x)
+    if math.isnan(x):
+        return "nan"
+    if math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    return "%g" % x
+
+
+def _float_limits(dt: np.dtype):
+    if dt == _F16:
+        return -65504.0, 65504.0
+    if dt == _F32:
+        m = float(np.finfo(np.float32).max)
+        return -m, m
+    if dt == _F64:
+        m = float(np.finfo(np.float64).max)
+        return -m, m
+    m = float(_ml_dtypes.finfo(_BF16).max)
+    return -m, m
+
+
+def _to_reduced(x32: np.ndarray, dt: np.dtype) -> np.ndarray:
+    """float32 -> float16/bfloat16, round to nearest even (c10::Half / c10::BFloat16)."""
+    return np.asarray(x32, dtype=np.float32).astype(dt)
+
+
+def _from_double(x64: np.ndarray, dt: np.dtype) -> np.ndarray:
+    """``static_cast<scalar_t>(double)``: Half/BFloat16 go through float first."""
+    if dt == _F64:
+        return np.asarray(x64, dtype=np.float64)
+    if dt == _F32:
+        return np.asarray(x64, dtype=np.float64).astype(np.float32)
+    if _is_float(dt):
+        return np.asarray(x64, dtype=np.float64).astype(np.float32).astype(dt)
+    return np.asarray(x64).astype(dt)
+
+
+def _from_int64(v: np.ndarray, dt: np.dtype) -> np.ndarray:
+    """``static_cast<scalar_t>(int64_t)`` (wrap for integers, via float for half types)."""
+    if dt == _BOOL:
+        return v != 0
+    if _is_reduced(dt):
+        return v.astype(np.float32).astype(dt)
+    return v.astype(dt)
+
+
+# ----------------------------------------------------------------------------
+# exact floating point helpers
+# ----------------------------------------------------------------------------
+
+def _fma32(a, b, c) -> np.ndarray:
+    """Correctly rounded float32 fma(a, b, c) for float32 inputs (arrays/scalars)."""
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    c = np.asarray(c, dtype=np.float64)
+    p = a * b  # exact: 24 x 24 bits
+    s = p + c
+    s = np.array(s, dtype=np.float64, copy=True, ndmin=1) if s.ndim == 0 else s
+    bits = s.view(np.uint64)
+    # Double rounding f64 -> f32 can only go wrong when s sits exactly on a
+    # float32 rounding midpoint, or when the result is a float32 subnormal.
+    sus = (bits & np.uint64(0x1FFFFFFF)) == np.uint64(0x10000000)
+    with np.errstate(invalid="ignore"):
+        sus |= np.abs(s) < 2.0 ** -125
+    if sus.any():
+        idx = np.nonzero(sus)
+        pp = np.broadcast_to(p, s.shape)[idx]
+        cc = np.broadcast_to(c, s.shape)[idx]
+        ss = s[idx]
+        bb = ss - pp
+        err = (pp - (ss - bb)) + (cc - bb)
+        fix = (err != 0) & ((ss.view(np.uint64) & np.uint64(1)) == 0)
+        if fix.any():
+            ss = np.where(fix, np.nextafter(ss, np.copysign(np.inf, err)), ss)
+            s[idx] = ss
+    with np.errstate(over="ignore"):
+        return s.astype(np.float32)
+
+
+def _two_sum(a, b):
+    s = a + b
+    bb = s - a
+    e = (a - (s - bb)) + (b - bb)
+    return s, e
+
+
+def _split(a):
+    t = 134217729.0 * a
+    hi = t - (t - a)
+    return hi, a - hi
+
+
+def _fma64(a, b, c) -> np.ndarray:
+    """Correctly rounded float64 fma (Dekker exact product + Boldo-Melquiond
+    round-to-odd).  Valid away from overflow/underflow of the product."""
+    a, b, c = np.broadcast_arrays(np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64),
+                                  np.asarray(c, dtype=np.float64))
+    shape = a.shape
+    a = a.ravel()
+    b = b.ravel()
+    c = c.ravel()
+    with np.errstate(all="ignore"):
+        uh = a * b
+        ah, al = _split(a)
+        bh, bl = _split(b)
+        ul = ((ah * bh - uh) + ah * bl + al * bh) + al * bl
+        th, tl = _two_sum(c, uh)
+        v, e = _two_sum(tl, ul)
+        fix = (e != 0) & ((v.view(np.uint64) & np.uint64(1)) == 0)
+        if fix.any():
+            v = np.where(fix, np.nextafter(v, np.copysign(np.inf, e)), v)
+        r = th + v
+        special = ~np.isfinite(uh) | (uh == 0) | ~np.isfinite(c)
+        if special.any():  # exact zero / non-finite product: plain arithmetic is exact
+            r = np.where(special, uh + c, r)
+    return r.reshape(shape)
+
+
+def _affine32(x: np.ndarray, std: np.float32, mean: np.float32) -> np.ndarray:
+    """float32 fma(x, std, mean) with the cheap exact special cases."""
+    if std == 1.0 or mean == 0.0:
+        # one of the two roundings is exact, so fma == mul then add
+        with np.errstate(over="ignore"):
+            return (x * std + mean).astype(np.float32)
+    return _fma32(x, std, mean)
+
+
+def _affine64(x: np.ndarray, std: float, mean: float) -> np.ndarray:
+    if std == 1.0 or mean == 0.0:
+        return x * std + mean
+    return _fma64(x, std, mean)
+
+
+# ----------------------------------------------------------------------------
+# libm access for float64 transcendental functions
+# ----------------------------------------------------------------------------
+
+def _map_libm(fn, x: np.ndarray) -> np.ndarray:
+    x = np.ascontiguousarray(x, dtype=np.float64)
+    return np.fromiter(map(fn, x.ravel().tolist()), dtype=np.float64, count=x.size).reshape(x.shape)
+
+
+_TRIG_OK = None
+
+
+def _numpy_trig_is_libm() -> bool:
+    """NumPy's float64 sin/cos call libm on x86-64 Linux; verify once."""
+    global _TRIG_OK
+    if _TRIG_OK is None:
+        rng = np.random.default_rng(12345)
+        x = np.concatenate([
+            rng.integers(0, 1 << 53, 4096).astype(np.float64) * (_TWO_M53 * _TWO_PI_D),
+            _TWO_PI_D * np.arange(0, 1 << 12, dtype=np.float64) / 4096.0,
+        ])
+        _TRIG_OK = bool(
+            np.array_equal(np.sin(x), _map_libm(math.sin, x))
+            and np.array_equal(np.cos(x), _map_libm(math.cos, x))
+        )
+    return _TRIG_OK
+
+
+def _sin64(x):
+    return np.sin(x) if _numpy_trig_is_libm() else _map_libm(math.sin, x)
+
+
+def _cos64(x):
+    return np.cos(x) if _numpy_trig_is_libm() else _map_libm(math.cos, x)
+
+
+def _log64(x):
+    return _map_libm(math.log, x)
+
+
+def _log1p64(x):
+    return _map_libm(math.log1p, x)
+
+
+# ----------------------------------------------------------------------------
+# avx_mathfun.h log256_ps / sincos256_ps (as compiled into torch 2.13, with FMA)
+# ----------------------------------------------------------------------------
+
+def _c32(h: int) -> np.float32:
+    return np.array([h], dtype=np.uint32).view(np.float32)[0]
+
+
+_LOG_P = [_c32(h) for h in (0x3D9021BB, 0xBDEBD1B8, 0x3DEF251A, 0xBDFE5D4F, 0x3E11E9BF,
+                            0xBE2AAE50, 0x3E4CCEAC, 0xBE7FFFFC, 0x3EAAAAAA)]
+_LOG_P64 = [float(p) for p in _LOG_P]
+_Q1 = _c32(0xB95E8083)
+_Q2 = _c32(0x3F318000)
+_SQRTHF = _c32(0x3F3504F3)
+_FOPI = _c32(0x3FA2F983)
+_MDP1 = _c32(0xBF490000)
+_MDP2 = _c32(0xB97DA000)
+_MDP3 = _c32(0xB3222169)
+_S0, _S1, _S2 = _c32(0xB94CA1F9), _c32(0x3C08839E), _c32(0xBE2AAAA3)
+_C0, _C1, _C2 = _c32(0x37CCF5CE), _c32(0xBAB6061A), _c32(0x3D2AAAA5)
+_TWO_PI_F = _c32(0x40C90FDB)
+_FLT_MIN = _f32(np.finfo(np.float32).tiny)
+
+
+def _log256(x: np.ndarray) -> np.ndarray:
+    """log256_ps for float32 x in [FLT_MIN, 1] (the Box-Muller inputs 1 - d)."""
+    n = x.size
+    bits = x.view(np.uint32)
+    mb = bits & np.uint32(0x807FFFFF)
+    mb |= np.uint32(0x3F000000)
+    m = mb.view(np.float32)  # mantissa in [0.5, 1)
+    lt = m < _SQRTHF
+    # e = float(k) + 1 - lt  (exact small integers)
+    ei = (bits >> np.uint32(23)).view(np.int32)
+    ei -= lt
+    ei -= np.int32(126)
+    e = ei.astype(np.float32)
+    tmp = mb & (-lt.view(np.int8)).astype(np.int32).view(np.uint32)  # m & mask (else +0)
+    m -= _f32(1.0)
+    m += tmp.view(np.float32)
+    z = m * m
+    # Horner chain with fused multiply-adds; float64 evaluation + one rounding
+    # per step equals the correctly rounded fma on all 2**24 inputs.
+    m64 = m.astype(np.float64)
+    t = m64 * _LOG_P64[0]
+    t += _LOG_P64[1]
+    y = t.astype(np.float32)
+    for pk in _LOG_P64[2:]:
+        np.copyto(t, y)
+        t *= m64
+        t += pk
+        np.copyto(y, t, casting="unsafe")
+    y *= m
+    np.copyto(t, y)
+    t *= z
+    t += e * _Q1
+    np.copyto(y, t, casting="unsafe")  # fma(y, z, e*Q1)
+    z *= _f32(-0.5)  # fma(-z, 0.5, y): the product is exact
+    y += z
+    m += y
+    e *= _Q2  # fma(e, Q2, r): e*Q2 is exact
+    m += e
+    return m
+
+
+def _sincos256(theta: np.ndarray):
+    """sincos256_ps for float32 theta >= +0 (the Box-Muller angles). Returns (sin, cos)."""
+    x = theta.copy()  # abs(theta) == theta here
+    j = (x * _FOPI).astype(np.int32)
+    j += np.int32(1)
+    j &= np.int32(~1)
+    y = j.astype(np.float32)
+    # x = fma(y,-DP1,x); fma(y,-DP2,x): products exact in float32
+    x += y * _MDP1
+    x += y * _MDP2
+    t = y.astype(np.float64)
+    t *= float(_MDP3)
+    t += x
+    np.copyto(x, t, casting="unsafe")
+    z = x * x
+    z64 = z.astype(np.float64)
+    # cosine polynomial
+    np.multiply(z64, float(_C0), out=t)
+    t += float(_C1)
+    c = t.astype(np.float32)
+    np.copyto(t, c)
+    t *= z64
+    t += float(_C2)
+    np.copyto(c, t, casting="unsafe")
+    c *= z
+    np.copyto(t, c)
+    t *= z64
+    t += z * _f32(-0.5)
+    np.copyto(c, t, casting="unsafe")
+    c += _f32(1.0)
+    # sine polynomial
+    np.multiply(z64, float(_S0), out=t)
+    t += float(_S1)
+    s = t.astype(np.float32)
+    np.copyto(t, s)
+    t *= z64
+    t += float(_S2)
+    np.copyto(s, t, casting="unsafe")
+    s *= z
+    np.copyto(t, s)
+    t *= x
+    t += x
+    np.copyto(s, t, casting="unsafe")
+    # select with masks (as the AVX code does) and add +0
+    poly = ((j & np.int32(2)) == 0).view(np.int8).astype(np.int32)
+    np.negative(poly, out=poly)  # all-ones where (j & 2) == 0
+    sv = s.view(np.int32)
+    cv = c.view(np.int32)
+    sel = (sv ^ cv) & poly
+    sn = (cv ^ sel).view(np.float32)  # poly ? s : c
+    cs = (sv ^ sel).view(np.float32)  # poly ? c : s
+    sn += _f32(0.0)
+    cs += _f32(0.0)
+    sign_sin = (j & np.int32(4)) << np.int32(29)
+    jm2 = j - np.int32(2)
+    np.invert(jm2, out=jm2)
+    jm2 &= np.int32(4)
+    jm2 <<= np.int32(29)
+    sn.view(np.int32)[...] ^= sign_sin
+    cs.view(np.int32)[...] ^= jm2
+    return sn, cs
+
+
+_BM_CHUNK = 1 << 16  # blocks of 16 per chunk is 1<<12; chunk counts uniforms
+
+
+def _box_muller16_f32(d: np.ndarray, mean: np.float32, std: np.float32) -> np.ndarray:
+    """NormalFill16<float> (AVX2) applied to consecutive blocks of 16 uniforms."""
+    nb = d.size // 16
+    out = np.empty(nb * 16, dtype=np.float32)
+    if nb == 0:
+        return out
+    step = max(1, _BM_CHUNK // 16)
+    for b0 in range(0, nb, step):
+        b1 = min(nb, b0 + step)
+        blk = d[b0 * 16:b1 * 16].reshape(b1 - b0, 2, 8)
+        u1 = _f32(1.0) - blk[:, 0, :]
+        u2 = np.ascontiguousarray(blk[:, 1, :])
+        lg = _log256(u1.reshape(-1))
+        lg *= _f32(-2.0)
+        radius = np.sqrt(lg)
+        theta = _TWO_PI_F * u2.reshape(-1)
+        sn, cs = _sincos256(theta)
+        cs *= radius
+        sn *= radius
+        o = out[b0 * 16:b1 * 16].reshape(b1 - b0, 2, 8)
+        o[:, 0, :] = _affine32(cs, std, mean).reshape(b1 - b0, 8)
+        o[:, 1, :] = _affine32(sn, std, mean).reshape(b1 - b0, 8)
+    return out
+
+
+def _box_muller16_f64(d: np.ndarray, mean: float, std: float) -> np.ndarray:
+    """NormalFill16<double> (generic template, std::log/cos/sin, std::fma)."""
+    nb = d.size // 16
+    blk = d[: nb * 16].reshape(nb, 2, 8)
+    u1 = 1.0 - blk[:, 0, :]
+    u2 = blk[:, 1, :]
+    radius = np.sqrt(-2.0 * _log64(u1))
+    theta = _TWO_PI_D * u2
+    out = np.empty((nb, 2, 8), dtype=np.float64)
+    out[:, 0, :] = _affine64(radius * _cos64(theta), std, mean)
+    out[:, 1, :] = _affine64(radius * _sin64(theta), std, mean)
+    return out.reshape(-1)
+
+
+# ----------------------------------------------------------------------------
+# strided targets
+# ----------------------------------------------------------------------------
+
+def is_contiguous(shape, strides) -> bool:
+    """torch's ``Tensor.is_contiguous()`` (default memory format); strides in elements."""
+    shape = _shape(shape)
+    strides = _shape(strides)
+    if _numel(shape) == 0:
+        return True
+    expected = 1
+    for size, stride in zip(reversed(shape), reversed(strides)):
+        if size != 1:
+            if stride != expected:
+                return False
+            expected *= size
+    return True
+
+
+def fill_order(shape, strides) -> np.ndarray:
+    """Logical (C-order) flat indices in the order torch's serial kernels fill a
+    tensor of ``shape``/``strides`` (strides in elements): TensorIterator's
+    ``reorder_dimensions`` for a single output, i.e. innermost = smallest stride.
+
+    ``values[k]`` (the k-th value drawn) belongs at ``out.flat[order[k]]``.
+    """
+    shape = _shape(shape)
+    strides = _shape(strides)
+    nd = len(shape)
+    n = _numel(shape)
+    if nd <= 1 or n == 0:
+        return np.arange(n, dtype=np.int64)
+    perm = list(range(nd - 1, -1, -1))  # perm[0] is the innermost dimension
+
+    def should_swap(d0, d1):
+        s0, s1 = strides[d0], strides[d1]
+        if s0 == 0 or s1 == 0:
+            return 0
+        if s0 < s1:
+            return -1
+        if s0 > s1:
+            return 1
+        if shape[d0] > shape[d1]:
+            return 1
+        return 0
+
+    for i in range(1, nd):
+        dim1 = i
+        for dim0 in range(i - 1, -1, -1):
+            cmp = should_swap(perm[dim0], perm[dim1])
+            if cmp > 0:
+                perm[dim0], perm[dim1] = perm[dim1], perm[dim0]
+                dim1 = dim0
+            elif cmp < 0:
+                break
+    idx = np.arange(n, dtype=np.int64).reshape(shape)
+    return np.ascontiguousarray(idx.transpose(perm[::-1])).reshape(-1)
+
+
+_OVERLAP_MSG = ("unsupported operation: more than one element of the written-to tensor refers to a "
+                "single memory location. Please clone() the tensor before performing the operation.")
+
+
+# ----------------------------------------------------------------------------
+# the generator
+# ----------------------------------------------------------------------------
+
+def init_genrand(seed32: int) -> np.ndarray:
+    """MT19937 ``init_genrand``: the 624-word key for a 32-bit seed."""
+    key = [0] * _N
+    key[0] = s = seed32 & 0xFFFFFFFF
+    for j in range(1, _N):
+        s = (1812433253 * (s ^ (s >> 30)) + j) & 0xFFFFFFFF
+        key[j] = s
+    return np.array(key, dtype=np.uint32)
+
+
+class CPUGeneratorEngine:
+    """State and samplers of ``at::CPUGeneratorImpl`` (torch 2.13, x86-64)."""
+
+    def __init__(self, seed: int = DEFAULT_GENERATOR_SEED):
+        self._bg = np.random.MT19937(0)
+        self._gen = np.random.Generator(self._bg)
+        self.manual_seed(seed)
+
+    # ------------------------------------------------------------ seeding/state
+    def manual_seed(self, seed: int) -> None:
+        if isinstance(seed, (bool, np.bool_)):
+            raise RuntimeError("manual_seed expected a long, but got bool")
+        if not isinstance(seed, (int, np.integer)):
+            raise RuntimeError(f"manual_seed expected a long, but got {type(seed).__name__}")
+        seed = int(seed)
+        if seed < -(1 << 63) or seed > _U64_MASK:
+            raise SeedOverflowError("Overflow when unpacking long long")
+        seed &= _U64_MASK
+        self._initial_seed = seed
+        self._set_engine(init_genrand(seed & 0xFFFFFFFF), left=1, next_=0)
+        self._normal_cache = None  # next_double_normal_sample_
+        self._float_cache = None  # next_float_normal_sample_ (never used on CPU)
+
+    def initial_seed(self) -> int:
+        return self._initial_seed
+
+    def seed(self) -> int:
+        """Re-seed from a non-deterministic source (like ``torch.Generator.seed()``)."""
+        s = secrets.randbits(64)
+        self.manual_seed(s)
+        return s
+
+    def _set_engine(self, key: np.ndarray, left: int, next_: int) -> None:
+        self._left = int(left)
+        self._next = int(next_)
+        pos = _N if self._left == 1 else self._next
+        self._bg.state = {"bit_generator": "MT19937", "state": {"key": key, "pos": pos}}
+
+    def get_state(self) -> np.ndarray:
+        buf = bytearray(STATE_SIZE)
+        struct.pack_into("<QiiQ", buf, 0, self._initial_seed, self._left, 1, self._next)
+        key = np.asarray(self._bg.state["state"]["key"], dtype=np.uint32)
+        buf[24:24 + 8 * _N] = key.astype("<u8").tobytes()
+        if self._normal_cache is not None:
+            struct.pack_into("<d", buf, 5024, self._normal_cache)
+            struct.pack_into("<i", buf, 5040, 1)
+        if self._float_cache is not None:
+            struct.pack_into("<f", buf, 5048, self._float_cache)
+            buf[5052] = 1
+        return np.frombuffer(bytes(buf), dtype=np.uint8).copy()
+
+    def set_state(self, state) -> None:
+        if isinstance(state, (bytes, bytearray, memoryview)):
+            state = np.frombuffer(bytes(state), dtype=np.uint8)
+        state = np.asarray(state)
+        if state.dtype != np.uint8:
+            raise TypeError("RNG state must be a torch.ByteTensor")
+        if state.size != STATE_SIZE:
+            raise RuntimeError(
+                f"Expected a CPUGeneratorImplState of size {STATE_SIZE} but found the input RNG "
+                f"state size to be {state.size}")
+        buf = np.ascontiguousarray(state).reshape(-1).tobytes()
+        seed, left, seeded, next64 = struct.unpack_from("<QiiQ", buf, 0)
+        next_ = next64 & 0xFFFFFFFF  # static_cast<uint32_t>
+        if not (seeded != 0 and 0 < left <= _N and next_ <= _N):
+            raise RuntimeError("Invalid mt19937 state")
+        key = np.frombuffer(buf, dtype="<u8", count=_N, offset=24).astype(np.uint32)  # truncation
+        normal_y, = struct.unpack_from("<d", buf, 5024)
+        normal_valid, = struct.unpack_from("<i", buf, 5040)
+        float_sample, = struct.unpack_from("<f", buf, 5048)
+        float_valid = buf[5052] != 0
+        if left != 1 and left + next_ > _N + 1:
+            # torch would read past the state array (undefined); clamp to a twist.
+            left = _N + 1 - next_
+        self._initial_seed = seed
+        self._set_engine(key, left, next_)
+        self._normal_cache = float(normal_y) if normal_valid else None
+        self._float_cache = float(float_sample) if float_valid else None
+
+    # ------------------------------------------------------------ raw draws
+    def _raw32(self, n: int) -> np.ndarray:
+        n = int(n)
+        if n <= 0:
+            return np.empty(0, dtype=np.uint32)
+        if self._left != 1 and self._left + self._next != _N + 1:
+            # irregular state from set_state: left-1 words from state[next:], then twist
+            k = min(n, self._left - 1)
+            head = self._gen.integers(0, 1 << 32, size=k, dtype=np.uint32)
+            self._left -= k
+            self._next += k
+            if self._left == 1:
+                key = self._bg.state["state"]["key"]
+                self._bg.state = {"bit_generator": "MT19937", "state": {"key": key, "pos": _N}}
+            if k == n:
+                return head
+            return np.concatenate([head, self._raw32(n - k)])
+        out = self._gen.integers(0, 1 << 32, size=n, dtype=np.uint32)
+        p = _N if self._left == 1 else self._next
+        avail = _N - p
+        if n <= avail:
+            p += n
+        else:
+            p = (n - avail - 1) % _N + 1
+        self._next = p
+        self._left = _N + 1 - p
+        return out
+
+    def _raw64(self, n: int) -> np.ndarray:
+        u = self._raw32(2 * int(n)).reshape(-1, 2).astype(np.uint64)
+        return (u[:, 0] << np.uint64(32)) | u[:, 1]
+
+    def random_u32(self, n: int) -> np.ndarray:
+        """``n`` outputs of ``generator->random()``."""
+        return self._raw32(n)
+
+    def random_u64(self, n: int) -> np.ndarray:
+        """``n`` outputs of ``generator->random64()`` = ``(a << 32) | b``."""
+        return self._raw64(n)
+
+    def _u24(self, n: int) -> np.ndarray:
+        """``uniform_real_distribution<float>(0, 1)``: float32 in [0, 1), 24 bits."""
+        r = self._raw32(n)
+        r &= _MASK24
+        x = r.astype(np.float32)
+        x *= _TWO_M24
+        return x
+
+    def _u53(self, n: int) -> np.ndarray:
+        """``uniform_real_distribution<double>(0, 1)``: float64 in [0, 1), 53 bits."""
+        r = self._raw64(n)
+        r &= _MASK53
+        x = r.astype(np.float64)
+        x *= _TWO_M53
+        return x
+
+    # ------------------------------------------------------------ uniform
+    def uniform(self, shape, dtype, low=0.0, high=1.0) -> np.ndarray:
+        """``torch.rand`` / ``Tensor.uniform_(low, high)`` on a fresh contiguous tensor."""
+        shape = _shape(shape)
+        dt = _dt(dtype)
+        self._check_uniform(dt, low, high)
+        return self._uniform_flat(_numel(shape), dt, float(low), float(high)).reshape(shape)
+
+    @staticmethod
+    def _check_uniform(dt, low, high):
+        if not _is_float(dt):
+            raise _not_impl("check_uniform_bounds", dt)
+        lo, hi = _float_limits(dt)
+        low = float(low)
+        high = float(high)
+        meta = _META_NAME[dt.name]
+        if not (lo <= low <= hi):
+            raise RuntimeError(f"from is out of bounds for {meta}")
+        if not (lo <= high <= hi):
+            raise RuntimeError(f"to is out of bounds for {meta}")
+        if not (low <= high):
+            raise RuntimeError(
+                f"uniform_ expects to return a [from, to) range, but found from={_cfmt(low)} > to={_cfmt(high)}")
+        if not (high - low <= hi):
+            raise RuntimeError(
+                f"uniform_ expects to-from <= std::numeric_limits<{_tname(dt)}>::max(), but found "
+                f"to={_cfmt(high)} and from={_cfmt(low)} which result in to-from to exceed the limit")
+
+    def _uniform_flat(self, n: int, dt: np.dtype, low: float, high: float) -> np.ndarray:
+        if n == 0:
+            return np.empty(0, dtype=dt)
+        if dt == _F64:
+            x = self._u53(n)
+            rng = high - low
+            if not (low == 0.0 and rng == 1.0):
+                x = _fma64(x, rng, low)
+            if high == high:
+                x[x == high] = low
+            return x
+        x = self._u24(n)
+        f = _f32(low)
+        t = _f32(high)
+        with np.errstate(over="ignore"):
+            rng = _f32(t - f)
+        if not (f == 0.0 and rng == 1.0):
+            x = _fma32(x, rng, f)
+        if dt == _F32:
+            x[x == t] = f
+            return x
+        v = _to_reduced(x, dt)
+        to_s = _from_double(np.float64(high), dt)
+        from_s = _from_double(np.float64(low), dt)
+        v[v == to_s] = from_s
+        return v
+
+    # ------------------------------------------------------------ normal
+    @staticmethod
+    def _check_normal(dt, std):
+        if not (float(std) >= 0.0):
+            raise RuntimeError(f"normal expects std >= 0.0, but found std {_cfmt(std)}")
+        if not _is_float(dt):
+            raise _not_impl("normal_kernel_cpu", dt)
+
+    def normal(self, shape, dtype, mean=0.0, std=1.0, contiguous=True) -> np.ndarray:
+        """``torch.randn`` / ``Tensor.normal_(mean, std)``.
+
+        ``contiguous=True``: a fresh contiguous tensor (16-wide vector path when
+        numel >= 16).  ``contiguous=False``: torch's scalar path as used for
+        non-contiguous targets; values are returned in draw order (= memory
+        order of the target, see :func:`fill_order`), reshaped to ``shape``.
+        """
+        shape = _shape(shape)
+        dt = _dt(dtype)
+        self._check_normal(dt, std)
+        n = _numel(shape)
+        return self._normal_flat(n, dt, float(mean), float(std), contiguous).reshape(shape)
+
+    def _normal_flat(self, n, dt, mean, std, contiguous=True) -> np.ndarray:
+        if n == 0:
+            return np.empty(0, dtype=dt)
+        if n >= 16 and contiguous:
+            return self._normal_vector(n, dt, mean, std)
+        return _from_double(self._normal_scalar(n, mean, std), dt)
+
+    def _normal_vector(self, n, dt, mean, std) -> np.ndarray:
+        nb = n // 16
+        tail = n % 16
+        if dt == _F64:
+            d = self._u53(n)
+            out = np.empty(n, dtype=np.float64)
+            out[: nb * 16] = _box_muller16_f64(d[: nb * 16], mean, std)
+            if tail:
+                out[n - 16:] = _box_muller16_f64(self._u53(16), mean, std)
+            return out
+        m32 = _f32(mean)
+        s32 = _f32(std)
+        if dt == _F32:
+            d = self._u24(n)  # all n uniforms first
+            out = np.empty(n, dtype=np.float32)
+            out[: nb * 16] = _box_muller16_f32(d[: nb * 16], m32, s32)
+            if tail:
+                out[n - 16:] = _box_muller16_f32(self._u24(16), m32, s32)
+            return out
+        # float16 / bfloat16: 16 uniforms per block, no up-front fill
+        out = np.empty(n, dtype=dt)
+        out[: nb * 16] = _to_reduced(_box_muller16_f32(self._u24(nb * 16), m32, s32), dt)
+        if tail:
+            out[n - 16:] = _to_reduced(_box_muller16_f32(self._u24(16), m32, s32), dt)
+        return out
+
+    def _normal_scalar(self, n, mean, std) -> np.ndarray:
+        """``normal_distribution<double>`` n times (float64 results, before the cast)."""
+        out = np.empty(n, dtype=np.float64)
+        i = 0
+        if self._normal_cache is not None and n > 0:
+            out[0] = _affine64(np.array([self._normal_cache]), std, mean)[0]
+            self._normal_cache = None
+            i = 1
+        m = n - i
+        if m > 0:
+            g = (m + 1) // 2
+            u = self._u53(2 * g).reshape(g, 2)
+            u1 = u[:, 0]
+            u2 = u[:, 1]
+            r = np.sqrt(-2.0 * _log1p64(-u2))
+            theta = _TWO_PI_D * u1
+            pair = np.empty((g, 2), dtype=np.float64)
+            pair[:, 0] = r * _cos64(theta)
+            pair[:, 1] = r * _sin64(theta)
+            seq = pair.reshape(-1)
+            out[i:] = _affine64(seq[:m], std, mean)
+            if m % 2:
+                self._normal_cache = float(pair[-1, 1])
+        return out
+
+    def normal_tensor(self, mean, std, dtype=None) -> np.ndarray:
+        """``torch.normal(mean, std)`` with tensor mean and/or std (ndarrays).
+
+        * ``normal(Tensor mean, float std)``: out = empty_like(mean); out.normal_(0, std); out += mean
+        * ``normal(float mean, Tensor std)``: out = empty_like(std); out.normal_(0, 1);
+          out *= std; out += full((), mean)
+        * ``normal(Tensor mean, Tensor std)``: out = empty(broadcast, mean.dtype); out.normal_(0, 1);
+          out *= std; out += mean
+        ``dtype`` overrides the output dtype (``out=`` tensor dtype).
+        """
+        mt = isinstance(mean, np.ndarray)
+        st = isinstance(std, np.ndarray)
+        if not mt and not st:
+            raise TypeError("normal_tensor needs an ndarray mean and/or std; use normal() for floats")
+        if st:
+            if std.size and not (std.min() >= 0):
+                raise RuntimeError("normal expects all elements of std >= 0.0")
+        else:
+            if not (float(std) >= 0.0):
+                raise RuntimeError(f"normal expects std >= 0.0, but found std {_cfmt(std)}")
+        if mt and not st:
+            dt = _dt(dtype) if dtype is not None else mean.dtype
+            out = self._normal_flat(mean.size, dt, 0.0, float(std)).reshape(mean.shape)
+            return _inplace(out, mean, np.add)
+        if st and not mt:
+            dt = _dt(dtype) if dtype is not None else std.dtype
+            out = self._normal_flat(std.size, dt, 0.0, 1.0).reshape(std.shape)
+            out = _inplace(out, std, np.multiply)
+            mean_t = _from_double(np.float64(mean), dt).reshape(())
+            return _inplace(out, mean_t, np.add)
+        shape = _broadcast_shape(mean.shape, std.shape)
+        dt = _dt(dtype) if dtype is not None else mean.dtype
+        out = self._normal_flat(_numel(shape), dt, 0.0, 1.0).reshape(shape)
+        out = _inplace(out, std, np.multiply)
+        return _inplace(out, mean, np.add)
+
+    # ------------------------------------------------------------ integers
+    def random_int(self, shape, dtype, low, high=None) -> np.ndarray:
+        """``torch.randint(low, high, shape, dtype=...)`` / ``Tensor.random_(low, high)``.
+
+        ``high=None`` is ``random_(from=low, to=None)``: [low, max] of the dtype
+        (for floats [low, 2**digits]); ``low=-2**63, high=None`` is the full 64-bit range.
+        """
+        shape = _shape(shape)
+        dt = _dt(dtype)
+        n = _numel(shape)
+        rng, base, full = self._check_random(dt, int(low), None if high is None else int(high))
+        if n == 0:
+            return np.empty(shape, dtype=dt)
+        if full:
+            v = self._raw64(n).view(np.int64)
+        elif rng >= (1 << 28):
+            v = ((self._raw64(n) % np.uint64(rng)) + np.uint64(base & _U64_MASK)).view(np.int64)
+        else:
+            r = self._raw32(n).astype(np.uint64)
+            v = ((r % np.uint64(rng)) + np.uint64(base & _U64_MASK)).view(np.int64)
+        return _from_int64(v, dt).reshape(shape)
+
+    @staticmethod
+    def _check_random(dt, low, high):
+        """random_from_to_impl's checks; returns (range, base, full_range)."""
+        if not (_is_float(dt) or dt.kind in "iub"):
+            raise RuntimeError("check_random_bounds handles only integral, floating-point and boolean types")
+        if high is not None:
+            if not low < high:
+                raise RuntimeError(
+                    f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
+            if _is_float(dt):
+                low = _update_from(low, dt)
+                high = _update_to(high, dt)
+                if not low < high:
+                    raise RuntimeError(
+                        "random_ expects 'from' casted to dtype to be less than 'to' casted to dtype, "
+                        f"but got from={low} >= to={high}")
+            _check_from_to_in_range(low, high - 1, dt)
+            return (high - low) & _U64_MASK, low, False
+        if low != -(1 << 63):
+            if _is_float(dt):
+                to_inc = min(1 << _DIGITS[dt.name], (1 << 63) - 1)
+                low = _update_from(low, dt)
+                if not low < to_inc:
+                    raise RuntimeError(
+                        "random_ expects 'from' casted to dtype to be less than or equal to 'to_inc' "
+                        f"casted to dtype, but got from={low} > to_inc={to_inc}")
+            elif dt == _BOOL:
+                to_inc = 1
+            elif dt.name == "uint64":
+                to_inc = -1  # static_cast<int64_t>(UINT64_MAX): always out of bounds, as in torch
+            else:
+                to_inc = int(np.iinfo(dt).max)
+            _check_from_to_in_range(low, to_inc, dt)
+            return (to_inc - low + 1) & _U64_MASK, low, False
+        if not (dt in (_I64, _F64, _F32) or (_BF16 is not None and dt == _BF16)):
+            if dt.kind in "iub" or _is_float(dt):
+                raise RuntimeError(
+                    "random_full_64_bits_range_kernel_cpu handles only int64, double, float and bfloat16")
+        return 0, 0, True
+
+    def random_default(self, shape, dtype) -> np.ndarray:
+        """``Tensor.random_()`` with no arguments."""
+        shape = _shape(shape)
+        dt = _dt(dtype)
+        n = _numel(shape)
+        if not (_is_float(dt) or dt.name in ("int8", "int16", "int32", "int64", "uint8", "bool")):
+            raise _not_impl("random_kernel_cpu", dt)
+        if n == 0:
+            return np.empty(shape, dtype=dt)
+        if dt == _I64:
+            v = self._raw64(n) % np.uint64(1 << 63)
+            return v.astype(np.int64).reshape(shape)
+        if dt == _F64:
+            v = self._raw64(n) % np.uint64((1 << 53) + 1)
+            return v.astype(np.float64).reshape(shape)
+        r = self._raw32(n)
+        if dt == _BOOL:
+            return (r & np.uint32(1)).astype(np.bool_).reshape(shape)
+        if _is_float(dt):
+            v = r % np.uint32((1 << _DIGITS[dt.name]) + 1)
+            if dt == _F32:
+                return v.astype(np.float32).reshape(shape)
+            return v.astype(np.float32).astype(dt).reshape(shape)
+        v = r % np.uint32(int(np.iinfo(dt).max) + 1)
+        return v.astype(dt).reshape(shape)
+
+    def randperm(self, n, dtype=np.int64) -> np.ndarray:
+        """``torch.randperm(n, dtype=...)``."""
+        n = int(n)
+        dt = _dt(dtype)
+        if n < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
+        _check_randperm(n, dt)
+        if n < 0xFFFFFFFF // 20:
+            a = list(range(n))
+            if n > 1:
+                r = self._raw32(n - 1).astype(np.int64)
+                z = (r % np.arange(n, 1, -1, dtype=np.int64)).tolist()
+                for i, zi in enumerate(z):
+                    j = i + zi
+                    a[i], a[j] = a[j], a[i]
+            res = np.array(a, dtype=np.int64)
+        else:  # inside-out Fisher-Yates with random64 (not exercised by the tests)
+            r = self._raw64(n)
+            z = (r % np.arange(1, n + 1, dtype=np.uint64)).astype(np.int64).tolist()
+            a = [0] * n
+            for i, zi in enumerate(z):
+                a[i] = a[zi]
+                a[zi] = i
+            res = np.array(a, dtype=np.int64)
+        return _from_int64(res, dt)
+
+    # ------------------------------------------------------------ bernoulli / dropout
+    def bernoulli_scalar(self, shape, p, dtype) -> np.ndarray:
+        """``torch.empty(shape, dtype=dtype).bernoulli_(p)`` with a Python float ``p``."""
+        shape = _shape(shape)
+        dt = _dt(dtype)
+        p = float(p)
+        if not (0.0 <= p <= 1.0):
+            raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={_cfmt(p)}")
+        if not (_is_float(dt) or dt.name in ("int8", "int16", "int32", "int64", "uint8", "bool")):
+            raise _not_impl("bernoulli_scalar_cpu_", dt)
+        n = _numel(shape)
+        if n == 0:
+            return np.empty(shape, dtype=dt)
+        hit = self._u53(n) < p
+        return hit.astype(dt).reshape(shape)
+
+    def bernoulli_tensor(self, probs: np.ndarray, dtype=None, shape=None) -> np.ndarray:
+        """``torch.bernoulli(probs)`` (``dtype=None``: probs.dtype) or
+        ``torch.empty(shape, dtype).bernoulli_(probs)`` (probs broadcast to ``shape``).
+
+        float64 probs: one random64 per element, ``U53 < p``; other float probs:
+        one random() per element, ``float(U24) < float(p)``.  Raises like torch
+        on p outside [0, 1] after consuming the draws of the elements before it.
+        """
+        probs = np.asarray(probs)
+        dt = _dt(dtype) if dtype is not None else probs.dtype
+        shape = probs.shape if shape is None else _shape(shape)
+        if not (_is_float(dt) or dt.name in ("int8", "int16", "int32", "int64", "uint8", "bool")):
+            raise _not_impl("bernoulli_tensor_cpu_self_", dt)
+        n = _numel(shape)
+        if n == 0:
+            return np.empty(shape, dtype=dt)
+        if not _is_float(probs.dtype):
+            raise _not_impl("bernoulli_tensor_cpu_p_", probs.dtype)
+        p = np.broadcast_to(probs, shape).reshape(-1)
+        if probs.dtype == _F64:
+            pv = p
+        else:
+            pv = p.astype(np.float32)
+        bad = ~((pv >= 0) & (pv <= 1))
+        if bad.any():
+            first = int(np.argmax(bad))
+            (self._raw64 if probs.dtype == _F64 else self._raw32)(first)
+            raise RuntimeError(
+                "Expected p_in >= 0 && p_in <= 1 to be true, but got false.  (Could this error message "
+                "be improved?  If so, please report an enhancement request to PyTorch.)")
+        if probs.dtype == _F64:
+            hit = self._u53(n) < pv
+        else:
+            hit = self._u24(n) < pv
+        return hit.astype(dt).reshape(shape)
+
+    def dropout_mask(self, shape, p, dtype, train: bool = True) -> np.ndarray:
+        """Values of ``F.dropout(torch.ones(shape, dtype), p, training=train)`` on CPU:
+        ``bernoulli_(1-p)`` then ``div_(1-p)`` (float32: ``1.0f / float(1-p)``).
+        p == 0, not training, or numel == 0: ones, no draws.  p == 1: zeros, no draws.
+        (``F.dropout2d``: use the feature shape ``(N, C, 1, 1)`` and broadcast.)"""
+        shape = _shape(shape)
+        dt = _dt(dtype)
+        p = float(p)
+        if not (0.0 <= p <= 1.0):
+            raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+        n = _numel(shape)
+        if p == 0.0 or not train or n == 0:
+            return np.ones(shape, dtype=dt)
+        if p == 1.0:
+            return np.zeros(shape, dtype=dt)
+        q = 1.0 - p
+        noise = self.bernoulli_scalar(shape, q, dt)
+        if dt == _F64:
+            return noise / q
+        if dt == _F32:
+            return (noise / _f32(q)).astype(np.float32)
+        if _is_reduced(dt):
+            return (noise.astype(np.float32) / _f32(q)).astype(dt)
+        raise _not_impl("div_cpu", dt)
+
+    # ------------------------------------------------------------ strided targets
+    def fill_strided(self, kind, shape, strides, dtype, *args, **kwargs) -> np.ndarray:
+        """Values torch writes into a (possibly non-contiguous) target with the
+        given ``shape`` and ``strides`` (elements), returned in logical C-order.
+
+        ``kind``: "uniform" (low, high), "normal" (mean, std), "random_int"
+        (low, high), "random_default", "bernoulli_scalar" (p).
+        """
+        shape = _shape(shape)
+        strides = _shape(strides)
+        dt = _dt(dtype)
+        n = _numel(shape)
+        if any(sz > 1 and st == 0 for sz, st in zip(shape, strides)):
+            raise RuntimeError(_OVERLAP_MSG)
+        if kind == "normal":
+            mean = float(args[0]) if len(args) > 0 else float(kwargs.get("mean", 0.0))
+            std = float(args[1]) if len(args) > 1 else float(kwargs.get("std", 1.0))
+            self._check_normal(dt, std)
+            vals = self._normal_flat(n, dt, mean, std, contiguous=is_contiguous(shape, strides))
+        elif kind == "uniform":
+            vals = self.uniform((n,), dt, *args, **kwargs)
+        elif kind == "random_int":
+            vals = self.random_int((n,), dt, *args, **kwargs)
+        elif kind == "random_default":
+            vals = self.random_default((n,), dt)
+        elif kind == "bernoulli_scalar":
+            vals = self.bernoulli_scalar((n,), *args, dtype=dt, **kwargs)
+        else:
+            raise ValueError(f"unknown fill kind {kind!r}")
+        out = np.empty(n, dtype=vals.dtype)
+        out[fill_order(shape, strides)] = vals
+        return out.reshape(shape)
+
+
+# ----------------------------------------------------------------------------
+# helpers used by the samplers
+# ----------------------------------------------------------------------------
+
+def _broadcast_shape(a, b):
+    a = tuple(a)
+    b = tuple(b)
+    nd = max(len(a), len(b))
+    a = (1,) * (nd - len(a)) + a
+    b = (1,) * (nd - len(b)) + b
+    out = []
+    for i, (x, y) in enumerate(zip(a, b)):
+        if x != y and x != 1 and y != 1:
+            raise RuntimeError(
+                f"The size of tensor a ({x}) must match the size of tensor b ({y}) at non-singleton "
+                f"dimension {i}")
+        out.append(y if x == 1 else x)
+    return tuple(out)
+
+
+def _inplace(out: np.ndarray, other: np.ndarray, op) -> np.ndarray:
+    """``out.op_(other)``: computed in torch's promoted type, cast back to out.dtype."""
+    other = np.asarray(other)
+    if other.dtype == out.dtype:
+        return op(out, other).astype(out.dtype, copy=False)
+    if other.ndim == 0 and (_is_float(out.dtype) or out.dtype.kind == other.dtype.kind):
+        ct = out.dtype  # a 0-dim tensor of the same category does not promote
+        return op(out, other.astype(ct)).astype(out.dtype, copy=False)
+    if _is_reduced(out.dtype) and _is_reduced(other.dtype):
+        ct = _F32
+    else:
+        ct = np.result_type(out.dtype, other.dtype)
+    return op(out.astype(ct), other.astype(ct)).astype(out.dtype)
+
+
+def _update_from(frm: int, dt: np.dtype) -> int:
+    fp1 = int(_from_int64(np.array([frm + 1], dtype=np.int64), dt).astype(np.float64)[0]) \
+        if abs(frm + 1) < (1 << 63) else frm + 1
+    if fp1 < frm:
+        v = abs(frm + 1)
+        k = v.bit_length() - 1 if v else 0
+        frm = fp1 + (1 << (k - _DIGITS[dt.name] + 1))
+    return frm
+
+
+def _update_to(to: int, dt: np.dtype) -> int:
+    tm1 = int(_from_int64(np.array([to - 1], dtype=np.int64), dt).astype(np.float64)[0]) \
+        if abs(to - 1) < (1 << 63) else to - 1
+    if tm1 >= to:
+        v = abs(to - 1)
+        k = v.bit_length() - 1 if v else 0
+        to = tm1 - (1 << (k - _DIGITS[dt.name] + 1))
+    return to
+
+
+def _check_from_to_in_range(frm: int, to_inc: int, dt: np.dtype) -> None:
+    meta = _META_NAME.get(dt.name, dt.name)
+    if _is_float(dt):
+        lo, hi = _float_limits(dt)
+        if not (lo <= float(frm) <= hi):
+            raise RuntimeError(f"from is out of bounds for {meta}")
+        if not (lo <= float(to_inc) <= hi):
+            raise RuntimeError(f"to - 1 is out of bounds for {meta}")
+        digits = _DIGITS[dt.name]
+        for var, name in ((frm, "from"), (to_inc, "to - 1")):
+            if var < -(1 << digits) or var > (1 << digits):
+                warnings.warn(
+                    f"{name} is out of bounds [-(2^{digits}), 2^{digits}]. Due to precision limitations "
+                    f"{meta} can support discrete uniform distribution only within this range. This "
+                    "warning will become an error in version 1.7 release, please fix the code in advance",
+                    UserWarning, stacklevel=4)
+        return
+    if dt.name == "uint64":
+        lo, hi = 0, (1 << 63) - 1
+    elif dt == _BOOL:
+        lo, hi = 0, 1
+    else:
+        info = np.iinfo(dt)
+        lo, hi = int(info.min), int(info.max)
+    if not (lo <= frm <= hi):
+        raise RuntimeError(f"from is out of bounds for {meta}")
+    if not (lo <= to_inc <= hi):
+        raise RuntimeError(f"to - 1 is out of bounds for {meta}")
+
+
+def _check_randperm(n: int, dt: np.dtype) -> None:
+    if dt == _F16:
+        if n > 2049:
+            raise RuntimeError("n cannot be greater than 2049 for Half type.")
+    elif dt == _F32:
+        if n > (1 << 24) + 1:
+            raise RuntimeError("n cannot be greater than 2^24+1 for Float type.")
+    elif dt == _F64:
+        if n > (1 << 53) + 1:
+            raise RuntimeError("n cannot be greater than 2^53+1 for Double type.")
+    elif dt.kind in "iu":
+        info = np.iinfo(dt)
+        if n > 0 and n - 1 > int(info.max):
+            cname = {"int8": "int8_t", "int16": "int16_t", "int32": "int", "int64": "int64_t",
+                     "uint8": "uint8_t", "uint16": "uint16_t", "uint32": "uint32_t",
+                     "uint64": "uint64_t"}[dt.name]
+            raise RuntimeError(f"value cannot be converted to type {cname} without overflow")
+    if not (_is_float(dt) or dt.name in ("int8", "int16", "int32", "int64", "uint8")):
+        raise _not_impl("randperm", dt)

@@ -1,0 +1,514 @@
+"""The Tensor class: slots, properties and Python protocols. The math lives in ember/ops; the
+operators and methods are bound to the class in ember/_methods.py."""
+import numpy as np
+
+from . import _dtype
+from ._device import CPU, device_of_array
+from ._size import Size
+from .autograd.grad_mode import state
+from .autograd.graph import AccumulateGrad
+
+_ndarray = np.ndarray
+
+
+class Tensor:
+    """An n-dimensional array with autograd, backed by a NumPy (or, on CUDA, CuPy) array.
+
+    Slots that are not always needed (`_output_nr`, `_view_fn`, `_hooks`, ...) are set only when used
+    and read with getattr defaults, which keeps building an op's output down to six stores.
+    """
+
+    __slots__ = ("_data", "_requires_grad", "_grad_fn", "_grad", "_version", "_base", "_output_nr",
+                 "_view_fn", "_view_ver", "_hooks", "_post_acc_hooks", "_retains_grad", "_accum", "_is_param",
+                 "__weakref__")
+
+    __array_priority__ = 1000  # NumPy defers to our reflected operators
+
+    def __init__(self, *args, **kwargs):
+        # Legacy constructor: ember.Tensor([1, 2]) -> float tensor; ember.Tensor(2, 3) -> uninitialised 2x3.
+        from .ops import creation
+        if len(args) == 1 and not isinstance(args[0], (int, np.integer)):
+            src = creation.tensor(args[0], dtype=_dtype.get_default_dtype(), **kwargs)
+        else:
+            src = creation.empty(*args, **kwargs)
+        self._data = src._data
+        self._requires_grad = False
+        self._grad_fn = None
+        self._grad = None
+        self._version = [0]
+        self._base = None
+
+    # ---- metadata -------------------------------------------------------------------------------------
+    @property
+    def shape(self):
+        return Size(self._data.shape)
+
+    def size(self, dim=None):
+        if dim is None:
+            return Size(self._data.shape)
+        return self._data.shape[self._wrap_dim(dim)]
+
+    @property
+    def dtype(self):
+        return _dtype.from_np[self._data.dtype]
+
+    @property
+    def device(self):
+        return CPU if self._data.__class__ is _ndarray else device_of_array(self._data)
+
+    @property
+    def is_cuda(self):
+        return self._data.__class__ is not _ndarray
+
+    @property
+    def is_cpu(self):
+        return self._data.__class__ is _ndarray
+
+    @property
+    def layout(self):
+        from . import strided
+        return strided
+
+    @property
+    def ndim(self):
+        return self._data.ndim
+
+    def dim(self):
+        return self._data.ndim
+
+    ndimension = dim
+
+    def numel(self):
+        return self._data.size
+
+    nelement = numel
+
+    def element_size(self):
+        return self._data.itemsize
+
+    @property
+    def itemsize(self):
+        return self._data.itemsize
+
+    @property
+    def nbytes(self):
+        return self._data.nbytes
+
+    def stride(self, dim=None):
+        item = self._data.itemsize
+        st = tuple(s // item for s in self._data.strides)
+        if dim is None:
+            return st
+        return st[self._wrap_dim(dim)]
+
+    def storage_offset(self):
+        d = self._data
+        root = d
+        while isinstance(root.base, _ndarray):
+            root = root.base
+        return (d.__array_interface__["data"][0] - root.__array_interface__["data"][0]) // d.itemsize
+
+    def data_ptr(self):
+        return self._data.__array_interface__["data"][0]
+
+    def is_contiguous(self, memory_format=None):
+        return self._data.flags.c_contiguous
+
+    def is_floating_point(self):
+        return self._data.dtype.kind == "f" or self._data.dtype == _dtype.bfloat16.np
+
+    def is_complex(self):
+        return self._data.dtype.kind == "c"
+
+    def is_signed(self):
+        return _dtype.from_np[self._data.dtype].is_signed
+
+    @property
+    def is_sparse(self):
+        return False
+
+    @property
+    def is_quantized(self):
+        return False
+
+    @property
+    def is_meta(self):
+        return False
+
+    def get_device(self):
+        return -1 if self._data.__class__ is _ndarray else self._data.device.id
+
+    def _wrap_dim(self, dim, ndim=None):
+        n = self._data.ndim if ndim is None else ndim
+        lo, hi = (-n, n - 1) if n else (-1, 0)
+        if dim.__class__ is not int:
+            dim = _index_of(dim, "dim")
+        if dim < lo or dim > hi:
+            raise IndexError(f"Dimension out of range (expected to be in range of [{lo}, {hi}], but got {dim})")
+        return dim + n if dim < 0 else dim
+
+    # ---- autograd attributes --------------------------------------------------------------------------
+    @property
+    def requires_grad(self):
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value):
+        self.requires_grad_(value)
+
+    def requires_grad_(self, requires_grad=True):
+        if not isinstance(requires_grad, bool):
+            raise TypeError(f"requires_grad_(): argument 'requires_grad' must be bool, not {type(requires_grad).__name__}")
+        if self._grad_fn is not None and not requires_grad:
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables. If you want to use a computed variable "
+                "in a subgraph that doesn't require differentiation use var_no_grad = var.detach().")
+        if requires_grad and self._data.dtype.kind not in "fcV" and self._data.dtype != _dtype.bfloat16.np:
+            raise RuntimeError("only Tensors of floating point and complex dtype can require gradients")
+        self._requires_grad = requires_grad
+        return self
+
+    @property
+    def is_leaf(self):
+        return self.grad_fn is None
+
+    @property
+    def grad_fn(self):
+        fn = self._grad_fn
+        base = self._base
+        if base is not None and base._requires_grad and getattr(self, "_view_ver", None) != self._version[0]:
+            # The base was modified in place after this view was made: regenerate the view's history
+            # from the base's current history, as PyTorch does.
+            view_fn = getattr(self, "_view_fn", None)
+            if view_fn is not None:
+                prev = state.enabled
+                state.enabled = True
+                try:
+                    fresh = view_fn(base)
+                finally:
+                    state.enabled = prev
+                fn = self._grad_fn = fresh._grad_fn
+                self._output_nr = getattr(fresh, "_output_nr", 0)
+                self._requires_grad = True
+                self._view_ver = self._version[0]
+        return fn
+
+    @grad_fn.setter
+    def grad_fn(self, value):
+        raise AttributeError("attribute 'grad_fn' of 'ember.Tensor' objects is not writable")
+
+    @property
+    def _output_index(self):
+        return getattr(self, "_output_nr", 0)
+
+    @property
+    def grad(self):
+        if self._grad_fn is not None and not getattr(self, "_retains_grad", False):
+            import warnings
+            warnings.warn(
+                "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute won't "
+                "be populated during autograd.backward(). If you indeed want the .grad field to be populated for a "
+                "non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If you access the non-leaf Tensor by "
+                "mistake, make sure you access the leaf Tensor instead.", UserWarning, stacklevel=2)
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        if value is not None:
+            if value.__class__ is not Tensor and not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type {type(value).__name__}")
+            if value._data.shape != self._data.shape:
+                raise RuntimeError(
+                    f"assigned grad has data of a different size ({list(value._data.shape)} vs {list(self._data.shape)})")
+            if value._data.dtype != self._data.dtype:
+                raise RuntimeError("assigned grad has data of a different type")
+        self._grad = value
+
+    @property
+    def retains_grad(self):
+        return getattr(self, "_retains_grad", False)
+
+    def _accumulator(self):
+        """The AccumulateGrad node of this leaf, shared by all uses and held weakly (as PyTorch does)."""
+        ref = getattr(self, "_accum", None)
+        acc = ref() if ref is not None else None
+        if acc is None:
+            import weakref
+            acc = AccumulateGrad(self)
+            self._accum = weakref.ref(acc)
+        return acc
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        from .autograd import backward
+        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+
+    def register_hook(self, hook):
+        """Run hook(grad) when the gradient of this tensor is computed; it may return a new gradient."""
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        from .autograd.graph import _NodeHookHandle
+        fn = self.grad_fn
+        if fn is None:
+            hooks = getattr(self, "_hooks", None)
+            if hooks is None:
+                hooks = self._hooks = {}
+            return _NodeHookHandle(hooks, hook)
+        pre = getattr(fn, "_pre_hooks", None)
+        if pre is None:
+            pre = fn._pre_hooks = {}
+        return _NodeHookHandle(pre, _TensorPreHook(hook, self._output_index))
+
+    def register_post_accumulate_grad_hook(self, hook):
+        if self.grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+        from .autograd.graph import _NodeHookHandle
+        hooks = getattr(self, "_post_acc_hooks", None)
+        if hooks is None:
+            hooks = self._post_acc_hooks = {}
+        return _NodeHookHandle(hooks, hook)
+
+    def retain_grad(self):
+        if not self._requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        fn = self.grad_fn
+        if fn is None or getattr(self, "_retains_grad", False):
+            return
+        import weakref
+        self._retains_grad = True
+        pre = getattr(fn, "_pre_hooks", None)
+        if pre is None:
+            pre = fn._pre_hooks = {}
+        pre["retain_grad_%d" % self._output_index] = _RetainGradHook(weakref.ref(self), self._output_index)
+
+    def detach(self):
+        """A new tensor sharing data and version counter, outside the graph."""
+        t = Tensor.__new__(Tensor)
+        t._data = self._data
+        t._requires_grad = False
+        t._grad_fn = None
+        t._grad = None
+        t._version = self._version
+        t._base = None
+        return t
+
+    def detach_(self):
+        if self._base is not None and self._base._requires_grad:
+            raise RuntimeError(
+                "Can't detach views in-place. Use detach() instead. If you are using DistributedDataParallel (DDP) "
+                "for training, and gradient_as_bucket_view is set as True, gradients are views of DDP buckets, and "
+                "hence detach_() cannot be called on these gradients. To fix this error, please refer to the "
+                "Optimizer.zero_grad() function in torch/optim/optimizer.py as the solution.")
+        self._grad_fn = None
+        self._requires_grad = False
+        return self
+
+    @property
+    def data(self):
+        t = Tensor.__new__(Tensor)
+        t._data = self._data
+        t._requires_grad = False
+        t._grad_fn = None
+        t._grad = None
+        t._version = [0]  # like torch: .data does not share the version counter
+        t._base = None
+        return t
+
+    @data.setter
+    def data(self, value):
+        if not isinstance(value, Tensor):
+            raise TypeError(f"Tensor.data must be a Tensor, not {type(value).__name__}")
+        self._data = value._data
+
+    @property
+    def _version_count(self):
+        return self._version[0]
+
+    # ---- conversion to Python / NumPy ----------------------------------------------------------------
+    def _host(self, what):
+        if self._data.__class__ is not _ndarray:
+            return self._data.get()
+        return self._data
+
+    def item(self):
+        d = self._data
+        if d.size != 1:
+            raise RuntimeError(f"a Tensor with {d.size} elements cannot be converted to Scalar")
+        v = self._host("item").reshape(()).item()
+        if d.dtype == _dtype.bfloat16.np:
+            v = float(v)
+        return v
+
+    def tolist(self):
+        d = self._host("tolist")
+        if d.dtype == _dtype.bfloat16.np:
+            d = d.astype(np.float32)
+        return d.tolist()
+
+    def numpy(self, *, force=False):
+        if force:
+            return self.detach()._host("numpy").copy() if self._data.__class__ is not _ndarray else self._data
+        if self._requires_grad:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
+        if self._data.__class__ is not _ndarray:
+            raise TypeError(
+                f"can't convert {self.device} device type tensor to numpy. Use Tensor.cpu() to copy the tensor to host "
+                "memory first.")
+        return self._data
+
+    def __array__(self, dtype=None, copy=None):
+        if self._requires_grad:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
+        a = self._host("__array__")
+        if dtype is not None and a.dtype != dtype:
+            return a.astype(dtype)
+        return a.copy() if copy else a
+
+    def __array_wrap__(self, arr, context=None, return_scalar=False):
+        # np.sin(tensor) etc. return a tensor, as with torch
+        if return_scalar:
+            return arr[()]
+        from .ops._registry import wrap
+        return wrap(np.asarray(arr))
+
+    def __dlpack__(self, *, stream=None, max_version=None, dl_device=None, copy=None):
+        if self._requires_grad:
+            raise RuntimeError("Can't export tensors that require gradient, use tensor.detach()")
+        kw = {}
+        if max_version is not None:
+            kw["max_version"] = max_version
+        if copy is not None:
+            kw["copy"] = copy
+        if dl_device is not None:
+            kw["dl_device"] = dl_device
+        return self._data.__dlpack__(**kw)
+
+    def __dlpack_device__(self):
+        return self._data.__dlpack_device__()
+
+    # ---- Python protocols ----------------------------------------------------------------------------
+    def __len__(self):
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def __iter__(self):
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return iter(self.unbind(0))
+
+    def _scalar_value(self, what):
+        d = self._data
+        if d.size != 1:
+            raise RuntimeError(f"{what}: a Tensor with {d.size} elements cannot be converted to Scalar")
+        return self.item()
+
+    def __bool__(self):
+        d = self._data
+        if d.size != 1:
+            raise RuntimeError(f"Boolean value of Tensor with {'more than one value' if d.size else 'no values'} is ambiguous")
+        return bool(self.item())
+
+    def __int__(self):
+        return int(self._scalar_value("int()"))
+
+    def __float__(self):
+        return float(self._scalar_value("float()"))
+
+    def __complex__(self):
+        return complex(self._scalar_value("complex()"))
+
+    def __index__(self):
+        d = self._data
+        if d.dtype.kind not in "iub" or d.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    def __format__(self, spec):
+        if self._data.ndim == 0:
+            return self.item().__format__(spec)
+        return object.__format__(self, spec) if spec == "" else repr(self).__format__(spec)
+
+    def __contains__(self, element):
+        if isinstance(element, (Tensor, int, float, bool, complex)):
+            return bool((self == element).any())
+        raise RuntimeError(
+            f"Tensor.__contains__ only supports Tensor or scalar, but you passed in a {type(element)}.")
+
+    __hash__ = object.__hash__
+
+    def __repr__(self, *, tensor_contents=None):
+        from ._printing import tensor_repr
+        return tensor_repr(self)
+
+    __str__ = __repr__
+
+    def __reduce_ex__(self, proto):
+        return (_rebuild_tensor, (self._host("pickle").copy(), self._requires_grad))
+
+    def __deepcopy__(self, memo):
+        if id(self) in memo:
+            return memo[id(self)]
+        if self._grad_fn is not None:
+            raise RuntimeError(
+                "Only Tensors created explicitly by the user (graph leaves) support the deepcopy protocol at the moment.  "
+                "If you were attempting to deepcopy a module, this may be because of a torch.nn.utils.weight_norm usage, "
+                "see https://github.com/pytorch/pytorch/pull/103001")
+        new = Tensor.__new__(type(self))
+        new._data = self._data.copy()
+        new._requires_grad = self._requires_grad
+        new._grad_fn = None
+        new._grad = None if self._grad is None else self._grad.__deepcopy__(memo)
+        new._version = [0]
+        new._base = None
+        memo[id(self)] = new
+        return new
+
+
+def _rebuild_tensor(data, requires_grad):
+    from .ops._registry import wrap
+    t = wrap(data)
+    t._requires_grad = requires_grad
+    return t
+
+
+class _TensorPreHook:
+    """A tensor hook registered on the grad_fn of a non-leaf tensor, for one of its outputs."""
+
+    __slots__ = ("fn", "nr")
+
+    def __init__(self, fn, nr):
+        self.fn, self.nr = fn, nr
+
+    def __call__(self, grads):
+        new = self.fn(grads[self.nr])
+        if new is None:
+            return None
+        grads = list(grads)
+        grads[self.nr] = new
+        return grads
+
+
+class _RetainGradHook:
+    """Stores the incoming gradient in `.grad` of a non-leaf (weakly held: no cycle through the graph)."""
+
+    __slots__ = ("ref", "nr")
+
+    def __init__(self, ref, nr):
+        self.ref, self.nr = ref, nr
+
+    def __call__(self, grads):
+        t = self.ref()
+        g = grads[self.nr]
+        if t is not None and g is not None:
+            if t._grad is None:
+                t._grad = g if state.enabled else g.detach().clone()
+            else:
+                t._grad = t._grad + g
+        return None
+
+
+def _index_of(x, what):
+    try:
+        return x.__index__()
+    except AttributeError:
+        raise TypeError(f"{what} must be an integer, not {type(x).__name__}") from None

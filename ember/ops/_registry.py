@@ -1,0 +1,288 @@
+"""The op hot path: wrapping arrays into tensors, recording nodes, in-place ops and their history.
+
+Every op in ember/ops follows one pattern (forward on arrays, backward in tensor ops, side by side):
+
+    class ExpBackward0(Node):
+        def backward(self, grad):
+            result, = self.saved_tensors
+            return grad * result
+
+    def exp(input):
+        out = wrap(np.exp(float_data(input)))
+        if state.enabled and input._requires_grad:
+            node = record(ExpBackward0, (input,), out)
+            node.saved = (SavedTensor(out, True),)
+        return out
+
+Outputs are built with `__new__` and six slot stores; no node is built when nothing needs grad.
+"""
+import numpy as np
+
+from .. import _dtype
+from .._dtype import PROMOTE_NP, from_np
+from .._tensor import Tensor
+from ..autograd.grad_mode import state
+from ..autograd.graph import Node, SavedTensor, make_node
+
+ndarray = np.ndarray
+_new = object.__new__
+_asarray = np.asarray
+_PY_SCALARS = (int, float, bool, complex)
+
+__all__ = ["Node", "SavedTensor", "state", "wrap", "record", "ensure_tensor", "float_data", "inplace",
+           "ndarray", "binary_dtype", "check_inplace", "view_of"]
+
+
+def wrap(data):
+    """A new tensor around `data` (an ndarray; 0-d NumPy scalars are turned into 0-d arrays)."""
+    if data.__class__ is not ndarray:
+        data = _asarray(data)
+    t = _new(Tensor)
+    t._data = data
+    t._requires_grad = False
+    t._grad_fn = None
+    t._grad = None
+    t._version = [0]
+    t._base = None
+    return t
+
+
+def record(cls, inputs, out):
+    """Make `out` the output of a new node of `cls` over `inputs`; returns the node."""
+    node = make_node(cls, inputs)
+    out._grad_fn = node
+    out._requires_grad = True
+    out._output_nr = 0
+    return node
+
+
+def view_of(base, data, view_fn):
+    """Wrap `data` (which shares memory with `base`) as a view: shared version counter, and a function
+    that re-creates the view from the base (used to rewrite history after in-place ops on views)."""
+    t = _new(Tensor)
+    t._data = data
+    t._requires_grad = False
+    t._grad_fn = None
+    t._grad = None
+    t._version = base._version
+    root = base._base
+    if root is None:
+        t._base = base
+        t._view_fn = view_fn
+    else:
+        t._base = root
+        parent_fn = getattr(base, "_view_fn", None)
+        if parent_fn is None:
+            t._base = base
+            t._view_fn = view_fn
+        else:
+            t._view_fn = lambda b, _p=parent_fn, _f=view_fn: _f(_p(b))
+    t._view_ver = base._version[0]
+    return t
+
+
+def ensure_tensor(x, like=None):
+    """Tensors pass through; Python scalars, lists and arrays become tensors (scalars with torch's dtypes)."""
+    if isinstance(x, Tensor):
+        return x
+    from .creation import tensor
+    if isinstance(x, np.ndarray):
+        return wrap(x)
+    return tensor(x)
+
+
+def float_data(t):
+    """The array of `t`, converted to the default float dtype if it is bool or integer (for exp, log, ...)."""
+    d = t._data
+    if d.dtype.kind in "biu":
+        return d.astype(_dtype.get_default_dtype().np)
+    return d
+
+
+def binary_dtype(a, b):
+    """Result NumPy dtype of a binary op under PyTorch's promotion; `a` is a Tensor, `b` a Tensor or scalar."""
+    ad = a._data
+    if b.__class__ is Tensor or isinstance(b, Tensor):
+        bd = b._data
+        if ad.dtype is bd.dtype:
+            return ad.dtype
+        if (ad.ndim == 0) == (bd.ndim == 0):
+            return PROMOTE_NP[(ad.dtype, bd.dtype)]
+        return _dtype.result_dtype_of((a, b)).np
+    return _dtype.result_dtype_of((a, b)).np
+
+
+def _shape_str(s):
+    return "[" + ", ".join(str(x) for x in s) + "]"
+
+
+def broadcast_error(name, a_shape, b_shape):
+    """torch's message for shapes that do not broadcast, plus the op and both shapes."""
+    na, nb = len(a_shape), len(b_shape)
+    n = max(na, nb)
+    for i in range(1, n + 1):
+        sa = a_shape[-i] if i <= na else 1
+        sb = b_shape[-i] if i <= nb else 1
+        if sa != sb and sa != 1 and sb != 1:
+            return RuntimeError(
+                f"The size of tensor a ({sa}) must match the size of tensor b ({sb}) at non-singleton dimension "
+                f"{n - i} ({name}: shapes {_shape_str(a_shape)} and {_shape_str(b_shape)})")
+    return RuntimeError(f"{name}: shapes {_shape_str(a_shape)} and {_shape_str(b_shape)} cannot be broadcast")
+
+
+def _torch_type_name(npdt):
+    return {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16", "int64": "Long",
+            "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",
+            "complex64": "ComplexFloat", "complex128": "ComplexDouble"}[from_np[npdt].name]
+
+
+def check_inplace(t, name, result_dtype=None, result_shape=None):
+    """Checks run before an in-place op touches memory, so a failed op leaves `t` unchanged."""
+    if state.enabled and t._requires_grad:
+        if t._grad_fn is None and t._base is None:
+            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+        base = t._base
+        if base is not None and base._grad_fn is None and base._requires_grad:
+            raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
+    d = t._data
+    if result_dtype is not None and result_dtype != d.dtype:
+        if from_np[result_dtype].category > from_np[d.dtype].category:
+            raise RuntimeError(
+                f"result type {_torch_type_name(result_dtype)} can't be cast to the desired output type "
+                f"{_torch_type_name(d.dtype)}")
+    if result_shape is not None and result_shape != d.shape:
+        raise RuntimeError(
+            f"output with shape {_shape_str(d.shape)} doesn't match the broadcast shape {_shape_str(result_shape)}"
+            f" (in-place {name})")
+    if not d.flags.writeable:
+        raise RuntimeError(
+            "unsupported operation: more than one element of the written-to tensor refers to a single memory "
+            "location. Please clone() the tensor before performing the operation.")
+
+
+def inplace(t, fn, *args, name="op", **kwargs):
+    """Apply out-of-place `fn(t, *args)` and write the result into `t` (generic in-place op).
+
+    With grad recording, the op is recorded on an alias of `t`; if the op saved that alias for backward,
+    it gets a private copy of the old values (PyTorch saves `self.clone()` for in-place ops the same way).
+    Then `t` takes the new node as its history (or its base gets a CopySlices node, if `t` is a view).
+    """
+    needs = state.enabled and (t._requires_grad or any(getattr(a, "_requires_grad", False) for a in args))
+    if not needs:
+        prev = state.enabled
+        state.enabled = False
+        try:
+            r = fn(t, *args, **kwargs)
+        finally:
+            state.enabled = prev
+        check_inplace(t, name, r._data.dtype, r._data.shape)
+        np.copyto(t._data, r._data, casting="unsafe")
+        t._version[0] += 1
+        return t
+    check_inplace(t, name)
+    src = _leaf_safe_alias(t)
+    r = fn(src, *args, **kwargs)
+    check_inplace(t, name, r._data.dtype, r._data.shape)
+    node = r._grad_fn
+    if node is not None and node.saved:
+        node.saved = tuple(_snapshot(s, src) for s in node.saved)
+    np.copyto(t._data, r._data, casting="unsafe")
+    t._version[0] += 1
+    if node is None:
+        return t
+    rebase_history(t, node)
+    return t
+
+
+def _leaf_safe_alias(t):
+    a = _new(Tensor)
+    a._data = t._data
+    a._grad = None
+    a._version = [0]
+    a._base = None
+    fn = t.grad_fn
+    a._grad_fn = fn
+    a._requires_grad = t._requires_grad
+    a._output_nr = t._output_index if fn is not None else 0
+    return a
+
+
+def _snapshot(saved, src):
+    if saved.tensor is src:
+        s2 = SavedTensor.__new__(SavedTensor)
+        copy = _new(Tensor)
+        copy._data = src._data.copy()
+        copy._requires_grad = src._requires_grad
+        copy._grad_fn = src._grad_fn
+        copy._grad = None
+        copy._version = [0]
+        copy._base = None
+        copy._output_nr = getattr(src, "_output_nr", 0)
+        s2.tensor = copy
+        s2.data = None
+        s2.version_counter = copy._version
+        s2.version = 0
+        return s2
+    return saved
+
+
+class CopySlices(Node):
+    """History of a base tensor after an in-place op on one of its views.
+
+    Inputs: (the base before the op, the view's new value). The gradient for the old base is the
+    incoming gradient with the view's region zeroed; the new view value gets that region.
+    """
+
+    __slots__ = ("view_fn",)
+
+    def name(self):
+        return "CopySlices"
+
+    def backward(self, grad):
+        with _grad_ctx(False):
+            mask = wrap(np.ones(grad._data.shape, grad._data.dtype))
+            self.view_fn(mask)._data[...] = 0
+        return grad * mask, self.view_fn(grad)
+
+
+class _grad_ctx:
+    __slots__ = ("mode", "prev")
+
+    def __init__(self, mode):
+        self.mode = mode
+
+    def __enter__(self):
+        self.prev = state.enabled
+        state.enabled = self.mode
+
+    def __exit__(self, *exc):
+        state.enabled = self.prev
+
+
+def rebase_history(t, node):
+    """Make `node` (an op whose output is t's new value) the history of `t`."""
+    base = t._base
+    if base is None:
+        t._grad_fn = node
+        t._requires_grad = True
+        t._output_nr = 0
+        return
+    cs = CopySlices.__new__(CopySlices)
+    # edge 0: the base's previous history; edge 1: the in-place op's node (its output is the view's value)
+    base_edge = None
+    base_meta = None
+    if base._requires_grad:
+        fn = base.grad_fn
+        base_edge = (fn, base._output_index) if fn is not None else (base._accumulator(), 0)
+        base_meta = (base._data.shape, base._data.dtype)
+    cs.next_edges = (base_edge, (node, 0))
+    cs.in_meta = (base_meta, (t._data.shape, t._data.dtype))
+    from ..autograd.graph import _seq
+    cs.seq = next(_seq)
+    cs.saved = ()
+    cs.view_fn = t._view_fn
+    base._grad_fn = cs
+    base._requires_grad = True
+    base._output_nr = 0
+    t._requires_grad = True
+    t._view_ver = -1  # force t.grad_fn to be regenerated from the base

@@ -1,0 +1,934 @@
+"""Elementwise math: binary arithmetic, comparisons, unary functions, clamp, where.
+
+Each op: forward on arrays with the result dtype computed by PyTorch's rules (never NumPy's), and its
+backward right below it, written in tensor ops. Broadcasting is undone by the engine (sum_to)."""
+import numpy as np
+
+from .. import _dtype
+from .._tensor import Tensor
+from ._registry import (Node, SavedTensor, binary_dtype, broadcast_error, check_inplace, ensure_tensor,
+                        float_data, inplace, record, state, wrap)
+
+ndarray = np.ndarray
+
+
+def _data_of(x):
+    return x._data if isinstance(x, Tensor) else x
+
+
+def _apply_binary(ufunc, a, b, dt, name):
+    """ufunc over a's array and b (array or scalar) with result dtype dt, raising torch-style errors."""
+    bd = b._data if isinstance(b, Tensor) else b
+    ad = a._data
+    try:
+        if ad.dtype is dt and (bd.__class__ is not ndarray or bd.dtype is dt):
+            r = ufunc(ad, bd)
+        else:
+            r = ufunc(ad, bd, dtype=dt)
+    except ValueError:
+        bs = bd.shape if bd.__class__ is ndarray else ()
+        raise broadcast_error(name, ad.shape, bs) from None
+    except OverflowError:
+        # Python int outside the tensor's range: torch wraps it to the dtype
+        r = ufunc(ad, np.array(bd).astype(dt), dtype=dt, casting="unsafe")
+    if r.__class__ is not ndarray:
+        r = np.asarray(r)
+    return r
+
+
+def _as_operand(x, name):
+    if isinstance(x, Tensor) or x.__class__ in (int, float, bool, complex):
+        return x
+    if isinstance(x, (np.ndarray, np.generic)):
+        return wrap(np.asarray(x)) if isinstance(x, np.ndarray) else x.item()
+    raise TypeError(f"{name}(): argument 'other' must be Tensor or Number, not {type(x).__name__}")
+
+
+def _needs(a, b):
+    return state.enabled and (a._requires_grad or getattr(b, "_requires_grad", False))
+
+
+# ---- add / sub --------------------------------------------------------------------------------------------
+class AddBackward0(Node):
+    __slots__ = ("alpha",)
+
+    def backward(self, grad):
+        alpha = self.alpha
+        return grad, (grad if alpha == 1 else grad * alpha)
+
+
+def add(input, other, *, alpha=1, out=None):
+    if not isinstance(input, Tensor):
+        return add(ensure_tensor(input), other, alpha=alpha, out=out)
+    other = _as_operand(other, "add")
+    dt = binary_dtype(input, other)
+    if alpha != 1:
+        _check_alpha(alpha, dt, "add")
+        scaled = wrap(np.asarray(other._data * alpha)) if isinstance(other, Tensor) else other * alpha
+        r = wrap(_apply_binary(np.add, input, scaled, dt, "add"))
+    else:
+        r = wrap(_apply_binary(np.add, input, other, dt, "add"))
+    if _needs(input, other):
+        record(AddBackward0, (input, other), r).alpha = alpha
+    if out is not None:
+        return _write_out(out, r)
+    return r
+
+
+def _check_alpha(alpha, dt, name):
+    if isinstance(alpha, float) and dt.kind in "biu":
+        raise RuntimeError(f"For integral input tensors, argument alpha must not be a floating point number.")
+    if isinstance(alpha, bool) is False and dt.kind == "b" and alpha not in (0, 1):
+        raise RuntimeError("Boolean alpha only supported for Boolean results.")
+
+
+class SubBackward0(Node):
+    __slots__ = ("alpha",)
+
+    def backward(self, grad):
+        return grad, (-grad if self.alpha == 1 else grad * -self.alpha)
+
+
+def sub(input, other, *, alpha=1, out=None):
+    if not isinstance(input, Tensor):
+        return sub(ensure_tensor(input), other, alpha=alpha, out=out)
+    other = _as_operand(other, "sub")
+    if input._data.dtype.kind == "b" or other.__class__ is bool or (
+            isinstance(other, Tensor) and other._data.dtype.kind == "b"):
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, "
+            "use the `~` or `logical_not()` operator instead.")
+    dt = binary_dtype(input, other)
+    if alpha != 1:
+        _check_alpha(alpha, dt, "sub")
+        scaled = wrap(np.asarray(other._data * alpha)) if isinstance(other, Tensor) else other * alpha
+        r = wrap(_apply_binary(np.subtract, input, scaled, dt, "sub"))
+    else:
+        r = wrap(_apply_binary(np.subtract, input, other, dt, "sub"))
+    if _needs(input, other):
+        record(SubBackward0, (input, other), r).alpha = alpha
+    if out is not None:
+        return _write_out(out, r)
+    return r
+
+
+subtract = sub
+
+
+class RsubBackward1(Node):
+    __slots__ = ()
+
+    def backward(self, grad):
+        return (-grad,)
+
+
+class RsubBackward0(Node):
+    __slots__ = ()
+
+    def backward(self, grad):
+        return -grad, grad
+
+
+def rsub(input, other, *, alpha=1):
+    """other - alpha * input."""
+    if isinstance(other, Tensor):
+        r = sub(other, input, alpha=alpha)
+        if r._grad_fn is not None:
+            r._grad_fn.__class__ = RsubBackward0
+            r._grad_fn.next_edges = r._grad_fn.next_edges[::-1]
+            r._grad_fn.in_meta = r._grad_fn.in_meta[::-1]
+        return r
+    if input._data.dtype.kind == "b":
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, "
+            "use the `~` or `logical_not()` operator instead.")
+    dt = binary_dtype(input, other)
+    x = input if alpha == 1 else mul(input, alpha)
+    r = wrap(np.asarray(np.subtract(other, x._data, dtype=dt)))
+    if state.enabled and x._requires_grad:
+        record(RsubBackward1, (x,), r)
+    return r
+
+
+# ---- mul / div --------------------------------------------------------------------------------------------
+class MulBackward0(Node):
+    __slots__ = ("other_scalar",)
+
+    def backward(self, grad):
+        a, b = self.saved_tensors
+        ea, eb = self.next_edges
+        ga = None
+        gb = None
+        if ea is not None:
+            ga = grad * (b.conj() if b is not None else self.other_scalar)
+        if eb is not None:
+            gb = grad * a.conj()
+        return ga, gb
+
+
+def mul(input, other, *, out=None):
+    if not isinstance(input, Tensor):
+        return mul(ensure_tensor(input), other, out=out)
+    other = _as_operand(other, "mul")
+    dt = binary_dtype(input, other)
+    r = wrap(_apply_binary(np.multiply, input, other, dt, "mul"))
+    if _needs(input, other):
+        node = record(MulBackward0, (input, other), r)
+        other_t = isinstance(other, Tensor)
+        # save each operand only if the *other* one needs its gradient
+        sa = SavedTensor(input) if other_t and other._requires_grad else None
+        sb = SavedTensor(other) if other_t and input._requires_grad else None
+        node.saved = (sa, sb)
+        node.other_scalar = None if other_t else other
+    if out is not None:
+        return _write_out(out, r)
+    return r
+
+
+multiply = mul
+
+
+def _unpack_opt(self_node):
+    return tuple(s.unpack(self_node) if s is not None else None for s in self_node.saved)
+
+
+MulBackward0.saved_tensors = property(lambda self: _check_released(self) or _unpack_opt(self))
+
+
+def _check_released(node):
+    if node.saved is None:
+        from ..autograd.graph import RELEASED_ERROR
+        raise RuntimeError(RELEASED_ERROR)
+    return None
+
+
+class DivBackward0(Node):
+    __slots__ = ("other_scalar",)
+
+    def backward(self, grad):
+        a, b = self.saved_tensors
+        ea, eb = self.next_edges
+        ga = gb = None
+        if b is None:
+            return grad / self.other_scalar, None
+        if ea is not None:
+            ga = grad / b.conj()
+        if eb is not None:
+            gb = -grad * (a / b / b).conj()
+        return ga, gb
+
+
+DivBackward0.saved_tensors = MulBackward0.saved_tensors
+
+
+def div(input, other, *, rounding_mode=None, out=None):
+    if not isinstance(input, Tensor):
+        return div(ensure_tensor(input), other, rounding_mode=rounding_mode, out=out)
+    other = _as_operand(other, "div")
+    if rounding_mode is not None:
+        if rounding_mode == "floor":
+            return floor_divide(input, other, out=out)
+        if rounding_mode == "trunc":
+            dt = binary_dtype(input, other)
+            with _no_grad():
+                q = _apply_binary(np.true_divide, input, other, np.dtype(np.float64) if dt.kind in "biu" else dt, "div")
+            r = wrap(np.trunc(q).astype(dt))
+            return _write_out(out, r) if out is not None else r
+        raise RuntimeError(
+            f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'")
+    dt = binary_dtype(input, other)
+    if dt.kind in "biu":
+        dt = _dtype.get_default_dtype().np
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = wrap(_apply_binary(np.true_divide, input, other, dt, "div"))
+    if _needs(input, other):
+        other_t = isinstance(other, Tensor)
+        node = record(DivBackward0, (input, other), r)
+        sa = SavedTensor(input) if other_t and other._requires_grad else None
+        sb = SavedTensor(other) if other_t else None
+        node.saved = (sa, sb)
+        node.other_scalar = None if other_t else other
+    if out is not None:
+        return _write_out(out, r)
+    return r
+
+
+divide = true_divide = div
+
+
+def rdiv(input, other):
+    """other / input for a Python scalar `other`: torch records it as reciprocal * other (MulBackward0)."""
+    return mul(reciprocal(input), other)
+
+
+def floor_divide(input, other, *, out=None):
+    input = ensure_tensor(input)
+    other = _as_operand(other, "floor_divide")
+    dt = binary_dtype(input, other)
+    if dt.kind in "iu":
+        od = _data_of(other)
+        if np.any(np.asarray(od) == 0):
+            raise RuntimeError("ZeroDivisionError")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = wrap(_apply_binary(np.floor_divide, input, other, dt, "floor_divide"))
+    return _write_out(out, r) if out is not None else r
+
+
+def remainder(input, other, *, out=None):
+    input = ensure_tensor(input)
+    other = _as_operand(other, "remainder")
+    dt = binary_dtype(input, other)
+    if dt.kind in "iu" and np.any(np.asarray(_data_of(other)) == 0):
+        raise RuntimeError("ZeroDivisionError")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = wrap(_apply_binary(np.remainder, input, other, dt, "remainder"))
+    if _needs(input, other):
+        node = record(RemainderBackward0, (input, other), r)
+        node.saved = (SavedTensor(input), SavedTensor(other) if isinstance(other, Tensor) else None)
+    return _write_out(out, r) if out is not None else r
+
+
+class RemainderBackward0(Node):
+    __slots__ = ()
+
+    def backward(self, grad):
+        a, b = self.saved_tensors
+        gb = None
+        if b is not None and self.next_edges[1] is not None:
+            gb = -grad * floor_divide(a, b)
+        return grad, gb
+
+
+RemainderBackward0.saved_tensors = MulBackward0.saved_tensors
+
+
+def fmod(input, other, *, out=None):
+    input = ensure_tensor(input)
+    other = _as_operand(other, "fmod")
+    dt = binary_dtype(input, other)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = wrap(_apply_binary(np.fmod, input, other, dt, "fmod"))
+    return _write_out(out, r) if out is not None else r
+
+
+# ---- pow ---------------------------------------------------------------------------------------------------
+class PowBackward0(Node):
+    """input ** scalar exponent."""
+
+    __slots__ = ("exponent",)
+
+    def backward(self, grad):
+        x, = self.saved_tensors
+        e = self.exponent
+        if e == 0:
+            return (grad * 0,)
+        return (grad * (pow(x, e - 1) * e).conj(),)
+
+
+class PowBackward1(Node):
+    """input ** tensor exponent."""
+
+    __slots__ = ()
+
+    def backward(self, grad):
+        x, e, result = self.saved_tensors
+        ga = gb = None
+        if self.next_edges[0] is not None:
+            ga = grad * (e * pow(x, e - 1)).conj()
+            ga = where(e == 0, ga * 0, ga)
+        if self.next_edges[1] is not None:
+            gb = grad * (result * log(x)).conj()
+            gb = where((x == 0) & (e >= 0), gb * 0, gb)
+        return ga, gb
+
+
+class PowBackward2(Node):
+    """scalar base ** tensor exponent."""
+
+    __slots__ = ("base",)
+
+    def backward(self, grad):
+        result, = self.saved_tensors
+        b = self.base
+        if b == 0:
+            return (grad * 0,)
+        import math
+        return (grad * (result * math.log(b)).conj(),)
+
+
+def pow(input, exponent, *, out=None):
+    if not isinstance(input, Tensor):
+        return _scalar_pow(input, exponent)
+    exponent = _as_operand(exponent, "pow")
+    dt = binary_dtype(input, exponent)
+    if input._data.dtype.kind in "iu" and not isinstance(exponent, Tensor) and isinstance(exponent, int) \
+            and exponent < 0:
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        if not isinstance(exponent, Tensor):
+            if exponent == 2 and dt == input._data.dtype:
+                r = wrap(np.square(input._data))
+            elif exponent == 0.5 and dt == input._data.dtype:
+                r = wrap(np.sqrt(input._data))
+            else:
+                r = wrap(_apply_binary(np.power, input, exponent, dt, "pow"))
+        else:
+            r = wrap(_apply_binary(np.power, input, exponent, dt, "pow"))
+    if _needs(input, exponent):
+        if isinstance(exponent, Tensor):
+            node = record(PowBackward1, (input, exponent), r)
+            node.saved = (SavedTensor(input), SavedTensor(exponent), SavedTensor(r, True))
+        else:
+            node = record(PowBackward0, (input,), r)
+            node.saved = (SavedTensor(input),)
+            node.exponent = exponent
+    if out is not None:
+        return _write_out(out, r)
+    return r
+
+
+def _scalar_pow(base, exponent):
+    exponent = ensure_tensor(exponent)
+    dt = _dtype.result_dtype_of((base, exponent)).np
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        r = wrap(np.asarray(np.power(np.asarray(base, dtype=dt), exponent._data, dtype=dt)))
+    if state.enabled and exponent._requires_grad:
+        node = record(PowBackward2, (exponent,), r)
+        node.saved = (SavedTensor(r, True),)
+        node.base = base
+    return r
+
+
+def float_power(input, exponent):
+    input = ensure_tensor(input)
+    dt = _dtype.complex128 if input.is_complex() or isinstance(exponent, complex) else _dtype.float64
+    return pow(input.to(dt), exponent.to(dt) if isinstance(exponent, Tensor) else exponent)
+
+
+# ---- comparisons and logical -------------------------------------------------------------------------------
+def _compare(ufunc, name):
+    def op(input, other, *, out=None):
+        if not isinstance(input, Tensor):
+            input = ensure_tensor(input)
+        other = _as_operand(other, name)
+        od = other._data if isinstance(other, Tensor) else other
+        try:
+            with np.errstate(invalid="ignore"):
+                r = ufunc(input._data, od)
+        except ValueError:
+            raise broadcast_error(name, input._data.shape, np.shape(od)) from None
+        r = wrap(np.asarray(r))
+        return _write_out(out, r) if out is not None else r
+    op.__name__ = name
+    return op
+
+
+eq = _compare(np.equal, "eq")
+ne = _compare(np.not_equal, "ne")
+lt = _compare(np.less, "lt")
+le = _compare(np.less_equal, "le")
+gt = _compare(np.greater, "gt")
+ge = _compare(np.greater_equal, "ge")
+greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
+
+
+def equal(input, other):
+    return input._data.shape == other._data.shape and bool(np.array_equal(input._data, other._data))
+
+
+def _logical(ufunc, name):
+    def op(input, other, *, out=None):
+        other = _as_operand(other, name)
+        r = wrap(np.asarray(ufunc(input._data, _data_of(other))))
+        return _write_out(out, r) if out is not None else r
+    op.__name__ = name
+    return op
+
+
+logical_and = _logical(np.logical_and, "logical_and")
+logical_or = _logical(np.logical_or, "logical_or")
+logical_xor = _logical(np.logical_xor, "logical_xor")
+
+
+def logical_not(input, *, out=None):
+    r = wrap(np.asarray(np.logical_not(input._data)))
+    return _write_out(out, r) if out is not None else r
+
+
+def _bitwise(ufunc, name):
+    def op(input, other, *, out=None):
+        input = ensure_tensor(input)
+        other = _as_operand(other, name)
+        dt = binary_dtype(input, other)
+        if dt.kind not in "biu":
+            raise RuntimeError(f"\"{name}_cpu\" not implemented for '{_torch_name(dt)}'")
+        r = wrap(_apply_binary(ufunc, input, other, dt, name))
+        return _write_out(out, r) if out is not None else r
+    op.__name__ = name
+    return op
+
+
+def _torch_name(npdt):
+    from ._registry import _torch_type_name
+    return _torch_type_name(npdt)
+
+
+bitwise_and = _bitwise(np.bitwise_and, "bitwise_and")
+bitwise_or = _bitwise(np.bitwise_or, "bitwise_or")
+bitwise_xor = _bitwise(np.bitwise_xor, "bitwise_xor")
+
+
+def bitwise_not(input, *, out=None):
+    if input._data.dtype.kind not in "biu":
+        raise TypeError(f"~ (operator.invert) is only implemented on integer and Boolean-type tensors")
+    r = wrap(np.asarray(np.invert(input._data)))
+    return _write_out(out, r) if out is not None else r
+
+
+# ---- unary math ----------------------------------------------------------------------------------------------
+def _unary(name, fwd, grad_fn=None, save="input", int_ok=False, keep_int=False):
+    """Define a unary op. grad_fn(grad, x, result) gives the input gradient, in tensor ops."""
+    node_cls = None
+    if grad_fn is not None:
+        cls_name = name[0].upper() + name[1:] + "Backward0"
+
+        def backward(self, grad):
+            t, = self.saved_tensors
+            return (grad_fn(grad, t if save == "input" else None, t if save == "result" else None),)
+        node_cls = type(cls_name, (Node,), {"__slots__": (), "backward": backward})
+
+    def op(input, *, out=None):
+        if not isinstance(input, Tensor):
+            input = ensure_tensor(input)
+        d = input._data
+        if keep_int:
+            arr = d
+        else:
+            arr = float_data(input)
+        with np.errstate(all="ignore"):
+            r = fwd(arr)
+        r = wrap(r if r.__class__ is ndarray else np.asarray(r, dtype=arr.dtype))
+        if node_cls is not None and state.enabled and input._requires_grad:
+            node = record(node_cls, (input,), r)
+            node.saved = (SavedTensor(input) if save == "input" else SavedTensor(r, True),)
+        if out is not None:
+            return _write_out(out, r)
+        return r
+    op.__name__ = name
+    op.node_cls = node_cls
+    return op
+
+
+exp = _unary("exp", np.exp, lambda g, x, r: g * r.conj(), save="result")
+exp2 = _unary("exp2", np.exp2, lambda g, x, r: g * r * 0.6931471805599453, save="result")
+expm1 = _unary("expm1", np.expm1, lambda g, x, r: g * (r + 1), save="result")
+log = _unary("log", np.log, lambda g, x, r: g / x.conj())
+log2 = _unary("log2", np.log2, lambda g, x, r: g / (x * 0.6931471805599453))
+log10 = _unary("log10", np.log10, lambda g, x, r: g / (x * 2.302585092994046))
+log1p = _unary("log1p", np.log1p, lambda g, x, r: g / (x + 1))
+log1p.node_cls.__name__ = "Log1PBackward0"
+sqrt = _unary("sqrt", np.sqrt, lambda g, x, r: g / (r.conj() * 2), save="result")
+rsqrt = _unary("rsqrt", lambda a: 1 / np.sqrt(a), lambda g, x, r: g * (r.pow(3) * -0.5).conj(), save="result")
+sin = _unary("sin", np.sin, lambda g, x, r: g * cos(x).conj())
+cos = _unary("cos", np.cos, lambda g, x, r: g * -sin(x).conj())
+tan = _unary("tan", np.tan, lambda g, x, r: g * (r * r + 1).conj(), save="result")
+asin = _unary("asin", np.arcsin, lambda g, x, r: g * rsqrt(-x * x + 1))
+acos = _unary("acos", np.arccos, lambda g, x, r: -g * rsqrt(-x * x + 1))
+atan = _unary("atan", np.arctan, lambda g, x, r: g / (x * x + 1))
+sinh = _unary("sinh", np.sinh, lambda g, x, r: g * cosh(x))
+cosh = _unary("cosh", np.cosh, lambda g, x, r: g * sinh(x))
+tanh = _unary("tanh", np.tanh, lambda g, x, r: g * (1 - r * r).conj(), save="result")
+asinh = _unary("asinh", np.arcsinh, lambda g, x, r: g * rsqrt(x * x + 1))
+acosh = _unary("acosh", np.arccosh, lambda g, x, r: g * rsqrt(x * x - 1))
+atanh = _unary("atanh", np.arctanh, lambda g, x, r: g / (1 - x * x))
+reciprocal = _unary("reciprocal", np.reciprocal, lambda g, x, r: g * -(r * r).conj(), save="result")
+
+
+def _sigmoid_fwd(a):
+    # 1 / (1 + exp(-x)) without overflow warnings; float16/bfloat16 computed in float32 as torch does
+    if a.dtype.itemsize < 4 and a.dtype.kind == "f" or a.dtype == _dtype.bfloat16.np:
+        return (1.0 / (1.0 + np.exp(-a.astype(np.float32)))).astype(a.dtype)
+    return 1 / (1 + np.exp(-a))
+
+
+sigmoid = _unary("sigmoid", _sigmoid_fwd, lambda g, x, r: g * (r * (1 - r)).conj(), save="result")
+
+
+def _relu_fwd(a):
+    return np.maximum(a, 0) if a.dtype.kind != "b" else a
+
+
+relu = _unary("relu", _relu_fwd, lambda g, x, r: g * (r > 0), save="result", keep_int=True)
+
+
+def _neg_fwd(a):
+    if a.dtype.kind == "b":
+        raise RuntimeError(
+            "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, use "
+            "the `~` or `logical_not()` operator instead.")
+    return np.negative(a)
+
+
+neg = _unary("neg", _neg_fwd, lambda g, x, r: -g, keep_int=True)
+negative = neg
+abs = _unary("abs", np.abs, lambda g, x, r: g * sgn(x), keep_int=True)
+absolute = abs
+square_ = None
+
+
+def square(input):
+    return pow(input, 2)
+
+
+def sgn(input):
+    d = input._data
+    if d.dtype.kind == "c":
+        with np.errstate(all="ignore"):
+            m = np.abs(d)
+            r = np.where(m == 0, 0, d / np.where(m == 0, 1, m)).astype(d.dtype)
+        return wrap(r)
+    return sign(input)
+
+
+def sign(input, *, out=None):
+    d = input._data
+    r = wrap(np.sign(d) if d.dtype.kind != "b" else d.copy())
+    return _write_out(out, r) if out is not None else r
+
+
+def _rounding(name, fn):
+    def op(input, *, out=None):
+        d = input._data
+        r = wrap(fn(d) if d.dtype.kind not in "biu" else d.copy())
+        if state.enabled and input._requires_grad:
+            record(_ZeroGrad, (input,), r)._name = name
+        return _write_out(out, r) if out is not None else r
+    op.__name__ = name
+    return op
+
+
+class _ZeroGrad(Node):
+    __slots__ = ("_name",)
+
+    def name(self):
+        return self._name[0].upper() + self._name[1:] + "Backward0"
+
+    def backward(self, grad):
+        return (grad * 0,)
+
+
+floor = _rounding("floor", np.floor)
+ceil = _rounding("ceil", np.ceil)
+trunc = _rounding("trunc", np.trunc)
+fix = trunc
+
+
+def round(input, *, decimals=0, out=None):
+    d = input._data
+    r = wrap(np.round(d, decimals) if d.dtype.kind not in "biu" else d.copy())
+    if state.enabled and input._requires_grad:
+        record(_ZeroGrad, (input,), r)._name = "round"
+    return _write_out(out, r) if out is not None else r
+
+
+def frac(input):
+    return input - trunc(input)
+
+
+def conj(input):
+    if input._data.dtype.kind != "c":
+        return input
+    r = wrap(np.conj(input._data))
+    if state.enabled and input._requires_grad:
+        record(ConjBackward0, (input,), r)
+    return r
+
+
+class ConjBackward0(Node):
+    __slots__ = ()
+
+    def backward(self, grad):
+        return (conj(grad),)
+
+
+def real(input):
+    if input._data.dtype.kind != "c":
+        return input
+    return wrap(input._data.real)
+
+
+def imag(input):
+    if input._data.dtype.kind != "c":
+        raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
+    return wrap(input._data.imag)
+
+
+def isnan(input):
+    return wrap(np.asarray(np.isnan(input._data)))
+
+
+def isinf(input):
+    return wrap(np.asarray(np.isinf(input._data)))
+
+
+def isfinite(input):
+    return wrap(np.asarray(np.isfinite(input._data)))
+
+
+def isposinf(input):
+    return wrap(np.asarray(np.isposinf(input._data)))
+
+
+def isneginf(input):
+    return wrap(np.asarray(np.isneginf(input._data)))
+
+
+def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
+    return wrap(np.nan_to_num(input._data, nan=nan, posinf=posinf, neginf=neginf))
+
+
+# ---- clamp / minimum / maximum / where -----------------------------------------------------------------------
+class ClampBackward1(Node):
+    __slots__ = ("min", "max")
+
+    def backward(self, grad):
+        x, = self.saved_tensors
+        mask = ones_mask = None
+        if self.min is not None:
+            mask = x >= self.min
+        if self.max is not None:
+            ones_mask = x <= self.max
+            mask = ones_mask if mask is None else mask & ones_mask
+        return (grad * mask,)
+
+
+class ClampBackward0(Node):
+    """clamp with tensor bounds."""
+
+    __slots__ = ()
+
+    def backward(self, grad):
+        x, lo, hi = self.saved_tensors
+        gx = grad
+        glo = ghi = None
+        in_range = None
+        if lo is not None:
+            in_range = x >= lo
+            glo = grad * (x < lo)
+        if hi is not None:
+            m = x <= hi
+            in_range = m if in_range is None else in_range & m
+            ghi = grad * (x > hi)
+        return grad * in_range, glo, ghi
+
+
+ClampBackward0.saved_tensors = MulBackward0.saved_tensors
+
+
+def clamp(input, min=None, max=None, *, out=None):
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        lo = ensure_tensor(min) if min is not None else None
+        hi = ensure_tensor(max) if max is not None else None
+        d = input._data
+        r = d
+        if lo is not None:
+            r = np.maximum(r, lo._data)
+        if hi is not None:
+            r = np.minimum(r, hi._data)
+        dt = _dtype.result_dtype_of((input, lo, hi)).np
+        r = wrap(np.asarray(r).astype(dt, copy=False))
+        if state.enabled and any(getattr(t, "_requires_grad", False) for t in (input, lo, hi)):
+            node = record(ClampBackward0, (input, lo, hi), r)
+            node.saved = (SavedTensor(input), lo and SavedTensor(lo), hi and SavedTensor(hi))
+        return _write_out(out, r) if out is not None else r
+    d = input._data
+    dt = _dtype.result_dtype_of((input, min, max)).np
+    arr = d if d.dtype == dt else d.astype(dt)
+    with np.errstate(invalid="ignore"):
+        if min is not None and max is not None:
+            r = np.minimum(np.maximum(arr, min), max)
+        elif min is not None:
+            r = np.maximum(arr, min)
+        else:
+            r = np.minimum(arr, max)
+    r = wrap(np.asarray(r, dtype=dt))
+    if state.enabled and input._requires_grad:
+        node = record(ClampBackward1, (input,), r)
+        node.saved = (SavedTensor(input),)
+        node.min, node.max = min, max
+    return _write_out(out, r) if out is not None else r
+
+
+clip = clamp
+
+
+def clamp_min(input, min):
+    return clamp(input, min=min)
+
+
+def clamp_max(input, max):
+    return clamp(input, max=max)
+
+
+class MaximumBackward0(Node):
+    __slots__ = ("is_max",)
+
+    def backward(self, grad):
+        a, b = self.saved_tensors
+        if self.is_max:
+            ma, mb = a > b, a < b
+        else:
+            ma, mb = a < b, a > b
+        eq_ = (a == b) * 0.5
+        return grad * (ma + eq_), grad * (mb + eq_)
+
+    def name(self):
+        return "MaximumBackward0" if self.is_max else "MinimumBackward0"
+
+
+def _minmax_binary(input, other, is_max):
+    other = ensure_tensor(other)
+    dt = binary_dtype(input, other)
+    fn = np.maximum if is_max else np.minimum
+    r = wrap(_apply_binary(fn, input, other, dt, "maximum" if is_max else "minimum"))
+    if _needs(input, other):
+        node = record(MaximumBackward0, (input, other), r)
+        node.saved = (SavedTensor(input), SavedTensor(other))
+        node.is_max = is_max
+    return r
+
+
+def maximum(input, other, *, out=None):
+    r = _minmax_binary(input, other, True)
+    return _write_out(out, r) if out is not None else r
+
+
+def minimum(input, other, *, out=None):
+    r = _minmax_binary(input, other, False)
+    return _write_out(out, r) if out is not None else r
+
+
+fmax, fmin = maximum, minimum
+
+
+class WhereBackward0(Node):
+    __slots__ = ()
+
+    def backward(self, grad):
+        cond, = self.saved_tensors
+        zero = grad * 0
+        return None, where(cond, grad, zero), where(cond, zero, grad)
+
+
+def where(condition, input=None, other=None, *, out=None):
+    if input is None and other is None:
+        from .indexing import nonzero
+        return nonzero(condition, as_tuple=True)
+    condition = ensure_tensor(condition)
+    if condition._data.dtype.kind != "b":
+        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype "
+                           f"{_torch_name(condition._data.dtype)}")
+    operands = [x for x in (input, other)]
+    dt = _dtype.result_dtype_of(operands).np
+    a = input._data if isinstance(input, Tensor) else input
+    b = other._data if isinstance(other, Tensor) else other
+    try:
+        r = np.where(condition._data, a, b)
+    except ValueError:
+        raise broadcast_error("where", condition._data.shape, np.shape(a)) from None
+    r = wrap(np.asarray(r).astype(dt, copy=False))
+    if state.enabled and (getattr(input, "_requires_grad", False) or getattr(other, "_requires_grad", False)):
+        node = record(WhereBackward0, (condition, input, other), r)
+        node.saved = (SavedTensor(condition),)
+    return _write_out(out, r) if out is not None else r
+
+
+def lerp(input, end, weight):
+    return input + (end - input) * weight
+
+
+def addcmul(input, tensor1, tensor2, *, value=1):
+    return input + tensor1 * tensor2 * value if value != 1 else input + tensor1 * tensor2
+
+
+def addcdiv(input, tensor1, tensor2, *, value=1):
+    return input + tensor1 / tensor2 * value if value != 1 else input + tensor1 / tensor2
+
+
+# ---- out= and in-place helpers -----------------------------------------------------------------------------------
+class _no_grad:
+    def __enter__(self):
+        self.prev = state.enabled
+        state.enabled = False
+
+    def __exit__(self, *exc):
+        state.enabled = self.prev
+
+
+def _write_out(out, r):
+    """Write a result into a user-given `out=` tensor (resized if its shape differs, as torch does)."""
+    if not isinstance(out, Tensor):
+        raise TypeError(f"argument 'out' must be Tensor, not {type(out).__name__}")
+    if state.enabled and (r._requires_grad or out._requires_grad):
+        raise RuntimeError(
+            "add(): functions with out=... arguments don't support automatic differentiation, but one of the "
+            "arguments requires grad.")
+    rd = r._data
+    od = out._data
+    if _dtype.from_np[rd.dtype].category > _dtype.from_np[od.dtype].category:
+        from ._registry import _torch_type_name
+        raise RuntimeError(f"result type {_torch_type_name(rd.dtype)} can't be cast to the desired output type "
+                           f"{_torch_type_name(od.dtype)}")
+    if od.shape != rd.shape:
+        if od.size != 0:
+            import warnings
+            warnings.warn(
+                f"An output with one or more elements was resized since it had shape {list(od.shape)}, which does "
+                f"not match the required output shape {list(rd.shape)}. This behavior is deprecated, and in a future "
+                "PyTorch release outputs will not be resized unless they have zero elements. You can explicitly "
+                "reuse an out tensor t by resizing it, inplace, to zero elements with t.resize_(0).",
+                UserWarning, stacklevel=3)
+        out._data = rd.astype(od.dtype, copy=True)
+    else:
+        np.copyto(od, rd, casting="unsafe")
+    out._version[0] += 1
+    return out
+
+
+def _make_inplace(fn, ufunc=None, name=None):
+    """Build `x.op_(...)` from out-of-place `op`. `ufunc` gives a fast path writing with out= when no
+    gradient is recorded."""
+    nm = name or fn.__name__
+
+    def op_(self, *args, **kwargs):
+        if ufunc is not None and not kwargs and len(args) == 1 and not (
+                state.enabled and (self._requires_grad or getattr(args[0], "_requires_grad", False))):
+            other = args[0]
+            od = other._data if isinstance(other, Tensor) else other
+            if od.__class__ not in (int, float, bool, ndarray):
+                return inplace(self, fn, *args, name=nm + "_")
+            d = self._data
+            dt = binary_dtype(self, other)
+            rshape = d.shape if od.__class__ is not ndarray else np.broadcast_shapes(d.shape, od.shape) \
+                if _broadcastable(d.shape, od.shape) else None
+            if rshape is None:
+                raise broadcast_error(nm + "_", d.shape, od.shape)
+            check_inplace(self, nm + "_", dt, rshape)
+            try:
+                ufunc(d, od, out=d, casting="unsafe")
+            except OverflowError:
+                ufunc(d, np.array(od).astype(d.dtype), out=d, casting="unsafe")
+            self._version[0] += 1
+            return self
+        return inplace(self, fn, *args, name=nm + "_", **kwargs)
+    op_.__name__ = nm + "_"
+    return op_
+
+
+def _broadcastable(a, b):
+    for x, y in zip(a[::-1], b[::-1]):
+        if x != y and x != 1 and y != 1:
+            return False
+    return True

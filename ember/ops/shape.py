@@ -1,0 +1,738 @@
+"""Shape ops. View ops (view, reshape-when-possible, squeeze, unsqueeze, transpose, permute, expand,
+narrow, split/chunk/unbind outputs) share memory and the version counter with their base."""
+import numpy as np
+
+from .._size import Size
+from .._tensor import Tensor
+from ._registry import Node, ensure_tensor, record, state, view_of, wrap
+
+ndarray = np.ndarray
+
+
+def _shape_arg(shape):
+    """Accept view(2, 3), view((2, 3)), view([2, 3]), view(Size) and tensors of ints."""
+    if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)) and not (
+            isinstance(shape[0], Tensor) and shape[0]._data.ndim == 0):
+        shape = shape[0]
+    try:
+        return tuple(int(s.__index__()) for s in shape)
+    except (AttributeError, TypeError):
+        bad = next((s for s in shape if not hasattr(s, "__index__")), None)
+        raise TypeError(f"view(): argument 'size' must be tuple of ints, but found element of type "
+                        f"{type(bad).__name__}") from None
+
+
+def _infer_shape(shape, numel):
+    neg = [i for i, s in enumerate(shape) if s == -1]
+    if len(neg) > 1:
+        raise RuntimeError("only one dimension can be inferred")
+    for s in shape:
+        if s < -1:
+            raise RuntimeError(f"invalid shape dimension {s}")
+    known = 1
+    for s in shape:
+        if s != -1:
+            known *= s
+    if neg:
+        if known == 0 or numel % known:
+            raise RuntimeError(f"shape '[{', '.join(str(s) for s in shape)}]' is invalid for input of size {numel}")
+        shape = tuple(numel // known if s == -1 else s for s in shape)
+    elif known != numel:
+        raise RuntimeError(f"shape '[{', '.join(str(s) for s in shape)}]' is invalid for input of size {numel}")
+    return shape
+
+
+class ViewBackward0(Node):
+    __slots__ = ("in_shape",)
+
+    def backward(self, grad):
+        return (grad.reshape(self.in_shape),)
+
+
+class UnsafeViewBackward0(ViewBackward0):
+    __slots__ = ()
+
+
+def view(input, *shape):
+    if len(shape) == 1 and not isinstance(shape[0], (int, np.integer, tuple, list, Size, Tensor)):
+        from .. import _dtype
+        return view_dtype(input, _dtype.to_ember_dtype(shape[0]))
+    shape = _shape_arg(shape)
+    d = input._data
+    shape = _infer_shape(shape, d.size)
+    try:
+        data = np.reshape(d, shape, copy=False)
+    except ValueError:
+        raise RuntimeError(
+            "view size is not compatible with input tensor's size and stride (at least one dimension spans across two "
+            "contiguous subspaces). Use .reshape(...) instead.") from None
+    out = view_of(input, data, lambda b, _s=shape: b.view(_s))
+    if state.enabled and input._requires_grad:
+        record(ViewBackward0, (input,), out).in_shape = d.shape
+    return out
+
+
+def view_dtype(input, dtype):
+    d = input._data
+    if d.dtype.itemsize != dtype.itemsize and d.ndim == 0:
+        raise RuntimeError("self.dim() cannot be 0 if the element size of the dtype differs")
+    return view_of(input, d.view(dtype.np), lambda b, _d=dtype: view_dtype(b, _d))
+
+
+def view_as(input, other):
+    return view(input, other._data.shape)
+
+
+def reshape(input, *shape):
+    shape = _shape_arg(shape)
+    d = input._data
+    shape = _infer_shape(shape, d.size)
+    try:
+        data = np.reshape(d, shape, copy=False)
+        is_view = True
+    except ValueError:
+        data = np.reshape(d, shape).copy()
+        is_view = False
+    if is_view:
+        out = view_of(input, data, lambda b, _s=shape: b.reshape(_s))
+        cls = ViewBackward0
+    else:
+        out = wrap(data)
+        cls = UnsafeViewBackward0
+    if state.enabled and input._requires_grad:
+        record(cls, (input,), out).in_shape = d.shape
+    return out
+
+
+def reshape_as(input, other):
+    return reshape(input, other._data.shape)
+
+
+def flatten(input, start_dim=0, end_dim=-1):
+    d = input._data
+    if d.ndim == 0:
+        return reshape(input, (1,))
+    s = input._wrap_dim(start_dim)
+    e = input._wrap_dim(end_dim)
+    if s > e:
+        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    if s == e:
+        return input
+    n = 1
+    for x in d.shape[s:e + 1]:
+        n *= x
+    return reshape(input, d.shape[:s] + (n,) + d.shape[e + 1:])
+
+
+def ravel(input):
+    return reshape(input, (-1,))
+
+
+def unflatten(input, dim, sizes):
+    d = input._data
+    dim = input._wrap_dim(dim)
+    sizes = _infer_shape(tuple(sizes), d.shape[dim])
+    return view(input, d.shape[:dim] + tuple(sizes) + d.shape[dim + 1:]) if d.flags.c_contiguous else \
+        reshape(input, d.shape[:dim] + tuple(sizes) + d.shape[dim + 1:])
+
+
+class SqueezeBackward0(ViewBackward0):
+    __slots__ = ()
+
+
+class UnsqueezeBackward0(ViewBackward0):
+    __slots__ = ()
+
+
+def squeeze(input, dim=None):
+    d = input._data
+    if dim is None:
+        shape = tuple(s for s in d.shape if s != 1)
+        cls = SqueezeBackward0
+    else:
+        dims = dim if isinstance(dim, (tuple, list)) else (dim,)
+        axes = {input._wrap_dim(x) for x in dims} if d.ndim else set()
+        shape = tuple(s for i, s in enumerate(d.shape) if not (i in axes and s == 1))
+        cls = SqueezeBackward0 if not isinstance(dim, (tuple, list)) else type(
+            "SqueezeBackward2", (SqueezeBackward0,), {"__slots__": ()})
+    out = view_of(input, d.reshape(shape), lambda b, _dim=dim: squeeze(b, _dim))
+    if state.enabled and input._requires_grad:
+        node = record(SqueezeBackward0 if dim is None else _SQ1 if not isinstance(dim, (tuple, list)) else _SQ2,
+                      (input,), out)
+        node.in_shape = d.shape
+    return out
+
+
+_SQ1 = type("SqueezeBackward1", (SqueezeBackward0,), {"__slots__": ()})
+_SQ2 = type("SqueezeBackward2", (SqueezeBackward0,), {"__slots__": ()})
+
+
+def unsqueeze(input, dim):
+    d = input._data
+    ax = input._wrap_dim(dim, d.ndim + 1)
+    out = view_of(input, np.expand_dims(d, ax), lambda b, _a=ax: unsqueeze(b, _a))
+    if state.enabled and input._requires_grad:
+        record(UnsqueezeBackward0, (input,), out).in_shape = d.shape
+    return out
+
+
+class TransposeBackward0(Node):
+    __slots__ = ("d0", "d1")
+
+    def backward(self, grad):
+        return (grad.transpose(self.d0, self.d1),)
+
+
+def transpose(input, dim0, dim1):
+    d = input._data
+    a = input._wrap_dim(dim0)
+    b = input._wrap_dim(dim1)
+    axes = list(range(d.ndim))
+    axes[a], axes[b] = axes[b], axes[a]
+    out = view_of(input, d.transpose(axes), lambda t, _a=a, _b=b: transpose(t, _a, _b))
+    if state.enabled and input._requires_grad:
+        node = record(TransposeBackward0, (input,), out)
+        node.d0, node.d1 = a, b
+    return out
+
+
+swapaxes = swapdims = transpose
+
+
+class TBackward0(Node):
+    __slots__ = ()
+
+    def backward(self, grad):
+        return (grad.t(),)
+
+
+def t(input):
+    d = input._data
+    if d.ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {d.ndim}D")
+    out = view_of(input, d.T, t)
+    if state.enabled and input._requires_grad:
+        record(TBackward0, (input,), out)
+    return out
+
+
+class PermuteBackward0(Node):
+    __slots__ = ("dims",)
+
+    def backward(self, grad):
+        inv = [0] * len(self.dims)
+        for i, p in enumerate(self.dims):
+            inv[p] = i
+        return (grad.permute(inv),)
+
+
+def permute(input, *dims):
+    if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
+        dims = dims[0]
+    d = input._data
+    if len(dims) != d.ndim:
+        raise RuntimeError(
+            f"permute(sparse_coo): number of dimensions in the tensor input does not match the length of the desired "
+            f"ordering of dimensions i.e. input.dim() = {d.ndim} is not equal to len(dims) = {len(dims)}")
+    axes = tuple(input._wrap_dim(x) for x in dims)
+    if len(set(axes)) != len(axes):
+        raise RuntimeError("permute(): duplicate dims are not allowed.")
+    out = view_of(input, d.transpose(axes), lambda b, _a=axes: permute(b, _a))
+    if state.enabled and input._requires_grad:
+        record(PermuteBackward0, (input,), out).dims = axes
+    return out
+
+
+def movedim(input, source, destination):
+    d = input._data
+    src = (source,) if isinstance(source, int) else tuple(source)
+    dst = (destination,) if isinstance(destination, int) else tuple(destination)
+    src = [input._wrap_dim(s) for s in src]
+    dst = [input._wrap_dim(s) for s in dst]
+    order = [n for n in range(d.ndim) if n not in src]
+    for dd, s in sorted(zip(dst, src)):
+        order.insert(dd, s)
+    return permute(input, order)
+
+
+moveaxis = movedim
+
+
+def matrix_T(input):
+    d = input._data
+    if d.ndim == 2:
+        return permute(input, (1, 0))
+    if d.ndim > 2 or d.ndim == 1:
+        import warnings
+        warnings.warn(
+            "The use of `x.T` on tensors of dimension other than 2 to reverse their shape is deprecated and it will "
+            "throw an error in a future release. Consider `x.mT` to transpose batches of matrices or "
+            "`x.permute(*torch.arange(x.ndim - 1, -1, -1))` to reverse the dimensions of a tensor.", UserWarning,
+            stacklevel=3)
+    return permute(input, tuple(range(d.ndim - 1, -1, -1)))
+
+
+def matrix_mT(input):
+    if input._data.ndim < 2:
+        raise RuntimeError(f"tensor.mT is only supported on matrices or batches of matrices. Got {input._data.ndim}-D tensor.")
+    return transpose(input, -2, -1)
+
+
+class ExpandBackward0(Node):
+    """The engine sums the gradient back to the input's shape (sum_to), so backward passes it on."""
+
+    __slots__ = ()
+
+    def backward(self, grad):
+        return (grad,)
+
+
+def expand(input, *sizes):
+    sizes = _shape_arg(sizes)
+    d = input._data
+    if len(sizes) < d.ndim:
+        raise RuntimeError(
+            f"expand(torch.FloatTensor{{{list(d.shape)}}}, size=[{', '.join(map(str, sizes))}]): the number of sizes "
+            f"provided ({len(sizes)}) must be greater or equal to the number of dimensions in the tensor ({d.ndim})")
+    lead = len(sizes) - d.ndim
+    target = []
+    for i, s in enumerate(sizes):
+        if i < lead:
+            if s < 0:
+                raise RuntimeError(
+                    f"The expanded size of the tensor ({s}) isn't allowed in a leading, non-existing dimension {i}")
+            target.append(s)
+        else:
+            cur = d.shape[i - lead]
+            if s == -1:
+                s = cur
+            elif cur != 1 and s != cur:
+                raise RuntimeError(
+                    f"The expanded size of the tensor ({s}) must match the existing size ({cur}) at non-singleton "
+                    f"dimension {i}.  Target sizes: [{', '.join(map(str, sizes))}].  Tensor sizes: "
+                    f"[{', '.join(map(str, d.shape))}]")
+            target.append(s)
+    target = tuple(target)
+    if target == d.shape:
+        data = d.view()
+    else:
+        data = np.broadcast_to(d, target)
+    out = view_of(input, data, lambda b, _t=target: expand(b, _t))
+    if state.enabled and input._requires_grad:
+        record(ExpandBackward0, (input,), out)
+    return out
+
+
+def expand_as(input, other):
+    return expand(input, other._data.shape)
+
+
+def broadcast_to(input, size):
+    return expand(input, size)
+
+
+def broadcast_tensors(*tensors):
+    shape = np.broadcast_shapes(*(t._data.shape for t in tensors))
+    return tuple(expand(t, shape) for t in tensors)
+
+
+def broadcast_shapes(*shapes):
+    try:
+        return Size(np.broadcast_shapes(*[(s,) if isinstance(s, int) else tuple(s) for s in shapes]))
+    except ValueError:
+        raise RuntimeError(f"Shape mismatch: objects cannot be broadcast to a single shape: {shapes}") from None
+
+
+class CloneBackward0(Node):
+    __slots__ = ()
+
+    def backward(self, grad):
+        return (grad,)
+
+
+def clone(input, *, memory_format=None):
+    out = wrap(np.array(input._data, copy=True, order="K" if memory_format is None else "C"))
+    if state.enabled and input._requires_grad:
+        record(CloneBackward0, (input,), out)
+    return out
+
+
+def contiguous(input, memory_format=None):
+    if input._data.flags.c_contiguous:
+        return input
+    out = wrap(np.ascontiguousarray(input._data))
+    if state.enabled and input._requires_grad:
+        record(CloneBackward0, (input,), out)
+    return out
+
+
+class CatBackward0(Node):
+    __slots__ = ("dim", "sizes")
+
+    def backward(self, grad):
+        out = []
+        start = 0
+        for s, e in zip(self.sizes, self.next_edges):
+            if e is None or s is None:
+                out.append(None)
+            else:
+                out.append(grad.narrow(self.dim, start, s))
+            start += s or 0
+        return tuple(out)
+
+
+def _tensor_seq(tensors, name):
+    if isinstance(tensors, Tensor):
+        raise TypeError(f"{name}(): argument 'tensors' (position 1) must be tuple of Tensors, not Tensor")
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError(f"{name}(): expected a non-empty list of Tensors")
+    for t in tensors:
+        if not isinstance(t, Tensor):
+            raise TypeError(f"expected Tensor as element {tensors.index(t)} in argument 0, but got {type(t).__name__}")
+    return tensors
+
+
+def cat(tensors, dim=0, *, out=None):
+    tensors = _tensor_seq(tensors, "cat")
+    from .. import _dtype
+    dt = _dtype.result_dtype_of([t for t in tensors]).np
+    # legacy: 1-D empty tensors are skipped
+    used = [t for t in tensors if not (t._data.ndim == 1 and t._data.shape[0] == 0)]
+    if not used:
+        r = wrap(np.zeros((0,), dt))
+        return r
+    ref = used[0]
+    ax = ref._wrap_dim(dim)
+    for i, t in enumerate(tensors):
+        td = t._data
+        if td.ndim == 1 and td.shape[0] == 0:
+            continue
+        if td.ndim == 0:
+            raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
+        if td.ndim != ref._data.ndim:
+            raise RuntimeError(
+                f"Tensors must have same number of dimensions: got {ref._data.ndim} and {td.ndim}")
+        for k in range(td.ndim):
+            if k != ax and td.shape[k] != ref._data.shape[k]:
+                raise RuntimeError(
+                    f"Sizes of tensors must match except in dimension {ax}. Expected size {ref._data.shape[k]} but got "
+                    f"size {td.shape[k]} for tensor number {i} in the list.")
+    r = wrap(np.concatenate([t._data for t in used], axis=ax, dtype=dt))
+    if state.enabled and any(t._requires_grad for t in tensors):
+        node = record(CatBackward0, tuple(tensors), r)
+        node.dim = ax
+        node.sizes = tuple(None if (t._data.ndim == 1 and t._data.shape[0] == 0) else t._data.shape[ax]
+                           for t in tensors)
+    if out is not None:
+        from .elementwise import _write_out
+        return _write_out(out, r)
+    return r
+
+
+concat = concatenate = cat
+
+
+class StackBackward0(Node):
+    __slots__ = ("dim",)
+
+    def backward(self, grad):
+        return tuple(grad.select(self.dim, i) if e is not None else None for i, e in enumerate(self.next_edges))
+
+
+def stack(tensors, dim=0, *, out=None):
+    tensors = _tensor_seq(tensors, "stack")
+    shape = tensors[0]._data.shape
+    for i, t in enumerate(tensors):
+        if t._data.shape != shape:
+            raise RuntimeError(
+                f"stack expects each tensor to be equal size, but got {list(shape)} at entry 0 and "
+                f"{list(t._data.shape)} at entry {i}")
+    from .. import _dtype
+    dt = _dtype.result_dtype_of(tensors).np
+    ax = tensors[0]._wrap_dim(dim, len(shape) + 1)
+    r = wrap(np.stack([t._data for t in tensors], axis=ax, dtype=dt))
+    if state.enabled and any(t._requires_grad for t in tensors):
+        record(StackBackward0, tuple(tensors), r).dim = ax
+    if out is not None:
+        from .elementwise import _write_out
+        return _write_out(out, r)
+    return r
+
+
+def hstack(tensors):
+    tensors = list(tensors)
+    return cat(tensors, 0 if tensors[0]._data.ndim == 1 else 1)
+
+
+def vstack(tensors):
+    return cat([t.unsqueeze(0) if t._data.ndim == 1 else t for t in tensors], 0)
+
+
+row_stack = vstack
+
+
+def dstack(tensors):
+    out = []
+    for t in tensors:
+        d = t._data.ndim
+        if d == 0:
+            t = t.reshape(1, 1, 1)
+        elif d == 1:
+            t = t.reshape(1, -1, 1)
+        elif d == 2:
+            t = t.unsqueeze(-1)
+        out.append(t)
+    return cat(out, 2)
+
+
+def column_stack(tensors):
+    return cat([t.reshape(-1, 1) if t._data.ndim <= 1 else t for t in tensors], 1)
+
+
+class SplitBackward0(Node):
+    """Backward of split/chunk/unbind: one output per piece; missing gradients count as zeros."""
+
+    __slots__ = ("dim", "sizes", "in_shape", "dtype", "num_outputs", "_name", "stacked")
+
+    def name(self):
+        return self._name
+
+    def backward(self, *grads):
+        pieces = []
+        for g, s in zip(grads, self.sizes):
+            if g is None:
+                shape = list(self.in_shape)
+                shape[self.dim] = s
+                if self.stacked:
+                    del shape[self.dim]
+                from .creation import zeros
+                g = zeros(tuple(shape), dtype=self.dtype)
+            pieces.append(g)
+        if self.stacked:
+            return (stack(pieces, self.dim),)
+        return (cat(pieces, self.dim),)
+
+
+def _multi_view_outputs(input, datas, dim, sizes, name, stacked=False):
+    outs = []
+    for i, data in enumerate(datas):
+        t = view_of(input, data, None)
+        t._view_fn = None  # outputs of multi-view functions cannot be modified in place under autograd
+        outs.append(t)
+    if state.enabled and input._requires_grad:
+        from ..autograd.graph import make_node
+        node = make_node(SplitBackward0, (input,))
+        node.dim, node.sizes, node.in_shape = dim, tuple(sizes), input._data.shape
+        node.dtype, node.num_outputs, node._name, node.stacked = input.dtype, len(outs), name, stacked
+        for i, t in enumerate(outs):
+            t._grad_fn = node
+            t._requires_grad = True
+            t._output_nr = i
+    return tuple(outs)
+
+
+def split(tensor, split_size_or_sections, dim=0):
+    d = tensor._data
+    ax = tensor._wrap_dim(dim)
+    n = d.shape[ax]
+    if isinstance(split_size_or_sections, (list, tuple)):
+        sizes = [int(s) for s in split_size_or_sections]
+        total = 0
+        for s in sizes:
+            total += s
+        if total != n:
+            raise RuntimeError(
+                f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size at dimension {ax}), "
+                f"but got split_sizes={sizes}")
+        name = "SplitWithSizesBackward0"
+    else:
+        size = int(split_size_or_sections)
+        if size <= 0 and n > 0:
+            raise RuntimeError(f"split expects split_size be non-negative, but got split_size={size}")
+        sizes = [size] * (n // size) + ([n % size] if n % size else []) if size > 0 else [0]
+        if n == 0:
+            sizes = [0]
+        name = "SplitBackward0"
+    datas = []
+    start = 0
+    for s in sizes:
+        idx = [slice(None)] * d.ndim
+        idx[ax] = slice(start, start + s)
+        datas.append(d[tuple(idx)])
+        start += s
+    return _multi_view_outputs(tensor, datas, ax, sizes, name)
+
+
+def chunk(input, chunks, dim=0):
+    if chunks <= 0:
+        raise RuntimeError("chunk expects `chunks` to be greater than 0, got: " + str(chunks))
+    n = input._data.shape[input._wrap_dim(dim)]
+    size = -(-n // chunks) if n else 0
+    if size == 0:
+        return split(input, [0] * 1 if n == 0 else [0], dim) if n == 0 else split(input, 1, dim)
+    return split(input, size, dim)
+
+
+def tensor_split(input, indices_or_sections, dim=0):
+    d = input._data
+    ax = input._wrap_dim(dim)
+    n = d.shape[ax]
+    if isinstance(indices_or_sections, int):
+        k = indices_or_sections
+        q, rem = divmod(n, k)
+        sizes = [q + 1] * rem + [q] * (k - rem)
+    else:
+        bounds = [0] + [min(max(int(i), 0), n) for i in indices_or_sections] + [n]
+        sizes = [max(b - a, 0) for a, b in zip(bounds[:-1], bounds[1:])]
+    return split(input, sizes, ax)
+
+
+def unbind(input, dim=0):
+    d = input._data
+    ax = input._wrap_dim(dim)
+    datas = [d[(slice(None),) * ax + (i,)] for i in range(d.shape[ax])]
+    return _multi_view_outputs(input, datas, ax, [1] * d.shape[ax], "UnbindBackward0", stacked=True)
+
+
+class NarrowBackward(Node):
+    __slots__ = ("dim", "start", "in_shape")
+
+    def name(self):
+        return "SliceBackward0"
+
+    def backward(self, grad):
+        from .indexing import _slice_grad
+        return (_slice_grad(grad, self.in_shape, self.dim, self.start),)
+
+
+def narrow(input, dim, start, length):
+    d = input._data
+    ax = input._wrap_dim(dim)
+    n = d.shape[ax]
+    if isinstance(start, Tensor):
+        start = int(start.item())
+    if start < -n or start > n:
+        raise IndexError(f"start out of range (expected to be in range of [{-n}, {n}], but got {start})")
+    if start < 0:
+        start += n
+    if length < 0 or start + length > n:
+        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({n}).")
+    idx = (slice(None),) * ax + (slice(start, start + length),)
+    out = view_of(input, d[idx], lambda b, _a=ax, _s=start, _l=length: narrow(b, _a, _s, _l))
+    if state.enabled and input._requires_grad:
+        node = record(NarrowBackward, (input,), out)
+        node.dim, node.start, node.in_shape = ax, start, d.shape
+    return out
+
+
+class FlipBackward0(Node):
+    __slots__ = ("dims",)
+
+    def backward(self, grad):
+        return (grad.flip(self.dims),)
+
+
+def flip(input, *dims):
+    if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
+        dims = dims[0]
+    axes = tuple(input._wrap_dim(x) for x in dims)
+    out = wrap(np.flip(input._data, axes).copy())
+    if state.enabled and input._requires_grad:
+        record(FlipBackward0, (input,), out).dims = axes
+    return out
+
+
+def fliplr(input):
+    return flip(input, (1,))
+
+
+def flipud(input):
+    return flip(input, (0,))
+
+
+def roll(input, shifts, dims=None):
+    if dims is None:
+        return roll(input.flatten(), shifts, 0).view(input.shape)
+    if isinstance(shifts, int):
+        shifts, dims = (shifts,), (dims,) if isinstance(dims, int) else dims
+    out = input
+    for s, dd in zip(shifts, dims):
+        n = input._data.shape[input._wrap_dim(dd)]
+        if n == 0:
+            continue
+        s %= n
+        if s:
+            out = cat([out.narrow(dd, n - s, s), out.narrow(dd, 0, n - s)], dd)
+    return out if out is not input else clone(input)
+
+
+def repeat(input, *sizes):
+    sizes = _shape_arg(sizes)
+    d = input._data
+    if len(sizes) < d.ndim:
+        raise RuntimeError(
+            "Number of dimensions of repeat dims can not be smaller than number of dimensions of tensor")
+    x = input.reshape((1,) * (len(sizes) - d.ndim) + d.shape)
+    # expand each dim to (rep, size) then merge: differentiable through expand + reshape
+    shp = x._data.shape
+    inter = []
+    target = []
+    for r, s in zip(sizes, shp):
+        inter += [1, s]
+        target += [r, s]
+    y = x.reshape(tuple(inter)).expand(tuple(target))
+    return y.reshape(tuple(r * s for r, s in zip(sizes, shp)))
+
+
+def tile(input, dims):
+    dims = tuple(dims)
+    if len(dims) < input._data.ndim:
+        dims = (1,) * (input._data.ndim - len(dims)) + dims
+    return repeat(input, dims)
+
+
+def repeat_interleave(input, repeats, dim=None):
+    if dim is None:
+        input = input.flatten()
+        dim = 0
+    from .indexing import index_select
+    n = input._data.shape[input._wrap_dim(dim)]
+    reps = repeats._data if isinstance(repeats, Tensor) else np.full(n, repeats)
+    idx = np.repeat(np.arange(n), reps)
+    return index_select(input, dim, wrap(idx.astype(np.int64)))
+
+
+def diagonal(input, offset=0, dim1=0, dim2=1):
+    d = input._data
+    out = view_of(input, np.diagonal(d, offset, input._wrap_dim(dim1), input._wrap_dim(dim2)),
+                  lambda b: diagonal(b, offset, dim1, dim2))
+    if state.enabled and input._requires_grad:
+        node = record(DiagonalBackward0, (input,), out)
+        node.args = (d.shape, offset, input._wrap_dim(dim1), input._wrap_dim(dim2))
+    return out
+
+
+class DiagonalBackward0(Node):
+    __slots__ = ("args",)
+
+    def backward(self, grad):
+        shape, offset, d1, d2 = self.args
+        from .creation import zeros
+        g = zeros(shape, dtype=grad.dtype)
+        _writable_diagonal(g._data, offset, d1, d2)[...] = grad._data
+        return (g,)
+
+
+def _writable_diagonal(a, offset, d1, d2):
+    """np.diagonal's view, but writable (np.diagonal returns a read-only one)."""
+    st = a.strides
+    n1, n2 = a.shape[d1], a.shape[d2]
+    n = max(0, min(n1, n2 - offset) if offset >= 0 else min(n1 + offset, n2))
+    start = offset * st[d2] if offset >= 0 else -offset * st[d1]
+    others = [i for i in range(a.ndim) if i not in (d1, d2)]
+    shape = tuple(a.shape[i] for i in others) + (n,)
+    strides = tuple(st[i] for i in others) + (st[d1] + st[d2],)
+    flat = a.reshape(-1)  # `a` is a fresh contiguous array, so this is a view
+    return np.lib.stride_tricks.as_strided(flat[start // a.itemsize:] if n else flat, shape=shape, strides=strides,
+                                           writeable=True)
