@@ -13,9 +13,17 @@ class device:
                 raise TypeError("device(): a device object cannot be combined with an index")
             return type_or_str
         if isinstance(type_or_str, _builtin_int) and not isinstance(type_or_str, bool):
+            # a bare index names the current accelerator, as in torch
+            if type_or_str < 0:
+                raise RuntimeError("Device index must not be negative")
+            from . import cuda
+            if not cuda.is_available():
+                raise RuntimeError("Cannot access accelerator device when none is available.")
             type_or_str, index = "cuda", type_or_str
         if not isinstance(type_or_str, str):
             raise TypeError(f"device() received an invalid combination of arguments - got ({type(type_or_str).__name__})")
+        if not type_or_str:
+            raise RuntimeError("Device string must not be empty")
         kind, sep, idx = type_or_str.partition(":")
         if sep:
             if index is not None:
@@ -50,9 +58,10 @@ class device:
         return self.type if self.index is None else f"{self.type}:{self.index}"
 
     def __eq__(self, other):
-        if isinstance(other, str):
-            other = device(other)
-        return other.__class__ is device and self.type == other.type and self.index == other.index
+        # like torch.device: equal only to another device (device('cpu') == 'cpu' is False)
+        if other.__class__ is not device:
+            return NotImplemented
+        return self.type == other.type and self.index == other.index
 
     def __hash__(self):
         return hash((self.type, self.index))

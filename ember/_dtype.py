@@ -96,6 +96,8 @@ def to_ember_dtype(x):
         return bool
     if x is _builtin_complex:
         return complex128
+    if isinstance(x, str):
+        raise TypeError(f"dtype must be an ember dtype such as ember.float32, not the string {x!r}")
     try:
         return from_np[np.dtype(x)]
     except (TypeError, KeyError):
@@ -231,7 +233,7 @@ class finfo:
         self.max = _builtin_float(fi.max)
         self.min = _builtin_float(fi.min)
         self.tiny = self.smallest_normal = _builtin_float(fi.smallest_normal)
-        self.resolution = _builtin_float(fi.resolution)
+        self.resolution = 10.0 ** -_builtin_int(fi.precision)  # torch: 10 ** -digits10, exactly
         self.dtype = d.name
 
     def __repr__(self):
@@ -244,11 +246,13 @@ class iinfo:
 
     def __init__(self, type):
         d = to_ember_dtype(type)
-        if d.category not in (_INT, _BOOL):
+        if d is bool:
+            raise TypeError("ember.bool is not supported by ember.iinfo")
+        if d.category != _INT:
             raise TypeError(f"iinfo() requires an integer input type. Use finfo to handle '{d.name}'")
-        ii = np.iinfo(np.uint8 if d is bool else d.np)
+        ii = np.iinfo(d.np)
         self.bits = ii.bits
-        self.max, self.min = (1, 0) if d is bool else (_builtin_int(ii.max), _builtin_int(ii.min))
+        self.max, self.min = _builtin_int(ii.max), _builtin_int(ii.min)
         self.dtype = d.name
 
     def __repr__(self):

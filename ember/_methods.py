@@ -75,6 +75,8 @@ def type_(self, dtype=None, non_blocking=False, **kwargs):
         name = dtype.rsplit(".", 1)[-1]
         if name not in _dtype._BY_LEGACY:
             raise ValueError(f"invalid type: '{dtype}'")
+        if ".cuda." in dtype:
+            check_device_supported(to_device("cuda"))
         dtype = _dtype._BY_LEGACY[name]
     return _convert(self, _dtype.to_ember_dtype(dtype))
 

@@ -280,15 +280,6 @@ def _fma64(a, b, c) -> np.ndarray:
     return r.reshape(shape)
 
 
-def _affine32(x: np.ndarray, std: np.float32, mean: np.float32) -> np.ndarray:
-    """float32 fma(x, std, mean) with the cheap exact special cases."""
-    if std == 1.0 or mean == 0.0:
-        # one of the two roundings is exact, so fma == mul then add
-        with np.errstate(over="ignore"):
-            return (x * std + mean).astype(np.float32)
-    return _fma32(x, std, mean)
-
-
 def _affine64(x: np.ndarray, std: float, mean: float) -> np.ndarray:
     if std == 1.0 or mean == 0.0:
         return x * std + mean
@@ -360,138 +351,203 @@ _MDP3 = _c32(0xB3222169)
 _S0, _S1, _S2 = _c32(0xB94CA1F9), _c32(0x3C08839E), _c32(0xBE2AAAA3)
 _C0, _C1, _C2 = _c32(0x37CCF5CE), _c32(0xBAB6061A), _c32(0x3D2AAAA5)
 _TWO_PI_F = _c32(0x40C90FDB)
-_FLT_MIN = _f32(np.finfo(np.float32).tiny)
 
 
-def _log256(x: np.ndarray) -> np.ndarray:
-    """log256_ps for float32 x in [FLT_MIN, 1] (the Box-Muller inputs 1 - d)."""
-    n = x.size
-    bits = x.view(np.uint32)
-    mb = bits & np.uint32(0x807FFFFF)
-    mb |= np.uint32(0x3F000000)
-    m = mb.view(np.float32)  # mantissa in [0.5, 1)
-    lt = m < _SQRTHF
-    # e = float(k) + 1 - lt  (exact small integers)
-    ei = (bits >> np.uint32(23)).view(np.int32)
-    ei -= lt
-    ei -= np.int32(126)
-    e = ei.astype(np.float32)
-    tmp = mb & (-lt.view(np.int8)).astype(np.int32).view(np.uint32)  # m & mask (else +0)
-    m -= _f32(1.0)
-    m += tmp.view(np.float32)
-    z = m * m
-    # Horner chain with fused multiply-adds; float64 evaluation + one rounding
-    # per step equals the correctly rounded fma on all 2**24 inputs.
-    m64 = m.astype(np.float64)
-    t = m64 * _LOG_P64[0]
-    t += _LOG_P64[1]
-    y = t.astype(np.float32)
+_BM_PAIRS = 1 << 15  # Box-Muller pairs per chunk (working set stays in L2)
+_TWO_PI_F_M24 = _f32(float(_TWO_PI_F) * 2.0 ** -24)  # 2pi_f * 2**-24, exact
+
+
+class _BMWork:
+    """Preallocated buffers for the float32 Box-Muller kernel (avoids large temporaries)."""
+
+    def __init__(self, k: int):
+        f = lambda: np.empty(k, dtype=np.float32)  # noqa: E731
+        i = lambda: np.empty(k, dtype=np.int32)  # noqa: E731
+        d = lambda: np.empty(k, dtype=np.float64)  # noqa: E731
+        self.A, self.E, self.Y, self.Z, self.X, self.JF, self.C, self.S = (f() for _ in range(8))
+        self.I0, self.I1, self.I2, self.J = (i() for _ in range(4))
+        self.D0, self.T = d(), d()
+        self.B = np.empty(k, dtype=np.bool_)
+
+    def take(self, k: int):
+        return {name: buf[:k] for name, buf in vars(self).items()}
+
+
+def _bm_block_f32(w, out0, out1, mean, std):
+    """Box-Muller on k pairs.  In: w['A'] = u1 = 1 - d[j], w['X'] = theta = 2pi*d[j+8]
+    (float32).  Out: fma(radius*cos, std, mean) -> out0, fma(radius*sin, std, mean) -> out1
+    (float32 arrays of length k).  Literal emulation of log256_ps / sincos256_ps as
+    compiled (with FMA contraction) in torch 2.13.  The float64-then-round form of
+    each fma equals the correctly rounded fma on all 2**24 possible inputs."""
+    A, E, Y, Z, X, JF, C, S = (w[c] for c in ("A", "E", "Y", "Z", "X", "JF", "C", "S"))
+    I0, I1, I2, J, D0, T, B = (w[c] for c in ("I0", "I1", "I2", "J", "D0", "T", "B"))
+    u32 = np.uint32
+    i32 = np.int32
+    unsafe = "unsafe"
+    # ------------------------------------------------------------ log256_ps(A)
+    bits = A.view(u32)
+    MB = I0.view(u32)
+    np.bitwise_and(bits, u32(0x807FFFFF), out=MB)
+    np.bitwise_or(MB, u32(0x3F000000), out=MB)
+    m = MB.view(np.float32)  # mantissa in [0.5, 1)
+    np.less(m, _SQRTHF, out=B)  # lt
+    np.copyto(I1, B)  # 0/1
+    np.right_shift(bits, u32(23), out=I2.view(u32))
+    np.subtract(I2, I1, out=I2)
+    np.subtract(I2, i32(126), out=I2)  # e = float(k) + 1 - lt, exact small ints
+    np.copyto(E, I2, casting=unsafe)
+    np.negative(I1, out=I1)  # all-ones mask where lt
+    np.bitwise_and(I0, I1, out=I1)  # tmp = m & mask (+0 elsewhere)
+    np.subtract(m, _f32(1.0), out=A)
+    np.add(A, I1.view(np.float32), out=A)  # m = (m - 1) + tmp
+    np.multiply(A, A, out=Z)  # z
+    np.copyto(D0, A)  # m as float64
+    np.multiply(D0, _LOG_P64[0], out=T)
+    np.add(T, _LOG_P64[1], out=T)
+    np.copyto(Y, T, casting=unsafe)
     for pk in _LOG_P64[2:]:
-        np.copyto(t, y)
-        t *= m64
-        t += pk
-        np.copyto(y, t, casting="unsafe")
-    y *= m
-    np.copyto(t, y)
-    t *= z
-    t += e * _Q1
-    np.copyto(y, t, casting="unsafe")  # fma(y, z, e*Q1)
-    z *= _f32(-0.5)  # fma(-z, 0.5, y): the product is exact
-    y += z
-    m += y
-    e *= _Q2  # fma(e, Q2, r): e*Q2 is exact
-    m += e
-    return m
-
-
-def _sincos256(theta: np.ndarray):
-    """sincos256_ps for float32 theta >= +0 (the Box-Muller angles). Returns (sin, cos)."""
-    x = theta.copy()  # abs(theta) == theta here
-    j = (x * _FOPI).astype(np.int32)
-    j += np.int32(1)
-    j &= np.int32(~1)
-    y = j.astype(np.float32)
-    # x = fma(y,-DP1,x); fma(y,-DP2,x): products exact in float32
-    x += y * _MDP1
-    x += y * _MDP2
-    t = y.astype(np.float64)
-    t *= float(_MDP3)
-    t += x
-    np.copyto(x, t, casting="unsafe")
-    z = x * x
-    z64 = z.astype(np.float64)
+        np.copyto(T, Y)
+        np.multiply(T, D0, out=T)
+        np.add(T, pk, out=T)
+        np.copyto(Y, T, casting=unsafe)
+    np.multiply(Y, A, out=Y)  # y = y * m
+    np.multiply(E, _Q1, out=m)  # e*Q1 (m's buffer is free now)
+    np.copyto(T, Y)
+    np.copyto(D0, Z)
+    np.multiply(T, D0, out=T)
+    np.add(T, m, out=T)
+    np.copyto(Y, T, casting=unsafe)  # fma(y, z, e*Q1)
+    np.multiply(Z, _f32(-0.5), out=Z)
+    np.add(Y, Z, out=Y)  # fma(-z, 0.5, y): exact product
+    np.add(A, Y, out=A)  # r = m + y
+    np.multiply(E, _Q2, out=E)
+    np.add(A, E, out=A)  # fma(e, Q2, r): exact product
+    np.multiply(A, _f32(-2.0), out=A)
+    np.sqrt(A, out=A)  # radius
+    # ------------------------------------------------------------ sincos256_ps(X), X >= +0
+    np.multiply(X, _FOPI, out=JF)
+    np.copyto(J, JF, casting=unsafe)  # cvttps: truncation
+    np.add(J, i32(1), out=J)
+    np.bitwise_and(J, i32(~1), out=J)
+    np.copyto(JF, J, casting=unsafe)  # y = float(j)
+    np.multiply(JF, _MDP1, out=C)
+    np.add(X, C, out=X)
+    np.multiply(JF, _MDP2, out=C)
+    np.add(X, C, out=X)
+    np.copyto(T, JF)
+    np.multiply(T, float(_MDP3), out=T)
+    np.copyto(D0, X)
+    np.add(T, D0, out=T)
+    np.copyto(X, T, casting=unsafe)  # fma(y, -DP3, x)
+    np.multiply(X, X, out=Z)
+    np.copyto(D0, Z)  # z as float64
     # cosine polynomial
-    np.multiply(z64, float(_C0), out=t)
-    t += float(_C1)
-    c = t.astype(np.float32)
-    np.copyto(t, c)
-    t *= z64
-    t += float(_C2)
-    np.copyto(c, t, casting="unsafe")
-    c *= z
-    np.copyto(t, c)
-    t *= z64
-    t += z * _f32(-0.5)
-    np.copyto(c, t, casting="unsafe")
-    c += _f32(1.0)
+    np.multiply(D0, float(_C0), out=T)
+    np.add(T, float(_C1), out=T)
+    np.copyto(C, T, casting=unsafe)
+    np.copyto(T, C)
+    np.multiply(T, D0, out=T)
+    np.add(T, float(_C2), out=T)
+    np.copyto(C, T, casting=unsafe)
+    np.multiply(C, Z, out=C)
+    np.copyto(T, C)
+    np.multiply(T, D0, out=T)
+    np.multiply(Z, _f32(-0.5), out=JF)  # -(z*0.5), exact
+    np.add(T, JF, out=T)
+    np.copyto(C, T, casting=unsafe)  # fma(z, c, -(z*0.5))
+    np.add(C, _f32(1.0), out=C)
     # sine polynomial
-    np.multiply(z64, float(_S0), out=t)
-    t += float(_S1)
-    s = t.astype(np.float32)
-    np.copyto(t, s)
-    t *= z64
-    t += float(_S2)
-    np.copyto(s, t, casting="unsafe")
-    s *= z
-    np.copyto(t, s)
-    t *= x
-    t += x
-    np.copyto(s, t, casting="unsafe")
-    # select with masks (as the AVX code does) and add +0
-    poly = ((j & np.int32(2)) == 0).view(np.int8).astype(np.int32)
-    np.negative(poly, out=poly)  # all-ones where (j & 2) == 0
-    sv = s.view(np.int32)
-    cv = c.view(np.int32)
-    sel = (sv ^ cv) & poly
-    sn = (cv ^ sel).view(np.float32)  # poly ? s : c
-    cs = (sv ^ sel).view(np.float32)  # poly ? c : s
-    sn += _f32(0.0)
-    cs += _f32(0.0)
-    sign_sin = (j & np.int32(4)) << np.int32(29)
-    jm2 = j - np.int32(2)
-    np.invert(jm2, out=jm2)
-    jm2 &= np.int32(4)
-    jm2 <<= np.int32(29)
-    sn.view(np.int32)[...] ^= sign_sin
-    cs.view(np.int32)[...] ^= jm2
-    return sn, cs
+    np.multiply(D0, float(_S0), out=T)
+    np.add(T, float(_S1), out=T)
+    np.copyto(S, T, casting=unsafe)
+    np.copyto(T, S)
+    np.multiply(T, D0, out=T)
+    np.add(T, float(_S2), out=T)
+    np.copyto(S, T, casting=unsafe)
+    np.multiply(S, Z, out=S)
+    np.copyto(T, S)
+    np.copyto(D0, X)
+    np.multiply(T, D0, out=T)
+    np.add(T, D0, out=T)
+    np.copyto(S, T, casting=unsafe)  # fma(x, s, x)
+    # select with bit masks (poly_mask = (j & 2) == 0), add +0, xor the signs
+    np.bitwise_and(J, i32(2), out=I0)
+    np.equal(I0, 0, out=B)
+    np.copyto(I0, B)
+    np.negative(I0, out=I0)
+    Sv = S.view(i32)
+    Cv = C.view(i32)
+    np.bitwise_xor(Sv, Cv, out=I1)
+    np.bitwise_and(I1, I0, out=I1)
+    sn = JF
+    np.bitwise_xor(Cv, I1, out=sn.view(i32))  # poly ? s : c
+    np.bitwise_xor(Sv, I1, out=Sv)  # poly ? c : s   (S now holds the cosine)
+    cs = S
+    np.add(sn, _f32(0.0), out=sn)
+    np.add(cs, _f32(0.0), out=cs)
+    np.bitwise_and(J, i32(4), out=I0)
+    np.left_shift(I0, i32(29), out=I0)
+    np.bitwise_xor(sn.view(i32), I0, out=sn.view(i32))  # sign of sin (theta >= +0)
+    np.add(J, i32(2), out=I0)  # ~(j - 2) & 4 == (j + 2) & 4 for j in {0, 2, 4, 6, 8}
+    np.bitwise_and(I0, i32(4), out=I0)
+    np.left_shift(I0, i32(29), out=I0)
+    np.bitwise_xor(cs.view(i32), I0, out=cs.view(i32))  # sign of cos
+    # ------------------------------------------------------------ outputs
+    np.multiply(cs, A, out=cs)  # n1 = radius * cos
+    np.multiply(sn, A, out=sn)  # n2 = radius * sin
+    _affine32_into(cs.reshape(out0.shape), std, mean, out0, T.reshape(out0.shape))
+    _affine32_into(sn.reshape(out1.shape), std, mean, out1, T.reshape(out1.shape))
 
 
-_BM_CHUNK = 1 << 16  # blocks of 16 per chunk is 1<<12; chunk counts uniforms
+def _affine32_into(x, std, mean, out, T):
+    """out[...] = fma(x, std, mean) in float32 (x float32, std/mean float32 scalars)."""
+    if std == 1.0 or mean == 0.0:
+        # one of the two roundings is exact: fma == mul then add
+        if std != 1.0:
+            np.multiply(x, std, out=x)
+        np.add(x, mean, out=out)
+        return
+    np.copyto(T, x)
+    np.multiply(T, float(std), out=T)
+    np.add(T, float(mean), out=T)
+    bits = T.view(np.uint64)
+    sus = ((bits & np.uint64(0x1FFFFFFF)) == np.uint64(0x10000000)) | (np.abs(T) < 2.0 ** -125)
+    if sus.any():  # possible double rounding: redo those exactly
+        T[sus] = _fma32(x[sus], std, mean).astype(np.float64)
+    with np.errstate(over="ignore"):
+        np.copyto(out, T, casting="unsafe")
 
 
-def _box_muller16_f32(d: np.ndarray, mean: np.float32, std: np.float32) -> np.ndarray:
-    """NormalFill16<float> (AVX2) applied to consecutive blocks of 16 uniforms."""
-    nb = d.size // 16
-    out = np.empty(nb * 16, dtype=np.float32)
+def _box_muller16_f32(r: np.ndarray, mean: np.float32, std: np.float32, out=None) -> np.ndarray:
+    """NormalFill16<float> (AVX2 kernel) on consecutive blocks of 16 raw 32-bit draws.
+
+    ``r`` holds the raw ``random()`` words (uniform d = (r & 0xFFFFFF) * 2**-24);
+    returns (or writes into ``out``) ``len(r) // 16 * 16`` float32 normals."""
+    nb = r.size // 16
+    if out is None:
+        out = np.empty(nb * 16, dtype=np.float32)
     if nb == 0:
         return out
-    step = max(1, _BM_CHUNK // 16)
+    step = max(1, _BM_PAIRS // 8)
+    work = _BMWork(min(nb, step) * 8)
+    r3 = r[: nb * 16].reshape(nb, 2, 8)
+    o3 = out.reshape(nb, 2, 8)
+    mask = np.uint32(0xFFFFFF)
     for b0 in range(0, nb, step):
         b1 = min(nb, b0 + step)
-        blk = d[b0 * 16:b1 * 16].reshape(b1 - b0, 2, 8)
-        u1 = _f32(1.0) - blk[:, 0, :]
-        u2 = np.ascontiguousarray(blk[:, 1, :])
-        lg = _log256(u1.reshape(-1))
-        lg *= _f32(-2.0)
-        radius = np.sqrt(lg)
-        theta = _TWO_PI_F * u2.reshape(-1)
-        sn, cs = _sincos256(theta)
-        cs *= radius
-        sn *= radius
-        o = out[b0 * 16:b1 * 16].reshape(b1 - b0, 2, 8)
-        o[:, 0, :] = _affine32(cs, std, mean).reshape(b1 - b0, 8)
-        o[:, 1, :] = _affine32(sn, std, mean).reshape(b1 - b0, 8)
+        nbk = b1 - b0
+        w = work.take(nbk * 8)
+        A, X, I2 = w["A"], w["X"], w["I2"]
+        # u1 = 1 - d  ==  (2**24 - k) * 2**-24   (exact)
+        np.bitwise_and(r3[b0:b1, 0, :], mask, out=I2.view(np.uint32).reshape(nbk, 8))
+        np.subtract(np.int32(1 << 24), I2, out=I2)
+        np.copyto(A, I2, casting="unsafe")
+        np.multiply(A, _TWO_M24, out=A)
+        # theta = 2pi_f * d  ==  (2pi_f * 2**-24) * k   (scaling by 2**-24 is exact)
+        np.bitwise_and(r3[b0:b1, 1, :], mask, out=I2.view(np.uint32).reshape(nbk, 8))
+        np.copyto(X, I2, casting="unsafe")
+        np.multiply(X, _TWO_PI_F_M24, out=X)
+        _bm_block_f32(w, o3[b0:b1, 0, :], o3[b0:b1, 1, :], mean, std)
     return out
 
 
@@ -818,17 +874,17 @@ class CPUGeneratorEngine:
         m32 = _f32(mean)
         s32 = _f32(std)
         if dt == _F32:
-            d = self._u24(n)  # all n uniforms first
+            r = self._raw32(n)  # all n uniforms first (the last n % 16 are wasted)
             out = np.empty(n, dtype=np.float32)
-            out[: nb * 16] = _box_muller16_f32(d[: nb * 16], m32, s32)
-            if tail:
-                out[n - 16:] = _box_muller16_f32(self._u24(16), m32, s32)
+            _box_muller16_f32(r[: nb * 16], m32, s32, out=out[: nb * 16])
+            if tail:  # 16 fresh uniforms for the last (overlapping) block
+                out[n - 16:] = _box_muller16_f32(self._raw32(16), m32, s32)
             return out
         # float16 / bfloat16: 16 uniforms per block, no up-front fill
         out = np.empty(n, dtype=dt)
-        out[: nb * 16] = _to_reduced(_box_muller16_f32(self._u24(nb * 16), m32, s32), dt)
+        out[: nb * 16] = _to_reduced(_box_muller16_f32(self._raw32(nb * 16), m32, s32), dt)
         if tail:
-            out[n - 16:] = _to_reduced(_box_muller16_f32(self._u24(16), m32, s32), dt)
+            out[n - 16:] = _to_reduced(_box_muller16_f32(self._raw32(16), m32, s32), dt)
         return out
 
     def _normal_scalar(self, n, mean, std) -> np.ndarray:
@@ -1152,9 +1208,18 @@ def _inplace(out: np.ndarray, other: np.ndarray, op) -> np.ndarray:
     return op(out.astype(ct), other.astype(ct)).astype(out.dtype)
 
 
+def _roundtrip_int64(v: int, dt: np.dtype) -> int:
+    """``static_cast<int64_t>(static_cast<scalar_t>(v))`` on x86-64 (out of range -> INT64_MIN)."""
+    v = ((v + (1 << 63)) % (1 << 64)) - (1 << 63)  # int64 wrap of the C++ expression
+    with np.errstate(over="ignore", invalid="ignore"):
+        f = float(_from_int64(np.array([v], dtype=np.int64), dt).astype(np.float64)[0])
+    if not math.isfinite(f) or not (-(2.0 ** 63) <= f < 2.0 ** 63):
+        return -(1 << 63)
+    return int(f)
+
+
 def _update_from(frm: int, dt: np.dtype) -> int:
-    fp1 = int(_from_int64(np.array([frm + 1], dtype=np.int64), dt).astype(np.float64)[0]) \
-        if abs(frm + 1) < (1 << 63) else frm + 1
+    fp1 = _roundtrip_int64(frm + 1, dt)
     if fp1 < frm:
         v = abs(frm + 1)
         k = v.bit_length() - 1 if v else 0
@@ -1163,8 +1228,7 @@ def _update_from(frm: int, dt: np.dtype) -> int:
 
 
 def _update_to(to: int, dt: np.dtype) -> int:
-    tm1 = int(_from_int64(np.array([to - 1], dtype=np.int64), dt).astype(np.float64)[0]) \
-        if abs(to - 1) < (1 << 63) else to - 1
+    tm1 = _roundtrip_int64(to - 1, dt)
     if tm1 >= to:
         v = abs(to - 1)
         k = v.bit_length() - 1 if v else 0

@@ -46,7 +46,7 @@ class Tensor:
     def size(self, dim=None):
         if dim is None:
             return Size(self._data.shape)
-        return self._data.shape[self._wrap_dim(dim)]
+        return self._data.shape[self._wrap_dim_strict(dim)]
 
     @property
     def dtype(self):
@@ -95,11 +95,25 @@ class Tensor:
         return self._data.nbytes
 
     def stride(self, dim=None):
-        item = self._data.itemsize
-        st = tuple(s // item for s in self._data.strides)
+        d = self._data
+        item = d.itemsize
+        shape = d.shape
+        st = [s // item for s in d.strides]
+        if d.size == 0:
+            # NumPy reports 0 strides for empty arrays; torch keeps the contiguous ones (sizes taken as >= 1)
+            acc = 1
+            for i in range(len(shape) - 1, -1, -1):
+                st[i] = acc
+                acc *= max(shape[i], 1)
+        elif 1 in shape:
+            # NumPy gives new size-1 dims (None, unsqueeze, expand) stride 0; torch gives them
+            # size * stride of the next dim (1 for the last), as its unsqueeze/expand do.
+            for i in range(len(shape) - 1, -1, -1):
+                if shape[i] == 1 and st[i] == 0:
+                    st[i] = shape[i + 1] * st[i + 1] if i + 1 < len(shape) else 1
         if dim is None:
-            return st
-        return st[self._wrap_dim(dim)]
+            return tuple(st)
+        return st[self._wrap_dim_strict(dim)]
 
     def storage_offset(self):
         d = self._data
@@ -138,6 +152,14 @@ class Tensor:
     def get_device(self):
         return -1 if self._data.__class__ is _ndarray else self._data.device.id
 
+    def _wrap_dim_strict(self, dim):
+        """Like _wrap_dim but a 0-d tensor has no dimension to name (size(dim), stride(dim))."""
+        if self._data.ndim == 0:
+            if dim.__class__ is not int:
+                dim = _index_of(dim, "dim")
+            raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+        return self._wrap_dim(dim)
+
     def _wrap_dim(self, dim, ndim=None):
         n = self._data.ndim if ndim is None else ndim
         lo, hi = (-n, n - 1) if n else (-1, 0)
@@ -154,6 +176,8 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, value):
+        if value is True and not _grad_dtype(self._data.dtype):
+            raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
         self.requires_grad_(value)
 
     def requires_grad_(self, requires_grad=True):
@@ -163,8 +187,8 @@ class Tensor:
             raise RuntimeError(
                 "you can only change requires_grad flags of leaf variables. If you want to use a computed variable "
                 "in a subgraph that doesn't require differentiation use var_no_grad = var.detach().")
-        if requires_grad and self._data.dtype.kind not in "fcV" and self._data.dtype != _dtype.bfloat16.np:
-            raise RuntimeError("only Tensors of floating point and complex dtype can require gradients")
+        if requires_grad and not _grad_dtype(self._data.dtype):
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
         self._requires_grad = requires_grad
         return self
 
@@ -239,6 +263,12 @@ class Tensor:
         return acc
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        d = self._data
+        if gradient is None and inputs is None and not create_graph and self._requires_grad and d.size == 1 \
+                and d.dtype.kind == "f" and self.grad_fn is not None:
+            # the common `loss.backward()`: skip argument normalisation
+            _run_backward((self,), (_wrap(np.ones(d.shape, d.dtype)),), bool(retain_graph), False)
+            return
         from .autograd import backward
         backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
@@ -253,7 +283,7 @@ class Tensor:
             if hooks is None:
                 hooks = self._hooks = {}
             return _NodeHookHandle(hooks, hook)
-        pre = getattr(fn, "_pre_hooks", None)
+        pre = fn._pre_hooks
         if pre is None:
             pre = fn._pre_hooks = {}
         return _NodeHookHandle(pre, _TensorPreHook(hook, self._output_index))
@@ -275,7 +305,7 @@ class Tensor:
             return
         import weakref
         self._retains_grad = True
-        pre = getattr(fn, "_pre_hooks", None)
+        pre = fn._pre_hooks
         if pre is None:
             pre = fn._pre_hooks = {}
         pre["retain_grad_%d" % self._output_index] = _RetainGradHook(weakref.ref(self), self._output_index)
@@ -399,7 +429,10 @@ class Tensor:
     def _scalar_value(self, what):
         d = self._data
         if d.size != 1:
-            raise RuntimeError(f"{what}: a Tensor with {d.size} elements cannot be converted to Scalar")
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        if what != "complex()" and d.dtype.kind == "c":
+            raise RuntimeError(f"value cannot be converted to type {'double' if what == 'float()' else 'int64_t'} "
+                               "without overflow")
         return self.item()
 
     def __bool__(self):
@@ -426,7 +459,9 @@ class Tensor:
     def __format__(self, spec):
         if self._data.ndim == 0:
             return self.item().__format__(spec)
-        return object.__format__(self, spec) if spec == "" else repr(self).__format__(spec)
+        if spec:
+            raise TypeError("unsupported format string passed to Tensor.__format__")
+        return repr(self)
 
     def __contains__(self, element):
         if isinstance(element, (Tensor, int, float, bool, complex)):
@@ -462,6 +497,31 @@ class Tensor:
         new._base = None
         memo[id(self)] = new
         return new
+
+
+from .autograd import graph as _graph  # noqa: E402
+from .autograd.engine import run_backward as _run_backward  # noqa: E402
+
+_graph._Tensor = Tensor
+
+
+def _wrap(data, _new=object.__new__, _asarray=np.asarray):
+    """A new tensor around `data` (an ndarray; 0-d NumPy scalars are turned into 0-d arrays). The op hot path."""
+    if data.__class__ is not _ndarray:
+        data = _asarray(data)
+    t = _new(Tensor)
+    t._data = data
+    t._requires_grad = False
+    t._grad_fn = None
+    t._grad = None
+    t._version = [0]
+    t._base = None
+    return t
+
+
+def _grad_dtype(npdt):
+    """Whether tensors of this NumPy dtype may require grad (floating point and complex, bfloat16 included)."""
+    return npdt.kind in "fc" or npdt == _dtype.bfloat16.np
 
 
 def _rebuild_tensor(data, requires_grad):

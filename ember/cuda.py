@@ -1,15 +1,18 @@
 """ember.cuda: device queries. The CuPy backend is a later milestone; CuPy is imported lazily and only here."""
 
 
+_available = []  # cached answer: probing for CuPy (a failed import) costs milliseconds
+
+
 def is_available():
-    try:
-        import cupy
-    except Exception:
-        return False
-    try:
-        return cupy.cuda.runtime.getDeviceCount() > 0
-    except Exception:
-        return False
+    if not _available:
+        try:
+            import cupy
+            ok = cupy.cuda.runtime.getDeviceCount() > 0
+        except Exception:
+            ok = False
+        _available.append(ok)
+    return _available[0]
 
 
 def device_count():

@@ -10,7 +10,7 @@ from .gradcheck import gradcheck, gradgradcheck
 
 __all__ = ["backward", "grad", "Function", "FunctionCtx", "once_differentiable", "no_grad", "enable_grad",
            "set_grad_enabled", "inference_mode", "is_grad_enabled", "detect_anomaly", "set_detect_anomaly",
-           "gradcheck", "gradgradcheck", "graph"]
+           "gradcheck", "gradgradcheck", "graph", "is_inference_mode_enabled"]
 
 
 def _as_tuple(x):

@@ -7,8 +7,10 @@
    gradient is added into the next node's buffer. Saved tensors are freed node by node.
 No recursion, so a chain of 100,000 ops backpropagates; no engine threads.
 """
-import heapq
 import warnings
+from heapq import heappop, heappush
+
+import numpy as np
 
 from .grad_mode import state
 from .graph import AccumulateGrad
@@ -60,35 +62,36 @@ def _anomaly_context(node, exc):
 
 
 def _collect(root_nodes):
-    """Count incoming edges of every node reachable from the roots (iteratively)."""
+    """Count incoming edges of every node reachable from the roots (iteratively).
+
+    A node is in `deps` once some edge reaches it; roots that no edge reaches are not."""
     deps = {}
-    seen = set()
-    stack = []
-    for n in root_nodes:
-        if n not in seen:
-            seen.add(n)
-            stack.append(n)
+    stack = list(root_nodes)
+    seen_roots = set(stack)
     while stack:
         n = stack.pop()
         for e in n.next_edges:
             if e is not None:
                 child = e[0]
-                deps[child] = deps.get(child, 0) + 1
-                if child not in seen:
-                    seen.add(child)
-                    stack.append(child)
-    return deps, seen
+                c = deps.get(child)
+                if c is None:
+                    deps[child] = 1
+                    if child not in seen_roots:
+                        stack.append(child)
+                else:
+                    deps[child] = c + 1
+    return deps
 
 
-def _ancestors_of(targets, seen):
-    """Nodes (among `seen`) from which some target node can be reached: only they need to run."""
+def _ancestors_of(targets, deps, root_nodes):
+    """Nodes from which some target node can be reached: only they need to run."""
     parents = {}
-    for n in seen:
+    for n in list(deps) + list(root_nodes):
         for e in n.next_edges:
             if e is not None:
-                parents.setdefault(e[0], []).append(n)
+                parents.setdefault(e[0], set()).add(n)
     needed = set()
-    stack = [t for t in targets if t in seen]
+    stack = list(targets)
     while stack:
         n = stack.pop()
         for p in parents.get(n, ()):
@@ -106,23 +109,25 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, cap
     """
     buffers = {}
     root_nodes = []
-    user_grads = {id(g) for g in root_grads}  # never stored as a leaf's .grad without a copy
+    user_grads = root_grads  # never stored as a leaf's .grad without a copy
     for t, g in zip(roots, root_grads):
         fn = t.grad_fn
         if fn is None:
-            fn = t._accumulator()
-        nr = t._output_nr if t.grad_fn is not None else 0
+            fn, nr = t._accumulator(), 0
+        else:
+            nr = t._output_nr
         buf = buffers.get(fn)
         if buf is None:
             buf = buffers[fn] = [None] * fn.num_outputs
         buf[nr] = g if buf[nr] is None else buf[nr] + g
         root_nodes.append(fn)
 
-    deps, seen = _collect(root_nodes)
+    deps = _collect(root_nodes)
 
     # Targets: (node, output_nr) whose incoming gradient is wanted.
     targets = None
     results = None
+    should_run = None
     if inputs is not None:
         targets = {}
         for i, t in enumerate(inputs):
@@ -130,24 +135,22 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, cap
             key = (fn, t._output_nr) if fn is not None else (t._accumulator(), 0)
             targets.setdefault(key, []).append(i)
         results = [None] * len(inputs)
-        target_nodes = {k[0] for k in targets}
-        should_run = _ancestors_of(target_nodes, seen)
-    else:
-        should_run = None
+        should_run = _ancestors_of({k[0] for k in targets}, deps, root_nodes)
 
     ready = []
-    for n in dict.fromkeys(root_nodes):
-        if deps.get(n, 0) == 0:
-            heapq.heappush(ready, (-n.seq, id(n), n))
+    for n in (root_nodes if len(root_nodes) == 1 else dict.fromkeys(root_nodes)):
+        if n not in deps:
+            heappush(ready, (-n.seq, n))
 
+    anomaly = state.anomaly
     prev_enabled = state.enabled
     state.enabled = create_graph
     try:
         while ready:
-            node = heapq.heappop(ready)[2]
+            node = heappop(ready)[1]
             grads = buffers.pop(node)
 
-            pre = getattr(node, "_pre_hooks", None)
+            pre = node._pre_hooks
             if pre:
                 for key in sorted(pre, key=lambda k: isinstance(k, str)):
                     new = pre[key](grads)
@@ -169,9 +172,9 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, cap
                 continue
 
             try:
-                out = node.backward(*grads)
+                out = node.backward(grads[0]) if len(grads) == 1 else node.backward(*grads)
             except Exception as exc:
-                if state.anomaly:
+                if anomaly:
                     _anomaly_context(node, exc)
                 raise
             if out.__class__ is not tuple:
@@ -181,39 +184,47 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, cap
                 raise RuntimeError(
                     f"function {node.name()} returned an incorrect number of gradients (expected {len(edges)}, "
                     f"got {len(out)})")
-            hooks = getattr(node, "_hooks", None)
+            hooks = node._hooks
             if hooks:
                 for h in list(hooks.values()):
                     new = h(out, tuple(grads))
                     if new is not None:
                         out = tuple(new)
-            if not retain_graph:
-                node.release()
+            if not retain_graph and node.saved:
+                node.saved = None
             metas = node.in_meta
-            for i, (e, g) in enumerate(zip(edges, out)):
+            i = -1
+            for e, g in zip(edges, out):
+                i += 1
                 if e is None or g is None:
                     continue
                 child, nr = e
                 if should_run is not None and child not in should_run and (child, nr) not in targets:
                     continue
-                g = _validate(node, i, g, metas[i])
-                if state.anomaly and g._data.dtype.kind in "fc":
-                    import numpy as np
-                    if np.isnan(g._data).any():
-                        raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th output.")
+                meta = metas[i]
+                d = g._data
+                if d.shape != meta[0] or d.dtype != meta[1]:
+                    g = _validate(node, i, g, meta)
+                if anomaly and d.dtype.kind in "fc" and np.isnan(d).any():
+                    raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th output.")
                 buf = buffers.get(child)
                 if buf is None:
-                    buf = buffers[child] = [None] * child.num_outputs
-                buf[nr] = g if buf[nr] is None else buf[nr] + g
+                    if child.num_outputs == 1:
+                        buffers[child] = [g]
+                    else:
+                        buf = buffers[child] = [None] * child.num_outputs
+                        buf[nr] = g
+                else:
+                    buf[nr] = g if buf[nr] is None else buf[nr] + g
                 left = deps[child] - 1
                 deps[child] = left
                 if left == 0:
-                    heapq.heappush(ready, (-child.seq, id(child), child))
+                    heappush(ready, (-child.seq, child))
     finally:
         state.enabled = prev_enabled
 
     if capture:
-        for i, r in enumerate(results):
+        for r in results:
             if r is None and not allow_unused:
                 raise RuntimeError(
                     "One of the differentiated Tensors appears to not have been used in the graph. "
@@ -223,7 +234,7 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, cap
 
 def _accumulate(node, g, create_graph, user_grads):
     var = node.variable
-    hooks = getattr(var, "_hooks", None)
+    hooks = getattr(var, "_hooks", None) if var._grad_fn is None else None
     if hooks:
         for h in list(hooks.values()):
             new = h(g)
@@ -236,14 +247,13 @@ def _accumulate(node, g, create_graph, user_grads):
         else:
             d = g._data
             if g._base is None and d.base is None and d.flags.c_contiguous and d.flags.writeable \
-                    and g._requires_grad is False and id(g) not in user_grads:
+                    and g._requires_grad is False and not any(g is u for u in user_grads):
                 var._grad = g
             else:
                 var._grad = g.detach().clone()
     elif create_graph or state.enabled:
         var._grad = old + g
     else:
-        import numpy as np
         np.add(old._data, g._data, out=old._data, casting="unsafe")
         old._version[0] += 1
     post = getattr(var, "_post_acc_hooks", None)

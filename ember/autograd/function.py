@@ -92,6 +92,7 @@ class Function(FunctionCtx, metaclass=FunctionMeta):
         ctx.needs_input_grad = tuple(t and a._requires_grad for t, a in zip(is_tensor, args))
         ctx.to_save = ()
         ctx.saved = ()
+        ctx._pre_hooks = ctx._hooks = None
         new_style = cls.setup_context is not Function.setup_context
         prev = state.enabled
         state.enabled = False
@@ -110,7 +111,7 @@ class Function(FunctionCtx, metaclass=FunctionMeta):
         nondiff = getattr(ctx, "non_differentiable", ())
         if record:
             node = make_node(node_cls, args)
-            for k in ("next_edges", "in_meta", "seq", "saved"):
+            for k in ("next_edges", "in_meta", "seq", "saved", "_pre_hooks", "_hooks"):
                 setattr(ctx, k, getattr(node, k))
             if state.anomaly:
                 ctx._trace = node._trace

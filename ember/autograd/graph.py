@@ -10,6 +10,7 @@ import traceback
 from .grad_mode import state
 
 _seq = itertools.count()
+_leaf_seq = itertools.count(2**62)
 
 RELEASED_ERROR = (
     "Trying to backward through the graph a second time (or directly access saved tensors after they have "
@@ -45,14 +46,14 @@ class Node:
 
     def register_hook(self, fn):
         """fn(grad_inputs, grad_outputs) runs after this node; may return new grad_inputs."""
-        hooks = getattr(self, "_hooks", None)
+        hooks = self._hooks
         if hooks is None:
             hooks = self._hooks = {}
         return _NodeHookHandle(hooks, fn)
 
     def register_prehook(self, fn):
         """fn(grad_outputs) runs before this node; may return new grad_outputs."""
-        hooks = getattr(self, "_pre_hooks", None)
+        hooks = self._pre_hooks
         if hooks is None:
             hooks = self._pre_hooks = {}
         return _NodeHookHandle(hooks, lambda grads, _fn=fn: _fn(grads))
@@ -96,13 +97,18 @@ class AccumulateGrad(Node):
         self.variable = variable
         self.next_edges = ()
         self.in_meta = ()
-        self.seq = 2**62  # leaves run as soon as they are ready
+        self.seq = next(_leaf_seq)  # above every op node: leaves run as soon as they are ready
         self.saved = ()
+        self._pre_hooks = None
+        self._hooks = None
         if state.anomaly:
             self._trace = traceback.format_stack()[:-2]
 
     def release(self):
         pass
+
+
+_Tensor = None  # set by ember._tensor (avoids an import cycle)
 
 
 def make_node(cls, inputs):
@@ -114,12 +120,12 @@ def make_node(cls, inputs):
     node = cls.__new__(cls)
     edges = []
     meta = []
+    T = _Tensor
     for t in inputs:
-        if getattr(t, "_requires_grad", False):
-            fn = t.grad_fn
+        if isinstance(t, T) and t._requires_grad:
+            fn = t._grad_fn if t._base is None else t.grad_fn
             if fn is None:
-                fn = t._accumulator()
-                edges.append((fn, 0))
+                edges.append((t._accumulator(), 0))
             else:
                 edges.append((fn, t._output_nr))
             d = t._data
@@ -131,6 +137,24 @@ def make_node(cls, inputs):
     node.in_meta = tuple(meta)
     node.seq = next(_seq)
     node.saved = ()
+    node._pre_hooks = None
+    node._hooks = None
+    if state.anomaly:
+        node._trace = traceback.format_stack()[:-2]
+    return node
+
+
+def make_node1(cls, t):
+    """make_node for a single input tensor that requires grad (the common unary case)."""
+    node = cls.__new__(cls)
+    fn = t._grad_fn if t._base is None else t.grad_fn
+    node.next_edges = ((t._accumulator(), 0) if fn is None else (fn, t._output_nr),)
+    d = t._data
+    node.in_meta = ((d.shape, d.dtype),)
+    node.seq = next(_seq)
+    node.saved = ()
+    node._pre_hooks = None
+    node._hooks = None
     if state.anomaly:
         node._trace = traceback.format_stack()[:-2]
     return node

@@ -6,7 +6,7 @@ import numpy as np
 
 from .. import _dtype
 from .._device import check_device_supported, to_device
-from .._tensor import Tensor
+from .._tensor import Tensor, _grad_dtype
 from ._registry import wrap
 
 _builtin_int, _builtin_float, _builtin_bool, _builtin_complex = int, float, bool, complex
@@ -35,7 +35,9 @@ def _finish(data, requires_grad, device=None):
         check_device_supported(to_device(device))
     t = wrap(data)
     if requires_grad:
-        t.requires_grad_(True)
+        if not _grad_dtype(data.dtype):
+            raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
+        t._requires_grad = True
     return t
 
 
@@ -77,6 +79,8 @@ def _infer_dtype_of_data(data):
     for npdt in has_tensor_dtype:
         d = _dtype.from_np[npdt]
         result = d if result is None else _dtype.promote_types(result, d)
+    if "c" in kinds and _dtype.get_default_dtype() is _dtype.bfloat16:
+        raise RuntimeError("invalid default scalar type for complex")
     for k in kinds:
         d = {"b": _dtype.bool, "i": _dtype.int64, "f": _dtype.get_default_dtype(),
              "c": _dtype.default_complex_dtype()}[k]
@@ -163,6 +167,8 @@ def _unwrap_tensors(data):
 
 
 def as_tensor(data, dtype=None, device=None):
+    if device is not None:
+        check_device_supported(to_device(device))
     if isinstance(data, Tensor):
         if dtype is None or _dtype.to_ember_dtype(dtype).np == data._data.dtype:
             return data
@@ -173,6 +179,8 @@ def as_tensor(data, dtype=None, device=None):
 
 
 def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False):
+    if device is not None:
+        check_device_supported(to_device(device))
     if isinstance(obj, Tensor):
         t = obj if dtype is None else obj.to(dtype)
         if copy:

@@ -6,7 +6,7 @@ import numpy as np
 
 from .. import _dtype
 from .._tensor import Tensor
-from ._registry import (Node, SavedTensor, binary_dtype, broadcast_error, check_inplace, ensure_tensor,
+from ._registry import (Node, fp_ignore, SavedTensor, binary_dtype, broadcast_error, check_inplace, ensure_tensor,
                         float_data, inplace, record, state, wrap)
 
 ndarray = np.ndarray
@@ -31,6 +31,13 @@ def _apply_binary(ufunc, a, b, dt, name):
     except OverflowError:
         # Python int outside the tensor's range: torch wraps it to the dtype
         r = ufunc(ad, np.array(bd).astype(dt), dtype=dt, casting="unsafe")
+    except TypeError:
+        # no NumPy loop for dt from these inputs (e.g. int64 -> bfloat16): cast the operands first
+        try:
+            r = ufunc(ad.astype(dt), np.asarray(bd).astype(dt))
+        except (TypeError, ValueError):
+            raise TypeError(f"{name}(): operation not supported for dtype {dt} with operands "
+                            f"{ad.dtype} and {getattr(bd, 'dtype', type(bd).__name__)}") from None
     if r.__class__ is not ndarray:
         r = np.asarray(r)
     return r
@@ -42,6 +49,32 @@ def _as_operand(x, name):
     if isinstance(x, (np.ndarray, np.generic)):
         return wrap(np.asarray(x)) if isinstance(x, np.ndarray) else x.item()
     raise TypeError(f"{name}(): argument 'other' must be Tensor or Number, not {type(x).__name__}")
+
+
+def _fast(ufunc, a, b, float_only):
+    """The common case where NumPy's result dtype is torch's: same-dtype tensors, or a float tensor and a
+    Python number. Returns the result array, or None to take the general path (which also produces the errors).
+    Overflow warnings are left to NumPy here for float32/float64 (see README: speed of the hot path)."""
+    d = a._data
+    bc = b.__class__
+    if bc is Tensor:
+        bd = b._data
+        if bd.dtype is not d.dtype:
+            return None
+    elif bc is float or bc is int:
+        bd = b
+    else:
+        return None
+    k = d.dtype.kind
+    if k != "f" and k != "c" and (float_only or bc is not Tensor):
+        return None
+    if d.dtype.itemsize < 4 and k == "f":
+        return None  # float16 overflows easily: general path, with FP warnings off
+    try:
+        r = ufunc(d, bd)
+    except (ValueError, TypeError):
+        return None
+    return r if r.__class__ is ndarray else np.asarray(r)
 
 
 def _needs(a, b):
@@ -58,6 +91,13 @@ class AddBackward0(Node):
 
 
 def add(input, other, *, alpha=1, out=None):
+    if alpha == 1 and out is None and input.__class__ is Tensor:
+        r = _fast(np.add, input, other, False)
+        if r is not None:
+            t = wrap(r)
+            if state.enabled and (input._requires_grad or (other.__class__ is Tensor and other._requires_grad)):
+                record(AddBackward0, (input, other), t).alpha = 1
+            return t
     if not isinstance(input, Tensor):
         return add(ensure_tensor(input), other, alpha=alpha, out=out)
     other = _as_operand(other, "add")
@@ -90,6 +130,13 @@ class SubBackward0(Node):
 
 
 def sub(input, other, *, alpha=1, out=None):
+    if alpha == 1 and out is None and input.__class__ is Tensor:
+        r = _fast(np.subtract, input, other, False)
+        if r is not None:
+            t = wrap(r)
+            if state.enabled and (input._requires_grad or (other.__class__ is Tensor and other._requires_grad)):
+                record(SubBackward0, (input, other), t).alpha = 1
+            return t
     if not isinstance(input, Tensor):
         return sub(ensure_tensor(input), other, alpha=alpha, out=out)
     other = _as_operand(other, "sub")
@@ -159,6 +206,14 @@ class MulBackward0(Node):
         ea, eb = self.next_edges
         ga = None
         gb = None
+        if not state.enabled and grad._data.dtype.kind == "f":
+            # plain backward (no create_graph): the same formulas on arrays, without the op-dispatch layer
+            g = grad._data
+            if ea is not None:
+                ga = wrap(g * (b._data if b is not None else self.other_scalar))
+            if eb is not None:
+                gb = wrap(g * a._data)
+            return ga, gb
         if ea is not None:
             ga = grad * (b.conj() if b is not None else self.other_scalar)
         if eb is not None:
@@ -167,6 +222,19 @@ class MulBackward0(Node):
 
 
 def mul(input, other, *, out=None):
+    if out is None and input.__class__ is Tensor:
+        r = _fast(np.multiply, input, other, False)
+        if r is not None:
+            t = wrap(r)
+            if state.enabled:
+                other_t = other.__class__ is Tensor
+                ra, rb = input._requires_grad, other_t and other._requires_grad
+                if ra or rb:
+                    node = record(MulBackward0, (input, other), t)
+                    # save each operand only if the *other* one needs its gradient
+                    node.saved = (SavedTensor(input) if rb else None, SavedTensor(other) if other_t and ra else None)
+                    node.other_scalar = None if other_t else other
+            return t
     if not isinstance(input, Tensor):
         return mul(ensure_tensor(input), other, out=out)
     other = _as_operand(other, "mul")
@@ -188,11 +256,16 @@ def mul(input, other, *, out=None):
 multiply = mul
 
 
-def _unpack_opt(self_node):
-    return tuple(s.unpack(self_node) if s is not None else None for s in self_node.saved)
+def _unpack_opt(node):
+    """saved_tensors for nodes that save some operands only (None where nothing was saved)."""
+    saved = node.saved
+    if saved is None:
+        _check_released(node)
+    sa, sb = saved
+    return (sa.unpack(node) if sa is not None else None), (sb.unpack(node) if sb is not None else None)
 
 
-MulBackward0.saved_tensors = property(lambda self: _check_released(self) or _unpack_opt(self))
+MulBackward0.saved_tensors = property(_unpack_opt)
 
 
 def _check_released(node):
@@ -222,6 +295,23 @@ DivBackward0.saved_tensors = MulBackward0.saved_tensors
 
 
 def div(input, other, *, rounding_mode=None, out=None):
+    if rounding_mode is None and out is None and input.__class__ is Tensor:
+        oc = other.__class__
+        if (oc is float or oc is int) and (other >= 1 or other <= -1):  # x / c cannot warn
+            r = _fast(np.true_divide, input, other, True)
+        else:
+            with fp_ignore:
+                r = _fast(np.true_divide, input, other, True)
+        if r is not None:
+            t = wrap(r)
+            if state.enabled:
+                other_t = oc is Tensor
+                ra, rb = input._requires_grad, other_t and other._requires_grad
+                if ra or rb:
+                    node = record(DivBackward0, (input, other), t)
+                    node.saved = (SavedTensor(input) if rb else None, SavedTensor(other) if other_t else None)
+                    node.other_scalar = None if other_t else other
+            return t
     if not isinstance(input, Tensor):
         return div(ensure_tensor(input), other, rounding_mode=rounding_mode, out=out)
     other = _as_operand(other, "div")
@@ -239,7 +329,7 @@ def div(input, other, *, rounding_mode=None, out=None):
     dt = binary_dtype(input, other)
     if dt.kind in "biu":
         dt = _dtype.get_default_dtype().np
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with fp_ignore:
         r = wrap(_apply_binary(np.true_divide, input, other, dt, "div"))
     if _needs(input, other):
         other_t = isinstance(other, Tensor)
@@ -269,7 +359,7 @@ def floor_divide(input, other, *, out=None):
         od = _data_of(other)
         if np.any(np.asarray(od) == 0):
             raise RuntimeError("ZeroDivisionError")
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with fp_ignore:
         r = wrap(_apply_binary(np.floor_divide, input, other, dt, "floor_divide"))
     return _write_out(out, r) if out is not None else r
 
@@ -280,7 +370,7 @@ def remainder(input, other, *, out=None):
     dt = binary_dtype(input, other)
     if dt.kind in "iu" and np.any(np.asarray(_data_of(other)) == 0):
         raise RuntimeError("ZeroDivisionError")
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with fp_ignore:
         r = wrap(_apply_binary(np.remainder, input, other, dt, "remainder"))
     if _needs(input, other):
         node = record(RemainderBackward0, (input, other), r)
@@ -306,7 +396,7 @@ def fmod(input, other, *, out=None):
     input = ensure_tensor(input)
     other = _as_operand(other, "fmod")
     dt = binary_dtype(input, other)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with fp_ignore:
         r = wrap(_apply_binary(np.fmod, input, other, dt, "fmod"))
     return _write_out(out, r) if out is not None else r
 
@@ -364,7 +454,7 @@ def pow(input, exponent, *, out=None):
     if input._data.dtype.kind in "iu" and not isinstance(exponent, Tensor) and isinstance(exponent, int) \
             and exponent < 0:
         raise RuntimeError("Integers to negative integer powers are not allowed.")
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+    with fp_ignore:
         if not isinstance(exponent, Tensor):
             if exponent == 2 and dt == input._data.dtype:
                 r = wrap(np.square(input._data))
@@ -390,7 +480,7 @@ def pow(input, exponent, *, out=None):
 def _scalar_pow(base, exponent):
     exponent = ensure_tensor(exponent)
     dt = _dtype.result_dtype_of((base, exponent)).np
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+    with fp_ignore:
         r = wrap(np.asarray(np.power(np.asarray(base, dtype=dt), exponent._data, dtype=dt)))
     if state.enabled and exponent._requires_grad:
         node = record(PowBackward2, (exponent,), r)
@@ -413,7 +503,7 @@ def _compare(ufunc, name):
         other = _as_operand(other, name)
         od = other._data if isinstance(other, Tensor) else other
         try:
-            with np.errstate(invalid="ignore"):
+            with fp_ignore:
                 r = ufunc(input._data, od)
         except ValueError:
             raise broadcast_error(name, input._data.shape, np.shape(od)) from None
@@ -505,7 +595,7 @@ def _unary(name, fwd, grad_fn=None, save="input", int_ok=False, keep_int=False):
             arr = d
         else:
             arr = float_data(input)
-        with np.errstate(all="ignore"):
+        with fp_ignore:
             r = fwd(arr)
         r = wrap(r if r.__class__ is ndarray else np.asarray(r, dtype=arr.dtype))
         if node_cls is not None and state.enabled and input._requires_grad:
@@ -583,7 +673,7 @@ def square(input):
 def sgn(input):
     d = input._data
     if d.dtype.kind == "c":
-        with np.errstate(all="ignore"):
+        with fp_ignore:
             m = np.abs(d)
             r = np.where(m == 0, 0, d / np.where(m == 0, 1, m)).astype(d.dtype)
         return wrap(r)
@@ -746,7 +836,7 @@ def clamp(input, min=None, max=None, *, out=None):
     d = input._data
     dt = _dtype.result_dtype_of((input, min, max)).np
     arr = d if d.dtype == dt else d.astype(dt)
-    with np.errstate(invalid="ignore"):
+    with fp_ignore:
         if min is not None and max is not None:
             r = np.minimum(np.maximum(arr, min), max)
         elif min is not None:

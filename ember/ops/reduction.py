@@ -6,9 +6,11 @@ import numpy as np
 
 from .. import _dtype
 from .._tensor import Tensor
-from ._registry import Node, SavedTensor, ensure_tensor, record, state, wrap
+from .shape import broadcast_view
+from ._registry import Node, fp_ignore, SavedTensor, ensure_tensor, record, state, wrap
 
 _F32 = np.dtype(np.float32)
+_F64 = np.dtype(np.float64)
 
 
 def _dims(t, dim):
@@ -44,6 +46,8 @@ class SumBackward0(Node):
     __slots__ = ("in_shape",)
 
     def backward(self, grad):
+        if not state.enabled:  # plain backward: a broadcast view, without the op-dispatch layer
+            return wrap(broadcast_view(grad._data, self.in_shape))
         return (grad.expand(self.in_shape) if grad._data.shape != self.in_shape else grad,)
 
 
@@ -93,6 +97,9 @@ class MeanBackward0(Node):
     __slots__ = ("in_shape", "n")
 
     def backward(self, grad):
+        if not state.enabled:
+            g = grad._data
+            return wrap(broadcast_view(np.asarray(g / self.n, dtype=g.dtype), self.in_shape))
         return ((grad / self.n).expand(self.in_shape),)
 
 
@@ -122,8 +129,14 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
     d = input._data
     odt = _float_out_dtype(d, dtype, "mean")
     axes = None if dim is None or (isinstance(dim, (tuple, list)) and len(dim) == 0) else _dims(input, dim)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        if _low_precision(d):
+    if axes is None and dtype is None and d.size and (odt is _F32 or odt is _F64):
+        r = np.add.reduce(d, axis=None, keepdims=keepdim) / d.size  # ndarray.mean costs 4x this for small inputs
+    else:
+        r = None
+    with fp_ignore:
+        if r is not None:
+            pass
+        elif _low_precision(d):
             r = d.mean(axis=axes, dtype=_F32, keepdims=keepdim).astype(odt)
         else:
             r = d.mean(axis=axes, dtype=odt, keepdims=keepdim)
@@ -185,7 +198,7 @@ def prod(input, dim=None, keepdim=False, *, dtype=None):
     if dim is not None and isinstance(dim, (tuple, list)):
         raise TypeError("prod(): argument 'dim' must be int, not tuple")
     axes = None if dim is None else _dims(input, dim)
-    with np.errstate(over="ignore", invalid="ignore"):
+    with fp_ignore:
         if _low_precision(d):
             r = d.prod(axis=axes, dtype=_F32, keepdims=keepdim).astype(odt)
         else:
@@ -453,7 +466,7 @@ def _var(input, dim, unbiased, keepdim, correction, is_std):
     for a in axes:
         n *= d.shape[a]
     src = d.astype(_F32) if _low_precision(d) else d
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with fp_ignore:
         v = np.var(src, axis=axes, ddof=0, keepdims=keepdim)
         v = v * n / (n - corr) if n - corr > 0 else v * np.inf if n else v * np.nan
         if is_std:
