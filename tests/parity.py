@@ -109,6 +109,7 @@ class OpSpec:
     grad_tol: dict = field(default_factory=dict)
     gradcheck: bool = None     # include in test_gradcheck (default: same as grad)
     gradgradcheck: bool = False
+    check_grad_fn: bool = True  # False only with a written reason at the spec
 
     def __post_init__(self):
         if self.gradcheck is None:
@@ -308,7 +309,8 @@ def check(spec, i):
     for tt, et, what in pairs:
         assert_tensor_equal(tt, et, what, spec)
         assert et.requires_grad == tt.requires_grad, f"{what}: requires_grad {et.requires_grad} != {tt.requires_grad}"
-        assert grad_fn_name(et) == grad_fn_name(tt), f"{what}: grad_fn {grad_fn_name(et)} != {grad_fn_name(tt)}"
+        if spec.check_grad_fn:
+            assert grad_fn_name(et) == grad_fn_name(tt), f"{what}: grad_fn {grad_fn_name(et)} != {grad_fn_name(tt)}"
     # inputs the op modified in place must hold the same values too
     for k, (ti, ei) in enumerate(zip(t_ins, e_ins)):
         if isinstance(ti, torch.Tensor):

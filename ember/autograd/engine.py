@@ -49,6 +49,8 @@ def _validate(node, i, g, meta):
         g = fixed
     if g._data.dtype != dtype:
         from .._dtype import from_np
+        if g._data.dtype.kind == "c" and dtype.kind != "c":
+            g = g.real  # a real input of a complex op gets the real part of the gradient (torch's handle_r_to_c)
         g = g.to(from_np[dtype])
     return g
 

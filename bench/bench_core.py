@@ -1,0 +1,59 @@
+"""Core overheads, ember vs torch in one run: import time, a tiny binary op, the seed's autograd example,
+a 1,000-op backward chain. Run: .venv/bin/python bench/bench_core.py"""
+import os
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from _timing import compare  # noqa: E402
+
+
+def import_time(module):
+    code = f"import time; t=time.perf_counter(); import {module}; print(time.perf_counter()-t)"
+    runs = [float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                 env=dict(os.environ, PYTHONPATH=os.getcwd())).stdout) for _ in range(5)]
+    return min(runs)
+
+
+def main():
+    e, t = import_time("ember"), import_time("torch")
+    print(f"{'import':<44} ember {e:9.3f} s    torch {t:9.3f} s    torch/ember {t / e:5.2f}x")
+
+    import numpy as np
+    import torch
+
+    import ember
+
+    a = np.random.rand(5, 3).astype(np.float32)
+    b = np.random.rand(5, 3).astype(np.float32)
+    ex, ey = ember.from_numpy(a.copy()), ember.from_numpy(b.copy())
+    tx, ty = torch.from_numpy(a.copy()), torch.from_numpy(b.copy())
+    compare("x + y (5x3 float32)", lambda: ex + ey, lambda: tx + ty, 20000)
+    compare("x * 2.5 (5x3 float32)", lambda: ex * 2.5, lambda: tx * 2.5, 20000)
+    compare("x.sum() (5x3 float32)", lambda: ex.sum(), lambda: tx.sum(), 20000)
+
+    def seed_example(lib):
+        def run():
+            x = lib.ones(2, 2, requires_grad=True)
+            y = x + 2
+            z = y * y * 3
+            out = z.mean()
+            out.backward()
+        return run
+    compare("seed autograd example (fwd + backward)", seed_example(ember), seed_example(torch), 3000)
+
+    def chain(lib, n=1000):
+        def run():
+            x = lib.ones(4, requires_grad=True)
+            y = x
+            for _ in range(n):
+                y = y * 1.0001
+            y.sum().backward()
+        return run
+    compare("1,000-op mul chain: fwd + backward", chain(ember), chain(torch), 5, rounds=5)
+
+
+if __name__ == "__main__":
+    main()

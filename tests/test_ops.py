@@ -1,0 +1,697 @@
+"""Torch parity of the core ops, in all of torch's forms (function, method, operator, reflected operator,
+out=, in-place, augmented assignment), through the harness in tests/parity.py.
+
+Every spec runs each of its samples in torch and in ember and compares shapes, dtypes, values, warnings,
+grad_fn names and the gradients of every input under a random upstream gradient (see parity.check).
+"""
+import numpy as np
+import pytest
+import torch
+
+import ember
+from parity import ALL, COMPLEX, FLOATS, INTS, REALS, OpSpec, check, t_
+
+# ---- sample sets --------------------------------------------------------------------------------------------
+F32 = "float32"
+
+
+def unary_samples(domain="real", dtypes=ALL):
+    """0-d, empty, 2-D contiguous, transposed and strided views, 3-D float64, then every dtype."""
+    s = [(t_((), F32, domain),), (t_((0,), F32, domain),), (t_((3, 4), F32, domain),),
+         (t_((3, 4), F32, domain, "t"),), (t_((2, 3), F32, domain, "s"),), (t_((2, 3, 4), "float64", domain),)]
+    s += [(t_((5,), dt, domain),) for dt in dtypes if dt != F32]
+    return s
+
+
+def binary_samples(da="real", db="real", dtypes=ALL, scalars=(2, -1.5, True), promotions=True):
+    """Broadcast pairs, 0-d and empty operands, non-contiguous operands, each dtype, dtype promotions with
+    dimensioned / 0-d / Python-scalar operands, and Python scalars on both sides (reflected operators)."""
+    pairs = [((3, 4), (3, 4)), ((3, 4), (4,)), ((3, 1), (1, 4)), ((2, 1, 4), (3, 1)), ((), (3, 4)), ((3, 4), ()),
+             ((), ()), ((0, 4), (4,)), ((0,), (1,))]
+    s = [(t_(a, F32, da), t_(b, F32, db)) for a, b in pairs]
+    s += [(t_((3, 4), F32, da, "t"), t_((3, 4), F32, db, "s")), (t_((4, 3), F32, da, "s"), t_((3,), F32, db, "s"))]
+    s += [(t_((5,), dt, da), t_((5,), dt, db)) for dt in dtypes]
+    if promotions:
+        # torch's rules, not NumPy's: dimensioned tensors beat 0-d tensors, which beat Python scalars
+        prom = [("int32", (4,), "int64", ()),        # -> int32 (NumPy: int64)
+                ("uint8", (4,), "int64", ()),        # -> uint8
+                ("float32", (4,), "float64", ()),    # -> float32 (NumPy: float64)
+                ("int64", (), "int32", ()),          # both 0-d -> int64
+                ("float64", (), "float32", (4,)),    # -> float32
+                ("int8", (4,), "uint8", (4,)),       # -> int16
+                ("float16", (4,), "bfloat16", (4,)),  # -> float32
+                ("bfloat16", (4,), "float64", ()),   # -> bfloat16
+                ("int32", (4,), "float16", ()),      # -> float16 (higher category wins even when 0-d)
+                ("bool", (4,), "int32", (4,)),       # -> int32
+                ("float32", (2, 3), "int64", (3,)),  # -> float32
+                ("int16", (3,), "float64", (3,))]    # -> float64
+        if "complex64" in dtypes:
+            prom += [("complex64", (3,), "float64", (3,)),   # -> complex128
+                     ("float32", (3,), "complex64", ()),     # -> complex64
+                     ("complex64", (3,), "float64", ())]     # -> complex64
+        s += [(t_(sa, a, da), t_(sb, b, db)) for a, sa, b, sb in prom if a in dtypes and b in dtypes]
+    for v in scalars:
+        s += [(t_((3, 4), F32, da), v), (v, t_((3, 4), F32, db))]
+    if promotions:
+        s += [(t_((4,), "int32", da), 1.5),   # int tensor + Python float -> float32 (NumPy: float64)
+              (t_((4,), "int32", da), 2),     # -> int32
+              (2, t_((4,), "int32", db)),
+              (t_((4,), "uint8", da), 3),     # -> uint8
+              (t_((4,), "bool", da), 2),      # -> int64
+              (t_((4,), "bool", da), 2.5),    # -> float32
+              (t_((4,), "float16", da), 2.5),  # -> float16
+              (t_((4,), "bfloat16", da), 3),
+              (t_((4,), "float64", da), 0.5),
+              (t_((), "int64", da), 1.5)]
+    return [x for x in s if all(not hasattr(y, "dtype") or y.dtype in dtypes for y in x)]
+
+
+def inplace_samples(da="real", db="real", dtypes=ALL):
+    """Pairs whose result shape and dtype fit the first operand (so x.op_(y) is allowed)."""
+    s = [(t_((3, 4), F32, da), t_((3, 4), F32, db)), (t_((3, 4), F32, da), t_((4,), F32, db)),
+         (t_((3, 4), F32, da), t_((), F32, db)), (t_((3, 4), F32, da, "t"), t_((3, 4), F32, db, "s")),
+         (t_((3, 4), F32, da, "s"), t_((3, 1), F32, db)), (t_((), F32, da), t_((), F32, db)),
+         (t_((0, 4), F32, da), t_((4,), F32, db)), (t_((3, 4), F32, da), 2), (t_((3, 4), F32, da), -1.5),
+         (t_((3, 4), F32, da), True), (t_((4,), "float64", da), t_((4,), F32, db)),
+         (t_((4,), F32, da), t_((4,), "int64", db)), (t_((4,), "float16", da), t_((), F32, db)),
+         (t_((4,), "bfloat16", da), 2), (t_((4,), "int64", da), 2), (t_((4,), "int32", da), t_((), "int64", db)),
+         (t_((4,), "int64", da), t_((4,), "int16", db)), (t_((4,), "uint8", da), 3),
+         (t_((3,), "complex64", da), t_((3,), F32, db)), (t_((3,), "complex128", da), 2)]
+    return [x for x in s if all(not hasattr(y, "dtype") or y.dtype in dtypes for y in x)]
+
+
+NOBOOL = tuple(d for d in ALL if d != "bool")
+NUMERIC_REAL = tuple(d for d in REALS if d != "bool")
+
+
+def ip(x):
+    """In-place target: a leaf that requires grad can't be modified in place, so work on a clone of it
+    (that also makes the in-place op's node visible as the clone's new grad_fn)."""
+    return x.clone() if x.requires_grad else x
+
+
+def _iadd(x, y):
+    x = ip(x)
+    x += y
+    return x
+
+
+def _isub(x, y):
+    x = ip(x)
+    x -= y
+    return x
+
+
+def _imul(x, y):
+    x = ip(x)
+    x *= y
+    return x
+
+
+def _idiv(x, y):
+    x = ip(x)
+    x /= y
+    return x
+
+
+def _ifloordiv(x, y):
+    x = ip(x)
+    x //= y
+    return x
+
+
+def _imod(x, y):
+    x = ip(x)
+    x %= y
+    return x
+
+
+def _ipow(x, y):
+    x = ip(x)
+    x **= y
+    return x
+
+
+def out_of(lib, *xs):
+    """An empty out= tensor of the result dtype (zero elements: resized without a warning)."""
+    return lib.empty(0, dtype=lib.result_type(*xs) if len(xs) == 2 else xs[0].dtype)
+
+
+SPECS = []
+
+
+def spec(name, fn, samples, **kw):
+    SPECS.append(OpSpec(name, fn, samples, **kw))
+
+
+# ---- add / sub / mul -------------------------------------------------------------------------------------------
+BIN = binary_samples()
+BIN_NOBOOL = binary_samples(dtypes=NOBOOL, scalars=(2, -1.5))
+IP = inplace_samples()
+IP_NOBOOL = inplace_samples(dtypes=NOBOOL)
+spec("add/op", lambda lib, a, b: a + b, BIN)
+spec("add/fn", lambda lib, a, b: lib.add(a, b), [s for s in BIN if hasattr(s[0], "dtype")])
+spec("add/fn_alpha", lambda lib, a, b: lib.add(a, b, alpha=2), BIN_NOBOOL[:12] + [(t_((3,), "int64"), t_((3,), "int64"))])
+spec("add/fn_alpha_float", lambda lib, a, b: lib.add(a, b, alpha=0.5), BIN_NOBOOL[:12])
+spec("add/method", lambda lib, a, b: a.add(b), [s for s in BIN if hasattr(s[0], "dtype")])
+spec("add/out", lambda lib, a, b: lib.add(a, b, out=out_of(lib, a, b)), BIN[:20], grad=False)
+spec("add/inplace", lambda lib, a, b: ip(a).add_(b), IP)
+spec("add/inplace_alpha", lambda lib, a, b: ip(a).add_(b, alpha=2), IP_NOBOOL[:8])
+spec("add/iadd", lambda lib, a, b: _iadd(a, b), IP)
+spec("sub/op", lambda lib, a, b: a - b, BIN_NOBOOL)
+spec("sub/fn_alpha", lambda lib, a, b: lib.sub(a, b, alpha=2), BIN_NOBOOL[:12])
+spec("sub/method", lambda lib, a, b: a.sub(b), [s for s in BIN_NOBOOL if hasattr(s[0], "dtype")])
+spec("sub/out", lambda lib, a, b: lib.sub(a, b, out=out_of(lib, a, b)), BIN_NOBOOL[:12], grad=False)
+spec("sub/inplace", lambda lib, a, b: ip(a).sub_(b), [s for s in IP_NOBOOL if s[1] is not True])
+spec("sub/isub", lambda lib, a, b: _isub(a, b), [s for s in IP_NOBOOL if s[1] is not True])
+spec("mul/op", lambda lib, a, b: a * b, BIN)
+spec("mul/fn", lambda lib, a, b: lib.mul(a, b), [s for s in BIN if hasattr(s[0], "dtype")])
+spec("mul/method", lambda lib, a, b: a.mul(b), [s for s in BIN if hasattr(s[0], "dtype")])
+spec("mul/out", lambda lib, a, b: lib.mul(a, b, out=out_of(lib, a, b)), BIN[:20], grad=False)
+spec("mul/inplace", lambda lib, a, b: ip(a).mul_(b), IP)
+spec("mul/imul", lambda lib, a, b: _imul(a, b), IP)
+
+# ---- div / floor_divide / remainder ----------------------------------------------------------------------------
+DIV = binary_samples("real", "nonzero", scalars=(2, -1.5, True))
+spec("div/op", lambda lib, a, b: a / b, [s for s in DIV if not isinstance(s[0], (int, float))]
+     + [(2, t_((3, 4), F32, "nonzero")), (-1.5, t_((3, 4), F32, "nonzero")), (3, t_((4,), "int32", "nonzero"))])
+spec("div/fn", lambda lib, a, b: lib.div(a, b), [s for s in DIV if hasattr(s[0], "dtype")])
+spec("div/method", lambda lib, a, b: a.div(b), [s for s in DIV if hasattr(s[0], "dtype")])
+spec("div/out", lambda lib, a, b: lib.div(a, b, out=lib.empty(0, dtype=(a / b).dtype)), DIV[:12], grad=False)
+spec("div/inplace", lambda lib, a, b: ip(a).div_(b),
+     [s for s in inplace_samples("real", "nonzero", dtypes=FLOATS + COMPLEX)])
+spec("div/idiv", lambda lib, a, b: _idiv(a, b), [s for s in inplace_samples("real", "nonzero", dtypes=FLOATS)])
+DIV_REAL = binary_samples("real", "nonzero", dtypes=NUMERIC_REAL, scalars=(2, -1.5))
+spec("div/floor", lambda lib, a, b: lib.div(a, b, rounding_mode="floor"),
+     [s for s in DIV_REAL if hasattr(s[0], "dtype")])
+spec("div/trunc", lambda lib, a, b: lib.div(a, b, rounding_mode="trunc"),
+     [s for s in DIV_REAL if hasattr(s[0], "dtype")])
+spec("div/method_floor", lambda lib, a, b: a.div(b, rounding_mode="floor"), DIV_REAL[:12])
+spec("div/inplace_trunc", lambda lib, a, b: ip(a).div_(b, rounding_mode="trunc"),
+     inplace_samples("real", "nonzero", dtypes=NUMERIC_REAL)[:10])
+# floor_divide and % are not differentiable everywhere in torch (grad_fn NotImplemented for floor_divide)
+spec("floordiv/op", lambda lib, a, b: a // b, DIV_REAL)
+spec("floordiv/fn", lambda lib, a, b: lib.floor_divide(a, b), [s for s in DIV_REAL if hasattr(s[0], "dtype")])
+spec("floordiv/ifloordiv", lambda lib, a, b: _ifloordiv(a, b),
+     inplace_samples("real", "nonzero", dtypes=NUMERIC_REAL), grad=False)
+spec("remainder/op", lambda lib, a, b: a % b, DIV_REAL)
+spec("remainder/fn", lambda lib, a, b: lib.remainder(a, b), [s for s in DIV_REAL if hasattr(s[0], "dtype")])
+spec("remainder/imod", lambda lib, a, b: _imod(a, b), inplace_samples("real", "nonzero", dtypes=NUMERIC_REAL))
+
+# ---- pow -------------------------------------------------------------------------------------------------------
+POW_SCALAR = [(t_((3, 4), F32, "pos"), 2), (t_((3, 4), F32, "real"), 3), (t_((3, 4), F32, "pos"), 0.5),
+              (t_((3, 4), F32, "pos"), -1.5), (t_((3, 4), F32), 0), (t_((3, 4), F32), 1), (t_((3, 4), F32), -2),
+              (t_((), F32, "pos"), 2.5), (t_((0, 3), F32), 2), (t_((3, 4), F32, "pos", "t"), 1.5),
+              (t_((4,), "float64", "pos"), 1.5), (t_((4,), "float16", "pos"), 2), (t_((4,), "bfloat16", "pos"), 2),
+              (t_((4,), "int64"), 2), (t_((4,), "int32", "pos"), 3), (t_((4,), "int64"), 0.5),
+              (t_((4,), "uint8"), 2), (t_((4,), "bool"), 2), (t_((4,), "int8"), True),
+              (t_((3,), "complex64"), 2), (t_((4,), F32, "pos"), True), (t_((4,), "int16", "pos"), 1.5)]
+POW_TENSOR = [(t_((3, 4), F32, "pos"), t_((3, 4), F32)), (t_((3, 4), F32, "pos"), t_((4,), F32)),
+              (t_((3, 1), F32, "pos"), t_((1, 4), F32)), (t_((), F32, "pos"), t_((3,), F32)),
+              (t_((3, 4), F32, "pos", "t"), t_((3, 4), F32, "real", "s")), (t_((0,), F32, "pos"), t_((0,), F32)),
+              (t_((4,), "float64", "pos"), t_((4,), "float64")), (t_((4,), "int64", "pos"), t_((4,), "int64", "pos")),
+              (t_((4,), "int32"), t_((), "int64", "pos")), (t_((4,), "float16", "pos"), t_((4,), "float16")),
+              (t_((4,), F32, "pos"), t_((), "float64")), (t_((4,), "int64", "pos"), t_((4,), F32)),
+              (t_((3,), "complex64"), t_((3,), "complex64"))]
+POW_BASE = [(2, t_((3, 4), F32)), (0.5, t_((3, 4), F32)), (2, t_((4,), "int64", "pos")), (2.5, t_((4,), "int32")),
+            (3, t_((), F32)), (2, t_((0,), F32)), (2, t_((4,), "float16")), (True, t_((4,), F32))]
+spec("pow/op_scalar", lambda lib, a, b: a ** b, POW_SCALAR)
+spec("pow/fn_scalar", lambda lib, a, b: lib.pow(a, b), POW_SCALAR)
+spec("pow/method", lambda lib, a, b: a.pow(b), POW_SCALAR + POW_TENSOR)
+spec("pow/op_tensor", lambda lib, a, b: a ** b, POW_TENSOR)
+spec("pow/fn_tensor", lambda lib, a, b: lib.pow(a, b), POW_TENSOR)
+spec("pow/rpow", lambda lib, a, b: a ** b, POW_BASE)
+spec("pow/fn_scalar_base", lambda lib, a, b: lib.pow(a, b), POW_BASE)
+spec("pow/out", lambda lib, a, b: lib.pow(a, b, out=lib.empty(0, dtype=(a ** b).dtype)),
+     POW_SCALAR[:6] + POW_TENSOR[:6], grad=False)
+spec("pow/inplace", lambda lib, a, b: ip(a).pow_(b),
+     [(t_((3, 4), F32, "pos"), 2), (t_((3, 4), F32, "pos"), 0.5), (t_((3, 4), F32, "pos"), t_((4,), F32)),
+      (t_((4,), "int64"), 2), (t_((4,), "float16", "pos"), 2)])
+spec("pow/ipow", lambda lib, a, b: _ipow(a, b), [(t_((3, 4), F32, "pos"), 2), (t_((3, 4), F32, "pos"), t_((3, 4), F32))])
+spec("square", lambda lib, a: lib.square(a), unary_samples(dtypes=NOBOOL))
+spec("square/method", lambda lib, a: a.square(), unary_samples(dtypes=(F32, "int64"))[:7])
+
+# ---- unary operators and comparisons ------------------------------------------------------------------------------
+spec("neg/op", lambda lib, a: -a, unary_samples(dtypes=NOBOOL))
+spec("neg/fn", lambda lib, a: lib.neg(a), unary_samples(dtypes=NOBOOL))
+spec("neg/method", lambda lib, a: a.neg(), unary_samples(dtypes=(F32, "int64")))
+spec("neg/inplace", lambda lib, a: ip(a).neg_(), unary_samples(dtypes=(F32, "int64", "float64")))
+spec("abs/op", lambda lib, a: abs(a), unary_samples(dtypes=REALS))
+spec("abs/fn", lambda lib, a: lib.abs(a), unary_samples(dtypes=ALL))
+spec("abs/method_inplace", lambda lib, a: ip(a).abs_(), unary_samples(dtypes=(F32, "int32")))
+CMP = binary_samples(dtypes=REALS, scalars=(2, -1.5, True))
+CMP_INT = [(t_((3, 4), "int64", "real"), t_((3, 4), "int64")), (t_((5,), "int32"), 1), (t_((5,), "int8"), 1.5)]
+for _name, _op in [("eq", lambda a, b: a == b), ("ne", lambda a, b: a != b), ("lt", lambda a, b: a < b),
+                   ("le", lambda a, b: a <= b), ("gt", lambda a, b: a > b), ("ge", lambda a, b: a >= b)]:
+    spec(f"{_name}/op", lambda lib, a, b, _op=_op: _op(a, b), CMP + CMP_INT)
+    spec(f"{_name}/fn", lambda lib, a, b, _n=_name: getattr(lib, _n)(a, b), [s for s in CMP if hasattr(s[0], "dtype")])
+    spec(f"{_name}/method", lambda lib, a, b, _n=_name: getattr(a, _n)(b), CMP[:10])
+    spec(f"{_name}/out", lambda lib, a, b, _n=_name: getattr(lib, _n)(a, b, out=lib.empty(0, dtype=lib.bool)),
+         CMP[:10], grad=False)
+    spec(f"{_name}/inplace", lambda lib, a, b, _n=_name: getattr(ip(a), _n + "_")(b), IP[:10])
+
+# ---- elementwise math ------------------------------------------------------------------------------------------
+UNARY_MATH = {
+    "exp": "small", "log": "pos", "sqrt": "pos", "sin": "real", "cos": "real", "tanh": "real", "sigmoid": "real",
+    "log1p": "pos", "expm1": "small", "rsqrt": "pos", "reciprocal": "nonzero", "tan": "unit", "asin": "unit",
+    "acos": "unit", "atan": "real", "sinh": "real", "cosh": "real",
+}
+for _name, _dom in UNARY_MATH.items():
+    # float-only functions: integer and bool inputs are promoted to the default dtype
+    spec(f"{_name}/fn", lambda lib, a, _n=_name: getattr(lib, _n)(a), unary_samples(_dom))
+    spec(f"{_name}/method", lambda lib, a, _n=_name: getattr(a, _n)(), unary_samples(_dom, dtypes=(F32, "int64")))
+    spec(f"{_name}/out", lambda lib, a, _n=_name: getattr(lib, _n)(a, out=lib.empty(0, dtype=a.dtype)),
+         unary_samples(_dom, dtypes=FLOATS)[:8], grad=False)
+    spec(f"{_name}/inplace", lambda lib, a, _n=_name: getattr(ip(a), _n + "_")(),
+         unary_samples(_dom, dtypes=FLOATS))
+spec("relu/fn", lambda lib, a: lib.relu(a), unary_samples(dtypes=NUMERIC_REAL))
+spec("relu/method_inplace", lambda lib, a: ip(a).relu_(), unary_samples(dtypes=(F32, "int64")))
+spec("sign", lambda lib, a: lib.sign(a), unary_samples(dtypes=REALS))
+spec("sign/method", lambda lib, a: a.sign(), unary_samples(dtypes=(F32,)))
+for _name in ("floor", "ceil", "round", "trunc"):
+    spec(f"{_name}/fn", lambda lib, a, _n=_name: getattr(lib, _n)(a), unary_samples(dtypes=NUMERIC_REAL))
+    spec(f"{_name}/method", lambda lib, a, _n=_name: getattr(a, _n)(), unary_samples(dtypes=(F32,)))
+    spec(f"{_name}/inplace", lambda lib, a, _n=_name: getattr(ip(a), _n + "_")(), unary_samples(dtypes=FLOATS))
+    spec(f"{_name}/halves", lambda lib, a, _n=_name: getattr(lib, _n)(a * 0.5), [(t_((12,), F32, "int"),),
+                                                                            (t_((12,), "float64", "int"),)])
+spec("round/decimals", lambda lib, a: lib.round(a, decimals=2), unary_samples(dtypes=(F32, "float64")))
+
+# ---- clamp / maximum / minimum / where ---------------------------------------------------------------------------
+spec("clamp/both", lambda lib, a: lib.clamp(a, -0.5, 0.7), unary_samples(dtypes=NUMERIC_REAL))
+spec("clamp/min", lambda lib, a: a.clamp(min=-0.5), unary_samples(dtypes=NUMERIC_REAL))
+spec("clamp/max", lambda lib, a: a.clamp(max=0.5), unary_samples(dtypes=NUMERIC_REAL))
+spec("clamp/int_bounds", lambda lib, a: a.clamp(-1, 1), unary_samples(dtypes=NUMERIC_REAL))
+spec("clamp/min_gt_max", lambda lib, a: a.clamp(1, -1), unary_samples(dtypes=(F32, "int64"))[:4])
+spec("clamp/tensor_bounds", lambda lib, a, lo, hi: lib.clamp(a, lo, hi),
+     [(t_((3, 4)), t_((4,)), t_((3, 1), "float32", "pos")), (t_((3, 4)), t_(()), t_((3, 4))),
+      (t_((3, 4), layout="t"), t_((4,), layout="s"), t_((4,))), (t_((5,), "int64"), t_((5,), "int64"), t_((), "int64")),
+      (t_((4,)), t_((4,), "float64"), t_((4,))), (t_((0, 4)), t_((4,)), t_((4,)))])
+spec("clamp/tensor_min", lambda lib, a, lo: a.clamp(min=lo), [(t_((3, 4)), t_((4,))), (t_((3,)), t_((3,), "float64"))])
+spec("clamp/tensor_max", lambda lib, a, hi: lib.clamp(a, max=hi), [(t_((3, 4)), t_((3, 1))), (t_(()), t_(()))])
+spec("clamp/out", lambda lib, a: lib.clamp(a, -0.5, 0.5, out=lib.empty(0)), unary_samples(dtypes=(F32,))[:5],
+     grad=False)
+spec("clamp/inplace", lambda lib, a: ip(a).clamp_(-0.5, 0.5), unary_samples(dtypes=(F32, "float64", "int64")))
+spec("clamp_min", lambda lib, a: a.clamp_min(0.1), unary_samples(dtypes=(F32, "int64")))
+spec("clamp_max", lambda lib, a: lib.clamp_max(a, 0.1), unary_samples(dtypes=(F32, "int64")))
+spec("clip", lambda lib, a: lib.clip(a, -1, 1), unary_samples(dtypes=(F32,)))
+MINMAX = binary_samples(dtypes=NUMERIC_REAL, scalars=(), promotions=True)
+MINMAX_TIES = [(t_((3, 4), F32, "int"), t_((3, 4), F32, "int")), (t_((3, 4), F32, "int"), t_((4,), F32, "int"))]
+spec("maximum", lambda lib, a, b: lib.maximum(a, b), [s for s in MINMAX if hasattr(s[0], "dtype")] + MINMAX_TIES)
+spec("minimum", lambda lib, a, b: lib.minimum(a, b), [s for s in MINMAX if hasattr(s[0], "dtype")] + MINMAX_TIES)
+spec("maximum/method", lambda lib, a, b: a.maximum(b), MINMAX[:10])
+spec("minimum/method", lambda lib, a, b: a.minimum(b), MINMAX[:10])
+spec("max/binary", lambda lib, a, b: lib.max(a, b), MINMAX[:12] + MINMAX_TIES)
+spec("min/binary", lambda lib, a, b: lib.min(a, b), MINMAX[:12] + MINMAX_TIES)
+spec("maximum/out", lambda lib, a, b: lib.maximum(a, b, out=out_of(lib, a, b)), MINMAX[:10], grad=False)
+WHERE = [(t_((3, 4), "bool"), t_((3, 4)), t_((3, 4))), (t_((3, 4), "bool"), t_((4,)), t_((3, 1))),
+         (t_((4,), "bool"), t_((3, 4)), t_(())), (t_((), "bool"), t_((2, 3)), t_((2, 3))),
+         (t_((3, 4), "bool", layout="t"), t_((3, 4), layout="s"), t_((3, 4), layout="t")),
+         (t_((0, 4), "bool"), t_((4,)), t_((4,))), (t_((4,), "bool"), t_((4,), "int64"), t_((4,), "int32")),
+         (t_((4,), "bool"), t_((4,), "float64"), t_((4,))), (t_((4,), "bool"), t_((4,), "int32"), t_((), "float64")),
+         (t_((4,), "bool"), t_((4,)), 0.0), (t_((4,), "bool"), 1.5, t_((4,))), (t_((4,), "bool"), t_((4,), "int32"), 2),
+         (t_((4,), "bool"), t_((4,), "int64"), 2.5), (t_((4,), "bool"), t_((4,), "float16"), t_((4,), "bfloat16")),
+         (t_((3,), "bool"), t_((3,), "complex64"), t_((3,)))]
+spec("where/fn", lambda lib, c, a, b: lib.where(c, a, b), WHERE)
+spec("where/method", lambda lib, c, a, b: a.where(c, b), [s for s in WHERE if hasattr(s[1], "dtype")])
+spec("where/from_compare", lambda lib, a, b: lib.where(a > b, a, b), BIN[:8])
+
+# ---- reductions ---------------------------------------------------------------------------------------------------
+RED = [(t_((3, 4)),), (t_((3, 4), layout="t"),), (t_((2, 3, 4), layout="s"),), (t_((2, 3, 4), "float64"),)]
+RED_ALL = RED + [(t_(()),), (t_((0,)),), (t_((0, 3)),)] + [(t_((2, 3), dt),) for dt in ALL if dt != F32]
+RED_DIM = RED + [(t_((0, 3)),)] + [(t_((2, 3), dt),) for dt in ALL if dt != F32]
+RED_FLOAT_ALL = RED + [(t_(()),), (t_((0,)),)] + [(t_((2, 3), dt),) for dt in FLOATS + COMPLEX if dt != F32]
+RED_FLOAT_DIM = RED + [(t_((0, 3)),)] + [(t_((2, 3), dt),) for dt in FLOATS + COMPLEX if dt != F32]
+spec("sum/all", lambda lib, a: a.sum(), RED_ALL)
+spec("sum/fn", lambda lib, a: lib.sum(a), RED_ALL)
+spec("sum/dim", lambda lib, a: a.sum(1), RED_DIM)
+spec("sum/dim_neg", lambda lib, a: lib.sum(a, -1), RED_DIM)
+spec("sum/keepdim", lambda lib, a: a.sum(0, keepdim=True), RED_DIM)
+spec("sum/tuple", lambda lib, a: a.sum((0, -1)), RED_DIM)
+spec("sum/tuple_keepdim", lambda lib, a: a.sum((1, 0), True), RED_DIM)
+spec("sum/empty_tuple", lambda lib, a: a.sum(()), RED_DIM[:5])  # dim=() reduces every dim
+spec("sum/0d_dim", lambda lib, a: a.sum(0), [(t_(()),), (t_((), "int32"),)])
+spec("sum/dtype", lambda lib, a: a.sum(dtype=lib.float64), RED_ALL)
+spec("sum/dim_dtype", lambda lib, a: lib.sum(a, 0, dtype=lib.float32), RED_DIM)
+spec("sum/dtype_int", lambda lib, a: a.sum(1, dtype=lib.int32), [(t_((2, 3), dt),) for dt in REALS if dt in INTS + ("bool",)])
+spec("sum/out", lambda lib, a: lib.sum(a, 0, out=lib.empty(0, dtype=a.sum(0).dtype)), RED_DIM[:6], grad=False)
+spec("mean/all", lambda lib, a: a.mean(), RED_FLOAT_ALL)
+spec("mean/fn", lambda lib, a: lib.mean(a), RED_FLOAT_ALL)
+spec("mean/dim", lambda lib, a: a.mean(1), RED_FLOAT_DIM)
+spec("mean/keepdim_neg", lambda lib, a: a.mean(-1, keepdim=True), RED_FLOAT_DIM)
+spec("mean/tuple", lambda lib, a: lib.mean(a, (0, 1)), RED_FLOAT_DIM)
+spec("mean/dtype", lambda lib, a: a.mean(dtype=lib.float64), RED_ALL[:8] + [(t_((2, 3), "int32"),)])
+spec("mean/int_dtype_f32", lambda lib, a: a.mean(1, dtype=lib.float32), [(t_((2, 3), "int64"),), (t_((2, 3), "uint8"),)])
+spec("mean/out", lambda lib, a: lib.mean(a, 0, out=lib.empty(0, dtype=a.dtype)), RED_FLOAT_DIM[:5], grad=False)
+REAL_RED_ALL = RED + [(t_(()),)] + [(t_((2, 3), dt),) for dt in REALS if dt != F32] + [(t_((3, 4), F32, "int"),)]
+REAL_RED_DIM = RED + [(t_((3, 0)),)] + [(t_((2, 3), dt),) for dt in REALS if dt != F32] + [(t_((3, 4), F32, "int"),)]
+for _name in ("max", "min"):
+    # "int" domain: float values with ties (full max splits the gradient evenly between them)
+    spec(f"{_name}/all", lambda lib, a, _n=_name: getattr(a, _n)(), REAL_RED_ALL)
+    spec(f"{_name}/fn_all", lambda lib, a, _n=_name: getattr(lib, _n)(a), REAL_RED_ALL[:6])
+    spec(f"{_name}/dim", lambda lib, a, _n=_name: getattr(a, _n)(1), REAL_RED_DIM)
+    spec(f"{_name}/dim_keepdim", lambda lib, a, _n=_name: getattr(lib, _n)(a, -1, keepdim=True), REAL_RED_DIM)
+    spec(f"{_name}/0d_dim", lambda lib, a, _n=_name: getattr(a, _n)(0), [(t_(()),), (t_((), "int64"),)])
+    spec(f"{_name}/dim_fields", lambda lib, a, _n=_name: (getattr(a, _n)(0).values, getattr(a, _n)(0).indices),
+         REAL_RED_DIM[:6])
+    spec(f"{_name}/out", lambda lib, a, _n=_name: getattr(lib, _n)(
+        a, 0, out=(lib.empty(0, dtype=a.dtype), lib.empty(0, dtype=lib.int64))), REAL_RED_DIM[:6], grad=False)
+    spec(f"arg{_name}/all", lambda lib, a, _n=_name: getattr(a, "arg" + _n)(), REAL_RED_ALL)
+    spec(f"arg{_name}/dim", lambda lib, a, _n=_name: getattr(lib, "arg" + _n)(a, 1), REAL_RED_DIM)
+    spec(f"arg{_name}/keepdim", lambda lib, a, _n=_name: getattr(a, "arg" + _n)(0, keepdim=True), REAL_RED_DIM)
+    spec(f"arg{_name}/all_keepdim", lambda lib, a, _n=_name: getattr(a, "arg" + _n)(keepdim=True), REAL_RED_ALL)
+    spec(f"a{_name}/all", lambda lib, a, _n=_name: getattr(a, "a" + _n)(), REAL_RED_ALL)
+    spec(f"a{_name}/dim", lambda lib, a, _n=_name: getattr(lib, "a" + _n)(a, 1), REAL_RED_DIM)
+    spec(f"a{_name}/tuple_keepdim", lambda lib, a, _n=_name: getattr(a, "a" + _n)((0, 1), keepdim=True),
+         REAL_RED_DIM[:-1] + [(t_((2, 3, 4)),)])
+spec("max/nan", lambda lib, a: (a.log().max(), a.log().max(1), a.log().argmax(1), a.log().amax(0)),
+     [(t_((3, 4)),)])
+spec("prod/all", lambda lib, a: a.prod(), REAL_RED_ALL + [(t_((0,)),), (t_((3,), "complex64"),)])
+spec("prod/fn_dim", lambda lib, a: lib.prod(a, 1), REAL_RED_DIM)
+spec("prod/keepdim", lambda lib, a: a.prod(0, keepdim=True), REAL_RED_DIM)
+spec("prod/dtype", lambda lib, a: a.prod(dtype=lib.float64), RED_ALL[:6])
+spec("prod/zeros", lambda lib, a: (a.prod(), a.prod(1)), [(t_((3, 4), F32, "int"),), (t_((3, 4), "float64", "int"),)])
+VAR_SAMPLES = RED + [(t_((0, 3)),), (t_((2, 3), "float64"),), (t_((2, 3), "float16"),), (t_((2, 3), "bfloat16"),),
+                     (t_((2, 3), "complex64"),)]
+for _name in ("std", "var"):
+    spec(f"{_name}/all", lambda lib, a, _n=_name: getattr(a, _n)(), VAR_SAMPLES + [(t_(()),), (t_((1,)),)])
+    spec(f"{_name}/dim", lambda lib, a, _n=_name: getattr(lib, _n)(a, 1), VAR_SAMPLES)
+    spec(f"{_name}/tuple_keepdim", lambda lib, a, _n=_name: getattr(a, _n)((0, 1), keepdim=True), VAR_SAMPLES)
+    spec(f"{_name}/unbiased_false", lambda lib, a, _n=_name: getattr(a, _n)(0, unbiased=False), VAR_SAMPLES)
+    spec(f"{_name}/unbiased_positional", lambda lib, a, _n=_name: getattr(a, _n)(False), VAR_SAMPLES[:4])
+    spec(f"{_name}/correction0", lambda lib, a, _n=_name: getattr(a, _n)(1, correction=0), VAR_SAMPLES)
+    spec(f"{_name}/correction2", lambda lib, a, _n=_name: getattr(lib, _n)(a, -1, correction=2, keepdim=True),
+         VAR_SAMPLES[:5])
+spec("cumsum", lambda lib, a: a.cumsum(1), RED_DIM)
+spec("cumsum/fn_neg", lambda lib, a: lib.cumsum(a, -1), RED_DIM[:6] + [(t_((4,), "bool"),)])
+spec("cumsum/0d", lambda lib, a: a.cumsum(0), [(t_(()),), (t_((), "int32"),)])
+spec("cumsum/dtype", lambda lib, a: a.cumsum(0, dtype=lib.float64), RED_DIM[:6] + [(t_((4,), "int32"),)])
+LSE = RED + [(t_((0, 3)),), (t_((2, 3), "float64"),), (t_((2, 3), "float16"),), (t_((2, 3), "bfloat16"),)]
+spec("logsumexp/dim", lambda lib, a: a.logsumexp(1), LSE + [(t_((2, 3), "int64"),)])
+spec("logsumexp/fn_keepdim", lambda lib, a: lib.logsumexp(a, -1, keepdim=True), LSE)
+spec("logsumexp/tuple", lambda lib, a: lib.logsumexp(a, (0, 1)), LSE)
+spec("logsumexp/inf", lambda lib, a: (a.log() * 100).logsumexp(1), [(t_((3, 4)),)])
+spec("logsumexp/0d", lambda lib, a: a.logsumexp(0), [(t_(()),)])
+NORM = RED + [(t_(()),), (t_((0, 3)),), (t_((2, 3), "float64"),), (t_((2, 3), "float16"),),
+              (t_((2, 3), "complex64"),)]
+spec("norm/fro", lambda lib, a: a.norm(), NORM)
+spec("norm/fn", lambda lib, a: lib.norm(a), NORM)
+spec("norm/dim", lambda lib, a: a.norm(dim=1), NORM[:4] + NORM[6:])
+spec("norm/dim_keepdim", lambda lib, a: a.norm(2, -1, True), NORM[:4] + NORM[6:])
+spec("norm/p1", lambda lib, a: a.norm(p=1), NORM)
+spec("norm/pinf", lambda lib, a: a.norm(p=float("inf")), NORM[:5] + NORM[6:])
+spec("norm/p3_dim", lambda lib, a: lib.norm(a, p=3, dim=(0, 1)), NORM[:5] + NORM[6:])
+spec("norm/p0", lambda lib, a: a.norm(p=0), NORM[:5], grad=False)
+
+# ---- shape ops ------------------------------------------------------------------------------------------------------
+SHP = [(t_((2, 3, 4)),), (t_((2, 3, 4), "int64"),), (t_((2, 3, 4), "bool"),), (t_((2, 3, 4), "float16"),),
+       (t_((2, 3, 4), "complex64"),)]
+spec("view", lambda lib, a: a.view(6, 4), SHP)
+spec("view/infer", lambda lib, a: a.view(-1), SHP + [(t_(()),), (t_((0, 3)),)])
+spec("view/tuple", lambda lib, a: a.view((4, -1, 2)), SHP[:2])
+spec("view/transposed_ok", lambda lib, a: a.view(2, 4, 3), [(t_((2, 3, 4), layout="t"),)] if False else
+     [(t_((4, 3, 2), layout="t"),)])
+spec("view/0d", lambda lib, a: a.view(1, 1), [(t_(()),)])
+spec("view/empty", lambda lib, a: a.view(3, 0, 5), [(t_((0, 3)),)])
+spec("view_as", lambda lib, a, b: a.view_as(b), [(t_((2, 3, 4)), t_((4, 6)))])
+spec("reshape", lambda lib, a: a.reshape(4, 6), SHP + [(t_((2, 3, 4), layout="t"),), (t_((2, 3, 4), layout="s"),)])
+spec("reshape/fn", lambda lib, a: lib.reshape(a, (-1, 2)), SHP[:2] + [(t_((4, 3), layout="t"),)])
+spec("reshape/0d", lambda lib, a: a.reshape(()), [(t_((1, 1)),), (t_((1,)),)])
+spec("reshape/empty", lambda lib, a: a.reshape(0, -1), [(t_((0, 3)),)])
+spec("flatten", lambda lib, a: a.flatten(), SHP + [(t_(()),), (t_((2, 3, 4), layout="t"),)])
+spec("flatten/range", lambda lib, a: lib.flatten(a, 1), SHP[:2] + [(t_((2, 3, 4), layout="t"),)])
+spec("flatten/range2", lambda lib, a: a.flatten(0, 1), SHP[:2])
+spec("flatten/same", lambda lib, a: a.flatten(1, 1), SHP[:2])
+SQ = [(t_((1, 3, 1, 4)),), (t_((1, 3, 1, 4), "int32"),), (t_(()),), (t_((1,)),), (t_((3, 4), layout="t"),),
+      (t_((1, 0, 1)),)]
+spec("squeeze/all", lambda lib, a: a.squeeze(), SQ)
+spec("squeeze/dim", lambda lib, a: lib.squeeze(a, 0), SQ)
+spec("squeeze/dim_non1", lambda lib, a: a.squeeze(-1), SQ)
+spec("squeeze/tuple", lambda lib, a: a.squeeze((0, 1)), SQ[:2] + SQ[3:])
+spec("unsqueeze", lambda lib, a: a.unsqueeze(1), SQ[:2] + SQ[4:] + [(t_((3,)),)])
+spec("unsqueeze/neg", lambda lib, a: lib.unsqueeze(a, -1), SQ)
+spec("unsqueeze/0d", lambda lib, a: a.unsqueeze(0), [(t_(()),)])
+TR = [(t_((2, 3, 4)),), (t_((2, 3, 4), "int64"),), (t_((3, 4), layout="s"),), (t_((2, 3, 4), layout="t"),)]
+spec("transpose", lambda lib, a: a.transpose(0, -1), TR)
+spec("transpose/fn", lambda lib, a: lib.transpose(a, 1, 0), TR + [(t_((0, 2)),)])
+spec("transpose/0d", lambda lib, a: a.transpose(0, -1), [(t_(()),)])
+spec("t", lambda lib, a: a.t(), [(t_((3, 4)),), (t_((4,)),), (t_(()),), (t_((3, 4), "int32", layout="t"),)])
+spec("t/fn", lambda lib, a: lib.t(a), [(t_((3, 4)),), (t_((3, 4), layout="s"),)])
+spec("t/T", lambda lib, a: a.T, [(t_((3, 4)),), (t_((3, 4), layout="t"),)])
+spec("t_", lambda lib, a: ip(a).t_(), [(t_((3, 4)),), (t_((4,)),), (t_((3, 4), "int64"),), (t_((3, 4), layout="s"),)])
+spec("permute", lambda lib, a: a.permute(2, 0, 1), TR[:2] + [(t_((2, 3, 4), layout="t"),), (t_((2, 0, 3)),)])
+spec("permute/fn", lambda lib, a: lib.permute(a, (1, -1, 0)), TR[:2])
+spec("permute/0d", lambda lib, a: a.permute(()), [(t_(()),)])
+spec("expand", lambda lib, a: a.expand(2, 3, 4), [(t_((3, 1)),), (t_((4,)),), (t_(()),), (t_((1, 1), "int64"),),
+                                                  (t_((3, 4), layout="t"),), (t_((3, 1), layout="s"),)])
+spec("expand/minus1", lambda lib, a: a.expand(5, -1, 4), [(t_((3, 1)),), (t_((3, 4)),)])
+spec("expand/empty", lambda lib, a: a.expand(0, 4), [(t_((4,)),), (t_((1, 4)),)])
+spec("expand_as", lambda lib, a, b: a.expand_as(b), [(t_((3, 1)), t_((2, 3, 4)))])
+spec("contiguous", lambda lib, a: a.contiguous(), [(t_((3, 4)),), (t_((3, 4), layout="t"),), (t_((3, 4), layout="s"),),
+                                                   (t_((3, 4), "int64", layout="t"),)])
+spec("contiguous/expanded", lambda lib, a: a.expand(2, 3).contiguous(), [(t_((3,)),)])
+spec("clone", lambda lib, a: a.clone(), SHP + [(t_(()),), (t_((0, 2)),), (t_((3, 4), layout="t"),)])
+spec("clone/fn", lambda lib, a: lib.clone(a), [(t_((3, 4), layout="s"),)])
+CAT = [(t_((2, 3)), t_((4, 3))), (t_((2, 3), layout="t"), t_((1, 3))), (t_((2, 3), "int64"), t_((1, 3), "int64")),
+       (t_((2, 3), "int32"), t_((1, 3))), (t_((2, 3)), t_((2, 3), "float64")), (t_((0, 3)), t_((2, 3))),
+       (t_((2, 3)), t_((0,))), (t_((2, 3), "bool"), t_((1, 3), "uint8")), (t_((2, 3), "float16"), t_((1, 3)))]
+spec("cat", lambda lib, a, b: lib.cat([a, b]), CAT)
+spec("cat/dim1", lambda lib, a, b: lib.cat((a.t(), b.t()), dim=1), CAT[:6])
+spec("cat/neg_dim_three", lambda lib, a, b: lib.cat([a, b, a], -2), CAT[:6])
+spec("cat/one", lambda lib, a: lib.cat([a]), [(t_((2, 3)),)])
+spec("cat/out", lambda lib, a, b: lib.cat([a, b], out=lib.empty(0, dtype=lib.result_type(a, b))), CAT[:5],
+     grad=False)
+spec("concat", lambda lib, a, b: lib.concat([a, b], 1), [(t_((2, 3)), t_((2, 1)))])
+STACK = [(t_((2, 3)), t_((2, 3))), (t_((2, 3), layout="t"), t_((2, 3), layout="s")), (t_(()), t_(())),
+         (t_((0, 3)), t_((0, 3))), (t_((3,), "int64"), t_((3,), "int32")), (t_((3,)), t_((3,), "float64"))]
+spec("stack", lambda lib, a, b: lib.stack([a, b]), STACK)
+spec("stack/dim", lambda lib, a, b: lib.stack((a, b, a), dim=-1), STACK)
+spec("stack/dim1", lambda lib, a, b: lib.stack([a, b], 1), STACK[:2] + STACK[3:])
+spec("stack/out", lambda lib, a, b: lib.stack([a, b], out=lib.empty(0, dtype=lib.result_type(a, b))), STACK,
+     grad=False)
+SPLIT = [(t_((5, 4)),), (t_((5, 4), layout="t"),), (t_((5, 4), "int64"),), (t_((0, 4)),), (t_((4, 6), layout="s"),)]
+spec("split/size", lambda lib, a: a.split(2), SPLIT)
+spec("split/sizes", lambda lib, a: lib.split(a, [1, 3], dim=1), SPLIT)
+spec("split/dim", lambda lib, a: a.split(3, -1), SPLIT)
+spec("split/partial_grad", lambda lib, a: a.split(2)[1], SPLIT[:2])  # unused pieces get zero gradient
+spec("chunk", lambda lib, a: a.chunk(2), SPLIT)
+spec("chunk/dim", lambda lib, a: lib.chunk(a, 3, 1), SPLIT)
+spec("chunk/more_than_size", lambda lib, a: a.chunk(7), SPLIT)
+spec("unbind", lambda lib, a: a.unbind(), SPLIT)
+spec("unbind/dim", lambda lib, a: lib.unbind(a, -1), SPLIT)
+spec("unbind/partial_grad", lambda lib, a: a.unbind(1)[2], SPLIT[:2])
+NARROW = [(t_((5, 4)),), (t_((5, 4), layout="t"),), (t_((5, 4), "int64"),), (t_((5, 4), layout="s"),)]
+spec("narrow", lambda lib, a: a.narrow(0, 1, 3), NARROW)
+spec("narrow/neg", lambda lib, a: lib.narrow(a, -1, -3, 2), NARROW)
+spec("narrow/empty", lambda lib, a: a.narrow(1, 4, 0), NARROW)
+spec("narrow/tensor_start", lambda lib, a: a.narrow(0, lib.tensor(1), 2), NARROW[:1])
+FLIP = [(t_((3, 4)),), (t_((2, 3, 4), layout="t"),), (t_((3, 4), "int64"),), (t_((0, 3)),), (t_(()),),
+        (t_((3, 4), layout="s"),)]
+spec("flip", lambda lib, a: a.flip(0), FLIP[:4] + FLIP[5:])
+spec("flip/dims", lambda lib, a: lib.flip(a, (0, -1)), FLIP[:4] + FLIP[5:])
+spec("flip/none", lambda lib, a: a.flip(()), FLIP)
+REP = [(t_((2, 3)),), (t_((3,)),), (t_(()),), (t_((2, 3), layout="t"),), (t_((2, 3), "int64"),), (t_((0, 2)),)]
+spec("repeat", lambda lib, a: a.repeat(2, 3), REP[:2] + REP[3:])
+spec("repeat/more_dims", lambda lib, a: a.repeat(2, 1, 3), REP)
+spec("repeat/tuple_zero", lambda lib, a: a.repeat((0, 2)), REP[:2] + REP[3:])
+
+# ---- matrix products -----------------------------------------------------------------------------------------------
+MM = [((3, 4), (4, 5)), ((1, 4), (4, 1)), ((0, 4), (4, 5)), ((3, 0), (0, 5))]
+MM_S = [(t_(a), t_(b)) for a, b in MM] + [
+    (t_((3, 4), layout="t"), t_((4, 5), layout="s")), (t_((3, 4), "float64"), t_((4, 5), "float64")),
+    (t_((3, 4), "int64"), t_((4, 5), "int64")), (t_((3, 4), "float16"), t_((4, 5), "float16")),
+    (t_((3, 4), "bfloat16"), t_((4, 5), "bfloat16")), (t_((3, 4), "complex64"), t_((4, 5), "complex64")),
+    (t_((3, 4), "int32"), t_((4, 5), "int32")), (t_((3, 4), "uint8"), t_((4, 5), "uint8"))]
+# float16/bfloat16 products of 4 terms: torch accumulates in float32 and rounds once, as ember does
+spec("mm", lambda lib, a, b: lib.mm(a, b), MM_S)
+spec("mm/method", lambda lib, a, b: a.mm(b), MM_S[:6])
+spec("mm/out", lambda lib, a, b: lib.mm(a, b, out=lib.empty(0, dtype=a.dtype)), MM_S[:6], grad=False)
+BMM = [(t_((2, 3, 4)), t_((2, 4, 5))), (t_((2, 3, 4), layout="t"), t_((2, 4, 5), layout="s")),
+       (t_((0, 3, 4)), t_((0, 4, 5))), (t_((2, 3, 4), "float64"), t_((2, 4, 5), "float64")),
+       (t_((2, 3, 4), "int64"), t_((2, 4, 5), "int64")), (t_((2, 3, 4), "float16"), t_((2, 4, 5), "float16"))]
+spec("bmm", lambda lib, a, b: lib.bmm(a, b), BMM)
+spec("bmm/method", lambda lib, a, b: a.bmm(b), BMM[:2])
+DOT = [(t_((4,)), t_((4,))), (t_((4,), layout="s"), t_((4,))), (t_((0,)), t_((0,))),
+       (t_((4,), "int64"), t_((4,), "int64")), (t_((4,), "float64"), t_((4,), "float64")),
+       (t_((3,), "complex64"), t_((3,), "complex64")), (t_((4,), "bfloat16"), t_((4,), "bfloat16"))]
+spec("dot", lambda lib, a, b: lib.dot(a, b), DOT)
+spec("dot/method", lambda lib, a, b: a.dot(b), DOT[:2])
+MV = [(t_((3, 4)), t_((4,))), (t_((3, 4), layout="t"), t_((4,), layout="s")), (t_((0, 4)), t_((4,))),
+      (t_((3, 0)), t_((0,))), (t_((3, 4), "int64"), t_((4,), "int64")), (t_((3, 4), "float64"), t_((4,), "float64"))]
+spec("mv", lambda lib, a, b: lib.mv(a, b), MV)
+spec("mv/method", lambda lib, a, b: a.mv(b), MV[:2])
+MATMUL = [((4,), (4,)), ((3, 4), (4,)), ((4,), (4, 5)), ((3, 4), (4, 5)), ((2, 3, 4), (4,)), ((4,), (2, 4, 5)),
+          ((2, 3, 4), (4, 5)), ((3, 4), (2, 4, 5)), ((2, 3, 4), (2, 4, 5)), ((2, 1, 3, 4), (5, 4, 2)),
+          ((1, 3, 4), (2, 4, 5)), ((2, 3, 4), (1, 4, 5)), ((2, 2, 3, 4), (4,)), ((4,), (2, 2, 4, 5)),
+          ((2, 3, 4), (2, 2, 4, 5)), ((0, 3, 4), (4, 5)), ((2, 0, 4), (2, 4, 5)), ((3, 4), (0, 4, 2))]
+MATMUL_S = [(t_(a), t_(b)) for a, b in MATMUL] + [
+    (t_((2, 3, 4), layout="t"), t_((4, 5))), (t_((2, 3, 4), layout="s"), t_((2, 4, 5), layout="t")),
+    (t_((3, 4), layout="t"), t_((2, 4, 5), layout="s")), (t_((3, 4), "int64"), t_((2, 4, 5), "int64")),
+    (t_((2, 3, 4), "float64"), t_((4,), "float64")), (t_((2, 3, 4), "float16"), t_((4, 5), "float16")),
+    (t_((2, 3), "complex64"), t_((3,), "complex64")),
+    # only one operand requires grad: torch picks another decomposition (should_fold), another grad_fn
+    (t_((2, 3, 4), grad=False), t_((4, 5))), (t_((3, 4)), t_((2, 4, 5), grad=False)),
+    (t_((1, 3, 4), grad=False), t_((2, 4, 5))), (t_((2, 3, 4), layout="t", grad=False), t_((4, 5)))]
+spec("matmul/op", lambda lib, a, b: a @ b, MATMUL_S)
+spec("matmul/fn", lambda lib, a, b: lib.matmul(a, b), MATMUL_S)
+spec("matmul/method", lambda lib, a, b: a.matmul(b), MATMUL_S[:10])
+spec("matmul/out", lambda lib, a, b: lib.matmul(a, b, out=lib.empty(0, dtype=a.dtype)), MATMUL_S[:15], grad=False)
+spec("matmul/no_grad_inputs", lambda lib, a, b: a @ b, MATMUL_S[:15], grad=False)
+spec("outer", lambda lib, a, b: lib.outer(a, b), [(t_((3,)), t_((4,))), (t_((3,), layout="s"), t_((0,))),
+                                                  (t_((3,), "int64"), t_((4,), "int32")),
+                                                  (t_((3,), "float64"), t_((4,)))])
+spec("outer/method", lambda lib, a, b: a.outer(b), [(t_((3,)), t_((4,)))])
+ADDMM = [(t_((3, 5)), t_((3, 4)), t_((4, 5))), (t_((5,)), t_((3, 4)), t_((4, 5))), (t_(()), t_((3, 4)), t_((4, 5))),
+         (t_((3, 1)), t_((3, 4), layout="t"), t_((4, 5), layout="s")),
+         (t_((3, 5), "float64"), t_((3, 4), "float64"), t_((4, 5), "float64")),
+         (t_((3, 5), "int64"), t_((3, 4), "int64"), t_((4, 5), "int64")), (t_((0, 5)), t_((0, 4)), t_((4, 5)))]
+spec("addmm", lambda lib, c, a, b: lib.addmm(c, a, b), ADDMM)
+spec("addmm/beta_alpha", lambda lib, c, a, b: lib.addmm(c, a, b, beta=0.5, alpha=2), ADDMM[:5])
+spec("addmm/beta0", lambda lib, c, a, b: lib.addmm(c, a, b, beta=0), ADDMM[:3])
+spec("addmm/method", lambda lib, c, a, b: c.addmm(a, b, alpha=-1), ADDMM[:3])
+# torch decomposes einsum into permute/reshape/bmm/sum: the last node's name depends on its contraction
+# path, so grad_fn names are not compared for einsum (values and gradients are)
+EINSUM = [("ij,jk->ik", (3, 4), (4, 5)), ("ij->j", (3, 4)), ("ii->i", (3, 3)), ("ii", (3, 3)),
+          ("bij,bjk->bik", (2, 3, 4), (2, 4, 5)), ("i,i->", (4,), (4,)), ("i,j->ij", (3,), (4,)),
+          ("ij,j->i", (3, 4), (4,)), ("ij->ji", (3, 4)), ("...ij,...jk", (2, 3, 4), (4, 5)),
+          ("bhqd,bhkd->bhqk", (2, 2, 3, 4), (2, 2, 5, 4)), ("ij,ij->", (3, 4), (3, 4)), ("i,i,i->i", (3,), (3,), (3,)),
+          ("ijk->", (2, 3, 4)), ("ab,cd->abcd", (2, 3), (2, 2)), ("ij,kj->ik", (3, 4), (5, 4))]
+spec("einsum", lambda lib, eq, *xs: lib.einsum(eq, *xs), [(eq,) + tuple(t_(s) for s in shapes)
+                                                            for eq, *shapes in EINSUM], check_grad_fn=False)
+spec("einsum/list", lambda lib, eq, a, b: lib.einsum(eq, [a, b]), [("ij,jk->ik", t_((3, 4), layout="t"), t_((4, 5)))],
+     check_grad_fn=False)
+spec("einsum/dtypes", lambda lib, eq, a, b: lib.einsum(eq, a, b),
+     [("ij,jk->ik", t_((3, 4), "float64"), t_((4, 5), "float64")), ("ij,jk", t_((3, 4), "int64"), t_((4, 5), "int64")),
+      ("i,i", t_((3,), "complex64"), t_((3,), "complex64"))], check_grad_fn=False)
+
+
+@pytest.mark.parametrize("spec,i", [(s, i) for s in SPECS for i in range(len(s.samples))],
+                         ids=[x for s in SPECS for x in s.ids()])
+def test_parity(spec, i):
+    check(spec, i)
+
+
+# ---- memory sharing of views and in-place ops on views -------------------------------------------------------------
+def _pair(shape, dtype=np.float32):
+    a = np.arange(int(np.prod(shape)), dtype=dtype).reshape(shape)
+    return torch.from_numpy(a.copy()), ember.from_numpy(a.copy())
+
+
+VIEWS = {
+    "view": lambda x: x.view(-1), "reshape": lambda x: x.reshape(2, 8), "flatten": lambda x: x.flatten(),
+    "squeeze": lambda x: x.unsqueeze(0).squeeze(), "unsqueeze": lambda x: x.unsqueeze(1),
+    "transpose": lambda x: x.transpose(0, 1), "t": lambda x: x.t(), "T": lambda x: x.T,
+    "permute": lambda x: x.permute(1, 0), "narrow": lambda x: x.narrow(1, 1, 2), "split": lambda x: x.split(2)[1],
+    "chunk": lambda x: x.chunk(2, 1)[1], "unbind": lambda x: x.unbind(1)[2], "getitem": lambda x: x[1:, ::2],
+    "view_of_view": lambda x: x.t().narrow(0, 1, 2).unsqueeze(0), "contiguous": lambda x: x.contiguous(),
+    "expand": lambda x: x[:1].expand(3, 4),
+}
+
+
+@pytest.mark.parametrize("name", list(VIEWS))
+def test_views_share_memory(name):
+    f = VIEWS[name]
+    tx, ex = _pair((4, 4))
+    ty, ey = f(tx), f(ex)
+    if name != "contiguous":
+        assert ey._base is not None
+    if name != "expand":  # writing into an expanded tensor is an error (test_ops_errors)
+        # writing through the view shows in the base ...
+        ty[(0,) * ty.dim()] = 5
+        ey[(0,) * ey.dim()] = 5
+    # ... and writing into the base shows in the view
+    tx.mul_(2)
+    ex.mul_(2)
+    np.testing.assert_array_equal(ex.numpy(), tx.numpy())
+    np.testing.assert_array_equal(ey.numpy(), ty.numpy())
+    assert ey._version is ex._version and ex._version[0] == tx._version
+
+
+def test_view_write_through_documented_example():
+    x = ember.zeros(4, 4)
+    y = x.view(16)
+    y[0] = 5
+    assert x[0, 0].item() == 5.0
+    x.add_(1)
+    assert y[0].item() == 6.0 and y[1].item() == 1.0
+
+
+@pytest.mark.parametrize("op", ["add_", "mul_", "sub_", "div_", "clamp_", "zero_", "fill_", "copy_", "pow_", "neg_",
+                                "exp_", "iadd", "imul", "setitem"])
+def test_inplace_on_slice_writes_through(op):
+    def run(lib):
+        x = lib.arange(12, dtype=lib.float32).reshape(3, 4)
+        v = x[1:, ::2]
+        w = x.t()[1]   # column 1
+        other = lib.full((2, 2), 3.0)
+        if op == "add_":
+            v.add_(other)
+        elif op == "mul_":
+            v.mul_(other)
+        elif op == "sub_":
+            v.sub_(1.5)
+        elif op == "div_":
+            v.div_(other)
+        elif op == "clamp_":
+            v.clamp_(2, 7)
+        elif op == "zero_":
+            v.zero_()
+        elif op == "fill_":
+            v.fill_(-1)
+        elif op == "copy_":
+            v.copy_(other)
+        elif op == "pow_":
+            v.pow_(2)
+        elif op == "neg_":
+            v.neg_()
+        elif op == "exp_":
+            v.exp_()
+        elif op == "iadd":
+            v += other
+        elif op == "imul":
+            v *= 2
+        elif op == "setitem":
+            v[0] = 100
+        w.mul_(-1)
+        return x, v, w
+    tx, tv, tw = run(torch)
+    ex, ev, ew = run(ember)
+    for t, e in ((tx, ex), (tv, ev), (tw, ew)):
+        np.testing.assert_allclose(e.numpy(), t.numpy(), rtol=1e-6)
+    assert ex._version[0] == tx._version and ev._version is ex._version
+
+
+@pytest.mark.parametrize("name", ["add_", "sub_", "mul_", "div_", "pow_", "clamp_", "fill_", "exp_", "abs_",
+                                  "floor_divide_", "remainder_", "maximum"])
+def test_inplace_returns_self_and_bumps_version(name):
+    tx, ex = torch.ones(3), ember.ones(3)
+    t0, e0 = tx._version, ex._version[0]
+    args = () if name in ("exp_", "abs_") else (2,) if name != "maximum" else None
+    if name == "maximum":  # out-of-place: no version bump, new tensor
+        assert ex.maximum(ember.zeros(3)) is not ex and ex._version[0] == e0
+        return
+    assert getattr(ex, name)(*args) is ex
+    getattr(tx, name)(*args)
+    assert ex._version[0] - e0 == tx._version - t0 == 1
+    y = ex.view(3)
+    y += 1
+    assert ex._version[0] - e0 == 2
+
+
+def test_inplace_on_view_of_graph_tensor_gradients():
+    """y[:, 1:3] *= w style updates through a view: torch's CopySlices; compare the gradients."""
+    def run(lib):
+        rng = np.random.default_rng(3)
+        a = lib.from_numpy(rng.uniform(-2, 2, (3, 4)).astype(np.float32)).requires_grad_()
+        w = lib.from_numpy(rng.uniform(-2, 2, (3, 2)).astype(np.float32)).requires_grad_()
+        g = lib.from_numpy(rng.standard_normal((3, 4)).astype(np.float32))
+        y = a * 2
+        y[:, 1:3].mul_(w)
+        y.t()[0].add_(1)
+        y.backward(g)
+        return y, a.grad, w.grad, y.grad_fn
+    ty, tga, tgw, tfn = run(torch)
+    ey, ega, egw, efn = run(ember)
+    np.testing.assert_allclose(ey.detach().numpy(), ty.detach().numpy(), rtol=1e-6)
+    np.testing.assert_allclose(ega.numpy(), tga.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(egw.numpy(), tgw.numpy(), rtol=1e-6)
+    assert efn.name() == type(tfn).__name__
