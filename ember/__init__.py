@@ -12,6 +12,7 @@ from . import _methods  # noqa: F401  (binds operators and methods onto Tensor)
 from ._tensor_str import set_printoptions, get_printoptions, printoptions
 from . import autograd
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from .autograd import is_anomaly_check_nan_enabled, is_anomaly_enabled
 from .autograd.grad_mode import is_inference_mode_enabled
 from .ops.creation import (arange, as_tensor, asarray, diag, diag_embed, empty, empty_like, eye, from_dlpack,
                            from_numpy, full, full_like, linspace, logspace, ones, ones_like, tensor, tril, triu,
@@ -41,6 +42,7 @@ from .ops.random_ops import (bernoulli, multinomial, normal, poisson, rand, rand
                              randn_like, randperm)
 from .random import (Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state)
 from . import random
+from . import nn
 from . import cuda
 from . import testing
 

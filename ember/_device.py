@@ -35,7 +35,7 @@ class device:
             raise RuntimeError(
                 "Expected one of cpu, cuda, meta device type at start of device string: " + type_or_str)
         if index is not None and index < 0:
-            raise RuntimeError(f"Device index must not be negative")
+            raise RuntimeError("Device index must not be negative")
         key = (kind, index)
         cached = _CACHE.get(key)
         if cached is not None:

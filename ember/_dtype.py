@@ -55,6 +55,24 @@ class dtype:
         return (_dtype_by_name, (self.name,))
 
 
+def cast(arr, npdt):
+    """arr.astype(npdt) as torch converts: float64/complex128 -> float16 goes through float32 (torch has no
+    direct double -> half conversion, and NumPy's direct one rounds differently in rare cases)."""
+    if arr.dtype.kind == "c" and np.dtype(npdt).kind == "b":
+        return arr != 0
+    if arr.dtype.kind == "c" and np.dtype(npdt).kind != "c":
+        import warnings
+        warnings.warn("Casting complex values to real discards the imaginary part", UserWarning, stacklevel=3)
+        arr = arr.real
+    with np.errstate(over="ignore", invalid="ignore"):
+        if npdt == _F16 and arr.dtype.itemsize >= 8 and arr.dtype.kind in "fc":
+            arr = arr.astype(np.complex64 if arr.dtype.kind == "c" else np.float32)
+        return arr.astype(npdt)
+
+
+_F16 = np.dtype(np.float16)
+
+
 def _dtype_by_name(name):
     return _BY_NAME[name]
 

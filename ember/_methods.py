@@ -9,6 +9,9 @@ from .ops import creation, elementwise as ew, indexing, linalg, reduction, shape
 from .ops._registry import Node, check_inplace, inplace, record, state, wrap
 
 
+_F16 = np.dtype(np.float16)
+
+
 # ---- dtype / device conversion ----------------------------------------------------------------------------
 class ToCopyBackward0(Node):
     __slots__ = ("src_dtype",)
@@ -21,14 +24,16 @@ def _convert(self, dt, copy=False):
     d = self._data
     if dt.np == d.dtype and not copy:
         return self
-    if dt.category < 3 and d.dtype.kind == "c":
+    if dt.category == 0 and d.dtype.kind == "c":
+        src = d != 0  # complex -> bool: nonzero, no warning (as torch)
+    elif dt.category < 3 and d.dtype.kind == "c":
         import warnings
         warnings.warn("Casting complex values to real discards the imaginary part", UserWarning, stacklevel=3)
         src = d.real
     else:
         src = d
     with np.errstate(invalid="ignore", over="ignore"):
-        out = wrap(src.astype(dt.np))
+        out = wrap(_dtype.cast(src, dt.np))
     if state.enabled and self._requires_grad and dt.category >= 2:
         record(ToCopyBackward0, (self,), out).src_dtype = _dtype.from_np[d.dtype]
     return out
@@ -82,8 +87,11 @@ def type_(self, dtype=None, non_blocking=False, **kwargs):
 
 
 def _caster(dt):
-    def cast(self, memory_format=None):
+    def cast(self, *, memory_format=None):
         return _convert(self, dt)
+    cast.__name__ = cast.__qualname__ = {"float32": "float", "float64": "double", "float16": "half", "int32": "int",
+                                         "int64": "long", "int16": "short", "int8": "char", "uint8": "byte",
+                                         "complex64": "cfloat", "complex128": "cdouble"}.get(dt.name, dt.name)
     return cast
 
 
@@ -110,11 +118,17 @@ def _copy_from(self, src):
     """Out-of-place form of copy_: src broadcast to self's shape and cast to self's dtype."""
     d = self._data
     sd = src._data
-    if not ew._broadcastable(d.shape, sd.shape) or len(sd.shape) > len(d.shape) and any(
-            s != 1 for s in sd.shape[:len(sd.shape) - len(d.shape)]):
-        raise RuntimeError(f"The size of tensor a ({d.shape[-1] if d.ndim else 1}) must match the size of tensor b "
-                           f"({sd.shape[-1] if sd.ndim else 1}) at non-singleton dimension {max(d.ndim - 1, 0)}"
-                           f" (copy_: destination {list(d.shape)}, source {list(sd.shape)})")
+    if not ew._broadcastable(d.shape, sd.shape):
+        n = max(d.ndim, sd.ndim)
+        for i in range(1, n + 1):  # the first mismatching dim from the right, as torch reports it
+            a = d.shape[-i] if i <= d.ndim else 1
+            b = sd.shape[-i] if i <= sd.ndim else 1
+            if a != b and a != 1 and b != 1:
+                raise RuntimeError(f"The size of tensor a ({a}) must match the size of tensor b ({b}) at non-singleton "
+                                   f"dimension {n - i} (copy_: destination {list(d.shape)}, source {list(sd.shape)})")
+    if sd.ndim > d.ndim and any(s != 1 for s in sd.shape[:sd.ndim - d.ndim]):
+        bshape = list(np.broadcast_shapes(d.shape, sd.shape))
+        raise RuntimeError(f"output with shape {list(d.shape)} doesn't match the broadcast shape {bshape}")
     with np.errstate(invalid="ignore", over="ignore"):
         data = np.broadcast_to(sd.reshape(sd.shape[len(sd.shape) - len(d.shape):] if sd.ndim > d.ndim else sd.shape),
                                d.shape).astype(d.dtype, copy=True)
@@ -126,23 +140,28 @@ def _copy_from(self, src):
 
 def copy_(self, src, non_blocking=False):
     if not isinstance(src, Tensor):
-        src = creation.tensor(src) if not isinstance(src, np.ndarray) else wrap(src)
+        t = type(src)
+        name = t.__name__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__name__}"
+        raise TypeError(f"copy_(): argument 'other' (position 1) must be Tensor, not {name}")
     if state.enabled and (self._requires_grad or src._requires_grad):
         return inplace(self, _copy_from, src, name="copy_")
-    check_inplace(self, "copy_")
     d, sd = self._data, src._data
     if not ew._broadcastable(d.shape, sd.shape) or sd.ndim > d.ndim and any(
             s != 1 for s in sd.shape[:sd.ndim - d.ndim]):
         _copy_from(self, src)  # raises the error
     if sd.ndim > d.ndim:
         sd = sd.reshape(sd.shape[sd.ndim - d.ndim:])
+    d = indexing._writeable(d)  # a region of an expanded tensor may be written if it does not overlap itself
+    indexing._check_overlap(d, sd)
     if sd.dtype.kind == "c" and d.dtype.kind != "c":
         import warnings
         warnings.warn("Casting complex values to real discards the imaginary part", UserWarning, stacklevel=2)
         sd = sd.real
+    if d.dtype == _F16 and sd.dtype.itemsize >= 8 and sd.dtype.kind == "f":
+        sd = sd.astype(np.float32)  # torch's double -> half goes through float
     with np.errstate(invalid="ignore", over="ignore"):
         np.copyto(d, sd, casting="unsafe")
-    self._version[0] += 1
+    self._vc[0] += 1
     return self
 
 
@@ -180,9 +199,16 @@ def fill_(self, value):
             raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with {value._data.ndim} "
                                "dimensions.")
         value = value._data
+    else:
+        value = creation._fill_value_arg(value, "fill_")
+        creation.check_scalar_fits(value, _dtype.from_np[self._data.dtype], self._data.size)
+        if value.__class__ is int and self._data.dtype.kind in "iu":
+            value = np.array(value).astype(self._data.dtype)  # wraps like torch (-1 -> 255 for uint8)
+        if self._data.dtype == _F16 and isinstance(value, float):
+            value = np.float32(value)  # torch's double -> half goes through float
     with np.errstate(invalid="ignore", over="ignore"):
         self._data[...] = value
-    self._version[0] += 1
+    self._vc[0] += 1
     return self
 
 
@@ -198,7 +224,7 @@ def zero_(self):
         return inplace(self, _zeroed, name="zero_")
     check_inplace(self, "zero_")
     self._data[...] = 0
-    self._version[0] += 1
+    self._vc[0] += 1
     return self
 
 
@@ -207,10 +233,12 @@ class TBackward1(shape.TBackward0):
 
 
 def t_(self):
+    if self._data.ndim > 2:
+        raise RuntimeError(f"t_() expects a tensor with <= 2 dimensions, but self is {self._data.ndim}D")
     check_inplace(self, "t_")
     out = shape.t(self)
     self._data = out._data
-    self._version[0] += 1
+    self._vc[0] += 1
     if out._grad_fn is not None:
         out._grad_fn.__class__ = TBackward1
         self._grad_fn = out._grad_fn
@@ -223,7 +251,7 @@ def _inplace_view_op(fn, name):
         check_inplace(self, name)
         out = fn(self, *args)
         self._data = out._data
-        self._version[0] += 1
+        self._vc[0] += 1
         if out._grad_fn is not None:
             self._grad_fn = out._grad_fn
             self._output_nr = 0
@@ -245,15 +273,17 @@ def _rpow(self, other):
 
 
 def _rmatmul(self, other):
+    if not isinstance(other, Tensor):
+        return NotImplemented  # Python's TypeError "unsupported operand type(s) for @", as with torch
     return linalg.matmul(other, self)
 
 
 def _rfloordiv(self, other):
-    return ew.floor_divide(creation.tensor(other) if not isinstance(other, Tensor) else other, self)
+    return ew.floor_divide(other, self)  # ew's floor_divide/remainder take a Python scalar on the left
 
 
 def _rmod(self, other):
-    return ew.remainder(creation.tensor(other) if not isinstance(other, Tensor) else other, self)
+    return ew.remainder(other, self)
 
 
 def _ipow(self, other):
@@ -402,7 +432,7 @@ def _bind():
         "bfloat16": _caster(_dtype.bfloat16), "int": _caster(_dtype.int32), "long": _caster(_dtype.int64),
         "short": _caster(_dtype.int16), "char": _caster(_dtype.int8), "byte": _caster(_dtype.uint8),
         "bool": _caster(_dtype.bool), "cfloat": _caster(_dtype.complex64), "cdouble": _caster(_dtype.complex128),
-        "type_as": lambda self, other: _convert(self, other.dtype),
+        "type_as": lambda self, other: _convert(self, other.dtype), "equal": ew.equal,
         # in-place
         "copy_": copy_, "fill_": fill_, "zero_": zero_, "t_": t_,
         "squeeze_": _inplace_view_op(shape.squeeze, "squeeze_"),
@@ -447,7 +477,7 @@ def _bind():
     T.__pow__ = ew.pow
     T.__rpow__ = _rpow
     T.__ipow__ = _ipow
-    T.__matmul__ = linalg.matmul
+    T.__matmul__ = linalg.matmul_operator
     T.__rmatmul__ = _rmatmul
     T.__imatmul__ = _imatmul
     T.__neg__ = ew.neg

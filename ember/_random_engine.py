@@ -26,7 +26,8 @@ Floating point
 * float64 ``fma`` uses Dekker's exact product + Boldo-Melquiond round-to-odd.
 * float64 ``log``/``log1p`` use Python's ``math`` (= glibc libm, like torch);
   NumPy's float64 log/log1p differ from libm on AVX-512 machines.  ``sin`` and
-  ``cos`` use NumPy when a start-up self check shows it agrees with libm.
+  ``cos`` use NumPy when a one-time self check (run on the first float64 normal) shows it
+  agrees with libm.
   float64 normals therefore match torch only where the C library matches the
   one torch uses (glibc on x86-64 here).
 
@@ -53,7 +54,6 @@ order* (reshaped C-order to ``shape``); place them with :func:`fill_order`.
 from __future__ import annotations
 
 import math
-import secrets
 import struct
 import warnings
 
@@ -518,6 +518,18 @@ def _affine32_into(x, std, mean, out, T):
         np.copyto(out, T, casting="unsafe")
 
 
+def _affine32_array(x: np.ndarray, b: np.float32, c: np.float32) -> np.ndarray:
+    """float32 fma(x, b, c) for a float32 array x and float32 scalars, chunked in place."""
+    x = np.ascontiguousarray(x, dtype=np.float32).reshape(-1)
+    out = np.empty_like(x)
+    step = 1 << 15
+    T = np.empty(min(x.size, step), dtype=np.float64)
+    for i in range(0, x.size, step):
+        k = min(step, x.size - i)
+        _affine32_into(x[i:i + k], b, c, out[i:i + k], T[:k])
+    return out
+
+
 def _box_muller16_f32(r: np.ndarray, mean: np.float32, std: np.float32, out=None) -> np.ndarray:
     """NormalFill16<float> (AVX2 kernel) on consecutive blocks of 16 raw 32-bit draws.
 
@@ -670,6 +682,8 @@ class CPUGeneratorEngine:
 
     def seed(self) -> int:
         """Re-seed from a non-deterministic source (like ``torch.Generator.seed()``)."""
+        import secrets  # imported here: it costs ~4 ms at start-up
+
         s = secrets.randbits(64)
         self.manual_seed(s)
         return s
@@ -822,7 +836,7 @@ class CPUGeneratorEngine:
         with np.errstate(over="ignore"):
             rng = _f32(t - f)
         if not (f == 0.0 and rng == 1.0):
-            x = _fma32(x, rng, f)
+            x = _affine32_array(x, rng, f)
         if dt == _F32:
             x[x == t] = f
             return x

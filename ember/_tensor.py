@@ -6,7 +6,7 @@ from . import _dtype
 from ._device import CPU, device_of_array
 from ._size import Size
 from .autograd.grad_mode import state
-from .autograd.graph import AccumulateGrad
+from .autograd.graph import AccumulateGrad, version_property
 
 _ndarray = np.ndarray
 
@@ -18,7 +18,7 @@ class Tensor:
     and read with getattr defaults, which keeps building an op's output down to six stores.
     """
 
-    __slots__ = ("_data", "_requires_grad", "_grad_fn", "_grad", "_version", "_base", "_output_nr",
+    __slots__ = ("_data", "_requires_grad", "_grad_fn", "_grad", "_vc", "_base", "_output_nr",
                  "_view_fn", "_view_ver", "_hooks", "_post_acc_hooks", "_retains_grad", "_accum", "_is_param",
                  "__weakref__")
 
@@ -35,7 +35,7 @@ class Tensor:
         self._requires_grad = False
         self._grad_fn = None
         self._grad = None
-        self._version = [0]
+        self._vc = [0]
         self._base = None
 
     # ---- metadata -------------------------------------------------------------------------------------
@@ -46,6 +46,8 @@ class Tensor:
     def size(self, dim=None):
         if dim is None:
             return Size(self._data.shape)
+        if dim.__class__ is not int:
+            dim = _dim_arg(dim, "size")
         return self._data.shape[self._wrap_dim_strict(dim)]
 
     @property
@@ -105,6 +107,12 @@ class Tensor:
             for i in range(len(shape) - 1, -1, -1):
                 st[i] = acc
                 acc *= max(shape[i], 1)
+        elif 1 in shape and self._base is None and d.flags.c_contiguous:
+            # a fresh contiguous tensor: torch's canonical strides (NumPy may leave size-1 dims' strides arbitrary)
+            acc = 1
+            for i in range(len(shape) - 1, -1, -1):
+                st[i] = acc
+                acc *= shape[i]
         elif 1 in shape:
             # NumPy gives new size-1 dims (None, unsqueeze, expand) stride 0; torch gives them
             # size * stride of the next dim (1 for the last), as its unsqueeze/expand do.
@@ -113,6 +121,8 @@ class Tensor:
                     st[i] = shape[i + 1] * st[i + 1] if i + 1 < len(shape) else 1
         if dim is None:
             return tuple(st)
+        if dim.__class__ is not int:
+            dim = _dim_arg(dim, "stride")
         return st[self._wrap_dim_strict(dim)]
 
     def storage_offset(self):
@@ -182,7 +192,8 @@ class Tensor:
 
     def requires_grad_(self, requires_grad=True):
         if not isinstance(requires_grad, bool):
-            raise TypeError(f"requires_grad_(): argument 'requires_grad' must be bool, not {type(requires_grad).__name__}")
+            raise TypeError(f"requires_grad_(): argument 'requires_grad' (position 1) must be bool, not "
+                            f"{type(requires_grad).__name__}")
         if self._grad_fn is not None and not requires_grad:
             raise RuntimeError(
                 "you can only change requires_grad flags of leaf variables. If you want to use a computed variable "
@@ -200,21 +211,10 @@ class Tensor:
     def grad_fn(self):
         fn = self._grad_fn
         base = self._base
-        if base is not None and base._requires_grad and getattr(self, "_view_ver", None) != self._version[0]:
+        if base is not None and base._requires_grad and getattr(self, "_view_ver", None) != self._vc[0]:
             # The base was modified in place after this view was made: regenerate the view's history
-            # from the base's current history, as PyTorch does.
-            view_fn = getattr(self, "_view_fn", None)
-            if view_fn is not None:
-                prev = state.enabled
-                state.enabled = True
-                try:
-                    fresh = view_fn(base)
-                finally:
-                    state.enabled = prev
-                fn = self._grad_fn = fresh._grad_fn
-                self._output_nr = getattr(fresh, "_output_nr", 0)
-                self._requires_grad = True
-                self._view_ver = self._version[0]
+            # from the base's current history, as PyTorch does (ember/autograd/graph.py).
+            fn = _graph.view_grad_fn(self)
         return fn
 
     @grad_fn.setter
@@ -243,9 +243,16 @@ class Tensor:
                 raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type {type(value).__name__}")
             if value._data.shape != self._data.shape:
                 raise RuntimeError(
-                    f"assigned grad has data of a different size ({list(value._data.shape)} vs {list(self._data.shape)})")
+                    f"attempting to assign a gradient of size '{list(value._data.shape)}' to a tensor of size "
+                    f"'{list(self._data.shape)}'. Please ensure that the gradient and the tensor are the same size")
             if value._data.dtype != self._data.dtype:
-                raise RuntimeError("assigned grad has data of a different type")
+                from .autograd.graph import cpp_type_name, scalar_type_name
+                raise RuntimeError(
+                    f"attempting to assign a gradient with dtype '{cpp_type_name(value._data.dtype)}' to a tensor with "
+                    f"grad_dtype '{scalar_type_name(self._data.dtype)}'. The gradient must match the tensor's grad_dtype (defaults to the "
+                    "tensor's dtype). You can set the tensor's grad_dtype attribute with a specific dtype, or None to "
+                    "allow any dtype. Set grad_dtype with caution. Diverging the dtypes of a tensor and its gradient "
+                    "may break downstream systems that assume they match.")
         self._grad = value
 
     @property
@@ -317,7 +324,7 @@ class Tensor:
         t._requires_grad = False
         t._grad_fn = None
         t._grad = None
-        t._version = self._version
+        t._vc = self._vc
         t._base = None
         return t
 
@@ -339,7 +346,7 @@ class Tensor:
         t._requires_grad = False
         t._grad_fn = None
         t._grad = None
-        t._version = [0]  # like torch: .data does not share the version counter
+        t._vc = [0]  # like torch: .data does not share the version counter
         t._base = None
         return t
 
@@ -349,9 +356,11 @@ class Tensor:
             raise TypeError(f"Tensor.data must be a Tensor, not {type(value).__name__}")
         self._data = value._data
 
+    _version = version_property  # an int, as torch's; the shared counter itself is the list in `_vc`
+
     @property
     def _version_count(self):
-        return self._version[0]
+        return self._vc[0]
 
     # ---- conversion to Python / NumPy ----------------------------------------------------------------
     def _host(self, what):
@@ -402,7 +411,7 @@ class Tensor:
 
     def __dlpack__(self, *, stream=None, max_version=None, dl_device=None, copy=None):
         if self._requires_grad:
-            raise RuntimeError("Can't export tensors that require gradient, use tensor.detach()")
+            raise BufferError("Can't export tensors that require gradient, use tensor.detach()")
         kw = {}
         if max_version is not None:
             kw["max_version"] = max_version
@@ -493,7 +502,7 @@ class Tensor:
         new._requires_grad = self._requires_grad
         new._grad_fn = None
         new._grad = None if self._grad is None else self._grad.__deepcopy__(memo)
-        new._version = [0]
+        new._vc = [0]
         new._base = None
         memo[id(self)] = new
         return new
@@ -514,9 +523,15 @@ def _wrap(data, _new=object.__new__, _asarray=np.asarray):
     t._requires_grad = False
     t._grad_fn = None
     t._grad = None
-    t._version = [0]
+    t._vc = [0]
     t._base = None
     return t
+
+
+def _dim_arg(dim, fn):
+    if isinstance(dim, (bool, float, str)) or not hasattr(dim, "__index__"):
+        raise TypeError(f"{fn}(): argument 'dim' (position 1) must be int, not {type(dim).__name__}")
+    return dim.__index__()
 
 
 def _grad_dtype(npdt):

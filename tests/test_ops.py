@@ -9,7 +9,7 @@ import pytest
 import torch
 
 import ember
-from parity import ALL, COMPLEX, FLOATS, INTS, REALS, OpSpec, check, t_
+from parity import ALL, COMPLEX, FLOATS, INTS, REALS, OpSpec, cases, check, t_
 
 # ---- sample sets --------------------------------------------------------------------------------------------
 F32 = "float32"
@@ -152,12 +152,19 @@ IP_NOBOOL = inplace_samples(dtypes=NOBOOL)
 spec("add/op", lambda lib, a, b: a + b, BIN)
 spec("add/fn", lambda lib, a, b: lib.add(a, b), [s for s in BIN if hasattr(s[0], "dtype")])
 spec("add/fn_alpha", lambda lib, a, b: lib.add(a, b, alpha=2), BIN_NOBOOL[:12] + [(t_((3,), "int64"), t_((3,), "int64"))])
-spec("add/fn_alpha_float", lambda lib, a, b: lib.add(a, b, alpha=0.5), BIN_NOBOOL[:12])
+spec("add/fn_alpha_float", lambda lib, a, b: lib.add(a, b, alpha=0.5), BIN_NOBOOL[:11])
 spec("add/method", lambda lib, a, b: a.add(b), [s for s in BIN if hasattr(s[0], "dtype")])
 spec("add/out", lambda lib, a, b: lib.add(a, b, out=out_of(lib, a, b)), BIN[:20], grad=False)
 spec("add/inplace", lambda lib, a, b: ip(a).add_(b), IP)
 spec("add/inplace_alpha", lambda lib, a, b: ip(a).add_(b, alpha=2), IP_NOBOOL[:8])
 spec("add/iadd", lambda lib, a, b: _iadd(a, b), IP)
+# only the right-hand side requires grad: the left tensor joins the graph through the in-place op
+IP_RHS = [(t_((3, 4), grad=False), t_((3, 4))), (t_((3, 4), grad=False), t_((4,))), (t_((3, 4), grad=False), t_(())),
+          (t_((3, 4), layout="t", grad=False), t_((3, 1)))]
+for _name in ("add_", "sub_", "mul_", "div_", "pow_"):
+    spec(f"inplace_rhs_grad/{_name}", lambda lib, a, b, _n=_name: getattr(a, _n)(b.abs() + 0.5 if _n == "div_" else b),
+         [(t_(x.shape, domain="pos", layout=x.layout, grad=False), y) for x, y in IP_RHS] if _name == "pow_" else IP_RHS,
+         gradcheck=False)  # the op mutates its non-grad input, so repeated evaluation can't be finite-differenced
 spec("sub/op", lambda lib, a, b: a - b, BIN_NOBOOL)
 spec("sub/fn_alpha", lambda lib, a, b: lib.sub(a, b, alpha=2), BIN_NOBOOL[:12])
 spec("sub/method", lambda lib, a, b: a.sub(b), [s for s in BIN_NOBOOL if hasattr(s[0], "dtype")])
@@ -214,7 +221,9 @@ POW_TENSOR = [(t_((3, 4), F32, "pos"), t_((3, 4), F32)), (t_((3, 4), F32, "pos")
               (t_((4,), F32, "pos"), t_((), "float64")), (t_((4,), "int64", "pos"), t_((4,), F32)),
               (t_((3,), "complex64"), t_((3,), "complex64"))]
 POW_BASE = [(2, t_((3, 4), F32)), (0.5, t_((3, 4), F32)), (2, t_((4,), "int64", "pos")), (2.5, t_((4,), "int32")),
-            (3, t_((), F32)), (2, t_((0,), F32)), (2, t_((4,), "float16")), (True, t_((4,), F32))]
+            (3, t_((), F32)), (2, t_((0,), F32)), (2, t_((4,), "float16"))]
+# (True ** x: torch's backward fails an internal assert on a bool base, so values only)
+spec("pow/rpow_bool_base", lambda lib, a, b: a ** b, [(True, t_((4,), F32))], grad=False)
 spec("pow/op_scalar", lambda lib, a, b: a ** b, POW_SCALAR)
 spec("pow/fn_scalar", lambda lib, a, b: lib.pow(a, b), POW_SCALAR)
 spec("pow/method", lambda lib, a, b: a.pow(b), POW_SCALAR + POW_TENSOR)
@@ -236,8 +245,8 @@ spec("neg/op", lambda lib, a: -a, unary_samples(dtypes=NOBOOL))
 spec("neg/fn", lambda lib, a: lib.neg(a), unary_samples(dtypes=NOBOOL))
 spec("neg/method", lambda lib, a: a.neg(), unary_samples(dtypes=(F32, "int64")))
 spec("neg/inplace", lambda lib, a: ip(a).neg_(), unary_samples(dtypes=(F32, "int64", "float64")))
-spec("abs/op", lambda lib, a: abs(a), unary_samples(dtypes=REALS))
-spec("abs/fn", lambda lib, a: lib.abs(a), unary_samples(dtypes=ALL))
+spec("abs/op", lambda lib, a: abs(a), unary_samples(dtypes=NUMERIC_REAL))  # bool: test_ops_errors
+spec("abs/fn", lambda lib, a: lib.abs(a), unary_samples(dtypes=NOBOOL))
 spec("abs/method_inplace", lambda lib, a: ip(a).abs_(), unary_samples(dtypes=(F32, "int32")))
 CMP = binary_samples(dtypes=REALS, scalars=(2, -1.5, True))
 CMP_INT = [(t_((3, 4), "int64", "real"), t_((3, 4), "int64")), (t_((5,), "int32"), 1), (t_((5,), "int8"), 1.5)]
@@ -272,8 +281,10 @@ for _name in ("floor", "ceil", "round", "trunc"):
     spec(f"{_name}/fn", lambda lib, a, _n=_name: getattr(lib, _n)(a), unary_samples(dtypes=NUMERIC_REAL))
     spec(f"{_name}/method", lambda lib, a, _n=_name: getattr(a, _n)(), unary_samples(dtypes=(F32,)))
     spec(f"{_name}/inplace", lambda lib, a, _n=_name: getattr(ip(a), _n + "_")(), unary_samples(dtypes=FLOATS))
+    # exact halves (ties for round): discontinuities, so no finite differences
     spec(f"{_name}/halves", lambda lib, a, _n=_name: getattr(lib, _n)(a * 0.5), [(t_((12,), F32, "int"),),
-                                                                            (t_((12,), "float64", "int"),)])
+                                                                            (t_((12,), "float64", "int"),)],
+         gradcheck=False)
 spec("round/decimals", lambda lib, a: lib.round(a, decimals=2), unary_samples(dtypes=(F32, "float64")))
 
 # ---- clamp / maximum / minimum / where ---------------------------------------------------------------------------
@@ -290,11 +301,17 @@ spec("clamp/tensor_min", lambda lib, a, lo: a.clamp(min=lo), [(t_((3, 4)), t_((4
 spec("clamp/tensor_max", lambda lib, a, hi: lib.clamp(a, max=hi), [(t_((3, 4)), t_((3, 1))), (t_(()), t_(()))])
 spec("clamp/out", lambda lib, a: lib.clamp(a, -0.5, 0.5, out=lib.empty(0)), unary_samples(dtypes=(F32,))[:5],
      grad=False)
-spec("clamp/inplace", lambda lib, a: ip(a).clamp_(-0.5, 0.5), unary_samples(dtypes=(F32, "float64", "int64")))
+spec("clamp/inplace", lambda lib, a: ip(a).clamp_(-0.5, 0.5), unary_samples(dtypes=(F32, "float64")))
+spec("clamp/inplace_int", lambda lib, a: ip(a).clamp_(-1, 2), unary_samples(dtypes=(F32, "int64", "uint8")))
 spec("clamp_min", lambda lib, a: a.clamp_min(0.1), unary_samples(dtypes=(F32, "int64")))
 spec("clamp_max", lambda lib, a: lib.clamp_max(a, 0.1), unary_samples(dtypes=(F32, "int64")))
+spec("clamp_min/tensor", lambda lib, a, b: lib.clamp_min(a, b), [(t_((3, 4)), t_((4,))), (t_(()), t_(()))])
+spec("clamp_max/tensor", lambda lib, a, b: a.clamp_max(b), [(t_((3, 4)), t_((3, 1))), (t_((4,), "int64"), t_(()))])
+spec("clamp/min_gt_max_tensor", lambda lib, a, lo, hi: a.clamp(lo, hi), [(t_((3, 4)), t_((4,)), t_((4,)) )])
 spec("clip", lambda lib, a: lib.clip(a, -1, 1), unary_samples(dtypes=(F32,)))
-MINMAX = binary_samples(dtypes=NUMERIC_REAL, scalars=(), promotions=True)
+# maximum/minimum take two tensors (a Python scalar is a TypeError in torch: test_ops_errors)
+MINMAX = [x for x in binary_samples(dtypes=NUMERIC_REAL, scalars=(), promotions=True)
+          if all(hasattr(y, "dtype") for y in x)]
 MINMAX_TIES = [(t_((3, 4), F32, "int"), t_((3, 4), F32, "int")), (t_((3, 4), F32, "int"), t_((4,), F32, "int"))]
 spec("maximum", lambda lib, a, b: lib.maximum(a, b), [s for s in MINMAX if hasattr(s[0], "dtype")] + MINMAX_TIES)
 spec("minimum", lambda lib, a, b: lib.minimum(a, b), [s for s in MINMAX if hasattr(s[0], "dtype")] + MINMAX_TIES)
@@ -310,7 +327,10 @@ WHERE = [(t_((3, 4), "bool"), t_((3, 4)), t_((3, 4))), (t_((3, 4), "bool"), t_((
          (t_((4,), "bool"), t_((4,), "float64"), t_((4,))), (t_((4,), "bool"), t_((4,), "int32"), t_((), "float64")),
          (t_((4,), "bool"), t_((4,)), 0.0), (t_((4,), "bool"), 1.5, t_((4,))), (t_((4,), "bool"), t_((4,), "int32"), 2),
          (t_((4,), "bool"), t_((4,), "int64"), 2.5), (t_((4,), "bool"), t_((4,), "float16"), t_((4,), "bfloat16")),
-         (t_((3,), "bool"), t_((3,), "complex64"), t_((3,)))]
+         ]
+# torch's backward of where(cond, complex, real) fails an internal check: values only
+spec("where/complex", lambda lib, c, a, b: lib.where(c, a, b), [(t_((3,), "bool"), t_((3,), "complex64"), t_((3,)))],
+     grad=False)
 spec("where/fn", lambda lib, c, a, b: lib.where(c, a, b), WHERE)
 spec("where/method", lambda lib, c, a, b: a.where(c, b), [s for s in WHERE if hasattr(s[1], "dtype")])
 spec("where/from_compare", lambda lib, a, b: lib.where(a > b, a, b), BIN[:8])
@@ -330,9 +350,16 @@ spec("sum/tuple", lambda lib, a: a.sum((0, -1)), RED_DIM)
 spec("sum/tuple_keepdim", lambda lib, a: a.sum((1, 0), True), RED_DIM)
 spec("sum/empty_tuple", lambda lib, a: a.sum(()), RED_DIM[:5])  # dim=() reduces every dim
 spec("sum/0d_dim", lambda lib, a: a.sum(0), [(t_(()),), (t_((), "int32"),)])
-spec("sum/dtype", lambda lib, a: a.sum(dtype=lib.float64), RED_ALL)
-spec("sum/dim_dtype", lambda lib, a: lib.sum(a, 0, dtype=lib.float32), RED_DIM)
-spec("sum/dtype_int", lambda lib, a: a.sum(1, dtype=lib.int32), [(t_((2, 3), dt),) for dt in REALS if dt in INTS + ("bool",)])
+# (a complex input with a real dtype= would make torch warn once per process: not a per-call comparison)
+spec("sum/dtype", lambda lib, a: a.sum(dtype=lib.float64), [x for x in RED_ALL if x[0].dtype not in COMPLEX])
+# (gradcheck: a float32 result can't resolve float64 finite differences with eps=1e-6)
+spec("sum/dim_dtype", lambda lib, a: lib.sum(a, 0, dtype=lib.float32), [x for x in RED_DIM if x[0].dtype not in COMPLEX],
+     gradcheck=False)
+# (torch's backward of a real -> complex sum fails an internal check: values only)
+spec("sum/dtype_complex", lambda lib, a: a.sum(1, dtype=lib.complex128), RED_DIM[:4], grad=False)
+spec("sum/float_to_int_dtype", lambda lib, a: a.sum(1, dtype=lib.int64), [(t_((3, 4), F32, "int"),)], grad=False)
+spec("sum/dtype_int", lambda lib, a: a.sum(1, dtype=lib.int32), [(t_((2, 3), dt),) for dt in INTS + ("bool",)],
+     grad=False)
 spec("sum/out", lambda lib, a: lib.sum(a, 0, out=lib.empty(0, dtype=a.sum(0).dtype)), RED_DIM[:6], grad=False)
 spec("mean/all", lambda lib, a: a.mean(), RED_FLOAT_ALL)
 spec("mean/fn", lambda lib, a: lib.mean(a), RED_FLOAT_ALL)
@@ -340,10 +367,13 @@ spec("mean/dim", lambda lib, a: a.mean(1), RED_FLOAT_DIM)
 spec("mean/keepdim_neg", lambda lib, a: a.mean(-1, keepdim=True), RED_FLOAT_DIM)
 spec("mean/tuple", lambda lib, a: lib.mean(a, (0, 1)), RED_FLOAT_DIM)
 spec("mean/dtype", lambda lib, a: a.mean(dtype=lib.float64), RED_ALL[:8] + [(t_((2, 3), "int32"),)])
-spec("mean/int_dtype_f32", lambda lib, a: a.mean(1, dtype=lib.float32), [(t_((2, 3), "int64"),), (t_((2, 3), "uint8"),)])
+spec("mean/int_dtype_f32", lambda lib, a: a.mean(1, dtype=lib.float32), [(t_((2, 3), "int64"),), (t_((2, 3), "uint8"),)],
+     grad=False)
 spec("mean/out", lambda lib, a: lib.mean(a, 0, out=lib.empty(0, dtype=a.dtype)), RED_FLOAT_DIM[:5], grad=False)
 REAL_RED_ALL = RED + [(t_(()),)] + [(t_((2, 3), dt),) for dt in REALS if dt != F32] + [(t_((3, 4), F32, "int"),)]
-REAL_RED_DIM = RED + [(t_((3, 0)),)] + [(t_((2, 3), dt),) for dt in REALS if dt != F32] + [(t_((3, 4), F32, "int"),)]
+REAL_RED_DIM = RED + [(t_((0, 3)),)] + [(t_((2, 3), dt),) for dt in REALS if dt != F32] + [(t_((3, 4), F32, "int"),)]
+NOBOOL_RED_ALL = [x for x in REAL_RED_ALL if x[0].dtype != "bool"]
+NOBOOL_RED_DIM = [x for x in REAL_RED_DIM if x[0].dtype != "bool"]
 for _name in ("max", "min"):
     # "int" domain: float values with ties (full max splits the gradient evenly between them)
     spec(f"{_name}/all", lambda lib, a, _n=_name: getattr(a, _n)(), REAL_RED_ALL)
@@ -352,19 +382,22 @@ for _name in ("max", "min"):
     spec(f"{_name}/dim_keepdim", lambda lib, a, _n=_name: getattr(lib, _n)(a, -1, keepdim=True), REAL_RED_DIM)
     spec(f"{_name}/0d_dim", lambda lib, a, _n=_name: getattr(a, _n)(0), [(t_(()),), (t_((), "int64"),)])
     spec(f"{_name}/dim_fields", lambda lib, a, _n=_name: (getattr(a, _n)(0).values, getattr(a, _n)(0).indices),
-         REAL_RED_DIM[:6])
+         REAL_RED_DIM[:4] + REAL_RED_DIM[5:7])
     spec(f"{_name}/out", lambda lib, a, _n=_name: getattr(lib, _n)(
-        a, 0, out=(lib.empty(0, dtype=a.dtype), lib.empty(0, dtype=lib.int64))), REAL_RED_DIM[:6], grad=False)
-    spec(f"arg{_name}/all", lambda lib, a, _n=_name: getattr(a, "arg" + _n)(), REAL_RED_ALL)
-    spec(f"arg{_name}/dim", lambda lib, a, _n=_name: getattr(lib, "arg" + _n)(a, 1), REAL_RED_DIM)
-    spec(f"arg{_name}/keepdim", lambda lib, a, _n=_name: getattr(a, "arg" + _n)(0, keepdim=True), REAL_RED_DIM)
-    spec(f"arg{_name}/all_keepdim", lambda lib, a, _n=_name: getattr(a, "arg" + _n)(keepdim=True), REAL_RED_ALL)
+        a, 0, out=(lib.empty(0, dtype=a.dtype), lib.empty(0, dtype=lib.int64))), REAL_RED_DIM[:4] + REAL_RED_DIM[5:7],
+        grad=False)
+    # argmax/argmin refuse bool tensors (test_ops_errors)
+    spec(f"arg{_name}/all", lambda lib, a, _n=_name: getattr(a, "arg" + _n)(), NOBOOL_RED_ALL)
+    spec(f"arg{_name}/dim", lambda lib, a, _n=_name: getattr(lib, "arg" + _n)(a, 1), NOBOOL_RED_DIM)
+    spec(f"arg{_name}/keepdim", lambda lib, a, _n=_name: getattr(a, "arg" + _n)(1, keepdim=True), NOBOOL_RED_DIM)
+    spec(f"arg{_name}/all_keepdim", lambda lib, a, _n=_name: getattr(a, "arg" + _n)(keepdim=True), NOBOOL_RED_ALL)
     spec(f"a{_name}/all", lambda lib, a, _n=_name: getattr(a, "a" + _n)(), REAL_RED_ALL)
     spec(f"a{_name}/dim", lambda lib, a, _n=_name: getattr(lib, "a" + _n)(a, 1), REAL_RED_DIM)
     spec(f"a{_name}/tuple_keepdim", lambda lib, a, _n=_name: getattr(a, "a" + _n)((0, 1), keepdim=True),
-         REAL_RED_DIM[:-1] + [(t_((2, 3, 4)),)])
+         [x for x in REAL_RED_DIM if x[0].shape != (0, 3)] + [(t_((2, 3, 4)),)])
+# NaN propagation (log of negatives); gradcheck can't compare NaN Jacobians
 spec("max/nan", lambda lib, a: (a.log().max(), a.log().max(1), a.log().argmax(1), a.log().amax(0)),
-     [(t_((3, 4)),)])
+     [(t_((3, 4)),)], gradcheck=False)
 spec("prod/all", lambda lib, a: a.prod(), REAL_RED_ALL + [(t_((0,)),), (t_((3,), "complex64"),)])
 spec("prod/fn_dim", lambda lib, a: lib.prod(a, 1), REAL_RED_DIM)
 spec("prod/keepdim", lambda lib, a: a.prod(0, keepdim=True), REAL_RED_DIM)
@@ -389,7 +422,7 @@ LSE = RED + [(t_((0, 3)),), (t_((2, 3), "float64"),), (t_((2, 3), "float16"),), 
 spec("logsumexp/dim", lambda lib, a: a.logsumexp(1), LSE + [(t_((2, 3), "int64"),)])
 spec("logsumexp/fn_keepdim", lambda lib, a: lib.logsumexp(a, -1, keepdim=True), LSE)
 spec("logsumexp/tuple", lambda lib, a: lib.logsumexp(a, (0, 1)), LSE)
-spec("logsumexp/inf", lambda lib, a: (a.log() * 100).logsumexp(1), [(t_((3, 4)),)])
+spec("logsumexp/inf", lambda lib, a: (a.log() * 100).logsumexp(1), [(t_((3, 4)),)], gradcheck=False)  # NaN/-inf
 spec("logsumexp/0d", lambda lib, a: a.logsumexp(0), [(t_(()),)])
 NORM = RED + [(t_(()),), (t_((0, 3)),), (t_((2, 3), "float64"),), (t_((2, 3), "float16"),),
               (t_((2, 3), "complex64"),)]
@@ -399,7 +432,7 @@ spec("norm/dim", lambda lib, a: a.norm(dim=1), NORM[:4] + NORM[6:])
 spec("norm/dim_keepdim", lambda lib, a: a.norm(2, -1, True), NORM[:4] + NORM[6:])
 spec("norm/p1", lambda lib, a: a.norm(p=1), NORM)
 spec("norm/pinf", lambda lib, a: a.norm(p=float("inf")), NORM[:5] + NORM[6:])
-spec("norm/p3_dim", lambda lib, a: lib.norm(a, p=3, dim=(0, 1)), NORM[:5] + NORM[6:])
+spec("norm/p3_dim", lambda lib, a: lib.norm(a, p=3, dim=(0, 1)), NORM[:4] + NORM[6:])
 spec("norm/p0", lambda lib, a: a.norm(p=0), NORM[:5], grad=False)
 
 # ---- shape ops ------------------------------------------------------------------------------------------------------
@@ -408,15 +441,15 @@ SHP = [(t_((2, 3, 4)),), (t_((2, 3, 4), "int64"),), (t_((2, 3, 4), "bool"),), (t
 spec("view", lambda lib, a: a.view(6, 4), SHP)
 spec("view/infer", lambda lib, a: a.view(-1), SHP + [(t_(()),), (t_((0, 3)),)])
 spec("view/tuple", lambda lib, a: a.view((4, -1, 2)), SHP[:2])
-spec("view/transposed_ok", lambda lib, a: a.view(2, 4, 3), [(t_((2, 3, 4), layout="t"),)] if False else
-     [(t_((4, 3, 2), layout="t"),)])
+spec("view/non_contiguous_ok", lambda lib, a: a.view(3, 2, 2), [(t_((3, 4), layout="t"),)])  # splits a dim
+spec("view/strided_ok", lambda lib, a: a.view(6, 4), [(t_((2, 3, 4), layout="s"),)])  # merges dims 0, 1
 spec("view/0d", lambda lib, a: a.view(1, 1), [(t_(()),)])
 spec("view/empty", lambda lib, a: a.view(3, 0, 5), [(t_((0, 3)),)])
 spec("view_as", lambda lib, a, b: a.view_as(b), [(t_((2, 3, 4)), t_((4, 6)))])
 spec("reshape", lambda lib, a: a.reshape(4, 6), SHP + [(t_((2, 3, 4), layout="t"),), (t_((2, 3, 4), layout="s"),)])
 spec("reshape/fn", lambda lib, a: lib.reshape(a, (-1, 2)), SHP[:2] + [(t_((4, 3), layout="t"),)])
 spec("reshape/0d", lambda lib, a: a.reshape(()), [(t_((1, 1)),), (t_((1,)),)])
-spec("reshape/empty", lambda lib, a: a.reshape(0, -1), [(t_((0, 3)),)])
+spec("reshape/empty", lambda lib, a: a.reshape(0, 3, 1), [(t_((0, 3)),)])
 spec("flatten", lambda lib, a: a.flatten(), SHP + [(t_(()),), (t_((2, 3, 4), layout="t"),)])
 spec("flatten/range", lambda lib, a: lib.flatten(a, 1), SHP[:2] + [(t_((2, 3, 4), layout="t"),)])
 spec("flatten/range2", lambda lib, a: a.flatten(0, 1), SHP[:2])
@@ -426,7 +459,7 @@ SQ = [(t_((1, 3, 1, 4)),), (t_((1, 3, 1, 4), "int32"),), (t_(()),), (t_((1,)),),
 spec("squeeze/all", lambda lib, a: a.squeeze(), SQ)
 spec("squeeze/dim", lambda lib, a: lib.squeeze(a, 0), SQ)
 spec("squeeze/dim_non1", lambda lib, a: a.squeeze(-1), SQ)
-spec("squeeze/tuple", lambda lib, a: a.squeeze((0, 1)), SQ[:2] + SQ[3:])
+spec("squeeze/tuple", lambda lib, a: a.squeeze((0, 1)), SQ[:2] + SQ[4:])
 spec("unsqueeze", lambda lib, a: a.unsqueeze(1), SQ[:2] + SQ[4:] + [(t_((3,)),)])
 spec("unsqueeze/neg", lambda lib, a: lib.unsqueeze(a, -1), SQ)
 spec("unsqueeze/0d", lambda lib, a: a.unsqueeze(0), [(t_(()),)])
@@ -470,7 +503,8 @@ spec("stack/out", lambda lib, a, b: lib.stack([a, b], out=lib.empty(0, dtype=lib
      grad=False)
 SPLIT = [(t_((5, 4)),), (t_((5, 4), layout="t"),), (t_((5, 4), "int64"),), (t_((0, 4)),), (t_((4, 6), layout="s"),)]
 spec("split/size", lambda lib, a: a.split(2), SPLIT)
-spec("split/sizes", lambda lib, a: lib.split(a, [1, 3], dim=1), SPLIT)
+spec("split/sizes", lambda lib, a: lib.split(a, [1, 3], dim=1), SPLIT[:4])
+spec("split/sizes_zero", lambda lib, a: a.split([0, 4, 2], -1), SPLIT[4:])
 spec("split/dim", lambda lib, a: a.split(3, -1), SPLIT)
 spec("split/partial_grad", lambda lib, a: a.split(2)[1], SPLIT[:2])  # unused pieces get zero gradient
 spec("chunk", lambda lib, a: a.chunk(2), SPLIT)
@@ -493,6 +527,14 @@ REP = [(t_((2, 3)),), (t_((3,)),), (t_(()),), (t_((2, 3), layout="t"),), (t_((2,
 spec("repeat", lambda lib, a: a.repeat(2, 3), REP[:2] + REP[3:])
 spec("repeat/more_dims", lambda lib, a: a.repeat(2, 1, 3), REP)
 spec("repeat/tuple_zero", lambda lib, a: a.repeat((0, 2)), REP[:2] + REP[3:])
+
+# indexing (owned by ember/ops/indexing.py; here as the view op of the gradgradcheck set)
+GETITEM = [(t_((4, 5)),), (t_((4, 5), layout="t"),), (t_((4, 5), "int64"),), (t_((4, 5), layout="s"),)]
+spec("getitem/basic", lambda lib, a: a[1:, ::2], GETITEM)
+spec("getitem/int", lambda lib, a: a[2], GETITEM)
+spec("getitem/mixed", lambda lib, a: a[None, -1, 1:4], GETITEM)
+spec("getitem/advanced", lambda lib, a: a[[0, 2, 0]], GETITEM)
+spec("getitem/mask", lambda lib, a: a[a > 0], GETITEM)
 
 # ---- matrix products -----------------------------------------------------------------------------------------------
 MM = [((3, 4), (4, 5)), ((1, 4), (4, 1)), ((0, 4), (4, 5)), ((3, 0), (0, 5))]
@@ -564,8 +606,60 @@ spec("einsum/dtypes", lambda lib, eq, a, b: lib.einsum(eq, a, b),
       ("i,i", t_((3,), "complex64"), t_((3,), "complex64"))], check_grad_fn=False)
 
 
-@pytest.mark.parametrize("spec,i", [(s, i) for s in SPECS for i in range(len(s.samples))],
-                         ids=[x for s in SPECS for x in s.ids()])
+# ---- bigger inputs: summation order differs (NumPy pairwise, torch vectorised), within the float32 tolerance ------
+# (not gradchecked: 2000-element finite differences are slow; the same ops are gradchecked on small inputs)
+BIG = [(t_((50, 40)),), (t_((40, 50), layout="t"),), (t_((50, 40), "float64"),)]
+spec("big/sum", lambda lib, a: (a.sum(), a.sum(0), a.sum(1)), BIG, gradcheck=False)
+spec("big/mean_var_std", lambda lib, a: (a.mean(), a.var(0), a.std(1), a.var()), BIG, gradcheck=False)
+spec("big/norm_logsumexp", lambda lib, a: (a.norm(), a.norm(dim=0), a.logsumexp(1)), BIG, gradcheck=False)
+spec("big/cumsum_prod", lambda lib, a: (a.cumsum(0), (a * 0.01 + 1).prod(1)), BIG, gradcheck=False)
+spec("big/matmul", lambda lib, a, b: (a @ b, a.t() @ a), [(t_((50, 40)), t_((40, 30))), (t_((50, 40), layout="t"),
+                                                                                      t_((40, 30), layout="s"))],
+     gradcheck=False)
+spec("big/max_min", lambda lib, a: (a.max(0), a.min(1), a.amax(), a.argmax(), a.argmin(0)), BIG, gradcheck=False)
+
+
+# ---- more out= forms (values only: out= refuses inputs that require grad) ------------------------------------------
+def _out_like(lib, r):
+    """An empty out= tensor of the dtype the out-of-place op gives."""
+    return lib.empty(0, dtype=r.dtype)
+
+
+OUT_FORMS = {
+    "floor_divide": (lambda lib, a, b: lib.floor_divide(a, b, out=_out_like(lib, a // b)), DIV_REAL[:12]),
+    "remainder": (lambda lib, a, b: lib.remainder(a, b, out=_out_like(lib, a % b)), DIV_REAL[:12]),
+    "div_floor": (lambda lib, a, b: lib.div(a, b, rounding_mode="floor", out=_out_like(lib, a // b)), DIV_REAL[:12]),
+    "minimum": (lambda lib, a, b: lib.minimum(a, b, out=out_of(lib, a, b)), MINMAX[:10]),
+    "where": (lambda lib, c, a, b: lib.where(c, a, b, out=_out_like(lib, lib.where(c, a, b))), WHERE[:9]),
+    "bmm": (lambda lib, a, b: lib.bmm(a, b, out=_out_like(lib, a)), BMM),
+    "dot": (lambda lib, a, b: lib.dot(a, b, out=_out_like(lib, a)), DOT),
+    "mv": (lambda lib, a, b: lib.mv(a, b, out=_out_like(lib, a)), MV),
+    "addmm": (lambda lib, c, a, b: lib.addmm(c, a, b, out=_out_like(lib, a)), ADDMM),
+    "cumsum": (lambda lib, a: lib.cumsum(a, 0, out=_out_like(lib, a.cumsum(0))), RED_DIM[:6]),
+    "prod": (lambda lib, a: lib.prod(a, 1, out=_out_like(lib, a.prod(1))), REAL_RED_DIM[:6]),
+    "logsumexp": (lambda lib, a: lib.logsumexp(a, 1, out=_out_like(lib, a.logsumexp(1))), LSE),
+    "norm": (lambda lib, a: lib.norm(a, dim=1, out=_out_like(lib, a.norm(dim=1))), NORM[:4]),
+    "neg": (lambda lib, a: lib.neg(a, out=_out_like(lib, a)), unary_samples(dtypes=NOBOOL)[:8]),
+    "abs": (lambda lib, a: lib.abs(a, out=_out_like(lib, a)), unary_samples(dtypes=NOBOOL)[:8]),
+    "sign": (lambda lib, a: lib.sign(a, out=_out_like(lib, a)), unary_samples(dtypes=REALS)[:8]),
+    "floor": (lambda lib, a: lib.floor(a, out=_out_like(lib, a)), unary_samples(dtypes=NUMERIC_REAL)[:8]),
+    "round": (lambda lib, a: lib.round(a, out=_out_like(lib, a)), unary_samples(dtypes=NUMERIC_REAL)[:8]),
+    "square": (lambda lib, a: lib.square(a, out=_out_like(lib, a * a)), unary_samples(dtypes=NOBOOL)[:8]),
+    "max_dim": (lambda lib, a: lib.max(a, 1, True, out=(lib.empty(0, dtype=a.dtype), lib.empty(0, dtype=lib.int64))),
+                REAL_RED_DIM[:4]),
+}
+for _name, (_fn, _samples) in OUT_FORMS.items():
+    spec(f"{_name}/out", _fn, _samples, grad=False)
+# out= of the right shape is written in place; of another (non-empty) shape, resized with a UserWarning
+spec("add/out_same_shape", lambda lib, a, b: lib.add(a, b, out=lib.zeros_like(a + b)), BIN[:9], grad=False)
+spec("add/out_resize_warns", lambda lib, a, b: lib.add(a, b, out=lib.zeros(2, dtype=(a + b).dtype)), BIN[:4],
+     grad=False)
+spec("exp/out_resize_warns", lambda lib, a: lib.exp(a, out=lib.zeros(2)), unary_samples()[2:5], grad=False)
+spec("out/returns_out", lambda lib, a, b: (lambda o: (lib.mul(a, b, out=o) is o, o))(lib.empty(0)), BIN[:3],
+     grad=False)
+
+
+@pytest.mark.parametrize("spec,i", **cases(SPECS))
 def test_parity(spec, i):
     check(spec, i)
 
@@ -603,7 +697,7 @@ def test_views_share_memory(name):
     ex.mul_(2)
     np.testing.assert_array_equal(ex.numpy(), tx.numpy())
     np.testing.assert_array_equal(ey.numpy(), ty.numpy())
-    assert ey._version is ex._version and ex._version[0] == tx._version
+    assert ey._vc is ex._vc and ex._version == tx._version
 
 
 def test_view_write_through_documented_example():
@@ -657,24 +751,24 @@ def test_inplace_on_slice_writes_through(op):
     ex, ev, ew = run(ember)
     for t, e in ((tx, ex), (tv, ev), (tw, ew)):
         np.testing.assert_allclose(e.numpy(), t.numpy(), rtol=1e-6)
-    assert ex._version[0] == tx._version and ev._version is ex._version
+    assert ex._version == tx._version and ev._vc is ex._vc
 
 
 @pytest.mark.parametrize("name", ["add_", "sub_", "mul_", "div_", "pow_", "clamp_", "fill_", "exp_", "abs_",
                                   "floor_divide_", "remainder_", "maximum"])
 def test_inplace_returns_self_and_bumps_version(name):
     tx, ex = torch.ones(3), ember.ones(3)
-    t0, e0 = tx._version, ex._version[0]
+    t0, e0 = tx._version, ex._version
     args = () if name in ("exp_", "abs_") else (2,) if name != "maximum" else None
     if name == "maximum":  # out-of-place: no version bump, new tensor
-        assert ex.maximum(ember.zeros(3)) is not ex and ex._version[0] == e0
+        assert ex.maximum(ember.zeros(3)) is not ex and ex._version == e0
         return
     assert getattr(ex, name)(*args) is ex
     getattr(tx, name)(*args)
-    assert ex._version[0] - e0 == tx._version - t0 == 1
+    assert ex._version - e0 == tx._version - t0 == 1
     y = ex.view(3)
     y += 1
-    assert ex._version[0] - e0 == 2
+    assert ex._version - e0 == 2
 
 
 def test_inplace_on_view_of_graph_tensor_gradients():

@@ -276,14 +276,15 @@ def test_uniform_shapes():
     assert_state(eng, gen)
 
 
-def test_uniform_clamp_to_from_half():
-    # values that round to `to` in half precision become `from`
+def test_uniform_clamp_to_from():
+    # values that round to `to` in the storage type become `from`
     eng, gen = pair(11)
-    for dt in (F16, BF16):
-        exp = tnp(torch.empty(20000, dtype=NP2T[dt]).uniform_(1000.0, 1001.0, generator=gen))
-        got = eng.uniform((20000,), dt, 1000.0, 1001.0)
-        assert_same(got, exp)
-        assert (got.astype(np.float32) < 1001.0).all()
+    for dt, lo in ((F16, 1000.0), (BF16, 1000.0), (F32, 2.0**20), (F64, 2.0**50)):
+        exp = tnp(torch.empty(20000, dtype=NP2T[dt]).uniform_(lo, lo + 1, generator=gen))
+        got = eng.uniform((20000,), dt, lo, lo + 1)
+        assert_same(got, exp, str(dt))
+        assert (got.astype(np.float64) < lo + 1).all()
+        assert (got.astype(np.float64) == lo).sum() > 100  # the clamp did fire
 
 
 # ----------------------------------------------------------------------------- normal
@@ -810,6 +811,20 @@ def test_fma_emulation_exact():
     for x, y, z, g in zip(a.tolist(), b.tolist(), c.tolist(), got.tolist()):
         exact = Fraction(x) * Fraction(y) + Fraction(z)
         assert g == float(np.float32(_round_fraction(exact, 24)))
+    # double rounding hazard: exact = midpoint(1, 1 + 2**-23) + 2**-70, float64 rounds to the midpoint
+    x = np.array([1 + 2**-23, 1 - 2**-23, 1.0, 0.75], dtype=np.float32)
+    b = np.float32(-(1 - 2**-23) * 2**-24)
+    c = np.float32(1 + 2**-23)
+    for got in (R._fma32(x, b, c), R._affine32_array(x, b, c)):
+        for xv, g in zip(x.tolist(), got.tolist()):
+            assert g == float(np.float32(_round_fraction(Fraction(xv) * Fraction(float(b)) + Fraction(float(c)), 24)))
+    assert R._affine32_array(x[:1], b, c)[0] == np.float32(1 + 2**-23)
+    # the scalar-operand path on random data
+    for b, c in ((np.float32(0.3), np.float32(-1.7)), (np.float32(1e-3), np.float32(1e4))):
+        xs = rs.random(5000).astype(np.float32)
+        got = R._affine32_array(xs, b, c)
+        for xv, g in zip(xs.tolist(), got.tolist()):
+            assert g == float(np.float32(_round_fraction(Fraction(xv) * Fraction(float(b)) + Fraction(float(c)), 24)))
     # float64
     a = rs.standard_normal(3000)
     b = rs.standard_normal(3000)

@@ -248,7 +248,7 @@ def test_T_on_3d_matches_torch():
 # ---- conversions ----------------------------------------------------------------------------------------------------
 SRC = [np.array([0.1, -2.7, 3.5, 1e5, 0.0], dtype=np.float32), np.array([0, 1, -3, 200, 7], dtype=np.int64),
        np.array([True, False, True], dtype=np.bool_), np.array([1.5 + 2j, -0.1 - 1j], dtype=np.complex64),
-       np.array([1 / 3, 2.0 ** 40], dtype=np.float64)]
+       np.array([1 / 3, 2.0 ** 40], dtype=np.float64), np.array([1j, 0j, 2 - 0.5j], dtype=np.complex128)]
 CASTS = ["float", "double", "long", "int", "half", "bfloat16", "bool", "short", "char", "byte"]
 
 
@@ -448,3 +448,81 @@ def test_requires_grad_flags():
         raises_like(lambda m, n=name: m.tensor([1, 2], dtype=getattr(m, n), requires_grad=True))
     for name in ["float16", "bfloat16", "float32", "float64", "complex64", "complex128"]:
         assert ember.zeros(2, dtype=getattr(ember, name), requires_grad=True).requires_grad
+
+
+# ---- bad input ----------------------------------------------------------------------------------------------------
+BAD_INPLACE = {
+    "copy_ shape": lambda m, x, xi: x.copy_(m.ones(4)),
+    "copy_ leading dims": lambda m, x, xi: x.copy_(m.ones(2, 2, 3)),
+    "copy_ list": lambda m, x, xi: x.copy_([1.0, 2.0, 3.0]),
+    "copy_ overlap": lambda m, x, xi: x.view(6)[1:].copy_(x.view(6)[:-1]),
+    "fill_ 1-d value": lambda m, x, xi: x.fill_(m.ones(2)),
+    "fill_ str": lambda m, x, xi: x.fill_("a"),
+    "fill_ overflow": lambda m, x, xi: xi.to(m.uint8).fill_(300),
+    "add_ float into int": lambda m, x, xi: xi.add_(1.5),
+    "add_ broadcast grows": lambda m, x, xi: x.add_(m.ones(3, 1)),
+    "mul_ bad shape": lambda m, x, xi: x.mul_(m.ones(4)),
+    "div_ int": lambda m, x, xi: xi.div_(2),
+    "setitem oob": lambda m, x, xi: x.__setitem__((0, 5), 1.0),
+    "setitem shape": lambda m, x, xi: x.__setitem__(0, m.ones(4)),
+    "setitem complex": lambda m, x, xi: x.__setitem__(0, 1j),
+    "leaf requires grad": lambda m, x, xi: x.requires_grad_().zero_(),
+}
+
+
+@pytest.mark.parametrize("key", BAD_INPLACE)
+def test_failed_inplace_op_leaves_tensor_unchanged(key):
+    msgs = []
+    for m in (torch, ember):
+        x = m.arange(6, dtype=m.float32).view(2, 3).clone()
+        xi = m.arange(6).view(2, 3).clone()
+        xs, xis = x.detach().clone(), xi.clone()
+        with pytest.raises(Exception) as ei:
+            BAD_INPLACE[key](m, x, xi)
+        msgs.append((ei.type, str(ei.value).split(" (Triggered internally")[0]))
+        assert x.detach().equal(xs) and xi.equal(xis), f"{m.__name__}: {key} changed the tensor"
+    assert msgs[1][0] is msgs[0][0], msgs
+    if msgs[0][0] is RuntimeError:
+        # torch's message, optionally followed by ember's detail naming the op and shapes in parentheses
+        assert msgs[1][1].startswith(msgs[0][1]) or msgs[1][1].startswith(msgs[0][1].split(".")[0]), msgs
+
+
+@pytest.mark.parametrize("make", [
+    lambda m: m.arange(6.0).view(2, 3).t().view(6),
+    lambda m: m.arange(6.0).view(4),
+    lambda m: m.ones(2).to("cuda:x"),
+    lambda m: m.ones(2).to("float64"),
+    lambda m: m.ones(2).type(5),
+    lambda m: m.ones(2).float(5),
+    lambda m: m.ones(2, dtype=m.int64).requires_grad_(),
+    lambda m: (m.ones(2, requires_grad=True) * 2).requires_grad_(False),
+    lambda m: m.ones(0).item(),
+    lambda m: m.ones(2).size("a"),
+    lambda m: m.ones(2).stride(0.5),
+    lambda m: m.ones(2).size(1),
+    lambda m: m.ones(2, requires_grad=True).fill_(1),
+    lambda m: m.ones(2, requires_grad=True).copy_(m.zeros(2)),
+    lambda m: m.ones(2).copy_(np.array([1.0, 2.0])),
+    lambda m: m.zeros(2, dtype="float32"),
+    lambda m: m.tensor([[1, 2], [3]]),
+    lambda m: m.tensor([1, 2], dtype=m.int64, requires_grad=True),
+])
+def test_bad_input_exception_types(make):
+    with pytest.raises(Exception) as te:
+        make(torch)
+    with pytest.raises(te.type) as ee:
+        make(ember)
+    assert "Traceback" not in str(ee.value) and "numpy" not in str(ee.value).lower() or "numpy()" in str(ee.value) \
+        or "numpy.ndarray" in str(ee.value)
+
+
+def test_bad_input_never_bare_numpy_errors():
+    # the errors come from ember's checks (torch's exception types), never from deep inside NumPy
+    for make in [lambda: ember.zeros(2, 3) + ember.zeros(4), lambda: ember.zeros(2, 3)[[0, 7]],
+                 lambda: ember.zeros(2, 3).view(4), lambda: ember.arange(0, 1, 0), lambda: ember.tensor([[1], [2, 3]]),
+                 lambda: ember.zeros(2).copy_(ember.zeros(3)), lambda: ember.full((2,), 300, dtype=ember.uint8),
+                 lambda: ember.eye(-1), lambda: ember.linspace(0, 1, -1), lambda: ember.zeros(-1)]:
+        with pytest.raises((RuntimeError, IndexError, ValueError, TypeError)) as ei:
+            make()
+        tb = ei.traceback[-1]
+        assert "numpy" not in str(tb.path), (str(ei.value), tb.path)

@@ -10,7 +10,8 @@ from .gradcheck import gradcheck, gradgradcheck
 
 __all__ = ["backward", "grad", "Function", "FunctionCtx", "once_differentiable", "no_grad", "enable_grad",
            "set_grad_enabled", "inference_mode", "is_grad_enabled", "detect_anomaly", "set_detect_anomaly",
-           "gradcheck", "gradgradcheck", "graph", "is_inference_mode_enabled"]
+           "gradcheck", "gradgradcheck", "graph", "is_inference_mode_enabled", "is_anomaly_enabled",
+           "is_anomaly_check_nan_enabled"]
 
 
 def _as_tuple(x):
@@ -43,8 +44,7 @@ def _make_grads(outputs, grad_outputs):
                 raise RuntimeError(
                     f"Mismatch in shape: grad_output[{i}] has a shape of {Size(g._data.shape)} and output[{i}] has a "
                     f"shape of {Size(out._data.shape)}.")
-            if g._data.dtype.kind != out._data.dtype.kind and not (
-                    g._data.dtype.kind in "fV" and out._data.dtype.kind in "fV"):
+            if (g._data.dtype.kind == "c") != (out._data.dtype.kind == "c"):
                 raise RuntimeError(
                     f"For complex Tensors, both grad_output and output are required to have the same dtype. Mismatch "
                     f"in dtype: grad_output[{i}] has a dtype of {g.dtype} and output[{i}] has a dtype of {out.dtype}.")
@@ -57,9 +57,9 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     if grad_tensors is None:
         grad_tensors = (None,) * len(tensors)
     else:
-        grad_tensors = _as_tuple(grad_tensors)
+        grad_tensors = _as_tuple(grad_tensors)[:len(tensors)]  # torch ignores extra gradients
         if len(grad_tensors) != len(tensors):
-            raise RuntimeError(f"got {len(grad_tensors)} gradients but {len(tensors)} outputs")
+            raise RuntimeError(f"got {len(tensors)} tensors and {len(grad_tensors)} gradients")
     for i, t in enumerate(tensors):
         if not t._requires_grad:
             raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
@@ -83,7 +83,8 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     if inputs is not None:
         # non-leaf inputs get their gradient accumulated in .grad (leaves were handled by their AccumulateGrad)
         for t, g in zip(inputs, results):
-            if t.grad_fn is not None and g is not None:
+            # (a non-leaf that retains its grad already got it from its retain_grad hook)
+            if t.grad_fn is not None and g is not None and not getattr(t, "_retains_grad", False):
                 g = g if create_graph else g.detach()
                 t._grad = g if t._grad is None else t._grad + g
 
@@ -97,10 +98,9 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     if grad_outputs is None:
         grad_outputs = (None,) * len(outputs)
     else:
-        grad_outputs = _as_tuple(grad_outputs)
+        grad_outputs = _as_tuple(grad_outputs)[:len(outputs)]
         if len(grad_outputs) != len(outputs):
-            raise RuntimeError(f"grad requires one grad_output per output: got {len(grad_outputs)} for "
-                               f"{len(outputs)} outputs")
+            raise RuntimeError(f"got {len(outputs)} tensors and {len(grad_outputs)} gradients")
     for i, t in enumerate(outputs):
         if not t._requires_grad:
             raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
@@ -156,3 +156,7 @@ class set_detect_anomaly:
 
 def is_anomaly_enabled():
     return state.anomaly
+
+
+def is_anomaly_check_nan_enabled():
+    return state.anomaly_check_nan

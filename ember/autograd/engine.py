@@ -60,7 +60,7 @@ def _anomaly_context(node, exc):
     if trace:
         warnings.warn(
             f"Error detected in {node.name()}. Traceback of forward call that caused the error:\n" + "".join(trace),
-            RuntimeWarning, stacklevel=3)
+            UserWarning, stacklevel=3)
 
 
 def _collect(root_nodes):
@@ -68,7 +68,7 @@ def _collect(root_nodes):
 
     A node is in `deps` once some edge reaches it; roots that no edge reaches are not."""
     deps = {}
-    stack = list(root_nodes)
+    stack = list(dict.fromkeys(root_nodes))  # a node can be the grad_fn of several roots (split outputs)
     seen_roots = set(stack)
     while stack:
         n = stack.pop()
@@ -145,6 +145,7 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, cap
             heappush(ready, (-n.seq, n))
 
     anomaly = state.anomaly
+    check_nan = anomaly and state.anomaly_check_nan
     prev_enabled = state.enabled
     state.enabled = create_graph
     try:
@@ -188,10 +189,7 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, cap
                     f"got {len(out)})")
             hooks = node._hooks
             if hooks:
-                for h in list(hooks.values()):
-                    new = h(out, tuple(grads))
-                    if new is not None:
-                        out = tuple(new)
+                out = _run_node_hooks(hooks, out, grads)
             if not retain_graph and node.saved:
                 node.saved = None
             metas = node.in_meta
@@ -207,8 +205,10 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, cap
                 d = g._data
                 if d.shape != meta[0] or d.dtype != meta[1]:
                     g = _validate(node, i, g, meta)
-                if anomaly and d.dtype.kind in "fc" and np.isnan(d).any():
-                    raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th output.")
+                if check_nan and d.dtype.kind in "fc" and np.isnan(d).any():
+                    exc = RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th output.")
+                    _anomaly_context(node, exc)
+                    raise exc
                 buf = buffers.get(child)
                 if buf is None:
                     if child.num_outputs == 1:
@@ -225,13 +225,26 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, cap
     finally:
         state.enabled = prev_enabled
 
-    if capture:
-        for r in results:
-            if r is None and not allow_unused:
+    if capture and not allow_unused:
+        for i, r in enumerate(results):
+            if r is None:
                 raise RuntimeError(
-                    "One of the differentiated Tensors appears to not have been used in the graph. "
+                    f"The differentiated Tensor at index {i} appears to not have been used in the graph. "
                     "Set allow_unused=True if this is the desired behavior.")
     return results
+
+
+def _run_node_hooks(hooks, out, grads):
+    """Node.register_hook hooks: fn(grad_inputs, grad_outputs) may return replacement grad_inputs."""
+    for h in list(hooks.values()):
+        new = h(out, tuple(grads))
+        if new is not None:
+            new = tuple(new) if isinstance(new, (tuple, list)) else (new,)
+            if len(new) != len(out):
+                raise RuntimeError(f"hook '{getattr(h, '__name__', type(h).__name__)}' has returned an incorrect "
+                                   f"number of values (got {len(new)}, but expected {len(out)})")
+            out = new
+    return out
 
 
 def _accumulate(node, g, create_graph, user_grads):
@@ -245,7 +258,10 @@ def _accumulate(node, g, create_graph, user_grads):
     old = var._grad
     if old is None:
         if create_graph:
-            var._grad = g
+            # torch deep-copies the gradient into a fresh tensor (new_empty_strided(...).copy_(grad)), so with
+            # create_graph the new .grad's history is CopyBackwards -> the gradient's history
+            from .._tensor import _wrap
+            var._grad = _wrap(np.empty_like(g._data)).copy_(g) if g._requires_grad else g.detach().clone()
         else:
             d = g._data
             if g._base is None and d.base is None and d.flags.c_contiguous and d.flags.writeable \
@@ -257,7 +273,7 @@ def _accumulate(node, g, create_graph, user_grads):
         var._grad = old + g
     else:
         np.add(old._data, g._data, out=old._data, casting="unsafe")
-        old._version[0] += 1
+        old._vc[0] += 1
     post = getattr(var, "_post_acc_hooks", None)
     if post:
         for h in list(post.values()):

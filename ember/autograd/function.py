@@ -1,7 +1,15 @@
 """ember.autograd.Function: user-defined ops with a forward and a backward written by hand.
 
 The ctx object *is* the graph node (as in PyTorch), one node class per Function subclass, named
-`<Name>Backward`."""
+`<Name>Backward`. As in torch (torch/csrc/autograd/python_function.cpp):
+- forward runs with grad mode off; the node gets one edge per *tensor* argument;
+- backward must return one value per forward argument (trailing extra Nones are allowed), None for
+  every non-tensor argument;
+- an input returned as-is becomes a view of it with the node as history; `mark_dirty` tensors (modified
+  in place by forward) take the node as history and get their version bumped (a dirty view rewrites its
+  base's history with CopySlices); `mark_non_differentiable` outputs do not require grad;
+- with materialize_grads (the default) missing output gradients reach backward as zeros.
+"""
 import functools
 
 from .grad_mode import state
@@ -12,7 +20,15 @@ class FunctionCtx:
     """Methods available on ctx inside forward/backward."""
 
     def save_for_backward(self, *tensors):
+        from .._tensor import Tensor
+        for i, t in enumerate(tensors):
+            if t is not None and not isinstance(t, Tensor):
+                raise TypeError(f"save_for_backward can only save variables, but argument {i} is of type "
+                                f"{type(t).__name__}")
         self.to_save = tensors
+
+    def save_for_forward(self, *tensors):
+        self.saved_for_forward = tensors
 
     def mark_dirty(self, *args):
         self.dirty_tensors = args
@@ -32,6 +48,9 @@ class BackwardCFunction(Node, FunctionCtx):
     def name(self):
         return type(self).__name__
 
+    def __repr__(self):
+        return f"<{type(self).__module__}.{type(self).__qualname__} object at {hex(id(self))}>"
+
     @property
     def saved_tensors(self):
         saved = self.saved
@@ -40,22 +59,32 @@ class BackwardCFunction(Node, FunctionCtx):
             raise RuntimeError(RELEASED_ERROR)
         return tuple(s.unpack(self) if isinstance(s, SavedTensor) else s for s in saved)
 
+    def apply(self, *grads):
+        return self.backward(*grads)
+
     def backward(self, *grads):
         cls = self._forward_cls
         if getattr(self, "materialize_grads", True):
             from ..ops.creation import zeros
-            grads = tuple(g if g is not None else zeros(shape, dtype=dt)
+            grads = tuple(g if g is not None else (zeros(shape, dtype=dt) if dt is not None else None)
                           for g, (shape, dt) in zip(grads, self.out_meta))
         result = cls.backward(self, *grads)
         if not isinstance(result, tuple):
             result = (result,)
-        n = len(self.next_edges)
+        n = self._n_args
         if len(result) != n:
             if len(result) > n and all(r is None for r in result[n:]):
                 result = result[:n]
             else:
                 raise RuntimeError(f"function {self.name()} returned an incorrect number of gradients (expected {n}, "
                                    f"got {len(result)})")
+        pos = self._tensor_pos
+        if len(pos) != n:
+            for i, r in enumerate(result):
+                if r is not None and i not in pos:
+                    raise RuntimeError(f"function {self.name()} returned a gradient different than None at position "
+                                       f"{i + 1}, but the corresponding forward input was not a Variable")
+            result = tuple(result[i] for i in pos)
         return result
 
 
@@ -66,7 +95,8 @@ class FunctionMeta(type):
 
 
 class Function(FunctionCtx, metaclass=FunctionMeta):
-    """Subclass with static `forward(ctx, *args)` and `backward(ctx, *grad_outputs)`, then call `.apply`."""
+    """Subclass with static `forward(ctx, *args)` (or `forward(*args)` plus `setup_context(ctx, inputs,
+    output)`) and `backward(ctx, *grad_outputs)`, then call `.apply(*args)`."""
 
     @staticmethod
     def forward(ctx, *args, **kwargs):
@@ -86,6 +116,7 @@ class Function(FunctionCtx, metaclass=FunctionMeta):
     @classmethod
     def apply(cls, *args, **kwargs):
         from .._tensor import Tensor
+        from ..ops._registry import _leaf_safe_alias, rebase_history, view_of
         node_cls = cls._backward_cls
         ctx = node_cls.__new__(node_cls)
         is_tensor = [isinstance(a, Tensor) for a in args]
@@ -110,44 +141,63 @@ class Function(FunctionCtx, metaclass=FunctionMeta):
         dirty = getattr(ctx, "dirty_tensors", ())
         nondiff = getattr(ctx, "non_differentiable", ())
         if record:
-            node = make_node(node_cls, args)
+            tensor_args = [a for a, t in zip(args, is_tensor) if t]
+            # history of each input as it was before forward (a dirty input's history changes below)
+            pre = {id(d): _leaf_safe_alias(d) for d in dirty if any(d is a for a in tensor_args)}
+            node = make_node(node_cls, tensor_args)
             for k in ("next_edges", "in_meta", "seq", "saved", "_pre_hooks", "_hooks"):
                 setattr(ctx, k, getattr(node, k))
             if state.anomaly:
                 ctx._trace = node._trace
+            ctx._n_args = len(args)
+            ctx._tensor_pos = tuple(i for i, t in enumerate(is_tensor) if t)
         wrapped = []
         for i, o in enumerate(outs):
             if not isinstance(o, Tensor):
                 wrapped.append(o)
                 continue
+            if any(o is d for d in dirty):
+                o._vc[0] += 1
+                if record:
+                    if o._base is None and o._grad_fn is None and o._requires_grad:
+                        raise RuntimeError("a leaf Variable that requires grad has been used in an in-place operation.")
+                    src = pre.get(id(o))
+                    if o._base is not None and src is not None:
+                        rebase_history(o, ctx, src)
+                        wrapped.append(o)
+                        continue
+            elif any(o is a for a in args):
+                o = view_of(o, o._data, _identity)  # an input returned as-is: a view of it (with ctx as history)
             if record:
-                if any(o is d for d in dirty):
+                if any(o is n for n in nondiff):
+                    o._requires_grad = False
+                else:
                     o._grad_fn = ctx
                     o._requires_grad = True
                     o._output_nr = i
-                elif any(o is a for a in args):
-                    o = o.detach()  # an input returned as-is becomes a new tensor in the graph
-                    o._version = args[[j for j, a in enumerate(args) if a is outs[i]][0]]._version
-                if not any(o is n for n in nondiff):
-                    o._grad_fn = ctx
-                    o._requires_grad = True
-                    o._output_nr = i
-            elif any(o is a for a in args) and not any(o is d for d in dirty):
-                pass
             wrapped.append(o)
         if record:
             ctx.out_meta = tuple((o._data.shape, o.dtype) if isinstance(o, Tensor) else ((), None) for o in wrapped)
             ctx.num_outputs = len(wrapped)
             saved = []
             for t in ctx.to_save:
-                if t is None or not isinstance(t, Tensor):
-                    saved.append(t)
+                if t is None:
+                    saved.append(None)
                 else:
                     saved.append(SavedTensor(t, is_output=any(t is o for o in wrapped) and t._grad_fn is ctx))
             ctx.saved = tuple(saved)
+            # these hold the outputs, whose grad_fn is ctx: keeping them would make reference cycles
+            ctx.to_save = ()
+            ctx.__dict__.pop("dirty_tensors", None)
+            ctx.__dict__.pop("non_differentiable", None)
+            ctx.__dict__.pop("saved_for_forward", None)
         else:
             ctx.saved = tuple(ctx.to_save)
         return wrapped[0] if single else tuple(wrapped)
+
+
+def _identity(t):
+    return t.view_as(t)
 
 
 def once_differentiable(fn):

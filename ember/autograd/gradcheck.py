@@ -1,4 +1,11 @@
-"""gradcheck / gradgradcheck: compare autograd's Jacobian with central finite differences (float64)."""
+"""gradcheck / gradgradcheck: compare autograd's Jacobian with central finite differences (float64).
+
+Follows torch.autograd.gradcheck's slow mode: only outputs that require grad are checked ("differentiable
+outputs"), the numerical Jacobian perturbs each input element in place (the function runs with grad mode
+as it is, so gradgradcheck's function can itself call autograd.grad), and a mismatch raises GradcheckError
+(a RuntimeError) with torch's message, or returns False with raise_exception=False."""
+import warnings
+
 import numpy as np
 
 
@@ -6,90 +13,121 @@ class GradcheckError(RuntimeError):
     pass
 
 
-def _differentiable_inputs(inputs):
+def _as_tuple(x):
     from .._tensor import Tensor
-    return [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x._requires_grad]
+    if isinstance(x, Tensor):
+        return (x,)
+    if isinstance(x, tuple):
+        return x
+    if isinstance(x, list):
+        return tuple(x)
+    return (x,)
 
 
-def _outputs_tuple(out):
+def _diff_output_indices(out):
     from .._tensor import Tensor
-    if isinstance(out, Tensor):
-        return (out,)
-    return tuple(o for o in out if isinstance(o, Tensor))
+    return [k for k, o in enumerate(out) if isinstance(o, Tensor) and o._requires_grad]
 
 
-def _numerical_jacobian(func, inputs, idx, eps):
-    """J[out_k][in_i] of shape (numel(in), numel(out)), by central differences on the input's memory."""
-    from .grad_mode import no_grad
+def _numerical_jacobian(func, inputs, idx, out_idx, eps):
+    """J[k] of shape (numel(input idx), numel(output out_idx[k])), by central differences."""
+    from .._tensor import Tensor
     x = inputs[idx]
     data = x._data
-    flat_idx = list(np.ndindex(data.shape)) if data.ndim else [()]
-    with no_grad():
-        outs0 = _outputs_tuple(func(*inputs))
-    jac = [np.zeros((data.size, o._data.size), dtype=np.result_type(o._data.dtype, data.dtype)) for o in outs0]
-    for j, pos in enumerate(flat_idx):
+    positions = list(np.ndindex(data.shape)) if data.ndim else [()]
+
+    def outputs():
+        out = _as_tuple(func(*inputs))
+        return [out[k]._data.copy() if isinstance(out[k], Tensor) else np.asarray(out[k]) for k in out_idx]
+
+    jac = None
+    for j, pos in enumerate(positions):
         orig = data[pos].copy()
-        with no_grad():
-            data[pos] = orig + eps
-            plus = [o._data.copy() for o in _outputs_tuple(func(*inputs))]
-            data[pos] = orig - eps
-            minus = [o._data.copy() for o in _outputs_tuple(func(*inputs))]
-            data[pos] = orig
-        for k in range(len(outs0)):
+        data[pos] = orig + eps
+        plus = outputs()
+        data[pos] = orig - eps
+        minus = outputs()
+        data[pos] = orig
+        if jac is None:
+            jac = [np.zeros((data.size, p.size), dtype=np.result_type(p.dtype, data.dtype)) for p in plus]
+        for k in range(len(out_idx)):
             jac[k][j] = ((plus[k] - minus[k]) / (2 * eps)).reshape(-1)
+    if jac is None:  # an empty input: nothing to perturb, an empty Jacobian per output
+        jac = [np.zeros((0, p.size), dtype=np.result_type(p.dtype, data.dtype)) for p in outputs()]
     return jac
 
 
-def _analytical_jacobian(func, inputs, diff_idx):
+def _analytical_jacobian(outs, inputs, diff_idx):
+    """J[(k, i)] of shape (numel(input i), numel(output k)): one backward per output element."""
     from . import grad as autograd_grad
-    from ..ops._registry import wrap
-    outs = _outputs_tuple(func(*inputs))
-    jacs = {(k, i): np.zeros((inputs[i]._data.size, o._data.size), dtype=np.float64 if o._data.dtype.kind != "c"
-                             else o._data.dtype) for k, o in enumerate(outs) for i in diff_idx}
+    from .._tensor import _wrap
+    jacs = {}
     for k, o in enumerate(outs):
-        if not o._requires_grad:
-            continue
+        for i in diff_idx:
+            jacs[(k, i)] = np.zeros((inputs[i]._data.size, o._data.size), dtype=np.result_type(o._data.dtype, np.float64))
         for j in range(o._data.size):
             g = np.zeros(o._data.shape, o._data.dtype)
             g.reshape(-1)[j] = 1
-            grads = autograd_grad((o,), [inputs[i] for i in diff_idx], (wrap(g),), retain_graph=True,
+            grads = autograd_grad((o,), [inputs[i] for i in diff_idx], (_wrap(g),), retain_graph=True,
                                   allow_unused=True)
             for i, gi in zip(diff_idx, grads):
                 if gi is not None:
+                    if gi._data.shape != inputs[i]._data.shape:
+                        raise GradcheckError("Analytical gradient has incorrect size")
                     jacs[(k, i)][:, j] = gi._data.reshape(-1)
-    return outs, jacs
+    return jacs
+
+
+def _fail(msg, raise_exception):
+    if raise_exception:
+        raise GradcheckError(msg)
+    return False
 
 
 def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, nondet_tol=0.0,
               check_undefined_grad=True, check_grad_dtypes=False, check_batched_grad=False,
               check_batched_forward_grad=False, check_forward_ad=False, check_backward_ad=True, fast_mode=False,
               masked=None):
+    """Check the gradients of `func` at `inputs` (tensors that require grad, best in float64) against
+    central finite differences with step `eps`: |analytical - numerical| <= atol + rtol * |numerical|."""
     from .._tensor import Tensor
-    if isinstance(inputs, Tensor):
-        inputs = (inputs,)
-    inputs = tuple(inputs)
-    diff_idx = _differentiable_inputs(inputs)
+    inputs = _as_tuple(inputs)
+    diff_idx = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x._requires_grad]
     if not diff_idx:
-        raise ValueError("gradcheck expects at least one input tensor to require gradient, but none of the them "
+        raise ValueError("gradcheck expects at least one input tensor to require gradient, but none of them "
                          "have requires_grad=True.")
     for i in diff_idx:
         if inputs[i]._data.dtype not in (np.float64, np.complex128):
-            import warnings
             warnings.warn(f"Input #{i} requires gradient and is not a double precision floating point or complex. "
                           "This check will likely fail if all the inputs are not of double precision floating point "
                           "or complex. ", UserWarning, stacklevel=2)
-    outs, ana = _analytical_jacobian(func, inputs, diff_idx)
+    func_out = _as_tuple(func(*inputs))
+    out_idx = _diff_output_indices(func_out)
+    if not out_idx:
+        # no differentiable output: the numerical gradient must be zero
+        for i in diff_idx:
+            for n in _numerical_jacobian(func, inputs, i, [k for k, o in enumerate(func_out)
+                                                            if isinstance(o, Tensor)], eps):
+                if not np.allclose(n, 0, atol=atol, rtol=0):
+                    return _fail("Numerical gradient for function expected to be zero", raise_exception)
+        return True
+    outs = [func_out[k] for k in out_idx]
+    ana = _analytical_jacobian(outs, inputs, diff_idx)
     for i in diff_idx:
-        num = _numerical_jacobian(func, inputs, i, eps)
+        num = _numerical_jacobian(func, inputs, i, out_idx, eps)
         for k in range(len(outs)):
-            a = ana[(k, i)]
-            n = num[k]
-            if not np.allclose(a, n, rtol=rtol, atol=atol, equal_nan=True):
-                if raise_exception:
-                    raise GradcheckError(
-                        f"Jacobian mismatch for output {k} with respect to input {i},\nnumerical:{n}\n"
-                        f"analytical:{a}\n")
-                return False
+            a, n = ana[(k, i)], num[k]
+            if a.shape != n.shape or not np.allclose(a, n, rtol=rtol, atol=atol, equal_nan=True):
+                return _fail(f"Jacobian mismatch for output {k:d} with respect to input {i:d},\n"
+                             f"numerical:{n}\nanalytical:{a}\n", raise_exception)
+    if nondet_tol >= 0:
+        # backward must be reentrant: a second run gives the same values
+        again = _analytical_jacobian(outs, inputs, diff_idx)
+        for key, a in ana.items():
+            if not np.allclose(a, again[key], rtol=0, atol=nondet_tol):
+                return _fail("Backward is not reentrant, i.e., running backward with same input and grad_output "
+                             "multiple times gives different values, although analytical gradient matches numerical "
+                             f"gradient.The tolerance for nondeterminism was {nondet_tol}.", raise_exception)
     return True
 
 
@@ -97,33 +135,31 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
                   raise_exception=True, nondet_tol=0.0, check_undefined_grad=True, check_grad_dtypes=False,
                   check_batched_grad=False, check_fwd_over_rev=False, check_rev_over_rev=True, fast_mode=False,
                   masked=False):
-    """Check second derivatives: gradcheck of (inputs, grad_outputs) -> autograd.grad(func(inputs), inputs)."""
-    from .._tensor import Tensor
+    """Check second derivatives: gradcheck of (inputs, grad_outputs) -> autograd.grad(func(inputs), inputs,
+    grad_outputs, create_graph=True). Random grad_outputs in [-1, 1) are drawn when none are given."""
     from . import grad as autograd_grad
-    from .grad_mode import no_grad
-    from ..ops._registry import wrap
-    if isinstance(inputs, Tensor):
-        inputs = (inputs,)
-    inputs = tuple(inputs)
-    diff_idx = _differentiable_inputs(inputs)
-    n_in = len(inputs)
+    from .._tensor import Tensor, _wrap
+    inputs = _as_tuple(inputs)
     if grad_outputs is None:
-        with no_grad():
-            outs = _outputs_tuple(func(*inputs))
+        out = _as_tuple(func(*inputs))
+        outs = [out[k] for k in _diff_output_indices(out)]
         rng = np.random.default_rng(0)
-        grad_outputs = tuple(wrap(rng.standard_normal(o._data.shape).astype(o._data.dtype)).requires_grad_()
-                             for o in outs if o._requires_grad or True)
-    elif isinstance(grad_outputs, Tensor):
-        grad_outputs = (grad_outputs,)
+        grad_outputs = tuple(
+            _wrap(rng.uniform(-1, 1, o._data.shape).astype(
+                o._data.dtype if o._data.dtype.kind in "fc" else np.float64)).requires_grad_()
+            for o in outs)
+    else:
+        grad_outputs = _as_tuple(grad_outputs)
+    n_out = len(grad_outputs)
+    diff_in = {i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x._requires_grad}
 
     def new_func(*args):
-        ins = args[:n_in]
-        gos = args[n_in:]
-        outs = _outputs_tuple(func(*ins))
-        pairs = [(o, g) for o, g in zip(outs, gos) if o._requires_grad]
-        gs = autograd_grad(tuple(o for o, _ in pairs), [ins[i] for i in diff_idx], tuple(g for _, g in pairs),
-                           create_graph=True, allow_unused=True)
+        ins = args[:len(args) - n_out]
+        gos = args[len(args) - n_out:]
+        out = _as_tuple(func(*ins))
+        outs = tuple(out[k] for k in _diff_output_indices(out))
+        gs = autograd_grad(outs, [ins[i] for i in sorted(diff_in)], gos, create_graph=True, allow_unused=True)
         return tuple(g for g in gs if g is not None)
 
     return gradcheck(new_func, inputs + tuple(grad_outputs), eps=eps, atol=atol, rtol=rtol,
-                     raise_exception=raise_exception)
+                     raise_exception=raise_exception, nondet_tol=nondet_tol)

@@ -5,11 +5,47 @@ holds its own output strongly (an output it needs is saved as data + version and
 unpack), so a graph is freed by reference counting the moment its last tensor goes away.
 """
 import itertools
+import os
 import traceback
+
+import numpy as np
 
 from .grad_mode import state
 
 _seq = itertools.count()
+
+
+class VersionSnapshot(int):
+    """What `x._version` returns: the int torch returns (a snapshot of the counter). The counter itself is the
+    one-element list `x._vc` shared by a tensor, its views and detach()es, bumped with `x._vc[0] += 1`.
+    For code written against an older ember, `x._version[0]` still reads and writes the live counter."""
+
+    def __getitem__(self, i):
+        return self._vc[i]
+
+    def __setitem__(self, i, v):
+        self._vc[i] = v
+
+
+def _get_version(t):
+    vc = t._vc
+    s = VersionSnapshot(vc[0])
+    s._vc = vc
+    return s
+
+
+def _set_version(t, value):
+    if value.__class__ is VersionSnapshot:
+        t._vc = value._vc  # legacy `a._version = b._version`: share b's counter
+        return
+    raise AttributeError("attribute '_version' of 'ember.Tensor' objects is not writable")
+
+
+version_property = property(_get_version, _set_version, doc="The tensor's version counter value (an int).")
+
+
+def new_version():
+    return [0]
 _leaf_seq = itertools.count(2**62)
 
 RELEASED_ERROR = (
@@ -102,13 +138,20 @@ class AccumulateGrad(Node):
         self._pre_hooks = None
         self._hooks = None
         if state.anomaly:
-            self._trace = traceback.format_stack()[:-2]
+            self._trace = forward_trace()
 
     def release(self):
         pass
 
 
 _Tensor = None  # set by ember._tensor (avoids an import cycle)
+_EMBER_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+
+
+def forward_trace():
+    """The user's stack at the forward op (ember's own frames left out), for anomaly mode."""
+    frames = [f for f in traceback.extract_stack()[:-1] if not f.filename.startswith(_EMBER_DIR)]
+    return traceback.format_list(frames)
 
 
 def make_node(cls, inputs):
@@ -140,7 +183,7 @@ def make_node(cls, inputs):
     node._pre_hooks = None
     node._hooks = None
     if state.anomaly:
-        node._trace = traceback.format_stack()[:-2]
+        node._trace = forward_trace()
     return node
 
 
@@ -156,7 +199,7 @@ def make_node1(cls, t):
     node._pre_hooks = None
     node._hooks = None
     if state.anomaly:
-        node._trace = traceback.format_stack()[:-2]
+        node._trace = forward_trace()
     return node
 
 
@@ -171,8 +214,8 @@ class SavedTensor:
     __slots__ = ("tensor", "data", "version_counter", "version", "output_nr")
 
     def __init__(self, t, is_output=False):
-        self.version_counter = t._version
-        self.version = t._version[0]
+        self.version_counter = t._vc
+        self.version = t._vc[0]
         if is_output:
             self.tensor = None
             self.data = t._data
@@ -187,23 +230,28 @@ class SavedTensor:
             data = t._data if t is not None else self.data
             tname = _legacy_type_name(data)
             shape = "[" + ", ".join(str(s) for s in data.shape) + "]"
-            if t is not None and t.grad_fn is not None:
-                where = f", which is output {t._output_nr} of {t.grad_fn.name()},"
-            elif t is None:
-                where = f", which is output {self.output_nr} of {node.name()},"
+            # torch names the tensor's current history for a saved input, the saving node for a saved output,
+            # without the "Backward0" suffix
+            fn = t.grad_fn if t is not None else node
+            if fn is not None:
+                nr = getattr(t, "_output_nr", 0) if t is not None else self.output_nr
+                where = f", which is output {nr} of {_op_name(fn)},"
             else:
                 where = ""
+            hint = ("Hint: the backtrace further above shows the operation that failed to compute its gradient. The "
+                    "variable in question was changed in there or anywhere later. Good luck!") if state.anomaly else (
+                "Hint: enable anomaly detection to find the operation that failed to compute its gradient, with "
+                "torch.autograd.set_detect_anomaly(True, check_nan=False).")
             raise RuntimeError(
                 "one of the variables needed for gradient computation has been modified by an inplace operation: "
                 f"[{tname} {shape}]{where} is at version {self.version_counter[0]}; expected version {self.version} "
-                "instead. Hint: enable anomaly detection to find the operation that failed to compute its gradient, "
-                "with torch.autograd.set_detect_anomaly(True).")
+                f"instead. {hint}")
         if self.tensor is not None:
             return self.tensor
         from .._tensor import Tensor
         t = Tensor.__new__(Tensor)
         t._data = self.data
-        t._version = self.version_counter
+        t._vc = self.version_counter
         t._base = None
         t._grad = None
         t._requires_grad = True
@@ -212,7 +260,167 @@ class SavedTensor:
         return t
 
 
+def _op_name(fn):
+    name = fn.name()
+    i = name.rfind("Backward")
+    if i > 0 and name[i + 8:].isdigit() or name.endswith("Backward"):
+        return name[:i]
+    return name
+
+
+_SCALAR_TYPE = {"float32": ("Float", "float"), "float64": ("Double", "double"), "float16": ("Half", "c10::Half"),
+                "bfloat16": ("BFloat16", "c10::BFloat16"), "complex64": ("ComplexFloat", "c10::complex<float>"),
+                "complex128": ("ComplexDouble", "c10::complex<double>"), "int64": ("Long", "long int"),
+                "int32": ("Int", "int"), "int16": ("Short", "short int"), "int8": ("Char", "signed char"),
+                "uint8": ("Byte", "unsigned char"), "bool": ("Bool", "bool")}
+
+
+def scalar_type_name(npdt):
+    """torch's ScalarType name of a NumPy dtype (Float, Double, ...)."""
+    from .._dtype import from_np
+    return _SCALAR_TYPE[from_np[npdt].name][0]
+
+
+def cpp_type_name(npdt):
+    """The C++ type name torch prints for a dtype in some messages (float, double, c10::Half, ...)."""
+    from .._dtype import from_np
+    return _SCALAR_TYPE[from_np[npdt].name][1]
+
+
 def _legacy_type_name(data):
     from .._dtype import from_np
     d = from_np.get(data.dtype)
     return "torch." + (d._legacy if d is not None else "Tensor")
+
+
+# ---- views whose base was modified in place ---------------------------------------------------------------------
+_NOGRAD_VIEW_ERROR = (
+    "A view was created in no_grad mode and {what} with grad mode enabled. Given that this use case is ambiguous and "
+    "error-prone, it is forbidden. You can clarify your code by moving both the view and the inplace either both "
+    "inside the no_grad block (if you don't want the inplace to be tracked) or both outside (if you want the inplace "
+    "to be tracked).")
+_MULTI_VIEW_ERROR = (
+    "Output {nr} of {fn} is a view and {what}. This view is the output of a function that returns multiple views. "
+    "Such functions do not allow the output views to be modified inplace. You should replace the inplace operation "
+    "by an out-of-place one.")
+
+
+class NoGradViewFn:
+    """The view function of a view made while grad mode was off (torch's CreationMeta::NO_GRAD_MODE): such a
+    view may not be modified in place with grad mode on, nor keep being used after its base was."""
+
+    __slots__ = ("fn",)
+
+    def __init__(self, fn):
+        self.fn = fn
+
+    def __call__(self, base):
+        return self.fn(base)
+
+
+def check_view_inplace(t, modified_base=False):
+    """Raise torch's error if the view `t` may not be modified in place (or, with modified_base=True, may not
+    be used after its base was modified in place)."""
+    vf = getattr(t, "_view_fn", None)
+    if vf.__class__ is NoGradViewFn:
+        raise RuntimeError(_NOGRAD_VIEW_ERROR.format(
+            what="its base or another view of its base has been modified inplace" if modified_base
+            else "is being modified inplace"))
+    if vf is None and t._grad_fn is not None and t._grad_fn.num_outputs > 1:
+        raise RuntimeError(_MULTI_VIEW_ERROR.format(
+            nr=getattr(t, "_output_nr", 0), fn=t._grad_fn.name().replace("Backward0", ""),
+            what="its base or another view of its base has been modified inplace" if modified_base
+            else "is being modified inplace"))
+
+
+def _layout_perm(data):
+    """Axis order (outermost first) of `data`'s memory layout, or None when it is C-contiguous."""
+    if data.flags.c_contiguous or data.ndim < 2:
+        return None
+    return tuple(sorted(range(data.ndim), key=lambda i: -abs(data.strides[i])))
+
+
+def empty_with_layout(shape, dtype, perm):
+    """An uninitialised array of `shape` laid out in memory like the array `perm` was taken from
+    (torch's new_empty_strided(base.sizes(), base.strides()) for the dense case)."""
+    if perm is None:
+        return np.empty(shape, dtype)
+    inv = [0] * len(perm)
+    for i, p in enumerate(perm):
+        inv[p] = i
+    return np.empty([shape[p] for p in perm], dtype).transpose(inv)
+
+
+class AsStridedBackward0(Node):
+    """History of a view regenerated after its base (or another view of it) was modified in place, named as
+    PyTorch names it: the gradient is scattered (summed, for overlapping views such as expand) into the base's
+    positions that the view covers, found by applying the view function to an array of positions."""
+
+    __slots__ = ("view_fn", "base_shape", "base_perm")
+
+    def _positions(self):
+        from .._tensor import _wrap
+        prev = state.enabled
+        state.enabled = False
+        try:
+            pos = empty_with_layout(self.base_shape, np.intp, self.base_perm)
+            pos[...] = np.arange(pos.size).reshape(self.base_shape)
+            return self.view_fn(_wrap(pos))._data
+        finally:
+            state.enabled = prev
+
+    def backward(self, grad):
+        return (as_strided_scatter_grad(grad, self._positions(), self.base_shape),)
+
+
+class AsStridedScatterBackward0(Node):
+    """Double backward of AsStridedBackward0: gather the view's positions back out of the gradient."""
+
+    __slots__ = ("pos",)
+
+    def backward(self, grad):
+        from .._tensor import _wrap
+        return (grad.reshape(-1)[_wrap(self.pos.reshape(-1))].reshape(self.pos.shape),)
+
+
+def as_strided_scatter_grad(grad, pos, base_shape):
+    from .._tensor import _wrap
+    g = grad._data
+    out = np.zeros(int(np.prod(base_shape)), dtype=g.dtype)
+    np.add.at(out, pos.reshape(-1), np.broadcast_to(g, pos.shape).reshape(-1))
+    res = _wrap(out.reshape(base_shape))
+    if state.enabled and grad._requires_grad:
+        node = make_node1(AsStridedScatterBackward0, grad)
+        node.pos = pos
+        res._grad_fn = node
+        res._requires_grad = True
+        res._output_nr = 0
+    return res
+
+
+def view_grad_fn(t):
+    """grad_fn of the view `t` after its base changed version: regenerated from the base's current history."""
+    base = t._base
+    vf = getattr(t, "_view_fn", None)
+    if vf is None or vf.__class__ is NoGradViewFn:
+        check_view_inplace(t, modified_base=True)
+        return t._grad_fn
+    fn = base._grad_fn
+    node = AsStridedBackward0.__new__(AsStridedBackward0)
+    node.next_edges = ((base._accumulator(), 0) if fn is None else (fn, getattr(base, "_output_nr", 0)),)
+    d = base._data
+    node.in_meta = ((d.shape, d.dtype),)
+    node.seq = next(_seq)
+    node.saved = ()
+    node._pre_hooks = None
+    node._hooks = None
+    if state.anomaly:
+        node._trace = forward_trace()
+    node.view_fn = vf
+    node.base_shape = d.shape
+    node.base_perm = _layout_perm(d)
+    t._grad_fn = node
+    t._output_nr = 0
+    t._requires_grad = True
+    t._view_ver = t._vc[0]
+    return node

@@ -23,7 +23,8 @@ from .._dtype import PROMOTE_NP, from_np
 from .._tensor import Tensor
 from .._tensor import _wrap as wrap
 from ..autograd.grad_mode import state
-from ..autograd.graph import Node, SavedTensor, make_node
+from ..autograd.graph import (_seq, Node, NoGradViewFn, _layout_perm, empty_with_layout, SavedTensor,
+                              check_view_inplace, make_node)
 
 ndarray = np.ndarray
 _new = object.__new__
@@ -82,27 +83,39 @@ def record(cls, inputs, out):
 
 def view_of(base, data, view_fn):
     """Wrap `data` (which shares memory with `base`) as a view: shared version counter, and a function
-    that re-creates the view from the base (used to rewrite history after in-place ops on views)."""
+    that re-creates the view from the base (used to rewrite history after in-place ops on views).
+
+    As in torch, a view of a tensor that requires grad requires grad even when made under no_grad (it is
+    then a leaf), and a view made under no_grad remembers it (NoGradViewFn): it may not be modified in place
+    with grad mode on."""
     t = _new(Tensor)
     t._data = data
-    t._requires_grad = False
+    t._requires_grad = base._requires_grad
     t._grad_fn = None
     t._grad = None
-    t._version = base._version
+    t._vc = base._vc
     root = base._base
     if root is None:
         t._base = base
-        t._view_fn = view_fn
     else:
-        t._base = root
         parent_fn = getattr(base, "_view_fn", None)
         if parent_fn is None:
             t._base = base
-            t._view_fn = view_fn
         else:
-            t._view_fn = lambda b, _p=parent_fn, _f=view_fn: _f(_p(b))
-    t._view_ver = base._version[0]
+            t._base = root
+            if view_fn is not None:
+                view_fn = _compose(parent_fn, view_fn)
+    if not state.enabled or (root is not None and getattr(base, "_view_fn", None).__class__ is NoGradViewFn):
+        view_fn = NoGradViewFn(view_fn)
+    t._view_fn = view_fn
+    t._view_ver = base._vc[0]
     return t
+
+
+def _compose(parent_fn, view_fn):
+    if parent_fn.__class__ is NoGradViewFn:
+        parent_fn = parent_fn.fn
+    return lambda b: view_fn(parent_fn(b))
 
 
 def ensure_tensor(x, like=None):
@@ -160,14 +173,20 @@ def _torch_type_name(npdt):
             "complex64": "ComplexFloat", "complex128": "ComplexDouble"}[from_np[npdt].name]
 
 
-def check_inplace(t, name, result_dtype=None, result_shape=None):
-    """Checks run before an in-place op touches memory, so a failed op leaves `t` unchanged."""
-    if state.enabled and t._requires_grad:
-        if t._grad_fn is None and t._base is None:
-            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+def check_inplace(t, name, result_dtype=None, result_shape=None, requires_grad=False):
+    """Checks run before an in-place op touches memory, so a failed op leaves `t` unchanged.
+
+    `requires_grad`: another input of the op requires grad (the op will be recorded even if `t` does not).
+    The autograd checks come in torch's order (torch/csrc/autograd/VariableTypeUtils.h check_inplace)."""
+    if state.enabled and (t._requires_grad or requires_grad):
         base = t._base
-        if base is not None and base._grad_fn is None and base._requires_grad:
-            raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
+        if base is not None:
+            check_view_inplace(t)
+            if t._requires_grad and base._grad_fn is None and base._requires_grad:
+                raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place "
+                                   "operation.")
+        elif t._requires_grad and t._grad_fn is None:
+            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
     d = t._data
     if result_dtype is not None and result_dtype != d.dtype:
         if from_np[result_dtype].category > from_np[d.dtype].category:
@@ -201,28 +220,38 @@ def inplace(t, fn, *args, name="op", **kwargs):
             state.enabled = prev
         check_inplace(t, name, r._data.dtype, r._data.shape)
         np.copyto(t._data, r._data, casting="unsafe")
-        t._version[0] += 1
+        t._vc[0] += 1
         return t
-    check_inplace(t, name)
+    check_inplace(t, name, requires_grad=True)
     src = _leaf_safe_alias(t)
     r = fn(src, *args, **kwargs)
     check_inplace(t, name, r._data.dtype, r._data.shape)
     node = r._grad_fn
-    if node is not None and node.saved:
-        node.saved = tuple(_snapshot(s, src) for s in node.saved)
+    saved = node.saved if node is not None else None
+    if saved:
+        saved = node.saved = tuple(_snapshot(s, src) for s in saved)  # before the write: copies old values
     np.copyto(t._data, r._data, casting="unsafe")
-    t._version[0] += 1
+    t._vc[0] += 1
     if node is None:
         return t
-    rebase_history(t, node)
+    if saved:
+        for s in saved:
+            if s is not None and s.tensor is None and s.data is r._data:
+                # a saved output is `t` itself at its new version (a later in-place change of t is detected)
+                s.data = t._data
+                s.version_counter = t._vc
+                s.version = t._vc[0]
+    rebase_history(t, node, src)
     return t
 
 
 def _leaf_safe_alias(t):
+    """A stand-in for `t` as the op's input: same data and history, but its own version counter (so saving
+    it does not see the bump of the write) and no base (so the op does not treat it as a view)."""
     a = _new(Tensor)
     a._data = t._data
     a._grad = None
-    a._version = [0]
+    a._vc = [0]
     a._base = None
     fn = t.grad_fn
     a._grad_fn = fn
@@ -232,83 +261,131 @@ def _leaf_safe_alias(t):
 
 
 def _snapshot(saved, src):
-    if saved.tensor is src:
+    """A saved alias of the in-place op's input is replaced by a copy of the old values."""
+    if saved is not None and saved.tensor is src:
         s2 = SavedTensor.__new__(SavedTensor)
         copy = _new(Tensor)
         copy._data = src._data.copy()
         copy._requires_grad = src._requires_grad
         copy._grad_fn = src._grad_fn
         copy._grad = None
-        copy._version = [0]
+        copy._vc = [0]
         copy._base = None
         copy._output_nr = getattr(src, "_output_nr", 0)
         s2.tensor = copy
         s2.data = None
-        s2.version_counter = copy._version
+        s2.version_counter = copy._vc
         s2.version = 0
+        s2.output_nr = 0
         return s2
     return saved
 
 
 class CopySlices(Node):
-    """History of a base tensor after an in-place op on one of its views.
+    """History of a base tensor after an in-place op on one of its views (torch's CopySlices).
 
-    Inputs: (the base before the op, the view's new value). The gradient for the old base is the
-    incoming gradient with the view's region zeroed; the new view value gets that region.
+    `fn` is the in-place op's node; its input 0 was the view. The node takes fn's edges, except that edge 0
+    goes to the base's previous history: backward clones the incoming gradient, runs fn on the view's region
+    of it, writes fn's gradient for the old view values back into that region, and passes fn's other
+    gradients on. When fn's input 0 is not the view itself (an in-place op made of several ops), fn stays a
+    separate node: edges are (base, fn) and the region of the gradient goes to fn.
     """
 
-    __slots__ = ("view_fn",)
+    __slots__ = ("fn", "wrapped", "view_fn", "base_perm")
 
     def name(self):
         return "CopySlices"
 
+    @property
+    def saved(self):
+        return self.fn.saved if self.wrapped else ()
+
+    @saved.setter
+    def saved(self, value):
+        if self.wrapped:
+            self.fn.saved = value
+
     def backward(self, grad):
-        with _grad_ctx(False):
-            mask = wrap(np.ones(grad._data.shape, grad._data.dtype))
-            self.view_fn(mask)._data[...] = 0
-        return grad * mask, self.view_fn(grad)
+        from ..autograd.engine import _validate
+        d = grad._data
+        result = wrap(empty_with_layout(d.shape, d.dtype, self.base_perm))
+        result.copy_(grad)
+        grad_slice = self.view_fn(result)
+        if not self.wrapped:
+            g = grad_slice.clone()
+            grad_slice.zero_()
+            return result, g
+        fn = self.fn
+        res = fn.backward(grad_slice.clone())
+        if res.__class__ is not tuple:
+            res = (res,)
+        g0 = res[0]
+        if g0 is None:
+            grad_slice.zero_()
+        else:
+            meta = fn.in_meta[0]
+            if meta is not None and (g0._data.shape != meta[0] or g0._data.dtype != meta[1]):
+                g0 = _validate(fn, 0, g0, meta)
+            grad_slice.copy_(g0)
+        return (result,) + tuple(res[1:])
 
 
-class _grad_ctx:
-    __slots__ = ("mode", "prev")
-
-    def __init__(self, mode):
-        self.mode = mode
-
-    def __enter__(self):
-        self.prev = state.enabled
-        state.enabled = self.mode
-
-    def __exit__(self, *exc):
-        state.enabled = self.prev
-
-
-def rebase_history(t, node):
+def rebase_history(t, node, src=None):
     """Make `node` (an op whose output is t's new value) the history of `t`."""
     base = t._base
     if base is None:
+        _move_retain_grad(t, t._grad_fn, node)
         t._grad_fn = node
         t._requires_grad = True
         t._output_nr = 0
         return
     cs = CopySlices.__new__(CopySlices)
-    # edge 0: the base's previous history; edge 1: the in-place op's node (its output is the view's value)
     base_edge = None
     base_meta = None
     if base._requires_grad:
         fn = base.grad_fn
         base_edge = (fn, base._output_index) if fn is not None else (base._accumulator(), 0)
         base_meta = (base._data.shape, base._data.dtype)
-    cs.next_edges = (base_edge, (node, 0))
-    cs.in_meta = (base_meta, (t._data.shape, t._data.dtype))
-    from ..autograd.graph import _seq
+    # torch's structure needs the op's input 0 to be the view itself
+    e0 = node.next_edges[0] if node.next_edges else None
+    if src is None:
+        wrapped = False
+    elif src._requires_grad:
+        wrapped = e0 is not None and e0[0] is src._grad_fn and e0[1] == src._output_nr
+    else:
+        wrapped = e0 is None
+    cs.fn = node
+    cs.wrapped = wrapped
+    if wrapped:
+        cs.next_edges = (base_edge,) + node.next_edges[1:]
+        cs.in_meta = (base_meta,) + node.in_meta[1:]
+    else:
+        cs.next_edges = (base_edge, (node, 0))
+        cs.in_meta = (base_meta, (t._data.shape, t._data.dtype))
     cs.seq = next(_seq)
-    cs.saved = ()
     cs._pre_hooks = None
     cs._hooks = None
-    cs.view_fn = t._view_fn
+    if state.anomaly:
+        cs._trace = node._trace if hasattr(node, "_trace") else None
+    vf = t._view_fn
+    cs.view_fn = vf.fn if vf.__class__ is NoGradViewFn else vf
+    cs.base_perm = _layout_perm(base._data)
+    _move_retain_grad(base, base._grad_fn, cs)
     base._grad_fn = cs
     base._requires_grad = True
     base._output_nr = 0
     t._requires_grad = True
     t._view_ver = -1  # force t.grad_fn to be regenerated from the base
+
+
+def _move_retain_grad(t, old_fn, new_fn):
+    """retain_grad() follows the tensor to its new history (its .grad is the gradient of the new value), while
+    hooks registered before the in-place op stay with the old one, as in torch."""
+    if old_fn is None or not old_fn._pre_hooks or not getattr(t, "_retains_grad", False):
+        return
+    hook = old_fn._pre_hooks.pop("retain_grad_%d" % getattr(t, "_output_nr", 0), None)
+    if hook is not None:
+        hook.nr = 0
+        if new_fn._pre_hooks is None:
+            new_fn._pre_hooks = {}
+        new_fn._pre_hooks["retain_grad_0"] = hook

@@ -1,6 +1,8 @@
 """Tensor creation: tensor/as_tensor/from_numpy/asarray, empty/zeros/ones/full/eye, arange/linspace/logspace,
 the *_like and new_* families. dtypes are inferred as torch infers them (Python floats -> default dtype)."""
+import math
 import warnings
+from collections import abc as _abc
 
 import numpy as np
 
@@ -14,6 +16,9 @@ _builtin_int, _builtin_float, _builtin_bool, _builtin_complex = int, float, bool
 
 def size_args(size, name="size"):
     """Parse (2, 3), ((2, 3),), ([2, 3],), (Size,) into a tuple of ints; validate like torch."""
+    if not size:
+        raise TypeError(f'{name}() missing 1 required positional arguments: "size"')
+    single = len(size) == 1 and not isinstance(size[0], (tuple, list))
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = size[0]
     out = []
@@ -21,11 +26,16 @@ def size_args(size, name="size"):
         if isinstance(s, Tensor) and s._data.ndim == 0 and s._data.dtype.kind in "iu":
             s = _builtin_int(s._data)
         if not isinstance(s, (_builtin_int, np.integer)) or isinstance(s, _builtin_bool):
-            raise TypeError(f"{name}(): argument 'size' must be tuple of ints, but found element of type "
-                            f"{type(s).__name__} at pos {len(out)}")
+            if single:
+                raise TypeError(f"{name}(): argument 'size' (position 1) must be tuple of ints, not "
+                                f"{type(s).__name__}")
+            raise TypeError(f"{name}(): argument 'size' failed to unpack the object at pos {len(out) + 1} with error "
+                            f"\"type must be tuple of ints,but got {type(s).__name__}\"")
         out.append(_builtin_int(s))
     for s in out:
         if s < 0:
+            if name == "zeros":
+                raise RuntimeError("zeros: Dimension size must be non-negative.")
             raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {out}")
     return tuple(out)
 
@@ -47,62 +57,183 @@ def _np_dtype(dtype, default=None):
     return _dtype.to_ember_dtype(dtype).np
 
 
-def _infer_dtype_of_data(data):
-    """torch's dtype inference for nested Python data."""
-    kinds = set()
-    has_tensor_dtype = []
+def _np_to_ember(npdt):
+    """The ember dtype of a NumPy array's dtype, with torch's errors for the ones it cannot hold."""
+    d = _dtype.from_np.get(npdt)
+    if d is None:
+        if not npdt.isnative:
+            raise ValueError("given numpy array has byte order different from the native byte order. Conversion "
+                             "between byte orders is currently not supported.")
+        raise TypeError(
+            f"can't convert np.ndarray of type numpy.{npdt.type.__name__}. The only supported types are: float64, "
+            "float32, float16, complex64, complex128, int64, int32, int16, int8, uint8, and bool.")
+    return d
 
-    def walk(x, depth):
-        if isinstance(x, Tensor):
-            has_tensor_dtype.append(x._data.dtype)
-            return
-        if isinstance(x, (list, tuple)):
-            for y in x:
-                walk(y, depth + 1)
-            return
-        if isinstance(x, np.ndarray):
-            has_tensor_dtype.append(x.dtype)
-            return
-        if isinstance(x, (_builtin_bool, np.bool_)):
-            kinds.add("b")
-        elif isinstance(x, (_builtin_int, np.integer)):
-            kinds.add("i")
-        elif isinstance(x, (_builtin_float, np.floating)):
-            kinds.add("f")
-        elif isinstance(x, (_builtin_complex, np.complexfloating)):
-            kinds.add("c")
-        else:
-            raise TypeError(f"new(): invalid data type '{type(x).__name__}'")
 
-    walk(data, 0)
-    result = None
-    for npdt in has_tensor_dtype:
-        d = _dtype.from_np[npdt]
-        result = d if result is None else _dtype.promote_types(result, d)
-    if "c" in kinds and _dtype.get_default_dtype() is _dtype.bfloat16:
+def _complex_default():
+    if _dtype.get_default_dtype() is _dtype.bfloat16:
         raise RuntimeError("invalid default scalar type for complex")
-    for k in kinds:
-        d = {"b": _dtype.bool, "i": _dtype.int64, "f": _dtype.get_default_dtype(),
-             "c": _dtype.default_complex_dtype()}[k]
-        result = d if result is None else _dtype.promote_types(result, d)
-    return result or _dtype.get_default_dtype()
+    return _dtype.default_complex_dtype()
 
 
-def _check_ragged(data, shape=None):
-    """Raise torch's ValueError for ragged nested sequences."""
-    def rec(x, dim):
-        if isinstance(x, (list, tuple)):
-            n = len(x)
-            lens = None
-            for y in x:
-                if isinstance(y, (list, tuple)):
-                    if lens is None:
-                        lens = len(y)
-                    elif len(y) != lens:
-                        raise ValueError(f"expected sequence of length {lens} at dim {dim + 1} (got {len(y)})")
-                rec(y, dim + 1)
-            return n
-    rec(data, 0)
+_PY_NUMBERS = frozenset((_builtin_int, _builtin_float, _builtin_bool, _builtin_complex))
+_SEQ_TYPES = (list, tuple, range)
+
+
+def _is_seq(x):
+    """torch's PySequence_Check for nested data: lists, tuples, ranges, ndarrays; not tensors (they are scalars)."""
+    return isinstance(x, _SEQ_TYPES) or (isinstance(x, np.ndarray) and x.ndim > 0) or (
+        isinstance(x, _abc.Sequence) and not isinstance(x, (str, bytes, bytearray)))
+
+
+def _compute_sizes(data):
+    """torch's compute_sizes: the shape read along the first element of each level (strings count as sequences,
+    so ['a'] fails here with torch's ValueError)."""
+    sizes = []
+    x = data
+    while _is_seq(x) or isinstance(x, str):
+        if isinstance(x, np.ndarray):
+            sizes.extend(x.shape)
+            break
+        n = len(x)
+        sizes.append(n)
+        if len(sizes) > 64:
+            raise ValueError(f"too many dimensions '{type(x).__name__}'")
+        if n == 0:
+            break
+        x = x[0]
+    return sizes
+
+
+def _infer_scalar_type(x, seen):
+    """torch's infer_scalar_type: promote_types over every element; `seen` records tensors met on the way."""
+    c = x.__class__
+    if c is _builtin_float:
+        return _dtype.get_default_dtype()
+    if c is _builtin_int:
+        return _dtype.int64
+    if c is _builtin_bool:
+        return _dtype.bool
+    if c is _builtin_complex:
+        return _complex_default()
+    if isinstance(x, Tensor):
+        seen.append(x)
+        return _dtype.from_np[x._data.dtype]
+    if isinstance(x, (str, bytes)):
+        raise TypeError(f"new(): invalid data type '{c.__name__}'")
+    if isinstance(x, (np.ndarray, np.generic)):
+        return _np_to_ember(x.dtype)
+    if isinstance(x, _builtin_int):
+        return _dtype.int64
+    if isinstance(x, _builtin_float):
+        return _dtype.get_default_dtype()
+    if isinstance(x, _builtin_complex):
+        return _complex_default()
+    if _is_seq(x):
+        if len(x) == 0:
+            return _dtype.get_default_dtype()
+        promote = _dtype._PROMOTE
+        r = None
+        if c is list or c is tuple:
+            types = set(map(type, x))
+            if types <= _PY_NUMBERS:  # fast path: a flat run of Python numbers
+                for t in types:
+                    d = _dtype.int64 if t is _builtin_int else _dtype.get_default_dtype() if t is _builtin_float \
+                        else _dtype.bool if t is _builtin_bool else _complex_default()
+                    r = d if r is None else promote[(r, d)]
+                return r
+        for y in x:
+            d = _infer_scalar_type(y, seen)
+            r = d if r is None else promote[(r, d)]
+            if r is _dtype.complex128:
+                return r
+        return r
+    raise RuntimeError(f"Could not infer dtype of {c.__name__}")
+
+
+def _unwrap_tensors(data, target):
+    """Tensors inside nested data are scalars to torch: each must hold one element."""
+    if isinstance(data, Tensor):
+        if data._data.size != 1:
+            if target.category == _dtype._INT:  # torch reads it with __index__
+                raise TypeError("only integer tensors of a single element can be converted to an index")
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        if data._requires_grad:
+            warnings.warn("Converting a tensor with requires_grad=True to a scalar may lead to unexpected behavior.\n"
+                          "Consider using tensor.detach() first.", UserWarning, stacklevel=4)
+        return data.item()
+    if isinstance(data, (list, tuple)):
+        return [_unwrap_tensors(x, target) for x in data]
+    return data
+
+
+def _structure_error(obj, sizes, target, dim=0):
+    """Walk like torch's recursive_store and raise its error for ragged or mis-nested data (None if fine)."""
+    if dim == len(sizes):
+        if _is_seq(obj):
+            if target.category == _dtype._INT:
+                raise TypeError(f"'{type(obj).__name__}' object cannot be interpreted as an integer")
+            raise TypeError(f"must be real number, not {type(obj).__name__}")
+        return
+    if not _is_seq(obj):
+        raise TypeError("not a sequence")
+    n = len(obj)
+    if n != sizes[dim]:
+        raise ValueError(f"expected sequence of length {sizes[dim]} at dim {dim} (got {n})")
+    for y in obj:
+        _structure_error(y, sizes, target, dim + 1)
+
+
+def _overflow(target):
+    return RuntimeError(f"value cannot be converted to type {target.name} without overflow")
+
+
+def _to_int_checked(raw, target):
+    """Convert an array of Python-number values to an integer dtype with torch's overflow checks."""
+    if raw.dtype == target.np:
+        return raw
+    k = raw.dtype.kind
+    if k == "c":
+        raise TypeError("'complex' object cannot be interpreted as an integer")
+    if k == "O" or raw.dtype == np.uint64:
+        raise ValueError("Overflow when unpacking long long")
+    if raw.size and k in "fiu":
+        info = np.iinfo(target.np)
+        lo, hi = raw.min(), raw.max()
+        if k == "f":
+            if np.isnan(raw).any() or lo < info.min or hi > info.max:
+                raise _overflow(target)
+        elif hi > info.max or (lo < -info.max if info.min == 0 else lo < info.min):
+            # unsigned targets accept negatives down to -max (two's complement wrap), as torch does
+            raise _overflow(target)
+    with np.errstate(invalid="ignore", over="ignore"):
+        return raw.astype(target.np)
+
+
+def _from_data(data, target, seen):
+    """Build the array for nested Python data whose dtype is `target`."""
+    if seen:
+        data = _unwrap_tensors(data, target)
+    try:
+        with np.errstate(invalid="ignore", over="ignore"):
+            if target.category == _dtype._INT:
+                arr = _to_int_checked(np.array(data), target)
+            elif target is _dtype.float16 or target is _dtype.bfloat16:
+                # torch converts each double to float first, then to the 16-bit type
+                arr = np.array(data, dtype=np.float32).astype(target.np)
+            else:
+                arr = np.array(data, dtype=target.np)
+    except ValueError:
+        sizes = _compute_sizes(data)
+        _structure_error(data, sizes, target)
+        raise
+    except TypeError as e:
+        if "complex" in str(e) and target.category != _dtype._INT:
+            raise TypeError("must be real number, not complex") from None
+        raise
+    if arr.dtype == object:
+        raise TypeError("new(): invalid data type")
+    return arr
 
 
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
@@ -111,59 +242,26 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
             "To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() or "
             "sourceTensor.detach().clone().requires_grad_(True), rather than torch.tensor(sourceTensor).",
             UserWarning, stacklevel=2)
-        arr = data._data.copy()
-        if dtype is not None:
-            arr = arr.astype(_np_dtype(dtype))
+        arr = data._data.copy() if dtype is None else _dtype.cast(data._data, _np_dtype(dtype))
         return _finish(arr, requires_grad, device)
-    if isinstance(data, np.ndarray):
-        arr = np.array(data, dtype=_np_dtype(dtype) if dtype is not None else None, copy=True)
-        if arr.dtype not in _dtype.from_np:
-            raise TypeError(
-                f"can't convert np.ndarray of type numpy.{arr.dtype}. The only supported types are: float64, float32, "
-                "float16, complex64, complex128, int64, int32, int16, int8, uint8, and bool.")
+    if isinstance(data, (np.ndarray, np.generic)):
+        _np_to_ember(data.dtype)
+        arr = np.array(data, copy=True) if dtype is None else _dtype.cast(np.asarray(data), _np_dtype(dtype))
         return _finish(arr, requires_grad, device)
-    if isinstance(data, np.generic):
-        arr = np.array(data)
-        if dtype is not None:
-            arr = arr.astype(_np_dtype(dtype))
-        return _finish(arr, requires_grad, device)
-    if isinstance(data, str) or data is None or isinstance(data, dict):
+    if isinstance(data, (str, bytes)):
         raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
-    if isinstance(data, (list, tuple)):
-        _check_ragged(data)
-    target = _dtype.to_ember_dtype(dtype) if dtype is not None else _infer_dtype_of_data(data)
+    if isinstance(data, (list, tuple)) and data and isinstance(data[0], (list, tuple, str)):
+        _compute_sizes(data)  # torch reads the shape first: ['a'] -> ValueError "too many dimensions 'str'"
+    seen = []
     try:
-        if isinstance(data, (list, tuple)) and _contains_tensor(data):
-            data = _unwrap_tensors(data)
-        arr = np.array(data, dtype=target.np if target.category != 1 else None)
-        if target.category == 1 and arr.dtype != target.np:
-            if arr.dtype.kind == "u" and arr.dtype.itemsize == 8 or arr.dtype == object:
-                raise RuntimeError("Overflow when unpacking long")
-            arr = arr.astype(target.np)
-    except OverflowError:
-        raise RuntimeError("Overflow when unpacking long") from None
-    if arr.dtype == object:
-        raise TypeError("new(): invalid data type")
-    return _finish(arr, requires_grad, device)
-
-
-def _contains_tensor(data):
-    for x in data:
-        if isinstance(x, Tensor):
-            return True
-        if isinstance(x, (list, tuple)) and _contains_tensor(x):
-            return True
-    return False
-
-
-def _unwrap_tensors(data):
-    if isinstance(data, Tensor):
-        if data._data.ndim:
-            return data._data.tolist()
-        return data._data.item()
-    if isinstance(data, (list, tuple)):
-        return [_unwrap_tensors(x) for x in data]
-    return data
+        target = _infer_scalar_type(data, seen)
+    except RuntimeError:
+        if dtype is None:
+            raise
+        seen = [True]  # e.g. complex data under a bfloat16 default with an explicit dtype: no inference needed
+    if dtype is not None:
+        target = _dtype.to_ember_dtype(dtype)
+    return _finish(_from_data(data, target, seen), requires_grad, device)
 
 
 def as_tensor(data, dtype=None, device=None):
@@ -185,9 +283,12 @@ def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False):
         t = obj if dtype is None else obj.to(dtype)
         if copy:
             t = t.clone()
-    elif isinstance(obj, np.ndarray) and not copy and (dtype is None or _np_dtype(dtype) == obj.dtype):
-        t = from_numpy(obj)
-    elif hasattr(obj, "__dlpack__") and not copy:
+    elif isinstance(obj, np.ndarray):
+        if not copy and (dtype is None or _np_dtype(dtype) == obj.dtype):
+            t = from_numpy(obj)
+        else:
+            t = tensor(obj, dtype=dtype)
+    elif hasattr(obj, "__dlpack__") and not copy and dtype is None:
         t = from_dlpack(obj)
     else:
         t = tensor(obj, dtype=dtype)
@@ -200,13 +301,17 @@ def from_numpy(ndarray):
     if not isinstance(ndarray, np.ndarray):
         raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
     if ndarray.dtype not in _dtype.from_np:
-        raise TypeError(
-            f"can't convert np.ndarray of type numpy.{ndarray.dtype}. The only supported types are: float64, float32, "
-            "float16, complex64, complex128, int64, int32, int16, int8, uint8, and bool.")
-    if not ndarray.dtype.isnative:
-        raise ValueError("given numpy array has byte order different from the native byte order. Conversion between "
-                         "byte orders is currently not supported.")
+        _np_to_ember(ndarray.dtype)  # raises torch's error
+    if not ndarray.flags.writeable and not _warned_readonly:
+        _warned_readonly.append(True)
+        warnings.warn("The given NumPy array is not writable, and PyTorch does not support non-writable tensors. This "
+                      "means writing to this tensor will result in undefined behavior. You may want to copy the array "
+                      "to protect its data or make it writable before converting it to a tensor. This type of warning "
+                      "will be suppressed for the rest of this program.", UserWarning, stacklevel=2)
     return wrap(ndarray)  # shares memory both ways
+
+
+_warned_readonly = []
 
 
 def from_dlpack(ext_tensor):
@@ -232,115 +337,402 @@ def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=Fa
 def _scalar_default_dtype(v):
     if isinstance(v, Tensor):
         return _dtype.from_np[v._data.dtype]
-    if isinstance(v, (_builtin_bool, np.bool_)):
+    if isinstance(v, _builtin_bool):
         return _dtype.bool
     if isinstance(v, (_builtin_int, np.integer)):
         return _dtype.int64
     if isinstance(v, (_builtin_complex, np.complexfloating)):
-        return _dtype.default_complex_dtype()
-    return _dtype.get_default_dtype()
+        return _complex_default()
+    return _dtype.get_default_dtype()  # floats, and NumPy bools (torch reads np.bool_ as a float Scalar)
+
+
+_C_NAMES = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int", "int64": "int64_t",
+            "float32": "float", "float64": "double", "float16": "c10::Half", "bfloat16": "c10::BFloat16",
+            "bool": "bool", "complex64": "c10::complex<float>", "complex128": "c10::complex<double>"}
+
+
+def check_scalar_fits(value, target, numel=2):
+    """torch's checked conversion of a Python scalar to `target` (Scalar::to<T>) for fill values: raises
+    RuntimeError for values the type cannot hold; unsigned targets take negatives down to -max (wrap-around).
+    float16/bfloat16 are range-checked only when more than one element is filled (torch's one-element fill
+    takes another path)."""
+    if value.__class__ is _builtin_int and not -9223372036854775808 <= value < 18446744073709551616:
+        raise OverflowError("int too big to convert")
+    cat = target.category
+    if cat == _dtype._BOOL or cat == _dtype._COMPLEX:
+        return
+    bad = False
+    if isinstance(value, (_builtin_complex, np.complexfloating)):
+        bad = value.imag != 0
+        value = value.real
+    if not bad and cat == _dtype._INT:
+        info = np.iinfo(target.np)
+        if isinstance(value, (_builtin_int, np.integer)):
+            v = _builtin_int(value)
+            bad = v > info.max or (v < -info.max if info.min == 0 else v < info.min)
+        else:
+            v = _builtin_float(value)
+            bad = v != v or v < info.min or v > info.max
+    elif not bad and target is not _dtype.float64 and (numel != 1 or target is _dtype.float32):
+        v = _builtin_float(value)
+        hi = 3.4028234663852886e38 if target is _dtype.float32 else 65504.0 if target is _dtype.float16 \
+            else 3.3895313892515355e38
+        bad = v == v and abs(v) != float("inf") and abs(v) > hi
+    if bad:
+        raise RuntimeError(f"value cannot be converted to type {_C_NAMES[target.name]} without overflow")
+
+
+def _fill_array(shape, fill_value, npdt):
+    with np.errstate(invalid="ignore", over="ignore"):
+        if npdt == _F16 and isinstance(fill_value, (_builtin_float, np.floating)):
+            fill_value = np.float32(fill_value)  # torch's double -> half goes through float
+        elif fill_value.__class__ is _builtin_int and npdt.kind in "iu":
+            fill_value = np.array(fill_value).astype(npdt)  # wraps, e.g. -1 -> 255 for uint8 (checked before)
+        if npdt.kind != "c" and isinstance(fill_value, (_builtin_complex, np.complexfloating)):
+            fill_value = fill_value.real if npdt.kind != "b" else fill_value != 0
+        return np.full(shape, fill_value, dtype=npdt)
+
+
+_F16 = np.dtype(np.float16)
+
+
+def _fill_value_arg(fill_value, name):
+    if isinstance(fill_value, Tensor):
+        if fill_value._data.ndim != 0:
+            raise TypeError(f"{name}(): argument 'fill_value' (position 2) must be Number, not Tensor")
+        return fill_value.item()
+    if not isinstance(fill_value, (_builtin_int, _builtin_float, _builtin_complex, np.number, np.bool_)):
+        raise TypeError(f"{name}(): argument 'fill_value' (position 2) must be Number, not {type(fill_value).__name__}")
+    return fill_value
 
 
 def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
-    size = size_args((size,) if isinstance(size, (tuple, list)) else (size,), "full")
-    if isinstance(fill_value, Tensor):
-        fill_value = fill_value.item()
-    dt = _np_dtype(dtype) if dtype is not None else _scalar_default_dtype(fill_value).np
-    return _finish(np.full(size, fill_value, dtype=dt), requires_grad, device)
+    if not isinstance(size, (tuple, list)):
+        raise TypeError(f"full(): argument 'size' (position 1) must be tuple of ints, not {type(size).__name__}")
+    size = size_args((size,), "full")
+    fill_value = _fill_value_arg(fill_value, "full")
+    dt = _dtype.to_ember_dtype(dtype) if dtype is not None else _scalar_default_dtype(fill_value)
+    check_scalar_fits(fill_value, dt, math.prod(size))
+    return _finish(_fill_array(size, fill_value, dt.np), requires_grad, device)
+
+
+def _int_arg(x, fn, arg, pos):
+    if isinstance(x, (_builtin_int, np.integer)) and not isinstance(x, _builtin_bool):
+        return _builtin_int(x)
+    raise TypeError(f"{fn}(): argument '{arg}' (position {pos}) must be int, not {type(x).__name__}")
 
 
 def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    n = _int_arg(n, "eye", "n", 1)
+    m = n if m is None else _int_arg(m, "eye", "m", 2)
     if n < 0:
         raise RuntimeError(f"n must be greater or equal to 0, got {n}")
-    if m is not None and m < 0:
+    if m < 0:
         raise RuntimeError(f"m must be greater or equal to 0, got {m}")
     return _finish(np.eye(n, m, dtype=_np_dtype(dtype)), requires_grad, device)
 
 
+# ---- ranges: bit-for-bit torch's CPU kernels ---------------------------------------------------------------
+# torch's range kernels are compiled with FMA contraction, so `start + step * i` is rounded once; arange also
+# fills blocks of two 256-bit vectors from a per-vector base value. The emulation below reproduces the CPU
+# results exactly (checked against torch 2.13 over random starts, steps and lengths, see tests/test_creation.py).
+_F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
+_SPLIT = 134217729.0  # 2**27 + 1 (Veltkamp splitting of a float64)
+
+
+def _fma(a, b, c, acc):
+    """round(a * b + c) to `acc` (float32 or float64) with a single rounding, elementwise."""
+    if acc == _F32:  # the float32 product is exact in float64
+        return (np.asarray(a, _F64) * np.asarray(b, _F64) + np.asarray(c, _F64)).astype(_F32)
+    a, b, c = np.asarray(a, _F64), np.asarray(b, _F64), np.asarray(c, _F64)
+    with np.errstate(invalid="ignore", over="ignore"):
+        p = a * b
+        t = a * _SPLIT
+        ah = t - (t - a)
+        t = b * _SPLIT
+        bh = t - (t - b)
+        al, bl = a - ah, b - bh
+        err = ((ah * bh - p) + ah * bl + al * bh) + al * bl  # a * b == p + err exactly
+        s = p + c
+        bb = s - p
+        r = s + ((p - (s - bb)) + (c - bb) + err)  # p + c == s + (the bracket), exactly
+        return np.where(np.isfinite(r), r, p + c)
+
+
+def _parallel_chunks(n):
+    """at::parallel_for's split of [0, n): GRAIN_SIZE 32768, one chunk per intra-op thread (torch's default is
+    one thread per core; os.cpu_count() stands in for it)."""
+    if n <= 32768:
+        return ((0, n),)
+    import os
+    nt = min(os.cpu_count() or 1, -(-n // 32768))
+    c = -(-n // nt)
+    return tuple((b, min(b + c, n)) for b in range(0, n, c))
+
+
+def _arange_float(start, step, n, dt):
+    acc = _F64 if dt == _F32 or dt == _F64 else _F32  # at::acc_type on CPU
+    V = 32 // dt.itemsize  # Vectorized<T>::size() (256-bit vectors)
+    s, st = acc.type(start), acc.type(step)
+    out = np.empty(n, dt)
+    with np.errstate(over="ignore", invalid="ignore"):
+        for b0, b1 in _parallel_chunks(n):
+            res = _fma(st, np.arange(b0, b1, dtype=acc), s, acc).astype(dt)
+            nvec = ((b1 - b0) // (2 * V)) * 2 * V
+            if nvec:
+                base = res[:nvec:V].astype(acc)  # Vectorized<T>::arange(T base, step): base rounded to T
+                k = np.arange(V, dtype=acc)
+                if dt == _dtype.bfloat16.np:
+                    vals = base[:, None] + (st * k)[None, :]
+                else:
+                    vals = _fma(st, k[None, :], base[:, None], acc)
+                res[:nvec] = vals.astype(dt).reshape(-1)
+            out[b0:b1] = res
+    return out
+
+
+def _range_number(x, fn, arg, pos):
+    if isinstance(x, Tensor):
+        if x._data.ndim != 0:
+            raise TypeError(f"{fn}(): argument '{arg}' (position {pos}) must be Number, not Tensor")
+        return x.item()
+    if isinstance(x, (_builtin_int, _builtin_float, np.integer, np.floating, np.bool_)):
+        return x.item() if isinstance(x, np.generic) else x
+    raise TypeError(f"{fn}(): argument '{arg}' (position {pos}) must be Number, not {type(x).__name__}")
+
+
 def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     if end is None:
-        start, end = 0, start
-    vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
-    start, end, step = vals
-    if step == 0:
-        raise RuntimeError("step must be nonzero")
-    if (step > 0 and end < start) or (step < 0 and end > start):
-        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
+        start, end = 0, _range_number(start, "arange", "end", 1)
+    else:
+        start, end = _range_number(start, "arange", "start", 1), _range_number(end, "arange", "end", 2)
+    step = _range_number(step, "arange", "step", 3)
     if dtype is None:
-        is_float = any(isinstance(v, (_builtin_float, np.floating)) for v in vals)
+        is_float = any(isinstance(v, _builtin_float) for v in (start, end, step))
         dt = _dtype.get_default_dtype() if is_float else _dtype.int64
     else:
         dt = _dtype.to_ember_dtype(dtype)
-    import math
-    n = math.ceil((end - start) / step)
-    n = max(n, 0)
-    if dt.category == 1:
-        data = (np.arange(n, dtype=np.int64) * int(step) + int(start)).astype(dt.np) \
-            if all(isinstance(v, (_builtin_int, np.integer)) for v in vals) else \
-            (start + np.arange(n, dtype=np.float64) * step).astype(dt.np)
+    if dt.category in (_dtype._BOOL, _dtype._COMPLEX):
+        raise NotImplementedError(f"\"arange_cpu\" not implemented for '{_dtype_cname(dt)}'")
+    if not (math.isfinite(start) and math.isfinite(end)):
+        raise RuntimeError(f"unsupported range: {_fmt_num(start)} -> {_fmt_num(end)}")
+    if dt.category == _dtype._INT:
+        # torch truncates start, end and step to integers (acc_type) for the values
+        xs, xe, xst = _trunc_int(start), _trunc_int(end), _trunc_int(step)
+        if dt is _dtype.int64:
+            if xst == 0:
+                raise (RuntimeError if step == 0 else ValueError)("step must be nonzero")
+            sgn = (xst > 0) - (xst < 0)
+            num = xe - xs + xst - sgn
+            n = abs(num) // abs(xst) * (1 if (num >= 0) == (xst > 0) else -1)
+            chk = (xs, xe, xst)
+        else:
+            if step == 0:
+                raise RuntimeError("step must be nonzero")
+            n = math.ceil((end - start) / step)
+            chk = (start, end, step)
     else:
-        data = (start + np.arange(n, dtype=np.float64) * step).astype(dt.np)
+        if step == 0:
+            raise RuntimeError("step must be nonzero")
+        n = math.ceil((end - start) / step)
+        chk = (start, end, step)
+    s_, e_, st_ = chk
+    if not ((st_ > 0 and e_ >= s_) or (st_ < 0 and e_ <= s_)):
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
+    n = max(_builtin_int(n), 0)
+    if dt.category == _dtype._INT:
+        data = (np.arange(n, dtype=np.int64) * xst + xs).astype(dt.np)
+    else:
+        data = _arange_float(start, step, n, dt.np)
     return _finish(data, requires_grad, device)
+
+
+def _trunc_int(v):
+    return _builtin_int(v)  # C++ float -> int conversion truncates toward zero, as int() does
+
+
+def _fmt_num(v):
+    return f"{v:g}" if isinstance(v, _builtin_float) else str(v)  # as C++ streams print a double
+
+
+def _dtype_cname(dt):
+    return {"bool": "Bool", "complex64": "ComplexFloat", "complex128": "ComplexDouble", "uint8": "Byte",
+            "int8": "Char", "int16": "Short", "int32": "Int", "int64": "Long", "float16": "Half",
+            "bfloat16": "BFloat16", "float32": "Float", "float64": "Double"}[dt.name]
 
 
 def range_(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=False):
     warnings.warn("torch.range is deprecated and will be removed in a future release because its behavior is "
                   "inconsistent with Python's range builtin. Instead, use torch.arange, which produces values in "
                   "[start, end).", UserWarning, stacklevel=2)
+    if end is None:
+        start, end = 0, start
     n = int((end - start) // step) + 1
     dt = _np_dtype(dtype)
     return _finish((start + np.arange(n, dtype=np.float64) * step).astype(dt), requires_grad, device)
 
 
-def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
-    if isinstance(start, Tensor):
-        start = start.item()
-    if isinstance(end, Tensor):
-        end = end.item()
+def _linspace_args(start, end, steps, fn):
+    vals = []
+    for name, v in (("start", start), ("end", end)):
+        if isinstance(v, Tensor):
+            if v._data.ndim != 0:
+                raise RuntimeError(f"{fn} only supports 0-dimensional start and end tensors, but got {name} with "
+                                   f"{v._data.ndim} dimension(s).")
+            v = v.item()
+        elif isinstance(v, np.generic):
+            v = v.item()
+        vals.append(v)
+    if not isinstance(steps, (_builtin_int, np.integer)) or isinstance(steps, _builtin_bool):
+        raise TypeError(f"{fn}() received an invalid combination of arguments - got ({type(start).__name__}, "
+                        f"{type(end).__name__}, {type(steps).__name__}), but expected (Number start, Number end, "
+                        "int steps)")
+    steps = _builtin_int(steps)
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
-    dt = _np_dtype(dtype) if dtype is not None else (
-        _dtype.default_complex_dtype().np if isinstance(start, complex) or isinstance(end, complex)
-        else _dtype.get_default_dtype().np)
-    if steps == 0:
-        return _finish(np.empty((0,), dt), requires_grad, device)
-    if steps == 1:
-        return _finish(np.array([start], dtype=dt), requires_grad, device)
-    # torch's kernel: the first half counts up from start, the second half down from end, in the output dtype
-    work = dt if dt.kind in "fc" and dt.name != "bfloat16" and dt.itemsize >= 4 else np.dtype(np.float64)
-    s = work.type(start)
-    e = work.type(end)
-    step = (e - s) / work.type(steps - 1)
+    return vals[0], vals[1], steps
+
+
+def _lin_dtype(start, end, dtype, fn):
+    if dtype is not None:
+        dt = _dtype.to_ember_dtype(dtype)
+    elif isinstance(start, _builtin_complex) or isinstance(end, _builtin_complex):
+        dt = _complex_default()
+    else:
+        dt = _dtype.get_default_dtype()
+    return dt
+
+
+def _no_bool(dt, fn):
+    if dt is _dtype.bool:  # torch fills 0 or 1 elements without its kernel, so only longer bool ranges fail
+        raise NotImplementedError(f"\"{fn}_cpu\" not implemented for 'Bool'")
+
+
+def _lin_values(start, end, steps, dt):
+    """torch's linspace kernel: start + step * i for the first half, end - step * (steps - 1 - i) after."""
+    npdt = dt.np
     idx = np.arange(steps)
     half = steps // 2
-    vals = np.where(idx < half, s + step * idx.astype(work), e - step * (steps - idx - 1).astype(work))
-    return _finish(vals.astype(dt), requires_grad, device)
+    first = idx < half
+    with np.errstate(over="ignore", invalid="ignore"):
+        if dt.category == _dtype._INT:  # step in double, ends converted (wrapped) to the integer type first
+            s = _builtin_float(np.array(_builtin_int(start)).astype(npdt))
+            e = _builtin_float(np.array(_builtin_int(end)).astype(npdt))
+            step = (e - s) / (steps - 1)
+            v = np.where(first, _fma(step, idx.astype(_F64), s, _F64),
+                         _fma(-step, (steps - 1 - idx).astype(_F64), e, _F64))
+            return np.trunc(v).astype(np.int64).astype(npdt)
+        if dt.category == _dtype._COMPLEX:  # c10::complex arithmetic: componentwise, a real step per part
+            rt = _F32 if npdt.itemsize == 8 else _F64
+            s, e = npdt.type(start), npdt.type(end)
+            d = e - s
+            n1 = rt.type(steps - 1)
+            sr, si = d.real / n1, d.imag / n1
+            fi, bi = idx.astype(rt), (steps - 1 - idx).astype(rt)
+            out = np.empty(steps, npdt)
+            out.real = np.where(first, _fma(sr, fi, s.real, rt), _fma(-sr, bi, e.real, rt))
+            out.imag = np.where(first, _fma(si, fi, s.imag, rt), _fma(-si, bi, e.imag, rt))
+            return out
+        if npdt == _F32 or npdt == _F64:
+            s, e = npdt.type(start), npdt.type(end)
+            step = (e - s) / npdt.type(steps - 1)
+            return np.where(first, _fma(step, idx.astype(npdt), s, npdt),
+                            _fma(-step, (steps - 1 - idx).astype(npdt), e, npdt))
+        # float16 / bfloat16: c10::Half arithmetic, every operation rounded to the 16-bit type
+        r = lambda x: np.asarray(x, _F32).astype(npdt).astype(_F32)  # noqa: E731
+        fs, fe = r(np.float32(start)), r(np.float32(end))
+        step = r(r(fe - fs) / r(steps - 1))
+        v = np.where(first, r(fs + r(step * r(idx))), r(fe - r(step * r(steps - 1 - idx))))
+        return v.astype(npdt)
+
+
+def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    start, end, steps = _linspace_args(start, end, steps, "linspace")
+    dt = _lin_dtype(start, end, dtype, "linspace")
+    if steps == 0:
+        data = np.empty((0,), dt.np)
+    elif steps == 1:
+        data = _fill_array((1,), start, dt.np)
+    else:
+        _no_bool(dt, "linspace")
+        data = _lin_values(start, end, steps, dt)
+    return _finish(data, requires_grad, device)
 
 
 def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
-    dt = _np_dtype(dtype)
-    lin = linspace(start, end, steps, dtype=_dtype.float64)._data
-    return _finish(np.power(base, lin).astype(dt), requires_grad, device)
+    start, end, steps = _linspace_args(start, end, steps, "logspace")
+    dt = _lin_dtype(start, end, dtype, "logspace")
+    npdt = dt.np
+    if steps == 0:
+        return _finish(np.empty((0,), npdt), requires_grad, device)
+    if steps == 1:
+        with np.errstate(over="ignore", invalid="ignore"):
+            return _finish(_fill_array((1,), np.power(complex(base) if dt.category == 3 else _builtin_float(base),
+                                                      start), npdt), requires_grad, device)
+    _no_bool(dt, "logspace")
+    idx = np.arange(steps)
+    half = steps // 2
+    with np.errstate(over="ignore", invalid="ignore"):
+        if dt.category == _dtype._COMPLEX:
+            exps = _lin_values(start, end, steps, dt)
+            data = np.power(npdt.type(base), exps).astype(npdt)
+        elif dt.category == _dtype._INT:
+            # torch: float base and step, powf, then truncation to the integer type
+            s = np.float32(np.array(_builtin_int(start)).astype(npdt))
+            e = np.float32(np.array(_builtin_int(end)).astype(npdt))
+            step = np.float32(e - s) / np.float32(steps - 1)
+            v = np.where(idx < half, s + step * idx.astype(_F32), e - step * (steps - 1 - idx).astype(_F32))
+            # powf correctly rounded (torch's loop is vectorised onto libmvec's powf: up to 4 ulp off, not
+            # reproducible here; tests/test_creation.py allows that)
+            p = np.power(_builtin_float(np.float32(base)), v.astype(_F64)).astype(_F32)
+            data = np.trunc(p).astype(np.int64).astype(npdt)
+        else:
+            # exponents in double (not fused); std::pow in double
+            src = npdt if npdt.itemsize >= 4 else _F32
+            s, e = _builtin_float(np.array(start).astype(src).astype(npdt)), \
+                _builtin_float(np.array(end).astype(src).astype(npdt))
+            step = (_builtin_float(npdt.type(e - s)) if npdt != _F64 else e - s) / (steps - 1)
+            v = np.where(idx < half, s + step * idx, e - step * (steps - 1 - idx))
+            if npdt == _F64:  # NumPy's SIMD pow is not libm's; the last bit shows in float64
+                data = np.array([math.pow(base, x) if base > 0 or x == _builtin_int(x) else float("nan")
+                                 for x in v.tolist()], _F64)
+            else:
+                data = np.power(_builtin_float(base), v).astype(_F32).astype(npdt)
+    return _finish(data, requires_grad, device)
 
 
-def _like_dtype(input, dtype):
+def _like_dtype(input, dtype, name="zeros_like"):
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
     return input._data.dtype if dtype is None else _dtype.to_ember_dtype(dtype).np
 
 
 def empty_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
-    return _finish(np.empty(input._data.shape, _like_dtype(input, dtype)), requires_grad, device)
+    npdt = _like_dtype(input, dtype, "empty_like")
+    d = input._data
+    if (d.__class__ is np.ndarray and not d.flags.c_contiguous
+            and getattr(memory_format, "name", "preserve_format") == "preserve_format"):
+        # torch keeps a non-contiguous input's layout, so empty_like(x.t()).normal_() fills like torch
+        from .random_ops import _empty_like_layout
+        return _finish(_empty_like_layout(input, npdt), requires_grad, device)
+    return _finish(np.empty(input._data.shape, npdt), requires_grad, device)
 
 
 def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
-    return _finish(np.zeros(input._data.shape, _like_dtype(input, dtype)), requires_grad, device)
+    npdt = _like_dtype(input, dtype, "zeros_like")
+    return _finish(np.zeros(input._data.shape, npdt), requires_grad, device)
 
 
 def ones_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
-    return _finish(np.ones(input._data.shape, _like_dtype(input, dtype)), requires_grad, device)
+    npdt = _like_dtype(input, dtype, "ones_like")
+    return _finish(np.ones(input._data.shape, npdt), requires_grad, device)
 
 
 def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
-    return _finish(np.full(input._data.shape, fill_value, _like_dtype(input, dtype)), requires_grad, device)
+    fill_value = _fill_value_arg(fill_value, "full_like")
+    npdt = _like_dtype(input, dtype, "full_like")
+    check_scalar_fits(fill_value, _dtype.from_np[npdt], input._data.size)
+    return _finish(_fill_array(input._data.shape, fill_value, npdt), requires_grad, device)
 
 
 # ---- Tensor.new_* : same dtype/device as self unless given ------------------------------------------------------

@@ -117,7 +117,7 @@ def add(input, other, *, alpha=1, out=None):
 
 def _check_alpha(alpha, dt, name):
     if isinstance(alpha, float) and dt.kind in "biu":
-        raise RuntimeError(f"For integral input tensors, argument alpha must not be a floating point number.")
+        raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
     if isinstance(alpha, bool) is False and dt.kind == "b" and alpha not in (0, 1):
         raise RuntimeError("Boolean alpha only supported for Boolean results.")
 
@@ -140,11 +140,7 @@ def sub(input, other, *, alpha=1, out=None):
     if not isinstance(input, Tensor):
         return sub(ensure_tensor(input), other, alpha=alpha, out=out)
     other = _as_operand(other, "sub")
-    if input._data.dtype.kind == "b" or other.__class__ is bool or (
-            isinstance(other, Tensor) and other._data.dtype.kind == "b"):
-        raise RuntimeError(
-            "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, "
-            "use the `~` or `logical_not()` operator instead.")
+    _check_bool_sub(input, other)
     dt = binary_dtype(input, other)
     if alpha != 1:
         _check_alpha(alpha, dt, "sub")
@@ -162,6 +158,18 @@ def sub(input, other, *, alpha=1, out=None):
 subtract = sub
 
 
+def _check_bool_sub(input, other):
+    a = input._data.dtype.kind == "b"
+    b = other.__class__ is bool or (isinstance(other, Tensor) and other._data.dtype.kind == "b")
+    if a and b:
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
+                           "`logical_xor()` operator instead.")
+    if a or b:
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, "
+            "use the `~` or `logical_not()` operator instead.")
+
+
 class RsubBackward1(Node):
     __slots__ = ()
 
@@ -169,11 +177,13 @@ class RsubBackward1(Node):
         return (-grad,)
 
 
-class RsubBackward0(Node):
+class RsubBackward0(SubBackward0):
+    """other - alpha * input: a SubBackward0(other, input) node with its edges reversed (see rsub)."""
+
     __slots__ = ()
 
     def backward(self, grad):
-        return -grad, grad
+        return (-grad if self.alpha == 1 else grad * -self.alpha), grad
 
 
 def rsub(input, other, *, alpha=1):
@@ -294,42 +304,45 @@ class DivBackward0(Node):
 DivBackward0.saved_tensors = MulBackward0.saved_tensors
 
 
+class DivBackward2(Node):
+    """div with a rounding mode: piecewise constant, so both gradients are zero (torch's grad.zero_())."""
+
+    __slots__ = ()
+
+    def backward(self, grad):
+        z = wrap(np.zeros(grad._data.shape, grad._data.dtype))
+        return z, z
+
+
+class NotImplementedBackward(Node):
+    """torch records ops it cannot differentiate (floor_divide, scalar % tensor) with a node named
+    NotImplemented; running its backward is an error."""
+
+    __slots__ = ("op",)
+
+    def name(self):
+        return "NotImplemented"
+
+    def backward(self, grad):
+        raise RuntimeError(f"derivative for aten::{self.op} is not implemented")
+
+
 def div(input, other, *, rounding_mode=None, out=None):
-    if rounding_mode is None and out is None and input.__class__ is Tensor:
-        oc = other.__class__
-        if (oc is float or oc is int) and (other >= 1 or other <= -1):  # x / c cannot warn
-            r = _fast(np.true_divide, input, other, True)
-        else:
-            with fp_ignore:
-                r = _fast(np.true_divide, input, other, True)
-        if r is not None:
-            t = wrap(r)
-            if state.enabled:
-                other_t = oc is Tensor
-                ra, rb = input._requires_grad, other_t and other._requires_grad
-                if ra or rb:
-                    node = record(DivBackward0, (input, other), t)
-                    node.saved = (SavedTensor(input) if rb else None, SavedTensor(other) if other_t else None)
-                    node.other_scalar = None if other_t else other
-            return t
     if not isinstance(input, Tensor):
         return div(ensure_tensor(input), other, rounding_mode=rounding_mode, out=out)
     other = _as_operand(other, "div")
     if rounding_mode is not None:
-        if rounding_mode == "floor":
-            return floor_divide(input, other, out=out)
-        if rounding_mode == "trunc":
-            dt = binary_dtype(input, other)
-            with _no_grad():
-                q = _apply_binary(np.true_divide, input, other, np.dtype(np.float64) if dt.kind in "biu" else dt, "div")
-            r = wrap(np.trunc(q).astype(dt))
-            return _write_out(out, r) if out is not None else r
-        raise RuntimeError(
-            f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'")
+        if rounding_mode != "floor" and rounding_mode != "trunc":
+            raise RuntimeError(
+                f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'")
+        r = wrap(_rounded_div(input, other, rounding_mode, "div_" + rounding_mode + "_cpu"))
+        if _needs(input, other):
+            record(DivBackward2, (input, other), r)
+        return _write_out(out, r) if out is not None else r
     dt = binary_dtype(input, other)
     if dt.kind in "biu":
         dt = _dtype.get_default_dtype().np
-    with fp_ignore:
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         r = wrap(_apply_binary(np.true_divide, input, other, dt, "div"))
     if _needs(input, other):
         other_t = isinstance(other, Tensor)
@@ -351,52 +364,111 @@ def rdiv(input, other):
     return mul(reciprocal(input), other)
 
 
-def floor_divide(input, other, *, out=None):
-    input = ensure_tensor(input)
-    other = _as_operand(other, "floor_divide")
-    dt = binary_dtype(input, other)
-    if dt.kind in "iu":
-        od = _data_of(other)
-        if np.any(np.asarray(od) == 0):
-            raise RuntimeError("ZeroDivisionError")
-    with fp_ignore:
-        r = wrap(_apply_binary(np.floor_divide, input, other, dt, "floor_divide"))
-    return _write_out(out, r) if out is not None else r
-
-
-def remainder(input, other, *, out=None):
-    input = ensure_tensor(input)
-    other = _as_operand(other, "remainder")
-    dt = binary_dtype(input, other)
-    if dt.kind in "iu" and np.any(np.asarray(_data_of(other)) == 0):
+def _int_operands(a, b, dt, kernel):
+    """Integer/bool operands of an exact integer division: torch refuses bool and a zero divisor."""
+    if dt.kind == "b":
+        raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
+    bd = _data_of(b)
+    if np.any(np.asarray(bd) == 0):
         raise RuntimeError("ZeroDivisionError")
-    with fp_ignore:
-        r = wrap(_apply_binary(np.remainder, input, other, dt, "remainder"))
-    if _needs(input, other):
-        node = record(RemainderBackward0, (input, other), r)
-        node.saved = (SavedTensor(input), SavedTensor(other) if isinstance(other, Tensor) else None)
+
+
+def _rounded_div(a, b, mode, kernel):
+    """floor or trunc division with torch's result dtype; exact for integers (no float round trip)."""
+    dt = _operands_dtype(a, b)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        if dt.kind in "biu":
+            _int_operands(a, b, dt, kernel)
+            q = _binary_any(np.floor_divide, a, b, dt, "div")
+            if mode == "trunc":
+                rem = _binary_any(np.remainder, a, b, dt, "div")
+                neg = np.logical_xor(np.asarray(_data_of(a)) < 0, np.asarray(_data_of(b)) < 0) if dt.kind == "i" \
+                    else False
+                q = q + ((rem != 0) & neg).astype(dt)
+            return np.asarray(q)
+        if mode == "floor":
+            return _binary_any(np.floor_divide, a, b, dt, "div")
+        return np.asarray(np.trunc(_binary_any(np.true_divide, a, b, dt, "div")))
+
+
+def _operands_dtype(a, b):
+    if isinstance(a, Tensor):
+        return binary_dtype(a, b)
+    return _dtype.result_dtype_of((a, b)).np
+
+
+def _binary_any(ufunc, a, b, dt, name):
+    """_apply_binary for a Tensor or a Python scalar on the left."""
+    if isinstance(a, Tensor):
+        return _apply_binary(ufunc, a, b, dt, name)
+    try:
+        return np.asarray(ufunc(np.asarray(a).astype(dt), b._data, dtype=dt))
+    except OverflowError:
+        return np.asarray(ufunc(np.array(a).astype(dt), b._data, dtype=dt))
+
+
+def _check_number(x, name):
+    if not isinstance(x, Tensor) and x.__class__ not in (int, float, bool, complex):
+        raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(x).__name__}")
+
+
+def floor_divide(input, other, *, out=None):
+    _check_number(input, "floor_divide")
+    other = _as_operand(other, "floor_divide")
+    r = wrap(_rounded_div(input, other, "floor", "div_floor_cpu"))
+    if state.enabled and (getattr(input, "_requires_grad", False) or getattr(other, "_requires_grad", False)):
+        record(NotImplementedBackward, (input, other), r).op = "floor_divide"
     return _write_out(out, r) if out is not None else r
 
 
 class RemainderBackward0(Node):
+    """input % Python scalar: the gradient passes through."""
+
+    __slots__ = ()
+
+    def backward(self, grad):
+        return (grad,)
+
+
+class RemainderBackward1(Node):
+    """input % tensor: d/d other = -floor(input / other)."""
+
     __slots__ = ()
 
     def backward(self, grad):
         a, b = self.saved_tensors
         gb = None
-        if b is not None and self.next_edges[1] is not None:
-            gb = -grad * floor_divide(a, b)
+        if self.next_edges[1] is not None:
+            gb = -grad * div(a, b, rounding_mode="floor")
         return grad, gb
 
 
-RemainderBackward0.saved_tensors = MulBackward0.saved_tensors
+def remainder(input, other, *, out=None):
+    _check_number(input, "remainder")
+    other = _as_operand(other, "remainder")
+    dt = _operands_dtype(input, other)
+    if dt.kind in "biu":
+        _int_operands(input, other, dt, "remainder_cpu")
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        r = wrap(_binary_any(np.remainder, input, other, dt, "remainder"))
+    if state.enabled and (getattr(input, "_requires_grad", False) or getattr(other, "_requires_grad", False)):
+        if not isinstance(input, Tensor):
+            record(NotImplementedBackward, (other,), r).op = "remainder"
+        elif isinstance(other, Tensor):
+            node = record(RemainderBackward1, (input, other), r)
+            node.saved = (SavedTensor(input), SavedTensor(other))
+        else:
+            record(RemainderBackward0, (input,), r)
+    return _write_out(out, r) if out is not None else r
 
 
 def fmod(input, other, *, out=None):
     input = ensure_tensor(input)
     other = _as_operand(other, "fmod")
     dt = binary_dtype(input, other)
-    with fp_ignore:
+    if dt.kind in "biu":
+        _int_operands(input, other, dt, "fmod_cpu")
+    with np.errstate(divide="ignore", invalid="ignore"):
         r = wrap(_apply_binary(np.fmod, input, other, dt, "fmod"))
     return _write_out(out, r) if out is not None else r
 
@@ -501,16 +573,49 @@ def _compare(ufunc, name):
         if not isinstance(input, Tensor):
             input = ensure_tensor(input)
         other = _as_operand(other, name)
-        od = other._data if isinstance(other, Tensor) else other
+        ad = input._data
+        # compare in torch's result dtype: uint8 > 0-d int64 -1 compares with 255, f16 vs bf16 in float32
+        if isinstance(other, Tensor):
+            od = other._data
+            if od.dtype is not ad.dtype:
+                dt = binary_dtype(input, other)
+                ad = ad if ad.dtype == dt else ad.astype(dt)
+                od = od if od.dtype == dt else od.astype(dt)
+        else:
+            od = other
+            if ad.dtype.kind in "biu" and od.__class__ is not int and od.__class__ is not bool:
+                ad = ad.astype(binary_dtype(input, other))
         try:
             with fp_ignore:
-                r = ufunc(input._data, od)
+                r = ufunc(ad, od)
         except ValueError:
             raise broadcast_error(name, input._data.shape, np.shape(od)) from None
+        except OverflowError:  # a Python int outside the dtype's range wraps, as in torch
+            r = ufunc(ad, np.array(od).astype(ad.dtype))
         r = wrap(np.asarray(r))
         return _write_out(out, r) if out is not None else r
+
+    def recorded(input, other):
+        # x.eq_(y) writes 0/1 into x: torch records that with a zero-gradient node (EqBackward0/1)
+        r = op(input, other)
+        if _needs(input, other):
+            record(_CompareBackward, (input, other), r)._name = \
+                name[0].upper() + name[1:] + ("Backward1" if isinstance(other, Tensor) else "Backward0")
+        return r
     op.__name__ = name
+    op.inplace_variant = recorded
     return op
+
+
+class _CompareBackward(Node):
+    __slots__ = ("_name",)
+
+    def name(self):
+        return self._name
+
+    def backward(self, grad):
+        z = wrap(np.zeros(grad._data.shape, grad._data.dtype))
+        return z, z
 
 
 eq = _compare(np.equal, "eq")
@@ -570,7 +675,7 @@ bitwise_xor = _bitwise(np.bitwise_xor, "bitwise_xor")
 
 def bitwise_not(input, *, out=None):
     if input._data.dtype.kind not in "biu":
-        raise TypeError(f"~ (operator.invert) is only implemented on integer and Boolean-type tensors")
+        raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type tensors")
     r = wrap(np.asarray(np.invert(input._data)))
     return _write_out(out, r) if out is not None else r
 
@@ -610,27 +715,27 @@ def _unary(name, fwd, grad_fn=None, save="input", int_ok=False, keep_int=False):
 
 
 exp = _unary("exp", np.exp, lambda g, x, r: g * r.conj(), save="result")
-exp2 = _unary("exp2", np.exp2, lambda g, x, r: g * r * 0.6931471805599453, save="result")
-expm1 = _unary("expm1", np.expm1, lambda g, x, r: g * (r + 1), save="result")
+exp2 = _unary("exp2", np.exp2, lambda g, x, r: g * (r.conj() * 0.6931471805599453), save="result")
+expm1 = _unary("expm1", np.expm1, lambda g, x, r: g * (r.conj() + 1), save="result")
 log = _unary("log", np.log, lambda g, x, r: g / x.conj())
-log2 = _unary("log2", np.log2, lambda g, x, r: g / (x * 0.6931471805599453))
-log10 = _unary("log10", np.log10, lambda g, x, r: g / (x * 2.302585092994046))
-log1p = _unary("log1p", np.log1p, lambda g, x, r: g / (x + 1))
+log2 = _unary("log2", np.log2, lambda g, x, r: g / (x.conj() * 0.6931471805599453))
+log10 = _unary("log10", np.log10, lambda g, x, r: g / (x.conj() * 2.302585092994046))
+log1p = _unary("log1p", np.log1p, lambda g, x, r: g / (x + 1).conj())
 log1p.node_cls.__name__ = "Log1PBackward0"
 sqrt = _unary("sqrt", np.sqrt, lambda g, x, r: g / (r.conj() * 2), save="result")
 rsqrt = _unary("rsqrt", lambda a: 1 / np.sqrt(a), lambda g, x, r: g * (r.pow(3) * -0.5).conj(), save="result")
 sin = _unary("sin", np.sin, lambda g, x, r: g * cos(x).conj())
 cos = _unary("cos", np.cos, lambda g, x, r: g * -sin(x).conj())
 tan = _unary("tan", np.tan, lambda g, x, r: g * (r * r + 1).conj(), save="result")
-asin = _unary("asin", np.arcsin, lambda g, x, r: g * rsqrt(-x * x + 1))
-acos = _unary("acos", np.arccos, lambda g, x, r: -g * rsqrt(-x * x + 1))
-atan = _unary("atan", np.arctan, lambda g, x, r: g / (x * x + 1))
-sinh = _unary("sinh", np.sinh, lambda g, x, r: g * cosh(x))
-cosh = _unary("cosh", np.cosh, lambda g, x, r: g * sinh(x))
+asin = _unary("asin", np.arcsin, lambda g, x, r: g * rsqrt(-x * x + 1).conj())
+acos = _unary("acos", np.arccos, lambda g, x, r: g * -rsqrt(-x * x + 1).conj())
+atan = _unary("atan", np.arctan, lambda g, x, r: g / (x * x + 1).conj())
+sinh = _unary("sinh", np.sinh, lambda g, x, r: g * cosh(x).conj())
+cosh = _unary("cosh", np.cosh, lambda g, x, r: g * sinh(x).conj())
 tanh = _unary("tanh", np.tanh, lambda g, x, r: g * (1 - r * r).conj(), save="result")
-asinh = _unary("asinh", np.arcsinh, lambda g, x, r: g * rsqrt(x * x + 1))
-acosh = _unary("acosh", np.arccosh, lambda g, x, r: g * rsqrt(x * x - 1))
-atanh = _unary("atanh", np.arctanh, lambda g, x, r: g / (1 - x * x))
+asinh = _unary("asinh", np.arcsinh, lambda g, x, r: g * rsqrt(x * x + 1).conj())
+acosh = _unary("acosh", np.arccosh, lambda g, x, r: g * rsqrt(x * x - 1).conj())
+atanh = _unary("atanh", np.arctanh, lambda g, x, r: g / (1 - x * x).conj())
 reciprocal = _unary("reciprocal", np.reciprocal, lambda g, x, r: g * -(r * r).conj(), save="result")
 
 
@@ -661,13 +766,19 @@ def _neg_fwd(a):
 
 neg = _unary("neg", _neg_fwd, lambda g, x, r: -g, keep_int=True)
 negative = neg
-abs = _unary("abs", np.abs, lambda g, x, r: g * sgn(x), keep_int=True)
+def _abs_fwd(a):
+    if a.dtype.kind == "b":
+        raise NotImplementedError("\"abs_cpu\" not implemented for 'Bool'")
+    return np.abs(a)
+
+
+abs = _unary("abs", _abs_fwd, lambda g, x, r: g * sgn(x), keep_int=True)
 absolute = abs
 square_ = None
 
 
-def square(input):
-    return pow(input, 2)
+def square(input, *, out=None):
+    return pow(input, 2, out=out)
 
 
 def sgn(input):
@@ -680,9 +791,25 @@ def sgn(input):
     return sign(input)
 
 
+class SignBackward0(Node):
+    __slots__ = ()
+
+    def backward(self, grad):
+        return (wrap(np.zeros(grad._data.shape, grad._data.dtype)),)
+
+
 def sign(input, *, out=None):
     d = input._data
-    r = wrap(np.sign(d) if d.dtype.kind != "b" else d.copy())
+    if d.dtype.kind == "c":
+        raise NotImplementedError("Unlike NumPy, torch.sign is not intended to support complex numbers. Please use "
+                                  "torch.sgn instead.")
+    if d.dtype.kind == "b":
+        r = wrap(d.copy())
+    else:
+        # torch's (0 < x) - (x < 0): sign(nan) == 0, unlike np.sign
+        r = wrap(np.asarray((d > 0).astype(d.dtype) - (d < 0).astype(d.dtype)))
+    if state.enabled and input._requires_grad:
+        record(SignBackward0, (input,), r)
     return _write_out(out, r) if out is not None else r
 
 
@@ -701,10 +828,13 @@ class _ZeroGrad(Node):
     __slots__ = ("_name",)
 
     def name(self):
-        return self._name[0].upper() + self._name[1:] + "Backward0"
+        n = self._name
+        if n[-1] == "1":
+            return n[0].upper() + n[1:-1] + "Backward1"
+        return n[0].upper() + n[1:] + "Backward0"
 
     def backward(self, grad):
-        return (grad * 0,)
+        return (wrap(np.zeros(grad._data.shape, grad._data.dtype)),)
 
 
 floor = _rounding("floor", np.floor)
@@ -713,11 +843,26 @@ trunc = _rounding("trunc", np.trunc)
 fix = trunc
 
 
-def round(input, *, decimals=0, out=None):
+def round(input, *, decimals=None, out=None):
     d = input._data
-    r = wrap(np.round(d, decimals) if d.dtype.kind not in "biu" else d.copy())
+    if d.dtype.kind in "biu":
+        if decimals:
+            raise NotImplementedError(f"\"round_cpu\" not implemented for '{_torch_name(d.dtype)}'")
+        r = wrap(d.copy())
+    elif not decimals:
+        r = wrap(np.asarray(np.round(d)))
+    else:
+        # torch: nearbyint(x * 10^d) / 10^d (x / 10^-d * ... for negative d), in the input's dtype
+        with np.errstate(over="ignore", invalid="ignore"):
+            if decimals > 0:
+                ten = d.dtype.type(10.0 ** decimals)
+                r = wrap(np.asarray(np.round(d * ten) / ten))
+            else:
+                ten = d.dtype.type(10.0 ** -decimals)
+                r = wrap(np.asarray(np.round(d / ten) * ten))
     if state.enabled and input._requires_grad:
-        record(_ZeroGrad, (input,), r)._name = "round"
+        # torch.round(x, decimals=...) is another overload (RoundBackward1), even with decimals=0
+        record(_ZeroGrad, (input,), r)._name = "round" if decimals is None else "round1"
     return _write_out(out, r) if out is not None else r
 
 
@@ -779,64 +924,107 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
 
 # ---- clamp / minimum / maximum / where -----------------------------------------------------------------------
 class ClampBackward1(Node):
-    __slots__ = ("min", "max")
+    """clamp with Python-number bounds (also ClampMinBackward0 / ClampMaxBackward0)."""
+
+    __slots__ = ("min", "max", "_name")
+
+    def name(self):
+        return self._name
 
     def backward(self, grad):
         x, = self.saved_tensors
-        mask = ones_mask = None
-        if self.min is not None:
-            mask = x >= self.min
-        if self.max is not None:
-            ones_mask = x <= self.max
-            mask = ones_mask if mask is None else mask & ones_mask
-        return (grad * mask,)
+        lo, hi = self.min, self.max
+        if lo is not None and hi is not None:
+            mask = (x >= lo) & (x <= hi)
+        elif lo is not None:
+            mask = x >= lo
+        else:
+            mask = x <= hi
+        return (where(mask, grad, 0),)
 
 
 class ClampBackward0(Node):
-    """clamp with tensor bounds."""
+    """clamp with tensor bounds (also ClampMinBackward1 / ClampMaxBackward1); torch's
+    clamp_backward_min_max: where min > max, the result is max and only max gets the gradient."""
 
-    __slots__ = ()
+    __slots__ = ("_name",)
+
+    def name(self):
+        return self._name
 
     def backward(self, grad):
         x, lo, hi = self.saved_tensors
-        gx = grad
-        glo = ghi = None
-        in_range = None
-        if lo is not None:
-            in_range = x >= lo
-            glo = grad * (x < lo)
-        if hi is not None:
-            m = x <= hi
-            in_range = m if in_range is None else in_range & m
-            ghi = grad * (x > hi)
-        return grad * in_range, glo, ghi
+        e = self.next_edges
+        gx = glo = ghi = None
+        if lo is not None and hi is not None:
+            above_min, below_max, max_lt_min = x >= lo, x <= hi, hi < lo
+            if e[0] is not None:
+                gx = where(above_min & below_max, grad, 0)
+            if e[1] is not None:
+                glo = where(~above_min & ~max_lt_min, grad, 0)
+            if e[2] is not None:
+                ghi = where(~below_max | max_lt_min, grad, 0)
+        elif lo is not None:
+            if e[0] is not None:
+                gx = where(x >= lo, grad, 0)
+            if e[1] is not None:
+                glo = where(x < lo, grad, 0)
+        else:
+            if e[0] is not None:
+                gx = where(x <= hi, grad, 0)
+            if e[2] is not None:
+                ghi = where(x > hi, grad, 0)
+        return gx, glo, ghi
 
 
-ClampBackward0.saved_tensors = MulBackward0.saved_tensors
+def _unpack_some(node):
+    _check_released(node)
+    return tuple(s.unpack(node) if s is not None else None for s in node.saved)
+
+
+ClampBackward0.saved_tensors = property(_unpack_some)
 
 
 def clamp(input, min=None, max=None, *, out=None):
+    return _clamp(input, min, max, out, None)
+
+
+def _clamp(input, min, max, out, which):
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    if not isinstance(input, Tensor):
+        raise TypeError(f"clamp(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+    d = input._data
     if isinstance(min, Tensor) or isinstance(max, Tensor):
         lo = ensure_tensor(min) if min is not None else None
         hi = ensure_tensor(max) if max is not None else None
-        d = input._data
-        r = d
-        if lo is not None:
-            r = np.maximum(r, lo._data)
-        if hi is not None:
-            r = np.minimum(r, hi._data)
         dt = _dtype.result_dtype_of((input, lo, hi)).np
-        r = wrap(np.asarray(r).astype(dt, copy=False))
+        arrs = [d] + [t._data for t in (lo, hi) if t is not None]
+        try:
+            np.broadcast_shapes(*(x.shape for x in arrs))
+        except ValueError:
+            other = lo if lo is not None else hi
+            raise broadcast_error("clamp", d.shape, other._data.shape if lo is None or hi is None else
+                                  np.broadcast_shapes(lo._data.shape, hi._data.shape)
+                                  if _broadcastable(lo._data.shape, hi._data.shape) else hi._data.shape) from None
+        with np.errstate(invalid="ignore"):
+            r = d.astype(dt, copy=False)
+            if lo is not None:
+                r = np.maximum(r, lo._data.astype(dt, copy=False))
+            if hi is not None:
+                r = np.minimum(r, hi._data.astype(dt, copy=False))
+        r = wrap(np.array(r, dtype=dt) if r is d else np.asarray(r, dtype=dt))
         if state.enabled and any(getattr(t, "_requires_grad", False) for t in (input, lo, hi)):
             node = record(ClampBackward0, (input, lo, hi), r)
-            node.saved = (SavedTensor(input), lo and SavedTensor(lo), hi and SavedTensor(hi))
+            node.saved = (SavedTensor(input), lo if lo is None else SavedTensor(lo),
+                          hi if hi is None else SavedTensor(hi))
+            node._name = "ClampBackward0" if which is None else which + "Backward1"
         return _write_out(out, r) if out is not None else r
-    d = input._data
     dt = _dtype.result_dtype_of((input, min, max)).np
     arr = d if d.dtype == dt else d.astype(dt)
-    with fp_ignore:
+    if dt.kind in "iu":  # Python ints outside the dtype's range wrap, as in torch
+        min, max = (np.array(v).astype(dt) if v.__class__ is int else v for v in (min, max))
+    with np.errstate(invalid="ignore"):
         if min is not None and max is not None:
             r = np.minimum(np.maximum(arr, min), max)
         elif min is not None:
@@ -848,18 +1036,19 @@ def clamp(input, min=None, max=None, *, out=None):
         node = record(ClampBackward1, (input,), r)
         node.saved = (SavedTensor(input),)
         node.min, node.max = min, max
+        node._name = "ClampBackward1" if which is None else which + "Backward0"
     return _write_out(out, r) if out is not None else r
 
 
 clip = clamp
 
 
-def clamp_min(input, min):
-    return clamp(input, min=min)
+def clamp_min(input, min, *, out=None):
+    return _clamp(input, min, None, out, "ClampMin")
 
 
-def clamp_max(input, max):
-    return clamp(input, max=max)
+def clamp_max(input, max, *, out=None):
+    return _clamp(input, None, max, out, "ClampMax")
 
 
 class MaximumBackward0(Node):
@@ -879,7 +1068,9 @@ class MaximumBackward0(Node):
 
 
 def _minmax_binary(input, other, is_max):
-    other = ensure_tensor(other)
+    if not isinstance(other, Tensor):
+        raise TypeError(f"{'maximum' if is_max else 'minimum'}(): argument 'other' (position 2) must be Tensor, "
+                        f"not {type(other).__name__}")
     dt = binary_dtype(input, other)
     fn = np.maximum if is_max else np.minimum
     r = wrap(_apply_binary(fn, input, other, dt, "maximum" if is_max else "minimum"))
@@ -909,7 +1100,7 @@ class WhereBackward0(Node):
     def backward(self, grad):
         cond, = self.saved_tensors
         zero = grad * 0
-        return None, where(cond, grad, zero), where(cond, zero, grad)
+        return where(cond, grad, zero), where(cond, zero, grad)
 
 
 def where(condition, input=None, other=None, *, out=None):
@@ -924,13 +1115,23 @@ def where(condition, input=None, other=None, *, out=None):
     dt = _dtype.result_dtype_of(operands).np
     a = input._data if isinstance(input, Tensor) else input
     b = other._data if isinstance(other, Tensor) else other
+    if a.__class__ is ndarray and a.dtype != dt:
+        a = a.astype(dt)  # NumPy can't promote e.g. float16 with bfloat16; torch's dtype decides anyway
+    if b.__class__ is ndarray and b.dtype != dt:
+        b = b.astype(dt)
     try:
         r = np.where(condition._data, a, b)
     except ValueError:
-        raise broadcast_error("where", condition._data.shape, np.shape(a)) from None
+        # torch broadcasts the operands in order: condition, input, other
+        acc = condition._data.shape
+        for sh in (np.shape(a), np.shape(b)):
+            if not _broadcastable(acc, sh):
+                raise broadcast_error("where", acc, sh) from None
+            acc = np.broadcast_shapes(acc, sh)
+        raise
     r = wrap(np.asarray(r).astype(dt, copy=False))
     if state.enabled and (getattr(input, "_requires_grad", False) or getattr(other, "_requires_grad", False)):
-        node = record(WhereBackward0, (condition, input, other), r)
+        node = record(WhereBackward0, (input, other), r)  # torch: no edge for the condition
         node.saved = (SavedTensor(condition),)
     return _write_out(out, r) if out is not None else r
 
@@ -963,8 +1164,8 @@ def _write_out(out, r):
         raise TypeError(f"argument 'out' must be Tensor, not {type(out).__name__}")
     if state.enabled and (r._requires_grad or out._requires_grad):
         raise RuntimeError(
-            "add(): functions with out=... arguments don't support automatic differentiation, but one of the "
-            "arguments requires grad.")
+            f"{_op_name(r)}(): functions with out=... arguments don't support automatic differentiation, but one of "
+            "the arguments requires grad.")
     rd = r._data
     od = out._data
     if _dtype.from_np[rd.dtype].category > _dtype.from_np[od.dtype].category:
@@ -983,14 +1184,25 @@ def _write_out(out, r):
         out._data = rd.astype(od.dtype, copy=True)
     else:
         np.copyto(od, rd, casting="unsafe")
-    out._version[0] += 1
+    out._vc[0] += 1
     return out
+
+
+def _op_name(r):
+    """The op that made `r`, from its node's name (MulBackward0 -> mul, LinalgVectorNormBackward0 ->
+    linalg_vector_norm), for error messages."""
+    import re
+    fn = r._grad_fn
+    name = fn.name() if fn is not None else "op"
+    name = re.sub(r"Backward\d*$", "", name)
+    return re.sub(r"(?<!^)([A-Z])", r"_\1", name).lower()
 
 
 def _make_inplace(fn, ufunc=None, name=None):
     """Build `x.op_(...)` from out-of-place `op`. `ufunc` gives a fast path writing with out= when no
     gradient is recorded."""
     nm = name or fn.__name__
+    fn = getattr(fn, "inplace_variant", fn)
 
     def op_(self, *args, **kwargs):
         if ufunc is not None and not kwargs and len(args) == 1 and not (
@@ -1000,6 +1212,8 @@ def _make_inplace(fn, ufunc=None, name=None):
             if od.__class__ not in (int, float, bool, ndarray):
                 return inplace(self, fn, *args, name=nm + "_")
             d = self._data
+            if ufunc is np.subtract:
+                _check_bool_sub(self, other)
             dt = binary_dtype(self, other)
             rshape = d.shape if od.__class__ is not ndarray else np.broadcast_shapes(d.shape, od.shape) \
                 if _broadcastable(d.shape, od.shape) else None
@@ -1010,7 +1224,7 @@ def _make_inplace(fn, ufunc=None, name=None):
                 ufunc(d, od, out=d, casting="unsafe")
             except OverflowError:
                 ufunc(d, np.array(od).astype(d.dtype), out=d, casting="unsafe")
-            self._version[0] += 1
+            self._vc[0] += 1
             return self
         return inplace(self, fn, *args, name=nm + "_", **kwargs)
     op_.__name__ = nm + "_"

@@ -5,117 +5,197 @@ Basic indexing returns a view; advanced indexing copies. Backward of both scatte
 zeros (`np.add.at`, so repeated indices accumulate), as a differentiable op of its own."""
 import numpy as np
 
+from .. import _dtype
 from .._tensor import Tensor
 from ._registry import Node, SavedTensor, check_inplace, ensure_tensor, record, state, view_of, wrap
+from .creation import _infer_scalar_type, _unwrap_tensors, check_scalar_fits
 
 ndarray = np.ndarray
 _BASIC = (int, slice, type(None), type(Ellipsis))
 
 
+_INDEX_DTYPES = (np.dtype(np.int64), np.dtype(np.int32))
+_MSG_TYPES = ("only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are valid indices "
+              "(got {})")
+
+
+def _treat_as_tuple(index):
+    """torch's (and NumPy's old) rule: a short list holding sequences, slices, tensors, None or ... is a tuple."""
+    if isinstance(index, Tensor) or not isinstance(index, (list, range)) or len(index) >= 32:
+        return False
+    for k in index:
+        if isinstance(k, (Tensor, list, tuple, range, slice, np.ndarray, str)) or k is None or k is Ellipsis:
+            return True
+    return False
+
+
+def _array_index(a):
+    """An index array (from a tensor or ndarray): bool masks stay bool, uint8 masks become bool (deprecated in
+    torch), int64/int32 are positions; any other dtype is an error."""
+    dt = a.dtype
+    if dt == np.bool_ or dt in _INDEX_DTYPES:
+        return a
+    if dt == np.uint8:
+        import warnings
+        warnings.warn("indexing with dtype torch.uint8 is now deprecated, please use a dtype torch.bool instead.",
+                      UserWarning, stacklevel=4)
+        return a.astype(np.bool_)
+    raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+
+
+def _sequence_index(k):
+    """torch's indexing_tensor_from_data: a list becomes a bool mask if its data is bool, else int64 positions
+    (floats are truncated)."""
+    seen = []
+    dt = _infer_scalar_type(k, seen)
+    if seen:
+        k = _unwrap_tensors(k, _dtype.int64)
+    a = np.array(k)
+    if dt is _dtype.bool:
+        return a.astype(np.bool_)
+    with np.errstate(invalid="ignore"):
+        return a.astype(np.int64)
+
+
 def _convert_index(index):
     """Turn a user index into a tuple NumPy understands, and tell whether it is basic (view) indexing."""
-    if not isinstance(index, tuple):
-        index = (index,)
+    if index.__class__ is not tuple:
+        if _treat_as_tuple(index):
+            import warnings
+            warnings.warn("Using a non-tuple sequence for multidimensional indexing is deprecated and will be changed "
+                          "in pytorch 2.9; use x[tuple(seq)] instead of x[seq]. In pytorch 2.9 this will be "
+                          "interpreted as tensor index, x[torch.tensor(seq)], which will result either in an error or "
+                          "a different result", UserWarning, stacklevel=3)
+            index = tuple(index)
+        else:
+            index = (index,)
     out = []
     basic = True
+    ell = False
     for k in index:
         c = k.__class__
-        if c is int or c is slice or k is None or k is Ellipsis:
-            if c is slice:
-                k = _check_slice(k)
+        if c is int or k is None:
             out.append(k)
+        elif c is slice:
+            out.append(_check_slice(k))
+        elif k is Ellipsis:
+            if not ell:  # torch: later ellipses expand to nothing
+                out.append(k)
+                ell = True
         elif c is bool:
-            out.append(k)
+            out.append(k)  # like None plus a 0-d mask: adds a dim of size 1 (True) or 0 (False)
             basic = False
         elif isinstance(k, Tensor):
-            a = k._data
-            if a.dtype.kind not in "biu":
-                raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
-            out.append(a)
-            basic = False
-        elif isinstance(k, (list, tuple)):
-            try:
-                a = np.asarray([x._data if isinstance(x, Tensor) else x for x in k])
-            except ValueError:
-                raise IndexError("too many indices for tensor") from None
-            if a.dtype.kind not in "biu" and a.size:
-                raise IndexError(
-                    "only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are valid indices "
-                    f"(got {type(k[0]).__name__})")
-            out.append(a.astype(np.int64) if a.dtype.kind in "iu" or not a.size else a)
+            a = _array_index(k._data)
+            if a.ndim == 0 and a.dtype != np.bool_:
+                out.append(int(a))  # a 0-d integer tensor selects, as an int does (a view)
+            else:
+                out.append(a)
+                basic = False
+        elif isinstance(k, np.ndarray):
+            out.append(_array_index(k))
             basic = False
         elif isinstance(k, (np.integer,)):
             out.append(int(k))
-        elif isinstance(k, np.ndarray):
-            out.append(k)
+        elif isinstance(k, (list, tuple, range)):
+            out.append(_sequence_index(k))
             basic = False
+        elif isinstance(k, (str, bytes)):
+            raise TypeError(f"new(): invalid data type '{c.__name__}'")
         elif hasattr(k, "__index__") and not isinstance(k, float):
             out.append(k.__index__())
         else:
-            raise IndexError(
-                "only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are valid indices "
-                f"(got {type(k).__name__})")
+            raise IndexError(_MSG_TYPES.format(c.__name__))
     return tuple(out), basic
+
+
+def _check_zero_dim_index(index):
+    """Errors for indexing a 0-d tensor, with torch's messages (None, ..., and bools are fine)."""
+    items = index if index.__class__ is tuple else tuple(index) if _treat_as_tuple(index) else (index,)
+    for k in items:
+        if k is None or k is Ellipsis or k.__class__ is bool:
+            continue
+        if isinstance(k, (Tensor, np.ndarray)) and (k._data if isinstance(k, Tensor) else k).dtype == np.bool_ \
+                and (k._data if isinstance(k, Tensor) else k).ndim == 0:
+            continue
+        if k.__class__ is int or isinstance(k, np.integer):
+            raise IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` "
+                             "in C++ to convert a 0-dim tensor to a number")
+        if k.__class__ is slice:
+            raise IndexError("slice() cannot be applied to a 0-dim tensor.")
+        raise IndexError("too many indices for tensor of dimension 0")
 
 
 def _check_slice(s):
     step = s.step
     if step is not None:
         step = step.__index__()
-        if step <= 0:
+        if step == 0:
+            raise ValueError("slice step cannot be zero")
+        if step < 0:
             raise ValueError("step must be greater than zero")
     start = s.start.__index__() if s.start is not None else None
     stop = s.stop.__index__() if s.stop is not None else None
     return slice(start, stop, step)
 
 
+def _shape_list(s):
+    return "[" + ", ".join(map(str, s)) + "]"
+
+
 def _torch_index_error(e, shape, idx):
     msg = str(e)
+    if "could not be broadcast" in msg:
+        shapes = [k.shape for k in idx if isinstance(k, ndarray) and k.dtype != np.bool_]
+        return IndexError("shape mismatch: indexing tensors could not be broadcast together with shapes "
+                          + ", ".join(_shape_list(s) for s in shapes))
     if "out of bounds" in msg:
-        msg = msg.replace("axis", "dimension")
-        return IndexError(msg)
+        return IndexError(msg.replace("axis", "dimension"))
     if "too many indices" in msg:
-        n = sum(1 for k in idx if k is not None and k is not Ellipsis and not (isinstance(k, ndarray) and k.dtype == bool))
         return IndexError(f"too many indices for tensor of dimension {len(shape)}")
     return IndexError(msg)
 
 
 def _bounds_check(shape, idx):
-    """NumPy's message says 'axis'; torch's says 'dimension'. Also reject indexing a 0-d tensor by position."""
-    dim = 0
-    n_ell = sum(1 for k in idx if k is Ellipsis)
-    if n_ell > 1:
-        raise IndexError("an index can only have a single ellipsis ('...')")
-    consumed = sum(1 if not (isinstance(k, ndarray) and k.dtype == bool) else k.ndim
-                   for k in idx if k is not None and k is not Ellipsis)
+    """torch's IndexErrors (NumPy's messages differ): too many indices, masks of the wrong shape, and positions
+    out of range, naming the dim (for tensor indices: their ordinal among the advanced indices, as torch does)."""
+    consumed = 0
+    for k in idx:
+        if k is None or k is Ellipsis or k.__class__ is bool:
+            continue
+        consumed += k.ndim if (k.__class__ is ndarray and k.dtype == np.bool_) else 1
     if consumed > len(shape):
         raise IndexError(f"too many indices for tensor of dimension {len(shape)}")
+    dim = 0
+    adv = 0
     for k in idx:
         if k is Ellipsis:
             dim += len(shape) - consumed
             continue
-        if k is None:
+        if k is None or k.__class__ is bool:
             continue
         if k.__class__ is int:
             n = shape[dim]
             if k >= n or k < -n:
                 raise IndexError(f"index {k} is out of bounds for dimension {dim} with size {n}")
             dim += 1
-        elif isinstance(k, ndarray) and k.dtype == bool:
+        elif k.__class__ is ndarray and k.dtype == np.bool_:
             for j in range(k.ndim):
-                if dim + j < len(shape) and k.shape[j] != shape[dim + j]:
+                if k.shape[j] != shape[dim + j]:
                     raise IndexError(
-                        f"The shape of the mask [{', '.join(map(str, k.shape))}] at index {j} does not match the shape "
-                        f"of the indexed tensor [{', '.join(map(str, shape))}] at index {dim + j}")
+                        f"The shape of the mask {_shape_list(k.shape)} at index {j} does not match the shape of the "
+                        f"indexed tensor {_shape_list(shape)} at index {dim + j}")
             dim += k.ndim
-        elif isinstance(k, ndarray):
+            adv += k.ndim
+        elif k.__class__ is ndarray:
             n = shape[dim]
             if k.size:
                 hi, lo = k.max(), k.min()
                 if hi >= n or lo < -n:
                     bad = hi if hi >= n else lo
-                    raise IndexError(f"index {bad} is out of bounds for dimension {dim} with size {n}")
+                    raise IndexError(f"index {bad} is out of bounds for dimension {adv} with size {n}")
             dim += 1
+            adv += 1
         else:
             dim += 1
 
@@ -133,6 +213,32 @@ def _view_name(idx):
         if k.__class__ is slice:
             return "SliceBackward0"
     return "AliasBackward0"
+
+
+def _basic_steps(shape, idx):
+    """Basic index -> one single-element index per view op torch records (select, slice, unsqueeze), in order;
+    full slices record nothing."""
+    consumed = sum(1 for k in idx if k is not None and k is not Ellipsis)
+    steps = []
+    dim = src = 0
+    for k in idx:
+        if k is Ellipsis:
+            skip = len(shape) - consumed
+            dim += skip
+            src += skip
+        elif k is None:
+            steps.append((slice(None),) * dim + (None, Ellipsis))
+            dim += 1
+        elif k.__class__ is int:
+            steps.append((slice(None),) * dim + (k, Ellipsis))
+            src += 1
+        else:
+            n = shape[src]
+            if k.indices(n) != (0, n, 1):
+                steps.append((slice(None),) * dim + (k, Ellipsis))
+            dim += 1
+            src += 1
+    return steps
 
 
 class IndexBackward0(Node):
@@ -159,11 +265,18 @@ def getitem(self, index):
         idx = (index, Ellipsis)
         basic = True
     else:
+        if d.ndim == 0:
+            _check_zero_dim_index(index)
         idx, basic = _convert_index(index)
-        if d.ndim == 0 and any(k.__class__ is int or (isinstance(k, ndarray) and k.dtype != bool) for k in idx):
-            raise IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` in "
-                             "C++ to convert a 0-dim tensor to a number")
         _bounds_check(d.shape, idx)
+        if basic and state.enabled and self._requires_grad and index.__class__ is tuple and (
+                len(idx) > 1 or idx[0].__class__ is slice):
+            steps = _basic_steps(d.shape, idx)
+            if len(steps) != 1:  # torch records one view op per index element (none: an alias)
+                out = self
+                for st in steps or ((Ellipsis,),):
+                    out = getitem(out, st)
+                return out
         if basic and Ellipsis not in idx:
             idx = idx + (Ellipsis,)  # so that full integer indexing gives a 0-d view, not a NumPy scalar
     try:
@@ -173,7 +286,7 @@ def getitem(self, index):
     if basic:
         out = view_of(self, data, lambda b, _i=idx: getitem(b, _i))
     else:
-        out = wrap(np.asarray(data))
+        out = wrap(np.ascontiguousarray(data))  # torch lays advanced-indexing results out contiguously
     if state.enabled and self._requires_grad:
         node = record(IndexBackward0, (self,), out)
         node.idx, node.in_shape, node.accumulate = idx, d.shape, not basic
@@ -225,46 +338,200 @@ def _index_put_zero(grad, idx):
     return grad * wrap(mask)
 
 
+def _type_name(v):
+    t = type(v)
+    return t.__name__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__name__}"
+
+
+def _torch_dtype_name(npdt):
+    from ._registry import _torch_type_name
+    return _torch_type_name(npdt)
+
+
+def _writeable(a):
+    """A writeable alias of `a` (expanded/broadcast views are read-only in NumPy, but torch lets you write through
+    any region without internal overlap)."""
+    if a.flags.writeable:
+        return a
+    root = a
+    while isinstance(root.base, ndarray):
+        root = root.base
+    if not root.flags.writeable:
+        return a
+    off = a.__array_interface__["data"][0] - root.__array_interface__["data"][0]
+    return np.ndarray(a.shape, a.dtype, buffer=root, offset=off, strides=a.strides)
+
+
+def _check_overlap(dst, src):
+    """torch's memory-overlap checks for copying `src` into `dst`."""
+    for n, st in zip(dst.shape, dst.strides):
+        if st == 0 and n > 1:
+            raise RuntimeError("unsupported operation: more than one element of the written-to tensor refers to a "
+                               "single memory location. Please clone() the tensor before performing the operation.")
+    if src is not None and src.size and dst.size and dst.flags.c_contiguous and src.flags.c_contiguous \
+            and np.may_share_memory(dst, src):
+        same = dst.__array_interface__["data"][0] == src.__array_interface__["data"][0] and dst.shape == src.shape
+        if not same:
+            raise RuntimeError("unsupported operation: some elements of the input tensor and the written-to tensor "
+                               "refer to a single memory location. Please clone() the tensor before performing the "
+                               "operation.")
+
+
+def _target_shape(shape, idx):
+    """Shape of x[idx] without reading memory and with out-of-range positions clipped (for error ordering)."""
+    dummy = np.lib.stride_tricks.as_strided(np.zeros(1, np.bool_), shape=shape, strides=(0,) * len(shape))
+    dims = list(shape)
+    clipped = []
+    dim = 0
+    n_cons = sum(1 if not (k.__class__ is ndarray and k.dtype == np.bool_) else k.ndim
+                 for k in idx if k is not None and k is not Ellipsis and k.__class__ is not bool)
+    for k in idx:
+        if k is Ellipsis:
+            dim += len(dims) - n_cons
+        elif k is None or k.__class__ is bool:
+            pass
+        elif k.__class__ is ndarray and k.dtype == np.bool_:
+            dim += k.ndim
+        elif k.__class__ is ndarray or k.__class__ is int:
+            n = dims[dim] if dim < len(dims) else 1
+            k = np.clip(k, -n, n - 1) if n else k
+            dim += 1
+        else:
+            dim += 1
+        clipped.append(k)
+    return dummy[tuple(clipped)].shape
+
+
+_FAST_SET = (np.dtype(np.float32), np.dtype(np.float64))
+
+
 def setitem(self, index, value):
     d = self._data
+    vc = value.__class__
+    ic = index.__class__
+    if (ic is int or ic is tuple) and (vc is float or vc is int) and d.dtype in _FAST_SET \
+            and -3.4e38 <= value <= 3.4e38 and not (state.enabled and self._requires_grad) and d.flags.writeable:
+        # fast path: x[i] = number, x[i, j] = number on a float tensor (the checks below would all pass)
+        if ic is int:
+            ok = d.ndim and -d.shape[0] <= index < d.shape[0]
+        else:
+            ok = 0 < len(index) <= d.ndim
+            if ok:
+                for k, n in zip(index, d.shape):
+                    if k.__class__ is not int or not -n <= k < n:
+                        ok = False
+                        break
+        if ok:
+            d[index] = value
+            self._vc[0] += 1
+            return
+    # torch converts the value first: its errors come before any index error
+    vt = isinstance(value, Tensor)
+    if not vt:
+        if not isinstance(value, (int, float, complex, np.integer)):  # np.float32, np.bool_ are refused, as torch
+            raise TypeError(f"can't assign a {_type_name(value)} to a torch.{_dtype.from_np[d.dtype]._legacy}")
+        target_dt = _dtype.from_np[d.dtype]
+        if isinstance(value, (complex, np.complexfloating)) and target_dt in (_dtype.float16, _dtype.bfloat16):
+            target_dt = _dtype.float64 if value.imag == 0 else None
+            if target_dt is None:
+                raise RuntimeError("value cannot be converted to type double without overflow")
+        check_scalar_fits(value, target_dt, 2)
+    if d.ndim == 0:
+        _check_zero_dim_index(index)
     idx, basic = _convert_index(index)
-    if d.ndim == 0 and any(k.__class__ is int for k in idx):
-        raise IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` in C++ "
-                         "to convert a 0-dim tensor to a number")
+    skip = False
+    if not basic and any(k.__class__ is bool for k in idx):
+        # x[True] = v is x[None] = v (a view); x[False] = v writes nothing
+        skip = any(k is False for k in idx)
+        idx = tuple(None if k.__class__ is bool else k for k in idx)
+        basic = all(k.__class__ is not ndarray for k in idx)
+    # masked_fill path: one bool mask and a 0-d value (cast like a scalar); other advanced writes are index_put_,
+    # which checks the value's shape, then its dtype, before the positions
+    masked = vt and not basic and len(idx) == 1 and idx[0].dtype == np.bool_ and value._data.ndim == 0
+    if vt and not basic and not masked:
+        try:
+            tshape = _target_shape(d.shape, idx)
+        except (IndexError, ValueError):
+            tshape = None
+        if tshape is not None:
+            _check_value_shape(value._data.shape, tshape, False)
+        if value._data.dtype != d.dtype:
+            raise RuntimeError(f"Index put requires the source and destination dtypes match, got "
+                               f"{_torch_dtype_name(d.dtype)} for the destination and "
+                               f"{_torch_dtype_name(value._data.dtype)} for the source.")
     _bounds_check(d.shape, idx)
     if basic and Ellipsis not in idx:
         idx = idx + (Ellipsis,)
-    vt = isinstance(value, Tensor)
-    if not vt and not isinstance(value, (int, float, bool, complex, np.number, np.bool_)):
-        value = ensure_tensor(value)
-        vt = True
+    try:
+        target = d[idx]
+    except IndexError as e:
+        raise _torch_index_error(e, d.shape, idx) from None
+    target_shape = target.shape
+    if skip:  # torch writes into an empty region: no value checks apply
+        return
+    if vt:
+        _check_value_shape(value._data.shape, target_shape, basic)
     needs_grad = state.enabled and (self._requires_grad or (vt and value._requires_grad))
     if not needs_grad:
-        check_inplace(self, "index_put_")
-        vd = value._data if vt else value
-        if vt and vd.dtype.kind == "c" and d.dtype.kind != "c":
-            raise RuntimeError("value cannot be converted to type without overflow")
-        try:
-            target_shape = d[idx].shape
-            if vt and not _broadcastable_to(vd.shape, target_shape):
-                raise RuntimeError(f"shape mismatch: value tensor of shape [{', '.join(map(str, vd.shape))}] cannot be "
-                                   f"broadcast to indexing result of shape [{', '.join(map(str, target_shape))}]")
-            with np.errstate(invalid="ignore", over="ignore"):
-                if vt:
-                    d[idx] = vd.astype(d.dtype, copy=False) if vd.dtype != d.dtype else vd
-                else:
-                    d[idx] = np.asarray(value).astype(d.dtype) if isinstance(value, complex) is False else value
-        except IndexError as e:
-            raise _torch_index_error(e, d.shape, idx) from None
-        self._version[0] += 1
+        check_inplace_meta(self, "index_put_")
+        vd = value._data if vt else None
+        if basic:
+            if not target.flags.writeable:
+                target = _writeable(target)
+                _check_overlap(target, vd)
+            elif vt:
+                _check_overlap(target, vd)
+        elif not d.flags.writeable:
+            d = _writeable(d)
+        with np.errstate(invalid="ignore", over="ignore"):
+            if vt:
+                if vd.dtype != d.dtype:
+                    vd = _dtype.cast(vd, d.dtype)
+                if vd.ndim > len(target_shape):  # leading size-1 dims may be dropped, as torch allows
+                    vd = vd.reshape(vd.shape[vd.ndim - len(target_shape):])
+            else:
+                if isinstance(value, (complex, np.complexfloating)) and d.dtype.kind != "c":
+                    value = value.real
+                vd = np.array(value).astype(d.dtype) if d.dtype == np.float16 or value.__class__ is int else value
+            if basic:
+                target[...] = vd
+            else:
+                d[idx] = vd
+        self._vc[0] += 1
         return
     if basic:
         view = getitem(self, idx)
-        view.copy_(value)
+        view.copy_(value if vt else wrap(np.array(value)))
         return
     # advanced-index assignment: index_put_ on self
     from ._registry import inplace
     inplace(self, _index_put, idx, value if vt else ensure_tensor(value).to(self.dtype), name="index_put_")
+
+
+def check_inplace_meta(t, name):
+    """check_inplace without the writeable-array test (setitem writes through read-only views itself)."""
+    if state.enabled and t._requires_grad:
+        check_inplace(t, name)
+
+
+def _check_value_shape(src, dst, basic):
+    """torch's errors for a value that does not broadcast to the indexed region."""
+    if _broadcastable_to(src, dst):
+        return
+    while len(src) > 0 and src[0] == 1:  # torch drops leading size-1 dims of the value first
+        src = src[1:]
+    if not basic:
+        raise RuntimeError(f"shape mismatch: value tensor of shape {_shape_list(src)} cannot be broadcast to indexing "
+                           f"result of shape {_shape_list(dst)}")
+    if len(src) > len(dst):
+        raise RuntimeError(f"expand(torch.FloatTensor{{{_shape_list(src)}}}, size={_shape_list(dst)}): the number of "
+                           f"sizes provided ({len(dst)}) must be greater or equal to the number of dimensions in the "
+                           f"tensor ({len(src)})")
+    for i in range(1, len(src) + 1):
+        if src[-i] != 1 and src[-i] != dst[-i]:
+            raise RuntimeError(f"The expanded size of the tensor ({dst[-i]}) must match the existing size ({src[-i]}) "
+                               f"at non-singleton dimension {len(dst) - i}.  Target sizes: {_shape_list(dst)}.  "
+                               f"Tensor sizes: {_shape_list(src)}")
 
 
 def _broadcastable_to(src, dst):
@@ -466,7 +733,7 @@ def index_select(input, dim, index):
         raise RuntimeError("index_select(): Expected dtype int32/int64 for index")
     n = d.shape[ax] if d.ndim else 1
     if idx.size and (idx.max() >= n or idx.min() < -n):
-        raise IndexError(f"index out of range in self")
+        raise IndexError("index out of range in self")
     out = wrap(np.take(d, idx.reshape(-1), axis=ax) if d.ndim else d[idx.reshape(-1)[:1] * 0].reshape(idx.shape))
     if state.enabled and input._requires_grad:
         node = record(IndexSelectBackward0, (input,), out)
@@ -494,7 +761,7 @@ class MaskedFillBackward0(Node):
 
     def backward(self, grad):
         mask, = self.saved_tensors
-        return (grad.masked_fill(mask, 0), None)
+        return (grad.masked_fill(mask, 0),)
 
 
 def masked_fill(input, mask, value):
@@ -516,7 +783,7 @@ def masked_fill(input, mask, value):
         raise RuntimeError(f"masked_fill: mask of shape {list(mask._data.shape)} does not broadcast to input of "
                            f"shape {list(input._data.shape)}")
     if state.enabled and input._requires_grad:
-        node = record(MaskedFillBackward0, (input, None), out)
+        node = record(MaskedFillBackward0, (input,), out)  # torch: one edge for a scalar value
         node.saved = (SavedTensor(mask),)
     return out
 

@@ -5,24 +5,53 @@ from .._tensor import Tensor
 from ._registry import Node, SavedTensor, _torch_type_name, ensure_tensor, record, state, wrap
 
 
-def _same_dtype(a, b, what):
-    if a._data.dtype != b._data.dtype:
-        raise RuntimeError(f"{what}: expected m1 and m2 to have the same dtype, but got: "
-                           f"{_torch_type_name(a._data.dtype).lower()} != {_torch_type_name(b._data.dtype).lower()}")
-    if a._data.dtype == np.bool_:
-        raise RuntimeError(f"\"{what}\" not implemented for 'Bool'")
+_CPP_NAME = {"Float": "float", "Double": "double", "Long": "long int", "Int": "int", "Short": "short int",
+             "Char": "signed char", "Byte": "unsigned char", "Bool": "bool", "Half": "c10::Half",
+             "BFloat16": "c10::BFloat16", "ComplexFloat": "c10::complex<float>",
+             "ComplexDouble": "c10::complex<double>"}
+_KERNEL = {"mm": "addmm_impl_cpu_", "bmm": "bmm", "mv": "addmv_impl_cpu", "dot": "dot"}
+
+
+def _check_dtypes(x, y, kind):
+    """torch's dtype errors of the kernel a product runs on (x, y: arrays in the kernel's operand order)."""
+    if x.dtype != y.dtype:
+        X, Y = _torch_type_name(x.dtype), _torch_type_name(y.dtype)
+        if kind == "mm":
+            msg = f"expected m1 and m2 to have the same dtype, but got: {_CPP_NAME[X]} != {_CPP_NAME[Y]}"
+        elif kind == "bmm":
+            msg = f"expected scalar type {X} but found {Y}"
+        elif kind == "mv":
+            msg = f"addmv input tensors must have the same dtype, but got {Y}, {X}, and {Y}"
+        else:
+            msg = f"dot : expected both vectors to have same dtype, but found {X} and {Y}"
+        raise RuntimeError(msg)
+    if x.dtype == np.bool_:
+        raise NotImplementedError(f"\"{_KERNEL[kind]}\" not implemented for 'Bool'")
+
+
+def _same_dtype(a, b, kind):
+    _check_dtypes(a._data, b._data, kind)
+
+
+def _low_precision_dtypes():
+    from .._dtype import bfloat16
+    return (np.dtype(np.float16), bfloat16.np)
+
+
+_HALF = _low_precision_dtypes()
 
 
 def _mat(d):
     """bfloat16/float16 products are computed in float32 and rounded once, as torch does on the CPU."""
-    if d.dtype.kind == "f" and d.dtype.itemsize == 2 or d.dtype.name == "bfloat16":
+    if d.dtype in _HALF:
         return d.astype(np.float32)
     return d
 
 
 def _matmul_np(a, b):
-    r = np.matmul(_mat(a), _mat(b))
-    return r.astype(a.dtype, copy=False)
+    if a.dtype in _HALF:
+        return np.matmul(a.astype(np.float32), b.astype(np.float32)).astype(a.dtype)
+    return np.matmul(a, b)
 
 
 class MmBackward0(Node):
@@ -76,9 +105,9 @@ def mm(input, mat2, *, out=None):
 def bmm(input, mat2, *, out=None):
     a, b = input._data, mat2._data
     if a.ndim != 3:
-        raise RuntimeError(f"batch1 must be a 3D tensor")
+        raise RuntimeError("batch1 must be a 3D tensor")
     if b.ndim != 3:
-        raise RuntimeError(f"batch2 must be a 3D tensor")
+        raise RuntimeError("batch2 must be a 3D tensor")
     if b.shape[0] != a.shape[0] or b.shape[1] != a.shape[2]:
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{a.shape[0]}, "
                            f"{a.shape[2]}] but got: [{b.shape[0]}, {b.shape[1]}].")
@@ -105,9 +134,7 @@ def dot(input, tensor, *, out=None):
     if a.shape[0] != b.shape[0]:
         raise RuntimeError(f"inconsistent tensor size, expected tensor [{a.shape[0]}] and src [{b.shape[0]}] to have "
                            f"the same number of elements, but got {a.shape[0]} and {b.shape[0]} elements respectively")
-    if a.dtype != b.dtype:
-        raise RuntimeError(f"dot : expected both vectors to have same dtype, but found "
-                           f"{_torch_type_name(a.dtype)} and {_torch_type_name(b.dtype)}")
+    _check_dtypes(a, b, "dot")
     r = wrap(np.asarray(np.dot(_mat(a), _mat(b))).astype(a.dtype))
     if state.enabled and (input._requires_grad or tensor._requires_grad):
         node = record(DotBackward0, (input, tensor), r)
@@ -138,9 +165,7 @@ def mv(input, vec, *, out=None):
     if a.shape[1] != b.shape[0]:
         raise RuntimeError(f"size mismatch, got input ({a.shape[0]}), mat ({a.shape[0]}x{a.shape[1]}), vec "
                            f"({b.shape[0]})")
-    if a.dtype != b.dtype:
-        raise RuntimeError(f"addmv input tensors must have the same dtype, but got {_torch_type_name(b.dtype)}, "
-                           f"{_torch_type_name(a.dtype)}, and {_torch_type_name(b.dtype)}")
+    _check_dtypes(a, b, "mv")
     r = wrap(_matmul_np(a, b))
     if state.enabled and (input._requires_grad or vec._requires_grad):
         node = record(MvBackward0, (input, vec), r)
@@ -148,9 +173,157 @@ def mv(input, vec, *, out=None):
     return _out(out, r)
 
 
+class MatmulBackward(Node):
+    """matmul of operands that are not both matrices/vectors (batched, broadcast, or 1-D with N-D).
+
+    torch decomposes these into reshape/expand/bmm/view ops, so its last node (hence the output's grad_fn
+    name) depends on the case: `_matmul_name` reproduces the choice, the gradient is the same."""
+
+    __slots__ = ("_name", "shapes")
+
+    def name(self):
+        return self._name
+
+    def backward(self, grad):
+        a, b = self.saved_tensors
+        sa, sb = self.shapes
+        g = grad
+        if len(sa) == 1:
+            g = g.unsqueeze(-2)
+        if len(sb) == 1:
+            g = g.unsqueeze(-1)
+        ga = gb = None
+        if self.next_edges[0] is not None:
+            b2 = b.unsqueeze(-1) if len(sb) == 1 else b
+            ga = _sum_to_shape(matmul(g, b2.conj().mT), sa)
+        if self.next_edges[1] is not None:
+            a2 = a.unsqueeze(0) if len(sa) == 1 else a
+            gb = _sum_to_shape(matmul(a2.conj().mT, g), sb)
+        return ga, gb
+
+
+MatmulBackward.saved_tensors = property(_unpack_opt)
+
+
+def _sum_to_shape(g, shape):
+    """Sum the broadcast batch dims of a matmul gradient back to an operand's shape (tensor ops)."""
+    gs = g._data.shape
+    if gs == shape:
+        return g
+    n = len(shape)
+    full = shape if n >= 2 else ((1, shape[0]) if len(gs) and gs[-1] == shape[0] else (shape[0], 1))
+    lead = len(gs) - len(full)
+    axes = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(full) if s == 1 and gs[lead + i] != 1)
+    if axes:
+        g = g.sum(axes, keepdim=True)
+    return g.reshape(shape)
+
+
+def _should_fold(d1, d2):
+    """torch's should_fold (aten/native/LinearAlgebra.cpp): d = (shape, strides, requires_grad)."""
+    (s1, st1, rg1), (s2, st2, rg2) = d1, d2
+    larger = len(s1) >= len(s2)
+    if larger:
+        t1s, t1st, dim_t2, t2_rg = s1, st1, len(s2), rg2
+    else:
+        t1s = s2[:-2] + (s2[-1], s2[-2])
+        t1st = st2[:-2] + (st2[-1], st2[-2])
+        dim_t2, t2_rg = len(s1), rg1
+    if not (len(t1s) >= 3 and dim_t2 <= 2):
+        return False
+    if t2_rg:
+        return True
+    if len(s1) == 2:
+        return False
+    if 0 in t1s:
+        return True
+    for i in range(len(t1s) - 2):
+        if t1st[i] != t1st[i + 1] * t1s[i + 1]:
+            return False
+    return True
+
+
+def _matmul_name(d1, d2):
+    """The grad_fn name torch's matmul gives its output (see MatmulBackward)."""
+    s1, s2 = d1[0], d2[0]
+    n1, n2 = len(s1), len(s2)
+    if n1 == 1 and n2 == 2:
+        return "SqueezeBackward4"  # unsqueeze(0).mm(other).squeeze_(0)
+    if _should_fold(d1, d2):
+        if n2 > n1 and n1 == 2:
+            # _unsafe_view(t1_folded.mm(t2)).mT().contiguous(): a copy unless the transpose is contiguous
+            rows, cols = s2[-1], s1[0]
+            if rows == 1 or cols == 1 or 0 in s2[:-2] or rows == 0 or cols == 0:
+                return "TransposeBackward0"
+            return "CloneBackward0"
+        return "UnsafeViewBackward0"
+    if n1 == 3 and n2 == 3 and s1[0] != s2[0]:
+        if s1[0] == 1 and d1[2]:
+            return _matmul_name((s1[1:], d1[1][1:], True), d2)
+        if s2[0] == 1 and d2[2]:
+            return _matmul_name(d1, (s2[1:], d2[1][1:], True))
+    return "UnsafeViewBackward0"
+
+
+def _desc(t):
+    d = t._data
+    item = d.itemsize
+    return d.shape, tuple(s // item for s in d.strides), t._requires_grad
+
+
+def _check_matmul(input, other):
+    """Shape and dtype errors of the N-D matmul cases, worded as the kernel torch would run (see _matmul_name):
+    mm/mv of the folded operand, or bmm of the broadcast batches."""
+    a, b = input._data, other._data
+    na, nb = a.ndim, b.ndim
+    if na == 1 and nb == 2:
+        if a.shape[0] != b.shape[0]:
+            raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied (1x{a.shape[0]} and "
+                               f"{b.shape[0]}x{b.shape[1]})")
+        _check_dtypes(a, b, "mm")
+        return
+    if (na >= 3 and nb <= 2 or nb >= 3 and na <= 2) and _should_fold(_desc(input), _desc(other)):
+        transpose = nb > na
+        t1 = np.swapaxes(b, -1, -2) if transpose else a
+        t2 = (a.T if na == 2 else a) if transpose else b
+        rows, k = int(np.prod(t1.shape[:-1])), t1.shape[-1]
+        if t2.ndim == 2:
+            if k != t2.shape[0]:
+                raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{k} and "
+                                   f"{t2.shape[0]}x{t2.shape[1]})")
+            _check_dtypes(t1, t2, "mm")
+        else:
+            if k != t2.shape[0]:
+                raise RuntimeError(f"size mismatch, got input ({rows}), mat ({rows}x{k}), vec ({t2.shape[0]})")
+            _check_dtypes(t1, t2, "mv")
+        return
+    try:
+        batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    except ValueError:
+        from ._registry import broadcast_error
+        raise broadcast_error("matmul", a.shape[:-2], b.shape[:-2]) from None
+    k1 = a.shape[-1]
+    k2 = b.shape[-2] if nb > 1 else b.shape[0]
+    if k1 != k2:
+        n = int(np.prod(batch))
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{n}, {k1}] but got: "
+                           f"[{n}, {k2}].")
+    _check_dtypes(a, b, "bmm")
+
+
+def matmul_operator(input, other):
+    """`a @ b`: a non-tensor operand is Python's TypeError (NotImplemented), as with torch."""
+    if not isinstance(other, Tensor):
+        return NotImplemented
+    return matmul(input, other)
+
+
 def matmul(input, other, *, out=None):
     if not isinstance(input, Tensor) or not isinstance(other, Tensor):
-        raise TypeError(f"matmul(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}")
+        bad = other if isinstance(input, Tensor) else input
+        pos = 2 if isinstance(input, Tensor) else 1
+        raise TypeError(f"matmul(): argument '{'other' if pos == 2 else 'input'}' (position {pos}) must be Tensor, "
+                        f"not {type(bad).__name__}")
     a, b = input._data, other._data
     na, nb = a.ndim, b.ndim
     if na == 0 or nb == 0:
@@ -159,33 +332,16 @@ def matmul(input, other, *, out=None):
         return dot(input, other, out=out)
     if na == 2 and nb == 1:
         return mv(input, other, out=out)
-    if na == 1 and nb == 2:
-        if a.shape[0] != b.shape[0]:
-            raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied (1x{a.shape[0]} and {b.shape[0]}x{b.shape[1]})")
-        return _out(out, mm(input.unsqueeze(0), other).squeeze(0))
     if na == 2 and nb == 2:
         return mm(input, other, out=out)
-    # batched, with broadcasting of the batch dims; 1-D operands get a temporary unit dim
-    x = input.unsqueeze(0) if na == 1 else input
-    y = other.unsqueeze(-1) if nb == 1 else other
-    xd, yd = x._data, y._data
-    if xd.shape[-1] != yd.shape[-2]:
-        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
-                           f"[{int(np.prod(xd.shape[:-2]))}, {xd.shape[-1]}] but got: "
-                           f"[{int(np.prod(yd.shape[:-2]))}, {yd.shape[-2]}].")
-    try:
-        np.broadcast_shapes(xd.shape[:-2], yd.shape[:-2])
-    except ValueError:
-        from ._registry import broadcast_error
-        raise broadcast_error("matmul", xd.shape[:-2], yd.shape[:-2]) from None
-    _same_dtype(x, y, "matmul")
-    r = wrap(_matmul_np(xd, yd))
-    if state.enabled and (x._requires_grad or y._requires_grad):
-        _record_mm(x, y, r, "UnsafeViewBackward0" if True else "BmmBackward0")
-    if na == 1:
-        r = r.squeeze(-2)
-    if nb == 1:
-        r = r.squeeze(-1)
+    _check_matmul(input, other)
+    r = wrap(np.asarray(_matmul_np(a, b)))
+    if state.enabled and (input._requires_grad or other._requires_grad):
+        node = record(MatmulBackward, (input, other), r)
+        node.saved = (SavedTensor(input) if other._requires_grad else None,
+                      SavedTensor(other) if input._requires_grad else None)
+        node.shapes = (a.shape, b.shape)
+        node._name = _matmul_name(_desc(input), _desc(other))
     return _out(out, r)
 
 
@@ -196,11 +352,82 @@ def outer(input, vec2):
 ger = outer
 
 
-def addmm(input, mat1, mat2, *, beta=1, alpha=1):
-    p = mm(mat1, mat2)
-    if alpha != 1:
-        p = p * alpha
-    return input + p if beta == 1 else input * beta + p
+class AddmmBackward0(Node):
+    __slots__ = ("alpha", "beta")
+
+    def backward(self, grad):
+        m1, m2 = self.saved_tensors
+        e = self.next_edges
+        alpha, beta = self.alpha, self.beta
+        gi = g1 = g2 = None
+        if e[0] is not None:
+            gi = grad if beta == 1 else grad * beta
+        if e[1] is not None:
+            g1 = mm(grad, m2.conj().t())
+            g1 = g1 if alpha == 1 else g1 * alpha
+        if e[2] is not None:
+            g2 = mm(m1.conj().t(), grad)
+            g2 = g2 if alpha == 1 else g2 * alpha
+        return gi, g1, g2
+
+
+def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
+    """beta * input + alpha * (mat1 @ mat2); with beta == 0 the values of input are ignored (nan/inf too)."""
+    a, b, c = mat1._data, mat2._data, input._data
+    if a.ndim != 2:
+        raise RuntimeError(f"mat1 must be a matrix, got {a.ndim}-D tensor")
+    if b.ndim != 2:
+        raise RuntimeError(f"mat2 must be a matrix, got {b.ndim}-D tensor")
+    if a.shape[1] != b.shape[0]:
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({a.shape[0]}x{a.shape[1]} and "
+                           f"{b.shape[0]}x{b.shape[1]})")
+    _same_dtype(mat1, mat2, "mm")
+    if c.dtype != a.dtype:
+        raise RuntimeError(f"self and mat2 must have the same dtype, but got {_torch_type_name(c.dtype)} and "
+                           f"{_torch_type_name(b.dtype)}")
+    shape = (a.shape[0], b.shape[1])
+    if not _broadcastable_to(c.shape, shape):
+        if len(c.shape) > 2:
+            raise RuntimeError(f"expand(torch.{_dtype_legacy(c)}{{[{', '.join(map(str, c.shape))}]}}, size=[{shape[0]}, "
+                               f"{shape[1]}]): the number of sizes provided (2) must be greater or equal to the number "
+                               f"of dimensions in the tensor ({len(c.shape)})")
+        i = max(k for k in range(-len(c.shape), 0) if c.shape[k] not in (1, shape[k]))
+        raise RuntimeError(f"The expanded size of the tensor ({shape[i]}) must match the existing size "
+                           f"({c.shape[i]}) at non-singleton dimension {2 + i}.  Target sizes: [{shape[0]}, "
+                           f"{shape[1]}].  Tensor sizes: [{', '.join(map(str, c.shape))}]")
+    if isinstance(alpha, float) and a.dtype.kind in "iub" or isinstance(beta, float) and a.dtype.kind in "iub":
+        raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number."
+                           if isinstance(alpha, float) else
+                           "For integral input tensors, argument beta must not be a floating point number.")
+    p = _matmul_np(a, b)
+    with np.errstate(invalid="ignore", over="ignore"):
+        if alpha != 1:
+            p = p * np.asarray(alpha, p.dtype)
+        if beta == 0:
+            r = np.broadcast_to(p, shape).copy()
+        else:
+            r = p + (c if beta == 1 else c * np.asarray(beta, c.dtype))
+    r = wrap(np.asarray(r, dtype=a.dtype))
+    if state.enabled and (input._requires_grad or mat1._requires_grad or mat2._requires_grad):
+        node = record(AddmmBackward0, (input, mat1, mat2), r)
+        node.saved = (SavedTensor(mat1) if mat2._requires_grad else None,
+                      SavedTensor(mat2) if mat1._requires_grad else None)
+        node.alpha, node.beta = alpha, beta
+    return _out(out, r)
+
+
+AddmmBackward0.saved_tensors = property(_unpack_opt)
+
+
+def _dtype_legacy(t):
+    from .._dtype import from_np
+    return from_np[t._data.dtype]._legacy
+
+
+def _broadcastable_to(src, dst):
+    if len(src) > len(dst):
+        return False
+    return all(s == 1 or s == d for s, d in zip(src[::-1], dst[::-1]))
 
 
 def addmv(input, mat, vec, *, beta=1, alpha=1):
@@ -217,20 +444,78 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
     return input + p if beta == 1 else input * beta + p
 
 
+def _einsum_parse(equation, shapes):
+    """Explicit form of an einsum equation: (operand subscripts, output subscripts, unused letters), with
+    each '...' replaced by letters (right-aligned across operands) and the implicit output filled in."""
+    import string
+    eq = equation.replace(" ", "")
+    lhs, arrow, out = eq.partition("->")
+    subs = lhs.split(",")
+    if len(subs) != len(shapes):
+        raise RuntimeError("einsum(): more operands were provided than specified in the equation"
+                           if len(shapes) > len(subs) else
+                           "einsum(): fewer operands were provided than specified in the equation")
+    used = {c for c in eq if c.isalpha()}
+    fresh = [c for c in string.ascii_letters if c not in used]
+    n_ell = 0
+    for sub, shape in zip(subs, shapes):
+        named = len(sub) - (3 if "..." in sub else 0)
+        if "..." not in sub and named != len(shape) or named > len(shape):
+            raise RuntimeError(f"einsum(): the number of subscripts in the equation ({named}) does not match the "
+                               f"number of dimensions ({len(shape)}) for operand {subs.index(sub)}"
+                               + ("" if "..." in sub else " and no ellipsis was given"))
+        if "..." in sub:
+            n_ell = max(n_ell, len(shape) - named)
+    ell, fresh = fresh[:n_ell], fresh[n_ell:]
+    new_subs = []
+    for sub, shape in zip(subs, shapes):
+        if "..." in sub:
+            k = len(shape) - (len(sub) - 3)
+            sub = sub.replace("...", "".join(ell[n_ell - k:]))
+        new_subs.append(sub)
+    seen = {}
+    for k, (sub, shape) in enumerate(zip(new_subs, shapes)):
+        for c, n in zip(sub, shape):
+            m = seen.get(c)
+            if m is None or m == 1:
+                seen[c] = n
+            elif n != m and n != 1:
+                raise RuntimeError(f"einsum(): subscript {c} has size {n} for operand {k} which does not broadcast "
+                                   f"with previously seen size {m}")
+    if arrow:
+        out = out.replace("...", "".join(ell))
+    else:
+        counts = {}
+        for sub in subs:
+            for c in sub.replace("...", ""):
+                counts[c] = counts.get(c, 0) + 1
+        out = "".join(ell) + "".join(sorted(c for c, n in counts.items() if n == 1))
+    return new_subs, out, fresh
+
+
 def einsum(equation, *operands):
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = operands[0]
     operands = [ensure_tensor(o) for o in operands]
-    r = wrap(np.asarray(np.einsum(equation, *[o._data for o in operands])))
+    subs, out_sub, fresh = _einsum_parse(equation, [o._data.shape for o in operands])
+    arrays = [o._data for o in operands]
+    dt = arrays[0].dtype if arrays else np.dtype(np.float32)
+    for o in arrays[1:]:
+        if o.dtype != dt:
+            raise RuntimeError(f"expected scalar type {_torch_type_name(dt)} but found {_torch_type_name(o.dtype)}")
+    eq = ",".join(subs) + "->" + out_sub
+    r = wrap(np.asarray(np.einsum(eq, *[_mat(a) for a in arrays])).astype(dt, copy=False))
     if state.enabled and any(o._requires_grad for o in operands):
         node = record(EinsumBackward, tuple(operands), r)
-        node.eq = equation
+        node.eq = (subs, out_sub, fresh)
         node.saved = tuple(SavedTensor(o) for o in operands)
     return r
 
 
 class EinsumBackward(Node):
-    """Gradient of each operand is an einsum of the gradient with the other operands."""
+    """The gradient of an operand is an einsum of the gradient with the (conjugated) other operands. Letters
+    only that operand has are broadcast back (einsum with ones), repeated letters (diagonals, 'ii->i') are
+    put back on the diagonal (einsum with an identity matrix)."""
 
     __slots__ = ("eq",)
 
@@ -239,23 +524,31 @@ class EinsumBackward(Node):
 
     def backward(self, grad):
         ops = self.saved_tensors
-        lhs, out_sub = self.eq.replace(" ", "").split("->")
-        subs = lhs.split(",")
+        subs, out_sub, fresh = self.eq
+        fresh = iter(fresh)
         grads = []
-        for i, (s, e) in enumerate(zip(subs, self.next_edges)):
+        for i, (sub, e) in enumerate(zip(subs, self.next_edges)):
             if e is None:
                 grads.append(None)
                 continue
-            others = [o for j, o in enumerate(ops) if j != i]
-            other_subs = [x for j, x in enumerate(subs) if j != i]
-            missing = [c for c in s if c not in out_sub and all(c not in x for x in other_subs)]
-            eq = ",".join([out_sub] + other_subs) + "->" + "".join(c for c in s if c not in missing)
-            g = einsum(eq, grad, *others)
-            if missing:
-                shape = [ops[i]._data.shape[s.index(c)] if c in missing else 1 for c in s]
-                g = g.reshape([1 if c in missing else ops[i]._data.shape[k] for k, c in enumerate(s)]).expand(
-                    ops[i]._data.shape)
-            grads.append(g)
+            others = [o.conj() for j, o in enumerate(ops) if j != i]
+            in_subs = [out_sub] + [x for j, x in enumerate(subs) if j != i]
+            shape = ops[i]._data.shape
+            extra, extra_subs, target, seen = [], [], [], set()
+            for k, c in enumerate(sub):
+                if c in seen:
+                    f = next(fresh)
+                    target.append(f)
+                    extra.append(wrap(np.eye(shape[k], dtype=grad._data.dtype)))
+                    extra_subs.append(c + f)
+                    continue
+                seen.add(c)
+                target.append(c)
+                if not any(c in x for x in in_subs):
+                    extra.append(wrap(np.ones(shape[k], dtype=grad._data.dtype)))
+                    extra_subs.append(c)
+            eq = ",".join(in_subs + extra_subs) + "->" + "".join(target)
+            grads.append(einsum(eq, grad, *others, *extra))
         return tuple(grads)
 
 

@@ -1,6 +1,7 @@
 """Reductions: sum, mean, prod, max/min (with indices), argmax/argmin, amax/amin, var/std, all/any,
 logsumexp, cumsum/cumprod, norm. Backward expands the gradient back over the reduced dims."""
 import collections
+import math
 
 import numpy as np
 
@@ -22,10 +23,12 @@ def _dims(t, dim):
         if len(dim) == 0:
             return tuple(range(n))
         out = tuple(sorted(t._wrap_dim(d) for d in dim))
-        if len(set(out)) != len(out):
-            raise RuntimeError(f"dim {out[0]} appears multiple times in the list of dims")
-        return out
-    return (t._wrap_dim(dim),)
+        for a, b in zip(out, out[1:]):
+            if a == b:
+                raise RuntimeError(f"dim {a} appears multiple times in the list of dims")
+        return out if n else ()
+    d = t._wrap_dim(dim)
+    return (d,) if n else ()  # a 0-d tensor accepts dim 0 / -1 and reduces nothing
 
 
 def _low_precision(d):
@@ -67,21 +70,30 @@ def _sum_dtype(d, dtype):
 
 
 def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):
+    if dim is None and dtype is None and out is None and not keepdim and input.__class__ is Tensor:
+        d = input._data
+        if d.dtype is _F32 or d.dtype is _F64:  # the common full float sum, without the general path's checks
+            r = wrap(np.add.reduce(d, None))
+            if state.enabled and input._requires_grad:
+                record(SumBackward0, (input,), r).in_shape = d.shape
+            return r
     if not isinstance(input, Tensor):
         input = ensure_tensor(input)
     d = input._data
     odt = _sum_dtype(d, dtype)
-    if dim is None or (isinstance(dim, (tuple, list)) and len(dim) == 0):
-        axes = None
-    else:
-        axes = _dims(input, dim)
+    axes = None if dim is None else _dims(input, dim)
+    src = d
+    if d.dtype.kind == "c" and odt.kind != "c":
+        src = d.real  # sum(dtype=<real>) of a complex tensor casts (drops the imaginary part) first
     if _low_precision(d) and dtype is None:
-        r = d.sum(axis=axes, dtype=_F32, keepdims=keepdim).astype(odt)
+        r = src.sum(axis=axes, dtype=_F32, keepdims=keepdim).astype(odt)
+    elif d.dtype.kind == "f" and odt.kind in "iub":
+        r = src.astype(odt).sum(axis=axes, dtype=odt, keepdims=keepdim)
     else:
-        r = d.sum(axis=axes, dtype=odt, keepdims=keepdim)
-    r = wrap(r)
+        r = src.sum(axis=axes, dtype=odt, keepdims=keepdim)
+    r = wrap(np.asarray(r))
     if state.enabled and input._requires_grad:
-        if axes is None and not keepdim:
+        if dim is None and not keepdim:
             record(SumBackward0, (input,), r).in_shape = d.shape
         else:
             node = record(SumBackward1, (input,), r)
@@ -99,7 +111,9 @@ class MeanBackward0(Node):
     def backward(self, grad):
         if not state.enabled:
             g = grad._data
-            return wrap(broadcast_view(np.asarray(g / self.n, dtype=g.dtype), self.in_shape))
+            with fp_ignore:  # n == 0 for an empty input
+                g = np.asarray(g / self.n, dtype=g.dtype)
+            return wrap(broadcast_view(g, self.in_shape))
         return ((grad / self.n).expand(self.in_shape),)
 
 
@@ -128,7 +142,7 @@ def _torch_name(npdt):
 def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
     d = input._data
     odt = _float_out_dtype(d, dtype, "mean")
-    axes = None if dim is None or (isinstance(dim, (tuple, list)) and len(dim) == 0) else _dims(input, dim)
+    axes = None if dim is None else _dims(input, dim)
     if axes is None and dtype is None and d.size and (odt is _F32 or odt is _F64):
         r = np.add.reduce(d, axis=None, keepdims=keepdim) / d.size  # ndarray.mean costs 4x this for small inputs
     else:
@@ -136,13 +150,16 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
     with fp_ignore:
         if r is not None:
             pass
+        elif not d.size:  # nan (0 / 0), without NumPy's "Mean of empty slice" warning
+            r = d.sum(axis=axes, dtype=_F32 if _low_precision(d) else odt, keepdims=keepdim) / d.dtype.type(0)
+            r = np.asarray(r).astype(odt)
         elif _low_precision(d):
             r = d.mean(axis=axes, dtype=_F32, keepdims=keepdim).astype(odt)
         else:
             r = d.mean(axis=axes, dtype=odt, keepdims=keepdim)
     r = wrap(r)
     if state.enabled and input._requires_grad:
-        if axes is None and not keepdim:
+        if dim is None and not keepdim:
             node = record(MeanBackward0, (input,), r)
             node.in_shape, node.n = d.shape, d.size
         else:
@@ -192,7 +209,7 @@ def _prod_of_others(d, axes):
     return np.moveaxis(res, tuple(range(d.ndim - len(axes), d.ndim)), axes)
 
 
-def prod(input, dim=None, keepdim=False, *, dtype=None):
+def prod(input, dim=None, keepdim=False, *, dtype=None, out=None):
     d = input._data
     odt = _sum_dtype(d, dtype)
     if dim is not None and isinstance(dim, (tuple, list)):
@@ -209,7 +226,7 @@ def prod(input, dim=None, keepdim=False, *, dtype=None):
         node.saved = (SavedTensor(input), SavedTensor(r, True))
         node.axes = axes if axes is not None else tuple(range(d.ndim))
         node.keepdim, node.full = keepdim, dim is None
-    return r
+    return _out(out, r)
 
 
 # ---- max / min ---------------------------------------------------------------------------------------------
@@ -312,7 +329,7 @@ def _extreme(input, dim, keepdim, is_max, out=None):
             vals = vals.squeeze(ax)
         else:
             idx = np.expand_dims(idx, ax)
-    values = wrap(np.ascontiguousarray(vals))
+    values = wrap(np.array(vals, order="C"))
     indices = wrap(np.asarray(idx, dtype=np.int64))
     if state.enabled and input._requires_grad:
         node = record(MaxBackward0, (input,), values)
@@ -373,7 +390,11 @@ class AmaxBackward0(Node):
 
 def _amax(input, dim, keepdim, is_max):
     d = input._data
+    name = "amax" if is_max else "amin"
     axes = _dims(input, dim if dim != () else None)
+    if d.size == 0 and (dim is None or dim == ()):
+        raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0. Specify the "
+                           "reduction dim with the 'dim' argument.")
     for a in axes:
         if d.shape[a] == 0:
             raise IndexError(f"{'amax' if is_max else 'amin'}(): Expected reduction dim {a} to have non-zero size.")
@@ -401,9 +422,11 @@ def aminmax(input, *, dim=None, keepdim=False):
 def _arg(input, dim, keepdim, is_max):
     d = input._data
     name = "argmax" if is_max else "argmin"
+    if d.dtype.kind == "b":
+        raise RuntimeError(f"{name}(): does not support bool input")
     if dim is None:
         if d.size == 0:
-            raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0.")
+            raise IndexError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0.")
         r = _nan_arg(d.reshape(-1), 0, is_max)
         if keepdim:
             r = np.asarray(r).reshape((1,) * d.ndim)
@@ -436,18 +459,27 @@ def _correction(unbiased, correction):
 
 
 class VarBackward0(Node):
-    __slots__ = ("axes", "keepdim", "correction", "is_std", "n")
+    """torch's var_backward / std_backward (std: var_backward of grad / (2 * std), zero where std == 0)."""
+
+    __slots__ = ("axes", "keepdim", "correction", "is_std", "n", "full")
 
     def backward(self, grad):
         x, result = self.saved_tensors
         shape = x._data.shape
-        m = x.mean(self.axes, keepdim=True)
-        g = _expand_back(grad, shape, self.axes, self.keepdim)
-        scale = 2.0 / (self.n - self.correction) if self.n - self.correction > 0 else float("inf")
         if self.is_std:
-            r = _expand_back(result, shape, self.axes, self.keepdim)
-            return (g * (x - m) / (r * (self.n - self.correction)),)
-        return (g * (x - m) * scale,)
+            grad = (grad / (result * 2)).masked_fill(result == 0, 0)
+        dof = self.n - self.correction
+        if self.full:
+            m = x.mean()
+            if dof <= 0:
+                # 2 / 0 = inf, times (x - mean): nan where x == mean, inf elsewhere
+                from .elementwise import where
+                return (grad * where(x == m, math.nan, math.inf),)
+            return ((2.0 / dof) * grad * (x - m),)
+        if not self.keepdim:
+            grad = _unsqueeze_dims(grad, shape, self.axes)
+        scale = 2.0 / dof if dof else math.inf
+        return (scale * grad * (x - x.mean(self.axes, keepdim=True)),)
 
     def name(self):
         return "StdBackward0" if self.is_std else "VarBackward0"
@@ -456,19 +488,29 @@ class VarBackward0(Node):
 def _var(input, dim, unbiased, keepdim, correction, is_std):
     if isinstance(dim, bool):  # legacy var(unbiased) positional form
         dim, unbiased = None, dim
+    name = "std" if is_std else "var"
     d = input._data
     if d.dtype.kind in "biu":
-        raise RuntimeError(f"{'std' if is_std else 'var'} and {'std' if is_std else 'var'}_mean only support "
-                           f"floating point and complex dtypes")
+        raise RuntimeError("std and var only support floating point and complex dtypes")
     axes = _dims(input, dim)
     corr = _correction(unbiased, correction)
     n = 1
     for a in axes:
         n *= d.shape[a]
+    out_numel = d.size // n if n else math.prod(d.shape[i] for i in range(d.ndim) if i not in axes)
+    if (n if out_numel else 0) - corr <= 0:  # torch: input numel / output numel, 0 for an empty output
+        import warnings
+        warnings.warn(f"{name}(): degrees of freedom is <= 0. Correction should be strictly less than the reduction "
+                      "factor (input numel divided by output numel).", UserWarning, stacklevel=3)
     src = d.astype(_F32) if _low_precision(d) else d
     with fp_ignore:
-        v = np.var(src, axis=axes, ddof=0, keepdims=keepdim)
-        v = v * n / (n - corr) if n - corr > 0 else v * np.inf if n else v * np.nan
+        if d.size:
+            dev = src - src.mean(axis=axes, keepdims=True)
+            sq = dev.real * dev.real + dev.imag * dev.imag if dev.dtype.kind == "c" else dev * dev
+            v = sq.sum(axis=axes, keepdims=keepdim) / (n - corr if n - corr > 0 else 0)
+        else:
+            v = np.full([1 if i in axes else s for i, s in enumerate(d.shape) if keepdim or i not in axes],
+                        np.nan, src.real.dtype)
         if is_std:
             v = np.sqrt(v)
     out_dt = d.dtype if d.dtype.kind != "c" else np.dtype(np.float64 if d.dtype == np.complex128 else np.float32)
@@ -477,6 +519,7 @@ def _var(input, dim, unbiased, keepdim, correction, is_std):
         node = record(VarBackward0, (input,), r)
         node.saved = (SavedTensor(input), SavedTensor(r, True))
         node.axes, node.keepdim, node.correction, node.is_std, node.n = axes, keepdim, corr, is_std, n
+        node.full = dim is None or not d.ndim
     return r
 
 
@@ -514,13 +557,49 @@ def count_nonzero(input, dim=None):
     return wrap(np.asarray(np.count_nonzero(input._data, axis=axes), dtype=np.int64))
 
 
-def logsumexp(input, dim, keepdim=False):
-    m = amax(input, dim, keepdim=True).detach()
-    m = m.masked_fill(m.isinf(), 0)
-    r = (input - m).exp().sum(dim, keepdim=True).log() + m
-    if not keepdim:
-        r = r.squeeze(dim)
-    return r
+class LogsumexpBackward0(Node):
+    __slots__ = ("axes", "keepdim")
+
+    def backward(self, grad):
+        x, result = self.saved_tensors
+        shape = x._data.shape
+        if not self.keepdim:
+            grad = _unsqueeze_dims(grad, shape, self.axes)
+            result = _unsqueeze_dims(result, shape, self.axes)
+        return (grad * (x - result).exp().conj(),)
+
+
+def _unsqueeze_dims(t, in_shape, axes):
+    """A reduced (keepdim=False) result reshaped with size-1 dims at `axes` (torch's unsqueeze_multiple)."""
+    shape = list(in_shape)
+    for a in axes:
+        shape[a] = 1
+    return t.reshape(tuple(shape))
+
+
+def logsumexp(input, dim, keepdim=False, *, out=None):
+    d = input._data
+    axes = _dims(input, dim) if d.ndim else ()
+    if not d.ndim:
+        _dims(input, dim)  # validates dim
+    if d.dtype.kind in "biu":
+        d = d.astype(_dtype.get_default_dtype().np)
+    src = d.astype(_F32) if _low_precision(d) else d
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        if src.size:
+            m = np.max(src, axis=axes, keepdims=True)
+            m = np.where(np.isinf(m), 0, m)
+        else:
+            m = np.zeros([1 if i in axes else s for i, s in enumerate(src.shape)], src.dtype)
+        r = np.log(np.sum(np.exp(src - m), axis=axes, keepdims=True)) + m
+    if not keepdim and d.ndim:
+        r = r.squeeze(axes)
+    r = wrap(np.asarray(r).astype(d.dtype, copy=False))
+    if state.enabled and input._requires_grad:
+        node = record(LogsumexpBackward0, (input,), r)
+        node.saved = (SavedTensor(input), SavedTensor(r, True))
+        node.axes, node.keepdim = axes, keepdim
+    return _out(out, r)
 
 
 class CumsumBackward0(Node):
@@ -530,14 +609,28 @@ class CumsumBackward0(Node):
         return (grad.flip(self.dim).cumsum(self.dim).flip(self.dim),)
 
 
-def cumsum(input, dim, *, dtype=None):
+def _acc_dtype(dt):
+    """torch's CPU accumulation type for scans: float32 partial sums are kept in float64, float16/bfloat16 in
+    float32 (each partial result rounded once to the output dtype)."""
+    k = dt.kind
+    if k == "f":
+        return np.dtype(np.float64) if dt.itemsize == 4 else _F32 if dt.itemsize == 2 else dt
+    if dt == _dtype.bfloat16.np:
+        return _F32
+    if k == "c" and dt.itemsize == 8:
+        return np.dtype(np.complex128)
+    return dt
+
+
+def cumsum(input, dim, *, dtype=None, out=None):
     d = input._data
     ax = input._wrap_dim(dim)
     odt = _sum_dtype(d, dtype)
-    r = wrap(np.cumsum(d, axis=ax, dtype=odt) if d.ndim else d.astype(odt, copy=True))
+    r = wrap(np.cumsum(d, axis=ax, dtype=_acc_dtype(odt)).astype(odt, copy=False) if d.ndim
+             else d.astype(odt, copy=True))
     if state.enabled and input._requires_grad:
         record(CumsumBackward0, (input,), r).dim = ax
-    return r
+    return _out(out, r)
 
 
 class CumprodBackward0(Node):
@@ -550,27 +643,102 @@ class CumprodBackward0(Node):
         return ((grad * result).flip(self.dim).cumsum(self.dim).flip(self.dim) / x,)
 
 
-def cumprod(input, dim, *, dtype=None):
+def cumprod(input, dim, *, dtype=None, out=None):
     d = input._data
     ax = input._wrap_dim(dim)
     odt = _sum_dtype(d, dtype)
-    r = wrap(np.cumprod(d, axis=ax, dtype=odt) if d.ndim else d.astype(odt, copy=True))
+    with fp_ignore:
+        r = wrap(np.cumprod(d, axis=ax, dtype=_acc_dtype(odt)).astype(odt, copy=False) if d.ndim
+                 else d.astype(odt, copy=True))
     if state.enabled and input._requires_grad:
         node = record(CumprodBackward0, (input,), r)
         node.saved = (SavedTensor(input), SavedTensor(r, True))
         node.dim = ax
-    return r
+    return _out(out, r)
 
 
-def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
-    if p == "fro" or p == 2:
-        return (input * input.conj()).real.sum(dim, keepdim=keepdim).sqrt() if input.is_complex() else \
-            (input * input).sum(dim, keepdim=keepdim).sqrt()
-    if p == float("inf"):
-        return input.abs().amax(dim if dim is not None else (), keepdim=keepdim)
-    if p == 1:
-        return input.abs().sum(dim, keepdim=keepdim)
-    return input.abs().pow(p).sum(dim, keepdim=keepdim).pow(1.0 / p)
+class LinalgVectorNormBackward0(Node):
+    """torch's norm_backward (derivatives of the p-norm; ties of the inf-norm share the gradient)."""
+
+    __slots__ = ("p", "axes", "keepdim")
+
+    def backward(self, grad):
+        x, norm = self.saved_tensors
+        p = self.p
+        shape = x._data.shape
+        if not self.keepdim and x._data.ndim:
+            grad = _unsqueeze_dims(grad, shape, self.axes)
+            norm = _unsqueeze_dims(norm, shape, self.axes)
+        from .elementwise import sgn
+        if p == 0:
+            return (None,)
+        if p == 1:
+            return (sgn(x) * grad,)
+        if p == 2:
+            return (grad * (x / norm).masked_fill(norm == 0, 0),)
+        if p in (math.inf, -math.inf):
+            xa = x.abs()
+            mask = (xa == norm) | xa.isnan()
+            return (sgn(x) * ((grad / mask.sum(self.axes, True)) * mask),)
+        if p < 1:
+            scaled = sgn(x) * x.abs().pow(p - 1).masked_fill(x == 0, 0)
+            return (scaled * grad * norm.pow(1 - p),)
+        if p < 2:
+            scaled = sgn(x) * x.abs().pow(p - 1)
+        else:
+            scaled = x * x.abs().pow(p - 2)
+        scale = (grad / norm.pow(p - 1)).masked_fill(norm == 0, 0)
+        return (scaled * scale,)
+
+
+def vector_norm(input, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
+    """torch.linalg.vector_norm."""
+    d = input._data
+    if d.dtype.kind in "biu":
+        raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
+                           f"{_torch_name(d.dtype)}")
+    if dtype is not None:
+        input = input.to(dtype)
+        d = input._data
+    p = float(ord)
+    axes = _dims(input, dim)
+    if p in (math.inf, -math.inf) and (d.size == 0 and (dim is None or any(d.shape[a] == 0 for a in axes))):
+        raise RuntimeError(f"linalg.vector_norm cannot compute the {ord} norm on an empty tensor because the "
+                           "operation does not have an identity")
+    out_dt = d.dtype if d.dtype.kind != "c" else np.dtype(np.float64 if d.dtype == np.complex128 else np.float32)
+    a = np.abs(d)
+    if _low_precision(a):
+        a = a.astype(_F32)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        if p == 2:
+            r = np.sqrt(np.sum(a * a, axis=axes, keepdims=keepdim))
+        elif p == math.inf:
+            r = np.max(a, axis=axes, keepdims=keepdim)
+        elif p == -math.inf:
+            r = np.min(a, axis=axes, keepdims=keepdim)
+        elif p == 0:
+            r = np.sum(a != 0, axis=axes, keepdims=keepdim)
+        elif p == 1:
+            r = np.sum(a, axis=axes, keepdims=keepdim)
+        else:
+            r = np.sum(a ** p, axis=axes, keepdims=keepdim) ** (1.0 / p)
+    r = wrap(np.asarray(r).astype(out_dt))
+    if state.enabled and input._requires_grad:
+        node = record(LinalgVectorNormBackward0, (input,), r)
+        node.saved = (SavedTensor(input), SavedTensor(r, True))
+        node.p, node.axes, node.keepdim = p, axes, keepdim
+    return _out(out, r)
+
+
+def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
+    """torch.norm: the vector p-norm over `dim` (all dims by default); 'fro' is the 2-norm."""
+    if isinstance(p, str):
+        if p != "fro":
+            raise RuntimeError(f"norm(): the '{p}' norm is not supported by ember")
+        if dim is not None and isinstance(dim, (tuple, list)) and len(dim) > 2:
+            raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {' '.join(map(str, dim))}")
+        p = 2
+    return vector_norm(input, p, dim, keepdim, dtype=dtype, out=out)
 
 
 def dist(input, other, p=2):

@@ -4,7 +4,7 @@ import numpy as np
 
 from .._size import Size
 from .._tensor import Tensor
-from ._registry import Node, ensure_tensor, record, state, view_of, wrap
+from ._registry import Node, record, state, view_of, wrap
 
 ndarray = np.ndarray
 
@@ -26,14 +26,18 @@ def _infer_shape(shape, numel):
     neg = [i for i, s in enumerate(shape) if s == -1]
     if len(neg) > 1:
         raise RuntimeError("only one dimension can be inferred")
-    for s in shape:
+    shape_str = "[" + ", ".join(str(s) for s in shape) + "]"
+    for i, s in enumerate(shape):
         if s < -1:
-            raise RuntimeError(f"invalid shape dimension {s}")
+            raise RuntimeError(f"invalid shape dimension {s} at index {i} of shape {shape_str}")
     known = 1
     for s in shape:
         if s != -1:
             known *= s
     if neg:
+        if known == 0 and numel == 0:
+            raise RuntimeError(f"cannot reshape tensor of 0 elements into shape {shape_str} because the unspecified "
+                               "dimension size -1 can be any value and is ambiguous")
         if known == 0 or numel % known:
             raise RuntimeError(f"shape '[{', '.join(str(s) for s in shape)}]' is invalid for input of size {numel}")
         shape = tuple(numel // known if s == -1 else s for s in shape)
@@ -50,6 +54,10 @@ class ViewBackward0(Node):
 
 
 class UnsafeViewBackward0(ViewBackward0):
+    __slots__ = ()
+
+
+class ReshapeAliasBackward0(ViewBackward0):
     __slots__ = ()
 
 
@@ -95,11 +103,16 @@ def reshape(input, *shape):
         is_view = False
     if is_view:
         out = view_of(input, data, lambda b, _s=shape: b.reshape(_s))
-        cls = ViewBackward0
+        # torch: view() of a contiguous tensor, _reshape_alias() of a viewable non-contiguous one
+        cls = ViewBackward0 if d.flags.c_contiguous else ReshapeAliasBackward0
     else:
         out = wrap(data)
         cls = UnsafeViewBackward0
     if state.enabled and input._requires_grad:
+        if not is_view:  # torch records clone() then _unsafe_view of the copy
+            mid = wrap(data.reshape(d.shape))
+            record(CloneBackward0, (input,), mid)
+            input = mid
         record(cls, (input,), out).in_shape = d.shape
     return out
 
@@ -148,13 +161,10 @@ def squeeze(input, dim=None):
     d = input._data
     if dim is None:
         shape = tuple(s for s in d.shape if s != 1)
-        cls = SqueezeBackward0
     else:
         dims = dim if isinstance(dim, (tuple, list)) else (dim,)
         axes = {input._wrap_dim(x) for x in dims} if d.ndim else set()
         shape = tuple(s for i, s in enumerate(d.shape) if not (i in axes and s == 1))
-        cls = SqueezeBackward0 if not isinstance(dim, (tuple, list)) else type(
-            "SqueezeBackward2", (SqueezeBackward0,), {"__slots__": ()})
     out = view_of(input, d.reshape(shape), lambda b, _dim=dim: squeeze(b, _dim))
     if state.enabled and input._requires_grad:
         node = record(SqueezeBackward0 if dim is None else _SQ1 if not isinstance(dim, (tuple, list)) else _SQ2,
@@ -188,7 +198,8 @@ def transpose(input, dim0, dim1):
     a = input._wrap_dim(dim0)
     b = input._wrap_dim(dim1)
     axes = list(range(d.ndim))
-    axes[a], axes[b] = axes[b], axes[a]
+    if d.ndim:  # a 0-d tensor accepts dims 0 / -1
+        axes[a], axes[b] = axes[b], axes[a]
     out = view_of(input, d.transpose(axes), lambda t, _a=a, _b=b: transpose(t, _a, _b))
     if state.enabled and input._requires_grad:
         node = record(TransposeBackward0, (input,), out)
@@ -384,8 +395,10 @@ class CatBackward0(Node):
         out = []
         start = 0
         for s, e in zip(self.sizes, self.next_edges):
-            if e is None or s is None:
+            if e is None:
                 out.append(None)
+            elif s is None:  # a legacy 1-D empty input, skipped by cat: its gradient is empty
+                out.append(wrap(np.zeros((0,), grad._data.dtype)))
             else:
                 out.append(grad.narrow(self.dim, start, s))
             start += s or 0
@@ -397,7 +410,9 @@ def _tensor_seq(tensors, name):
         raise TypeError(f"{name}(): argument 'tensors' (position 1) must be tuple of Tensors, not Tensor")
     tensors = list(tensors)
     if not tensors:
-        raise RuntimeError(f"{name}(): expected a non-empty list of Tensors")
+        if name == "stack":
+            raise RuntimeError("stack expects a non-empty TensorList")
+        raise ValueError(f"torch.{name}(): expected a non-empty list of Tensors")
     for t in tensors:
         if not isinstance(t, Tensor):
             raise TypeError(f"expected Tensor as element {tensors.index(t)} in argument 0, but got {type(t).__name__}")
@@ -527,7 +542,7 @@ class SplitBackward0(Node):
 
 def _multi_view_outputs(input, datas, dim, sizes, name, stacked=False):
     outs = []
-    for i, data in enumerate(datas):
+    for data in datas:
         t = view_of(input, data, None)
         t._view_fn = None  # outputs of multi-view functions cannot be modified in place under autograd
         outs.append(t)
@@ -579,10 +594,9 @@ def chunk(input, chunks, dim=0):
     if chunks <= 0:
         raise RuntimeError("chunk expects `chunks` to be greater than 0, got: " + str(chunks))
     n = input._data.shape[input._wrap_dim(dim)]
-    size = -(-n // chunks) if n else 0
-    if size == 0:
-        return split(input, [0] * 1 if n == 0 else [0], dim) if n == 0 else split(input, 1, dim)
-    return split(input, size, dim)
+    if n == 0:
+        return split(input, [0] * chunks, dim)  # torch: `chunks` empty pieces
+    return split(input, -(-n // chunks), dim)
 
 
 def tensor_split(input, indices_or_sections, dim=0):
@@ -601,6 +615,8 @@ def tensor_split(input, indices_or_sections, dim=0):
 
 def unbind(input, dim=0):
     d = input._data
+    if not d.ndim:
+        raise IndexError("Dimension specified as 0 but tensor has no dimensions")
     ax = input._wrap_dim(dim)
     datas = [d[(slice(None),) * ax + (i, Ellipsis)] for i in range(d.shape[ax])]  # ... keeps 0-d results arrays
     return _multi_view_outputs(input, datas, ax, [1] * d.shape[ax], "UnbindBackward0", stacked=True)
@@ -648,6 +664,10 @@ def flip(input, *dims):
     if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
         dims = dims[0]
     axes = tuple(input._wrap_dim(x) for x in dims)
+    if len(set(axes)) != len(axes):
+        raise RuntimeError(f"dim {axes[0]} appears multiple times in the list of dims")
+    if not input._data.ndim:
+        axes = ()  # a 0-d tensor accepts dim 0 / -1
     out = wrap(np.flip(input._data, axes).copy())
     if state.enabled and input._requires_grad:
         record(FlipBackward0, (input,), out).dims = axes
@@ -678,22 +698,38 @@ def roll(input, shifts, dims=None):
     return out if out is not input else clone(input)
 
 
+class RepeatBackward0(Node):
+    """The gradient of each input element is the sum over its copies: view the gradient as
+    (rep_0, size_0, rep_1, size_1, ...) and sum the rep axes."""
+
+    __slots__ = ("reps", "in_shape")
+
+    def backward(self, grad):
+        reps, shape = self.reps, self.in_shape
+        full = (1,) * (len(reps) - len(shape)) + shape
+        inter = []
+        for r, s in zip(reps, full):
+            inter += [r, s]
+        g = grad.reshape(tuple(inter)).sum(tuple(range(0, 2 * len(reps), 2)))
+        return (g.reshape(shape),)
+
+
 def repeat(input, *sizes):
     sizes = _shape_arg(sizes)
     d = input._data
     if len(sizes) < d.ndim:
         raise RuntimeError(
             "Number of dimensions of repeat dims can not be smaller than number of dimensions of tensor")
-    x = input.reshape((1,) * (len(sizes) - d.ndim) + d.shape)
-    # expand each dim to (rep, size) then merge: differentiable through expand + reshape
-    shp = x._data.shape
-    inter = []
-    target = []
-    for r, s in zip(sizes, shp):
-        inter += [1, s]
-        target += [r, s]
-    y = x.reshape(tuple(inter)).expand(tuple(target))
-    return y.reshape(tuple(r * s for r, s in zip(sizes, shp)))
+    target = [r * s for r, s in zip(sizes, (1,) * (len(sizes) - d.ndim) + d.shape)]
+    for t in target:
+        if t < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {t}: [{', '.join(map(str, target))}]")
+    out = wrap(np.tile(d, sizes) if d.size or not sizes else np.zeros(
+        tuple(r * s for r, s in zip(sizes, (1,) * (len(sizes) - d.ndim) + d.shape)), d.dtype))
+    if state.enabled and input._requires_grad:
+        node = record(RepeatBackward0, (input,), out)
+        node.reps, node.in_shape = sizes, d.shape
+    return out
 
 
 def tile(input, dims):
@@ -716,8 +752,10 @@ def repeat_interleave(input, repeats, dim=None):
 
 def diagonal(input, offset=0, dim1=0, dim2=1):
     d = input._data
-    out = view_of(input, np.diagonal(d, offset, input._wrap_dim(dim1), input._wrap_dim(dim2)),
-                  lambda b: diagonal(b, offset, dim1, dim2))
+    data = np.diagonal(d, offset, input._wrap_dim(dim1), input._wrap_dim(dim2))
+    if d.flags.writeable:
+        data.flags.writeable = True  # NumPy's diagonal view is read-only by default; torch's is writable
+    out = view_of(input, data, lambda b: diagonal(b, offset, dim1, dim2))
     if state.enabled and input._requires_grad:
         node = record(DiagonalBackward0, (input,), out)
         node.args = (d.shape, offset, input._wrap_dim(dim1), input._wrap_dim(dim2))

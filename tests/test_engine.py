@@ -1,0 +1,306 @@
+"""The backward engine: iterative (deep graphs), each node run once with its summed gradient, graphs and saved
+tensors freed by reference counting (no reference cycles), anomaly detection. Side by side with torch 2.13 where
+torch's behaviour is observable."""
+import gc
+import sys
+import warnings
+import weakref
+
+import numpy as np
+import pytest
+import torch
+
+import ember
+from test_autograd import arr, check, check_raises, randn, rgrad
+
+
+@pytest.fixture
+def no_gc():
+    """Cyclic GC off: whatever gets freed here is freed by reference counting alone."""
+    gc.collect()
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def test_chain_of_100000_ops():
+    assert sys.getrecursionlimit() < 100000
+
+    def f(m):
+        x = arr(m, [1.0, 2.0], requires_grad=True, dtype=m.float64)
+        y = x
+        for _ in range(100_000):
+            y = y * 1.00001
+        y.sum().backward()
+        del y  # dropping the deep graph must not overflow the stack either
+        return x.grad
+    check(f)
+
+
+def test_deep_chain_grad_and_create_graph():
+    x = ember.tensor([0.5], dtype=ember.float64, requires_grad=True)
+    y = x
+    for _ in range(5000):
+        y = y.sin() * 0.5 + y * 0.5
+    (g,) = ember.autograd.grad(y.sum(), x, create_graph=True)
+    (g2,) = ember.autograd.grad(g.sum(), x)
+    tx = torch.tensor([0.5], dtype=torch.float64, requires_grad=True)
+    ty = tx
+    for _ in range(5000):
+        ty = ty.sin() * 0.5 + ty * 0.5
+    (tg,) = torch.autograd.grad(ty.sum(), tx, create_graph=True)
+    (tg2,) = torch.autograd.grad(tg.sum(), tx)
+    np.testing.assert_allclose(g.detach().numpy(), tg.detach().numpy(), rtol=1e-10)
+    np.testing.assert_allclose(g2.numpy(), tg2.numpy(), rtol=1e-9)
+
+
+def test_shared_subexpressions_run_once():
+    """A node reached along many paths runs once, with the sum of the gradients of all paths."""
+    def f(m):
+        x = randn(m, 3, requires_grad=True)
+        calls = []
+        a = x * 2
+        a.grad_fn.register_prehook(lambda go: calls.append(("a", go[0].clone())))
+        b = a.sin()
+        c = a.cos()
+        d = b * c + a
+        d.grad_fn.register_prehook(lambda go: calls.append(("d", go[0].clone())))
+        e = d.sum() + (d * a).sum() + (a * 3).sum()
+        e.backward()
+        # many shared uses of one leaf: one AccumulateGrad, one accumulation
+        w = randn(m, 3, seed=1, requires_grad=True)
+        acc = []
+        w.register_hook(lambda g: acc.append(g.clone()))
+        s = w
+        for k in range(20):
+            s = s + w * k
+        s.backward(rgrad(m, (3,)))
+        return calls, x.grad, acc, w.grad
+    check(f)
+
+
+def test_custom_function_in_diamond_called_once():
+    def f(m):
+        counter = []
+
+        class Double(m.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                return x * 2
+
+            @staticmethod
+            def backward(ctx, go):
+                counter.append(go.clone())
+                return go * 2
+
+        x = randn(m, 3, requires_grad=True)
+        h = Double.apply(x)
+        (h.sin() + h.cos() + h * h).backward(rgrad(m, (3,)))
+        return counter, x.grad
+    check(f)
+
+
+def test_graph_freed_when_loss_dropped(no_gc):
+    x = ember.ones(3, requires_grad=True)
+    y = (x * 2).sin()
+    z = y * y
+    loss = z.sum()
+    refs = [weakref.ref(loss.grad_fn), weakref.ref(y.grad_fn), weakref.ref(z.grad_fn), weakref.ref(y),
+            weakref.ref(z)]
+    del y, z, loss
+    assert all(r() is None for r in refs)
+    # the leaf's AccumulateGrad is held weakly by the leaf: gone with the graph, re-made on next use
+    acc = weakref.ref((x * 2).grad_fn.next_functions[0][0])
+    assert acc() is None
+
+
+def test_graph_freed_after_backward_and_no_cycles(no_gc):
+    def build_and_run():
+        x = ember.ones(3, 4, requires_grad=True)
+        w = ember.ones(4, requires_grad=True)
+        h = x * w + 1
+        h.retain_grad()
+        h.register_hook(lambda g: g * 1)
+        v = h[0]
+        h[:, 1] += w[:3]
+        v.mul_(2)
+        loss = (h.exp() * v.sum()).mean()
+        loss.backward(retain_graph=True)
+        refs = [weakref.ref(loss.grad_fn), weakref.ref(h), weakref.ref(v)]
+        (g,) = ember.autograd.grad(loss, w, create_graph=True)
+        g.sum().backward()
+        return refs, x, w
+
+    refs, x, w = build_and_run()
+    assert all(r() is None for r in refs)
+    del x, w
+    assert gc.collect() == 0
+    assert gc.garbage == []
+
+
+def test_custom_function_graph_has_no_cycles(no_gc):
+    class Exp(ember.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            r = x.exp()
+            ctx.save_for_backward(r, x)
+            ctx.mark_non_differentiable()
+            return r, r * 2
+
+        @staticmethod
+        def backward(ctx, g1, g2):
+            r, x = ctx.saved_tensors
+            return g1 * r + g2 * 2 * r
+
+    gc.collect()
+    x = ember.ones(3, requires_grad=True)
+    a, b = Exp.apply(x)
+    ref = weakref.ref(a.grad_fn)
+    (a + b).sum().backward()
+    del a, b
+    assert ref() is None
+    del x
+    assert gc.collect() == 0
+
+
+def test_saved_tensors_freed_after_backward():
+    x = ember.ones(1000, requires_grad=True)
+    big = ember.ones(1000)
+    y = x * big  # saves `big` for x's gradient
+    s = y.sum()
+    r = weakref.ref(big)
+    del big
+    assert r() is not None  # kept alive by the graph
+    s.backward()
+    assert r() is None  # released as soon as MulBackward0 ran
+
+    def second(m):
+        x = m.ones(3, requires_grad=True)
+        y = x * m.ones(3)
+        y.sum().backward()
+        return y.grad_fn._saved_other if m is torch else y.grad_fn.saved_tensors
+    check_raises(second, RuntimeError, "Trying to backward through the graph a second time")
+
+
+def test_saved_tensors_kept_with_retain_graph():
+    x = ember.ones(3, requires_grad=True)
+    big = ember.ones(3)
+    y = x * big
+    r = weakref.ref(big)
+    del big
+    y.sum().backward(retain_graph=True)
+    assert r() is not None
+    y.sum().backward()
+    assert r() is None
+    np.testing.assert_array_equal(x.grad.numpy(), [2, 2, 2])
+
+
+def test_unreachable_inputs_pruned():
+    """autograd.grad runs only the part of the graph between the outputs and the inputs."""
+    def f(m):
+        x = randn(m, 3, requires_grad=True)
+        w = randn(m, 3, seed=1, requires_grad=True)
+        ran = []
+        a = x.sin()
+        a.grad_fn.register_prehook(lambda go: ran.append("sin"))
+        b = w.cos()
+        b.grad_fn.register_prehook(lambda go: ran.append("cos"))
+        (gw,) = m.autograd.grad((a * b).sum(), w)
+        return gw, ran, x.grad, w.grad
+    check(f)
+
+
+# ---- anomaly detection --------------------------------------------------------------------------------------------
+def _forward_site(m, x):
+    class Bad(m.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            raise ValueError("boom in backward")
+
+    return Bad.apply(x)
+
+
+def test_detect_anomaly_reports_forward_stack():
+    def f(m):
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            with m.autograd.detect_anomaly():
+                x = m.ones(2, requires_grad=True)
+                y = _forward_site(m, x)
+                try:
+                    y.sum().backward()
+                except ValueError as e:
+                    err = str(e)
+        msgs = [str(i.message) for i in w]
+        detected = [s for s in msgs if s.startswith("Error detected in")]
+        assert len(detected) == 1
+        head = detected[0].split("\n")[0]
+        return (err, [i.category.__name__ for i in w], msgs[0], head, "_forward_site" in detected[0],
+                "return Bad.apply(x)" in detected[0])
+    t, e = check(f)
+    assert t[3] == "Error detected in BadBackward. Traceback of forward call that caused the error:"
+    assert t[4] and t[5]
+
+
+def test_detect_anomaly_nan_check():
+    def f(m):
+        res = []
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            with m.autograd.detect_anomaly():
+                x = arr(m, [-1.0, 1.0], requires_grad=True)
+                try:
+                    x.sqrt().sum().backward()
+                except RuntimeError as e:
+                    res.append(str(e))
+                x = arr(m, [0.0, 1.0], requires_grad=True)
+                y = (x * 0).sqrt() * 0
+                try:
+                    (y / y).sum().backward()
+                except RuntimeError as e:
+                    res.append(str(e))
+                x = arr(m, [0.0, 1.0], requires_grad=True)
+                x.sqrt().sum().backward()  # inf is not nan
+                res.append(x.grad)
+            with m.autograd.detect_anomaly(check_nan=False):
+                x = arr(m, [-1.0, 1.0], requires_grad=True)
+                x.sqrt().sum().backward()
+                res.append(x.grad)
+        res.append([str(i.message).split("\n")[0] for i in w])
+        return res
+    t, e = check(f)
+    assert t[0] == "Function 'SqrtBackward0' returned nan values in its 0th output."
+
+
+def test_anomaly_mode_switches():
+    def f(m):
+        r = [m.is_anomaly_enabled()]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with m.autograd.detect_anomaly():
+                r.append((m.is_anomaly_enabled(), m.is_anomaly_check_nan_enabled()))
+            with m.autograd.set_detect_anomaly(True, check_nan=False):
+                r.append((m.is_anomaly_enabled(), m.is_anomaly_check_nan_enabled()))
+        r.append((m.is_anomaly_enabled(), m.is_anomaly_check_nan_enabled()))
+        return r
+    check(f)
+
+
+def test_backward_error_without_anomaly_mode_has_no_warning():
+    def f(m):
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            x = m.ones(2, requires_grad=True)
+            try:
+                _forward_site(m, x).sum().backward()
+            except ValueError as e:
+                return str(e), [str(i.message) for i in w]
+    check(f)
