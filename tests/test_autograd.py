@@ -833,3 +833,13 @@ def test_grad_setter():
                  "to a tensor of size")
     check_raises(lambda m: setattr(randn(m, 2, requires_grad=True), "grad", m.ones(2, dtype=m.float64)),
                  RuntimeError, "The gradient must match the tensor's grad_dtype")
+
+
+def test_node_metadata_and_call():
+    def f(m):
+        x = randn(m, 3, requires_grad=True)
+        y = x * 2
+        y.grad_fn.metadata["tag"] = 7
+        out = y.grad_fn(rgrad(m, (3,)))  # calling a node runs its backward
+        return y.grad_fn.metadata, out, y.grad_fn.metadata is y.grad_fn.metadata
+    check(f)

@@ -59,7 +59,8 @@ class Node:
     """A recorded operation. Subclasses are named as PyTorch names them (MulBackward0, ...) and define
     `backward(self, grad)` returning one gradient (or None) per input, written with Tensor ops."""
 
-    __slots__ = ("next_edges", "in_meta", "seq", "saved", "_pre_hooks", "_hooks", "_trace", "__weakref__")
+    __slots__ = ("next_edges", "in_meta", "seq", "saved", "_pre_hooks", "_hooks", "_trace", "_metadata",
+                 "__weakref__")
     num_outputs = 1
 
     def name(self):
@@ -102,7 +103,12 @@ class Node:
 
     @property
     def metadata(self):
-        return {}
+        """A dict the user may store anything in (made on first access)."""
+        try:
+            return self._metadata
+        except AttributeError:
+            self._metadata = {}
+            return self._metadata
 
 
 class _NodeHookHandle:
