@@ -286,6 +286,7 @@ class Tensor:
         from .autograd.graph import _NodeHookHandle
         fn = self.grad_fn
         if fn is None:
+            _graph.leaf_hooks_used = True
             hooks = getattr(self, "_hooks", None)
             if hooks is None:
                 hooks = self._hooks = {}
@@ -299,6 +300,7 @@ class Tensor:
         if self.grad_fn is not None:
             raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
         from .autograd.graph import _NodeHookHandle
+        _graph.leaf_hooks_used = True
         hooks = getattr(self, "_post_acc_hooks", None)
         if hooks is None:
             hooks = self._post_acc_hooks = {}

@@ -12,6 +12,7 @@ from heapq import heappop, heappush
 
 import numpy as np
 
+from . import graph
 from .grad_mode import state
 from .graph import AccumulateGrad
 
@@ -63,12 +64,20 @@ def _anomaly_context(node, exc):
             UserWarning, stacklevel=3)
 
 
+def _is_user_grad(g, user_grads):
+    for u in user_grads:
+        if g is u:
+            return True
+    return False
+
+
 def _collect(root_nodes):
     """Count incoming edges of every node reachable from the roots (iteratively).
 
     A node is in `deps` once some edge reaches it; roots that no edge reaches are not."""
     deps = {}
-    stack = list(dict.fromkeys(root_nodes))  # a node can be the grad_fn of several roots (split outputs)
+    # a node can be the grad_fn of several roots (split outputs)
+    stack = list(root_nodes) if len(root_nodes) == 1 else list(dict.fromkeys(root_nodes))
     seen_roots = set(stack)
     while stack:
         n = stack.pop()
@@ -249,7 +258,8 @@ def _run_node_hooks(hooks, out, grads):
 
 def _accumulate(node, g, create_graph, user_grads):
     var = node.variable
-    hooks = getattr(var, "_hooks", None) if var._grad_fn is None else None
+    # getattr on an unset slot is slow; only look once some leaf hook was ever registered
+    hooks = getattr(var, "_hooks", None) if graph.leaf_hooks_used and var._grad_fn is None else None
     if hooks:
         for h in list(hooks.values()):
             new = h(g)
@@ -265,7 +275,7 @@ def _accumulate(node, g, create_graph, user_grads):
         else:
             d = g._data
             if g._base is None and d.base is None and d.flags.c_contiguous and d.flags.writeable \
-                    and g._requires_grad is False and not any(g is u for u in user_grads):
+                    and g._requires_grad is False and not _is_user_grad(g, user_grads):
                 var._grad = g
             else:
                 var._grad = g.detach().clone()
@@ -274,7 +284,7 @@ def _accumulate(node, g, create_graph, user_grads):
     else:
         np.add(old._data, g._data, out=old._data, casting="unsafe")
         old._vc[0] += 1
-    post = getattr(var, "_post_acc_hooks", None)
+    post = getattr(var, "_post_acc_hooks", None) if graph.leaf_hooks_used else None
     if post:
         for h in list(post.values()):
             h(var)

@@ -151,6 +151,7 @@ class AccumulateGrad(Node):
 
 
 _Tensor = None  # set by ember._tensor (avoids an import cycle)
+leaf_hooks_used = False  # set once any leaf tensor hook is registered (lets AccumulateGrad skip the lookup)
 _EMBER_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 
 
@@ -167,23 +168,42 @@ def make_node(cls, inputs):
     grad mode is on and at least one input requires grad.
     """
     node = cls.__new__(cls)
-    edges = []
-    meta = []
     T = _Tensor
-    for t in inputs:
-        if isinstance(t, T) and t._requires_grad:
-            fn = t._grad_fn if t._base is None else t.grad_fn
-            if fn is None:
-                edges.append((t._accumulator(), 0))
-            else:
-                edges.append((fn, t._output_nr))
-            d = t._data
-            meta.append((d.shape, d.dtype))
+    if len(inputs) == 2:  # binary ops: the same as the loop below, without the list building
+        a, b = inputs
+        if isinstance(a, T) and a._requires_grad:
+            fn = a._grad_fn if a._base is None else a.grad_fn
+            ea = (a._accumulator(), 0) if fn is None else (fn, a._output_nr)
+            d = a._data
+            ma = (d.shape, d.dtype)
         else:
-            edges.append(None)
-            meta.append(None)
-    node.next_edges = tuple(edges)
-    node.in_meta = tuple(meta)
+            ea = ma = None
+        if isinstance(b, T) and b._requires_grad:
+            fn = b._grad_fn if b._base is None else b.grad_fn
+            eb = (b._accumulator(), 0) if fn is None else (fn, b._output_nr)
+            d = b._data
+            mb = (d.shape, d.dtype)
+        else:
+            eb = mb = None
+        node.next_edges = (ea, eb)
+        node.in_meta = (ma, mb)
+    else:
+        edges = []
+        meta = []
+        for t in inputs:
+            if isinstance(t, T) and t._requires_grad:
+                fn = t._grad_fn if t._base is None else t.grad_fn
+                if fn is None:
+                    edges.append((t._accumulator(), 0))
+                else:
+                    edges.append((fn, t._output_nr))
+                d = t._data
+                meta.append((d.shape, d.dtype))
+            else:
+                edges.append(None)
+                meta.append(None)
+        node.next_edges = tuple(edges)
+        node.in_meta = tuple(meta)
     node.seq = next(_seq)
     node.saved = ()
     node._pre_hooks = None

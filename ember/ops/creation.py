@@ -331,6 +331,13 @@ def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=F
 
 
 def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    if dtype is None and device is None and out is None and size and size[0].__class__ is int:
+        # ones(2, 3): the common call, without size parsing (sizes are still checked)
+        if all(s.__class__ is int and s >= 0 for s in size):
+            t = wrap(np.ones(size, _dtype.get_default_dtype().np))
+            if requires_grad:
+                t._requires_grad = True
+            return t
     return _finish(np.ones(size_args(size, "ones"), _np_dtype(dtype)), requires_grad, device)
 
 
