@@ -596,19 +596,35 @@ def is_contiguous(shape, strides) -> bool:
     return True
 
 
-def fill_order(shape, strides) -> np.ndarray:
-    """Logical (C-order) flat indices in the order torch's serial kernels fill a
-    tensor of ``shape``/``strides`` (strides in elements): TensorIterator's
-    ``reorder_dimensions`` for a single output, i.e. innermost = smallest stride.
+def _non_overlapping_and_dense(shape, strides) -> bool:
+    nd = len(shape)
+    if nd == 1:
+        return shape[0] < 2 or strides[0] == 1
+    perm = sorted(range(nd), key=lambda i: (shape[i] < 2, strides[i] if shape[i] >= 2 else 0))
+    need = 1
+    for i in perm:
+        if shape[i] < 2:
+            return True
+        if strides[i] != need:
+            return False
+        need *= shape[i]
+    return True
 
-    ``values[k]`` (the k-th value drawn) belongs at ``out.flat[order[k]]``.
-    """
+
+def iteration_order(shape, strides) -> list:
+    """Dimensions from outermost to innermost in the order torch's serial kernels visit a tensor (strides in
+    elements). Dense tensors (TensorIterator's fast set-up) are visited in memory order; others by
+    TensorIterator's ``reorder_dimensions`` insertion sort (smallest stride innermost; 0 strides keep
+    their place)."""
     shape = _shape(shape)
     strides = _shape(strides)
     nd = len(shape)
-    n = _numel(shape)
-    if nd <= 1 or n == 0:
-        return np.arange(n, dtype=np.int64)
+    if nd <= 1:
+        return list(range(nd))
+    if _non_overlapping_and_dense(shape, strides):
+        big = sorted((i for i in range(nd) if shape[i] > 1), key=lambda i: -strides[i])
+        ones = [i for i in range(nd) if shape[i] <= 1]
+        return ones + big
     perm = list(range(nd - 1, -1, -1))  # perm[0] is the innermost dimension
 
     def should_swap(d0, d1):
@@ -619,9 +635,7 @@ def fill_order(shape, strides) -> np.ndarray:
             return -1
         if s0 > s1:
             return 1
-        if shape[d0] > shape[d1]:
-            return 1
-        return 0
+        return 1 if shape[d0] > shape[d1] else 0
 
     for i in range(1, nd):
         dim1 = i
@@ -632,8 +646,21 @@ def fill_order(shape, strides) -> np.ndarray:
                 dim1 = dim0
             elif cmp < 0:
                 break
+    return perm[::-1]
+
+
+def fill_order(shape, strides) -> np.ndarray:
+    """Logical (C-order) flat indices in the order torch's serial kernels fill a
+    tensor of ``shape``/``strides`` (strides in elements).
+
+    ``values[k]`` (the k-th value drawn) belongs at ``out.flat[order[k]]``.
+    """
+    shape = _shape(shape)
+    n = _numel(shape)
+    if len(shape) <= 1 or n == 0:
+        return np.arange(n, dtype=np.int64)
     idx = np.arange(n, dtype=np.int64).reshape(shape)
-    return np.ascontiguousarray(idx.transpose(perm[::-1])).reshape(-1)
+    return np.ascontiguousarray(idx.transpose(iteration_order(shape, strides))).reshape(-1)
 
 
 _OVERLAP_MSG = ("unsupported operation: more than one element of the written-to tensor refers to a "

@@ -431,17 +431,8 @@ def view_grad_fn(t):
     if vf is None or vf.__class__ is NoGradViewFn:
         check_view_inplace(t, modified_base=True)
         return t._grad_fn
-    fn = base._grad_fn
-    node = AsStridedBackward0.__new__(AsStridedBackward0)
-    node.next_edges = ((base._accumulator(), 0) if fn is None else (fn, getattr(base, "_output_nr", 0)),)
+    node = make_node1(AsStridedBackward0, base)
     d = base._data
-    node.in_meta = ((d.shape, d.dtype),)
-    node.seq = next(_seq)
-    node.saved = ()
-    node._pre_hooks = None
-    node._hooks = None
-    if state.anomaly:
-        node._trace = forward_trace()
     node.view_fn = vf
     node.base_shape = d.shape
     node.base_perm = _layout_perm(d)

@@ -103,67 +103,15 @@ def _real_np(npdt):
 
 
 # ---- layouts -------------------------------------------------------------------------------------------------
-def _non_overlapping_and_dense(shape, strides):
-    nd = len(shape)
-    if nd == 1:
-        return shape[0] < 2 or strides[0] == 1
-    perm = sorted(range(nd), key=lambda i: (shape[i] < 2, strides[i] if shape[i] >= 2 else 0))
-    need = 1
-    for i in perm:
-        if shape[i] < 2:
-            return True
-        if strides[i] != need:
-            return False
-        need *= shape[i]
-    return True
-
-
 def _iter_order(shape, strides):
-    """Dimensions from outermost to innermost in the order torch's serial kernels visit a tensor.
-
-    Dense tensors (TensorIterator's fast set-up) are visited in memory order; others by TensorIterator's
-    reorder_dimensions insertion sort (smallest stride innermost; 0 strides keep their place)."""
-    nd = len(shape)
-    if nd <= 1:
-        return list(range(nd))
-    if _non_overlapping_and_dense(shape, strides):
-        big = sorted((i for i in range(nd) if shape[i] > 1), key=lambda i: -strides[i])
-        ones = [i for i in range(nd) if shape[i] <= 1]
-        return ones + big
-    perm = list(range(nd - 1, -1, -1))  # perm[0] is the innermost dimension
-
-    def should_swap(d0, d1):
-        s0, s1 = strides[d0], strides[d1]
-        if s0 == 0 or s1 == 0:
-            return 0
-        if s0 < s1:
-            return -1
-        if s0 > s1:
-            return 1
-        return 1 if shape[d0] > shape[d1] else 0
-
-    for i in range(1, nd):
-        dim1 = i
-        for dim0 in range(i - 1, -1, -1):
-            c = should_swap(perm[dim0], perm[dim1])
-            if c > 0:
-                perm[dim0], perm[dim1] = perm[dim1], perm[dim0]
-                dim1 = dim0
-            elif c < 0:
-                break
-    return perm[::-1]
+    """Dimensions, outermost first, in the order torch's serial kernels visit a tensor (see the engine)."""
+    from .._random_engine import iteration_order
+    return iteration_order(shape, strides)
 
 
 def _is_contiguous(shape, strides):
-    expected = 1
-    if _numel(shape) == 0:
-        return True
-    for size, stride in zip(reversed(shape), reversed(strides)):
-        if size != 1:
-            if stride != expected:
-                return False
-            expected *= size
-    return True
+    from .._random_engine import is_contiguous
+    return is_contiguous(shape, strides)
 
 
 def _place(vals, shape, order):
@@ -196,6 +144,7 @@ def _like_strides(input):
     """Strides of torch.empty_like(input) (preserve_format)."""
     shape = input._data.shape
     st = list(input.stride())
+    from .._random_engine import _non_overlapping_and_dense
     return st if _non_overlapping_and_dense(shape, st) else _infer_dense_strides(shape, st)
 
 
