@@ -23,12 +23,12 @@ def device_count():
 
 
 def manual_seed(seed):
-    pass
+    """Seeds CUDA generators once the CUDA backend exists; like torch without CUDA, a no-op until then."""
 
 
 def manual_seed_all(seed):
-    pass
+    """See manual_seed."""
 
 
 def synchronize(device=None):
-    pass
+    """Nothing to wait for: no CUDA work is ever queued yet."""

@@ -774,7 +774,6 @@ def _abs_fwd(a):
 
 abs = _unary("abs", _abs_fwd, lambda g, x, r: g * sgn(x), keep_int=True)
 absolute = abs
-square_ = None
 
 
 def square(input, *, out=None):

@@ -139,6 +139,16 @@ def _torch_name(npdt):
     return _torch_type_name(npdt)
 
 
+def _mean_general(d, axes, keepdim, odt):
+    with fp_ignore:
+        if not d.size:  # nan (0 / 0), without NumPy's "Mean of empty slice" warning
+            r = d.sum(axis=axes, dtype=_F32 if _low_precision(d) else odt, keepdims=keepdim) / d.dtype.type(0)
+            return np.asarray(r).astype(odt)
+        if _low_precision(d):
+            return d.mean(axis=axes, dtype=_F32, keepdims=keepdim).astype(odt)
+        return d.mean(axis=axes, dtype=odt, keepdims=keepdim)
+
+
 def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
     d = input._data
     odt = _float_out_dtype(d, dtype, "mean")
@@ -146,17 +156,7 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
     if axes is None and dtype is None and d.size and (odt is _F32 or odt is _F64):
         r = np.add.reduce(d, axis=None, keepdims=keepdim) / d.size  # ndarray.mean costs 4x this for small inputs
     else:
-        r = None
-    with fp_ignore:
-        if r is not None:
-            pass
-        elif not d.size:  # nan (0 / 0), without NumPy's "Mean of empty slice" warning
-            r = d.sum(axis=axes, dtype=_F32 if _low_precision(d) else odt, keepdims=keepdim) / d.dtype.type(0)
-            r = np.asarray(r).astype(odt)
-        elif _low_precision(d):
-            r = d.mean(axis=axes, dtype=_F32, keepdims=keepdim).astype(odt)
-        else:
-            r = d.mean(axis=axes, dtype=odt, keepdims=keepdim)
+        r = _mean_general(d, axes, keepdim, odt)
     r = wrap(r)
     if state.enabled and input._requires_grad:
         if dim is None and not keepdim:
