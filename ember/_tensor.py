@@ -1,5 +1,7 @@
 """The Tensor class: slots, properties and Python protocols. The math lives in ember/ops; the
 operators and methods are bound to the class in ember/_methods.py."""
+import weakref
+
 import numpy as np
 
 from . import _dtype
@@ -264,9 +266,8 @@ class Tensor:
         ref = getattr(self, "_accum", None)
         acc = ref() if ref is not None else None
         if acc is None:
-            import weakref
             acc = AccumulateGrad(self)
-            self._accum = weakref.ref(acc)
+            self._accum = _weakref(acc)
         return acc
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
@@ -511,9 +512,11 @@ class Tensor:
 
 
 from .autograd import graph as _graph  # noqa: E402
+from .autograd import engine as _engine  # noqa: E402
 from .autograd.engine import run_backward as _run_backward  # noqa: E402
 
 _graph._Tensor = Tensor
+_weakref = weakref.ref
 
 
 def _wrap(data, _new=object.__new__, _asarray=np.asarray):
@@ -527,6 +530,7 @@ def _wrap(data, _new=object.__new__, _asarray=np.asarray):
     t._grad = None
     t._vc = [0]
     t._base = None
+    t._accum = None  # read by _accumulator(); set here because getattr on an unset slot is slow
     return t
 
 
@@ -589,3 +593,6 @@ def _index_of(x, what):
         return x.__index__()
     except AttributeError:
         raise TypeError(f"{what} must be an integer, not {type(x).__name__}") from None
+
+
+_engine._wrap = _wrap  # the engine adds gradient arrays into fresh tensors

@@ -304,3 +304,24 @@ def test_backward_error_without_anomaly_mode_has_no_warning():
             except ValueError as e:
                 return str(e), [str(i.message) for i in w]
     check(f)
+
+
+def test_node_reached_by_a_none_gradient_and_a_real_one_still_runs():
+    """A consumer that returns None for one input must not stall the node behind it (PyTorch runs it)."""
+    results = []
+    for lib in (torch, ember):
+        class HalfGrad(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, a, b):
+                return a * b
+
+            @staticmethod
+            def backward(ctx, g):
+                return g, None
+
+        x = lib.tensor([1.5, -2.0], requires_grad=True)
+        y = x * 2
+        out = (HalfGrad.apply(y, y) + y).sum()
+        out.backward()
+        results.append(x.grad.tolist())
+    assert results[0] == results[1]

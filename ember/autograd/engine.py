@@ -1,20 +1,27 @@
-"""The backward engine: dependency counting, iterative, each node run once with its summed gradient.
+"""The backward engine: iterative, each node run once with its summed gradient.
 
-1. An explicit-stack walk from the roots counts, for each node, how many edges point at it.
-2. A heap ordered by creation (newest first) holds the nodes whose gradients are complete.
-3. Running a node: tensor pre-hooks, `backward`, shape/dtype fix-up of each returned gradient
+1. Every edge points from a node to one created earlier (smaller sequence number), so a heap keyed by
+   sequence number, newest first, over the nodes that have received a gradient always pops a node whose
+   consumers have all run: its input buffer holds the complete gradient. No dependency-counting pre-pass is
+   needed (Chainer's rank-ordered heap); the order is PyTorch's, whose ready queue is also newest-first.
+   Leaf accumulators are numbered below every op and run last.
+2. Running a node: tensor pre-hooks, `backward`, shape/dtype fix-up of each returned gradient
    (broadcast gradients are summed back to the input's shape here, once, for every op), then the
    gradient is added into the next node's buffer. Saved tensors are freed node by node.
+3. With `inputs=` (and for autograd.grad) a pre-pass finds the nodes that lead to the inputs; only they run.
 No recursion, so a chain of 100,000 ops backpropagates; no engine threads.
 """
 import warnings
-from heapq import heappop, heappush
+from heapq import heapify, heappop, heappush
 
 import numpy as np
 
 from . import graph
 from .grad_mode import state
 from .graph import AccumulateGrad
+
+
+_wrap = None  # ember._tensor._wrap, set by ember._tensor (it imports this module first)
 
 
 def _sum_to(g, shape):
@@ -133,8 +140,6 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, cap
         buf[nr] = g if buf[nr] is None else buf[nr] + g
         root_nodes.append(fn)
 
-    deps = _collect(root_nodes)
-
     # Targets: (node, output_nr) whose incoming gradient is wanted.
     targets = None
     results = None
@@ -146,12 +151,13 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, cap
             key = (fn, t._output_nr) if fn is not None else (t._accumulator(), 0)
             targets.setdefault(key, []).append(i)
         results = [None] * len(inputs)
-        should_run = _ancestors_of({k[0] for k in targets}, deps, root_nodes)
+        should_run = _ancestors_of({k[0] for k in targets}, _collect(root_nodes), root_nodes)
 
-    ready = []
-    for n in (root_nodes if len(root_nodes) == 1 else dict.fromkeys(root_nodes)):
-        if n not in deps:
-            heappush(ready, (-n.seq, n))
+    # Every edge goes from a node to one created earlier, so popping the highest sequence number among the
+    # nodes that have received a gradient always yields a node whose consumers have all run: its gradient is
+    # complete, and no dependency-counting pre-pass is needed (leaves, numbered below every op, run last).
+    ready = [(-n.seq, n) for n in (root_nodes if len(root_nodes) == 1 else dict.fromkeys(root_nodes))]
+    heapify(ready)
 
     anomaly = state.anomaly
     check_nan = anomaly and state.anomaly_check_nan
@@ -225,12 +231,15 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, cap
                     else:
                         buf = buffers[child] = [None] * child.num_outputs
                         buf[nr] = g
-                else:
-                    buf[nr] = g if buf[nr] is None else buf[nr] + g
-                left = deps[child] - 1
-                deps[child] = left
-                if left == 0:
                     heappush(ready, (-child.seq, child))
+                else:
+                    prev = buf[nr]
+                    if prev is None:
+                        buf[nr] = g
+                    elif create_graph:
+                        buf[nr] = prev + g
+                    else:  # both already have the input's shape and dtype: add the arrays
+                        buf[nr] = _wrap(prev._data + g._data)
     finally:
         state.enabled = prev_enabled
 

@@ -46,7 +46,7 @@ version_property = property(_get_version, _set_version, doc="The tensor's versio
 
 def new_version():
     return [0]
-_leaf_seq = itertools.count(2**62)
+_leaf_seq = itertools.count(-1, -1)  # below every op node: see the engine
 
 RELEASED_ERROR = (
     "Trying to backward through the graph a second time (or directly access saved tensors after they have "
@@ -139,7 +139,7 @@ class AccumulateGrad(Node):
         self.variable = variable
         self.next_edges = ()
         self.in_meta = ()
-        self.seq = next(_leaf_seq)  # above every op node: leaves run as soon as they are ready
+        self.seq = next(_leaf_seq)  # below every op node: a leaf runs once all its consumers have
         self.saved = ()
         self._pre_hooks = None
         self._hooks = None
