@@ -7,7 +7,6 @@ import numpy as np
 
 from .. import _dtype
 from .._tensor import Tensor
-from .shape import broadcast_view
 from ._registry import Node, fp_ignore, SavedTensor, ensure_tensor, record, state, wrap
 
 _F32 = np.dtype(np.float32)
@@ -49,8 +48,9 @@ class SumBackward0(Node):
     __slots__ = ("in_shape",)
 
     def backward(self, grad):
-        if not state.enabled:  # plain backward: a broadcast view, without the op-dispatch layer
-            return wrap(broadcast_view(grad._data, self.in_shape))
+        if not state.enabled:
+            # plain backward: the expanded gradient, filled directly (an owned array the leaf can keep as .grad)
+            return wrap(np.full(self.in_shape, grad._data, dtype=grad._data.dtype))
         return (grad.expand(self.in_shape) if grad._data.shape != self.in_shape else grad,)
 
 
@@ -111,9 +111,9 @@ class MeanBackward0(Node):
     def backward(self, grad):
         if not state.enabled:
             g = grad._data
-            with fp_ignore:  # n == 0 for an empty input
-                g = np.asarray(g / self.n, dtype=g.dtype)
-            return wrap(broadcast_view(g, self.in_shape))
+            if self.n:
+                return wrap(np.full(self.in_shape, g / self.n, dtype=g.dtype))
+            return wrap(np.empty(self.in_shape, dtype=g.dtype))  # an empty input: nothing to fill
         return ((grad / self.n).expand(self.in_shape),)
 
 
