@@ -275,7 +275,9 @@ class Tensor:
         if gradient is None and inputs is None and not create_graph and self._requires_grad and d.size == 1 \
                 and d.dtype.kind == "f" and self.grad_fn is not None:
             # the common `loss.backward()`: skip argument normalisation
-            _run_backward((self,), (_wrap(np.ones(d.shape, d.dtype)),), bool(retain_graph), False)
+            one = np.empty(d.shape, d.dtype)
+            one.fill(1)
+            _run_backward((self,), (_wrap(one),), bool(retain_graph), False)
             return
         from .autograd import backward
         backward(self, gradient, retain_graph, create_graph, inputs=inputs)

@@ -24,7 +24,7 @@ from .._tensor import Tensor
 from .._tensor import _wrap as wrap
 from ..autograd.grad_mode import state
 from ..autograd.graph import (_seq, Node, NoGradViewFn, _layout_perm, empty_with_layout, SavedTensor,
-                              check_view_inplace, make_node)
+                              check_view_inplace, make_node, make_node1)
 
 ndarray = np.ndarray
 _new = object.__new__
@@ -74,7 +74,10 @@ fp_ignore = _FPIgnore()
 
 def record(cls, inputs, out):
     """Make `out` the output of a new node of `cls` over `inputs`; returns the node."""
-    node = make_node(cls, inputs)
+    if len(inputs) == 1 and inputs[0]._requires_grad:  # unary ops: a single edge, built without a loop
+        node = make_node1(cls, inputs[0])
+    else:
+        node = make_node(cls, inputs)
     out._grad_fn = node
     out._requires_grad = True
     out._output_nr = 0

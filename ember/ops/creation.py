@@ -333,8 +333,13 @@ def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=F
 def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     if dtype is None and device is None and out is None and size and size[0].__class__ is int:
         # ones(2, 3): the common call, without size parsing (sizes are still checked)
-        if all(s.__class__ is int and s >= 0 for s in size):
-            t = wrap(np.ones(size, _dtype.get_default_dtype().np))
+        for s in size:
+            if s.__class__ is not int or s < 0:
+                break
+        else:
+            data = np.empty(size, _dtype.get_default_dtype().np)
+            data.fill(1)  # np.ones is a Python function around the same two steps
+            t = wrap(data)
             if requires_grad:
                 t._requires_grad = True
             return t
