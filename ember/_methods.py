@@ -6,7 +6,7 @@ from . import _dtype
 from ._device import check_device_supported, device as _device_cls, to_device
 from ._tensor import Tensor
 from .ops import creation, elementwise as ew, indexing, linalg, reduction, shape
-from .ops._registry import Node, check_inplace, inplace, record, state, wrap
+from .ops._registry import Node, SavedTensor, check_inplace, inplace, record, state, wrap
 
 
 _F16 = np.dtype(np.float16)
@@ -246,14 +246,31 @@ def t_(self):
     return self
 
 
+def _view_node_class(name, base=shape.ViewBackward0):
+    return type(name, (base,), {"__slots__": ()})
+
+
+# torch names the in-place view ops' nodes apart from the out-of-place ones
+_INPLACE_VIEW_NODES = {
+    ("squeeze_", "all"): _view_node_class("SqueezeBackward3"),
+    ("squeeze_", "dim"): _view_node_class("SqueezeBackward4"),
+    ("squeeze_", "dims"): _view_node_class("SqueezeBackward5"),
+    ("unsqueeze_", "dim"): _view_node_class("UnsqueezeBackward1"),
+    ("transpose_", "dim"): _view_node_class("TransposeBackward1", shape.TransposeBackward0),
+}
+
+
 def _inplace_view_op(fn, name):
     def op_(self, *args):
         check_inplace(self, name)
         out = fn(self, *args)
         self._data = out._data
         self._vc[0] += 1
-        if out._grad_fn is not None:
-            self._grad_fn = out._grad_fn
+        node = out._grad_fn
+        if node is not None:
+            kind = "all" if not args else "dims" if isinstance(args[0], (tuple, list)) else "dim"
+            node.__class__ = _INPLACE_VIEW_NODES[(name, kind)]
+            self._grad_fn = node
             self._output_nr = 0
         return self
     op_.__name__ = name
@@ -335,11 +352,29 @@ def _index_fill(self, dim, index, value):
     return wrap(d)
 
 
+class IndexAddBackward0(Node):
+    __slots__ = ("dim", "alpha")
+
+    def backward(self, grad):
+        index, = self.saved_tensors
+        g_src = None
+        if self.next_edges[1] is not None:
+            g_src = indexing.index_select(grad, self.dim, index) if grad.dim() else grad
+            if self.alpha != 1:
+                g_src = g_src * self.alpha
+        return grad, g_src
+
+
 def _index_add(self, dim, index, source, *, alpha=1):
     d = self._data.copy()
     ax = self._wrap_dim(dim)
     np.add.at(d, (slice(None),) * ax + (index._data,), source._data * alpha)
-    return wrap(d)
+    out = wrap(d)
+    if state.enabled and (self._requires_grad or source._requires_grad):
+        node = record(IndexAddBackward0, (self, source), out)
+        node.saved = (SavedTensor(index),)
+        node.dim, node.alpha = ax, alpha
+    return out
 
 
 def _apply_(self, fn):

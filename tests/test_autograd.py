@@ -843,3 +843,41 @@ def test_node_metadata_and_call():
         out = y.grad_fn(rgrad(m, (3,)))  # calling a node runs its backward
         return y.grad_fn.metadata, out, y.grad_fn.metadata is y.grad_fn.metadata
     check(f)
+
+
+@pytest.mark.parametrize("call", ["squeeze_()", "squeeze_(1)", "squeeze_((1,))", "unsqueeze_(0)", "transpose_(0, 2)"])
+def test_inplace_view_ops_name_their_nodes_as_torch(call):
+    names, grads = [], []
+    for lib in (torch, ember):
+        x = lib.tensor(np.arange(6.0).reshape(2, 1, 3), requires_grad=True)
+        y = x * 1  # noqa: F841 (used by the eval below)
+        r = eval("y." + call)
+        names.append(r.grad_fn.name())
+        g = lib.tensor(np.random.default_rng(0).standard_normal(tuple(r.shape)))
+        r.backward(g)
+        grads.append(x.grad.numpy())
+    assert names[0] == names[1]
+    np.testing.assert_array_equal(grads[0], grads[1])
+
+
+def test_index_add_gradient_reaches_self_and_source():
+    out = []
+    for lib in (torch, ember):
+        rng = np.random.default_rng(1)
+        base = lib.tensor(rng.standard_normal((5, 3)), requires_grad=True)
+        src = lib.tensor(rng.standard_normal((3, 3)), requires_grad=True)
+        r = (base * 1).index_add(0, lib.tensor([0, 2, 0]), src, alpha=2)
+        r.backward(lib.tensor(rng.standard_normal((5, 3))))
+        out.append((r.grad_fn.name(), base.grad.numpy(), src.grad.numpy()))
+    assert out[0][0] == out[1][0]
+    np.testing.assert_allclose(out[0][1], out[1][1])
+    np.testing.assert_allclose(out[0][2], out[1][2])
+
+
+def test_index_add_gradcheck():
+    rng = np.random.default_rng(2)
+    b = ember.tensor(rng.standard_normal((4, 2)), requires_grad=True)
+    s = ember.tensor(rng.standard_normal((3, 2)), requires_grad=True)
+    idx = ember.tensor([1, 3, 1])
+    assert ember.autograd.gradcheck(lambda b, s: b.index_add(0, idx, s, alpha=1.5), (b, s))
+    assert ember.autograd.gradgradcheck(lambda b, s: b.index_add(0, idx, s, alpha=1.5), (b, s))
