@@ -881,3 +881,15 @@ def test_index_add_gradcheck():
     idx = ember.tensor([1, 3, 1])
     assert ember.autograd.gradcheck(lambda b, s: b.index_add(0, idx, s, alpha=1.5), (b, s))
     assert ember.autograd.gradgradcheck(lambda b, s: b.index_add(0, idx, s, alpha=1.5), (b, s))
+
+
+@pytest.mark.parametrize("fn", ["relu", "abs"])
+def test_mask_only_first_gradient_still_requires_grad_under_create_graph(fn):
+    """torch's first gradient of relu/abs requires grad (its second derivative is zero, not missing)."""
+    out = []
+    for lib in (torch, ember):
+        x = lib.tensor([-1.0, 2.0, 3.0], requires_grad=True)
+        g, = lib.autograd.grad(getattr(x, fn)().sum(), x, create_graph=True)
+        g2, = lib.autograd.grad(g.sum(), x)
+        out.append((g.requires_grad, g.tolist(), g2.tolist()))
+    assert out[0] == out[1]

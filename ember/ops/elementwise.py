@@ -753,7 +753,10 @@ def _relu_fwd(a):
     return np.maximum(a, 0) if a.dtype.kind != "b" else a
 
 
-relu = _unary("relu", _relu_fwd, lambda g, x, r: g * (r > 0), save="result", keep_int=True)
+# sign(r) is (r > 0) for relu's output, and is recorded (with a zero derivative): under create_graph the
+# gradient then requires grad through r, as torch's threshold_backward does
+relu = _unary("relu", _relu_fwd, lambda g, x, r: g * (r > 0) if not state.enabled else g * sign(r), save="result",
+              keep_int=True)
 
 
 def _neg_fwd(a):
