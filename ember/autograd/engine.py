@@ -71,6 +71,14 @@ def _anomaly_context(node, exc):
             UserWarning, stacklevel=3)
 
 
+def _index_of(out, g):
+    """Position of gradient `g` in a node's outputs (for error messages only)."""
+    for i, x in enumerate(out):
+        if x is g:
+            return i
+    return 0
+
+
 def _is_user_grad(g, user_grads):
     for u in user_grads:
         if g is u:
@@ -207,20 +215,17 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, cap
                 out = _run_node_hooks(hooks, out, grads)
             if not retain_graph and node.saved:
                 node.saved = None
-            metas = node.in_meta
-            i = -1
-            for e, g in zip(edges, out):
-                i += 1
+            for e, g, meta in zip(edges, out, node.in_meta):
                 if e is None or g is None:
                     continue
                 child, nr = e
                 if should_run is not None and child not in should_run and (child, nr) not in targets:
                     continue
-                meta = metas[i]
                 d = g._data
                 if d.shape != meta[0] or d.dtype != meta[1]:
-                    g = _validate(node, i, g, meta)
+                    g = _validate(node, _index_of(out, g), g, meta)
                 if check_nan and d.dtype.kind in "fc" and np.isnan(d).any():
+                    i = _index_of(out, g)
                     exc = RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th output.")
                     _anomaly_context(node, exc)
                     raise exc

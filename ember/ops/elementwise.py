@@ -212,7 +212,7 @@ class MulBackward0(Node):
     __slots__ = ("other_scalar",)
 
     def backward(self, grad):
-        a, b = self.saved_tensors
+        a, b = _unpack_opt(self)
         ea, eb = self.next_edges
         ga = None
         gb = None
