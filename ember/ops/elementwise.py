@@ -35,12 +35,22 @@ def _apply_binary(ufunc, a, b, dt, name):
         # no NumPy loop for dt from these inputs (e.g. int64 -> bfloat16): cast the operands first
         try:
             r = ufunc(ad.astype(dt), np.asarray(bd).astype(dt))
-        except (TypeError, ValueError):
+        except ValueError:
+            raise broadcast_error(name, ad.shape, np.shape(bd)) from None
+        except TypeError:
             raise TypeError(f"{name}(): operation not supported for dtype {dt} with operands "
                             f"{ad.dtype} and {getattr(bd, 'dtype', type(bd).__name__)}") from None
     if r.__class__ is not ndarray:
         r = np.asarray(r)
+    if r.dtype != dt:  # e.g. bfloat16 array + Python float: ml_dtypes answers in float32; torch rounds back
+        r = r.astype(dt)
     return r
+
+
+def _complex_unsupported(dt, kernel):
+    """torch's NotImplementedError for kernels without complex support (dt: the promoted NumPy dtype)."""
+    if dt.kind == "c":
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{_torch_name(dt)}'")
 
 
 def _as_operand(x, name):
@@ -364,18 +374,26 @@ def rdiv(input, other):
     return mul(reciprocal(input), other)
 
 
+def _nonempty_result(a, bd):
+    try:
+        return 0 not in np.broadcast_shapes(np.shape(_data_of(a)), np.shape(bd))
+    except ValueError:
+        return False  # shapes that do not broadcast: the op itself reports them, as torch does first
+
+
 def _int_operands(a, b, dt, kernel):
     """Integer/bool operands of an exact integer division: torch refuses bool and a zero divisor."""
     if dt.kind == "b":
         raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
     bd = _data_of(b)
-    if np.any(np.asarray(bd) == 0):
+    if np.any(np.asarray(bd) == 0) and _nonempty_result(a, bd):
         raise RuntimeError("ZeroDivisionError")
 
 
 def _rounded_div(a, b, mode, kernel):
     """floor or trunc division with torch's result dtype; exact for integers (no float round trip)."""
     dt = _operands_dtype(a, b)
+    _complex_unsupported(dt, kernel)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         if dt.kind in "biu":
             _int_operands(a, b, dt, kernel)
@@ -447,6 +465,7 @@ def remainder(input, other, *, out=None):
     _check_number(input, "remainder")
     other = _as_operand(other, "remainder")
     dt = _operands_dtype(input, other)
+    _complex_unsupported(dt, "remainder_cpu")
     if dt.kind in "biu":
         _int_operands(input, other, dt, "remainder_cpu")
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -500,7 +519,7 @@ class PowBackward1(Node):
             ga = where(e == 0, ga * 0, ga)
         if self.next_edges[1] is not None:
             gb = grad * (result * log(x)).conj()
-            gb = where((x == 0) & (e >= 0), gb * 0, gb)
+            gb = where((x == 0) & ((e.real if e.is_complex() else e) >= 0), gb * 0, gb)
         return ga, gb
 
 
@@ -534,6 +553,10 @@ def pow(input, exponent, *, out=None):
                 r = wrap(np.sqrt(input._data))
             else:
                 r = wrap(_apply_binary(np.power, input, exponent, dt, "pow"))
+        elif dt.kind == "b":
+            raise NotImplementedError("\"pow\" not implemented for 'Bool'")
+        elif dt.kind in "iu" and (exponent._data < 0).any():
+            r = wrap(_int_pow_negative(input._data, exponent._data, dt))
         else:
             r = wrap(_apply_binary(np.power, input, exponent, dt, "pow"))
     if _needs(input, exponent):
@@ -547,6 +570,18 @@ def pow(input, exponent, *, out=None):
     if out is not None:
         return _write_out(out, r)
     return r
+
+
+def _int_pow_negative(base, exp, dt):
+    """Integer power with some negative exponents, as torch's powi: 1 -> 1, -1 -> +-1, anything else -> 0."""
+    try:
+        b, e = np.broadcast_arrays(base.astype(dt), exp.astype(dt))
+    except ValueError:
+        raise broadcast_error("pow", base.shape, exp.shape) from None
+    neg = e < 0
+    r = np.power(b, np.where(neg, 0, e))
+    at_neg = np.where(b == 1, 1, np.where(b == -1, np.where(e % 2 == 0, 1, -1), 0)).astype(dt)
+    return np.where(neg, at_neg, r).astype(dt)
 
 
 def _scalar_pow(base, exponent):
@@ -569,6 +604,8 @@ def float_power(input, exponent):
 
 # ---- comparisons and logical -------------------------------------------------------------------------------
 def _compare(ufunc, name):
+    ordered = name in ("lt", "le", "gt", "ge")
+
     def op(input, other, *, out=None):
         if not isinstance(input, Tensor):
             input = ensure_tensor(input)
@@ -585,6 +622,13 @@ def _compare(ufunc, name):
             od = other
             if ad.dtype.kind in "biu" and od.__class__ is not int and od.__class__ is not bool:
                 ad = ad.astype(binary_dtype(input, other))
+            elif od.__class__ is int and ad.dtype.kind in "iu":
+                info = np.iinfo(ad.dtype)
+                if od < info.min or od > info.max:  # torch converts the scalar to the tensor's dtype (wrapping)
+                    od = np.array(od).astype(ad.dtype)
+        if ordered and (ad.dtype.kind == "c" or getattr(od, "dtype", None) is not None and od.dtype.kind == "c"
+                        or od.__class__ is complex):
+            _complex_unsupported(binary_dtype(input, other), name + "_cpu")
         try:
             with fp_ignore:
                 r = ufunc(ad, od)
@@ -702,7 +746,7 @@ def _unary(name, fwd, grad_fn=None, save="input", int_ok=False, keep_int=False):
             arr = float_data(input)
         with fp_ignore:
             r = fwd(arr)
-        r = wrap(r if r.__class__ is ndarray else np.asarray(r, dtype=arr.dtype))
+        r = wrap(r if r.__class__ is ndarray else np.asarray(r))  # a 0-d result keeps its own dtype (abs of complex)
         if node_cls is not None and state.enabled and input._requires_grad:
             node = record(node_cls, (input,), r)
             node.saved = (SavedTensor(input) if save == "input" else SavedTensor(r, True),)
@@ -750,7 +794,11 @@ sigmoid = _unary("sigmoid", _sigmoid_fwd, lambda g, x, r: g * (r * (1 - r)).conj
 
 
 def _relu_fwd(a):
-    return np.maximum(a, 0) if a.dtype.kind != "b" else a
+    if a.dtype.kind == "b":
+        raise RuntimeError("Boolean inputs not supported for relu")
+    if a.dtype.kind == "c":
+        raise NotImplementedError("clamp is not supported for complex types")
+    return np.maximum(a, 0)
 
 
 # sign(r) is (r > 0) for relu's output, and is recorded (with a zero derivative): under create_graph the
@@ -818,6 +866,10 @@ def sign(input, *, out=None):
 def _rounding(name, fn):
     def op(input, *, out=None):
         d = input._data
+        if d.dtype.kind == "c":
+            raise NotImplementedError(f"{name} is not supported for complex inputs")
+        if d.dtype.kind == "b":
+            raise NotImplementedError(f"\"{name}_vml_cpu\" not implemented for 'Bool'")
         r = wrap(fn(d) if d.dtype.kind not in "biu" else d.copy())
         if state.enabled and input._requires_grad:
             record(_ZeroGrad, (input,), r)._name = name
@@ -847,6 +899,8 @@ fix = trunc
 
 def round(input, *, decimals=None, out=None):
     d = input._data
+    if d.dtype.kind in "bc":
+        raise NotImplementedError(f"\"round_vml_cpu\" not implemented for '{_torch_name(d.dtype)}'")
     if d.dtype.kind in "biu":
         if decimals:
             raise NotImplementedError(f"\"round_cpu\" not implemented for '{_torch_name(d.dtype)}'")
@@ -994,6 +1048,8 @@ def clamp(input, min=None, max=None, *, out=None):
 def _clamp(input, min, max, out, which):
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    if input._data.dtype.kind == "c":
+        raise NotImplementedError("clamp is not supported for complex types")
     if not isinstance(input, Tensor):
         raise TypeError(f"clamp(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
     d = input._data
@@ -1074,6 +1130,8 @@ def _minmax_binary(input, other, is_max):
         raise TypeError(f"{'maximum' if is_max else 'minimum'}(): argument 'other' (position 2) must be Tensor, "
                         f"not {type(other).__name__}")
     dt = binary_dtype(input, other)
+    if dt.kind == "c":
+        raise RuntimeError(f"{'maximum' if is_max else 'minimum'} not implemented for complex tensors.")
     fn = np.maximum if is_max else np.minimum
     r = wrap(_apply_binary(fn, input, other, dt, "maximum" if is_max else "minimum"))
     if _needs(input, other):

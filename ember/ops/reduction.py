@@ -309,6 +309,10 @@ def _extreme(input, dim, keepdim, is_max, out=None):
         from .elementwise import maximum, minimum
         return maximum(input, dim) if is_max else minimum(input, dim)
     d = input._data
+    if d.dtype.kind == "c":  # complex numbers have no order
+        if dim is None:
+            raise NotImplementedError(f"\"{name}_all\" not implemented for '{_torch_name(d.dtype)}'")
+        raise RuntimeError(f"{name}(): does not support complex input")
     if dim is None:
         _check_nonempty(d, name)
         r = wrap(np.asarray(_nan_extreme(d, None, is_max)))
@@ -398,6 +402,9 @@ def _amax(input, dim, keepdim, is_max):
     for a in axes:
         if d.shape[a] == 0:
             raise IndexError(f"{'amax' if is_max else 'amin'}(): Expected reduction dim {a} to have non-zero size.")
+    if d.dtype.kind == "c":
+        raise NotImplementedError(f"\"{'max' if is_max else 'min'}_values_cpu\" not implemented for "
+                                  f"'{_torch_name(d.dtype)}'")
     r = wrap(np.asarray(_nan_extreme(d, axes, is_max, keepdims=keepdim)))
     if state.enabled and input._requires_grad:
         node = record(AmaxBackward0, (input,), r)
@@ -424,6 +431,8 @@ def _arg(input, dim, keepdim, is_max):
     name = "argmax" if is_max else "argmin"
     if d.dtype.kind == "b":
         raise RuntimeError(f"{name}(): does not support bool input")
+    if d.dtype.kind == "c":
+        raise RuntimeError(f"{name}(): does not support complex input")
     if dim is None:
         if d.size == 0:
             raise IndexError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0.")
