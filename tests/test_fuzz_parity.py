@@ -152,3 +152,142 @@ def test_fuzz_regression(expr):
         assert b[0] == a[0], (expr, a, b)
     else:
         assert a == b, (expr, a, b)
+
+
+# ---- chains of indexing, shape and reduction ops, with gradients -------------------------------------------------
+def _index(rng, shape):
+    idx = []
+    for n in shape:
+        k = rng.integers(0, 5)
+        if k == 0:
+            idx.append(int(rng.integers(-n, n)))
+        elif k == 1:
+            idx.append(slice(int(rng.integers(0, n)), None, int(rng.integers(1, 3))))
+        elif k == 2:
+            idx.append(None)
+        elif k == 3:
+            idx.append([int(v) for v in rng.integers(-n, n, size=2)])
+        else:
+            idx.append(slice(None))
+    return tuple(idx)
+
+
+_SHAPE_OPS = ["t", "flatten", "unsqueeze", "transpose", "permute", "flip", "repeat", "expand", "narrow", "split",
+              "unbind", "cat", "stack", "squeeze", "reshape", "movedim", "roll", "tril", "diagonal", "cumsum",
+              "cumprod"]
+_REDUCTIONS = ["sum", "mean", "amax", "std", "var", "prod", "logsumexp", "norm"]
+
+
+def _step(rng, x):
+    """A random op for tensor `x` (of torch), as (description, fn(lib, t))."""
+    d = x.dim()
+    kind = rng.integers(3)
+    if kind == 0 and d and 0 not in x.shape:
+        idx = _index(rng, tuple(x.shape))
+        return f"x[{idx}]", lambda lib, t: t[idx]
+    if kind == 1 and d:
+        fn = _REDUCTIONS[rng.integers(len(_REDUCTIONS))]
+        dim, keep = int(rng.integers(-d, d)), bool(rng.integers(2))
+        if fn == "norm":
+            return f"norm({dim},{keep})", lambda lib, t: t.norm(dim=dim, keepdim=keep)
+        return f"{fn}({dim},{keep})", lambda lib, t: getattr(t, fn)(dim, keepdim=keep)
+    if not d:
+        return "unsqueeze(0)", lambda lib, t: t.unsqueeze(0)
+    fn = _SHAPE_OPS[rng.integers(len(_SHAPE_OPS))]
+    a, b = int(rng.integers(-d, d)), int(rng.integers(-d, d))
+    perm = rng.permutation(d).tolist()
+    table = {
+        "t": lambda lib, t: t.t() if d <= 2 else t.mT,
+        "flatten": lambda lib, t: t.flatten(),
+        "unsqueeze": lambda lib, t: t.unsqueeze(a),
+        "transpose": lambda lib, t: t.transpose(a, b),
+        "permute": lambda lib, t: t.permute(*perm),
+        "flip": lambda lib, t: t.flip(a),
+        "repeat": lambda lib, t: t.repeat(*([2] + [1] * d)),
+        "expand": lambda lib, t: t.unsqueeze(0).expand(3, *t.shape),
+        "narrow": lambda lib, t: t.narrow(0, 0, max(1, t.shape[0] - 1)),
+        "split": lambda lib, t: lib.cat(t.split(1, -1)[::-1], -1),
+        "unbind": lambda lib, t: lib.stack(t.unbind(0)[::-1], 0),
+        "cat": lambda lib, t: lib.cat([t, t * 2], a),
+        "stack": lambda lib, t: lib.stack([t, t * 2], a),
+        "squeeze": lambda lib, t: t.unsqueeze(1).squeeze(1),
+        "reshape": lambda lib, t: t.t().reshape(-1) if d == 2 else t.reshape(-1),
+        "movedim": lambda lib, t: t.movedim(0, -1),
+        "roll": lambda lib, t: t.roll(1, 0),
+        "tril": lambda lib, t: t.tril() if d >= 2 else t,
+        "diagonal": lambda lib, t: t.diagonal(0, 0, -1) if d >= 2 else t,
+        "cumsum": lambda lib, t: t.cumsum(-1),
+        "cumprod": lambda lib, t: t.cumprod(-1),
+    }
+    return fn, table[fn]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_random_view_index_reduction_chains_match_torch(seed):
+    rng = np.random.default_rng(2000 + seed)
+    for _ in range(60):
+        shape = tuple(int(rng.integers(1, 4)) for _ in range(rng.integers(1, 4)))
+        a = rng.standard_normal(shape)
+        t, e = torch.tensor(a, requires_grad=True), ember.tensor(a, requires_grad=True)
+        tt, ee, steps = t, e, []
+        for _ in range(rng.integers(1, 4)):
+            desc, fn = _step(rng, tt)
+            steps.append(desc)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                try:
+                    tt2, terr = fn(torch, tt), None
+                except Exception as exc:  # noqa: BLE001
+                    tt2, terr = None, exc
+                try:
+                    ee2, eerr = fn(ember, ee), None
+                except Exception as exc:  # noqa: BLE001
+                    ee2, eerr = None, exc
+            if terr is not None:
+                assert isinstance(eerr, type(terr)), (shape, steps, terr, eerr)
+                break
+            assert eerr is None, (shape, steps, eerr)
+            assert tuple(tt2.shape) == tuple(ee2.shape), (shape, steps)
+            np.testing.assert_allclose(ee2.detach().numpy(), tt2.detach().numpy(), rtol=1e-10, atol=1e-12,
+                                       err_msg=str((shape, steps)))
+            tt, ee = tt2, ee2
+        else:
+            if tt.numel() == 0:
+                continue
+            g = rng.standard_normal(tuple(tt.shape))
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                tt.backward(torch.tensor(g))
+                ee.backward(ember.tensor(g))
+            np.testing.assert_allclose(e.grad.numpy(), t.grad.numpy(), rtol=1e-10, atol=1e-12,
+                                       err_msg=str((shape, steps)))
+
+
+@pytest.mark.parametrize("expr", [
+    "lib.tensor(np.arange(24.).reshape(2, 3, 4), requires_grad=True)[0, :, [0, 3]]",
+    "lib.tensor(np.arange(24.).reshape(2, 3, 4), requires_grad=True)[1, [0, 2], 1:]",
+    "lib.tensor(np.arange(24.).reshape(2, 3, 4), requires_grad=True)[-1, None, [0, 1]]",
+    "lib.tensor(3.0, requires_grad=True)[()]",
+    "lib.tensor([[0.3, float('inf')], [0.7, 2.0]], requires_grad=True).tril()",
+])
+def test_index_and_triangle_regressions(expr):
+    out = []
+    for lib in (torch, ember):
+        r = eval(expr)
+        g = np.random.default_rng(0).standard_normal(tuple(r.shape))
+        r.backward(lib.tensor(g))
+        leaf = r.grad_fn.next_functions[0][0]
+        while type(leaf).__name__ != "AccumulateGrad":
+            leaf = leaf.next_functions[0][0]
+        out.append((tuple(r.shape), r.detach().numpy().tolist(), r.grad_fn.name(), leaf.variable.grad.numpy().tolist()))
+    assert out[0] == out[1]
+
+
+def test_mixed_int_and_array_setitem_matches_torch():
+    out = []
+    for lib in (torch, ember):
+        t = lib.zeros(2, 3, 4)
+        t[0, :, [0, 3]] = lib.tensor(np.arange(6.0).reshape(3, 2), dtype=lib.float32)
+        t[1, [0, 2], 1:] = 5.0
+        out.append(t.numpy().tolist())
+    assert out[0] == out[1]

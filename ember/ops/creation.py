@@ -9,7 +9,7 @@ import numpy as np
 from .. import _dtype
 from .._device import check_device_supported, to_device
 from .._tensor import Tensor, _grad_dtype
-from ._registry import wrap
+from ._registry import Node, record, state, wrap
 
 _builtin_int, _builtin_float, _builtin_bool, _builtin_complex = int, float, bool, complex
 
@@ -770,12 +770,34 @@ def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=F
                 requires_grad=requires_grad)
 
 
+class TrilBackward0(Node):
+    __slots__ = ("diagonal", "upper")
+
+    def name(self):
+        return "TriuBackward0" if self.upper else "TrilBackward0"
+
+    def backward(self, grad):
+        return (_triangle(grad, self.diagonal, self.upper),)
+
+
+def _triangle(input, diagonal, upper):
+    """tril/triu: zero the elements above (below) the diagonal; inf and nan there become 0, as in torch."""
+    d = input._data
+    if d.ndim < 2:
+        raise RuntimeError(f"{'triu' if upper else 'tril'}: input tensor must have at least 2 dimensions")
+    out = wrap(np.triu(d, diagonal) if upper else np.tril(d, diagonal))
+    if state.enabled and input._requires_grad:
+        node = record(TrilBackward0, (input,), out)
+        node.diagonal, node.upper = diagonal, upper
+    return out
+
+
 def tril(input, diagonal=0):
-    return input * wrap(np.tril(np.ones(input._data.shape[-2:], dtype=bool), diagonal))
+    return _triangle(input, diagonal, False)
 
 
 def triu(input, diagonal=0):
-    return input * wrap(np.triu(np.ones(input._data.shape[-2:], dtype=bool), diagonal))
+    return _triangle(input, diagonal, True)
 
 
 def diag(input, diagonal=0):

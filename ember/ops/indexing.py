@@ -253,6 +253,35 @@ class IndexBackward0(Node):
         return (_index_grad(grad, self.in_shape, self.idx, self.accumulate),)
 
 
+def _split_ints_from_arrays(ndim, idx):
+    """torch applies an index in two passes: ints, slices, None and ... first (views), then the index arrays on
+    the result. NumPy instead counts ints as advanced indices when arrays are present, which moves dimensions
+    (x[0, :, [0, 1]] is (2, n) in NumPy, (n, 2) in torch). Returns (basic index, advanced index) for the two passes,
+    or None when the index has no int beside an array (then NumPy's single pass is torch's)."""
+    if not any(k.__class__ is int for k in idx):
+        return None
+    consumed = 0
+    for k in idx:
+        if k is None or k is Ellipsis:
+            continue
+        consumed += k.ndim if (k.__class__ is ndarray and k.dtype == np.bool_) else 1
+    first, second = [], []
+    for k in idx:
+        if k is Ellipsis:
+            n = ndim - consumed
+            first.append(Ellipsis)
+            second.extend([slice(None)] * n)
+        elif k is None or k.__class__ is slice:
+            first.append(k)
+            second.append(slice(None))
+        elif k.__class__ is int:
+            first.append(k)
+        else:  # an index array: keep the dims it indexes for the second pass
+            first.extend([slice(None)] * (k.ndim if k.dtype == np.bool_ else 1))
+            second.append(k)
+    return tuple(first), tuple(second)
+
+
 def getitem(self, index):
     d = self._data
     if index.__class__ is int:  # fast path: x[i]
@@ -269,7 +298,11 @@ def getitem(self, index):
             _check_zero_dim_index(index)
         idx, basic = _convert_index(index)
         _bounds_check(d.shape, idx)
-        if basic and state.enabled and self._requires_grad and index.__class__ is tuple and (
+        if not basic:
+            passes = _split_ints_from_arrays(d.ndim, idx)
+            if passes is not None:
+                return getitem(getitem(self, passes[0]), passes[1])
+        if basic and state.enabled and self._requires_grad and index.__class__ is tuple and idx and (
                 len(idx) > 1 or idx[0].__class__ is slice):
             steps = _basic_steps(d.shape, idx)
             if len(steps) != 1:  # torch records one view op per index element (none: an alias)
@@ -439,6 +472,11 @@ def setitem(self, index, value):
     if d.ndim == 0:
         _check_zero_dim_index(index)
     idx, basic = _convert_index(index)
+    if not basic and not any(k.__class__ is bool for k in idx):
+        passes = _split_ints_from_arrays(d.ndim, idx)
+        if passes is not None:
+            _bounds_check(d.shape, idx)
+            return setitem(getitem(self, passes[0]), passes[1], value)
     skip = False
     if not basic and any(k.__class__ is bool for k in idx):
         # x[True] = v is x[None] = v (a view); x[False] = v writes nothing

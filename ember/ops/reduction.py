@@ -514,7 +514,11 @@ def _var(input, dim, unbiased, keepdim, correction, is_std):
     src = d.astype(_F32) if _low_precision(d) else d
     with fp_ignore:
         if d.size:
-            dev = src - src.mean(axis=axes, keepdims=True)
+            # corrected two-pass mean: exact for constant slices (var 0, as torch's Welford gives), where a
+            # plain mean can be off by an ulp and make std's gradient O(1) instead of 0
+            m = src.mean(axis=axes, keepdims=True)
+            m = m + (src - m).mean(axis=axes, keepdims=True)
+            dev = src - m
             sq = dev.real * dev.real + dev.imag * dev.imag if dev.dtype.kind == "c" else dev * dev
             v = sq.sum(axis=axes, keepdims=keepdim) / (n - corr if n - corr > 0 else 0)
         else:
