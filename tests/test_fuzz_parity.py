@@ -291,3 +291,72 @@ def test_mixed_int_and_array_setitem_matches_torch():
         t[1, [0, 2], 1:] = 5.0
         out.append(t.numpy().tolist())
     assert out[0] == out[1]
+
+
+# ---- in-place ops on non-leaf tensors and their views, then backward ---------------------------------------------
+_INPLACE = ["add_", "mul_", "sub_", "div_", "clamp_", "relu_", "exp_", "tanh_", "sigmoid_", "zero_", "fill_",
+            "copy_", "neg_", "pow_", "setitem"]
+_TARGETS = ["whole", "row", "col", "T", "slice", "viewview"]
+
+
+def _run_inplace_program(lib, prog, rewrap, a, w, weights):
+    x = lib.tensor(a, requires_grad=True)
+    wt = lib.tensor(w, requires_grad=True)
+    y = x * 1.5
+    for target, op, k in prog:
+        t = {"whole": lambda: y, "row": lambda: y[k % y.shape[0]], "col": lambda: y[:, k % y.shape[1]],
+             "T": lambda: y.t(), "slice": lambda: y[::2], "viewview": lambda: y[k % y.shape[0]][::2]}[target]()
+        shape = tuple(t.shape)
+        other = wt[:shape[-1]] if shape and shape[-1] <= wt.shape[0] else 2.0
+        if op == "sub_":
+            t.sub_(other, alpha=0.5)
+        elif op in ("add_", "mul_"):
+            getattr(t, op)(other)
+        elif op == "div_":
+            t.div_(2.0)
+        elif op == "clamp_":
+            t.clamp_(-0.5, 0.5)
+        elif op == "fill_":
+            t.fill_(0.25)
+        elif op == "copy_":
+            t.copy_((other * 3).expand(shape) if isinstance(other, lib.Tensor) else lib.full(shape, 3.0,
+                                                                                               dtype=lib.float64))
+        elif op == "pow_":
+            t.pow_(2)
+        elif op == "setitem":
+            t[..., 0] = (other * 2)[0] if isinstance(other, lib.Tensor) else 7.0
+        else:
+            getattr(t, op)()
+        if rewrap:
+            y = y * 1.0
+    (y * lib.tensor(weights.reshape(tuple(y.shape)))).sum().backward()
+    return [y.detach().numpy(), x.grad.numpy(), None if wt.grad is None else wt.grad.numpy()]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_random_inplace_programs_match_torch(seed):
+    rng = np.random.default_rng(3000 + seed)
+    ran = 0
+    for _ in range(60):
+        a, w = rng.standard_normal((3, 4)), rng.standard_normal(4)
+        prog = [(_TARGETS[rng.integers(len(_TARGETS))], _INPLACE[rng.integers(len(_INPLACE))], int(rng.integers(5)))
+                for _ in range(rng.integers(1, 5))]
+        rewrap = bool(rng.integers(2))
+        weights = np.linspace(-1, 1, 12)
+        results = []
+        for lib in (torch, ember):
+            try:
+                results.append(_run_inplace_program(lib, prog, rewrap, a, w, weights))
+            except Exception as exc:  # noqa: BLE001 - torch's exception type is the oracle
+                results.append(exc)
+        t, e = results
+        if isinstance(t, Exception):
+            assert isinstance(e, type(t)), (prog, rewrap, t, e)
+            continue
+        assert not isinstance(e, Exception), (prog, rewrap, e)
+        for u, v in zip(t, e):
+            assert (u is None) == (v is None), (prog, rewrap)
+            if u is not None:
+                np.testing.assert_allclose(v, u, rtol=1e-10, atol=1e-12, err_msg=str((prog, rewrap)))
+        ran += 1
+    assert ran > 30
