@@ -325,3 +325,26 @@ def test_node_reached_by_a_none_gradient_and_a_real_one_still_runs():
         out.backward()
         results.append(x.grad.tolist())
     assert results[0] == results[1]
+
+
+def test_ops_from_many_threads_at_once():
+    """fp_ignore's reset tokens belong to each thread's context: concurrent divisions must not cross them."""
+    import threading
+
+    errors = []
+
+    def work():
+        try:
+            for _ in range(300):
+                x = ember.tensor([1.0, 0.0, -1.0], requires_grad=True)
+                y = (x / 0.0).nan_to_num(0.0) + (x * x).sqrt()
+                y.sum().backward()
+        except Exception as exc:  # noqa: BLE001 - collected and reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors

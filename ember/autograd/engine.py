@@ -22,6 +22,7 @@ from .graph import AccumulateGrad
 
 
 _wrap = None  # ember._tensor._wrap, set by ember._tensor (it imports this module first)
+_fp_ignore = None  # ember.ops._registry.fp_ignore, set by that module
 
 
 def _sum_to(g, shape):
@@ -171,6 +172,7 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, cap
     check_nan = anomaly and state.anomaly_check_nan
     prev_enabled = state.enabled
     state.enabled = create_graph
+    _fp_ignore.__enter__()  # backward formulas meet inf * 0 and friends; torch never warns about them
     try:
         while ready:
             node = heappop(ready)[1]
@@ -247,6 +249,7 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, cap
                         buf[nr] = _wrap(prev._data + g._data)
     finally:
         state.enabled = prev_enabled
+        _fp_ignore.__exit__(None, None, None)
 
     if capture and not allow_unused:
         for i, r in enumerate(results):

@@ -16,12 +16,15 @@ Every op in ember/ops follows one pattern (forward on arrays, backward in tensor
 
 Outputs are built with `__new__` and six slot stores; no node is built when nothing needs grad.
 """
+import threading
+
 import numpy as np
 
 from .. import _dtype
 from .._dtype import PROMOTE_NP, from_np
 from .._tensor import Tensor
 from .._tensor import _wrap as wrap
+from ..autograd import engine as _engine
 from ..autograd.grad_mode import state
 from ..autograd.graph import (_seq, Node, NoGradViewFn, _layout_perm, empty_with_layout, SavedTensor,
                               check_view_inplace, make_node, make_node1)
@@ -35,16 +38,21 @@ __all__ = ["Node", "SavedTensor", "state", "wrap", "record", "ensure_tensor", "f
            "ndarray", "binary_dtype", "check_inplace", "view_of"]
 
 
+class _TokenStacks(threading.local):
+    def __init__(self):
+        self.items = []
+
+
 class _FPIgnore:
     """`with fp_ignore:` is np.errstate(all="ignore") at a tenth of the cost (torch never warns on x/0, NaN, ...).
 
-    It sets NumPy's error-state context variable directly (the variable np.errstate itself sets); nested use
-    is fine because tokens are kept on a stack."""
+    It sets NumPy's error-state context variable directly (the variable np.errstate itself sets). The reset
+    tokens are kept on a per-thread stack: nesting works, and each thread resets only its own context."""
 
-    __slots__ = ("tokens", "var", "value")
+    __slots__ = ("stacks", "var", "value")
 
     def __init__(self):
-        self.tokens = []
+        self.stacks = _TokenStacks()
         try:
             from numpy._core._ufunc_config import _extobj_contextvar as var
             with np.errstate(all="ignore"):
@@ -55,14 +63,14 @@ class _FPIgnore:
 
     def __enter__(self):
         if self.var is not None:
-            self.tokens.append(self.var.set(self.value))
+            self.stacks.items.append(self.var.set(self.value))
         else:
             e = np.errstate(all="ignore")
             e.__enter__()
-            self.tokens.append(e)
+            self.stacks.items.append(e)
 
     def __exit__(self, *exc):
-        tok = self.tokens.pop()
+        tok = self.stacks.items.pop()
         if self.var is not None:
             self.var.reset(tok)
         else:
@@ -70,6 +78,7 @@ class _FPIgnore:
 
 
 fp_ignore = _FPIgnore()
+_engine._fp_ignore = fp_ignore
 
 
 def record(cls, inputs, out):
