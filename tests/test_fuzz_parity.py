@@ -360,3 +360,58 @@ def test_random_inplace_programs_match_torch(seed):
                 np.testing.assert_allclose(v, u, rtol=1e-10, atol=1e-12, err_msg=str((prog, rewrap)))
         ran += 1
     assert ran > 30
+
+
+# ---- reductions over dtypes, dims, keepdim and dtype= ------------------------------------------------------------
+_RED_DTYPES = ["bool", "uint8", "int8", "int32", "int64", "float16", "bfloat16", "float32", "float64", "complex64"]
+_RED_FNS = ["sum", "mean", "prod", "max", "min", "argmax", "argmin", "amax", "amin", "all", "any", "std", "var",
+            "cumsum", "logsumexp", "count_nonzero", "nansum", "norm", "aminmax"]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_random_reductions_match_torch(seed):
+    rng = np.random.default_rng(4000 + seed)
+    for _ in range(150):
+        shape = tuple(int(rng.integers(0, 4)) if rng.random() < 0.1 else int(rng.integers(1, 5))
+                      for _ in range(rng.integers(0, 4)))
+        dt = _RED_DTYPES[rng.integers(len(_RED_DTYPES))]
+        t, e = _pair(rng, shape, dt)
+        fn = _RED_FNS[rng.integers(len(_RED_FNS))]
+        nd, args, kw = len(shape), (), {}
+        r = rng.random()
+        if nd and r < 0.5:
+            args = (int(rng.integers(-nd, nd)),)
+        elif nd > 1 and r < 0.7 and fn in ("sum", "mean", "amax", "amin", "std", "var", "logsumexp", "count_nonzero",
+                                           "nansum", "all", "any"):
+            args = (tuple(sorted({int(x) for x in rng.integers(0, nd, 2)})),)
+        if args and fn not in ("cumsum", "count_nonzero") and rng.random() < 0.5:
+            kw["keepdim"] = True
+        if fn in ("sum", "mean", "prod", "cumsum", "nansum") and rng.random() < 0.3:
+            kw["dtype"] = ["float64", "int64", "float32"][rng.integers(3)]
+        if fn == "cumsum" and not args:
+            if not nd:
+                continue
+            args = (0,)
+        if fn == "aminmax" and args:
+            kw["dim"], args = args[0], ()
+        out = []
+        for lib, x in ((torch, t), (ember, e)):
+            kw2 = {k: (getattr(lib, v) if k == "dtype" else v) for k, v in kw.items()}
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                try:
+                    res = getattr(lib, fn)(x, *args, **kw2)
+                except Exception as exc:  # noqa: BLE001
+                    out.append(exc)
+                    continue
+            res = res[0] if isinstance(res, tuple) else res
+            out.append((str(res.dtype).split(".")[-1], tuple(res.shape), _as_f64(res, lib)))
+        where = (fn, dt, shape, args, kw)
+        if isinstance(out[0], Exception):
+            assert isinstance(out[1], type(out[0])), (where, out)
+            continue
+        assert not isinstance(out[1], Exception), (where, out[1])
+        assert out[0][:2] == out[1][:2], where
+        # half-precision and float32 sums are accumulated in different orders (cascade vs pairwise)
+        tol = 2e-2 if dt in ("float16", "bfloat16") or kw.get("dtype") == "float32" else 1e-5
+        assert np.allclose(out[0][2], out[1][2], rtol=tol, atol=tol, equal_nan=True), where

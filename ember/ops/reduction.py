@@ -102,6 +102,8 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):
 
 
 def nansum(input, dim=None, keepdim=False, *, dtype=None):
+    if input._data.dtype.kind == "c":
+        raise RuntimeError("nansum on CPU does not support complex inputs")
     return sum(input.masked_fill(input.isnan(), 0) if input.is_floating_point() else input, dim, keepdim, dtype=dtype)
 
 
@@ -126,7 +128,12 @@ class MeanBackward1(Node):
 
 def _float_out_dtype(d, dtype, name):
     if dtype is not None:
-        return _dtype.to_ember_dtype(dtype).np
+        odt = _dtype.to_ember_dtype(dtype).np
+        if odt.kind in "biu":
+            raise RuntimeError(
+                f"{name}(): could not infer output dtype. Optional dtype must be either a floating point or complex "
+                f"dtype. Got: {_torch_name(odt)}")
+        return odt
     if d.dtype.kind in "biu":
         raise RuntimeError(
             f"{name}(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. "
@@ -216,8 +223,10 @@ def prod(input, dim=None, keepdim=False, *, dtype=None, out=None):
         raise TypeError("prod(): argument 'dim' must be int, not tuple")
     axes = None if dim is None else _dims(input, dim)
     with fp_ignore:
-        if _low_precision(d):
+        if _low_precision(d) and dtype is None:
             r = d.prod(axis=axes, dtype=_F32, keepdims=keepdim).astype(odt)
+        elif d.dtype.kind in "fV" and odt.kind in "iub":
+            r = d.astype(odt).prod(axis=axes, dtype=odt, keepdims=keepdim)  # torch casts the elements first
         else:
             r = d.prod(axis=axes, dtype=odt, keepdims=keepdim)
     r = wrap(r)
@@ -312,6 +321,9 @@ def _extreme(input, dim, keepdim, is_max, out=None):
     if d.dtype.kind == "c":  # complex numbers have no order
         if dim is None:
             raise NotImplementedError(f"\"{name}_all\" not implemented for '{_torch_name(d.dtype)}'")
+        ax = input._wrap_dim(dim)
+        if d.ndim and d.shape[ax] == 0:
+            raise IndexError(f"{name}(): Expected reduction dim {ax} to have non-zero size.")
         raise RuntimeError(f"{name}(): does not support complex input")
     if dim is None:
         _check_nonempty(d, name)
@@ -402,7 +414,7 @@ def _amax(input, dim, keepdim, is_max):
     for a in axes:
         if d.shape[a] == 0:
             raise IndexError(f"{'amax' if is_max else 'amin'}(): Expected reduction dim {a} to have non-zero size.")
-    if d.dtype.kind == "c":
+    if d.dtype.kind == "c" and d.size:  # (an empty result runs no kernel in torch, so no error either)
         raise NotImplementedError(f"\"{'max' if is_max else 'min'}_values_cpu\" not implemented for "
                                   f"'{_torch_name(d.dtype)}'")
     r = wrap(np.asarray(_nan_extreme(d, axes, is_max, keepdims=keepdim)))
