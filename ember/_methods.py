@@ -6,7 +6,7 @@ from . import _dtype
 from ._device import check_device_supported, device as _device_cls, to_device
 from ._tensor import Tensor
 from .ops import creation, elementwise as ew, indexing, linalg, reduction, shape
-from .ops._registry import Node, SavedTensor, check_inplace, inplace, record, state, wrap
+from .ops._registry import Node, fp_ignore, SavedTensor, check_inplace, inplace, record, state, wrap
 
 
 _F16 = np.dtype(np.float16)
@@ -32,7 +32,7 @@ def _convert(self, dt, copy=False):
         src = d.real
     else:
         src = d
-    with np.errstate(invalid="ignore", over="ignore"):
+    with fp_ignore:
         out = wrap(_dtype.cast(src, dt.np))
     if state.enabled and self._requires_grad and dt.category >= 2:
         record(ToCopyBackward0, (self,), out).src_dtype = _dtype.from_np[d.dtype]
@@ -129,7 +129,7 @@ def _copy_from(self, src):
     if sd.ndim > d.ndim and any(s != 1 for s in sd.shape[:sd.ndim - d.ndim]):
         bshape = list(np.broadcast_shapes(d.shape, sd.shape))
         raise RuntimeError(f"output with shape {list(d.shape)} doesn't match the broadcast shape {bshape}")
-    with np.errstate(invalid="ignore", over="ignore"):
+    with fp_ignore:
         data = np.broadcast_to(sd.reshape(sd.shape[len(sd.shape) - len(d.shape):] if sd.ndim > d.ndim else sd.shape),
                                d.shape).astype(d.dtype, copy=True)
     out = wrap(data)
@@ -159,7 +159,7 @@ def copy_(self, src, non_blocking=False):
         sd = sd.real
     if d.dtype == _F16 and sd.dtype.itemsize >= 8 and sd.dtype.kind == "f":
         sd = sd.astype(np.float32)  # torch's double -> half goes through float
-    with np.errstate(invalid="ignore", over="ignore"):
+    with fp_ignore:
         np.copyto(d, sd, casting="unsafe")
     self._vc[0] += 1
     return self
@@ -206,7 +206,7 @@ def fill_(self, value):
             value = np.array(value).astype(self._data.dtype)  # wraps like torch (-1 -> 255 for uint8)
         if self._data.dtype == _F16 and isinstance(value, float):
             value = np.float32(value)  # torch's double -> half goes through float
-    with np.errstate(invalid="ignore", over="ignore"):
+    with fp_ignore:
         self._data[...] = value
     self._vc[0] += 1
     return self

@@ -9,7 +9,7 @@ import numpy as np
 from .. import _dtype
 from .._device import check_device_supported, to_device
 from .._tensor import Tensor, _grad_dtype
-from ._registry import Node, record, state, wrap
+from ._registry import fp_ignore, Node, record, state, wrap
 
 _builtin_int, _builtin_float, _builtin_bool, _builtin_complex = int, float, bool, complex
 
@@ -206,7 +206,7 @@ def _to_int_checked(raw, target):
         elif hi > info.max or (lo < -info.max if info.min == 0 else lo < info.min):
             # unsigned targets accept negatives down to -max (two's complement wrap), as torch does
             raise _overflow(target)
-    with np.errstate(invalid="ignore", over="ignore"):
+    with fp_ignore:
         return raw.astype(target.np)
 
 
@@ -215,7 +215,7 @@ def _from_data(data, target, seen):
     if seen:
         data = _unwrap_tensors(data, target)
     try:
-        with np.errstate(invalid="ignore", over="ignore"):
+        with fp_ignore:
             if target.category == _dtype._INT:
                 arr = _to_int_checked(np.array(data), target)
             elif target is _dtype.float16 or target is _dtype.bfloat16:
@@ -395,7 +395,7 @@ def check_scalar_fits(value, target, numel=2):
 
 
 def _fill_array(shape, fill_value, npdt):
-    with np.errstate(invalid="ignore", over="ignore"):
+    with fp_ignore:
         if npdt == _F16 and isinstance(fill_value, (_builtin_float, np.floating)):
             fill_value = np.float32(fill_value)  # torch's double -> half goes through float
         elif fill_value.__class__ is _builtin_int and npdt.kind in "iu":
@@ -457,7 +457,7 @@ def _fma(a, b, c, acc):
     if acc == _F32:  # the float32 product is exact in float64
         return (np.asarray(a, _F64) * np.asarray(b, _F64) + np.asarray(c, _F64)).astype(_F32)
     a, b, c = np.asarray(a, _F64), np.asarray(b, _F64), np.asarray(c, _F64)
-    with np.errstate(invalid="ignore", over="ignore"):
+    with fp_ignore:
         p = a * b
         t = a * _SPLIT
         ah = t - (t - a)
@@ -487,7 +487,7 @@ def _arange_float(start, step, n, dt):
     V = 32 // dt.itemsize  # Vectorized<T>::size() (256-bit vectors)
     s, st = acc.type(start), acc.type(step)
     out = np.empty(n, dt)
-    with np.errstate(over="ignore", invalid="ignore"):
+    with fp_ignore:
         for b0, b1 in _parallel_chunks(n):
             res = _fma(st, np.arange(b0, b1, dtype=acc), s, acc).astype(dt)
             nvec = ((b1 - b0) // (2 * V)) * 2 * V
@@ -626,7 +626,7 @@ def _lin_values(start, end, steps, dt):
     idx = np.arange(steps)
     half = steps // 2
     first = idx < half
-    with np.errstate(over="ignore", invalid="ignore"):
+    with fp_ignore:
         if dt.category == _dtype._INT:  # step in double, ends converted (wrapped) to the integer type first
             s = _builtin_float(np.array(_builtin_int(start)).astype(npdt))
             e = _builtin_float(np.array(_builtin_int(end)).astype(npdt))
@@ -678,13 +678,13 @@ def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None,
     if steps == 0:
         return _finish(np.empty((0,), npdt), requires_grad, device)
     if steps == 1:
-        with np.errstate(over="ignore", invalid="ignore"):
+        with fp_ignore:
             return _finish(_fill_array((1,), np.power(complex(base) if dt.category == 3 else _builtin_float(base),
                                                       start), npdt), requires_grad, device)
     _no_bool(dt, "logspace")
     idx = np.arange(steps)
     half = steps // 2
-    with np.errstate(over="ignore", invalid="ignore"):
+    with fp_ignore:
         if dt.category == _dtype._COMPLEX:
             exps = _lin_values(start, end, steps, dt)
             data = np.power(npdt.type(base), exps).astype(npdt)

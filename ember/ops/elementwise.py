@@ -352,7 +352,7 @@ def div(input, other, *, rounding_mode=None, out=None):
     dt = binary_dtype(input, other)
     if dt.kind in "biu":
         dt = _dtype.get_default_dtype().np
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+    with fp_ignore:
         r = wrap(_apply_binary(np.true_divide, input, other, dt, "div"))
     if _needs(input, other):
         other_t = isinstance(other, Tensor)
@@ -394,7 +394,7 @@ def _rounded_div(a, b, mode, kernel):
     """floor or trunc division with torch's result dtype; exact for integers (no float round trip)."""
     dt = _operands_dtype(a, b)
     _complex_unsupported(dt, kernel)
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+    with fp_ignore:
         if dt.kind in "biu":
             _int_operands(a, b, dt, kernel)
             q = _binary_any(np.floor_divide, a, b, dt, "div")
@@ -468,7 +468,7 @@ def remainder(input, other, *, out=None):
     _complex_unsupported(dt, "remainder_cpu")
     if dt.kind in "biu":
         _int_operands(input, other, dt, "remainder_cpu")
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+    with fp_ignore:
         r = wrap(_binary_any(np.remainder, input, other, dt, "remainder"))
     if state.enabled and (getattr(input, "_requires_grad", False) or getattr(other, "_requires_grad", False)):
         if not isinstance(input, Tensor):
@@ -487,7 +487,7 @@ def fmod(input, other, *, out=None):
     dt = binary_dtype(input, other)
     if dt.kind in "biu":
         _int_operands(input, other, dt, "fmod_cpu")
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with fp_ignore:
         r = wrap(_apply_binary(np.fmod, input, other, dt, "fmod"))
     return _write_out(out, r) if out is not None else r
 
@@ -909,7 +909,7 @@ def round(input, *, decimals=None, out=None):
         r = wrap(np.asarray(np.round(d)))
     else:
         # torch: nearbyint(x * 10^d) / 10^d (x / 10^-d * ... for negative d), in the input's dtype
-        with np.errstate(over="ignore", invalid="ignore"):
+        with fp_ignore:
             if decimals > 0:
                 ten = d.dtype.type(10.0 ** decimals)
                 r = wrap(np.asarray(np.round(d * ten) / ten))
@@ -1065,7 +1065,7 @@ def _clamp(input, min, max, out, which):
             raise broadcast_error("clamp", d.shape, other._data.shape if lo is None or hi is None else
                                   np.broadcast_shapes(lo._data.shape, hi._data.shape)
                                   if _broadcastable(lo._data.shape, hi._data.shape) else hi._data.shape) from None
-        with np.errstate(invalid="ignore"):
+        with fp_ignore:
             r = d.astype(dt, copy=False)
             if lo is not None:
                 r = np.maximum(r, lo._data.astype(dt, copy=False))
@@ -1082,7 +1082,7 @@ def _clamp(input, min, max, out, which):
     arr = d if d.dtype == dt else d.astype(dt)
     if dt.kind in "iu":  # Python ints outside the dtype's range wrap, as in torch
         min, max = (np.array(v).astype(dt) if v.__class__ is int else v for v in (min, max))
-    with np.errstate(invalid="ignore"):
+    with fp_ignore:
         if min is not None and max is not None:
             r = np.minimum(np.maximum(arr, min), max)
         elif min is not None:

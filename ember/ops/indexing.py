@@ -7,7 +7,7 @@ import numpy as np
 
 from .. import _dtype
 from .._tensor import Tensor
-from ._registry import Node, SavedTensor, check_inplace, ensure_tensor, record, state, view_of, wrap
+from ._registry import fp_ignore, Node, SavedTensor, check_inplace, ensure_tensor, record, state, view_of, wrap
 from .creation import _infer_scalar_type, _unwrap_tensors, check_scalar_fits
 
 ndarray = np.ndarray
@@ -53,7 +53,7 @@ def _sequence_index(k):
     a = np.array(k)
     if dt is _dtype.bool:
         return a.astype(np.bool_)
-    with np.errstate(invalid="ignore"):
+    with fp_ignore:
         return a.astype(np.int64)
 
 
@@ -521,7 +521,7 @@ def setitem(self, index, value):
                 _check_overlap(target, vd)
         elif not d.flags.writeable:
             d = _writeable(d)
-        with np.errstate(invalid="ignore", over="ignore"):
+        with fp_ignore:
             if vt:
                 if vd.dtype != d.dtype:
                     vd = _dtype.cast(vd, d.dtype)

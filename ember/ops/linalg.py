@@ -2,7 +2,7 @@
 import numpy as np
 
 from .._tensor import Tensor
-from ._registry import Node, SavedTensor, _torch_type_name, ensure_tensor, record, state, wrap
+from ._registry import fp_ignore, Node, SavedTensor, _torch_type_name, ensure_tensor, record, state, wrap
 
 
 _CPP_NAME = {"Float": "float", "Double": "double", "Long": "long int", "Int": "int", "Short": "short int",
@@ -400,7 +400,7 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
                            if isinstance(alpha, float) else
                            "For integral input tensors, argument beta must not be a floating point number.")
     p = _matmul_np(a, b)
-    with np.errstate(invalid="ignore", over="ignore"):
+    with fp_ignore:
         if alpha != 1:
             p = p * np.asarray(alpha, p.dtype)
         if beta == 0:

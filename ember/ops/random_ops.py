@@ -19,7 +19,7 @@ from .. import _dtype
 from .._tensor import Tensor
 from ..autograd.grad_mode import state
 from ..random import Generator, default_generator
-from ._registry import Node, check_inplace, inplace, record, wrap
+from ._registry import fp_ignore, Node, check_inplace, inplace, record, wrap
 from .creation import _finish, size_args
 
 __all__ = ["rand", "randn", "randint", "randperm", "rand_like", "randn_like", "randint_like", "normal", "bernoulli",
@@ -352,7 +352,7 @@ def _map(fn, x):
 def _to_dtype(v64, dt):
     E = _eng_mod()
     if dt.kind in "iub":
-        with np.errstate(invalid="ignore", over="ignore"):
+        with fp_ignore:
             return v64.astype(dt)
     return E._from_double(v64, dt)
 
@@ -712,7 +712,7 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
 
 def _multinomial_race(eng, input, rows, n_sample, res_shape):
     d = input._data
-    with np.errstate(invalid="ignore"):
+    with fp_ignore:
         ok = d.size == 0 or (d.max() < np.inf and d.min() >= 0)
     if not ok:
         raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
@@ -721,7 +721,7 @@ def _multinomial_race(eng, input, rows, n_sample, res_shape):
         raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
     # q = empty_like(input).exponential_(1) (input's layout), then q = input / q
     q = _like_layout_values(input, d.dtype, lambda n, c, dt: _to_dtype(-_map(math.log1p, -eng._u53(n)), dt))
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with fp_ignore:
         if d.dtype.itemsize == 2:
             r = (d.astype(np.float32) / q.astype(np.float32)).astype(d.dtype)
         else:

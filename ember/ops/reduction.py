@@ -610,7 +610,7 @@ def logsumexp(input, dim, keepdim=False, *, out=None):
     if d.dtype.kind in "biu":
         d = d.astype(_dtype.get_default_dtype().np)
     src = d.astype(_F32) if _low_precision(d) else d
-    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+    with fp_ignore:
         if src.size:
             m = np.max(src, axis=axes, keepdims=True)
             m = np.where(np.isinf(m), 0, m)
@@ -734,7 +734,7 @@ def vector_norm(input, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
     a = np.abs(d)
     if _low_precision(a):
         a = a.astype(_F32)
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+    with fp_ignore:
         if p == 2:
             r = np.sqrt(np.sum(a * a, axis=axes, keepdims=keepdim))
         elif p == math.inf:
