@@ -44,6 +44,25 @@ def main():
         return run
     compare("seed autograd example (fwd + backward)", seed_example(ember), seed_example(torch), 3000)
 
+    def mlp_step(lib):
+        rng = np.random.default_rng(0)
+        x = lib.tensor(rng.standard_normal((32, 20)).astype(np.float32))
+        y = lib.tensor(rng.standard_normal((32, 1)).astype(np.float32))
+        w1 = lib.tensor(rng.standard_normal((20, 64)).astype(np.float32) * 0.1, requires_grad=True)
+        w2 = lib.tensor(rng.standard_normal((64, 1)).astype(np.float32) * 0.1, requires_grad=True)
+        b1, b2 = lib.zeros(64, requires_grad=True), lib.zeros(1, requires_grad=True)
+        params = [w1, b1, w2, b2]
+
+        def run():
+            loss = (((x @ w1 + b1).relu() @ w2 + b2 - y) ** 2).mean()
+            loss.backward()
+            with lib.no_grad():
+                for p in params:
+                    p -= 0.01 * p.grad
+                    p.grad = None
+        return run
+    compare("tiny MLP SGD step (32x20 -> 64 -> 1)", mlp_step(ember), mlp_step(torch), 500)
+
     def chain(lib, n=1000):
         def run():
             x = lib.ones(4, requires_grad=True)

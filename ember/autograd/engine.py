@@ -38,12 +38,14 @@ def _sum_to(g, shape):
             axes.append(lead + i)
         elif s != gs:
             return None
-    out = g.sum(tuple(axes), keepdim=True) if axes else g
-    if lead:
-        out = out.reshape(shape)
-    elif axes:
-        out = out.reshape(shape)
-    return out
+    if not axes:
+        return g
+    if not state.enabled:  # plain backward: reduce the array directly (the tensor ops below record for create_graph)
+        d = g._data
+        acc = np.float32 if d.dtype.itemsize < 4 and d.dtype.kind in "fV" else None  # half sums accumulate in f32
+        r = np.add.reduce(d, axis=tuple(axes), dtype=acc, keepdims=True).reshape(shape)
+        return _wrap(r.astype(d.dtype, copy=False) if acc is not None else r)
+    return g.sum(tuple(axes), keepdim=True).reshape(shape)
 
 
 def _validate(node, i, g, meta):

@@ -136,6 +136,10 @@ class SubBackward0(Node):
     __slots__ = ("alpha",)
 
     def backward(self, grad):
+        if self.next_edges[1] is None:
+            return grad, None
+        if not state.enabled and self.alpha == 1:
+            return grad, wrap(np.negative(grad._data))
         return grad, (-grad if self.alpha == 1 else grad * -self.alpha)
 
 
@@ -503,6 +507,11 @@ class PowBackward0(Node):
         e = self.exponent
         if e == 0:
             return (grad * 0,)
+        g, xd = grad._data, x._data
+        if not state.enabled and g.dtype.kind == "f" and xd.dtype == g.dtype and e.__class__ in (int, float):
+            # plain backward: the same formula on arrays (x ** 1 skipped), in the gradient's dtype
+            with fp_ignore:
+                return wrap(g * (xd * g.dtype.type(e) if e == 2 else np.power(xd, g.dtype.type(e - 1)) * g.dtype.type(e)))
         return (grad * (pow(x, e - 1) * e).conj(),)
 
 
@@ -803,8 +812,8 @@ def _relu_fwd(a):
 
 # sign(r) is (r > 0) for relu's output, and is recorded (with a zero derivative): under create_graph the
 # gradient then requires grad through r, as torch's threshold_backward does
-relu = _unary("relu", _relu_fwd, lambda g, x, r: g * (r > 0) if not state.enabled else g * sign(r), save="result",
-              keep_int=True)
+relu = _unary("relu", _relu_fwd, lambda g, x, r: wrap(g._data * (r._data > 0)) if not state.enabled else g * sign(r),
+              save="result", keep_int=True)
 
 
 def _neg_fwd(a):
@@ -1275,8 +1284,8 @@ def _make_inplace(fn, ufunc=None, name=None):
             if ufunc is np.subtract:
                 _check_bool_sub(self, other)
             dt = binary_dtype(self, other)
-            rshape = d.shape if od.__class__ is not ndarray else np.broadcast_shapes(d.shape, od.shape) \
-                if _broadcastable(d.shape, od.shape) else None
+            rshape = d.shape if od.__class__ is not ndarray or od.shape == d.shape else \
+                np.broadcast_shapes(d.shape, od.shape) if _broadcastable(d.shape, od.shape) else None
             if rshape is None:
                 raise broadcast_error(nm + "_", d.shape, od.shape)
             check_inplace(self, nm + "_", dt, rshape)
