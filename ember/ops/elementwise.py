@@ -734,8 +734,9 @@ def bitwise_not(input, *, out=None):
 
 
 # ---- unary math ----------------------------------------------------------------------------------------------
-def _unary(name, fwd, grad_fn=None, save="input", int_ok=False, keep_int=False):
-    """Define a unary op. grad_fn(grad, x, result) gives the input gradient, in tensor ops."""
+def _unary(name, fwd, grad_fn=None, save="input", int_ok=False, keep_int=False, quiet=True):
+    """Define a unary op. grad_fn(grad, x, result) gives the input gradient, in tensor ops.
+    quiet=False: the forward can never raise a NumPy FP warning, so it runs without fp_ignore."""
     node_cls = None
     if grad_fn is not None:
         cls_name = name[0].upper() + name[1:] + "Backward0"
@@ -753,7 +754,10 @@ def _unary(name, fwd, grad_fn=None, save="input", int_ok=False, keep_int=False):
             arr = d
         else:
             arr = float_data(input)
-        with fp_ignore:
+        if quiet:
+            with fp_ignore:
+                r = fwd(arr)
+        else:
             r = fwd(arr)
         r = wrap(r if r.__class__ is ndarray else np.asarray(r))  # a 0-d result keeps its own dtype (abs of complex)
         if node_cls is not None and state.enabled and input._requires_grad:
@@ -813,7 +817,7 @@ def _relu_fwd(a):
 # sign(r) is (r > 0) for relu's output, and is recorded (with a zero derivative): under create_graph the
 # gradient then requires grad through r, as torch's threshold_backward does
 relu = _unary("relu", _relu_fwd, lambda g, x, r: wrap(g._data * (r._data > 0)) if not state.enabled else g * sign(r),
-              save="result", keep_int=True)
+              save="result", keep_int=True, quiet=False)
 
 
 def _neg_fwd(a):

@@ -327,6 +327,15 @@ def matmul_operator(input, other):
 
 
 def matmul(input, other, *, out=None):
+    if out is None and input.__class__ is Tensor and other.__class__ is Tensor:
+        a, b = input._data, other._data
+        if a.ndim == 2 and b.ndim == 2 and a.dtype is b.dtype and a.dtype.kind == "f" and a.dtype.itemsize >= 4 \
+                and a.shape[1] == b.shape[0]:
+            # the common 2-D float case: mm without the general checks (they would all pass)
+            r = wrap(a @ b)
+            if state.enabled and (input._requires_grad or other._requires_grad):
+                _record_mm(input, other, r, "MmBackward0")
+            return r
     if not isinstance(input, Tensor) or not isinstance(other, Tensor):
         bad = other if isinstance(input, Tensor) else input
         pos = 2 if isinstance(input, Tensor) else 1
