@@ -2,6 +2,7 @@
 import numpy as np
 
 from .._tensor import Tensor
+from .elementwise import _unpack_opt
 from ._registry import fp_ignore, Node, SavedTensor, _torch_type_name, ensure_tensor, record, state, wrap
 
 
@@ -76,13 +77,6 @@ class MmBackward0(Node):
         if self.next_edges[1] is not None:
             gb = matmul(a.conj().mT, grad)
         return ga, gb
-
-
-def _unpack_opt(node):
-    if node.saved is None:
-        from ..autograd.graph import RELEASED_ERROR
-        raise RuntimeError(RELEASED_ERROR)
-    return tuple(s.unpack(node) if s is not None else None for s in node.saved)
 
 
 MmBackward0.saved_tensors = property(_unpack_opt)
