@@ -6,7 +6,7 @@ from . import _dtype
 from ._device import check_device_supported, device as _device_cls, to_device
 from ._tensor import Tensor
 from .ops import creation, elementwise as ew, indexing, linalg, reduction, shape
-from .ops._registry import Node, fp_ignore, SavedTensor, check_inplace, inplace, record, state, wrap
+from .ops._registry import Node, broadcast_error, expandable_to, fp_ignore, SavedTensor, check_inplace, inplace, record, state, wrap
 
 
 _F16 = np.dtype(np.float16)
@@ -119,13 +119,7 @@ def _copy_from(self, src):
     d = self._data
     sd = src._data
     if not ew._broadcastable(d.shape, sd.shape):
-        n = max(d.ndim, sd.ndim)
-        for i in range(1, n + 1):  # the first mismatching dim from the right, as torch reports it
-            a = d.shape[-i] if i <= d.ndim else 1
-            b = sd.shape[-i] if i <= sd.ndim else 1
-            if a != b and a != 1 and b != 1:
-                raise RuntimeError(f"The size of tensor a ({a}) must match the size of tensor b ({b}) at non-singleton "
-                                   f"dimension {n - i} (copy_: destination {list(d.shape)}, source {list(sd.shape)})")
+        raise broadcast_error("copy_", d.shape, sd.shape)
     if sd.ndim > d.ndim and any(s != 1 for s in sd.shape[:sd.ndim - d.ndim]):
         bshape = list(np.broadcast_shapes(d.shape, sd.shape))
         raise RuntimeError(f"output with shape {list(d.shape)} doesn't match the broadcast shape {bshape}")
@@ -146,8 +140,7 @@ def copy_(self, src, non_blocking=False):
     if state.enabled and (self._requires_grad or src._requires_grad):
         return inplace(self, _copy_from, src, name="copy_")
     d, sd = self._data, src._data
-    if not ew._broadcastable(d.shape, sd.shape) or sd.ndim > d.ndim and any(
-            s != 1 for s in sd.shape[:sd.ndim - d.ndim]):
+    if not expandable_to(sd.shape, d.shape, drop_leading_ones=True):
         _copy_from(self, src)  # raises the error
     if sd.ndim > d.ndim:
         sd = sd.reshape(sd.shape[sd.ndim - d.ndim:])

@@ -179,6 +179,19 @@ def broadcast_error(name, a_shape, b_shape):
     return RuntimeError(f"{name}: shapes {_shape_str(a_shape)} and {_shape_str(b_shape)} cannot be broadcast")
 
 
+def expandable_to(src, dst, drop_leading_ones=False):
+    """Whether shape `src` broadcasts to exactly `dst` (as `expand`). drop_leading_ones: extra leading size-1
+    dims of `src` are allowed too, as torch allows for copy_ and index assignment values."""
+    if len(src) > len(dst):
+        if not drop_leading_ones or any(s != 1 for s in src[:len(src) - len(dst)]):
+            return False
+        src = src[len(src) - len(dst):]
+    for s, t in zip(src[::-1], dst[::-1]):
+        if s != 1 and s != t:
+            return False
+    return True
+
+
 def _torch_type_name(npdt):
     return {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16", "int64": "Long",
             "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",

@@ -7,7 +7,7 @@ import numpy as np
 
 from .. import _dtype
 from .._tensor import Tensor
-from ._registry import fp_ignore, Node, SavedTensor, check_inplace, ensure_tensor, record, state, view_of, wrap
+from ._registry import expandable_to, fp_ignore, Node, SavedTensor, check_inplace, ensure_tensor, record, state, view_of, wrap
 from .creation import _infer_scalar_type, _unwrap_tensors, check_scalar_fits
 
 ndarray = np.ndarray
@@ -554,7 +554,7 @@ def check_inplace_meta(t, name):
 
 def _check_value_shape(src, dst, basic):
     """torch's errors for a value that does not broadcast to the indexed region."""
-    if _broadcastable_to(src, dst):
+    if expandable_to(src, dst, drop_leading_ones=True):
         return
     while len(src) > 0 and src[0] == 1:  # torch drops leading size-1 dims of the value first
         src = src[1:]
@@ -572,25 +572,12 @@ def _check_value_shape(src, dst, basic):
                                f"Tensor sizes: {_shape_list(src)}")
 
 
-def _broadcastable_to(src, dst):
-    if len(src) > len(dst):
-        # leading 1s may be dropped, as torch allows
-        extra = src[:len(src) - len(dst)]
-        if any(s != 1 for s in extra):
-            return False
-        src = src[len(src) - len(dst):]
-    for s, t in zip(src[::-1], dst[::-1]):
-        if s != 1 and s != t:
-            return False
-    return True
-
-
 def _index_put(self, idx, value):
     """Out-of-place index_put (used by setitem and index_put_)."""
     d = self._data.copy()
     vd = value._data
     target = d[idx].shape
-    if not _broadcastable_to(vd.shape, target):
+    if not expandable_to(vd.shape, target, drop_leading_ones=True):
         raise RuntimeError(f"shape mismatch: value tensor of shape [{', '.join(map(str, vd.shape))}] cannot be "
                            f"broadcast to indexing result of shape [{', '.join(map(str, target))}]")
     d[idx] = vd.reshape(vd.shape[-len(target):] if len(vd.shape) > len(target) else vd.shape) if vd.ndim else vd

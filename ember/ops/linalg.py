@@ -3,7 +3,7 @@ import numpy as np
 
 from .._tensor import Tensor
 from .elementwise import _unpack_opt
-from ._registry import fp_ignore, Node, SavedTensor, _torch_type_name, ensure_tensor, record, state, wrap
+from ._registry import expandable_to, fp_ignore, Node, SavedTensor, _torch_type_name, ensure_tensor, record, state, wrap
 
 
 _CPP_NAME = {"Float": "float", "Double": "double", "Long": "long int", "Int": "int", "Short": "short int",
@@ -397,7 +397,7 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
         raise RuntimeError(f"self and mat2 must have the same dtype, but got {_torch_type_name(c.dtype)} and "
                            f"{_torch_type_name(b.dtype)}")
     shape = (a.shape[0], b.shape[1])
-    if not _broadcastable_to(c.shape, shape):
+    if not expandable_to(c.shape, shape):
         if len(c.shape) > 2:
             raise RuntimeError(f"expand(torch.{_dtype_legacy(c)}{{[{', '.join(map(str, c.shape))}]}}, size=[{shape[0]}, "
                                f"{shape[1]}]): the number of sizes provided (2) must be greater or equal to the number "
@@ -433,12 +433,6 @@ AddmmBackward0.saved_tensors = property(_unpack_opt)
 def _dtype_legacy(t):
     from .._dtype import from_np
     return from_np[t._data.dtype]._legacy
-
-
-def _broadcastable_to(src, dst):
-    if len(src) > len(dst):
-        return False
-    return all(s == 1 or s == d for s, d in zip(src[::-1], dst[::-1]))
 
 
 def addmv(input, mat, vec, *, beta=1, alpha=1):
