@@ -53,10 +53,9 @@ def _validate(node, i, g, meta):
     if g._data.shape != shape:
         fixed = _sum_to(g, shape)
         if fixed is None:
-            from .._size import Size
             raise RuntimeError(
                 f"Function {node.name()} returned an invalid gradient at index {i} - got {list(g._data.shape)} "
-                f"but expected shape compatible with {list(Size(shape))}")
+                f"but expected shape compatible with {list(shape)}")
         g = fixed
     if g._data.dtype != dtype:
         from .._dtype import from_np
@@ -289,7 +288,6 @@ def _accumulate(node, g, create_graph, user_grads):
         if create_graph:
             # torch deep-copies the gradient into a fresh tensor (new_empty_strided(...).copy_(grad)), so with
             # create_graph the new .grad's history is CopyBackwards -> the gradient's history
-            from .._tensor import _wrap
             var._grad = _wrap(np.empty_like(g._data)).copy_(g) if g._requires_grad else g.detach().clone()
         else:
             d = g._data

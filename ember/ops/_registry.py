@@ -288,21 +288,11 @@ def _leaf_safe_alias(t):
 def _snapshot(saved, src):
     """A saved alias of the in-place op's input is replaced by a copy of the old values."""
     if saved is not None and saved.tensor is src:
-        s2 = SavedTensor.__new__(SavedTensor)
-        copy = _new(Tensor)
-        copy._data = src._data.copy()
+        copy = wrap(src._data.copy())
         copy._requires_grad = src._requires_grad
         copy._grad_fn = src._grad_fn
-        copy._grad = None
-        copy._vc = [0]
-        copy._base = None
         copy._output_nr = getattr(src, "_output_nr", 0)
-        s2.tensor = copy
-        s2.data = None
-        s2.version_counter = copy._vc
-        s2.version = 0
-        s2.output_nr = 0
-        return s2
+        return SavedTensor(copy)
     return saved
 
 

@@ -6,6 +6,7 @@ import numpy as np
 
 from .. import _dtype
 from .._tensor import Tensor
+from ._registry import _torch_type_name as _torch_name
 from ._registry import (Node, fp_ignore, SavedTensor, binary_dtype, broadcast_error, check_inplace, ensure_tensor,
                         float_data, inplace, record, state, wrap)
 
@@ -716,9 +717,6 @@ def _bitwise(ufunc, name):
     return op
 
 
-def _torch_name(npdt):
-    from ._registry import _torch_type_name
-    return _torch_type_name(npdt)
 
 
 bitwise_and = _bitwise(np.bitwise_and, "bitwise_and")
@@ -1229,6 +1227,11 @@ class _no_grad:
 
     def __exit__(self, *exc):
         state.enabled = self.prev
+
+
+def _out(out, r):
+    """`r`, or `r` written into the user's `out=` tensor."""
+    return r if out is None else _write_out(out, r)
 
 
 def _write_out(out, r):

@@ -2,7 +2,7 @@
 import numpy as np
 
 from .._tensor import Tensor
-from .elementwise import _unpack_opt
+from .elementwise import _out, _unpack_opt
 from ._registry import expandable_to, fp_ignore, Node, SavedTensor, _torch_type_name, ensure_tensor, record, state, wrap
 
 
@@ -555,10 +555,3 @@ class EinsumBackward(Node):
             eq = ",".join(in_subs + extra_subs) + "->" + "".join(target)
             grads.append(einsum(eq, grad, *others, *extra))
         return tuple(grads)
-
-
-def _out(out, r):
-    if out is None:
-        return r
-    from .elementwise import _write_out
-    return _write_out(out, r)

@@ -7,6 +7,8 @@ import numpy as np
 
 from .. import _dtype
 from .._tensor import Tensor
+from .elementwise import _out, _write_out
+from ._registry import _torch_type_name as _torch_name
 from ._registry import Node, fp_ignore, SavedTensor, ensure_tensor, record, state, wrap
 
 _F32 = np.dtype(np.float32)
@@ -139,11 +141,6 @@ def _float_out_dtype(d, dtype, name):
             f"{name}(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. "
             f"Got: {_torch_name(d.dtype)}")
     return d.dtype
-
-
-def _torch_name(npdt):
-    from ._registry import _torch_type_name
-    return _torch_type_name(npdt)
 
 
 def _mean_general(d, axes, keepdim, odt):
@@ -353,7 +350,6 @@ def _extreme(input, dim, keepdim, is_max, out=None):
         node.dim, node.keepdim, node.in_shape, node.is_max = ax, keepdim, d.shape, is_max
     res = getattr(return_types, name)(values, indices)
     if out is not None:
-        from .elementwise import _write_out
         _write_out(out[0], values)
         _write_out(out[1], indices)
         return getattr(return_types, name)(out[0], out[1])
@@ -768,10 +764,3 @@ def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
 
 def dist(input, other, p=2):
     return norm(input - other, p)
-
-
-def _out(out, r):
-    if out is None:
-        return r
-    from .elementwise import _write_out
-    return _write_out(out, r)

@@ -4,6 +4,7 @@ import numpy as np
 
 from .._size import Size
 from .._tensor import Tensor
+from .elementwise import _out
 from ._registry import Node, record, state, view_of, wrap
 
 ndarray = np.ndarray
@@ -450,10 +451,7 @@ def cat(tensors, dim=0, *, out=None):
         node.dim = ax
         node.sizes = tuple(None if (t._data.ndim == 1 and t._data.shape[0] == 0) else t._data.shape[ax]
                            for t in tensors)
-    if out is not None:
-        from .elementwise import _write_out
-        return _write_out(out, r)
-    return r
+    return _out(out, r)
 
 
 concat = concatenate = cat
@@ -480,10 +478,7 @@ def stack(tensors, dim=0, *, out=None):
     r = wrap(np.stack([t._data for t in tensors], axis=ax, dtype=dt))
     if state.enabled and any(t._requires_grad for t in tensors):
         record(StackBackward0, tuple(tensors), r).dim = ax
-    if out is not None:
-        from .elementwise import _write_out
-        return _write_out(out, r)
-    return r
+    return _out(out, r)
 
 
 def hstack(tensors):
