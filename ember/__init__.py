@@ -55,7 +55,9 @@ nan = _math.nan
 newaxis = None
 
 
-class layout:
+class _NamedConstant:
+    """A named singleton printed as `ember.<name>` (torch.strided, torch.contiguous_format, ...)."""
+
     __slots__ = ("name",)
 
     def __init__(self, name):
@@ -63,21 +65,17 @@ class layout:
 
     def __repr__(self):
         return "ember." + self.name
+
+
+class layout(_NamedConstant):
+    __slots__ = ()
+
+
+class memory_format(_NamedConstant):
+    __slots__ = ()
 
 
 strided = layout("strided")
-
-
-class memory_format:
-    __slots__ = ("name",)
-
-    def __init__(self, name):
-        self.name = name
-
-    def __repr__(self):
-        return "ember." + self.name
-
-
 contiguous_format = memory_format("contiguous_format")
 preserve_format = memory_format("preserve_format")
 channels_last = memory_format("channels_last")

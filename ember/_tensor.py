@@ -369,6 +369,8 @@ class Tensor:
 
     # ---- conversion to Python / NumPy ----------------------------------------------------------------
     def _host(self, what):
+        """The data as a NumPy array. Every device-to-host sync goes through here (`what` names the caller), the
+        one place a sync-debug mode will hook into once CUDA exists."""
         if self._data.__class__ is not _ndarray:
             return self._data.get()
         return self._data
@@ -411,8 +413,7 @@ class Tensor:
         # np.sin(tensor) etc. return a tensor, as with torch
         if return_scalar:
             return arr[()]
-        from .ops._registry import wrap
-        return wrap(np.asarray(arr))
+        return _wrap(np.asarray(arr))
 
     def __dlpack__(self, *, stream=None, max_version=None, dl_device=None, copy=None):
         if self._requires_grad:
@@ -548,8 +549,7 @@ def _grad_dtype(npdt):
 
 
 def _rebuild_tensor(data, requires_grad):
-    from .ops._registry import wrap
-    t = wrap(data)
+    t = _wrap(data)
     t._requires_grad = requires_grad
     return t
 
