@@ -11,7 +11,6 @@ Targets (issue 3): 1e6 float32 normals within 10x of torch, 1e6 uniforms within 
 """
 
 import argparse
-import importlib.util
 import math
 import sys
 import time
@@ -22,17 +21,8 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-try:
-    import ember
-    from ember._random_engine import CPUGeneratorEngine
-except Exception:  # the engine is self-contained; load it directly if the package is mid-edit
-    ember = None
-    _path = Path(__file__).resolve().parents[1] / "ember" / "_random_engine.py"
-    _spec = importlib.util.spec_from_file_location("_ember_random_engine_bench", _path)
-    _mod = importlib.util.module_from_spec(_spec)
-    sys.modules[_spec.name] = _mod
-    _spec.loader.exec_module(_mod)
-    CPUGeneratorEngine = _mod.CPUGeneratorEngine
+import ember  # noqa: E402
+from ember._random_engine import CPUGeneratorEngine  # noqa: E402
 
 
 def best_interleaved(tfn, efn, reps):
@@ -67,21 +57,20 @@ def main():
         ("engine uniform_(-1, 1) f32", lambda: torch.empty(n).uniform_(-1, 1, generator=gen),
          lambda: eng.uniform((n,), np.float32, -1, 1)),
     ]
-    if ember is not None:
-        eg = ember.Generator().manual_seed(0)
-        cases += [
-            ("ember.randn(n)", lambda: torch.randn(n), lambda: ember.randn(n)),
-            ("ember.rand(n)", lambda: torch.rand(n), lambda: ember.rand(n)),
-            ("ember.randn(n, generator=g)", lambda: torch.randn(n, generator=gen),
-             lambda: ember.randn(n, generator=eg)),
-            ("empty(n).uniform_(-1, 1)", lambda: torch.empty(n).uniform_(-1, 1),
-             lambda: ember.empty(n).uniform_(-1, 1)),
-            ("empty(n).normal_(0.1, 0.3)", lambda: torch.empty(n).normal_(0.1, 0.3),
-             lambda: ember.empty(n).normal_(0.1, 0.3)),
-            ("randint(0, 1000, (n,))", lambda: torch.randint(0, 1000, (n,)), lambda: ember.randint(0, 1000, (n,))),
-            ("dropout(ones(n), 0.5)", lambda: torch.nn.functional.dropout(torch.ones(n), 0.5),
-             lambda: ember.nn.functional.dropout(ember.ones(n), 0.5)),
-        ]
+    eg = ember.Generator().manual_seed(0)
+    cases += [
+        ("ember.randn(n)", lambda: torch.randn(n), lambda: ember.randn(n)),
+        ("ember.rand(n)", lambda: torch.rand(n), lambda: ember.rand(n)),
+        ("ember.randn(n, generator=g)", lambda: torch.randn(n, generator=gen),
+         lambda: ember.randn(n, generator=eg)),
+        ("empty(n).uniform_(-1, 1)", lambda: torch.empty(n).uniform_(-1, 1),
+         lambda: ember.empty(n).uniform_(-1, 1)),
+        ("empty(n).normal_(0.1, 0.3)", lambda: torch.empty(n).normal_(0.1, 0.3),
+         lambda: ember.empty(n).normal_(0.1, 0.3)),
+        ("randint(0, 1000, (n,))", lambda: torch.randint(0, 1000, (n,)), lambda: ember.randint(0, 1000, (n,))),
+        ("dropout(ones(n), 0.5)", lambda: torch.nn.functional.dropout(torch.ones(n), 0.5),
+         lambda: ember.nn.functional.dropout(ember.ones(n), 0.5)),
+    ]
     # correctness spot check: same seed -> same bits
     gen.manual_seed(1)
     eng.manual_seed(1)
@@ -93,25 +82,24 @@ def main():
         print(f"{name:30s} torch {tbest * 1e3:8.2f} ms   ember {ebest * 1e3:8.2f} ms   "
               f"ratio {ebest / tbest:5.2f}x")
 
-    if ember is not None:
-        # a 10M-parameter model's initialisation, through the public API
-        tw, ew = torch.empty(10_000, 1_000), ember.empty(10_000, 1_000)
+    # a 10M-parameter model's initialisation, through the public API
+    tw, ew = torch.empty(10_000, 1_000), ember.empty(10_000, 1_000)
 
-        def tinit():
-            with torch.no_grad():
-                torch.nn.init.kaiming_uniform_(tw, a=math.sqrt(5))
+    def tinit():
+        with torch.no_grad():
+            torch.nn.init.kaiming_uniform_(tw, a=math.sqrt(5))
 
-        def einit():
-            ember.nn.init.kaiming_uniform_(ew, a=math.sqrt(5))
+    def einit():
+        ember.nn.init.kaiming_uniform_(ew, a=math.sqrt(5))
 
-        tbest, ebest = best_interleaved(tinit, einit, max(3, reps // 5))
-        torch.manual_seed(3)
-        ember.manual_seed(3)
-        tinit()
-        einit()
-        same = np.array_equal(tw.numpy().view(np.uint32), ew._data.view(np.uint32))
-        print(f"{'10M-param kaiming_uniform_':30s} torch {tbest * 1e3:8.2f} ms   ember {ebest * 1e3:8.2f} ms   "
-              f"ratio {ebest / tbest:5.2f}x   (< 1 s: {ebest < 1.0}; bit-identical: {same})")
+    tbest, ebest = best_interleaved(tinit, einit, max(3, reps // 5))
+    torch.manual_seed(3)
+    ember.manual_seed(3)
+    tinit()
+    einit()
+    same = np.array_equal(tw.numpy().view(np.uint32), ew._data.view(np.uint32))
+    print(f"{'10M-param kaiming_uniform_':30s} torch {tbest * 1e3:8.2f} ms   ember {ebest * 1e3:8.2f} ms   "
+          f"ratio {ebest / tbest:5.2f}x   (< 1 s: {ebest < 1.0}; bit-identical: {same})")
 
 
 if __name__ == "__main__":

@@ -401,12 +401,11 @@ def _bind():
         "less_equal": ew.le, "not_equal": ew.ne, "maximum": ew.maximum, "minimum": ew.minimum, "fmax": ew.fmax,
         "fmin": ew.fmin, "logical_and": ew.logical_and, "logical_or": ew.logical_or, "logical_xor": ew.logical_xor,
         "bitwise_and": ew.bitwise_and, "bitwise_or": ew.bitwise_or, "bitwise_xor": ew.bitwise_xor,
-        "atan2": None, "lerp": ew.lerp, "addcmul": ew.addcmul, "addcdiv": ew.addcdiv,
+        "lerp": ew.lerp, "addcmul": ew.addcmul, "addcdiv": ew.addcdiv,
         "rsub": ew.rsub,
     }
     for name, fn in binary.items():
-        if fn is not None:
-            setattr(T, name, fn)
+        setattr(T, name, fn)
     unary = _unary_method_map()
     for name, fn in unary.items():
         setattr(T, name, fn)

@@ -5,29 +5,20 @@ for the spec's test vectors, from the torch-generated table in
 /work/shared/spec/torch-rng.md); nothing is derived from the engine itself.
 """
 
-import importlib.util
 import math
 import random
-import sys
 import warnings
 from fractions import Fraction
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-torch = pytest.importorskip("torch")
-F = torch.nn.functional
-ml_dtypes = pytest.importorskip("ml_dtypes")
+import ml_dtypes
+import torch
 
-try:
-    from ember import _random_engine as R
-except Exception:  # the engine is self-contained: load it even if the package is mid-edit
-    _path = Path(__file__).resolve().parents[1] / "ember" / "_random_engine.py"
-    _spec = importlib.util.spec_from_file_location("_ember_random_engine_standalone", _path)
-    R = importlib.util.module_from_spec(_spec)
-    sys.modules[_spec.name] = R
-    _spec.loader.exec_module(R)
+from ember import _random_engine as R
+
+F = torch.nn.functional
 
 CPUGeneratorEngine = R.CPUGeneratorEngine
 
