@@ -170,6 +170,11 @@ _PROMOTE = {(a, b): _promote_pair(a, b) for a in ALL_DTYPES for b in ALL_DTYPES}
 PROMOTE_NP = {(a.np, b.np): r.np for (a, b), r in _PROMOTE.items()}
 
 
+# (min, max) of each integer NumPy dtype: np.iinfo costs 0.4 us a call, and comparisons / scalar checks need it
+INT_BOUNDS = {d.np: (_builtin_int(np.iinfo(d.np).min), _builtin_int(np.iinfo(d.np).max))
+              for d in ALL_DTYPES if d.category == _INT}
+
+
 def promote_types(type1, type2):
     return _PROMOTE[(to_ember_dtype(type1), to_ember_dtype(type2))]
 

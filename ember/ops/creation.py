@@ -198,12 +198,12 @@ def _to_int_checked(raw, target):
     if k == "O" or raw.dtype == np.uint64:
         raise ValueError("Overflow when unpacking long long")
     if raw.size and k in "fiu":
-        info = np.iinfo(target.np)
+        imin, imax = _dtype.INT_BOUNDS[target.np]
         lo, hi = raw.min(), raw.max()
         if k == "f":
-            if np.isnan(raw).any() or lo < info.min or hi > info.max:
+            if np.isnan(raw).any() or lo < imin or hi > imax:
                 raise _overflow(target)
-        elif hi > info.max or (lo < -info.max if info.min == 0 else lo < info.min):
+        elif hi > imax or (lo < -imax if imin == 0 else lo < imin):
             # unsigned targets accept negatives down to -max (two's complement wrap), as torch does
             raise _overflow(target)
     with fp_ignore:
@@ -378,13 +378,13 @@ def check_scalar_fits(value, target, numel=2):
         bad = value.imag != 0
         value = value.real
     if not bad and cat == _dtype._INT:
-        info = np.iinfo(target.np)
+        imin, imax = _dtype.INT_BOUNDS[target.np]
         if isinstance(value, (_builtin_int, np.integer)):
             v = _builtin_int(value)
-            bad = v > info.max or (v < -info.max if info.min == 0 else v < info.min)
+            bad = v > imax or (v < -imax if imin == 0 else v < imin)
         else:
             v = _builtin_float(value)
-            bad = v != v or v < info.min or v > info.max
+            bad = v != v or v < imin or v > imax
     elif not bad and target is not _dtype.float64 and (numel != 1 or target is _dtype.float32):
         v = _builtin_float(value)
         hi = 3.4028234663852886e38 if target is _dtype.float32 else 65504.0 if target is _dtype.float16 \

@@ -633,8 +633,8 @@ def _compare(ufunc, name):
             if ad.dtype.kind in "biu" and od.__class__ is not int and od.__class__ is not bool:
                 ad = ad.astype(binary_dtype(input, other))
             elif od.__class__ is int and ad.dtype.kind in "iu":
-                info = np.iinfo(ad.dtype)
-                if od < info.min or od > info.max:  # torch converts the scalar to the tensor's dtype (wrapping)
+                lo, hi = _dtype.INT_BOUNDS[ad.dtype]
+                if od < lo or od > hi:  # torch converts the scalar to the tensor's dtype (wrapping)
                     od = np.array(od).astype(ad.dtype)
         if ordered and (ad.dtype.kind == "c" or getattr(od, "dtype", None) is not None and od.dtype.kind == "c"
                         or od.__class__ is complex):
