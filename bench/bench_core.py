@@ -1,5 +1,9 @@
-"""Core overheads, ember vs torch in one run: import time, a tiny binary op, the seed's autograd example,
-a 1,000-op backward chain. Run: .venv/bin/python bench/bench_core.py"""
+"""Core overheads, ember vs torch in one run: import time, per-op cost of the common ops on a 5x3 float32
+tensor, the seed's autograd example, a tiny MLP step, 1,000-op backward chains (mul; unary math).
+Run: .venv/bin/python bench/bench_core.py [filter]  (filter: run only the cases whose name contains it)
+
+Goals (issue 6, section 5): every op at or below torch's time (torch/ember >= 1), the seed example at most
+0.4x torch's time (torch/ember >= 2.5), the unary chain at most 0.7x (torch/ember >= 1.43)."""
 import os
 import subprocess
 import sys
@@ -7,7 +11,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from _timing import compare  # noqa: E402
+from _timing import compare as _compare  # noqa: E402
 
 
 def import_time(module):
@@ -18,8 +22,15 @@ def import_time(module):
 
 
 def main():
-    e, t = import_time("ember"), import_time("torch")
-    print(f"{'import':<44} ember {e:9.3f} s    torch {t:9.3f} s    torch/ember {t / e:5.2f}x")
+    only = sys.argv[1] if len(sys.argv) > 1 else None
+
+    def compare(name, *args, **kwargs):
+        if only is None or only in name:
+            _compare(name, *args, **kwargs)
+
+    if only is None or only in "import":
+        e, t = import_time("ember"), import_time("torch")
+        print(f"{'import':<44} ember {e:9.3f} s    torch {t:9.3f} s    torch/ember {t / e:5.2f}x")
 
     import numpy as np
     import torch
@@ -33,6 +44,21 @@ def main():
     compare("x + y (5x3 float32)", lambda: ex + ey, lambda: tx + ty, 20000)
     compare("x * 2.5 (5x3 float32)", lambda: ex * 2.5, lambda: tx * 2.5, 20000)
     compare("x.sum() (5x3 float32)", lambda: ex.sum(), lambda: tx.sum(), 20000)
+
+    # per-op cost (issue 6, section 5), all on 5x3 float32
+    compare("x.view(15)", lambda: ex.view(15), lambda: tx.view(15), 20000)
+    compare("x.reshape(3, 5)", lambda: ex.reshape(3, 5), lambda: tx.reshape(3, 5), 20000)
+    compare("cat([x, y])", lambda: ember.cat([ex, ey]), lambda: torch.cat([tx, ty]), 20000)
+    compare("stack([x, y])", lambda: ember.stack([ex, ey]), lambda: torch.stack([tx, ty]), 20000)
+    compare("x.max(dim=0)", lambda: ex.max(dim=0), lambda: tx.max(dim=0), 20000)
+    compare("x.unsqueeze(0)", lambda: ex.unsqueeze(0), lambda: tx.unsqueeze(0), 20000)
+    eo, to = ember.empty(5, 3), torch.empty(5, 3)
+    compare("add(x, y, out=o)", lambda: ember.add(ex, ey, out=eo), lambda: torch.add(tx, ty, out=to), 20000)
+    es, ts = ember.tensor(1.5), torch.tensor(1.5)
+    compare("s.item() (0-d float32)", lambda: es.item(), lambda: ts.item(), 20000)
+    ez, tz = ember.zeros(5, 3), torch.zeros(5, 3)
+    compare("z.add_(y)", lambda: ez.add_(ey), lambda: tz.add_(ty), 20000)
+    compare("x[:, 1]", lambda: ex[:, 1], lambda: tx[:, 1], 20000)
 
     def seed_example(lib):
         def run():
@@ -72,6 +98,19 @@ def main():
             y.sum().backward()
         return run
     compare("1,000-op mul chain: fwd + backward", chain(ember), chain(torch), 5, rounds=5)
+
+    def unary_chain(lib, n=1000):
+        # bounded functions in turn keep every value finite: sin -> [-1, 1], exp -> [1/e, e], tanh, sigmoid
+        fns = (lib.sin, lib.exp, lib.tanh, lib.sigmoid)
+
+        def run():
+            x = lib.ones(5, 3, requires_grad=True)
+            y = x
+            for i in range(n):
+                y = fns[i & 3](y)
+            y.sum().backward()
+        return run
+    compare("1,000-op unary chain: fwd + backward", unary_chain(ember), unary_chain(torch), 5, rounds=5)
 
 
 if __name__ == "__main__":
