@@ -14,32 +14,11 @@ from . import autograd
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .autograd import is_anomaly_check_nan_enabled, is_anomaly_enabled
 from .autograd.grad_mode import is_inference_mode_enabled
-from .ops.creation import (arange, as_tensor, asarray, diag, diag_embed, empty, empty_like, eye, from_dlpack,
-                           from_numpy, full, full_like, linspace, logspace, ones, ones_like, tensor, tril, triu,
-                           zeros, zeros_like)
-from .ops.creation import range_ as range  # noqa: A001
-from .ops.elementwise import (abs, absolute, acos, acosh, add, addcdiv, addcmul, asin, asinh, atan, atanh,
-                              bitwise_and, bitwise_not, bitwise_or, bitwise_xor, ceil, clamp, clamp_max, clamp_min,
-                              clip, conj, cos, cosh, div, divide, eq, equal, exp, exp2, expm1, fix, float_power, floor,
-                              floor_divide, fmax, fmin, fmod, frac, ge, greater, greater_equal, gt, imag, isfinite,
-                              isinf, isnan, isneginf, isposinf, le, lerp, less, less_equal, log, log1p, log2, log10,
-                              logical_and, logical_not, logical_or, logical_xor, lt, maximum, minimum, mul, multiply,
-                              nan_to_num, ne, neg, negative, not_equal, pow, real, reciprocal, relu, remainder, round,
-                              rsqrt, rsub, sgn, sigmoid, sign, sin, sinh, sqrt, square, sub, subtract, tan, tanh,
-                              true_divide, trunc, where)
-from .ops.indexing import (argwhere, gather, index_put, index_select, masked_fill, masked_scatter, masked_select,
-                           nonzero, scatter, scatter_add, select, take)
-from .ops.linalg import addmm, addmv, baddbmm, bmm, dot, einsum, ger, inner, matmul, mm, mv, outer
-from .ops.reduction import (all, amax, amin, aminmax, any, argmax, argmin, count_nonzero, cumprod, cumsum, dist,
-                            logsumexp, max, mean, min, nanmean, nansum, norm, prod, return_types, std, std_mean, sum,
-                            var, var_mean)
-from .ops.shape import (broadcast_shapes, broadcast_tensors, broadcast_to, cat, chunk, clone, column_stack, concat,
-                        concatenate, diagonal, dstack, flatten, flip, fliplr, flipud, hstack, moveaxis,
-                        movedim, narrow, permute, ravel, repeat_interleave, reshape, roll, row_stack, split, squeeze,
-                        stack, swapaxes, swapdims, t, tensor_split, tile, transpose, unbind, unflatten, unsqueeze,
-                        vstack)
-from .ops.random_ops import (bernoulli, multinomial, normal, poisson, rand, rand_like, randint, randint_like, randn,
-                             randn_like, randperm)
+from .ops import copy as _copy, creation as _creation, elementwise as _elementwise, indexing as _indexing  # noqa: F401
+from .ops import linalg as _linalg, random_ops as _random_ops, reduction as _reduction, shape as _shape  # noqa: F401
+from .ops import _table
+from .ops.reduction import return_types
+globals().update(_table.namespace_of(""))  # every op declared with function=True: ember.add, ember.sum, ...
 from .random import (Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state)
 from . import random
 from . import nn

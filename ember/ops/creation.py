@@ -9,6 +9,7 @@ import numpy as np
 from .. import _dtype
 from .._device import check_device_supported, to_device
 from .._tensor import Tensor, _grad_dtype
+from ._table import op
 from ._registry import fp_ignore, Node, record, state, wrap
 
 _builtin_int, _builtin_float, _builtin_bool, _builtin_complex = int, float, bool, complex
@@ -236,6 +237,7 @@ def _from_data(data, target, seen):
     return arr
 
 
+@op("tensor(PyObject* data, *, ScalarType dtype=None, Device? device=None, bool pin_memory=False, bool requires_grad=False)")
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
     if isinstance(data, Tensor):
         warnings.warn(
@@ -264,6 +266,7 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
     return _finish(_from_data(data, target, seen), requires_grad, device)
 
 
+@op("as_tensor(PyObject* data, *, ScalarType dtype=None, Device? device=None)")
 def as_tensor(data, dtype=None, device=None):
     if device is not None:
         check_device_supported(to_device(device))
@@ -276,6 +279,7 @@ def as_tensor(data, dtype=None, device=None):
     return tensor(data, dtype=dtype, device=device)
 
 
+@op("asarray(PyObject* obj, *, ScalarType? dtype=None, Device? device=None, bool? copy=None, bool? requires_grad=None)")
 def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False):
     if device is not None:
         check_device_supported(to_device(device))
@@ -297,6 +301,7 @@ def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False):
     return t
 
 
+@op("from_numpy(ndarray)")
 def from_numpy(ndarray):
     if not isinstance(ndarray, np.ndarray):
         raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
@@ -314,6 +319,7 @@ def from_numpy(ndarray):
 _warned_readonly = []
 
 
+@op("from_dlpack(ext_tensor)")
 def from_dlpack(ext_tensor):
     if isinstance(ext_tensor, Tensor):
         return ext_tensor
@@ -321,15 +327,18 @@ def from_dlpack(ext_tensor):
     return wrap(arr)
 
 
+@op("empty(SymIntArrayRef size, *, MemoryFormat? memory_format=None, Tensor out=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)")
 def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False,
           memory_format=None):
     return _finish(np.empty(size_args(size, "empty"), _np_dtype(dtype)), requires_grad, device)
 
 
+@op("zeros(SymIntArrayRef size, *, Tensor out=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)")
 def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     return _finish(np.zeros(size_args(size, "zeros"), _np_dtype(dtype)), requires_grad, device)
 
 
+@op("ones(SymIntArrayRef size, *, Tensor out=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)")
 def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     if dtype is None and device is None and out is None and size and size[0].__class__ is int:
         # ones(2, 3): the common call, without size parsing (sizes are still checked)
@@ -418,6 +427,7 @@ def _fill_value_arg(fill_value, name):
     return fill_value
 
 
+@op("full(SymIntArrayRef size, Scalar fill_value, *, Tensor out=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)")
 def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     if not isinstance(size, (tuple, list)):
         raise TypeError(f"full(): argument 'size' (position 1) must be tuple of ints, not {type(size).__name__}")
@@ -434,6 +444,8 @@ def _int_arg(x, fn, arg, pos):
     raise TypeError(f"{fn}(): argument '{arg}' (position {pos}) must be int, not {type(x).__name__}")
 
 
+@op("eye(SymInt n, *, Tensor out=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)",
+    "eye(SymInt n, SymInt m, *, Tensor out=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)")
 def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     n = _int_arg(n, "eye", "n", 1)
     m = n if m is None else _int_arg(m, "eye", "m", 2)
@@ -513,6 +525,9 @@ def _range_number(x, fn, arg, pos):
     raise TypeError(f"{fn}(): argument '{arg}' (position {pos}) must be Number, not {type(x).__name__}")
 
 
+@op("arange(Scalar end, *, Tensor out=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)",
+    "arange(Scalar start, Scalar end, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)",
+    "arange(Scalar start, Scalar end, Scalar step=1, *, Tensor out=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)")
 def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     if end is None:
         start, end = 0, _range_number(start, "arange", "end", 1)
@@ -573,6 +588,8 @@ def _dtype_cname(dt):
             "bfloat16": "BFloat16", "float32": "Float", "float64": "Double"}[dt.name]
 
 
+@op("range(Scalar start, Scalar end, Scalar step=1, *, Tensor out=None, ScalarType dtype=None, Layout layout=torch.strided, Device device=None, bool requires_grad=False)",
+    name="range")
 def range_(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=False):
     warnings.warn("torch.range is deprecated and will be removed in a future release because its behavior is "
                   "inconsistent with Python's range builtin. Instead, use torch.arange, which produces values in "
@@ -658,6 +675,10 @@ def _lin_values(start, end, steps, dt):
         return v.astype(npdt)
 
 
+@op("linspace(Tensor start, Tensor end, int64_t steps, *, Tensor out=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)",
+    "linspace(Scalar start, Tensor end, int64_t steps, *, Tensor out=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)",
+    "linspace(Tensor start, Scalar end, int64_t steps, *, Tensor out=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)",
+    "linspace(Scalar start, Scalar end, int64_t steps, *, Tensor out=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)")
 def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     start, end, steps = _linspace_args(start, end, steps, "linspace")
     dt = _lin_dtype(start, end, dtype, "linspace")
@@ -671,6 +692,10 @@ def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=Non
     return _finish(data, requires_grad, device)
 
 
+@op("logspace(Tensor start, Tensor end, int64_t steps, double base=10.0, *, Tensor out=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)",
+    "logspace(Scalar start, Tensor end, int64_t steps, double base=10.0, *, Tensor out=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)",
+    "logspace(Tensor start, Scalar end, int64_t steps, double base=10.0, *, Tensor out=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)",
+    "logspace(Scalar start, Scalar end, int64_t steps, double base=10.0, *, Tensor out=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)")
 def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     start, end, steps = _linspace_args(start, end, steps, "logspace")
     dt = _lin_dtype(start, end, dtype, "logspace")
@@ -719,6 +744,7 @@ def _like_dtype(input, dtype, name="zeros_like"):
     return input._data.dtype if dtype is None else _dtype.to_ember_dtype(dtype).np
 
 
+@op("empty_like(Tensor input, *, MemoryFormat? memory_format=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)")
 def empty_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
     npdt = _like_dtype(input, dtype, "empty_like")
     d = input._data
@@ -730,16 +756,19 @@ def empty_like(input, *, dtype=None, layout=None, device=None, requires_grad=Fal
     return _finish(np.empty(input._data.shape, npdt), requires_grad, device)
 
 
+@op("zeros_like(Tensor input, *, MemoryFormat? memory_format=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)")
 def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
     npdt = _like_dtype(input, dtype, "zeros_like")
     return _finish(np.zeros(input._data.shape, npdt), requires_grad, device)
 
 
+@op("ones_like(Tensor input, *, MemoryFormat? memory_format=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)")
 def ones_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
     npdt = _like_dtype(input, dtype, "ones_like")
     return _finish(np.ones(input._data.shape, npdt), requires_grad, device)
 
 
+@op("full_like(Tensor input, Scalar fill_value, *, MemoryFormat? memory_format=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)")
 def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
     fill_value = _fill_value_arg(fill_value, "full_like")
     npdt = _like_dtype(input, dtype, "full_like")
@@ -748,23 +777,33 @@ def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requir
 
 
 # ---- Tensor.new_* : same dtype/device as self unless given ------------------------------------------------------
+@op("new_tensor(Tensor input, PyObject* data, *, ScalarType dtype=None, Device? device=None, bool requires_grad=False)",
+    method=True, function=False)
 def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
     return tensor(data, dtype=dtype if dtype is not None else _dtype.from_np[self._data.dtype], device=device,
                   requires_grad=requires_grad)
 
 
+@op("new_empty(Tensor input, SymIntArrayRef size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)",
+    method=True, function=False)
 def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
     return empty(*size, dtype=dtype if dtype is not None else self.dtype, device=device, requires_grad=requires_grad)
 
 
+@op("new_zeros(Tensor input, SymIntArrayRef size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)",
+    method=True, function=False)
 def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
     return zeros(*size, dtype=dtype if dtype is not None else self.dtype, device=device, requires_grad=requires_grad)
 
 
+@op("new_ones(Tensor input, SymIntArrayRef size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)",
+    method=True, function=False)
 def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
     return ones(*size, dtype=dtype if dtype is not None else self.dtype, device=device, requires_grad=requires_grad)
 
 
+@op("new_full(Tensor input, SymIntArrayRef size, Scalar fill_value, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)",
+    method=True, function=False)
 def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
     return full(size, fill_value, dtype=dtype if dtype is not None else self.dtype, device=device,
                 requires_grad=requires_grad)
@@ -792,14 +831,17 @@ def _triangle(input, diagonal, upper):
     return out
 
 
+@op("tril(Tensor input, SymInt diagonal=0, *, Tensor out=None)", method=True, inplace=True)
 def tril(input, diagonal=0):
     return _triangle(input, diagonal, False)
 
 
+@op("triu(Tensor input, SymInt diagonal=0, *, Tensor out=None)", method=True, inplace=True)
 def triu(input, diagonal=0):
     return _triangle(input, diagonal, True)
 
 
+@op("diag(Tensor input, int64_t diagonal=0, *, Tensor out=None)", method=True)
 def diag(input, diagonal=0):
     d = input._data
     if d.ndim == 1:
@@ -811,6 +853,7 @@ def diag(input, diagonal=0):
     return input.diagonal(diagonal).clone()
 
 
+@op("diag_embed(Tensor input, int64_t offset=0, int64_t dim1=-2, int64_t dim2=-1)", method=True)
 def diag_embed(input, offset=0, dim1=-2, dim2=-1):
     n = input._data.shape[-1]
     eye_ = wrap(np.eye(n, dtype=input._data.dtype))

@@ -6,6 +6,7 @@ import numpy as np
 
 from .. import _dtype
 from .._tensor import Tensor
+from ._table import declare, op
 from ._registry import _torch_type_name as _torch_name
 from ._registry import (Node, fp_ignore, SavedTensor, binary_dtype, broadcast_error, check_inplace, ensure_tensor,
                         float_data, inplace, record, state, wrap)
@@ -101,6 +102,7 @@ class AddBackward0(Node):
         return grad, (grad if alpha == 1 else grad * alpha)
 
 
+@op("add(Tensor input, Tensor other, *, Scalar alpha=1, Tensor out=None)", method=True, inplace=True)
 def add(input, other, *, alpha=1, out=None):
     if alpha == 1 and out is None and input.__class__ is Tensor:
         r = _fast(np.add, input, other, False)
@@ -144,6 +146,8 @@ class SubBackward0(Node):
         return grad, (-grad if self.alpha == 1 else grad * -self.alpha)
 
 
+@op("sub(Tensor input, Tensor other, *, Scalar alpha=1, Tensor out=None)", method=True, inplace=True,
+    aliases=("subtract",))
 def sub(input, other, *, alpha=1, out=None):
     if alpha == 1 and out is None and input.__class__ is Tensor:
         r = _fast(np.subtract, input, other, False)
@@ -170,7 +174,6 @@ def sub(input, other, *, alpha=1, out=None):
     return r
 
 
-subtract = sub
 
 
 def _check_bool_sub(input, other):
@@ -201,6 +204,7 @@ class RsubBackward0(SubBackward0):
         return (-grad if self.alpha == 1 else grad * -self.alpha), grad
 
 
+@op("rsub(Tensor input, Tensor other, *, Scalar alpha=1)", "rsub(Tensor input, Scalar other, Scalar alpha=1)")
 def rsub(input, other, *, alpha=1):
     """other - alpha * input."""
     if isinstance(other, Tensor):
@@ -246,6 +250,7 @@ class MulBackward0(Node):
         return ga, gb
 
 
+@op("mul(Tensor input, Tensor other, *, Tensor out=None)", method=True, inplace=True, aliases=("multiply",))
 def mul(input, other, *, out=None):
     if out is None and input.__class__ is Tensor:
         r = _fast(np.multiply, input, other, False)
@@ -278,7 +283,6 @@ def mul(input, other, *, out=None):
     return r
 
 
-multiply = mul
 
 
 def _unpack_opt(node):
@@ -342,6 +346,10 @@ class NotImplementedBackward(Node):
         raise RuntimeError(f"derivative for aten::{self.op} is not implemented")
 
 
+@op("div(Tensor input, Tensor other, *, Tensor out=None)",
+    "div(Tensor input, Tensor other, *, c10::string_view? rounding_mode, Tensor out=None)",
+    "div(Tensor input, Scalar other, *, c10::string_view? rounding_mode)", method=True, inplace=True,
+    aliases=("divide", "true_divide"))
 def div(input, other, *, rounding_mode=None, out=None):
     if not isinstance(input, Tensor):
         return div(ensure_tensor(input), other, rounding_mode=rounding_mode, out=out)
@@ -371,7 +379,6 @@ def div(input, other, *, rounding_mode=None, out=None):
     return r
 
 
-divide = true_divide = div
 
 
 def rdiv(input, other):
@@ -435,6 +442,8 @@ def _check_number(x, name):
         raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(x).__name__}")
 
 
+@op("floor_divide(Tensor input, Tensor other, *, Tensor out=None)", "floor_divide(Tensor input, Scalar other)",
+    method=True, inplace=True)
 def floor_divide(input, other, *, out=None):
     _check_number(input, "floor_divide")
     other = _as_operand(other, "floor_divide")
@@ -466,6 +475,8 @@ class RemainderBackward1(Node):
         return grad, gb
 
 
+@op("remainder(Tensor input, Tensor other, *, Tensor out=None)", "remainder(Scalar self, Tensor other)",
+    "remainder(Tensor input, Scalar other, *, Tensor out=None)", method=True, inplace=True)
 def remainder(input, other, *, out=None):
     _check_number(input, "remainder")
     other = _as_operand(other, "remainder")
@@ -486,6 +497,8 @@ def remainder(input, other, *, out=None):
     return _write_out(out, r) if out is not None else r
 
 
+@op("fmod(Tensor input, Tensor other, *, Tensor out=None)", "fmod(Tensor input, Scalar other, *, Tensor out=None)",
+    method=True, inplace=True)
 def fmod(input, other, *, out=None):
     input = ensure_tensor(input)
     other = _as_operand(other, "fmod")
@@ -547,6 +560,8 @@ class PowBackward2(Node):
         return (grad * (result * math.log(b)).conj(),)
 
 
+@op("pow(Tensor input, Tensor exponent, *, Tensor out=None)", "pow(Scalar self, Tensor exponent, *, Tensor out=None)",
+    "pow(Tensor input, Scalar exponent, *, Tensor out=None)", method=True, inplace=True)
 def pow(input, exponent, *, out=None):
     if not isinstance(input, Tensor):
         return _scalar_pow(input, exponent)
@@ -606,6 +621,9 @@ def _scalar_pow(base, exponent):
     return r
 
 
+@op("float_power(Tensor input, Tensor exponent, *, Tensor out=None)",
+    "float_power(Scalar self, Tensor exponent, *, Tensor out=None)",
+    "float_power(Tensor input, Scalar exponent, *, Tensor out=None)", method=True, inplace=True)
 def float_power(input, exponent):
     input = ensure_tensor(input)
     dt = _dtype.complex128 if input.is_complex() or isinstance(exponent, complex) else _dtype.float64
@@ -673,14 +691,26 @@ class _CompareBackward(Node):
 
 
 eq = _compare(np.equal, "eq")
+declare(eq, "eq(Tensor input, Tensor other, *, Tensor out=None)", "eq(Tensor input, Scalar other, *, Tensor out=None)",
+        method=True, inplace=True)
 ne = _compare(np.not_equal, "ne")
+declare(ne, "ne(Tensor input, Tensor other, *, Tensor out=None)", "ne(Tensor input, Scalar other, *, Tensor out=None)",
+        method=True, inplace=True, aliases=("not_equal",))
 lt = _compare(np.less, "lt")
+declare(lt, "lt(Tensor input, Tensor other, *, Tensor out=None)", "lt(Tensor input, Scalar other, *, Tensor out=None)",
+        method=True, inplace=True, aliases=("less",))
 le = _compare(np.less_equal, "le")
+declare(le, "le(Tensor input, Tensor other, *, Tensor out=None)", "le(Tensor input, Scalar other, *, Tensor out=None)",
+        method=True, inplace=True, aliases=("less_equal",))
 gt = _compare(np.greater, "gt")
+declare(gt, "gt(Tensor input, Tensor other, *, Tensor out=None)", "gt(Tensor input, Scalar other, *, Tensor out=None)",
+        method=True, inplace=True, aliases=("greater",))
 ge = _compare(np.greater_equal, "ge")
-greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
+declare(ge, "ge(Tensor input, Tensor other, *, Tensor out=None)", "ge(Tensor input, Scalar other, *, Tensor out=None)",
+        method=True, inplace=True, aliases=("greater_equal",))
 
 
+@op("equal(Tensor input, Tensor other)", method=True)
 def equal(input, other):
     return input._data.shape == other._data.shape and bool(np.array_equal(input._data, other._data))
 
@@ -695,10 +725,14 @@ def _logical(ufunc, name):
 
 
 logical_and = _logical(np.logical_and, "logical_and")
+declare(logical_and, "logical_and(Tensor input, Tensor other, *, Tensor out=None)", method=True, inplace=True)
 logical_or = _logical(np.logical_or, "logical_or")
+declare(logical_or, "logical_or(Tensor input, Tensor other, *, Tensor out=None)", method=True, inplace=True)
 logical_xor = _logical(np.logical_xor, "logical_xor")
+declare(logical_xor, "logical_xor(Tensor input, Tensor other, *, Tensor out=None)", method=True, inplace=True)
 
 
+@op("logical_not(Tensor input, *, Tensor out=None)", method=True, inplace=True)
 def logical_not(input, *, out=None):
     r = wrap(np.asarray(np.logical_not(input._data)))
     return _write_out(out, r) if out is not None else r
@@ -720,10 +754,20 @@ def _bitwise(ufunc, name):
 
 
 bitwise_and = _bitwise(np.bitwise_and, "bitwise_and")
+declare(bitwise_and, "bitwise_and(Tensor input, Tensor other, *, Tensor out=None)",
+        "bitwise_and(Scalar self, Tensor other)", "bitwise_and(Tensor input, Scalar other, *, Tensor out=None)",
+        method=True, inplace=True)
 bitwise_or = _bitwise(np.bitwise_or, "bitwise_or")
+declare(bitwise_or, "bitwise_or(Tensor input, Tensor other, *, Tensor out=None)",
+        "bitwise_or(Scalar self, Tensor other)", "bitwise_or(Tensor input, Scalar other, *, Tensor out=None)",
+        method=True, inplace=True)
 bitwise_xor = _bitwise(np.bitwise_xor, "bitwise_xor")
+declare(bitwise_xor, "bitwise_xor(Tensor input, Tensor other, *, Tensor out=None)",
+        "bitwise_xor(Scalar self, Tensor other)", "bitwise_xor(Tensor input, Scalar other, *, Tensor out=None)",
+        method=True, inplace=True)
 
 
+@op("bitwise_not(Tensor input, *, Tensor out=None)", method=True, inplace=True)
 def bitwise_not(input, *, out=None):
     if input._data.dtype.kind not in "biu":
         raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type tensors")
@@ -770,28 +814,50 @@ def _unary(name, fwd, grad_fn=None, save="input", int_ok=False, keep_int=False, 
 
 
 exp = _unary("exp", np.exp, lambda g, x, r: g * r.conj(), save="result")
+declare(exp, "exp(Tensor input, *, Tensor out=None)", method=True, inplace=True)
 exp2 = _unary("exp2", np.exp2, lambda g, x, r: g * (r.conj() * 0.6931471805599453), save="result")
+declare(exp2, "exp2(Tensor input, *, Tensor out=None)", method=True, inplace=True)
 expm1 = _unary("expm1", np.expm1, lambda g, x, r: g * (r.conj() + 1), save="result")
+declare(expm1, "expm1(Tensor input, *, Tensor out=None)", method=True, inplace=True)
 log = _unary("log", np.log, lambda g, x, r: g / x.conj())
+declare(log, "log(Tensor input, *, Tensor out=None)", method=True, inplace=True)
 log2 = _unary("log2", np.log2, lambda g, x, r: g / (x.conj() * 0.6931471805599453))
+declare(log2, "log2(Tensor input, *, Tensor out=None)", method=True, inplace=True)
 log10 = _unary("log10", np.log10, lambda g, x, r: g / (x.conj() * 2.302585092994046))
+declare(log10, "log10(Tensor input, *, Tensor out=None)", method=True, inplace=True)
 log1p = _unary("log1p", np.log1p, lambda g, x, r: g / (x + 1).conj())
+declare(log1p, "log1p(Tensor input, *, Tensor out=None)", method=True, inplace=True)
 log1p.node_cls.__name__ = "Log1PBackward0"
 sqrt = _unary("sqrt", np.sqrt, lambda g, x, r: g / (r.conj() * 2), save="result")
+declare(sqrt, "sqrt(Tensor input, *, Tensor out=None)", method=True, inplace=True)
 rsqrt = _unary("rsqrt", lambda a: 1 / np.sqrt(a), lambda g, x, r: g * (r.pow(3) * -0.5).conj(), save="result")
+declare(rsqrt, "rsqrt(Tensor input, *, Tensor out=None)", method=True, inplace=True)
 sin = _unary("sin", np.sin, lambda g, x, r: g * cos(x).conj())
+declare(sin, "sin(Tensor input, *, Tensor out=None)", method=True, inplace=True)
 cos = _unary("cos", np.cos, lambda g, x, r: g * -sin(x).conj())
+declare(cos, "cos(Tensor input, *, Tensor out=None)", method=True, inplace=True)
 tan = _unary("tan", np.tan, lambda g, x, r: g * (r * r + 1).conj(), save="result")
+declare(tan, "tan(Tensor input, *, Tensor out=None)", method=True, inplace=True)
 asin = _unary("asin", np.arcsin, lambda g, x, r: g * rsqrt(-x * x + 1).conj())
+declare(asin, "asin(Tensor input, *, Tensor out=None)", method=True, inplace=True, aliases=("arcsin",))
 acos = _unary("acos", np.arccos, lambda g, x, r: g * -rsqrt(-x * x + 1).conj())
+declare(acos, "acos(Tensor input, *, Tensor out=None)", method=True, inplace=True, aliases=("arccos",))
 atan = _unary("atan", np.arctan, lambda g, x, r: g / (x * x + 1).conj())
+declare(atan, "atan(Tensor input, *, Tensor out=None)", method=True, inplace=True, aliases=("arctan",))
 sinh = _unary("sinh", np.sinh, lambda g, x, r: g * cosh(x).conj())
+declare(sinh, "sinh(Tensor input, *, Tensor out=None)", method=True, inplace=True)
 cosh = _unary("cosh", np.cosh, lambda g, x, r: g * sinh(x).conj())
+declare(cosh, "cosh(Tensor input, *, Tensor out=None)", method=True, inplace=True)
 tanh = _unary("tanh", np.tanh, lambda g, x, r: g * (1 - r * r).conj(), save="result")
+declare(tanh, "tanh(Tensor input, *, Tensor out=None)", method=True, inplace=True)
 asinh = _unary("asinh", np.arcsinh, lambda g, x, r: g * rsqrt(x * x + 1).conj())
+declare(asinh, "asinh(Tensor input, *, Tensor out=None)", method=True, inplace=True, aliases=("arcsinh",))
 acosh = _unary("acosh", np.arccosh, lambda g, x, r: g * rsqrt(x * x - 1).conj())
+declare(acosh, "acosh(Tensor input, *, Tensor out=None)", method=True, inplace=True, aliases=("arccosh",))
 atanh = _unary("atanh", np.arctanh, lambda g, x, r: g / (1 - x * x).conj())
+declare(atanh, "atanh(Tensor input, *, Tensor out=None)", method=True, inplace=True, aliases=("arctanh",))
 reciprocal = _unary("reciprocal", np.reciprocal, lambda g, x, r: g * -(r * r).conj(), save="result")
+declare(reciprocal, "reciprocal(Tensor input, *, Tensor out=None)", method=True, inplace=True)
 
 
 def _sigmoid_fwd(a):
@@ -802,6 +868,7 @@ def _sigmoid_fwd(a):
 
 
 sigmoid = _unary("sigmoid", _sigmoid_fwd, lambda g, x, r: g * (r * (1 - r)).conj(), save="result")
+declare(sigmoid, "sigmoid(Tensor input, *, Tensor out=None)", method=True, inplace=True)
 
 
 def _relu_fwd(a):
@@ -816,6 +883,7 @@ def _relu_fwd(a):
 # gradient then requires grad through r, as torch's threshold_backward does
 relu = _unary("relu", _relu_fwd, lambda g, x, r: wrap(g._data * (r._data > 0)) if not state.enabled else g * sign(r),
               save="result", keep_int=True, quiet=False)
+declare(relu, "relu(Tensor input)", method=True, inplace=True)
 
 
 def _neg_fwd(a):
@@ -827,7 +895,7 @@ def _neg_fwd(a):
 
 
 neg = _unary("neg", _neg_fwd, lambda g, x, r: -g, keep_int=True)
-negative = neg
+declare(neg, "neg(Tensor input, *, Tensor out=None)", method=True, inplace=True, aliases=("negative",))
 def _abs_fwd(a):
     if a.dtype.kind == "b":
         raise NotImplementedError("\"abs_cpu\" not implemented for 'Bool'")
@@ -835,13 +903,15 @@ def _abs_fwd(a):
 
 
 abs = _unary("abs", _abs_fwd, lambda g, x, r: g * sgn(x), keep_int=True)
-absolute = abs
+declare(abs, "abs(Tensor input, *, Tensor out=None)", method=True, inplace=True, aliases=("absolute",))
 
 
+@op("square(Tensor input, *, Tensor out=None)", method=True, inplace=True)
 def square(input, *, out=None):
     return pow(input, 2, out=out)
 
 
+@op("sgn(Tensor input, *, Tensor out=None)", method=True, inplace=True)
 def sgn(input):
     d = input._data
     if d.dtype.kind == "c":
@@ -859,6 +929,7 @@ class SignBackward0(Node):
         return (wrap(np.zeros(grad._data.shape, grad._data.dtype)),)
 
 
+@op("sign(Tensor input, *, Tensor out=None)", method=True, inplace=True)
 def sign(input, *, out=None):
     d = input._data
     if d.dtype.kind == "c":
@@ -903,11 +974,15 @@ class _ZeroGrad(Node):
 
 
 floor = _rounding("floor", np.floor)
+declare(floor, "floor(Tensor input, *, Tensor out=None)", method=True, inplace=True)
 ceil = _rounding("ceil", np.ceil)
+declare(ceil, "ceil(Tensor input, *, Tensor out=None)", method=True, inplace=True)
 trunc = _rounding("trunc", np.trunc)
-fix = trunc
+declare(trunc, "trunc(Tensor input, *, Tensor out=None)", method=True, inplace=True, aliases=("fix",))
 
 
+@op("round(Tensor input, *, Tensor out=None)", "round(Tensor input, *, int64_t decimals, Tensor out=None)",
+    method=True, inplace=True)
 def round(input, *, decimals=None, out=None):
     d = input._data
     if d.dtype.kind in "bc":
@@ -933,10 +1008,12 @@ def round(input, *, decimals=None, out=None):
     return _write_out(out, r) if out is not None else r
 
 
+@op("frac(Tensor input, *, Tensor out=None)", method=True, inplace=True)
 def frac(input):
     return input - trunc(input)
 
 
+@op("conj(Tensor input)", method=True)
 def conj(input):
     if input._data.dtype.kind != "c":
         return input
@@ -953,38 +1030,47 @@ class ConjBackward0(Node):
         return (conj(grad),)
 
 
+@op("real(Tensor input)", method="property")
 def real(input):
     if input._data.dtype.kind != "c":
         return input
     return wrap(input._data.real)
 
 
+@op("imag(Tensor input)", method="property")
 def imag(input):
     if input._data.dtype.kind != "c":
         raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
     return wrap(input._data.imag)
 
 
+@op("isnan(Tensor input)", method=True)
 def isnan(input):
     return wrap(np.asarray(np.isnan(input._data)))
 
 
+@op("isinf(Tensor input)", method=True)
 def isinf(input):
     return wrap(np.asarray(np.isinf(input._data)))
 
 
+@op("isfinite(Tensor input)", method=True)
 def isfinite(input):
     return wrap(np.asarray(np.isfinite(input._data)))
 
 
+@op("isposinf(Tensor input, *, Tensor out=None)", method=True)
 def isposinf(input):
     return wrap(np.asarray(np.isposinf(input._data)))
 
 
+@op("isneginf(Tensor input, *, Tensor out=None)", method=True)
 def isneginf(input):
     return wrap(np.asarray(np.isneginf(input._data)))
 
 
+@op("nan_to_num(Tensor input, double? nan=None, double? posinf=None, double? neginf=None, *, Tensor out=None)",
+    method=True, inplace=True)
 def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
     return wrap(np.nan_to_num(input._data, nan=nan, posinf=posinf, neginf=neginf))
 
@@ -1052,6 +1138,9 @@ def _unpack_some(node):
 ClampBackward0.saved_tensors = property(_unpack_some)
 
 
+@op("clamp(Tensor input, Tensor? min=None, Tensor? max=None, *, Tensor out=None)",
+    "clamp(Tensor input, Scalar? min=None, Scalar? max=None, *, Tensor out=None)", method=True, inplace=True,
+    aliases=("clip",))
 def clamp(input, min=None, max=None, *, out=None):
     return _clamp(input, min, max, out, None)
 
@@ -1109,13 +1198,16 @@ def _clamp(input, min, max, out, which):
     return _write_out(out, r) if out is not None else r
 
 
-clip = clamp
 
 
+@op("clamp_min(Tensor input, Tensor min, *, Tensor out=None)",
+    "clamp_min(Tensor input, Scalar min, *, Tensor out=None)", method=True, inplace=True)
 def clamp_min(input, min, *, out=None):
     return _clamp(input, min, None, out, "ClampMin")
 
 
+@op("clamp_max(Tensor input, Tensor max, *, Tensor out=None)",
+    "clamp_max(Tensor input, Scalar max, *, Tensor out=None)", method=True, inplace=True)
 def clamp_max(input, max, *, out=None):
     return _clamp(input, None, max, out, "ClampMax")
 
@@ -1152,17 +1244,21 @@ def _minmax_binary(input, other, is_max):
     return r
 
 
+@op("maximum(Tensor input, Tensor other, *, Tensor out=None)", method=True)
 def maximum(input, other, *, out=None):
     r = _minmax_binary(input, other, True)
     return _write_out(out, r) if out is not None else r
 
 
+@op("minimum(Tensor input, Tensor other, *, Tensor out=None)", method=True)
 def minimum(input, other, *, out=None):
     r = _minmax_binary(input, other, False)
     return _write_out(out, r) if out is not None else r
 
 
 fmax, fmin = maximum, minimum
+declare(fmax, "fmax(Tensor input, Tensor other, *, Tensor out=None)", method=True)
+declare(fmin, "fmin(Tensor input, Tensor other, *, Tensor out=None)", method=True)
 
 
 class WhereBackward0(Node):
@@ -1174,6 +1270,9 @@ class WhereBackward0(Node):
         return where(cond, grad, zero), where(cond, zero, grad)
 
 
+@op("where(Tensor condition, Tensor input, Tensor other, *, Tensor out=None)",
+    "where(Tensor condition, Scalar self, Tensor other)", "where(Tensor condition, Tensor input, Scalar other)",
+    "where(Tensor condition, Scalar self, Scalar other)", method=True)
 def where(condition, input=None, other=None, *, out=None):
     if input is None and other is None:
         from .indexing import nonzero
@@ -1207,14 +1306,20 @@ def where(condition, input=None, other=None, *, out=None):
     return _write_out(out, r) if out is not None else r
 
 
+@op("lerp(Tensor input, Tensor end, Tensor weight, *, Tensor out=None)",
+    "lerp(Tensor input, Tensor end, Scalar weight, *, Tensor out=None)", method=True, inplace=True)
 def lerp(input, end, weight):
     return input + (end - input) * weight
 
 
+@op("addcmul(Tensor input, Tensor tensor1, Tensor tensor2, *, Scalar value=1, Tensor out=None)", method=True,
+    inplace=True)
 def addcmul(input, tensor1, tensor2, *, value=1):
     return input + tensor1 * tensor2 * value if value != 1 else input + tensor1 * tensor2
 
 
+@op("addcdiv(Tensor input, Tensor tensor1, Tensor tensor2, *, Scalar value=1, Tensor out=None)", method=True,
+    inplace=True)
 def addcdiv(input, tensor1, tensor2, *, value=1):
     return input + tensor1 / tensor2 * value if value != 1 else input + tensor1 / tensor2
 

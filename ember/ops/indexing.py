@@ -7,6 +7,7 @@ import numpy as np
 
 from .. import _dtype
 from .._tensor import Tensor
+from ._table import op
 from ._registry import expandable_to, fp_ignore, Node, SavedTensor, check_inplace, ensure_tensor, record, state, view_of, wrap
 from .creation import _infer_scalar_type, _unwrap_tensors, check_scalar_fits
 
@@ -587,6 +588,8 @@ def _index_put(self, idx, value):
     return out
 
 
+@op("index_put(Tensor input, c10::List<::std::optional<Tensor>> indices, Tensor values, bool accumulate=False)",
+    method=True, inplace=True)
 def index_put(input, indices, values, accumulate=False):
     idx, _ = _convert_index(tuple(indices))
     if accumulate:
@@ -594,11 +597,6 @@ def index_put(input, indices, values, accumulate=False):
         np.add.at(d, idx, values._data)
         return wrap(d)
     return _index_put(input, idx, values)
-
-
-def index_put_(input, indices, values, accumulate=False):
-    from ._registry import inplace
-    return inplace(input, index_put, indices, values, accumulate, name="index_put_")
 
 
 # ---- gather / scatter / index_select ---------------------------------------------------------------------------
@@ -615,6 +613,7 @@ def _check_index_tensor(index, name):
         raise RuntimeError(f"{name}(): Expected dtype int64 for index")
 
 
+@op("gather(Tensor input, int64_t dim, Tensor index, *, bool sparse_grad=False, Tensor out=None)", method=True)
 def gather(input, dim, index, *, sparse_grad=False):
     _check_index_tensor(index, "gather")
     d = input._data
@@ -694,6 +693,11 @@ class ScatterBackward0(Node):
         return "ScatterAddBackward0" if self.reduce_add else ("ScatterBackward0" if self.has_src else "ScatterBackward1")
 
 
+@op("scatter(Tensor input, int64_t dim, Tensor index, Tensor src, *, Tensor out=None)",
+    "scatter(Tensor input, int64_t dim, Tensor index, Tensor src, *, c10::string_view reduce, Tensor out=None)",
+    "scatter(Tensor input, int64_t dim, Tensor index, Scalar value, *, Tensor out=None)",
+    "scatter(Tensor input, int64_t dim, Tensor index, Scalar value, *, c10::string_view reduce, Tensor out=None)",
+    method=True, inplace=True)
 def scatter(input, dim, index, src=None, *, value=None, reduce=None):
     if src is None and value is None:
         raise TypeError("scatter() missing 'src' or 'value'")
@@ -725,6 +729,8 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):
     return out
 
 
+@op("scatter_add(Tensor input, int64_t dim, Tensor index, Tensor src, *, Tensor out=None)", method=True,
+    inplace=True)
 def scatter_add(input, dim, index, src):
     _check_index_tensor(index, "scatter_add")
     d = input._data.copy()
@@ -748,6 +754,7 @@ class IndexSelectBackward0(Node):
         return (wrap(g),)
 
 
+@op("index_select(Tensor input, int64_t dim, Tensor index, *, Tensor out=None)", method=True)
 def index_select(input, dim, index):
     d = input._data
     ax = input._wrap_dim(dim)
@@ -767,10 +774,12 @@ def index_select(input, dim, index):
     return out
 
 
+@op("take(Tensor input, Tensor index, *, Tensor out=None)", method=True)
 def take(input, index):
     return getitem(input.reshape(-1), index)
 
 
+@op("select(Tensor input, int64_t dim, SymInt index)", method=True)
 def select(input, dim, index):
     ax = input._wrap_dim(dim)
     n = input._data.shape[ax]
@@ -789,6 +798,8 @@ class MaskedFillBackward0(Node):
         return (grad.masked_fill(mask, 0),)
 
 
+@op("masked_fill(Tensor input, Tensor mask, Tensor value)", "masked_fill(Tensor input, Tensor mask, Scalar value)", inplace=True,
+    method=True)
 def masked_fill(input, mask, value):
     mask = ensure_tensor(mask)
     if mask._data.dtype != np.bool_:
@@ -813,11 +824,13 @@ def masked_fill(input, mask, value):
     return out
 
 
+@op("masked_select(Tensor input, Tensor mask, *, Tensor out=None)", method=True)
 def masked_select(input, mask):
     shape = np.broadcast_shapes(input._data.shape, mask._data.shape)
     return getitem(input.expand(shape), mask.expand(shape))
 
 
+@op("masked_scatter(Tensor input, Tensor mask, Tensor source)", method=True, inplace=True)
 def masked_scatter(input, mask, source):
     d = input._data.copy()
     m = np.broadcast_to(mask._data, d.shape)
@@ -826,6 +839,7 @@ def masked_scatter(input, mask, source):
     return wrap(d)
 
 
+@op("nonzero(Tensor input, *, bool as_tuple=False, Tensor out=None)", method=True)
 def nonzero(input, *, as_tuple=False):
     d = input._data
     if as_tuple:
@@ -837,5 +851,42 @@ def nonzero(input, *, as_tuple=False):
     return wrap(np.ascontiguousarray(np.argwhere(d).astype(np.int64)))
 
 
+@op("argwhere(Tensor input)", method=True)
 def argwhere(input):
     return nonzero(input)
+
+
+@op("index_fill(Tensor input, int64_t dim, Tensor index, Tensor value)",
+    "index_fill(Tensor input, int64_t dim, Tensor index, Scalar value)", method=True, inplace=True)
+def index_fill(self, dim, index, value):
+    d = self._data.copy()
+    ax = self._wrap_dim(dim)
+    d[(slice(None),) * ax + (index._data,)] = value._data if isinstance(value, Tensor) else value
+    return wrap(d)
+
+
+class IndexAddBackward0(Node):
+    __slots__ = ("dim", "alpha")
+
+    def backward(self, grad):
+        index, = self.saved_tensors
+        g_src = None
+        if self.next_edges[1] is not None:
+            g_src = index_select(grad, self.dim, index) if grad.dim() else grad
+            if self.alpha != 1:
+                g_src = g_src * self.alpha
+        return grad, g_src
+
+
+@op("index_add(Tensor input, int64_t dim, Tensor index, Tensor source, *, Scalar alpha=1)",
+    method=True, inplace=True)
+def index_add(self, dim, index, source, *, alpha=1):
+    d = self._data.copy()
+    ax = self._wrap_dim(dim)
+    np.add.at(d, (slice(None),) * ax + (index._data,), source._data * alpha)
+    out = wrap(d)
+    if state.enabled and (self._requires_grad or source._requires_grad):
+        node = record(IndexAddBackward0, (self, source), out)
+        node.saved = (SavedTensor(index),)
+        node.dim, node.alpha = ax, alpha
+    return out

@@ -3,6 +3,7 @@ import numpy as np
 
 from .._tensor import Tensor
 from .elementwise import _out, _unpack_opt
+from ._table import declare, op
 from ._registry import expandable_to, fp_ignore, Node, SavedTensor, _torch_type_name, ensure_tensor, record, state, wrap
 
 
@@ -88,6 +89,8 @@ def _record_mm(a, b, out, name):
     node._name = name
 
 
+@op("mm(Tensor input, Tensor mat2, *, Tensor out=None)",
+    "mm(Tensor input, Tensor mat2, ScalarType out_dtype, *, Tensor out=None)", method=True)
 def mm(input, mat2, *, out=None):
     a, b = input._data, mat2._data
     if a.ndim != 2:
@@ -104,6 +107,8 @@ def mm(input, mat2, *, out=None):
     return _out(out, r)
 
 
+@op("bmm(Tensor input, Tensor mat2, *, Tensor out=None)",
+    "bmm(Tensor input, Tensor mat2, ScalarType out_dtype, *, Tensor out=None)", method=True)
 def bmm(input, mat2, *, out=None):
     a, b = input._data, mat2._data
     if a.ndim != 3:
@@ -129,6 +134,7 @@ class DotBackward0(Node):
                 grad * a.conj() if self.next_edges[1] is not None else None)
 
 
+@op("dot(Tensor input, Tensor tensor, *, Tensor out=None)", method=True)
 def dot(input, tensor, *, out=None):
     a, b = input._data, tensor._data
     if a.ndim != 1 or b.ndim != 1:
@@ -145,6 +151,7 @@ def dot(input, tensor, *, out=None):
 
 
 inner = dot
+declare(inner, "inner(Tensor input, Tensor other, *, Tensor out=None)", method=True)
 
 
 class MvBackward0(Node):
@@ -160,6 +167,7 @@ class MvBackward0(Node):
         return gm, gv
 
 
+@op("mv(Tensor input, Tensor vec, *, Tensor out=None)", method=True)
 def mv(input, vec, *, out=None):
     a, b = input._data, vec._data
     if a.ndim != 2 or b.ndim != 1:
@@ -320,6 +328,7 @@ def matmul_operator(input, other):
     return matmul(input, other)
 
 
+@op("matmul(Tensor input, Tensor other, *, Tensor out=None)", method=True)
 def matmul(input, other, *, out=None):
     if out is None and input.__class__ is Tensor and other.__class__ is Tensor:
         a, b = input._data, other._data
@@ -356,11 +365,11 @@ def matmul(input, other, *, out=None):
     return _out(out, r)
 
 
+@op("outer(Tensor input, Tensor vec2, *, Tensor out=None)", method=True, aliases=("ger",))
 def outer(input, vec2):
     return input.unsqueeze(1) * vec2.unsqueeze(0)
 
 
-ger = outer
 
 
 class AddmmBackward0(Node):
@@ -382,6 +391,9 @@ class AddmmBackward0(Node):
         return gi, g1, g2
 
 
+@op("addmm(Tensor input, Tensor mat1, Tensor mat2, *, Scalar beta=1, Scalar alpha=1, Tensor out=None)",
+    "addmm(Tensor input, Tensor mat1, Tensor mat2, ScalarType out_dtype, *, Scalar beta=1, Scalar alpha=1, Tensor out=None)",
+    method=True, inplace=True)
 def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
     """beta * input + alpha * (mat1 @ mat2); with beta == 0 the values of input are ignored (nan/inf too)."""
     a, b, c = mat1._data, mat2._data, input._data
@@ -435,6 +447,8 @@ def _dtype_legacy(t):
     return from_np[t._data.dtype]._legacy
 
 
+@op("addmv(Tensor input, Tensor mat, Tensor vec, *, Scalar beta=1, Scalar alpha=1, Tensor out=None)", method=True,
+    inplace=True)
 def addmv(input, mat, vec, *, beta=1, alpha=1):
     p = mv(mat, vec)
     if alpha != 1:
@@ -442,6 +456,9 @@ def addmv(input, mat, vec, *, beta=1, alpha=1):
     return input + p if beta == 1 else input * beta + p
 
 
+@op("baddbmm(Tensor input, Tensor batch1, Tensor batch2, *, Scalar beta=1, Scalar alpha=1, Tensor out=None)",
+    "baddbmm(Tensor input, Tensor batch1, Tensor batch2, ScalarType out_dtype, *, Scalar beta=1, Scalar alpha=1, Tensor out=None)",
+    method=True, inplace=True)
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
     p = bmm(batch1, batch2)
     if alpha != 1:
@@ -498,6 +515,7 @@ def _einsum_parse(equation, shapes):
     return new_subs, out, fresh
 
 
+@op("einsum(*args)")
 def einsum(equation, *operands):
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = operands[0]

@@ -19,6 +19,7 @@ from .. import _dtype
 from .._tensor import Tensor
 from ..autograd.grad_mode import state
 from ..random import Generator, default_generator
+from ._table import declare, op
 from ._registry import fp_ignore, Node, check_inplace, inplace, record, wrap
 from .creation import _finish, size_args
 
@@ -461,6 +462,8 @@ def _fresh(draw, shape, npdt):
     return draw(_numel(shape), True, npdt).reshape(shape)
 
 
+@op("rand(SymIntArrayRef size, *, Generator? generator, Tensor out=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)",
+    "rand(SymIntArrayRef size, *, Tensor out=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)")
 def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
          pin_memory=False, names=None, **kw):
     """Uniform [0, 1) samples of the given size (torch.rand, bit-identical)."""
@@ -475,6 +478,8 @@ def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None, 
     return _finish(data, requires_grad)
 
 
+@op("randn(SymIntArrayRef size, *, Generator? generator, Tensor out=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)",
+    "randn(SymIntArrayRef size, *, Tensor out=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)")
 def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
           pin_memory=False, names=None, **kw):
     """Standard normal samples of the given size (torch.randn, bit-identical, with the cached normal)."""
@@ -516,6 +521,10 @@ def _randint_args(args, low, high, size):
     return low, high, size_args((size,), "randint")
 
 
+@op("randint(SymInt high, SymIntArrayRef size, *, Generator? generator, Tensor out=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)",
+    "randint(SymInt high, SymIntArrayRef size, *, Tensor out=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)",
+    "randint(SymInt low, SymInt high, SymIntArrayRef size, *, Generator? generator, Tensor out=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)",
+    "randint(SymInt low, SymInt high, SymIntArrayRef size, *, Tensor out=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)")
 def randint(*args, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
             pin_memory=False, low=None, high=None, size=None):
     """randint(high, size) / randint(low, high, size): integers in [low, high), int64 unless dtype= (bit-identical)."""
@@ -528,6 +537,8 @@ def randint(*args, generator=None, out=None, dtype=None, layout=None, device=Non
     return _finish(eng.random_int(shape, npdt, low, high), requires_grad)
 
 
+@op("randperm(SymInt n, *, Generator? generator, Tensor out=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)",
+    "randperm(SymInt n, *, Tensor out=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)")
 def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
              pin_memory=False):
     """A random permutation of 0..n-1 (torch's Fisher-Yates with its draws, bit-identical)."""
@@ -549,6 +560,8 @@ def _like_dtype(input, dtype):
     return input._data.dtype if dtype is None else _dtype.to_ember_dtype(dtype).np
 
 
+@op("rand_like(Tensor input, *, Generator? generator, MemoryFormat? memory_format=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)",
+    "rand_like(Tensor input, *, MemoryFormat? memory_format=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)")
 def rand_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None,
               generator=None):
     """rand with input's shape, dtype and layout."""
@@ -560,6 +573,8 @@ def rand_like(input, *, dtype=None, layout=None, device=None, requires_grad=Fals
     return _finish(data, requires_grad)
 
 
+@op("randn_like(Tensor input, *, Generator? generator, MemoryFormat? memory_format=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)",
+    "randn_like(Tensor input, *, MemoryFormat? memory_format=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)")
 def randn_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None,
                generator=None):
     """randn with input's shape, dtype and layout (a non-contiguous layout takes torch's scalar path)."""
@@ -572,6 +587,12 @@ def randn_like(input, *, dtype=None, layout=None, device=None, requires_grad=Fal
     return _finish(data, requires_grad)
 
 
+@op("randint_like(Tensor input, SymInt low, SymInt high, *, Generator? generator, MemoryFormat? memory_format=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)",
+    "randint_like(Tensor input, SymInt low, SymInt high, *, MemoryFormat? memory_format=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)",
+    "randint_like(Tensor input, Tensor high, *, Generator? generator, MemoryFormat? memory_format=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)",
+    "randint_like(Tensor input, Tensor high, *, MemoryFormat? memory_format=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)",
+    "randint_like(Tensor input, SymInt high, *, Generator? generator, MemoryFormat? memory_format=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)",
+    "randint_like(Tensor input, SymInt high, *, MemoryFormat? memory_format=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)")
 def randint_like(input, *args, generator=None, dtype=None, layout=None, device=None, requires_grad=False,
                  memory_format=None, low=None, high=None):
     """randint_like(input, high) / randint_like(input, low, high): input's shape, dtype and layout."""
@@ -608,6 +629,10 @@ def _copy_out(out, result):
     return out
 
 
+@op("normal(Tensor mean, Tensor std, *, Generator? generator=None, Tensor out=None)",
+    "normal(Tensor mean, double std=1, *, Generator? generator=None, Tensor out=None)",
+    "normal(double mean, Tensor std, *, Generator? generator=None, Tensor out=None)",
+    "normal(double mean, double std, SymIntArrayRef size, *, Generator? generator=None, Tensor out=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)")
 def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, layout=None, device=None,
            requires_grad=False, pin_memory=False):
     """torch.normal: (Tensor mean, Tensor std), (Tensor mean, float std=1), (float mean, Tensor std) and
@@ -664,6 +689,8 @@ def _check_normal_tensor(eng, std, dt):
     return True
 
 
+@op("bernoulli(Tensor input, *, Generator? generator=None, Tensor out=None)",
+    "bernoulli(Tensor input, double p, *, Generator? generator=None)", method=True)
 def bernoulli(input, p=None, *, generator=None, out=None):
     """torch.bernoulli(probs): 0/1 draws with the probabilities in `input` (float64 probs: one random64 each,
     other floats: one random() each); with a float `p`: empty_like(input).bernoulli_(p)."""
@@ -680,6 +707,8 @@ def bernoulli(input, p=None, *, generator=None, out=None):
     return result if out is None else _copy_out(out, result)
 
 
+@op("multinomial(Tensor input, SymInt num_samples, bool replacement=False, *, Generator? generator=None, Tensor out=None)",
+    method=True)
 def multinomial(input, num_samples, replacement=False, *, generator=None, out=None):
     """torch.multinomial, bit-identical on CPU: without replacement (or one sample) the exponential race
     argmax/topk of p / Exp(1); with replacement, a binary search of the row's normalised cumulative sum."""
@@ -839,6 +868,7 @@ def _sample_poisson(lam, u53, lgamma):
             return x
 
 
+@op("poisson(Tensor input, Generator? generator=None)")
 def poisson(input, generator=None):
     """torch.poisson(rates): ATen's serial sampler, bit-identical (libm log/exp/lgamma as torch)."""
     eng = _engine(generator, "poisson")
@@ -863,16 +893,14 @@ def poisson(input, generator=None):
 
 
 # ---- Tensor methods ------------------------------------------------------------------------------------------
-def _tensor_bernoulli(self, p=None, *, generator=None):
-    return bernoulli(self, p, generator=generator)
-
-
-def _tensor_multinomial(self, num_samples, replacement=False, *, generator=None):
-    return multinomial(self, num_samples, replacement, generator=generator)
-
-
-for _name in ("uniform_", "normal_", "random_", "bernoulli_", "exponential_", "geometric_", "log_normal_", "cauchy_"):
-    setattr(Tensor, _name, globals()[_name])
-Tensor.bernoulli = _tensor_bernoulli
-Tensor.multinomial = _tensor_multinomial
-del _name
+_G = "*, Generator? generator=None"
+declare(uniform_, f"uniform_(Tensor input, double from=0, double to=1, {_G})", method=True, function=False)
+declare(normal_, f"normal_(Tensor input, double mean=0, double std=1, {_G})", method=True, function=False)
+declare(random_, f"random_(Tensor input, {_G})", f"random_(Tensor input, int64_t from, int64_t? to, {_G})",
+        f"random_(Tensor input, int64_t to, {_G})", method=True, function=False)
+declare(bernoulli_, f"bernoulli_(Tensor input, Tensor p, {_G})", f"bernoulli_(Tensor input, double p=0.5, {_G})",
+        method=True, function=False)
+declare(exponential_, f"exponential_(Tensor input, double lambd=1, {_G})", method=True, function=False)
+declare(geometric_, f"geometric_(Tensor input, double p, {_G})", method=True, function=False)
+declare(log_normal_, f"log_normal_(Tensor input, double mean=1, double std=2, {_G})", method=True, function=False)
+declare(cauchy_, f"cauchy_(Tensor input, double median=0, double sigma=1, {_G})", method=True, function=False)

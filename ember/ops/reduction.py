@@ -8,6 +8,7 @@ import numpy as np
 from .. import _dtype
 from .._tensor import Tensor
 from .elementwise import _out, _write_out
+from ._table import op
 from ._registry import _torch_type_name as _torch_name
 from ._registry import Node, fp_ignore, SavedTensor, ensure_tensor, record, state, wrap
 
@@ -71,6 +72,9 @@ def _sum_dtype(d, dtype):
     return d.dtype
 
 
+@op("sum(Tensor input, *, ScalarType? dtype=None)",
+    "sum(Tensor input, IntArrayRef[1]? dim, bool keepdim=False, *, ScalarType? dtype=None, Tensor out=None)",
+    method=True)
 def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):
     if dim is None and dtype is None and out is None and not keepdim and input.__class__ is Tensor:
         d = input._data
@@ -103,6 +107,8 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):
     return _out(out, r)
 
 
+@op("nansum(Tensor input, IntArrayRef[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None, Tensor out=None)",
+    method=True)
 def nansum(input, dim=None, keepdim=False, *, dtype=None):
     if input._data.dtype.kind == "c":
         raise RuntimeError("nansum on CPU does not support complex inputs")
@@ -153,6 +159,9 @@ def _mean_general(d, axes, keepdim, odt):
         return d.mean(axis=axes, dtype=odt, keepdims=keepdim)
 
 
+@op("mean(Tensor input, *, ScalarType? dtype=None, Tensor out=None)",
+    "mean(Tensor input, IntArrayRef[1]? dim, bool keepdim=False, *, ScalarType? dtype=None, Tensor out=None)",
+    method=True)
 def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
     d = input._data
     odt = _float_out_dtype(d, dtype, "mean")
@@ -176,6 +185,8 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
     return _out(out, r)
 
 
+@op("nanmean(Tensor input, IntArrayRef[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None, Tensor out=None)",
+    method=True)
 def nanmean(input, dim=None, keepdim=False, *, dtype=None):
     notnan = ~input.isnan()
     return sum(input.masked_fill(~notnan, 0), dim, keepdim, dtype=dtype) / sum(notnan, dim, keepdim)
@@ -213,6 +224,8 @@ def _prod_of_others(d, axes):
     return np.moveaxis(res, tuple(range(d.ndim - len(axes), d.ndim)), axes)
 
 
+@op("prod(Tensor input, *, ScalarType? dtype=None)",
+    "prod(Tensor input, int64_t dim, bool keepdim=False, *, ScalarType? dtype=None, Tensor out=None)", method=True)
 def prod(input, dim=None, keepdim=False, *, dtype=None, out=None):
     d = input._data
     odt = _sum_dtype(d, dtype)
@@ -377,10 +390,14 @@ def _nan_arg(d, axis, is_max):
     return (np.argmax if is_max else np.argmin)(a, axis=axis)
 
 
+@op("max(Tensor input, *, Tensor out=None)", "max(Tensor input, Tensor other, *, Tensor out=None)",
+    "max(Tensor input, int64_t dim, bool keepdim=False, *, TensorList[2] out=None)", method=True)
 def max(input, dim=None, keepdim=False, *, out=None):
     return _extreme(input, dim, keepdim, True, out)
 
 
+@op("min(Tensor input, *, Tensor out=None)", "min(Tensor input, Tensor other, *, Tensor out=None)",
+    "min(Tensor input, int64_t dim, bool keepdim=False, *, TensorList[2] out=None)", method=True)
 def min(input, dim=None, keepdim=False, *, out=None):
     return _extreme(input, dim, keepdim, False, out)
 
@@ -421,14 +438,17 @@ def _amax(input, dim, keepdim, is_max):
     return r
 
 
+@op("amax(Tensor input, IntArrayRef[1] dim=None, bool keepdim=False, *, Tensor out=None)", method=True)
 def amax(input, dim=(), keepdim=False):
     return _amax(input, dim, keepdim, True)
 
 
+@op("amin(Tensor input, IntArrayRef[1] dim=None, bool keepdim=False, *, Tensor out=None)", method=True)
 def amin(input, dim=(), keepdim=False):
     return _amax(input, dim, keepdim, False)
 
 
+@op("aminmax(Tensor input, *, int64_t? dim=None, bool keepdim=False, TensorList[2] out=None)", method=True)
 def aminmax(input, *, dim=None, keepdim=False):
     return return_types.aminmax(_amax(input, dim if dim is not None else (), keepdim, False),
                                 _amax(input, dim if dim is not None else (), keepdim, True))
@@ -458,10 +478,12 @@ def _arg(input, dim, keepdim, is_max):
     return wrap(np.asarray(r, dtype=np.int64))
 
 
+@op("argmax(Tensor input, int64_t? dim=None, bool keepdim=False, *, Tensor out=None)", method=True)
 def argmax(input, dim=None, keepdim=False):
     return _arg(input, dim, keepdim, True)
 
 
+@op("argmin(Tensor input, int64_t? dim=None, bool keepdim=False, *, Tensor out=None)", method=True)
 def argmin(input, dim=None, keepdim=False):
     return _arg(input, dim, keepdim, False)
 
@@ -544,35 +566,54 @@ def _var(input, dim, unbiased, keepdim, correction, is_std):
     return r
 
 
+@op("var(Tensor input, IntArrayRef[1]? dim, bool unbiased=True, bool keepdim=False, *, Tensor out=None)",
+    "var(Tensor input, IntArrayRef[1]? dim=None, *, Scalar? correction=None, bool keepdim=False, Tensor out=None)",
+    "var(Tensor input, bool unbiased=True)", method=True)
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     return _var(input, dim, unbiased, keepdim, correction, False)
 
 
+@op("std(Tensor input, IntArrayRef[1]? dim, bool unbiased=True, bool keepdim=False, *, Tensor out=None)",
+    "std(Tensor input, IntArrayRef[1]? dim=None, *, Scalar? correction=None, bool keepdim=False, Tensor out=None)",
+    "std(Tensor input, bool unbiased=True)", method=True)
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     return _var(input, dim, unbiased, keepdim, correction, True)
 
 
+@op("var_mean(Tensor input, IntArrayRef[1]? dim, bool unbiased=True, bool keepdim=False)",
+    "var_mean(Tensor input, IntArrayRef[1]? dim=None, *, Scalar? correction=None, bool keepdim=False)",
+    "var_mean(Tensor input, bool unbiased=True)")
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     return var(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
 
 
+@op("std_mean(Tensor input, IntArrayRef[1]? dim, bool unbiased=True, bool keepdim=False)",
+    "std_mean(Tensor input, IntArrayRef[1]? dim=None, *, Scalar? correction=None, bool keepdim=False)",
+    "std_mean(Tensor input, bool unbiased=True)")
 def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     return std(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
 
 
 # ---- boolean reductions, logsumexp, cumulative ----------------------------------------------------------------
+@op("all(Tensor input, *, Tensor out=None)",
+    "all(Tensor input, IntArrayRef? dim=None, bool keepdim=False, *, Tensor out=None)",
+    "all(Tensor input, int64_t dim, bool keepdim=False, *, Tensor out=None)", method=True)
 def all(input, dim=None, keepdim=False):
     d = input._data
     axes = None if dim is None else _dims(input, dim)
     return wrap(np.asarray(np.all(d, axis=axes, keepdims=keepdim)).astype(np.uint8 if d.dtype == np.uint8 else bool))
 
 
+@op("any(Tensor input, *, Tensor out=None)",
+    "any(Tensor input, IntArrayRef? dim=None, bool keepdim=False, *, Tensor out=None)",
+    "any(Tensor input, int64_t dim, bool keepdim=False, *, Tensor out=None)", method=True)
 def any(input, dim=None, keepdim=False):
     d = input._data
     axes = None if dim is None else _dims(input, dim)
     return wrap(np.asarray(np.any(d, axis=axes, keepdims=keepdim)).astype(np.uint8 if d.dtype == np.uint8 else bool))
 
 
+@op("count_nonzero(Tensor input, int64_t? dim=None)", "count_nonzero(Tensor input, IntArrayRef dim)", method=True)
 def count_nonzero(input, dim=None):
     axes = None if dim is None else _dims(input, dim)
     return wrap(np.asarray(np.count_nonzero(input._data, axis=axes), dtype=np.int64))
@@ -598,6 +639,7 @@ def _unsqueeze_dims(t, in_shape, axes):
     return t.reshape(tuple(shape))
 
 
+@op("logsumexp(Tensor input, IntArrayRef[1] dim, bool keepdim=False, *, Tensor out=None)", method=True)
 def logsumexp(input, dim, keepdim=False, *, out=None):
     d = input._data
     axes = _dims(input, dim) if d.ndim else ()
@@ -643,6 +685,7 @@ def _acc_dtype(dt):
     return dt
 
 
+@op("cumsum(Tensor input, int64_t dim, *, ScalarType? dtype=None, Tensor out=None)", method=True, inplace=True)
 def cumsum(input, dim, *, dtype=None, out=None):
     d = input._data
     ax = input._wrap_dim(dim)
@@ -664,6 +707,7 @@ class CumprodBackward0(Node):
         return ((grad * result).flip(self.dim).cumsum(self.dim).flip(self.dim) / x,)
 
 
+@op("cumprod(Tensor input, int64_t dim, *, ScalarType? dtype=None, Tensor out=None)", method=True, inplace=True)
 def cumprod(input, dim, *, dtype=None, out=None):
     d = input._data
     ax = input._wrap_dim(dim)
@@ -751,6 +795,7 @@ def vector_norm(input, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
     return _out(out, r)
 
 
+@op("norm(input, p='fro', dim=None, keepdim=False, out=None, dtype=None)", method=True)
 def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
     """torch.norm: the vector p-norm over `dim` (all dims by default); 'fro' is the 2-norm."""
     if isinstance(p, str):
@@ -762,5 +807,6 @@ def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
     return vector_norm(input, p, dim, keepdim, dtype=dtype, out=out)
 
 
+@op("dist(Tensor input, Tensor other, Scalar p=2)", method=True)
 def dist(input, other, p=2):
     return norm(input - other, p)

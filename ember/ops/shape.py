@@ -5,7 +5,8 @@ import numpy as np
 from .._size import Size
 from .._tensor import Tensor
 from .elementwise import _out
-from ._registry import Node, record, state, view_of, wrap
+from ._table import op
+from ._registry import Node, check_inplace, record, state, view_of, wrap
 
 ndarray = np.ndarray
 
@@ -62,6 +63,7 @@ class ReshapeAliasBackward0(ViewBackward0):
     __slots__ = ()
 
 
+@op("view(Tensor input, ScalarType dtype)", "view(Tensor input, SymIntArrayRef size)", method=True, function=False)
 def view(input, *shape):
     if len(shape) == 1 and not isinstance(shape[0], (int, np.integer, tuple, list, Size, Tensor)):
         from .. import _dtype
@@ -88,10 +90,12 @@ def view_dtype(input, dtype):
     return view_of(input, d.view(dtype.np), lambda b, _d=dtype: view_dtype(b, _d))
 
 
+@op("view_as(Tensor input, Tensor other)", method=True, function=False)
 def view_as(input, other):
     return view(input, other._data.shape)
 
 
+@op("reshape(Tensor input, SymIntArrayRef shape)", method=True)
 def reshape(input, *shape):
     shape = _shape_arg(shape)
     d = input._data
@@ -118,10 +122,12 @@ def reshape(input, *shape):
     return out
 
 
+@op("reshape_as(Tensor input, Tensor other)", method=True, function=False)
 def reshape_as(input, other):
     return reshape(input, other._data.shape)
 
 
+@op("flatten(Tensor input, int64_t start_dim=0, int64_t end_dim=-1)", method=True)
 def flatten(input, start_dim=0, end_dim=-1):
     d = input._data
     if d.ndim == 0:
@@ -138,10 +144,12 @@ def flatten(input, start_dim=0, end_dim=-1):
     return reshape(input, d.shape[:s] + (n,) + d.shape[e + 1:])
 
 
+@op("ravel(Tensor input)", method=True)
 def ravel(input):
     return reshape(input, (-1,))
 
 
+@op("unflatten(Tensor input, int64_t dim, SymIntArrayRef sizes)", method=True)
 def unflatten(input, dim, sizes):
     d = input._data
     dim = input._wrap_dim(dim)
@@ -158,15 +166,20 @@ class UnsqueezeBackward0(ViewBackward0):
     __slots__ = ()
 
 
-def squeeze(input, dim=None):
+def _squeezed_shape(input, dim):
     d = input._data
     if dim is None:
-        shape = tuple(s for s in d.shape if s != 1)
-    else:
-        dims = dim if isinstance(dim, (tuple, list)) else (dim,)
-        axes = {input._wrap_dim(x) for x in dims} if d.ndim else set()
-        shape = tuple(s for i, s in enumerate(d.shape) if not (i in axes and s == 1))
-    out = view_of(input, d.reshape(shape), lambda b, _dim=dim: squeeze(b, _dim))
+        return tuple(s for s in d.shape if s != 1)
+    dims = dim if isinstance(dim, (tuple, list)) else (dim,)
+    axes = {input._wrap_dim(x) for x in dims} if d.ndim else set()
+    return tuple(s for i, s in enumerate(d.shape) if not (i in axes and s == 1))
+
+
+@op("squeeze(Tensor input, int64_t dim)", "squeeze(Tensor input, IntArrayRef dim)", "squeeze(Tensor input)",
+    method=True)
+def squeeze(input, dim=None):
+    d = input._data
+    out = view_of(input, d.reshape(_squeezed_shape(input, dim)), lambda b, _dim=dim: squeeze(b, _dim))
     if state.enabled and input._requires_grad:
         node = record(SqueezeBackward0 if dim is None else _SQ1 if not isinstance(dim, (tuple, list)) else _SQ2,
                       (input,), out)
@@ -178,6 +191,7 @@ _SQ1 = type("SqueezeBackward1", (SqueezeBackward0,), {"__slots__": ()})
 _SQ2 = type("SqueezeBackward2", (SqueezeBackward0,), {"__slots__": ()})
 
 
+@op("unsqueeze(Tensor input, int64_t dim)", method=True)
 def unsqueeze(input, dim):
     d = input._data
     ax = input._wrap_dim(dim, d.ndim + 1)
@@ -194,21 +208,26 @@ class TransposeBackward0(Node):
         return (grad.transpose(self.d0, self.d1),)
 
 
+@op("transpose(Tensor input, int64_t dim0, int64_t dim1)", method=True, aliases=("swapaxes", "swapdims"))
 def transpose(input, dim0, dim1):
-    d = input._data
-    a = input._wrap_dim(dim0)
-    b = input._wrap_dim(dim1)
-    axes = list(range(d.ndim))
-    if d.ndim:  # a 0-d tensor accepts dims 0 / -1
-        axes[a], axes[b] = axes[b], axes[a]
-    out = view_of(input, d.transpose(axes), lambda t, _a=a, _b=b: transpose(t, _a, _b))
+    data, a, b = _transposed(input, dim0, dim1)
+    out = view_of(input, data, lambda t, _a=a, _b=b: transpose(t, _a, _b))
     if state.enabled and input._requires_grad:
         node = record(TransposeBackward0, (input,), out)
         node.d0, node.d1 = a, b
     return out
 
 
-swapaxes = swapdims = transpose
+
+
+def _transposed(input, dim0, dim1):
+    d = input._data
+    a = input._wrap_dim(dim0)
+    b = input._wrap_dim(dim1)
+    axes = list(range(d.ndim))
+    if d.ndim:  # a 0-d tensor accepts dims 0 / -1
+        axes[a], axes[b] = axes[b], axes[a]
+    return d.transpose(axes), a, b
 
 
 class TBackward0(Node):
@@ -218,6 +237,7 @@ class TBackward0(Node):
         return (grad.t(),)
 
 
+@op("t(Tensor input)", method=True)
 def t(input):
     d = input._data
     if d.ndim > 2:
@@ -238,6 +258,7 @@ class PermuteBackward0(Node):
         return (grad.permute(inv),)
 
 
+@op("permute(Tensor input, IntArrayRef dims)", method=True)
 def permute(input, *dims):
     if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
         dims = dims[0]
@@ -255,6 +276,8 @@ def permute(input, *dims):
     return out
 
 
+@op("movedim(Tensor input, int64_t source, int64_t destination)",
+    "movedim(Tensor input, IntArrayRef source, IntArrayRef destination)", method=True, aliases=("moveaxis",))
 def movedim(input, source, destination):
     d = input._data
     src = (source,) if isinstance(source, int) else tuple(source)
@@ -267,9 +290,9 @@ def movedim(input, source, destination):
     return permute(input, order)
 
 
-moveaxis = movedim
 
 
+@op("T(Tensor input)", method="property", function=False)
 def matrix_T(input):
     d = input._data
     if d.ndim == 2:
@@ -284,10 +307,21 @@ def matrix_T(input):
     return permute(input, tuple(range(d.ndim - 1, -1, -1)))
 
 
+@op("mT(Tensor input)", method="property", function=False)
 def matrix_mT(input):
     if input._data.ndim < 2:
         raise RuntimeError(f"tensor.mT is only supported on matrices or batches of matrices. Got {input._data.ndim}-D tensor.")
     return transpose(input, -2, -1)
+
+
+@op("H(Tensor input)", method="property", function=False)
+def matrix_H(input):
+    return matrix_T(input).conj()
+
+
+@op("mH(Tensor input)", method="property", function=False)
+def matrix_mH(input):
+    return matrix_mT(input).conj()
 
 
 class ExpandBackward0(Node):
@@ -299,6 +333,7 @@ class ExpandBackward0(Node):
         return (grad,)
 
 
+@op("expand(Tensor input, SymIntArrayRef size, *, bool implicit=False)", method=True, function=False)
 def expand(input, *sizes):
     sizes = _shape_arg(sizes)
     d = input._data
@@ -346,19 +381,23 @@ def broadcast_view(d, shape):
     return v
 
 
+@op("expand_as(Tensor input, Tensor other)", method=True, function=False)
 def expand_as(input, other):
     return expand(input, other._data.shape)
 
 
+@op("broadcast_to(Tensor input, SymIntArrayRef size)", method=True)
 def broadcast_to(input, size):
     return expand(input, size)
 
 
+@op("broadcast_tensors(TensorList tensors)")
 def broadcast_tensors(*tensors):
     shape = np.broadcast_shapes(*(t._data.shape for t in tensors))
     return tuple(expand(t, shape) for t in tensors)
 
 
+@op("broadcast_shapes(*shapes)")
 def broadcast_shapes(*shapes):
     try:
         return Size(np.broadcast_shapes(*[(s,) if isinstance(s, int) else tuple(s) for s in shapes]))
@@ -373,6 +412,7 @@ class CloneBackward0(Node):
         return (grad,)
 
 
+@op("clone(Tensor input, *, MemoryFormat? memory_format=None)", method=True)
 def clone(input, *, memory_format=None):
     out = wrap(np.array(input._data, copy=True, order="K" if memory_format is None else "C"))
     if state.enabled and input._requires_grad:
@@ -380,6 +420,7 @@ def clone(input, *, memory_format=None):
     return out
 
 
+@op("contiguous(Tensor input, *, MemoryFormat memory_format=contiguous_format)", method=True, function=False)
 def contiguous(input, memory_format=None):
     if input._data.flags.c_contiguous:
         return input
@@ -420,6 +461,7 @@ def _tensor_seq(tensors, name):
     return tensors
 
 
+@op("cat(TensorList tensors, int64_t dim=0, *, Tensor out=None)", aliases=("concat", "concatenate"))
 def cat(tensors, dim=0, *, out=None):
     tensors = _tensor_seq(tensors, "cat")
     from .. import _dtype
@@ -454,7 +496,6 @@ def cat(tensors, dim=0, *, out=None):
     return _out(out, r)
 
 
-concat = concatenate = cat
 
 
 class StackBackward0(Node):
@@ -464,6 +505,7 @@ class StackBackward0(Node):
         return tuple(grad.select(self.dim, i) if e is not None else None for i, e in enumerate(self.next_edges))
 
 
+@op("stack(TensorList tensors, int64_t dim=0, *, Tensor out=None)")
 def stack(tensors, dim=0, *, out=None):
     tensors = _tensor_seq(tensors, "stack")
     shape = tensors[0]._data.shape
@@ -481,18 +523,20 @@ def stack(tensors, dim=0, *, out=None):
     return _out(out, r)
 
 
+@op("hstack(TensorList tensors, *, Tensor out=None)")
 def hstack(tensors):
     tensors = list(tensors)
     return cat(tensors, 0 if tensors[0]._data.ndim == 1 else 1)
 
 
+@op("vstack(TensorList tensors, *, Tensor out=None)", aliases=("row_stack",))
 def vstack(tensors):
     return cat([t.unsqueeze(0) if t._data.ndim == 1 else t for t in tensors], 0)
 
 
-row_stack = vstack
 
 
+@op("dstack(TensorList tensors, *, Tensor out=None)")
 def dstack(tensors):
     out = []
     for t in tensors:
@@ -507,6 +551,7 @@ def dstack(tensors):
     return cat(out, 2)
 
 
+@op("column_stack(TensorList tensors, *, Tensor out=None)")
 def column_stack(tensors):
     return cat([t.reshape(-1, 1) if t._data.ndim <= 1 else t for t in tensors], 1)
 
@@ -553,6 +598,7 @@ def _multi_view_outputs(input, datas, dim, sizes, name, stacked=False):
     return tuple(outs)
 
 
+@op("split(tensor, split_size_or_sections, dim=0)", method=True)
 def split(tensor, split_size_or_sections, dim=0):
     d = tensor._data
     ax = tensor._wrap_dim(dim)
@@ -585,6 +631,7 @@ def split(tensor, split_size_or_sections, dim=0):
     return _multi_view_outputs(tensor, datas, ax, sizes, name)
 
 
+@op("chunk(Tensor input, int64_t chunks, int64_t dim=0)", method=True)
 def chunk(input, chunks, dim=0):
     if chunks <= 0:
         raise RuntimeError("chunk expects `chunks` to be greater than 0, got: " + str(chunks))
@@ -594,6 +641,9 @@ def chunk(input, chunks, dim=0):
     return split(input, -(-n // chunks), dim)
 
 
+@op("tensor_split(Tensor input, SymIntArrayRef indices, int64_t dim=0)",
+    "tensor_split(Tensor input, Tensor tensor_indices_or_sections, int64_t dim=0)",
+    "tensor_split(Tensor input, SymInt sections, int64_t dim=0)", method=True)
 def tensor_split(input, indices_or_sections, dim=0):
     d = input._data
     ax = input._wrap_dim(dim)
@@ -608,6 +658,7 @@ def tensor_split(input, indices_or_sections, dim=0):
     return split(input, sizes, ax)
 
 
+@op("unbind(Tensor input, int64_t dim=0)", method=True)
 def unbind(input, dim=0):
     d = input._data
     if not d.ndim:
@@ -628,6 +679,8 @@ class NarrowBackward(Node):
         return (_slice_grad(grad, self.in_shape, self.dim, self.start),)
 
 
+@op("narrow(Tensor input, int64_t dim, Tensor start, SymInt length)",
+    "narrow(Tensor input, int64_t dim, SymInt start, SymInt length)", method=True)
 def narrow(input, dim, start, length):
     d = input._data
     ax = input._wrap_dim(dim)
@@ -655,6 +708,7 @@ class FlipBackward0(Node):
         return (grad.flip(self.dims),)
 
 
+@op("flip(Tensor input, IntArrayRef dims)", method=True)
 def flip(input, *dims):
     if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
         dims = dims[0]
@@ -669,14 +723,17 @@ def flip(input, *dims):
     return out
 
 
+@op("fliplr(Tensor input)", method=True)
 def fliplr(input):
     return flip(input, (1,))
 
 
+@op("flipud(Tensor input)", method=True)
 def flipud(input):
     return flip(input, (0,))
 
 
+@op("roll(Tensor input, SymIntArrayRef[1] shifts, IntArrayRef[1] dims=None)", method=True)
 def roll(input, shifts, dims=None):
     if dims is None:
         return roll(input.flatten(), shifts, 0).view(input.shape)
@@ -709,6 +766,7 @@ class RepeatBackward0(Node):
         return (g.reshape(shape),)
 
 
+@op("repeat(Tensor input, SymIntArrayRef repeats)", method=True, function=False)
 def repeat(input, *sizes):
     sizes = _shape_arg(sizes)
     d = input._data
@@ -727,6 +785,7 @@ def repeat(input, *sizes):
     return out
 
 
+@op("tile(Tensor input, SymIntArrayRef dims)", method=True)
 def tile(input, dims):
     dims = tuple(dims)
     if len(dims) < input._data.ndim:
@@ -734,6 +793,8 @@ def tile(input, dims):
     return repeat(input, dims)
 
 
+@op("repeat_interleave(Tensor input, Tensor repeats, int64_t? dim=None, *, SymInt? output_size=None)",
+    "repeat_interleave(Tensor input, SymInt repeats, int64_t? dim=None, *, SymInt? output_size=None)", method=True)
 def repeat_interleave(input, repeats, dim=None):
     if dim is None:
         input = input.flatten()
@@ -745,6 +806,7 @@ def repeat_interleave(input, repeats, dim=None):
     return index_select(input, dim, wrap(idx.astype(np.int64)))
 
 
+@op("diagonal(Tensor input, int64_t offset=0, int64_t dim1=0, int64_t dim2=1)", method=True)
 def diagonal(input, offset=0, dim1=0, dim2=1):
     d = input._data
     data = np.diagonal(d, offset, input._wrap_dim(dim1), input._wrap_dim(dim2))
@@ -780,3 +842,64 @@ def _writable_diagonal(a, offset, d1, d2):
     flat = a.reshape(-1)  # `a` is a fresh contiguous array, so this is a view
     return np.lib.stride_tricks.as_strided(flat[start // a.itemsize:] if n else flat, shape=shape, strides=strides,
                                            writeable=True)
+
+
+# ---- in-place view ops: self takes the view's data and metadata; torch names their nodes apart -------------------
+class TBackward1(TBackward0):
+    __slots__ = ()
+
+
+class TransposeBackward1(TransposeBackward0):
+    __slots__ = ()
+
+
+SqueezeBackward3 = type("SqueezeBackward3", (ViewBackward0,), {"__slots__": ()})  # squeeze_()
+SqueezeBackward4 = type("SqueezeBackward4", (ViewBackward0,), {"__slots__": ()})  # squeeze_(dim)
+SqueezeBackward5 = type("SqueezeBackward5", (ViewBackward0,), {"__slots__": ()})  # squeeze_(dims)
+UnsqueezeBackward1 = type("UnsqueezeBackward1", (ViewBackward0,), {"__slots__": ()})
+
+
+def _restride(self, name, data, node_cls):
+    """Give `self` the new view `data` of its own memory; returns the node recorded for it (or None)."""
+    check_inplace(self, name)
+    node = None
+    if state.enabled and self._requires_grad:
+        node = record(node_cls, (self,), self)  # edge and input metadata: self's history and shape before the op
+        if issubclass(node_cls, ViewBackward0):
+            node.in_shape = self._data.shape
+    self._data = data
+    self._vc[0] += 1
+    return node
+
+
+@op("t_(Tensor input)", method=True, function=False)
+def t_(self):
+    if self._data.ndim > 2:
+        raise RuntimeError(f"t_() expects a tensor with <= 2 dimensions, but self is {self._data.ndim}D")
+    _restride(self, "t_", self._data.T, TBackward1)
+    return self
+
+
+@op("squeeze_(Tensor input)", "squeeze_(Tensor input, int64_t dim)", "squeeze_(Tensor input, IntArrayRef dim)",
+    method=True, function=False)
+def squeeze_(self, dim=None):
+    cls = SqueezeBackward3 if dim is None else SqueezeBackward5 if isinstance(dim, (tuple, list)) else SqueezeBackward4
+    _restride(self, "squeeze_", self._data.reshape(_squeezed_shape(self, dim)), cls)
+    return self
+
+
+@op("unsqueeze_(Tensor input, int64_t dim)", method=True, function=False)
+def unsqueeze_(self, dim):
+    d = self._data
+    _restride(self, "unsqueeze_", np.expand_dims(d, self._wrap_dim(dim, d.ndim + 1)), UnsqueezeBackward1)
+    return self
+
+
+@op("transpose_(Tensor input, int64_t dim0, int64_t dim1)", method=True, function=False,
+    aliases=("swapaxes_", "swapdims_"))
+def transpose_(self, dim0, dim1):
+    data, a, b = _transposed(self, dim0, dim1)
+    node = _restride(self, "transpose_", data, TransposeBackward1)
+    if node is not None:
+        node.d0, node.d1 = a, b
+    return self

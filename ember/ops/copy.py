@@ -1,0 +1,252 @@
+"""Copies and conversions: `to`/`type`/`float()`..., `cpu`/`cuda`, and the in-place basics `copy_`, `fill_`,
+`zero_`, `apply_` (Tensor methods only, as in torch)."""
+import numpy as np
+
+from .. import _dtype
+from .._device import check_device_supported, device as _device_cls, to_device
+from .._tensor import Tensor
+from . import creation, elementwise as ew, indexing
+from ._table import declare, op
+from ._registry import Node, broadcast_error, expandable_to, fp_ignore, check_inplace, inplace, record, state, wrap
+
+_F16 = np.dtype(np.float16)
+_MF = "*, MemoryFormat? memory_format=None"
+
+
+# ---- dtype / device conversion ----------------------------------------------------------------------------
+class ToCopyBackward0(Node):
+    __slots__ = ("src_dtype",)
+
+    def backward(self, grad):
+        return (grad.to(self.src_dtype),)
+
+
+def _convert(self, dt, copy=False):
+    d = self._data
+    if dt.np == d.dtype and not copy:
+        return self
+    if dt.category == 0 and d.dtype.kind == "c":
+        src = d != 0  # complex -> bool: nonzero, no warning (as torch)
+    elif dt.category < 3 and d.dtype.kind == "c":
+        import warnings
+        warnings.warn("Casting complex values to real discards the imaginary part", UserWarning, stacklevel=3)
+        src = d.real
+    else:
+        src = d
+    with fp_ignore:
+        out = wrap(_dtype.cast(src, dt.np))
+    if state.enabled and self._requires_grad and dt.category >= 2:
+        record(ToCopyBackward0, (self,), out).src_dtype = _dtype.from_np[d.dtype]
+    return out
+
+
+def _parse_to(args, kwargs):
+    dtype = kwargs.pop("dtype", None)
+    device = kwargs.pop("device", None)
+    copy = kwargs.pop("copy", False)
+    kwargs.pop("non_blocking", None)
+    kwargs.pop("memory_format", None)
+    if kwargs:
+        raise TypeError(f"to() got an unexpected keyword argument '{next(iter(kwargs))}'")
+    for a in args:
+        if isinstance(a, Tensor):
+            dtype, device = a.dtype, a.device
+        elif isinstance(a, _dtype.dtype):
+            dtype = a
+        elif isinstance(a, (str, _device_cls, int)) and not isinstance(a, bool):
+            device = a
+        elif isinstance(a, bool):
+            copy = a if a is not args[0] else copy
+        elif a is None:
+            continue
+        else:
+            dtype = _dtype.to_ember_dtype(a)
+    return dtype, device, copy
+
+
+@op("to(Tensor input, Device device=None, ScalarType dtype=None, bool non_blocking=False, bool copy=False, %s)" % _MF,
+    "to(Tensor input, ScalarType dtype, bool non_blocking=False, bool copy=False, %s)" % _MF,
+    "to(Tensor input, Tensor tensor, bool non_blocking=False, bool copy=False, %s)" % _MF, method=True,
+    function=False)
+def to(self, *args, **kwargs):
+    dtype, device, copy = _parse_to(args, dict(kwargs))
+    if device is not None:
+        dev = to_device(device)
+        if dev.type != "cpu":
+            check_device_supported(dev)
+    dt = _dtype.to_ember_dtype(dtype) if dtype is not None else _dtype.from_np[self._data.dtype]
+    return _convert(self, dt, copy)
+
+
+@op("type(Tensor input, PyObject* dtype=None, bool non_blocking=False, %s)" % _MF, method=True, function=False)
+def type_(self, dtype=None, non_blocking=False, **kwargs):
+    if dtype is None:
+        return "torch." + _dtype.from_np[self._data.dtype]._legacy
+    if isinstance(dtype, str):
+        name = dtype.rsplit(".", 1)[-1]
+        if name not in _dtype._BY_LEGACY:
+            raise ValueError(f"invalid type: '{dtype}'")
+        if ".cuda." in dtype:
+            check_device_supported(to_device("cuda"))
+        dtype = _dtype._BY_LEGACY[name]
+    return _convert(self, _dtype.to_ember_dtype(dtype))
+
+
+def _caster(dt):
+    def cast(self, *, memory_format=None):
+        return _convert(self, dt)
+    cast.__name__ = cast.__qualname__ = {"float32": "float", "float64": "double", "float16": "half", "int32": "int",
+                                         "int64": "long", "int16": "short", "int8": "char", "uint8": "byte",
+                                         "complex64": "cfloat", "complex128": "cdouble"}.get(dt.name, dt.name)
+    return cast
+
+
+@op("cpu(Tensor input, %s)" % _MF, method=True, function=False)
+def cpu(self, memory_format=None):
+    return self
+
+
+@op("cuda(Tensor input, Device? device=None, bool non_blocking=False, %s)" % _MF, method=True, function=False)
+def cuda(self, device=None, non_blocking=False, memory_format=None):
+    check_device_supported(to_device("cuda" if device is None else device if not isinstance(device, int) else f"cuda:{device}"))
+
+
+# ---- in-place basics -----------------------------------------------------------------------------------------
+class CopyBackwards(Node):
+    __slots__ = ()
+
+    def name(self):
+        return "CopyBackwards"
+
+    def backward(self, grad):
+        return grad * 0, grad
+
+
+def _copy_from(self, src):
+    """Out-of-place form of copy_: src broadcast to self's shape and cast to self's dtype."""
+    d = self._data
+    sd = src._data
+    if not ew._broadcastable(d.shape, sd.shape):
+        raise broadcast_error("copy_", d.shape, sd.shape)
+    if sd.ndim > d.ndim and any(s != 1 for s in sd.shape[:sd.ndim - d.ndim]):
+        bshape = list(np.broadcast_shapes(d.shape, sd.shape))
+        raise RuntimeError(f"output with shape {list(d.shape)} doesn't match the broadcast shape {bshape}")
+    with fp_ignore:
+        data = np.broadcast_to(sd.reshape(sd.shape[len(sd.shape) - len(d.shape):] if sd.ndim > d.ndim else sd.shape),
+                               d.shape).astype(d.dtype, copy=True)
+    out = wrap(data)
+    if state.enabled and (self._requires_grad or src._requires_grad):
+        record(CopyBackwards, (self, src), out)
+    return out
+
+
+@op("copy_(Tensor input, Tensor other, bool non_blocking=False)", method=True, function=False)
+def copy_(self, src, non_blocking=False):
+    if not isinstance(src, Tensor):
+        t = type(src)
+        name = t.__name__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__name__}"
+        raise TypeError(f"copy_(): argument 'other' (position 1) must be Tensor, not {name}")
+    if state.enabled and (self._requires_grad or src._requires_grad):
+        return inplace(self, _copy_from, src, name="copy_")
+    d, sd = self._data, src._data
+    if not expandable_to(sd.shape, d.shape, drop_leading_ones=True):
+        _copy_from(self, src)  # raises the error
+    if sd.ndim > d.ndim:
+        sd = sd.reshape(sd.shape[sd.ndim - d.ndim:])
+    d = indexing._writeable(d)  # a region of an expanded tensor may be written if it does not overlap itself
+    indexing._check_overlap(d, sd)
+    if sd.dtype.kind == "c" and d.dtype.kind != "c":
+        import warnings
+        warnings.warn("Casting complex values to real discards the imaginary part", UserWarning, stacklevel=2)
+        sd = sd.real
+    if d.dtype == _F16 and sd.dtype.itemsize >= 8 and sd.dtype.kind == "f":
+        sd = sd.astype(np.float32)  # torch's double -> half goes through float
+    with fp_ignore:
+        np.copyto(d, sd, casting="unsafe")
+    self._vc[0] += 1
+    return self
+
+
+class FillBackward(Node):
+    __slots__ = ("_name",)
+
+    def name(self):
+        return self._name
+
+    def backward(self, grad):
+        return (grad * 0,) if len(self.next_edges) == 1 else (grad * 0, grad.sum())
+
+
+def _filled(self, value):
+    vt = isinstance(value, Tensor)
+    if vt and value._data.ndim != 0:
+        raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with {value._data.ndim} "
+                           "dimensions.")
+    data = np.full(self._data.shape, value._data if vt else value, dtype=self._data.dtype)
+    out = wrap(data)
+    if state.enabled and (self._requires_grad or (vt and value._requires_grad)):
+        if vt:
+            record(FillBackward, (self, value), out)._name = "FillBackward3"
+        else:
+            record(FillBackward, (self,), out)._name = "FillBackward2"
+    return out
+
+
+@op("fill_(Tensor input, Tensor value)", "fill_(Tensor input, Scalar value)", method=True, function=False)
+def fill_(self, value):
+    if state.enabled and (self._requires_grad or getattr(value, "_requires_grad", False)):
+        return inplace(self, _filled, value, name="fill_")
+    check_inplace(self, "fill_")
+    if isinstance(value, Tensor):
+        if value._data.ndim != 0:
+            raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with {value._data.ndim} "
+                               "dimensions.")
+        value = value._data
+    else:
+        value = creation._fill_value_arg(value, "fill_")
+        creation.check_scalar_fits(value, _dtype.from_np[self._data.dtype], self._data.size)
+        if value.__class__ is int and self._data.dtype.kind in "iu":
+            value = np.array(value).astype(self._data.dtype)  # wraps like torch (-1 -> 255 for uint8)
+        if self._data.dtype == _F16 and isinstance(value, float):
+            value = np.float32(value)  # torch's double -> half goes through float
+    with fp_ignore:
+        self._data[...] = value
+    self._vc[0] += 1
+    return self
+
+
+def _zeroed(self):
+    out = wrap(np.zeros(self._data.shape, self._data.dtype))
+    if state.enabled and self._requires_grad:
+        record(FillBackward, (self,), out)._name = "ZeroBackward0"
+    return out
+
+
+@op("zero_(Tensor input)", method=True, function=False)
+def zero_(self):
+    if state.enabled and self._requires_grad:
+        return inplace(self, _zeroed, name="zero_")
+    check_inplace(self, "zero_")
+    self._data[...] = 0
+    self._vc[0] += 1
+    return self
+
+
+for _dt in (_dtype.float32, _dtype.float64, _dtype.float16, _dtype.bfloat16, _dtype.int32, _dtype.int64, _dtype.int16,
+            _dtype.int8, _dtype.uint8, _dtype.bool, _dtype.complex64, _dtype.complex128):
+    _cast = _caster(_dt)
+    declare(_cast, f"{_cast.__name__}(Tensor input, {_MF})", method=True, function=False)
+
+
+@op("type_as(Tensor input, Tensor other)", method=True, function=False)
+def type_as(self, other):
+    return _convert(self, other.dtype)
+
+
+@op("apply_(Tensor input, PyObject* callable)", method=True, function=False)
+def apply_(self, fn):
+    flat = self._data.reshape(-1)
+    for i in range(flat.size):
+        flat[i] = fn(flat[i].item())
+    return self
+
