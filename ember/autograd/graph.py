@@ -75,7 +75,8 @@ class Node:
         saved = self.saved
         if saved is None:
             raise RuntimeError(RELEASED_ERROR)
-        return tuple(s.unpack(self) for s in saved)
+        # None marks an operand the node did not need to save (mul saves b only if a needs its gradient)
+        return tuple(None if s is None else s.unpack(self) for s in saved)
 
     def release(self):
         if self.saved is not None and self.saved != ():

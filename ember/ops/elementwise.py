@@ -294,7 +294,6 @@ def _unpack_opt(node):
     return (sa.unpack(node) if sa is not None else None), (sb.unpack(node) if sb is not None else None)
 
 
-MulBackward0.saved_tensors = property(_unpack_opt)
 
 
 def _check_released(node):
@@ -320,7 +319,6 @@ class DivBackward0(Node):
         return ga, gb
 
 
-DivBackward0.saved_tensors = MulBackward0.saved_tensors
 
 
 class DivBackward2(Node):
@@ -1130,12 +1128,6 @@ class ClampBackward0(Node):
         return gx, glo, ghi
 
 
-def _unpack_some(node):
-    _check_released(node)
-    return tuple(s.unpack(node) if s is not None else None for s in node.saved)
-
-
-ClampBackward0.saved_tensors = property(_unpack_some)
 
 
 @op("clamp(Tensor input, Tensor? min=None, Tensor? max=None, *, Tensor out=None)",

@@ -2,7 +2,7 @@
 import numpy as np
 
 from .._tensor import Tensor
-from .elementwise import _out, _unpack_opt
+from .elementwise import _out
 from ._table import declare, op
 from ._registry import expandable_to, fp_ignore, Node, SavedTensor, _torch_type_name, ensure_tensor, record, state, wrap
 
@@ -80,7 +80,6 @@ class MmBackward0(Node):
         return ga, gb
 
 
-MmBackward0.saved_tensors = property(_unpack_opt)
 
 
 def _record_mm(a, b, out, name):
@@ -212,7 +211,6 @@ class MatmulBackward(Node):
         return ga, gb
 
 
-MatmulBackward.saved_tensors = property(_unpack_opt)
 
 
 def _sum_to_shape(g, shape):
@@ -439,7 +437,6 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
     return _out(out, r)
 
 
-AddmmBackward0.saved_tensors = property(_unpack_opt)
 
 
 def _dtype_legacy(t):

@@ -1,0 +1,32 @@
+"""`python -m ember.ops`: the op table as a list — each public op, its forms and its torch overloads.
+
+    python -m ember.ops            # one line per op: name, forms (function/method/in-place/out=), aliases
+    python -m ember.ops -v         # with every declared signature"""
+import sys
+
+import ember  # noqa: F401  (declares every op)
+from ember.ops._table import OPS
+
+
+def main(argv):
+    verbose = "-v" in argv
+    rows = []
+    for d in OPS.values():
+        forms = [f for f, on in (("function", d.function), ("property" if d.method == "property" else "method",
+                                                              bool(d.method)),
+                                  ("in-place", bool(d.inplace)), ("out=", d.has_out)) if on]
+        rows.append((d.qualname, ", ".join(forms), ", ".join(d.aliases), d.signatures))
+    width = max(len(r[0]) for r in rows)
+    for name, forms, aliases, sigs in rows:
+        print(f"{name:<{width}}  {forms:<37} {('aliases: ' + aliases) if aliases else ''}".rstrip())
+        if verbose:
+            for s in sigs:
+                print(" " * (width + 2) + s)
+    n_methods = sum(1 for d in OPS.values() if d.method)
+    n_inplace = sum(1 for d in OPS.values() if d.inplace)
+    print(f"\n{len(rows)} ops: {sum(1 for d in OPS.values() if d.function)} functions, {n_methods} methods, "
+          f"{n_inplace} with in-place variants, {sum(1 for d in OPS.values() if d.has_out)} with out=")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
