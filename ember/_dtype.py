@@ -2,7 +2,7 @@
 
 NumPy's promotion differs from PyTorch's (int32 array + 0-d int64 -> int64 in NumPy, int32 in torch;
 int32 + 1.5 -> float64 in NumPy, float32 in torch), so ember computes every result dtype itself and
-hands it to NumPy explicitly. See design/architecture.md §2.6.
+hands it to NumPy explicitly (c10/core/ScalarType.h promoteTypes, ATen's TensorIterator compute_types).
 """
 import numpy as np
 import ml_dtypes

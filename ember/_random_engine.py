@@ -1,8 +1,7 @@
 """Bit-exact NumPy reproduction of PyTorch 2.13's CPU random generator.
 
 This module is self-contained (NumPy, plus ``ml_dtypes`` for bfloat16); it does
-not import torch or anything from ember.  It follows
-``/work/shared/spec/torch-rng.md`` and the 2.13 headers
+not import torch or anything from ember.  It follows the 2.13 sources
 (``ATen/core/DistributionsHelper.h``, ``ATen/core/TransformationHelper.h``,
 ``ATen/native/DistributionTemplates.h``, ``ATen/native/cpu/DistributionTemplates.h``)
 for torch 2.13.0+cpu on x86-64 (AVX2 / AVX-512 machines, which run the AVX2

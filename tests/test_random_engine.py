@@ -1,8 +1,8 @@
 """Bit-exact comparison of ember._random_engine with torch 2.13's CPU generator.
 
 torch is used only as the oracle.  Every expected value comes from torch (or,
-for the spec's test vectors, from the torch-generated table in
-/work/shared/spec/torch-rng.md); nothing is derived from the engine itself.
+for the published test vectors, from a table generated with torch); nothing is
+derived from the engine itself.
 """
 
 import math

@@ -196,7 +196,7 @@ class RsubBackward1(Node):
 
 
 class RsubBackward0(SubBackward0):
-    """other - alpha * input: a SubBackward0(other, input) node with its edges reversed (see rsub)."""
+    """other - alpha * input, over (input, other)."""
 
     __slots__ = ()
 
@@ -208,11 +208,14 @@ class RsubBackward0(SubBackward0):
 def rsub(input, other, *, alpha=1):
     """other - alpha * input."""
     if isinstance(other, Tensor):
-        r = sub(other, input, alpha=alpha)
-        if r._grad_fn is not None:
-            r._grad_fn.__class__ = RsubBackward0
-            r._grad_fn.next_edges = r._grad_fn.next_edges[::-1]
-            r._grad_fn.in_meta = r._grad_fn.in_meta[::-1]
+        prev = state.enabled
+        state.enabled = False  # the forward is sub's; the node is rsub's own, over (input, other)
+        try:
+            r = sub(other, input, alpha=alpha)
+        finally:
+            state.enabled = prev
+        if _needs(input, other):
+            record(RsubBackward0, (input, other), r).alpha = alpha
         return r
     if input._data.dtype.kind == "b":
         raise RuntimeError(
