@@ -19,7 +19,8 @@ For every sample `check(spec, i)`:
    are also compared by field name;
 4. for differentiable ops, backpropagates a RANDOM upstream gradient (not `.sum()`, whose all-ones
    gradient hides transposition bugs) from every output that requires grad, and compares each input's
-   `.grad` (None-ness, shape, dtype, values).
+   gradient (None-ness, shape, dtype, values) twice: with create_graph=True (the backward formulas in
+   tensor ops) and with create_graph=False (`.grad`; the array-level twins where nodes have them).
 
 `check_error(fn, inputs)` is the exception-parity helper (see its docstring); `gradcheck_inputs` turns a
 spec's samples into float64 inputs for `ember.autograd.gradcheck`.
@@ -358,21 +359,29 @@ def check(spec, i):
             assert str(exc) in str(e_exc), f"backward error: ember {e_exc}, torch {exc}"
             return
         raise AssertionError(f"torch's backward raised ({exc}), ember's did not") from None
+    e_outs = [et for _, et in diff]
+    e_leaves = [ei for k, ei in enumerate(e_ins) if leaves[k]]
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # e.g. NumPy RuntimeWarnings from a backward
-        ember.autograd.backward([et for _, et in diff], e_gs)
+        # both forms of every backward formula (see ember.autograd.graph.Node): with create_graph the tensor
+        # ops (through autograd.grad, leaving .grad alone), then without it the array twins where a node has them
+        graph_grads = ember.autograd.grad(e_outs, e_leaves, e_gs, retain_graph=True, create_graph=True,
+                                          allow_unused=True) if e_leaves else []
+        ember.autograd.backward(e_outs, e_gs)
+    graph_grads = iter(graph_grads)
     for k, (ti, ei) in enumerate(zip(t_ins, e_ins)):
         if not leaves[k]:
             continue
-        tg, eg = ti.grad, ei.grad
-        if tg is None:
-            assert eg is None, f"grad of input {k}: ember has one, torch None"
-            continue
-        assert eg is not None, f"grad of input {k}: ember None, torch has one"
-        # a gradient is computed in the dtype of the op's result and then cast to the input's dtype, so it
-        # gets the tolerance of the least precise of the two
-        out_dtypes = tuple(dtype_name(tt.dtype) for tt, _ in diff)
-        assert_tensor_equal(tg, eg, f"grad of input {k}", spec, grad=True, tol_dtypes=out_dtypes)
+        tg = ti.grad
+        for eg, how in ((ei.grad, ""), (next(graph_grads), " (create_graph=True)")):
+            if tg is None:
+                assert eg is None, f"grad of input {k}{how}: ember has one, torch None"
+                continue
+            assert eg is not None, f"grad of input {k}{how}: ember None, torch has one"
+            # a gradient is computed in the dtype of the op's result and then cast to the input's dtype, so it
+            # gets the tolerance of the least precise of the two
+            out_dtypes = tuple(dtype_name(tt.dtype) for tt, _ in diff)
+            assert_tensor_equal(tg, eg.detach(), f"grad of input {k}{how}", spec, grad=True, tol_dtypes=out_dtypes)
 
 
 # ---- exception parity ---------------------------------------------------------------------------------------

@@ -25,9 +25,9 @@ _wrap = None  # ember._tensor._wrap, set by ember._tensor (it imports this modul
 _fp_ignore = None  # ember.ops._registry.fp_ignore, set by that module
 
 
-def _sum_to(g, shape):
-    """Reduce a broadcast gradient back to `shape`, or return None if it cannot have come from it."""
-    gshape = g.shape
+def _sum_axes(gshape, shape):
+    """Axes along which a gradient of `gshape` broadcast from `shape` is summed, or None if it cannot have come
+    from `shape`."""
     lead = len(gshape) - len(shape)
     if lead < 0:
         return None
@@ -38,14 +38,30 @@ def _sum_to(g, shape):
             axes.append(lead + i)
         elif s != gs:
             return None
+    return tuple(axes)
+
+
+def _sum_to_tensor(g, axes, shape):
+    """Sum a broadcast gradient back to `shape` in tensor ops (recorded under create_graph)."""
+    return g.sum(axes, keepdim=True).reshape(shape)
+
+
+def _sum_to_array(d, axes, shape):
+    """The array twin of _sum_to_tensor (create_graph off): reduce the array directly."""
+    acc = np.float32 if d.dtype.itemsize < 4 and d.dtype.kind in "fV" else None  # half sums accumulate in f32
+    r = np.add.reduce(d, axis=axes, dtype=acc, keepdims=True).reshape(shape)
+    return r.astype(d.dtype, copy=False) if acc is not None else r
+
+
+def _sum_to(g, shape):
+    """Reduce a broadcast gradient back to `shape`, or return None if it cannot have come from it. Inside the
+    engine grad mode is on exactly when create_graph is, which picks the tensor form."""
+    axes = _sum_axes(g._data.shape, shape)
     if not axes:
-        return g
-    if not state.enabled:  # plain backward: reduce the array directly (the tensor ops below record for create_graph)
-        d = g._data
-        acc = np.float32 if d.dtype.itemsize < 4 and d.dtype.kind in "fV" else None  # half sums accumulate in f32
-        r = np.add.reduce(d, axis=tuple(axes), dtype=acc, keepdims=True).reshape(shape)
-        return _wrap(r.astype(d.dtype, copy=False) if acc is not None else r)
-    return g.sum(tuple(axes), keepdim=True).reshape(shape)
+        return g if axes is not None else None
+    if state.enabled:
+        return _sum_to_tensor(g, axes, shape)
+    return _wrap(_sum_to_array(g._data, axes, shape))
 
 
 def _validate(node, i, g, meta):
@@ -169,6 +185,7 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, cap
     ready = [(-n.seq, n) for n in (root_nodes if len(root_nodes) == 1 else dict.fromkeys(root_nodes))]
     heapify(ready)
 
+    T = graph._Tensor  # what backward_arrays may pass on unwrapped (see Node)
     anomaly = state.anomaly
     check_nan = anomaly and state.anomaly_check_nan
     prev_enabled = state.enabled
@@ -200,8 +217,16 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, cap
                 _accumulate(node, grads[0], create_graph, user_grads)
                 continue
 
+            # the formula on arrays when create_graph is off and the node has that twin (see Node)
+            arrays = None if create_graph else node.backward_arrays
             try:
-                out = node.backward(grads[0]) if len(grads) == 1 else node.backward(*grads)
+                if arrays is not None:
+                    out = arrays(grads[0])
+                    if out is NotImplemented:
+                        arrays = None
+                        out = node.backward(grads[0])
+                else:
+                    out = node.backward(grads[0]) if len(grads) == 1 else node.backward(*grads)
             except Exception as exc:
                 if anomaly:
                     _anomaly_context(node, exc)
@@ -215,6 +240,9 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, cap
                     f"got {len(out)})")
             hooks = node._hooks
             if hooks:
+                if arrays is not None:
+                    out = tuple(_wrap(a) if a is not None and a.__class__ is not T else a for a in out)
+                    arrays = None
                 out = _run_node_hooks(hooks, out, grads)
             if not retain_graph and node.saved:
                 node.saved = None
@@ -224,6 +252,8 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, cap
                 child, nr = e
                 if should_run is not None and child not in should_run and (child, nr) not in targets:
                     continue
+                if arrays is not None and g.__class__ is not T:
+                    g = _wrap(g)  # an array, or a NumPy scalar from a 0-d formula
                 d = g._data
                 if d.shape != meta[0] or d.dtype != meta[1]:
                     g = _validate(node, _index_of(out, g), g, meta)

@@ -57,11 +57,19 @@ RELEASED_ERROR = (
 
 class Node:
     """A recorded operation. Subclasses are named as PyTorch names them (MulBackward0, ...) and define
-    `backward(self, grad)` returning one gradient (or None) per input, written with Tensor ops."""
+    `backward(self, grad)` returning one gradient (or None) per input, written with Tensor ops.
+
+    A single-output node may also define `backward_arrays(self, grad)`, the same formula computed on the
+    arrays (`grad._data`, the saved data): it returns per input a new ndarray, the Tensor `grad` itself
+    (passed on unchanged) or None, or returns NotImplemented where it does not cover the case (e.g. complex
+    dtypes). The engine calls it instead of `backward` when create_graph is off, which saves the op-dispatch
+    layer of every tensor op in the formula; `backward` stays the formula that records (create_graph) and
+    the fallback. The parity tests check both against torch."""
 
     __slots__ = ("next_edges", "in_meta", "seq", "saved", "_pre_hooks", "_hooks", "_trace", "_metadata",
                  "__weakref__")
     num_outputs = 1
+    backward_arrays = None
 
     def name(self):
         return type(self).__name__
@@ -77,6 +85,13 @@ class Node:
             raise RuntimeError(RELEASED_ERROR)
         # None marks an operand the node did not need to save (mul saves b only if a needs its gradient)
         return tuple(None if s is None else s.unpack(self) for s in saved)
+
+    def saved_arrays(self):
+        """The saved tensors' arrays (for backward_arrays), after the same checks as saved_tensors."""
+        saved = self.saved
+        if saved is None:
+            raise RuntimeError(RELEASED_ERROR)
+        return tuple(None if s is None else s.unpack_data(self) for s in saved)
 
     def release(self):
         if self.saved is not None and self.saved != ():
@@ -250,6 +265,13 @@ class SavedTensor:
         else:
             self.tensor = t
             self.data = None
+
+    def unpack_data(self, node):
+        """The saved array, after the same version check as unpack (for Node.backward_arrays)."""
+        if self.version_counter[0] != self.version:
+            self.unpack(node)  # raises the modified-by-an-inplace-operation error
+        t = self.tensor
+        return t._data if t is not None else self.data
 
     def unpack(self, node):
         if self.version_counter[0] != self.version:

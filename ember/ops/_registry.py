@@ -16,6 +16,7 @@ Every op in ember/ops follows one pattern (forward on arrays, backward in tensor
 
 Outputs are built with `__new__` and six slot stores; no node is built when nothing needs grad.
 """
+import functools
 import threading
 
 import numpy as np
@@ -78,6 +79,16 @@ class _FPIgnore:
 
 
 fp_ignore = _FPIgnore()
+if fp_ignore.var is not None:
+    # `tok = fp_off()` ... `fp_restore(tok)`: fp_ignore without the `with` protocol, for the unary ops' hot path
+    fp_off = functools.partial(fp_ignore.var.set, fp_ignore.value)
+    fp_restore = fp_ignore.var.reset
+else:
+    def fp_off():
+        fp_ignore.__enter__()
+
+    def fp_restore(tok):
+        fp_ignore.__exit__(None, None, None)
 _engine._fp_ignore = fp_ignore
 
 

@@ -8,8 +8,10 @@ from .. import _dtype
 from .._tensor import Tensor
 from ._table import declare, op
 from ._registry import _torch_type_name as _torch_name
+from ..autograd.graph import RELEASED_ERROR, make_node1
+from ._registry import fp_off, fp_restore
 from ._registry import (Node, fp_ignore, SavedTensor, binary_dtype, broadcast_error, check_inplace, ensure_tensor,
-                        float_data, inplace, record, state, wrap)
+                        inplace, record, state, wrap)
 
 ndarray = np.ndarray
 
@@ -141,9 +143,12 @@ class SubBackward0(Node):
     def backward(self, grad):
         if self.next_edges[1] is None:
             return grad, None
-        if not state.enabled and self.alpha == 1:
-            return grad, wrap(np.negative(grad._data))
         return grad, (-grad if self.alpha == 1 else grad * -self.alpha)
+
+    def backward_arrays(self, grad):
+        if self.alpha != 1:
+            return NotImplemented
+        return grad, (np.negative(grad._data) if self.next_edges[1] is not None else None)
 
 
 @op("sub(Tensor input, Tensor other, *, Scalar alpha=1, Tensor out=None)", method=True, inplace=True,
@@ -203,6 +208,11 @@ class RsubBackward0(SubBackward0):
     def backward(self, grad):
         return (-grad if self.alpha == 1 else grad * -self.alpha), grad
 
+    def backward_arrays(self, grad):
+        if self.alpha != 1:
+            return NotImplemented
+        return np.negative(grad._data), grad
+
 
 @op("rsub(Tensor input, Tensor other, *, Scalar alpha=1)", "rsub(Tensor input, Scalar other, Scalar alpha=1)")
 def rsub(input, other, *, alpha=1):
@@ -238,18 +248,29 @@ class MulBackward0(Node):
         ea, eb = self.next_edges
         ga = None
         gb = None
-        if not state.enabled and grad._data.dtype.kind == "f":
-            # plain backward (no create_graph): the same formulas on arrays, without the op-dispatch layer
-            g = grad._data
-            if ea is not None:
-                ga = wrap(g * (b._data if b is not None else self.other_scalar))
-            if eb is not None:
-                gb = wrap(g * a._data)
-            return ga, gb
         if ea is not None:
             ga = grad * (b.conj() if b is not None else self.other_scalar)
         if eb is not None:
             gb = grad * a.conj()
+        return ga, gb
+
+    def backward_arrays(self, grad):
+        g = grad._data
+        if g.dtype.kind != "f":
+            return NotImplemented  # complex: the conjugates; bfloat16: the tensor ops' rounding
+        a, b = self.saved_arrays()
+        ga = gb = None
+        dt = g.dtype
+        if b is not None:
+            if b.dtype != dt:
+                return NotImplemented  # mixed dtypes: torch's promotion, not NumPy's, in the tensor ops
+            ga = g * b
+        elif self.next_edges[0] is not None:
+            ga = g * self.other_scalar
+        if a is not None:
+            if a.dtype != dt:
+                return NotImplemented
+            gb = g * a
         return ga, gb
 
 
@@ -522,12 +543,16 @@ class PowBackward0(Node):
         e = self.exponent
         if e == 0:
             return (grad * 0,)
-        g, xd = grad._data, x._data
-        if not state.enabled and g.dtype.kind == "f" and xd.dtype == g.dtype and e.__class__ in (int, float):
-            # plain backward: the same formula on arrays (x ** 1 skipped), in the gradient's dtype
-            with fp_ignore:
-                return wrap(g * (xd * g.dtype.type(e) if e == 2 else np.power(xd, g.dtype.type(e - 1)) * g.dtype.type(e)))
         return (grad * (pow(x, e - 1) * e).conj(),)
+
+    def backward_arrays(self, grad):
+        g = grad._data
+        e = self.exponent
+        xd, = self.saved_arrays()
+        if e == 0 or g.dtype.kind != "f" or xd.dtype != g.dtype or e.__class__ not in (int, float):
+            return NotImplemented
+        # x ** 1 skipped, as pow() does; in the gradient's dtype
+        return (g * (xd * g.dtype.type(e) if e == 2 else np.power(xd, g.dtype.type(e - 1)) * g.dtype.type(e)),)
 
 
 class PowBackward1(Node):
@@ -777,35 +802,64 @@ def bitwise_not(input, *, out=None):
 
 
 # ---- unary math ----------------------------------------------------------------------------------------------
-def _unary(name, fwd, grad_fn=None, save="input", int_ok=False, keep_int=False, quiet=True):
-    """Define a unary op. grad_fn(grad, x, result) gives the input gradient, in tensor ops.
+def _unary(name, fwd, grad_fn=None, save="input", int_ok=False, keep_int=False, quiet=True, arrays=None):
+    """Define a unary op. grad_fn(grad, x, result) gives the input gradient in tensor ops; arrays(g, t) is the
+    same formula on real floating arrays (the node's backward_arrays, see Node), t being the saved input
+    (save="input") or result (save="result"); save=None: the formula needs neither, nothing is saved.
     quiet=False: the forward can never raise a NumPy FP warning, so it runs without fp_ignore."""
     node_cls = None
+    save_input, save_result = save == "input", save == "result"
     if grad_fn is not None:
         cls_name = name[0].upper() + name[1:] + "Backward0"
 
         def backward(self, grad):
+            if save is None:
+                return (grad_fn(grad, None, None),)
             t, = self.saved_tensors
-            return (grad_fn(grad, t if save == "input" else None, t if save == "result" else None),)
-        node_cls = type(cls_name, (Node,), {"__slots__": (), "backward": backward})
+            return (grad_fn(grad, t, None) if save_input else grad_fn(grad, None, t),)
+        body = {"__slots__": (), "backward": backward}
+        if arrays is not None:
+            def backward_arrays(self, grad):
+                g = grad._data
+                if g.dtype.kind != "f":
+                    return NotImplemented  # complex: the conjugates; bfloat16: the tensor ops' rounding
+                if save is None:
+                    return (arrays(g, None),)
+                saved = self.saved
+                if saved is None:
+                    raise RuntimeError(RELEASED_ERROR)
+                t = saved[0].unpack_data(self)
+                if t.dtype != g.dtype:
+                    return NotImplemented  # abs of a complex input (a real gradient)
+                return (arrays(g, t),)
+            body["backward_arrays"] = backward_arrays
+        node_cls = type(cls_name, (Node,), body)
+    default_dtype = _dtype.get_default_dtype
 
     def op(input, *, out=None):
-        if not isinstance(input, Tensor):
+        if input.__class__ is not Tensor and not isinstance(input, Tensor):
             input = ensure_tensor(input)
         d = input._data
-        if keep_int:
-            arr = d
-        else:
-            arr = float_data(input)
+        if not keep_int and d.dtype.kind in "biu":
+            d = d.astype(default_dtype().np)
         if quiet:
-            with fp_ignore:
-                r = fwd(arr)
+            tok = fp_off()
+            try:
+                r = fwd(d)
+            finally:
+                fp_restore(tok)
         else:
-            r = fwd(arr)
+            r = fwd(d)
         r = wrap(r if r.__class__ is ndarray else np.asarray(r))  # a 0-d result keeps its own dtype (abs of complex)
         if node_cls is not None and state.enabled and input._requires_grad:
-            node = record(node_cls, (input,), r)
-            node.saved = (SavedTensor(input) if save == "input" else SavedTensor(r, True),)
+            node = make_node1(node_cls, input)
+            r._grad_fn = node
+            r._requires_grad = True
+            r._output_nr = 0
+            if save_input:
+                node.saved = (SavedTensor(input),)
+            elif save_result:
+                node.saved = (SavedTensor(r, True),)
         if out is not None:
             return _write_out(out, r)
         return r
@@ -814,50 +868,64 @@ def _unary(name, fwd, grad_fn=None, save="input", int_ok=False, keep_int=False, 
     return op
 
 
-exp = _unary("exp", np.exp, lambda g, x, r: g * r.conj(), save="result")
+def _rsqrt(a):
+    return 1 / np.sqrt(a)
+
+
+exp = _unary("exp", np.exp, lambda g, x, r: g * r.conj(), save="result", arrays=lambda g, r: g * r)
 declare(exp, "exp(Tensor input, *, Tensor out=None)", method=True, inplace=True)
-exp2 = _unary("exp2", np.exp2, lambda g, x, r: g * (r.conj() * 0.6931471805599453), save="result")
+exp2 = _unary("exp2", np.exp2, lambda g, x, r: g * (r.conj() * 0.6931471805599453), save="result",
+              arrays=lambda g, r: g * (r * 0.6931471805599453))
 declare(exp2, "exp2(Tensor input, *, Tensor out=None)", method=True, inplace=True)
-expm1 = _unary("expm1", np.expm1, lambda g, x, r: g * (r.conj() + 1), save="result")
+expm1 = _unary("expm1", np.expm1, lambda g, x, r: g * (r.conj() + 1), save="result", arrays=lambda g, r: g * (r + 1))
 declare(expm1, "expm1(Tensor input, *, Tensor out=None)", method=True, inplace=True)
-log = _unary("log", np.log, lambda g, x, r: g / x.conj())
+log = _unary("log", np.log, lambda g, x, r: g / x.conj(), arrays=lambda g, x: g / x)
 declare(log, "log(Tensor input, *, Tensor out=None)", method=True, inplace=True)
-log2 = _unary("log2", np.log2, lambda g, x, r: g / (x.conj() * 0.6931471805599453))
+log2 = _unary("log2", np.log2, lambda g, x, r: g / (x.conj() * 0.6931471805599453),
+              arrays=lambda g, x: g / (x * 0.6931471805599453))
 declare(log2, "log2(Tensor input, *, Tensor out=None)", method=True, inplace=True)
-log10 = _unary("log10", np.log10, lambda g, x, r: g / (x.conj() * 2.302585092994046))
+log10 = _unary("log10", np.log10, lambda g, x, r: g / (x.conj() * 2.302585092994046),
+               arrays=lambda g, x: g / (x * 2.302585092994046))
 declare(log10, "log10(Tensor input, *, Tensor out=None)", method=True, inplace=True)
-log1p = _unary("log1p", np.log1p, lambda g, x, r: g / (x + 1).conj())
+log1p = _unary("log1p", np.log1p, lambda g, x, r: g / (x + 1).conj(), arrays=lambda g, x: g / (x + 1))
 declare(log1p, "log1p(Tensor input, *, Tensor out=None)", method=True, inplace=True)
 log1p.node_cls.__name__ = "Log1PBackward0"
-sqrt = _unary("sqrt", np.sqrt, lambda g, x, r: g / (r.conj() * 2), save="result")
+sqrt = _unary("sqrt", np.sqrt, lambda g, x, r: g / (r.conj() * 2), save="result", arrays=lambda g, r: g / (r * 2))
 declare(sqrt, "sqrt(Tensor input, *, Tensor out=None)", method=True, inplace=True)
-rsqrt = _unary("rsqrt", lambda a: 1 / np.sqrt(a), lambda g, x, r: g * (r.pow(3) * -0.5).conj(), save="result")
+rsqrt = _unary("rsqrt", _rsqrt, lambda g, x, r: g * (r.pow(3) * -0.5).conj(), save="result",
+               arrays=lambda g, r: g * (np.power(r, 3) * -0.5))
 declare(rsqrt, "rsqrt(Tensor input, *, Tensor out=None)", method=True, inplace=True)
-sin = _unary("sin", np.sin, lambda g, x, r: g * cos(x).conj())
+sin = _unary("sin", np.sin, lambda g, x, r: g * cos(x).conj(), arrays=lambda g, x: g * np.cos(x))
 declare(sin, "sin(Tensor input, *, Tensor out=None)", method=True, inplace=True)
-cos = _unary("cos", np.cos, lambda g, x, r: g * -sin(x).conj())
+cos = _unary("cos", np.cos, lambda g, x, r: g * -sin(x).conj(), arrays=lambda g, x: g * -np.sin(x))
 declare(cos, "cos(Tensor input, *, Tensor out=None)", method=True, inplace=True)
-tan = _unary("tan", np.tan, lambda g, x, r: g * (r * r + 1).conj(), save="result")
+tan = _unary("tan", np.tan, lambda g, x, r: g * (r * r + 1).conj(), save="result", arrays=lambda g, r: g * (r * r + 1))
 declare(tan, "tan(Tensor input, *, Tensor out=None)", method=True, inplace=True)
-asin = _unary("asin", np.arcsin, lambda g, x, r: g * rsqrt(-x * x + 1).conj())
+asin = _unary("asin", np.arcsin, lambda g, x, r: g * rsqrt(-x * x + 1).conj(),
+              arrays=lambda g, x: g * _rsqrt(-x * x + 1))
 declare(asin, "asin(Tensor input, *, Tensor out=None)", method=True, inplace=True, aliases=("arcsin",))
-acos = _unary("acos", np.arccos, lambda g, x, r: g * -rsqrt(-x * x + 1).conj())
+acos = _unary("acos", np.arccos, lambda g, x, r: g * -rsqrt(-x * x + 1).conj(),
+              arrays=lambda g, x: g * -_rsqrt(-x * x + 1))
 declare(acos, "acos(Tensor input, *, Tensor out=None)", method=True, inplace=True, aliases=("arccos",))
-atan = _unary("atan", np.arctan, lambda g, x, r: g / (x * x + 1).conj())
+atan = _unary("atan", np.arctan, lambda g, x, r: g / (x * x + 1).conj(), arrays=lambda g, x: g / (x * x + 1))
 declare(atan, "atan(Tensor input, *, Tensor out=None)", method=True, inplace=True, aliases=("arctan",))
-sinh = _unary("sinh", np.sinh, lambda g, x, r: g * cosh(x).conj())
+sinh = _unary("sinh", np.sinh, lambda g, x, r: g * cosh(x).conj(), arrays=lambda g, x: g * np.cosh(x))
 declare(sinh, "sinh(Tensor input, *, Tensor out=None)", method=True, inplace=True)
-cosh = _unary("cosh", np.cosh, lambda g, x, r: g * sinh(x).conj())
+cosh = _unary("cosh", np.cosh, lambda g, x, r: g * sinh(x).conj(), arrays=lambda g, x: g * np.sinh(x))
 declare(cosh, "cosh(Tensor input, *, Tensor out=None)", method=True, inplace=True)
-tanh = _unary("tanh", np.tanh, lambda g, x, r: g * (1 - r * r).conj(), save="result")
+tanh = _unary("tanh", np.tanh, lambda g, x, r: g * (1 - r * r).conj(), save="result",
+              arrays=lambda g, r: g * (1 - r * r))
 declare(tanh, "tanh(Tensor input, *, Tensor out=None)", method=True, inplace=True)
-asinh = _unary("asinh", np.arcsinh, lambda g, x, r: g * rsqrt(x * x + 1).conj())
+asinh = _unary("asinh", np.arcsinh, lambda g, x, r: g * rsqrt(x * x + 1).conj(),
+               arrays=lambda g, x: g * _rsqrt(x * x + 1))
 declare(asinh, "asinh(Tensor input, *, Tensor out=None)", method=True, inplace=True, aliases=("arcsinh",))
-acosh = _unary("acosh", np.arccosh, lambda g, x, r: g * rsqrt(x * x - 1).conj())
+acosh = _unary("acosh", np.arccosh, lambda g, x, r: g * rsqrt(x * x - 1).conj(),
+               arrays=lambda g, x: g * _rsqrt(x * x - 1))
 declare(acosh, "acosh(Tensor input, *, Tensor out=None)", method=True, inplace=True, aliases=("arccosh",))
-atanh = _unary("atanh", np.arctanh, lambda g, x, r: g / (1 - x * x).conj())
+atanh = _unary("atanh", np.arctanh, lambda g, x, r: g / (1 - x * x).conj(), arrays=lambda g, x: g / (1 - x * x))
 declare(atanh, "atanh(Tensor input, *, Tensor out=None)", method=True, inplace=True, aliases=("arctanh",))
-reciprocal = _unary("reciprocal", np.reciprocal, lambda g, x, r: g * -(r * r).conj(), save="result")
+reciprocal = _unary("reciprocal", np.reciprocal, lambda g, x, r: g * -(r * r).conj(), save="result",
+                    arrays=lambda g, r: g * -(r * r))
 declare(reciprocal, "reciprocal(Tensor input, *, Tensor out=None)", method=True, inplace=True)
 
 
@@ -868,7 +936,8 @@ def _sigmoid_fwd(a):
     return 1 / (1 + np.exp(-a))
 
 
-sigmoid = _unary("sigmoid", _sigmoid_fwd, lambda g, x, r: g * (r * (1 - r)).conj(), save="result")
+sigmoid = _unary("sigmoid", _sigmoid_fwd, lambda g, x, r: g * (r * (1 - r)).conj(), save="result",
+                 arrays=lambda g, r: g * (r * (1 - r)))
 declare(sigmoid, "sigmoid(Tensor input, *, Tensor out=None)", method=True, inplace=True)
 
 
@@ -882,8 +951,8 @@ def _relu_fwd(a):
 
 # sign(r) is (r > 0) for relu's output, and is recorded (with a zero derivative): under create_graph the
 # gradient then requires grad through r, as torch's threshold_backward does
-relu = _unary("relu", _relu_fwd, lambda g, x, r: wrap(g._data * (r._data > 0)) if not state.enabled else g * sign(r),
-              save="result", keep_int=True, quiet=False)
+relu = _unary("relu", _relu_fwd, lambda g, x, r: g * sign(r), save="result", keep_int=True, quiet=False,
+              arrays=lambda g, r: g * (r > 0))
 declare(relu, "relu(Tensor input)", method=True, inplace=True)
 
 
@@ -895,15 +964,22 @@ def _neg_fwd(a):
     return np.negative(a)
 
 
-neg = _unary("neg", _neg_fwd, lambda g, x, r: -g, keep_int=True)
+neg = _unary("neg", _neg_fwd, lambda g, x, r: -g, save=None, keep_int=True, arrays=lambda g, _: np.negative(g))
 declare(neg, "neg(Tensor input, *, Tensor out=None)", method=True, inplace=True, aliases=("negative",))
+
+
+def _sign(a):
+    """sign() on a real array: torch's (0 < x) - (x < 0), so sign(nan) == 0 (np.sign gives nan)."""
+    return (a > 0).astype(a.dtype) - (a < 0).astype(a.dtype)
+
+
 def _abs_fwd(a):
     if a.dtype.kind == "b":
         raise NotImplementedError("\"abs_cpu\" not implemented for 'Bool'")
     return np.abs(a)
 
 
-abs = _unary("abs", _abs_fwd, lambda g, x, r: g * sgn(x), keep_int=True)
+abs = _unary("abs", _abs_fwd, lambda g, x, r: g * sgn(x), keep_int=True, arrays=lambda g, x: g * _sign(x))
 declare(abs, "abs(Tensor input, *, Tensor out=None)", method=True, inplace=True, aliases=("absolute",))
 
 
@@ -939,8 +1015,7 @@ def sign(input, *, out=None):
     if d.dtype.kind == "b":
         r = wrap(d.copy())
     else:
-        # torch's (0 < x) - (x < 0): sign(nan) == 0, unlike np.sign
-        r = wrap(np.asarray((d > 0).astype(d.dtype) - (d < 0).astype(d.dtype)))
+        r = wrap(np.asarray(_sign(d)))
     if state.enabled and input._requires_grad:
         record(SignBackward0, (input,), r)
     return _write_out(out, r) if out is not None else r

@@ -65,19 +65,19 @@ class MmBackward0(Node):
     def backward(self, grad):
         a, b = self.saved_tensors
         ga = gb = None
-        g = grad._data
-        if not state.enabled and g.dtype.kind == "f" and g.ndim == 2:
-            # plain backward of a 2-D mm: the same products on arrays, without the op-dispatch layer
-            if self.next_edges[0] is not None:
-                ga = wrap(_matmul_np(g, b._data.T))
-            if self.next_edges[1] is not None:
-                gb = wrap(_matmul_np(a._data.T, g))
-            return ga, gb
         if self.next_edges[0] is not None:
             ga = matmul(grad, b.conj().mT)
         if self.next_edges[1] is not None:
             gb = matmul(a.conj().mT, grad)
         return ga, gb
+
+    def backward_arrays(self, grad):
+        g = grad._data
+        if g.dtype.kind != "f" or g.ndim != 2:
+            return NotImplemented
+        a, b = self.saved_arrays()
+        # a 2-D mm: the same products on arrays
+        return (_matmul_np(g, b.T) if b is not None else None), (_matmul_np(a.T, g) if a is not None else None)
 
 
 

@@ -51,10 +51,12 @@ class SumBackward0(Node):
     __slots__ = ("in_shape",)
 
     def backward(self, grad):
-        if not state.enabled:
-            # plain backward: the expanded gradient, filled directly (an owned array the leaf can keep as .grad)
-            return wrap(np.full(self.in_shape, grad._data, dtype=grad._data.dtype))
         return (grad.expand(self.in_shape) if grad._data.shape != self.in_shape else grad,)
+
+    def backward_arrays(self, grad):
+        # the expanded gradient, filled directly (an owned array the leaf can keep as .grad)
+        g = grad._data
+        return (np.full(self.in_shape, g, dtype=g.dtype),)
 
 
 class SumBackward1(Node):
@@ -119,12 +121,15 @@ class MeanBackward0(Node):
     __slots__ = ("in_shape", "n")
 
     def backward(self, grad):
-        if not state.enabled:
-            g = grad._data
-            if self.n:
-                return wrap(np.full(self.in_shape, g / self.n, dtype=g.dtype))
-            return wrap(np.empty(self.in_shape, dtype=g.dtype))  # an empty input: nothing to fill
         return ((grad / self.n).expand(self.in_shape),)
+
+    def backward_arrays(self, grad):
+        g = grad._data
+        if g.dtype.kind != "f":
+            return NotImplemented  # complex and bfloat16: div's own dtype rules, in the tensor ops
+        if self.n:
+            return (np.full(self.in_shape, g / self.n, dtype=g.dtype),)
+        return (np.empty(self.in_shape, dtype=g.dtype),)  # an empty input: nothing to fill
 
 
 class MeanBackward1(Node):
