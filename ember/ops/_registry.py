@@ -17,7 +17,9 @@ Every op in ember/ops follows one pattern (forward on arrays, backward in tensor
 Outputs are built with `__new__` and six slot stores; no node is built when nothing needs grad.
 """
 import functools
+import re
 import threading
+import warnings
 
 import numpy as np
 
@@ -145,7 +147,7 @@ def ensure_tensor(x, like=None):
     """Tensors pass through; Python scalars, lists and arrays become tensors (scalars with torch's dtypes)."""
     if isinstance(x, Tensor):
         return x
-    from .creation import tensor
+    from .creation import tensor  # here, not at the top: creation builds on this module
     if isinstance(x, np.ndarray):
         return wrap(x)
     return tensor(x)
@@ -332,7 +334,6 @@ class CopySlices(Node):
             self.fn.saved = value
 
     def backward(self, grad):
-        from ..autograd.engine import _validate
         d = grad._data
         result = wrap(empty_with_layout(d.shape, d.dtype, self.base_perm))
         result.copy_(grad)
@@ -351,7 +352,7 @@ class CopySlices(Node):
         else:
             meta = fn.in_meta[0]
             if meta is not None and (g0._data.shape != meta[0] or g0._data.dtype != meta[1]):
-                g0 = _validate(fn, 0, g0, meta)
+                g0 = _engine._validate(fn, 0, g0, meta)
             grad_slice.copy_(g0)
         return (result,) + tuple(res[1:])
 
@@ -415,3 +416,46 @@ def _move_retain_grad(t, old_fn, new_fn):
         if new_fn._pre_hooks is None:
             new_fn._pre_hooks = {}
         new_fn._pre_hooks["retain_grad_0"] = hook
+
+
+# ---- out= ----------------------------------------------------------------------------------------------------
+def _out(out, r):
+    """`r`, or `r` written into the user's `out=` tensor."""
+    return r if out is None else _write_out(out, r)
+
+
+def _write_out(out, r):
+    """Write a result into a user-given `out=` tensor (resized if its shape differs, as torch does)."""
+    if not isinstance(out, Tensor):
+        raise TypeError(f"argument 'out' must be Tensor, not {type(out).__name__}")
+    if state.enabled and (r._requires_grad or out._requires_grad):
+        raise RuntimeError(
+            f"{_op_name(r)}(): functions with out=... arguments don't support automatic differentiation, but one of "
+            "the arguments requires grad.")
+    rd = r._data
+    od = out._data
+    if _dtype.from_np[rd.dtype].category > _dtype.from_np[od.dtype].category:
+        raise RuntimeError(f"result type {_torch_type_name(rd.dtype)} can't be cast to the desired output type "
+                           f"{_torch_type_name(od.dtype)}")
+    if od.shape != rd.shape:
+        if od.size != 0:
+            warnings.warn(
+                f"An output with one or more elements was resized since it had shape {list(od.shape)}, which does "
+                f"not match the required output shape {list(rd.shape)}. This behavior is deprecated, and in a future "
+                "PyTorch release outputs will not be resized unless they have zero elements. You can explicitly "
+                "reuse an out tensor t by resizing it, inplace, to zero elements with t.resize_(0).",
+                UserWarning, stacklevel=3)
+        out._data = rd.astype(od.dtype, copy=True)
+    else:
+        np.copyto(od, rd, casting="unsafe")
+    out._vc[0] += 1
+    return out
+
+
+def _op_name(r):
+    """The op that made `r`, from its node's name (MulBackward0 -> mul, LinalgVectorNormBackward0 ->
+    linalg_vector_norm), for error messages."""
+    fn = r._grad_fn
+    name = fn.name() if fn is not None else "op"
+    name = re.sub(r"Backward\d*$", "", name)
+    return re.sub(r"(?<!^)([A-Z])", r"_\1", name).lower()

@@ -1,5 +1,6 @@
 """Copies and conversions: `to`/`type`/`float()`..., `cpu`/`cuda`, and the in-place basics `copy_`, `fill_`,
 `zero_`, `apply_` (Tensor methods only, as in torch)."""
+import warnings
 import numpy as np
 
 from .. import _dtype
@@ -28,7 +29,6 @@ def _convert(self, dt, copy=False):
     if dt.category == 0 and d.dtype.kind == "c":
         src = d != 0  # complex -> bool: nonzero, no warning (as torch)
     elif dt.category < 3 and d.dtype.kind == "c":
-        import warnings
         warnings.warn("Casting complex values to real discards the imaginary part", UserWarning, stacklevel=3)
         src = d.real
     else:
@@ -156,7 +156,6 @@ def copy_(self, src, non_blocking=False):
     d = indexing._writeable(d)  # a region of an expanded tensor may be written if it does not overlap itself
     indexing._check_overlap(d, sd)
     if sd.dtype.kind == "c" and d.dtype.kind != "c":
-        import warnings
         warnings.warn("Casting complex values to real discards the imaginary part", UserWarning, stacklevel=2)
         sd = sd.real
     if d.dtype == _F16 and sd.dtype.itemsize >= 8 and sd.dtype.kind == "f":

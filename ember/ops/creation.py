@@ -751,7 +751,7 @@ def empty_like(input, *, dtype=None, layout=None, device=None, requires_grad=Fal
     if (d.__class__ is np.ndarray and not d.flags.c_contiguous
             and getattr(memory_format, "name", "preserve_format") == "preserve_format"):
         # torch keeps a non-contiguous input's layout, so empty_like(x.t()).normal_() fills like torch
-        from .random_ops import _empty_like_layout
+        from .random_ops import _empty_like_layout  # here: random_ops builds on this module
         return _finish(_empty_like_layout(input, npdt), requires_grad, device)
     return _finish(np.empty(input._data.shape, npdt), requires_grad, device)
 
@@ -848,7 +848,7 @@ def diag(input, diagonal=0):
         n = d.shape[0] + abs(diagonal)
         idx = np.arange(d.shape[0])
         rows, cols = (idx, idx + diagonal) if diagonal >= 0 else (idx - diagonal, idx)
-        from .indexing import _index_grad
+        from .indexing import _index_grad  # here: indexing builds on this module
         return _index_grad(input, (n, n), (rows, cols), False)
     return input.diagonal(diagonal).clone()
 

@@ -2,6 +2,7 @@
 
 Each op: forward on arrays with the result dtype computed by PyTorch's rules (never NumPy's), and its
 backward right below it, written in tensor ops. Broadcasting is undone by the engine (sum_to)."""
+import math
 import numpy as np
 
 from .. import _dtype
@@ -9,9 +10,10 @@ from .._tensor import Tensor
 from ._table import declare, op
 from ._registry import _torch_type_name as _torch_name
 from ..autograd.graph import RELEASED_ERROR, make_node1
+from .indexing import nonzero
 from ._registry import fp_off, fp_restore
-from ._registry import (Node, fp_ignore, SavedTensor, binary_dtype, broadcast_error, check_inplace, ensure_tensor,
-                        inplace, record, state, wrap)
+from ._registry import (Node, _write_out, fp_ignore, SavedTensor, binary_dtype, broadcast_error, check_inplace,
+                        ensure_tensor, inplace, record, state, wrap)
 
 ndarray = np.ndarray
 
@@ -322,7 +324,6 @@ def _unpack_opt(node):
 
 def _check_released(node):
     if node.saved is None:
-        from ..autograd.graph import RELEASED_ERROR
         raise RuntimeError(RELEASED_ERROR)
     return None
 
@@ -582,7 +583,6 @@ class PowBackward2(Node):
         b = self.base
         if b == 0:
             return (grad * 0,)
-        import math
         return (grad * (result * math.log(b)).conj(),)
 
 
@@ -1345,7 +1345,6 @@ class WhereBackward0(Node):
     "where(Tensor condition, Scalar self, Scalar other)", method=True)
 def where(condition, input=None, other=None, *, out=None):
     if input is None and other is None:
-        from .indexing import nonzero
         return nonzero(condition, as_tuple=True)
     condition = ensure_tensor(condition)
     if condition._data.dtype.kind != "b":
@@ -1402,51 +1401,6 @@ class _no_grad:
 
     def __exit__(self, *exc):
         state.enabled = self.prev
-
-
-def _out(out, r):
-    """`r`, or `r` written into the user's `out=` tensor."""
-    return r if out is None else _write_out(out, r)
-
-
-def _write_out(out, r):
-    """Write a result into a user-given `out=` tensor (resized if its shape differs, as torch does)."""
-    if not isinstance(out, Tensor):
-        raise TypeError(f"argument 'out' must be Tensor, not {type(out).__name__}")
-    if state.enabled and (r._requires_grad or out._requires_grad):
-        raise RuntimeError(
-            f"{_op_name(r)}(): functions with out=... arguments don't support automatic differentiation, but one of "
-            "the arguments requires grad.")
-    rd = r._data
-    od = out._data
-    if _dtype.from_np[rd.dtype].category > _dtype.from_np[od.dtype].category:
-        from ._registry import _torch_type_name
-        raise RuntimeError(f"result type {_torch_type_name(rd.dtype)} can't be cast to the desired output type "
-                           f"{_torch_type_name(od.dtype)}")
-    if od.shape != rd.shape:
-        if od.size != 0:
-            import warnings
-            warnings.warn(
-                f"An output with one or more elements was resized since it had shape {list(od.shape)}, which does "
-                f"not match the required output shape {list(rd.shape)}. This behavior is deprecated, and in a future "
-                "PyTorch release outputs will not be resized unless they have zero elements. You can explicitly "
-                "reuse an out tensor t by resizing it, inplace, to zero elements with t.resize_(0).",
-                UserWarning, stacklevel=3)
-        out._data = rd.astype(od.dtype, copy=True)
-    else:
-        np.copyto(od, rd, casting="unsafe")
-    out._vc[0] += 1
-    return out
-
-
-def _op_name(r):
-    """The op that made `r`, from its node's name (MulBackward0 -> mul, LinalgVectorNormBackward0 ->
-    linalg_vector_norm), for error messages."""
-    import re
-    fn = r._grad_fn
-    name = fn.name() if fn is not None else "op"
-    name = re.sub(r"Backward\d*$", "", name)
-    return re.sub(r"(?<!^)([A-Z])", r"_\1", name).lower()
 
 
 def _make_inplace(fn, ufunc=None, name=None):

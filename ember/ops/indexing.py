@@ -3,12 +3,14 @@ and boolean tensors, lists), gather/scatter, index_select, masked ops, nonzero.
 
 Basic indexing returns a view; advanced indexing copies. Backward of both scatters the gradient into
 zeros (`np.add.at`, so repeated indices accumulate), as a differentiable op of its own."""
+import warnings
 import numpy as np
 
 from .. import _dtype
 from .._tensor import Tensor
 from ._table import op
 from ._registry import expandable_to, fp_ignore, Node, SavedTensor, check_inplace, ensure_tensor, record, state, view_of, wrap
+from ._registry import _torch_type_name, broadcast_error, inplace
 from .creation import _infer_scalar_type, _unwrap_tensors, check_scalar_fits
 
 ndarray = np.ndarray
@@ -37,7 +39,6 @@ def _array_index(a):
     if dt == np.bool_ or dt in _INDEX_DTYPES:
         return a
     if dt == np.uint8:
-        import warnings
         warnings.warn("indexing with dtype torch.uint8 is now deprecated, please use a dtype torch.bool instead.",
                       UserWarning, stacklevel=4)
         return a.astype(np.bool_)
@@ -62,7 +63,6 @@ def _convert_index(index):
     """Turn a user index into a tuple NumPy understands, and tell whether it is basic (view) indexing."""
     if index.__class__ is not tuple:
         if _treat_as_tuple(index):
-            import warnings
             warnings.warn("Using a non-tuple sequence for multidimensional indexing is deprecated and will be changed "
                           "in pytorch 2.9; use x[tuple(seq)] instead of x[seq]. In pytorch 2.9 this will be "
                           "interpreted as tensor index, x[torch.tensor(seq)], which will result either in an error or "
@@ -378,7 +378,6 @@ def _type_name(v):
 
 
 def _torch_dtype_name(npdt):
-    from ._registry import _torch_type_name
     return _torch_type_name(npdt)
 
 
@@ -543,7 +542,6 @@ def setitem(self, index, value):
         view.copy_(value if vt else wrap(np.array(value)))
         return
     # advanced-index assignment: index_put_ on self
-    from ._registry import inplace
     inplace(self, _index_put, idx, value if vt else ensure_tensor(value).to(self.dtype), name="index_put_")
 
 
@@ -813,7 +811,6 @@ def masked_fill(input, mask, value):
     try:
         out = wrap(np.where(mask._data, np.asarray(vd).astype(input._data.dtype), input._data))
     except ValueError:
-        from ._registry import broadcast_error
         raise broadcast_error("masked_fill", input._data.shape, mask._data.shape) from None
     if out._data.shape != input._data.shape:
         raise RuntimeError(f"masked_fill: mask of shape {list(mask._data.shape)} does not broadcast to input of "

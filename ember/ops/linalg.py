@@ -1,10 +1,12 @@
 """Matrix products: mm, bmm, dot, mv, matmul (with torch's 1-D and broadcasting rules), outer, addmm."""
+import string
 import numpy as np
 
+from .._dtype import bfloat16, from_np
 from .._tensor import Tensor
-from .elementwise import _out
 from ._table import declare, op
-from ._registry import expandable_to, fp_ignore, Node, SavedTensor, _torch_type_name, ensure_tensor, record, state, wrap
+from ._registry import _out, expandable_to, fp_ignore, Node, SavedTensor, _torch_type_name, ensure_tensor, record, state, wrap
+from ._registry import broadcast_error
 
 
 _CPP_NAME = {"Float": "float", "Double": "double", "Long": "long int", "Int": "int", "Short": "short int",
@@ -36,7 +38,6 @@ def _same_dtype(a, b, kind):
 
 
 def _low_precision_dtypes():
-    from .._dtype import bfloat16
     return (np.dtype(np.float16), bfloat16.np)
 
 
@@ -308,7 +309,6 @@ def _check_matmul(input, other):
     try:
         batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
     except ValueError:
-        from ._registry import broadcast_error
         raise broadcast_error("matmul", a.shape[:-2], b.shape[:-2]) from None
     k1 = a.shape[-1]
     k2 = b.shape[-2] if nb > 1 else b.shape[0]
@@ -440,7 +440,6 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
 
 
 def _dtype_legacy(t):
-    from .._dtype import from_np
     return from_np[t._data.dtype]._legacy
 
 
@@ -466,7 +465,6 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
 def _einsum_parse(equation, shapes):
     """Explicit form of an einsum equation: (operand subscripts, output subscripts, unused letters), with
     each '...' replaced by letters (right-aligned across operands) and the implicit output filled in."""
-    import string
     eq = equation.replace(" ", "")
     lhs, arrow, out = eq.partition("->")
     subs = lhs.split(",")

@@ -18,6 +18,7 @@ import numpy as np
 from .. import _dtype
 from .._tensor import Tensor
 from ..autograd.grad_mode import state
+from .._device import check_device_supported, to_device
 from ..random import Generator, default_generator
 from ._table import declare, op
 from ._registry import fp_ignore, Node, check_inplace, inplace, record, wrap
@@ -75,7 +76,6 @@ def _float_dtype(dtype):
 
 def _check_device(device):
     if device is not None:
-        from .._device import check_device_supported, to_device
         check_device_supported(to_device(device))
 
 

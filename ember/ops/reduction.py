@@ -3,14 +3,16 @@ logsumexp, cumsum/cumprod, norm. Backward expands the gradient back over the red
 import collections
 import math
 
+import warnings
 import numpy as np
 
 from .. import _dtype
 from .._tensor import Tensor
-from .elementwise import _out, _write_out
 from ._table import op
 from ._registry import _torch_type_name as _torch_name
-from ._registry import Node, fp_ignore, SavedTensor, ensure_tensor, record, state, wrap
+from .elementwise import maximum, minimum, sgn, where
+from .indexing import _scatter_into_zeros
+from ._registry import _out, _write_out, Node, fp_ignore, SavedTensor, ensure_tensor, record, state, wrap
 
 _F32 = np.dtype(np.float32)
 _F64 = np.dtype(np.float64)
@@ -308,7 +310,6 @@ class MaxBackward0(Node):
 
     def backward(self, grad):
         idx, = self.saved_tensors
-        from .indexing import _scatter_into_zeros
         if not self.keepdim:
             grad = grad.unsqueeze(self.dim)
             idx = idx.unsqueeze(self.dim)
@@ -330,7 +331,6 @@ def _check_nonempty(d, name, dim=None):
 def _extreme(input, dim, keepdim, is_max, out=None):
     name = "max" if is_max else "min"
     if isinstance(dim, Tensor):  # max(a, b) elementwise
-        from .elementwise import maximum, minimum
         return maximum(input, dim) if is_max else minimum(input, dim)
     d = input._data
     if d.dtype.kind == "c":  # complex numbers have no order
@@ -517,7 +517,6 @@ class VarBackward0(Node):
             m = x.mean()
             if dof <= 0:
                 # 2 / 0 = inf, times (x - mean): nan where x == mean, inf elsewhere
-                from .elementwise import where
                 return (grad * where(x == m, math.nan, math.inf),)
             return ((2.0 / dof) * grad * (x - m),)
         if not self.keepdim:
@@ -543,7 +542,6 @@ def _var(input, dim, unbiased, keepdim, correction, is_std):
         n *= d.shape[a]
     out_numel = d.size // n if n else math.prod(d.shape[i] for i in range(d.ndim) if i not in axes)
     if (n if out_numel else 0) - corr <= 0:  # torch: input numel / output numel, 0 for an empty output
-        import warnings
         warnings.warn(f"{name}(): degrees of freedom is <= 0. Correction should be strictly less than the reduction "
                       "factor (input numel divided by output numel).", UserWarning, stacklevel=3)
     src = d.astype(_F32) if _low_precision(d) else d
@@ -739,7 +737,6 @@ class LinalgVectorNormBackward0(Node):
         if not self.keepdim and x._data.ndim:
             grad = _unsqueeze_dims(grad, shape, self.axes)
             norm = _unsqueeze_dims(norm, shape, self.axes)
-        from .elementwise import sgn
         if p == 0:
             return (None,)
         if p == 1:

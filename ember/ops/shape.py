@@ -1,12 +1,16 @@
 """Shape ops. View ops (view, reshape-when-possible, squeeze, unsqueeze, transpose, permute, expand,
 narrow, split/chunk/unbind outputs) share memory and the version counter with their base."""
+import warnings
 import numpy as np
 
+from .. import _dtype
 from .._size import Size
 from .._tensor import Tensor
-from .elementwise import _out
 from ._table import op
-from ._registry import Node, check_inplace, record, state, view_of, wrap
+from ._registry import _out, Node, check_inplace, record, state, view_of, wrap
+from ..autograd.graph import make_node
+from .creation import zeros
+from .indexing import _slice_grad, index_select
 
 ndarray = np.ndarray
 
@@ -66,7 +70,6 @@ class ReshapeAliasBackward0(ViewBackward0):
 @op("view(Tensor input, ScalarType dtype)", "view(Tensor input, SymIntArrayRef size)", method=True, function=False)
 def view(input, *shape):
     if len(shape) == 1 and not isinstance(shape[0], (int, np.integer, tuple, list, Size, Tensor)):
-        from .. import _dtype
         return view_dtype(input, _dtype.to_ember_dtype(shape[0]))
     shape = _shape_arg(shape)
     d = input._data
@@ -298,7 +301,6 @@ def matrix_T(input):
     if d.ndim == 2:
         return permute(input, (1, 0))
     if d.ndim > 2 or d.ndim == 1:
-        import warnings
         warnings.warn(
             "The use of `x.T` on tensors of dimension other than 2 to reverse their shape is deprecated and it will "
             "throw an error in a future release. Consider `x.mT` to transpose batches of matrices or "
@@ -464,7 +466,6 @@ def _tensor_seq(tensors, name):
 @op("cat(TensorList tensors, int64_t dim=0, *, Tensor out=None)", aliases=("concat", "concatenate"))
 def cat(tensors, dim=0, *, out=None):
     tensors = _tensor_seq(tensors, "cat")
-    from .. import _dtype
     dt = _dtype.result_dtype_of([t for t in tensors]).np
     # legacy: 1-D empty tensors are skipped
     used = [t for t in tensors if not (t._data.ndim == 1 and t._data.shape[0] == 0)]
@@ -514,7 +515,6 @@ def stack(tensors, dim=0, *, out=None):
             raise RuntimeError(
                 f"stack expects each tensor to be equal size, but got {list(shape)} at entry 0 and "
                 f"{list(t._data.shape)} at entry {i}")
-    from .. import _dtype
     dt = _dtype.result_dtype_of(tensors).np
     ax = tensors[0]._wrap_dim(dim, len(shape) + 1)
     r = wrap(np.stack([t._data for t in tensors], axis=ax, dtype=dt))
@@ -572,7 +572,6 @@ class SplitBackward0(Node):
                 shape[self.dim] = s
                 if self.stacked:
                     del shape[self.dim]
-                from .creation import zeros
                 g = zeros(tuple(shape), dtype=self.dtype)
             pieces.append(g)
         if self.stacked:
@@ -587,7 +586,6 @@ def _multi_view_outputs(input, datas, dim, sizes, name, stacked=False):
         t._view_fn = None  # outputs of multi-view functions cannot be modified in place under autograd
         outs.append(t)
     if state.enabled and input._requires_grad:
-        from ..autograd.graph import make_node
         node = make_node(SplitBackward0, (input,))
         node.dim, node.sizes, node.in_shape = dim, tuple(sizes), input._data.shape
         node.dtype, node.num_outputs, node._name, node.stacked = input.dtype, len(outs), name, stacked
@@ -675,7 +673,6 @@ class NarrowBackward(Node):
         return "SliceBackward0"
 
     def backward(self, grad):
-        from .indexing import _slice_grad
         return (_slice_grad(grad, self.in_shape, self.dim, self.start),)
 
 
@@ -799,7 +796,6 @@ def repeat_interleave(input, repeats, dim=None):
     if dim is None:
         input = input.flatten()
         dim = 0
-    from .indexing import index_select
     n = input._data.shape[input._wrap_dim(dim)]
     reps = repeats._data if isinstance(repeats, Tensor) else np.full(n, repeats)
     idx = np.repeat(np.arange(n), reps)
@@ -824,7 +820,6 @@ class DiagonalBackward0(Node):
 
     def backward(self, grad):
         shape, offset, d1, d2 = self.args
-        from .creation import zeros
         g = zeros(shape, dtype=grad.dtype)
         _writable_diagonal(g._data, offset, d1, d2)[...] = grad._data
         return (g,)
