@@ -6,6 +6,7 @@ from ._dtype import (bfloat16, bool, cdouble, cfloat, chalf, complex64, complex1
                      float16, float32, float64, get_default_dtype, half, iinfo, int, int8, int16, int32, int64, long,
                      promote_types, result_type, can_cast, set_default_dtype, short, uint8)
 from ._device import device
+from ._parallel import get_num_threads, set_num_threads
 from ._size import Size
 from ._tensor import Tensor
 from . import _methods  # noqa: F401  (binds operators and methods onto Tensor)

@@ -4,6 +4,7 @@ import enum
 import fractions
 import math
 import warnings
+import zlib
 
 import ml_dtypes
 import numpy as np
@@ -353,8 +354,8 @@ def _rand_cases(rng, n_cases, big=False):
                                   "complex64", "complex128"])
 def test_linspace_bit_exact(name):
     # ember reproduces torch's CPU kernel: the two halves, FMA rounding, c10::Half arithmetic. Lengths above
-    # 32768 are split across intra-op threads by torch; ember assumes one thread per CPU (as torch does here).
-    rng = np.random.default_rng(hash(name) % 1000)
+    # 32768 are split across intra-op threads by torch, which does not change linspace's values.
+    rng = np.random.default_rng(zlib.crc32(name.encode()))  # str hash() varies per process
     for a, b, n in _rand_cases(rng, 60, big=name in ("float32", "float64")):
         if name.startswith("complex"):
             a, b = complex(a, b / 3), complex(b, -a)
@@ -409,17 +410,46 @@ def test_logspace_default_and_complex():
         np.testing.assert_allclose(e.numpy(), t.numpy(), rtol=2e-6)
 
 
+@pytest.fixture
+def threads():
+    """Sets torch's and ember's intra-op thread count together; restores both afterwards."""
+    saved = torch.get_num_threads(), ember.get_num_threads()
+
+    def set_both(n):
+        torch.set_num_threads(n)
+        ember.set_num_threads(n)
+    yield set_both
+    torch.set_num_threads(saved[0])
+    ember.set_num_threads(saved[1])
+
+
+@pytest.mark.parametrize("nthreads", [1, 2, 3])
 @pytest.mark.parametrize("name", ["float32", "float64", "float16", "bfloat16"])
-def test_arange_float_bit_exact(name):
+def test_arange_float_bit_exact(name, nthreads, threads):
     # torch's arange kernel: start + step * i in the accumulate type (FMA), with blocks of two 256-bit vectors
-    # built from a per-vector base; reproduced exactly, lengths above 32768 included (per-thread chunks)
+    # built from a per-vector base; lengths above 32768 are split into one chunk per intra-op thread, each with its
+    # own vector base, so the values depend on the thread count: both libraries are set to the same one
+    threads(nthreads)
     rng = np.random.default_rng(7 + len(name))
     for i in range(80):
         a = float(rng.standard_normal() * 10)
         st = float(rng.choice([0.1, 0.3, 0.7, 1.5, -0.1, -0.3, 2.0, 1e-3]))
-        n = int(rng.integers(1, 300)) if i % 20 or name not in ("float32", "float64") else int(rng.integers(32769, 50000))
+        n = int(rng.integers(1, 300)) if i % 20 else int(rng.integers(32769, 100000))
         b = a + st * n - st * 0.5
         same(ember.arange(a, b, st, dtype=getattr(ember, name)), torch.arange(a, b, st, dtype=getattr(torch, name)))
+
+
+def test_num_threads():
+    saved = ember.get_num_threads()
+    try:
+        assert isinstance(saved, int) and saved >= 1
+        ember.set_num_threads(3)
+        assert ember.get_num_threads() == 3
+        for bad in (0, -1, 1.5, "a", True):
+            a, b = _raises_msgs(lambda m, v=bad: m.set_num_threads(v))  # raises before changing torch's count
+            assert a == b, bad
+    finally:
+        ember.set_num_threads(saved)
 
 
 # ---- *_like and new_* --------------------------------------------------------------------------------------------

@@ -47,10 +47,10 @@ def test_runtime_sources_do_not_import_torch():
     assert not bad, bad
 
 
-def test_import_is_fast():
-    env = dict(os.environ, PYTHONPATH=ROOT)
-    code = "import time; t=time.perf_counter(); import ember; print(time.perf_counter()-t)"
-    best = min(float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
-                                    cwd=ROOT).stdout) for _ in range(3))
-    # generous bound for a loaded CI machine; bench/bench_core.py reports the real figure (~0.1 s)
-    assert best < 1.0, best
+def test_plain_import_does_not_load_torch():
+    # import time itself is measured in bench/bench_import.py: a timed assertion fails on slow or loaded machines
+    code = "import sys, ember; print(sorted(m for m in sys.modules if m == 'torch' or m.startswith('torch.')))"
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
+                       env=dict(os.environ, PYTHONPATH=ROOT), timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "[]"

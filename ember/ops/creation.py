@@ -8,6 +8,7 @@ import numpy as np
 
 from .. import _dtype
 from .._device import check_device_supported, to_device
+from .._parallel import parallel_chunks
 from .._tensor import Tensor, _grad_dtype
 from ._table import op
 from ._registry import fp_ignore, Node, record, state, wrap
@@ -483,24 +484,15 @@ def _fma(a, b, c, acc):
         return np.where(np.isfinite(r), r, p + c)
 
 
-def _parallel_chunks(n):
-    """at::parallel_for's split of [0, n): GRAIN_SIZE 32768, one chunk per intra-op thread (torch's default is
-    one thread per core; os.cpu_count() stands in for it)."""
-    if n <= 32768:
-        return ((0, n),)
-    import os
-    nt = min(os.cpu_count() or 1, -(-n // 32768))
-    c = -(-n // nt)
-    return tuple((b, min(b + c, n)) for b in range(0, n, c))
-
-
 def _arange_float(start, step, n, dt):
     acc = _F64 if dt == _F32 or dt == _F64 else _F32  # at::acc_type on CPU
-    V = 32 // dt.itemsize  # Vectorized<T>::size() (256-bit vectors)
+    # Vectorized<T>::size() of 256-bit vectors: also on AVX512 CPUs, where kernels registered with plain
+    # REGISTER_DISPATCH run their AVX2 build (aten/src/ATen/native/DispatchStub.h)
+    V = 32 // dt.itemsize
     s, st = acc.type(start), acc.type(step)
     out = np.empty(n, dt)
     with fp_ignore:
-        for b0, b1 in _parallel_chunks(n):
+        for b0, b1 in parallel_chunks(n):  # torch's result depends on its chunks: see ember/_parallel.py
             res = _fma(st, np.arange(b0, b1, dtype=acc), s, acc).astype(dt)
             nvec = ((b1 - b0) // (2 * V)) * 2 * V
             if nvec:
