@@ -116,6 +116,8 @@ def to_ember_dtype(x):
         return complex128
     if isinstance(x, str):
         raise TypeError(f"dtype must be an ember dtype such as ember.float32, not the string {x!r}")
+    if x is None:  # np.dtype(None) is float64
+        raise TypeError("cannot interpret None as a data type; expected an ember dtype such as ember.float32")
     try:
         return from_np[np.dtype(x)]
     except (TypeError, KeyError):
@@ -135,9 +137,12 @@ def get_default_dtype():
 
 
 def set_default_dtype(d):
-    d = to_ember_dtype(d)
+    # torch accepts only a torch.dtype here (torch/csrc/Module.cpp THPModule_setDefaultDtype), not float,
+    # np.float32 or None (np.dtype(None) would be float64)
+    if d.__class__ is not dtype:
+        raise TypeError("invalid dtype object: only floating-point types are supported as the default type")
     if d not in (float16, bfloat16, float32, float64):
-        raise TypeError(f"only floating-point types are supported as the default type, got {d}")
+        raise TypeError("only floating-point types are supported as the default type")
     _default.value = d
 
 

@@ -320,6 +320,20 @@ spec("minimum/method", lambda lib, a, b: a.minimum(b), MINMAX[:10])
 spec("max/binary", lambda lib, a, b: lib.max(a, b), MINMAX[:12] + MINMAX_TIES)
 spec("min/binary", lambda lib, a, b: lib.min(a, b), MINMAX[:12] + MINMAX_TIES)
 spec("maximum/out", lambda lib, a, b: lib.maximum(a, b, out=out_of(lib, a, b)), MINMAX[:10], grad=False)
+
+
+def _nans(lib, a, b):
+    """NaN in some elements of each operand (in different places, and in both at once where a > 1 and b > 1)."""
+    return a.masked_fill(a > 1, float("nan")), b.masked_fill(b < -1, float("nan"))
+
+
+# fmax/fmin return the non-NaN operand; the gradient goes to the operand the result came from (ties: input)
+spec("fmax", lambda lib, a, b: lib.fmax(a, b), MINMAX[:12] + MINMAX_TIES)
+spec("fmin", lambda lib, a, b: lib.fmin(a, b), MINMAX[:12] + MINMAX_TIES)
+spec("fmax/nan", lambda lib, a, b: lib.fmax(*_nans(lib, a, b)), MINMAX[:9] + [(t_((4,), "float64"), t_((4,)))],
+     gradcheck=False)
+spec("fmin/nan", lambda lib, a, b: _nans(lib, a, b)[0].fmin(_nans(lib, a, b)[1]), MINMAX[:9], gradcheck=False)
+spec("fmax/out", lambda lib, a, b: lib.fmax(a, b, out=out_of(lib, a, b)), MINMAX[:6], grad=False)
 WHERE = [(t_((3, 4), "bool"), t_((3, 4)), t_((3, 4))), (t_((3, 4), "bool"), t_((4,)), t_((3, 1))),
          (t_((4,), "bool"), t_((3, 4)), t_(())), (t_((), "bool"), t_((2, 3)), t_((2, 3))),
          (t_((3, 4), "bool", layout="t"), t_((3, 4), layout="s"), t_((3, 4), layout="t")),

@@ -174,6 +174,28 @@ def binary_dtype(a, b):
     return _dtype.result_dtype_of((a, b)).np
 
 
+def _arg_type_name(x):
+    """A value's type as torch's argument parser names it (torch/csrc/utils/python_arg_parser.cpp)."""
+    if isinstance(x, Tensor):
+        return "Tensor"
+    t = type(x)
+    return t.__name__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
+
+
+def invalid_arguments(name, args, kwargs=None):
+    """torch's TypeError for a call that matches none of an op's signatures (its first line; the table of
+    accepted signatures that torch lists after it comes from the op table once that drives the checks)."""
+    got = [_arg_type_name(a) for a in args]
+    got += [f"{k}={_arg_type_name(v)}" for k, v in (kwargs or {}).items()]
+    return TypeError(f"{name}() received an invalid combination of arguments - got ({', '.join(got)}), but "
+                     "expected one of:")
+
+
+def not_tensor(name, arg, pos, x):
+    """torch's TypeError for a non-Tensor where a Tensor argument is required."""
+    return TypeError(f"{name}(): argument '{arg}' (position {pos}) must be Tensor, not {_arg_type_name(x)}")
+
+
 def _shape_str(s):
     return "[" + ", ".join(str(x) for x in s) + "]"
 

@@ -379,9 +379,16 @@ def check_scalar_fits(value, target, numel=2):
     float16/bfloat16 are range-checked only when more than one element is filled (torch's one-element fill
     takes another path)."""
     if value.__class__ is _builtin_int and not -9223372036854775808 <= value < 18446744073709551616:
-        raise OverflowError("int too big to convert")
+        # torch's parser reads an int as int64, else as uint64 (torch/csrc/utils/python_numbers.h)
+        raise OverflowError("can't convert negative int to unsigned" if value < 0 else "int too big to convert")
     cat = target.category
-    if cat == _dtype._BOOL or cat == _dtype._COMPLEX:
+    if cat == _dtype._BOOL:
+        return
+    if cat == _dtype._COMPLEX:
+        if target is _dtype.complex64 and numel != 1:  # each part must fit float32
+            c = _builtin_complex(value)
+            if any(v == v and abs(v) != float("inf") and abs(v) > 3.4028234663852886e38 for v in (c.real, c.imag)):
+                raise RuntimeError(f"value cannot be converted to type {_C_NAMES[target.name]} without overflow")
         return
     bad = False
     if isinstance(value, (_builtin_complex, np.complexfloating)):
@@ -410,8 +417,10 @@ def _fill_array(shape, fill_value, npdt):
             fill_value = np.float32(fill_value)  # torch's double -> half goes through float
         elif fill_value.__class__ is _builtin_int and npdt.kind in "iu":
             fill_value = np.array(fill_value).astype(npdt)  # wraps, e.g. -1 -> 255 for uint8 (checked before)
-        if npdt.kind != "c" and isinstance(fill_value, (_builtin_complex, np.complexfloating)):
-            fill_value = fill_value.real if npdt.kind != "b" else fill_value != 0
+        if npdt.kind == "b":
+            fill_value = fill_value != 0  # also for ints beyond int64 (2**63), which NumPy cannot convert
+        elif npdt.kind != "c" and isinstance(fill_value, (_builtin_complex, np.complexfloating)):
+            fill_value = fill_value.real
         return np.full(shape, fill_value, dtype=npdt)
 
 
@@ -836,6 +845,8 @@ def triu(input, diagonal=0):
 @op("diag(Tensor input, int64_t diagonal=0, *, Tensor out=None)", method=True)
 def diag(input, diagonal=0):
     d = input._data
+    if d.ndim not in (1, 2):
+        raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {d.ndim}D")
     if d.ndim == 1:
         n = d.shape[0] + abs(diagonal)
         idx = np.arange(d.shape[0])

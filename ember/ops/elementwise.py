@@ -13,9 +13,10 @@ from ..autograd.graph import RELEASED_ERROR, make_node1
 from .indexing import nonzero
 from ._registry import fp_off, fp_restore
 from ._registry import (Node, _write_out, fp_ignore, SavedTensor, binary_dtype, broadcast_error, check_inplace,
-                        ensure_tensor, inplace, record, state, wrap)
+                        ensure_tensor, inplace, invalid_arguments, not_tensor, record, state, wrap)
 
 ndarray = np.ndarray
+_NUMBER = (int, float, complex, np.number, np.bool_)
 
 
 def _data_of(x):
@@ -590,6 +591,8 @@ class PowBackward2(Node):
     "pow(Tensor input, Scalar exponent, *, Tensor out=None)", method=True, inplace=True)
 def pow(input, exponent, *, out=None):
     if not isinstance(input, Tensor):
+        if not isinstance(input, _NUMBER) or not isinstance(exponent, Tensor):
+            raise invalid_arguments("pow", (input, exponent))  # pow(None, x) would be NaN
         return _scalar_pow(input, exponent)
     exponent = _as_operand(exponent, "pow")
     dt = binary_dtype(input, exponent)
@@ -1060,6 +1063,10 @@ declare(trunc, "trunc(Tensor input, *, Tensor out=None)", method=True, inplace=T
 @op("round(Tensor input, *, Tensor out=None)", "round(Tensor input, *, int64_t decimals, Tensor out=None)",
     method=True, inplace=True)
 def round(input, *, decimals=None, out=None):
+    if not isinstance(input, Tensor):
+        raise not_tensor("round", "input", 1, input)
+    if decimals is not None and decimals.__class__ is not int and not isinstance(decimals, np.integer):
+        raise invalid_arguments("round", (input,), {"decimals": decimals})  # 2.5 would scale by 10**2.5
     d = input._data
     if d.dtype.kind in "bc":
         raise NotImplementedError(f"\"round_vml_cpu\" not implemented for '{_torch_name(d.dtype)}'")
@@ -1326,9 +1333,48 @@ def minimum(input, other, *, out=None):
     return _write_out(out, r) if out is not None else r
 
 
-fmax, fmin = maximum, minimum
-declare(fmax, "fmax(Tensor input, Tensor other, *, Tensor out=None)", method=True)
-declare(fmin, "fmin(Tensor input, Tensor other, *, Tensor out=None)", method=True)
+class FmaxBackward0(Node):
+    """fmax/fmin: the gradient goes to the operand the result came from; on ties and where `other` is NaN, to
+    `input` (tools/autograd/derivatives.yaml: `grad.masked_fill((self >= other).logical_or_(other.isnan())
+    .logical_not_(), 0)`)."""
+    __slots__ = ("is_max",)
+
+    def backward(self, grad):
+        a, b = self.saved_tensors
+        to_a = ((a >= b) if self.is_max else (a <= b)).logical_or(b.isnan())
+        return grad.masked_fill(to_a.logical_not(), 0), grad.masked_fill(to_a, 0)
+
+    def name(self):
+        return "FmaxBackward0" if self.is_max else "FminBackward0"
+
+
+def _fminmax(input, other, out, is_max):
+    """fmax/fmin: maximum/minimum that return the other operand where one is NaN (NumPy's fmax/fmin)."""
+    name = "fmax" if is_max else "fmin"
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+    if not isinstance(other, Tensor):
+        raise TypeError(f"{name}(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}")
+    dt = binary_dtype(input, other)
+    if dt.kind == "c":
+        raise RuntimeError(f"{name} not implemented for complex tensors.")
+    with fp_ignore:
+        r = wrap(_apply_binary(np.fmax if is_max else np.fmin, input, other, dt, name))
+    if _needs(input, other):
+        node = record(FmaxBackward0, (input, other), r)
+        node.saved = (SavedTensor(input), SavedTensor(other))
+        node.is_max = is_max
+    return _write_out(out, r) if out is not None else r
+
+
+@op("fmax(Tensor input, Tensor other, *, Tensor out=None)", method=True)
+def fmax(input, other, *, out=None):
+    return _fminmax(input, other, out, True)
+
+
+@op("fmin(Tensor input, Tensor other, *, Tensor out=None)", method=True)
+def fmin(input, other, *, out=None):
+    return _fminmax(input, other, out, False)
 
 
 class WhereBackward0(Node):
@@ -1340,13 +1386,18 @@ class WhereBackward0(Node):
         return where(cond, grad, zero), where(cond, zero, grad)
 
 
+_WHERE_OPERAND = (Tensor,) + _NUMBER
+
+
 @op("where(Tensor condition, Tensor input, Tensor other, *, Tensor out=None)",
     "where(Tensor condition, Scalar self, Tensor other)", "where(Tensor condition, Tensor input, Scalar other)",
     "where(Tensor condition, Scalar self, Scalar other)", method=True)
 def where(condition, input=None, other=None, *, out=None):
     if input is None and other is None:
         return nonzero(condition, as_tuple=True)
-    condition = ensure_tensor(condition)
+    if not isinstance(condition, Tensor) or not all(isinstance(x, _WHERE_OPERAND) for x in (input, other)):
+        # a None operand would become NaN through NumPy's object arrays
+        raise invalid_arguments("where", (condition, input, other))
     if condition._data.dtype.kind != "b":
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype "
                            f"{_torch_name(condition._data.dtype)}")

@@ -10,7 +10,7 @@ from .. import _dtype
 from .._tensor import Tensor
 from ._table import op
 from ._registry import expandable_to, fp_ignore, Node, SavedTensor, check_inplace, ensure_tensor, record, state, view_of, wrap
-from ._registry import _torch_type_name, broadcast_error, inplace
+from ._registry import _torch_type_name, broadcast_error, inplace, invalid_arguments, not_tensor
 from .creation import _infer_scalar_type, _unwrap_tensors, check_scalar_fits
 
 ndarray = np.ndarray
@@ -18,6 +18,7 @@ _BASIC = (int, slice, type(None), type(Ellipsis))
 
 
 _INDEX_DTYPES = (np.dtype(np.int64), np.dtype(np.int32))
+_NUMBER = (int, float, complex, np.number, np.bool_)
 _MSG_TYPES = ("only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are valid indices "
               "(got {})")
 
@@ -611,6 +612,15 @@ def _check_index_tensor(index, name):
         raise RuntimeError(f"{name}(): Expected dtype int64 for index")
 
 
+def _check_bounds(idx, n, ax):
+    """gather/scatter: every index in [0, n) (no negative indices), else torch's error naming the first bad one
+    (aten/src/ATen/native/cpu/ScatterGatherKernel.cpp)."""
+    if idx.size and (idx.max() >= n or idx.min() < 0):
+        flat = idx.reshape(-1)
+        bad = flat[(flat >= n) | (flat < 0)][0]
+        raise RuntimeError(f"index {bad} is out of bounds for dimension {ax} with size {n}")
+
+
 @op("gather(Tensor input, int64_t dim, Tensor index, *, bool sparse_grad=False, Tensor out=None)", method=True)
 def gather(input, dim, index, *, sparse_grad=False):
     _check_index_tensor(index, "gather")
@@ -619,10 +629,7 @@ def gather(input, dim, index, *, sparse_grad=False):
     idx = index._data
     if idx.ndim != d.ndim and not (d.ndim == 0 and idx.ndim <= 1):
         raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
-    n = d.shape[ax] if d.ndim else 1
-    if idx.size and (idx.max() >= n or idx.min() < -n):
-        bad = idx.max() if idx.max() >= n else idx.min()
-        raise RuntimeError(f"index {bad} is out of bounds for dimension {ax} with size {n}")
+    _check_bounds(idx, d.shape[ax] if d.ndim else 1, ax)
     for k in range(idx.ndim):
         if k != ax and idx.shape[k] > d.shape[k]:
             raise RuntimeError(
@@ -705,9 +712,7 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):
     d = input._data.copy()
     ax = input._wrap_dim(dim)
     idx = index._data
-    n = d.shape[ax] if d.ndim else 1
-    if idx.size and (idx.max() >= n or idx.min() < -n):
-        raise RuntimeError(f"index {idx.max()} is out of bounds for dimension {ax} with size {n}")
+    _check_bounds(idx, d.shape[ax] if d.ndim else 1, ax)
     pos = _scatter_positions(ax, idx, d.ndim)
     if src is not None:
         sd = src._data[tuple(slice(0, s) for s in idx.shape)].astype(d.dtype, copy=False)
@@ -733,6 +738,7 @@ def scatter_add(input, dim, index, src):
     _check_index_tensor(index, "scatter_add")
     d = input._data.copy()
     ax = input._wrap_dim(dim)
+    _check_bounds(index._data, d.shape[ax] if d.ndim else 1, ax)
     _scatter_add_np(d, ax, index._data, src._data.astype(d.dtype, copy=False))
     out = wrap(d)
     if state.enabled and (input._requires_grad or src._requires_grad):
@@ -747,6 +753,8 @@ class IndexSelectBackward0(Node):
 
     def backward(self, grad):
         idx, = self.saved_tensors
+        if not self.in_shape:
+            return (grad,)
         g = np.zeros(self.in_shape, dtype=grad._data.dtype)
         np.add.at(g, (slice(None),) * self.dim + (idx._data,), grad._data)
         return (wrap(g),)
@@ -754,6 +762,8 @@ class IndexSelectBackward0(Node):
 
 @op("index_select(Tensor input, int64_t dim, Tensor index, *, Tensor out=None)", method=True)
 def index_select(input, dim, index):
+    if not isinstance(index, Tensor):
+        raise not_tensor("index_select", "index", 3, index)
     d = input._data
     ax = input._wrap_dim(dim)
     idx = index._data
@@ -761,10 +771,15 @@ def index_select(input, dim, index):
         raise IndexError("index_select(): Index is supposed to be a vector")
     if idx.dtype.kind not in "iu":
         raise RuntimeError("index_select(): Expected dtype int32/int64 for index")
+    if d.ndim == 0 and idx.size != 1:
+        raise RuntimeError(f"index_select(): Index to scalar can have only 1 value, got {idx.size} value(s)")
     n = d.shape[ax] if d.ndim else 1
-    if idx.size and (idx.max() >= n or idx.min() < -n):
+    if idx.size and (idx.max() >= n or idx.min() < 0):  # torch takes no negative indices here
+        if d.ndim > 1 and ax == 1:  # aten/src/ATen/native/TensorAdvancedIndexing.cpp index_select_out_cpu_dim1_
+            bad = idx.reshape(-1)[(idx.reshape(-1) >= n) | (idx.reshape(-1) < 0)][0]
+            raise RuntimeError(f"INDICES element is out of DATA bounds, id={bad} axis_dim={n}")
         raise IndexError("index out of range in self")
-    out = wrap(np.take(d, idx.reshape(-1), axis=ax) if d.ndim else d[idx.reshape(-1)[:1] * 0].reshape(idx.shape))
+    out = wrap(np.take(d, idx.reshape(-1), axis=ax) if d.ndim else d.copy())  # a 0-d input gives a 0-d result
     if state.enabled and input._requires_grad:
         node = record(IndexSelectBackward0, (input,), out)
         node.saved = (SavedTensor(wrap(idx.reshape(-1))),)
@@ -779,6 +794,15 @@ def take(input, index):
 
 @op("select(Tensor input, int64_t dim, SymInt index)", method=True)
 def select(input, dim, index):
+    if input._data.ndim == 0:
+        raise IndexError("select() cannot be applied to a 0-dim tensor.")
+    if index.__class__ is not int:
+        if isinstance(index, Tensor) and index._data.ndim == 0 and index._data.dtype.kind in "iu":
+            index = int(index)
+        elif isinstance(index, (bool, float, Tensor)) or not hasattr(index, "__index__"):
+            raise TypeError(f"select(): argument 'index' (position 3) must be int, not {type(index).__name__}")
+        else:
+            index = index.__index__()
     ax = input._wrap_dim(dim)
     n = input._data.shape[ax]
     if index < -n or index >= n:
@@ -799,15 +823,27 @@ class MaskedFillBackward0(Node):
 @op("masked_fill(Tensor input, Tensor mask, Tensor value)", "masked_fill(Tensor input, Tensor mask, Scalar value)", inplace=True,
     method=True)
 def masked_fill(input, mask, value):
-    mask = ensure_tensor(mask)
+    vt = isinstance(value, Tensor)
+    if not (isinstance(input, Tensor) and isinstance(mask, Tensor)) or not (vt or isinstance(value, _NUMBER)):
+        # None would become NaN, a string a NumPy error
+        raise invalid_arguments("masked_fill", (input, mask, value))
     if mask._data.dtype != np.bool_:
         raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype "
                            f"{mask.dtype.name if hasattr(mask.dtype, 'name') else mask.dtype}")
-    vt = isinstance(value, Tensor)
     if vt and value._data.ndim != 0:
         raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
                            f"{value._data.ndim} dimension(s).")
     vd = value._data if vt else value
+    try:
+        np.broadcast_shapes(input._data.shape, mask._data.shape)
+    except ValueError:
+        raise broadcast_error("masked_fill", mask._data.shape, input._data.shape) from None  # torch: mask first
+    # torch converts the value with an overflow check (Scalar::to<T>): 300 does not fit int8, NaN no integer
+    check_scalar_fits(vd.item() if vt else vd, _dtype.from_np[input._data.dtype])
+    if input._data.dtype.kind == "b":
+        vd = np.asarray(vd) != 0
+    elif input._data.dtype.kind != "c" and np.iscomplexobj(vd):
+        vd = np.real(vd)  # a complex value with a zero imaginary part (checked above)
     try:
         out = wrap(np.where(mask._data, np.asarray(vd).astype(input._data.dtype), input._data))
     except ValueError:
@@ -823,7 +859,14 @@ def masked_fill(input, mask, value):
 
 @op("masked_select(Tensor input, Tensor mask, *, Tensor out=None)", method=True)
 def masked_select(input, mask):
-    shape = np.broadcast_shapes(input._data.shape, mask._data.shape)
+    if not isinstance(mask, Tensor):
+        raise not_tensor("masked_select", "mask", 2, mask)
+    if mask._data.dtype != np.bool_:
+        raise RuntimeError("masked_select: expected BoolTensor for mask")
+    try:
+        shape = np.broadcast_shapes(input._data.shape, mask._data.shape)
+    except ValueError:
+        raise broadcast_error("masked_select", mask._data.shape, input._data.shape) from None  # torch: mask first
     return getitem(input.expand(shape), mask.expand(shape))
 
 

@@ -5,8 +5,8 @@ import numpy as np
 from .._dtype import bfloat16, from_np
 from .._tensor import Tensor
 from ._table import declare, op
-from ._registry import _out, expandable_to, fp_ignore, Node, SavedTensor, _torch_type_name, ensure_tensor, record, state, wrap
-from ._registry import broadcast_error
+from ._registry import _out, expandable_to, fp_ignore, Node, SavedTensor, _torch_type_name, record, state, wrap
+from ._registry import broadcast_error, not_tensor
 
 
 _CPP_NAME = {"Float": "float", "Double": "double", "Long": "long int", "Int": "int", "Short": "short int",
@@ -365,6 +365,12 @@ def matmul(input, other, *, out=None):
 
 @op("outer(Tensor input, Tensor vec2, *, Tensor out=None)", method=True, aliases=("ger",))
 def outer(input, vec2):
+    for name, pos, v in (("input", 1, input), ("vec2", 2, vec2)):
+        if not isinstance(v, Tensor):
+            raise not_tensor("outer", name, pos, v)
+    for name, v in (("self", input), ("vec2", vec2)):
+        if v._data.ndim != 1:  # aten/src/ATen/native/LinearAlgebra.cpp check_1d
+            raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {v._data.ndim}-D")
     return input.unsqueeze(1) * vec2.unsqueeze(0)
 
 
@@ -510,11 +516,55 @@ def _einsum_parse(equation, shapes):
     return new_subs, out, fresh
 
 
+def _einsum_check(equation, operands):
+    """torch's checks of the equation string and the operands (aten/src/ATen/native/Linear.cpp einsum), before
+    NumPy sees them."""
+    if not isinstance(equation, str):
+        raise TypeError(f"einsum(): argument 'equation' (position 1) must be str, not {type(equation).__name__}")
+    if not operands:
+        raise ValueError("einsum(): must specify the equation string and at least one operand, or at least one "
+                         "operand and its subscripts list")
+    for i, o in enumerate(operands):
+        if not isinstance(o, Tensor):
+            raise TypeError(f"expected Tensor as element {i} in argument 1, but got {type(o).__name__}")
+    arrow = equation.find("->")
+    lhs_end = len(equation) if arrow < 0 else arrow
+    for i, c in enumerate(equation):
+        if i in (arrow, arrow + 1) and arrow >= 0:
+            continue
+        if not (c.isascii() and c.isalpha()) and c not in ".  " and (c != "," or i > lhs_end):
+            raise RuntimeError(f"einsum(): invalid subscript given at index {i} in the equation string, subscripts "
+                               "must be in [a-zA-Z]")
+    for k, sub in enumerate(equation[:lhs_end].split(",")):
+        sub = sub.replace(" ", "")
+        if sub.replace("...", "", 1).count("."):
+            raise RuntimeError(f"einsum(): found '.' for operand {k} that is not part of any ellipsis")
+        if k < len(operands):
+            sizes = {}
+            for c, n in zip(sub.replace("...", ""), operands[k]._data.shape if "..." not in sub else ()):
+                if sizes.setdefault(c, n) != n:
+                    raise RuntimeError(f"einsum(): subscript {c} is repeated for operand {k} but the sizes don't "
+                                       f"match, {n} != {sizes[c]}")
+    if arrow >= 0:
+        out = equation[arrow + 2:].replace(" ", "")
+        rest = out.replace("...", "", 1)
+        if "." in rest:
+            raise RuntimeError("einsum(): found '.' for output but an ellipsis (...) was already found"
+                               if "..." in out else "einsum(): found '.' for output that is not part of any ellipsis (...)")
+        lhs = equation[:lhs_end]
+        for i, c in enumerate(rest):
+            if c not in lhs:
+                raise RuntimeError(f"einsum(): output subscript {c} does not appear in the equation for any input "
+                                   "operand")
+            if c in rest[:i]:
+                raise RuntimeError(f"einsum(): output subscript {c} appears more than once in the output")
+
+
 @op("einsum(*args)")
 def einsum(equation, *operands):
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = operands[0]
-    operands = [ensure_tensor(o) for o in operands]
+    _einsum_check(equation, operands)
     subs, out_sub, fresh = _einsum_parse(equation, [o._data.shape for o in operands])
     arrays = [o._data for o in operands]
     dt = arrays[0].dtype if arrays else np.dtype(np.float32)

@@ -7,7 +7,7 @@ from .. import _dtype
 from .._size import Size
 from .._tensor import Tensor
 from ._table import op
-from ._registry import _out, Node, check_inplace, record, state, view_of, wrap
+from ._registry import _out, _torch_type_name, Node, check_inplace, invalid_arguments, not_tensor, record, state, view_of, wrap
 from ..autograd.graph import make_node
 from .creation import zeros
 from .indexing import _slice_grad, index_select
@@ -134,6 +134,8 @@ def reshape_as(input, other):
 def flatten(input, start_dim=0, end_dim=-1):
     d = input._data
     if d.ndim == 0:
+        input._wrap_dim(start_dim)  # a 0-d tensor takes dims -1 and 0
+        input._wrap_dim(end_dim)
         return reshape(input, (1,))
     s = input._wrap_dim(start_dim)
     e = input._wrap_dim(end_dim)
@@ -174,7 +176,7 @@ def _squeezed_shape(input, dim):
     if dim is None:
         return tuple(s for s in d.shape if s != 1)
     dims = dim if isinstance(dim, (tuple, list)) else (dim,)
-    axes = {input._wrap_dim(x) for x in dims} if d.ndim else set()
+    axes = _dim_set(input, dims)
     return tuple(s for i, s in enumerate(d.shape) if not (i in axes and s == 1))
 
 
@@ -188,6 +190,17 @@ def squeeze(input, dim=None):
                       (input,), out)
         node.in_shape = d.shape
     return out
+
+
+def _dim_set(input, dims):
+    """The wrapped dims of a dim list, each once (torch's dim_list_to_bitset: a repeat is an error)."""
+    axes = set()
+    for x in dims:
+        a = input._wrap_dim(x)
+        if a in axes:
+            raise RuntimeError(f"dim {a} appears multiple times in the list of dims")
+        axes.add(a)
+    return axes if input._data.ndim else set()
 
 
 _SQ1 = type("SqueezeBackward1", (SqueezeBackward0,), {"__slots__": ()})
@@ -285,8 +298,15 @@ def movedim(input, source, destination):
     d = input._data
     src = (source,) if isinstance(source, int) else tuple(source)
     dst = (destination,) if isinstance(destination, int) else tuple(destination)
-    src = [input._wrap_dim(s) for s in src]
-    dst = [input._wrap_dim(s) for s in dst]
+    if len(src) != len(dst):
+        raise RuntimeError(f"movedim: Invalid source or destination dims: source ({list(src)} dims) should contain "
+                           f"the same number of dims as destination ({list(dst)} dims)")
+    src_w = [input._wrap_dim(s) for s in src]
+    dst_w = [input._wrap_dim(s) for s in dst]
+    for name, given, wrapped in (("source", src, src_w), ("destination", dst, dst_w)):
+        if len(set(wrapped)) != len(wrapped):
+            raise RuntimeError(f"movedim: repeated dim in `{name}` ({list(given)})")
+    src, dst = src_w, dst_w
     order = [n for n in range(d.ndim) if n not in src]
     for dd, s in sorted(zip(dst, src)):
         order.insert(dd, s)
@@ -416,6 +436,8 @@ class CloneBackward0(Node):
 
 @op("clone(Tensor input, *, MemoryFormat? memory_format=None)", method=True)
 def clone(input, *, memory_format=None):
+    if not isinstance(input, Tensor):
+        raise not_tensor("clone", "input", 1, input)
     out = wrap(np.array(input._data, copy=True, order="K" if memory_format is None else "C"))
     if state.enabled and input._requires_grad:
         record(CloneBackward0, (input,), out)
@@ -454,12 +476,12 @@ def _tensor_seq(tensors, name):
         raise TypeError(f"{name}(): argument 'tensors' (position 1) must be tuple of Tensors, not Tensor")
     tensors = list(tensors)
     if not tensors:
-        if name == "stack":
-            raise RuntimeError("stack expects a non-empty TensorList")
+        if name in ("stack", "hstack", "vstack", "dstack", "column_stack"):
+            raise RuntimeError(f"{name} expects a non-empty TensorList")
         raise ValueError(f"torch.{name}(): expected a non-empty list of Tensors")
-    for t in tensors:
+    for i, t in enumerate(tensors):
         if not isinstance(t, Tensor):
-            raise TypeError(f"expected Tensor as element {tensors.index(t)} in argument 0, but got {type(t).__name__}")
+            raise TypeError(f"expected Tensor as element {i} in argument 0, but got {type(t).__name__}")
     return tensors
 
 
@@ -525,12 +547,13 @@ def stack(tensors, dim=0, *, out=None):
 
 @op("hstack(TensorList tensors, *, Tensor out=None)")
 def hstack(tensors):
-    tensors = list(tensors)
+    tensors = _tensor_seq(tensors, "hstack")
     return cat(tensors, 0 if tensors[0]._data.ndim == 1 else 1)
 
 
 @op("vstack(TensorList tensors, *, Tensor out=None)", aliases=("row_stack",))
 def vstack(tensors):
+    tensors = _tensor_seq(tensors, "vstack")
     return cat([t.unsqueeze(0) if t._data.ndim == 1 else t for t in tensors], 0)
 
 
@@ -538,6 +561,7 @@ def vstack(tensors):
 
 @op("dstack(TensorList tensors, *, Tensor out=None)")
 def dstack(tensors):
+    tensors = _tensor_seq(tensors, "dstack")
     out = []
     for t in tensors:
         d = t._data.ndim
@@ -553,6 +577,7 @@ def dstack(tensors):
 
 @op("column_stack(TensorList tensors, *, Tensor out=None)")
 def column_stack(tensors):
+    tensors = _tensor_seq(tensors, "column_stack")
     return cat([t.reshape(-1, 1) if t._data.ndim <= 1 else t for t in tensors], 1)
 
 
@@ -602,7 +627,17 @@ def split(tensor, split_size_or_sections, dim=0):
     ax = tensor._wrap_dim(dim)
     n = d.shape[ax]
     if isinstance(split_size_or_sections, (list, tuple)):
-        sizes = [int(s) for s in split_size_or_sections]
+        sizes = []
+        for i, s in enumerate(split_size_or_sections):
+            if isinstance(s, Tensor) and s._data.ndim == 0 and s._data.dtype.kind in "iu":
+                s = int(s)
+            if s.__class__ is not int:
+                raise TypeError(f"split_with_sizes(): argument 'split_sizes' (position 2) must be tuple of ints, but "
+                                f"found element of type {type(s).__name__} at pos {i}")
+            sizes.append(s)
+        if any(s < 0 for s in sizes):
+            raise RuntimeError(f"split_with_sizes expects split_sizes have only non-negative entries, but got "
+                               f"split_sizes={sizes}")
         total = 0
         for s in sizes:
             total += s
@@ -612,8 +647,13 @@ def split(tensor, split_size_or_sections, dim=0):
                 f"but got split_sizes={sizes}")
         name = "SplitWithSizesBackward0"
     else:
-        size = int(split_size_or_sections)
-        if size <= 0 and n > 0:
+        size = split_size_or_sections
+        if isinstance(size, Tensor) and size._data.ndim == 0 and size._data.dtype.kind in "iu":
+            size = int(size)
+        if size.__class__ is not int:  # torch tries split(int) then split_with_sizes(int[])
+            raise TypeError(f"split_with_sizes(): argument 'split_sizes' (position 2) must be tuple of ints, not "
+                            f"{type(size).__name__}")
+        if size < 0 or (size == 0 and n > 0):
             raise RuntimeError(f"split expects split_size be non-negative, but got split_size={size}")
         sizes = [size] * (n // size) + ([n % size] if n % size else []) if size > 0 else [0]
         if n == 0:
@@ -631,6 +671,8 @@ def split(tensor, split_size_or_sections, dim=0):
 
 @op("chunk(Tensor input, int64_t chunks, int64_t dim=0)", method=True)
 def chunk(input, chunks, dim=0):
+    if input._data.ndim == 0:
+        raise RuntimeError("chunk expects at least a 1-dimensional tensor")
     if chunks <= 0:
         raise RuntimeError("chunk expects `chunks` to be greater than 0, got: " + str(chunks))
     n = input._data.shape[input._wrap_dim(dim)]
@@ -644,16 +686,30 @@ def chunk(input, chunks, dim=0):
     "tensor_split(Tensor input, SymInt sections, int64_t dim=0)", method=True)
 def tensor_split(input, indices_or_sections, dim=0):
     d = input._data
+    if d.ndim == 0:
+        raise RuntimeError("tensor_split expected at least a 1-dimensional tensor, but got a tensor with 0 dims")
     ax = input._wrap_dim(dim)
     n = d.shape[ax]
-    if isinstance(indices_or_sections, int):
-        k = indices_or_sections
-        q, rem = divmod(n, k)
-        sizes = [q + 1] * rem + [q] * (k - rem)
-    else:
-        bounds = [0] + [min(max(int(i), 0), n) for i in indices_or_sections] + [n]
-        sizes = [max(b - a, 0) for a, b in zip(bounds[:-1], bounds[1:])]
-    return split(input, sizes, ax)
+    ios = indices_or_sections
+    if isinstance(ios, Tensor):  # torch/aten TensorShape.cpp tensor_split(Tensor tensor_indices_or_sections)
+        if ios._data.ndim > 1:
+            raise RuntimeError("tensor_split expected tensor_indices_or_sections to be a zero-dimensional or "
+                               f"one-dimensional tensor, but got a tensor with {ios._data.ndim} dims")
+        if ios._data.dtype != np.int64:
+            raise RuntimeError("tensor_split expected tensor_indices_or_sections to have dtype of long, but got "
+                               f"{_torch_type_name(ios._data.dtype)}")
+        ios = int(ios) if ios._data.ndim == 0 else ios._data.tolist()
+    if ios.__class__ is int:
+        if ios <= 0:
+            raise RuntimeError(f"number of sections must be larger than 0, got {ios}")
+        q, rem = divmod(n, ios)
+        ios = [q * k + min(k, rem) for k in range(1, ios)]  # the first `rem` pieces are one longer
+    elif not isinstance(ios, (list, tuple)) or not all(i.__class__ is int for i in ios):
+        raise invalid_arguments("tensor_split", (ios,) if dim == 0 else (ios, dim))
+    # piece k is input[i_{k-1}:i_k] along dim with Python slice semantics (negative indices wrap, all clamp; an
+    # index below its predecessor gives an empty piece)
+    bounds = [0] + [min(max(i + n if i < 0 else i, 0), n) for i in ios] + [n]
+    return tuple(input.narrow(ax, a, max(b - a, 0)) for a, b in zip(bounds[:-1], bounds[1:]))
 
 
 @op("unbind(Tensor input, int64_t dim=0)", method=True)
@@ -680,6 +736,8 @@ class NarrowBackward(Node):
     "narrow(Tensor input, int64_t dim, SymInt start, SymInt length)", method=True)
 def narrow(input, dim, start, length):
     d = input._data
+    if d.ndim == 0:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
     ax = input._wrap_dim(dim)
     n = d.shape[ax]
     if isinstance(start, Tensor):
@@ -732,6 +790,12 @@ def flipud(input):
 
 @op("roll(Tensor input, SymIntArrayRef[1] shifts, IntArrayRef[1] dims=None)", method=True)
 def roll(input, shifts, dims=None):
+    ns = len(shifts) if isinstance(shifts, (tuple, list)) else 1
+    nd = 0 if dims is None else len(dims) if isinstance(dims, (tuple, list)) else 1
+    if ns == 0:
+        raise RuntimeError("`shifts` required")
+    if nd and ns != nd or (not nd and ns != 1):
+        raise RuntimeError(f"shifts and dimensions must align. shifts: {ns}, dims:{nd}")
     if dims is None:
         return roll(input.flatten(), shifts, 0).view(input.shape)
     if isinstance(shifts, int):
@@ -805,6 +869,8 @@ def repeat_interleave(input, repeats, dim=None):
 @op("diagonal(Tensor input, int64_t offset=0, int64_t dim1=0, int64_t dim2=1)", method=True)
 def diagonal(input, offset=0, dim1=0, dim2=1):
     d = input._data
+    if input._wrap_dim(dim1) == input._wrap_dim(dim2):
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
     data = np.diagonal(d, offset, input._wrap_dim(dim1), input._wrap_dim(dim2))
     if d.flags.writeable:
         data.flags.writeable = True  # NumPy's diagonal view is read-only by default; torch's is writable

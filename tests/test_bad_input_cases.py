@@ -1,0 +1,226 @@
+"""Bad input that ember used to get wrong, each compared with torch: a silent result where torch raises, an
+internal error leaking out (AttributeError on `_data`, NumPy wording), or another exception type. Every case
+runs through parity.check_error (same exception type, torch's first message line unless `match` says
+otherwise, a failed op leaves its inputs and their version counters unchanged, no NumPy warning escapes).
+Inputs the fixes newly accept are compared as values with torch below."""
+import numpy as np
+import pytest
+import torch
+
+import ember
+from parity import check_error, t_
+
+F = "float32"
+A23, V3 = t_((2, 3)), t_((3,))
+BOOL3 = t_((3,), "bool")
+I8 = t_((3,), "int8", grad=False)
+
+
+def _mask(lib):
+    return lib.tensor([True, False, True])
+
+
+def _idx(lib, *v):
+    return lib.tensor(list(v))
+
+
+# torch names the method's arguments without self ("got (Tensor, NoneType)"); ember's message is the function's
+INVALID = "received an invalid combination of arguments - got (Tensor, "
+
+# (name, fn(lib, *inputs), inputs, match) -- match=None: ember's message contains torch's first line
+CASES = [
+    # ---- None / strings where a number or tensor is required (NumPy turned None into NaN) ----
+    ("where/other_none", lambda lib, c, a: lib.where(c, a, None), (BOOL3, V3), None),
+    ("where/input_none", lambda lib, c, a: lib.where(c, None, a), (BOOL3, V3), None),
+    ("where/other_str", lambda lib, c, a: lib.where(c, a, "x"), (BOOL3, V3), None),
+    ("where/other_list", lambda lib, c, a: lib.where(c, a, [1.0, 2.0, 3.0]), (BOOL3, V3), None),
+    ("where/cond_list", lambda lib, a: lib.where([True, False, True], a, a), (V3,), None),
+    ("pow/none_base", lambda lib, a: lib.pow(None, a), (V3,), None),
+    ("pow/str_base", lambda lib, a: lib.pow("a", a), (V3,), None),
+    ("masked_fill/none", lambda lib, a: a.masked_fill(_mask(lib), None), (V3,), INVALID),
+    ("masked_fill/fn_none", lambda lib, a: lib.masked_fill(a, _mask(lib), None), (V3,), None),
+    ("masked_fill/str", lambda lib, a: a.masked_fill(_mask(lib), "a"), (V3,), INVALID),
+    ("masked_fill/list_mask", lambda lib, a: a.masked_fill([True, False, True], 1.0), (V3,), INVALID),
+    ("masked_fill_/none", lambda lib, a: a.masked_fill_(_mask(lib), None), (t_((3,), grad=False),), INVALID),
+    ("set_default_dtype/none", lambda lib: lib.set_default_dtype(None), (), None),
+    ("set_default_dtype/str", lambda lib: lib.set_default_dtype("float32"), (), None),
+    ("set_default_dtype/py_float", lambda lib: lib.set_default_dtype(float), (), None),
+    ("set_default_dtype/np", lambda lib: lib.set_default_dtype(np.float32), (), None),
+    ("set_default_dtype/int64", lambda lib: lib.set_default_dtype(lib.int64), (), None),
+    ("round/decimals_float", lambda lib, a: lib.round(a, decimals=2.5), (V3,), None),
+    ("round/decimals_bool", lambda lib, a: lib.round(a, decimals=True), (V3,), None),
+    ("round/int", lambda lib: lib.round(3), (), None),
+    ("round/float", lambda lib: lib.round(3.5), (), None),
+    ("clone/str", lambda lib: lib.clone("abc"), (), None),
+    ("clone/none", lambda lib: lib.clone(None), (), None),
+    ("clone/list", lambda lib: lib.clone([1, 2]), (), None),
+    ("outer/int", lambda lib, a: lib.outer(a, 3), (V3,), None),
+    ("index_select/list", lambda lib, a: lib.index_select(a, 0, [1]), (V3,), None),
+    ("masked_select/list", lambda lib, a: lib.masked_select(a, [True]), (V3,), None),
+    ("hstack/element", lambda lib, a: lib.hstack([a, 1]), (V3,), None),
+    ("einsum/equation_int", lambda lib, a: lib.einsum(3, a), (V3,), None),
+    ("einsum/operand_int", lambda lib, a: lib.einsum("ij->i", a, 3), (A23,), None),
+    ("einsum/no_operand", lambda lib: lib.einsum("i->i"), (), None),
+    ("select/float_index", lambda lib, a: lib.select(a, 0, 1.5), (V3,), None),
+    ("split/float_size", lambda lib, a: lib.split(a, 2.5), (t_((4,)),), None),
+    ("split/float_sizes", lambda lib, a: lib.split(a, [2.0, 2]), (t_((4,)),), None),
+    ("tensor_split/float", lambda lib, a: a.tensor_split(2.5), (V3,), None),
+    # ---- values that do not fit the tensor's dtype (wrapped or saturated before) ----
+    ("masked_fill/int8_300", lambda lib, a: a.masked_fill(_mask(lib), 300), (I8,), None),
+    ("masked_fill/int8_-200", lambda lib, a: a.masked_fill(_mask(lib), -200), (I8,), None),
+    ("masked_fill/int8_tensor_300", lambda lib, a: a.masked_fill(_mask(lib), lib.tensor(300)), (I8,), None),
+    ("masked_fill/uint8_1e6", lambda lib, a: a.masked_fill(_mask(lib), 1e6), (t_((3,), "uint8"),), None),
+    ("masked_fill/int64_nan", lambda lib, a: a.masked_fill(_mask(lib), float("nan")), (t_((3,), "int64"),), None),
+    ("masked_fill/int32_inf", lambda lib, a: a.masked_fill(_mask(lib), float("inf")), (t_((3,), "int32"),), None),
+    ("masked_fill/int64_2**63", lambda lib, a: a.masked_fill(_mask(lib), 2**63), (t_((3,), "int64"),), None),
+    ("masked_fill/int64_complex", lambda lib, a: a.masked_fill(_mask(lib), 1j), (t_((3,), "int64"),), None),
+    ("masked_fill/float_complex", lambda lib, a: a.masked_fill(_mask(lib), 1j), (V3,), None),
+    ("masked_fill/float_complex_tensor", lambda lib, a: a.masked_fill(_mask(lib), lib.tensor(1j)), (V3,), None),
+    ("masked_fill/half_1e6", lambda lib, a: a.masked_fill(_mask(lib), 1e6), (t_((3,), "float16"),), None),
+    ("masked_fill/float_1e40", lambda lib, a: a.masked_fill(_mask(lib), 1e40), (V3,), None),
+    ("masked_fill/float_1e40_tensor",
+     lambda lib, a: a.masked_fill(_mask(lib), lib.tensor(1e40, dtype=lib.float64)), (V3,), None),
+    ("masked_fill/complex64_1e40", lambda lib, a: a.masked_fill(_mask(lib), 1e40), (t_((3,), "complex64"),), None),
+    ("masked_fill/empty_int8_300", lambda lib, a: a.masked_fill(lib.ones(0, dtype=lib.bool), 300),
+     (t_((0,), "int8"),), None),
+    ("masked_fill/neg_big_int", lambda lib, a: a.masked_fill(_mask(lib), -2**63 - 1), (V3,), None),
+    ("masked_fill/big_int", lambda lib, a: a.masked_fill(_mask(lib), 2**64), (V3,), None),
+    ("masked_fill_/int8_300", lambda lib, a: a.masked_fill_(_mask(lib), 300), (I8,), None),
+    ("masked_fill/broadcast", lambda lib, a: a.masked_fill(lib.ones(2, dtype=lib.bool), 300), (I8,), None),
+    ("fill_/complex64_1e40", lambda lib, a: a.fill_(1e40), (t_((3,), "complex64", grad=False),), None),
+    ("fill_/neg_big_int", lambda lib, a: a.fill_(-2**63 - 1), (t_((3,), "int64"),), None),
+    ("full/complex64_1e40", lambda lib: lib.full((2,), 1e40, dtype=lib.complex64), (), None),
+    # ---- shapes and dims torch rejects ----
+    ("outer/2d_self", lambda lib, a, b: lib.outer(a, b), (t_((2, 2)), t_((2,))), None),
+    ("outer/2d_vec2", lambda lib, a, b: lib.outer(a, b), (t_((2,)), t_((2, 2))), None),
+    ("outer/0d_self", lambda lib, a, b: lib.outer(a, b), (t_(()), t_((2,))), None),
+    ("ger/0d_vec2", lambda lib, a, b: lib.ger(a, b), (t_((2,)), t_(())), None),
+    ("outer/method_2d", lambda lib, a, b: a.outer(b), (t_((2, 2)), t_((2,))), None),
+    ("diag/3d", lambda lib, a: lib.diag(a), (t_((2, 2, 2)),), None),
+    ("diag/0d", lambda lib, a: lib.diag(a), (t_(()),), None),
+    ("index_select/neg", lambda lib, a: lib.index_select(a, 0, _idx(lib, -1)), (V3,), None),
+    ("index_select/neg_2d_dim0", lambda lib, a: a.index_select(0, _idx(lib, -1)), (A23,), None),
+    ("index_select/dim1_out", lambda lib, a: a.index_select(1, _idx(lib, 3)), (A23,), None),
+    ("index_select/dim1_neg", lambda lib, a: a.index_select(1, _idx(lib, 0, -1)), (A23,), None),
+    ("index_select/3d_dim2_neg", lambda lib, a: a.index_select(2, _idx(lib, -1)), (t_((2, 2, 2)),), None),
+    ("index_select/0d_two", lambda lib, a: a.index_select(0, _idx(lib, 0, 0)), (t_(()),), None),
+    ("index_select/0d_empty", lambda lib, a: a.index_select(0, lib.tensor([], dtype=lib.int64)), (t_(()),), None),
+    ("index_select/0d_out", lambda lib, a: a.index_select(0, _idx(lib, 1)), (t_(()),), None),
+    ("split/negative", lambda lib, a: lib.split(a, -1), (t_((4,)),), None),
+    ("split/negative_size", lambda lib, a: lib.split(a, [2, -1, 3]), (t_((4,)),), None),
+    ("split/negative_last", lambda lib, a: a.split([5, -1]), (t_((4,)),), None),
+    ("squeeze/dup", lambda lib, a: lib.squeeze(a, (0, 0)), (t_((1, 2, 1)),), None),
+    ("squeeze/dup_wrapped", lambda lib, a: a.squeeze((0, -3)), (t_((1, 2, 1)),), None),
+    ("squeeze/0d_dup", lambda lib, a: a.squeeze((0, 0)), (t_(()),), None),
+    ("squeeze/0d_out_of_range", lambda lib, a: a.squeeze(1), (t_(()),), None),
+    ("squeeze/0d_list_out_of_range", lambda lib, a: a.squeeze((1,)), (t_(()),), None),
+    ("movedim/dup_source", lambda lib, a: lib.movedim(a, (0, 0), (1, 2)), (t_((1, 2, 3)),), None),
+    ("movedim/dup_source_wrapped", lambda lib, a: lib.movedim(a, (0, -3), (1, 2)), (t_((1, 2, 3)),), None),
+    ("movedim/dup_destination", lambda lib, a: a.movedim((0, 1), (2, 2)), (t_((1, 2, 3)),), None),
+    ("movedim/length", lambda lib, a: lib.movedim(a, (0, 1), (2,)), (t_((1, 2, 3)),), None),
+    ("flatten/0d_out_of_range", lambda lib, a: lib.flatten(a, 0, 1), (t_(()),), None),
+    ("roll/shifts_dims", lambda lib, a: a.roll((1, 1), (0,)), (A23,), None),
+    ("roll/dims_shifts", lambda lib, a: a.roll((1,), (0, 1)), (A23,), None),
+    ("roll/no_shifts", lambda lib, a: a.roll((), ()), (A23,), None),
+    ("select/0d", lambda lib, a: lib.select(a, 0, 0), (t_(()),), None),
+    ("select/method_0d", lambda lib, a: a.select(0, 0), (t_(()),), None),
+    ("tensor_split/zero", lambda lib, a: a.tensor_split(0), (V3,), None),
+    ("tensor_split/negative", lambda lib, a: lib.tensor_split(a, -1), (V3,), None),
+    ("tensor_split/0d", lambda lib, a: a.tensor_split(2), (t_(()),), None),
+    ("tensor_split/2d_indices", lambda lib, a: a.tensor_split(lib.tensor([[1]])), (V3,), None),
+    ("tensor_split/float_indices", lambda lib, a: a.tensor_split(lib.tensor([1.0])), (V3,), None),
+    ("chunk/0d", lambda lib, a: lib.chunk(a, 1), (t_(()),), None),
+    ("narrow/0d", lambda lib, a: lib.narrow(a, 0, 0, 1), (t_(()),), None),
+    ("gather/negative", lambda lib, a: a.gather(1, lib.tensor([[-1]])), (A23,), None),
+    ("gather/first_bad", lambda lib, a: a.gather(1, lib.tensor([[0, 5, -1]])), (A23,), None),
+    ("scatter/negative", lambda lib, a: a.scatter(1, lib.tensor([[-1]]), 1.0), (A23,), None),
+    ("scatter/first_bad", lambda lib, a: a.scatter(1, lib.tensor([[-2, 7]]), 1.0), (A23,), None),
+    ("scatter_/negative", lambda lib, a: a.scatter_(1, lib.tensor([[-1]]), 1.0), (t_((2, 3), grad=False),), None),
+    ("scatter_add/out_of_range", lambda lib, a, s: a.scatter_add(1, lib.tensor([[3]]), s), (A23, t_((1, 1))),
+     None),
+    ("scatter_add_/negative", lambda lib, a, s: a.scatter_add_(1, lib.tensor([[-1]]), s),
+     (t_((2, 3), grad=False), t_((1, 1), grad=False)), None),
+    ("masked_select/not_bool", lambda lib, a: a.masked_select(lib.ones(3)), (A23,), None),
+    ("masked_select/broadcast", lambda lib, a: a.masked_select(lib.ones(4, dtype=lib.bool)), (A23,), None),
+    ("hstack/empty", lambda lib: lib.hstack([]), (), None),
+    ("vstack/empty", lambda lib: lib.vstack([]), (), None),
+    ("dstack/empty", lambda lib: lib.dstack([]), (), None),
+    ("column_stack/empty", lambda lib: lib.column_stack([]), (), None),
+    ("hstack/tensor", lambda lib, a: lib.hstack(a), (A23,), None),
+    ("diagonal/identical", lambda lib, a: a.diagonal(0, 0, 0), (A23,), None),
+    ("diagonal/identical_wrapped", lambda lib, a: a.diagonal(0, 1, -1), (A23,), None),
+    ("einsum/output_missing", lambda lib, a: lib.einsum("ij->k", a), (A23,), None),
+    ("einsum/output_twice", lambda lib, a: lib.einsum("ij->ii", a), (A23,), None),
+    ("einsum/digit", lambda lib, a: lib.einsum("i1->i", a), (A23,), None),
+    ("einsum/two_arrows", lambda lib, a: lib.einsum("ij->j->i", a), (A23,), None),
+    ("einsum/output_dot", lambda lib, a: lib.einsum("ij->.", a), (A23,), None),
+    ("einsum/operand_dot", lambda lib, a: lib.einsum("i.j->i", a), (A23,), None),
+    ("einsum/output_two_ellipses", lambda lib, a: lib.einsum("...ij->i...j...", a), (A23,), None),
+    ("einsum/repeated_sizes", lambda lib, a: lib.einsum("ii->i", a), (A23,), None),
+]
+
+
+@pytest.mark.parametrize("name,fn,inputs,match", CASES, ids=[c[0] for c in CASES])
+def test_bad_input(name, fn, inputs, match):
+    try:
+        check_error(fn, inputs, match=match, name=name)
+    finally:
+        ember.set_default_dtype(ember.float32)
+        torch.set_default_dtype(torch.float32)
+
+
+def test_set_default_dtype_none_keeps_default():
+    with pytest.raises(TypeError):
+        ember.set_default_dtype(None)
+    assert ember.get_default_dtype() is ember.float32
+
+
+def test_failed_masked_fill_leaves_tensor_unchanged():
+    x = ember.tensor([1, 2, 3], dtype=ember.int8)
+    with pytest.raises(RuntimeError, match="int8_t without overflow"):
+        x.masked_fill_(ember.tensor([True, False, True]), 300)
+    assert x.tolist() == [1, 2, 3] and x._version == 0
+
+
+# ---- inputs the fixes accept: values, shapes and grad_fn as torch ----------------------------------------------
+ACCEPTED = [
+    ("tensor_split/decreasing", lambda lib, x: x.tensor_split([2, 1])),
+    ("tensor_split/past_end", lambda lib, x: x.tensor_split([4, 1, 9])),
+    ("tensor_split/negative", lambda lib, x: lib.tensor_split(x, [-2, -5])),
+    ("tensor_split/sections", lambda lib, x: x.tensor_split(4)),
+    ("tensor_split/more_sections", lambda lib, x: x.tensor_split(9)),
+    ("tensor_split/0d_tensor", lambda lib, x: x.tensor_split(lib.tensor(2))),
+    ("tensor_split/1d_tensor", lambda lib, x: x.tensor_split(lib.tensor([1, 5]))),
+    ("tensor_split/dim1", lambda lib, x: x.reshape(2, 3).tensor_split([1], 1)),
+    ("index_select/0d", lambda lib, x: x.sum().index_select(0, lib.tensor([0]))),
+    ("index_select/0d_index0d", lambda lib, x: x.sum().index_select(0, lib.tensor(0))),
+    ("index_select/1d_index0d", lambda lib, x: x.index_select(0, lib.tensor(4))),
+    ("squeeze/0d_dims", lambda lib, x: x.sum().squeeze((0,))),
+    ("squeeze/0d_neg", lambda lib, x: x.sum().squeeze(-1)),
+    ("flatten/0d", lambda lib, x: x.sum().flatten(-1, 0)),
+    ("full/bool_2**63", lambda lib, x: lib.full((2,), 2**63, dtype=lib.bool)),
+    ("masked_fill/uint8_negative", lambda lib, x: lib.zeros(3, dtype=lib.uint8).masked_fill(_mask(lib), -200)),
+    ("masked_fill/int8_complex_real", lambda lib, x: lib.zeros(3, dtype=lib.int8).masked_fill(_mask(lib), 1 + 0j)),
+    ("masked_fill/bool_complex", lambda lib, x: lib.zeros(3, dtype=lib.bool).masked_fill(_mask(lib), 1j)),
+    ("masked_fill/bool_big", lambda lib, x: lib.zeros(3, dtype=lib.bool).masked_fill(_mask(lib), 1e40)),
+    ("masked_fill/half_one_element", lambda lib, x: lib.zeros(3, dtype=lib.float16).masked_fill(_mask(lib), 6e4)),
+    ("pow/scalar_base", lambda lib, x: lib.pow(2, x)),
+    ("where/scalars", lambda lib, x: lib.where(x > 2, x, 0.5)),
+]
+
+
+@pytest.mark.parametrize("name,fn", ACCEPTED, ids=[c[0] for c in ACCEPTED])
+def test_accepted_input(name, fn):
+    outs = []
+    for lib in (torch, ember):
+        x = lib.arange(6.0, requires_grad=True)
+        r = fn(lib, x)
+        rs = r if isinstance(r, tuple) else (r,)
+        grads = None
+        diff = [t for t in rs if t.requires_grad]
+        if diff:
+            sum(t.sum() for t in diff).backward()
+            grads = x.grad.tolist()
+        outs.append(([(str(t.dtype).split(".")[-1], tuple(t.shape), t.detach().tolist(),
+                       t.grad_fn.name() if t.grad_fn is not None else None) for t in rs], grads))
+    assert outs[1] == outs[0]
