@@ -803,3 +803,22 @@ def test_inplace_on_view_of_graph_tensor_gradients():
     np.testing.assert_allclose(ega.numpy(), tga.numpy(), rtol=1e-6)
     np.testing.assert_allclose(egw.numpy(), tgw.numpy(), rtol=1e-6)
     assert efn.name() == type(tfn).__name__
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16", "int64"])
+def test_max_min_dim_values_are_the_indexed_elements(dtype):
+    """max/min along a dim return the element at the returned index: the first NaN, and the sign of a zero
+    that ties with one of the other sign (max(-0., 0.) is -0. when -0. comes first), as torch's kernel does."""
+    nan = float("nan") if dtype != "int64" else 7
+    rows = [[-0.0, 0.0, 1.0, 0.0], [0.0, -0.0, -1.0, -0.0], [nan, 2.0, nan, 3.0]]
+    a = np.array(rows, dtype=dtype)
+    for name in ("max", "min"):
+        for dim in (0, 1, -1):
+            for keepdim in (False, True):
+                t = getattr(torch.from_numpy(a.copy()), name)(dim, keepdim)
+                e = getattr(ember.from_numpy(a.copy()), name)(dim, keepdim)
+                tv, ev = t.values.numpy(), e.values.numpy()
+                assert ev.shape == tv.shape and ev.dtype == tv.dtype
+                np.testing.assert_array_equal(ev, tv)
+                np.testing.assert_array_equal(np.signbit(ev), np.signbit(tv))
+                np.testing.assert_array_equal(e.indices.numpy(), t.indices.numpy())

@@ -350,9 +350,19 @@ def _extreme(input, dim, keepdim, is_max, out=None):
         return r
     ax = input._wrap_dim(dim)
     _check_nonempty(d, name, ax)
+    k = d.dtype.kind
     if d.ndim == 0:
         idx = np.zeros((), np.int64)
         vals = d.copy()
+    elif k == "f" or k == "i" or k == "u":
+        # NumPy's argmax/argmin already return the first NaN, as torch does; the values come from a reduction
+        # unless some are zeros, whose sign must be that of the element at the index (max(-0., 0.) is -0.)
+        idx = d.argmax(ax, None, keepdims=keepdim) if is_max else d.argmin(ax, None, keepdims=keepdim)
+        vals = (np.maximum if is_max else np.minimum).reduce(d, ax, keepdims=keepdim)
+        if k == "f" and np.count_nonzero(vals) != vals.size:
+            vals = np.take_along_axis(d, idx if keepdim else np.expand_dims(idx, ax), ax)
+            if not keepdim:
+                vals = vals.squeeze(ax)
     else:
         idx = _nan_arg(d, ax, is_max)
         vals = np.take_along_axis(d, np.expand_dims(idx, ax), ax)
@@ -360,8 +370,8 @@ def _extreme(input, dim, keepdim, is_max, out=None):
             vals = vals.squeeze(ax)
         else:
             idx = np.expand_dims(idx, ax)
-    values = wrap(np.array(vals, order="C"))
-    indices = wrap(np.asarray(idx, dtype=np.int64))
+    values = wrap(vals if vals.flags.c_contiguous and vals.base is None else np.array(vals, order="C"))
+    indices = wrap(idx if idx.dtype == np.int64 else idx.astype(np.int64))
     if state.enabled and input._requires_grad:
         node = record(MaxBackward0, (input,), values)
         node.saved = (SavedTensor(indices),)

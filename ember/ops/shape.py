@@ -28,6 +28,20 @@ def _shape_arg(shape):
                         f"{type(bad).__name__}") from None
 
 
+def _int_shape(shape):
+    """The common form of a size argument, checked fast: `shape` (the *args) holds ints >= -1, or one tuple,
+    list or Size of them. Returns the tuple, or None for anything else (the general path parses and checks it)."""
+    if len(shape) == 1 and shape[0].__class__ is not int:
+        shape = shape[0]
+        c = shape.__class__
+        if c is not tuple and c is not Size and c is not list:
+            return None
+    for s in shape:
+        if s.__class__ is not int or s < -1:  # NumPy would take any negative size as "infer" (torch: only -1)
+            return None
+    return shape if shape.__class__ is tuple else tuple(shape)
+
+
 def _infer_shape(shape, numel):
     neg = [i for i, s in enumerate(shape) if s == -1]
     if len(neg) > 1:
@@ -69,6 +83,18 @@ class ReshapeAliasBackward0(ViewBackward0):
 
 @op("view(Tensor input, ScalarType dtype)", "view(Tensor input, SymIntArrayRef size)", method=True, function=False)
 def view(input, *shape):
+    d = input._data
+    fast = _int_shape(shape)
+    if fast is not None and d.flags.c_contiguous:
+        try:
+            data = d.reshape(fast)  # a view of a C-contiguous array
+        except ValueError:
+            pass  # sizes that do not fit: the general path raises torch's error
+        else:
+            out = view_of(input, data, lambda b, _s=fast: b.view(_s))
+            if state.enabled and input._requires_grad:
+                record(ViewBackward0, (input,), out).in_shape = d.shape
+            return out
     if len(shape) == 1 and not isinstance(shape[0], (int, np.integer, tuple, list, Size, Tensor)):
         return view_dtype(input, _dtype.to_ember_dtype(shape[0]))
     shape = _shape_arg(shape)
@@ -100,8 +126,19 @@ def view_as(input, other):
 
 @op("reshape(Tensor input, SymIntArrayRef shape)", method=True)
 def reshape(input, *shape):
-    shape = _shape_arg(shape)
     d = input._data
+    fast = _int_shape(shape)
+    if fast is not None and d.flags.c_contiguous:
+        try:
+            data = d.reshape(fast)  # a view of a C-contiguous array: torch's view()
+        except ValueError:
+            pass  # sizes that do not fit: the general path raises torch's error
+        else:
+            out = view_of(input, data, lambda b, _s=fast: b.reshape(_s))
+            if state.enabled and input._requires_grad:
+                record(ViewBackward0, (input,), out).in_shape = d.shape
+            return out
+    shape = _shape_arg(shape)
     shape = _infer_shape(shape, d.size)
     try:
         data = np.reshape(d, shape, copy=False)
@@ -210,8 +247,14 @@ _SQ2 = type("SqueezeBackward2", (SqueezeBackward0,), {"__slots__": ()})
 @op("unsqueeze(Tensor input, int64_t dim)", method=True)
 def unsqueeze(input, dim):
     d = input._data
-    ax = input._wrap_dim(dim, d.ndim + 1)
-    out = view_of(input, np.expand_dims(d, ax), lambda b, _a=ax: unsqueeze(b, _a))
+    n = d.ndim
+    if dim.__class__ is int and -n - 1 <= dim <= n:
+        ax = dim + n + 1 if dim < 0 else dim
+    else:
+        ax = input._wrap_dim(dim, n + 1)
+    shape = d.shape
+    # a new size-1 dim never needs a copy: reshape is a view (what np.expand_dims does, without its overhead)
+    out = view_of(input, d.reshape(shape[:ax] + (1,) + shape[ax:]), lambda b, _a=ax: unsqueeze(b, _a))
     if state.enabled and input._requires_grad:
         record(UnsqueezeBackward0, (input,), out).in_shape = d.shape
     return out
@@ -485,8 +528,34 @@ def _tensor_seq(tensors, name):
     return tensors
 
 
+def _same_dtype_arrays(tensors):
+    """The arrays of a list or tuple of Tensors of one dtype, or None (the general path promotes and checks)."""
+    c = tensors.__class__
+    if c is not list and c is not tuple or not tensors:
+        return None
+    datas = [t._data for t in tensors if t.__class__ is Tensor]
+    if len(datas) != len(tensors):
+        return None
+    dt = datas[0].dtype
+    for d in datas:
+        if d.dtype is not dt:
+            return None
+    return datas
+
+
 @op("cat(TensorList tensors, int64_t dim=0, *, Tensor out=None)", aliases=("concat", "concatenate"))
 def cat(tensors, dim=0, *, out=None):
+    datas = _same_dtype_arrays(tensors) if out is None and dim.__class__ is int else None
+    if datas is not None:
+        try:
+            r = np.concatenate(datas, axis=dim)
+        except ValueError:
+            pass  # mismatched shapes, 0-d tensors, a bad dim: the general path raises torch's error
+        else:
+            r = wrap(r)
+            if state.enabled:
+                _record_cat(tensors, r, dim + r.ndim if dim < 0 else dim)
+            return r
     tensors = _tensor_seq(tensors, "cat")
     dt = _dtype.result_dtype_of([t for t in tensors]).np
     # legacy: 1-D empty tensors are skipped
@@ -511,12 +580,20 @@ def cat(tensors, dim=0, *, out=None):
                     f"Sizes of tensors must match except in dimension {ax}. Expected size {ref._data.shape[k]} but got "
                     f"size {td.shape[k]} for tensor number {i} in the list.")
     r = wrap(np.concatenate([t._data for t in used], axis=ax, dtype=dt))
-    if state.enabled and any(t._requires_grad for t in tensors):
-        node = record(CatBackward0, tuple(tensors), r)
-        node.dim = ax
-        node.sizes = tuple(None if (t._data.ndim == 1 and t._data.shape[0] == 0) else t._data.shape[ax]
-                           for t in tensors)
+    if state.enabled:
+        _record_cat(tensors, r, ax)
     return _out(out, r)
+
+
+def _record_cat(tensors, r, ax):
+    for t in tensors:
+        if t._requires_grad:
+            break
+    else:
+        return
+    node = record(CatBackward0, tuple(tensors), r)
+    node.dim = ax
+    node.sizes = tuple(None if (t._data.ndim == 1 and t._data.shape[0] == 0) else t._data.shape[ax] for t in tensors)
 
 
 
@@ -530,6 +607,24 @@ class StackBackward0(Node):
 
 @op("stack(TensorList tensors, int64_t dim=0, *, Tensor out=None)")
 def stack(tensors, dim=0, *, out=None):
+    datas = _same_dtype_arrays(tensors) if out is None and dim.__class__ is int else None
+    if datas is not None:
+        shape = datas[0].shape
+        n = len(shape)
+        for d in datas:
+            if d.shape != shape:
+                break
+        else:
+            if -n - 1 <= dim <= n:
+                ax = dim + n + 1 if dim < 0 else dim
+                if ax == 0:
+                    r = wrap(np.array(datas, dtype=datas[0].dtype))  # a new leading axis: NumPy builds it directly
+                else:  # np.stack without its overhead
+                    new = shape[:ax] + (1,) + shape[ax:]
+                    r = wrap(np.concatenate([d.reshape(new) for d in datas], axis=ax))
+                if state.enabled and any(t._requires_grad for t in tensors):
+                    record(StackBackward0, tuple(tensors), r).dim = ax
+                return r
     tensors = _tensor_seq(tensors, "stack")
     shape = tensors[0]._data.shape
     for i, t in enumerate(tensors):
