@@ -1,5 +1,6 @@
 """The Tensor class: slots, properties and Python protocols. The math lives in ember/ops; the
 operators and methods are bound to the class in ember/_methods.py."""
+import threading
 import weakref
 
 import numpy as np
@@ -266,8 +267,12 @@ class Tensor:
         ref = getattr(self, "_accum", None)
         acc = ref() if ref is not None else None
         if acc is None:
-            acc = AccumulateGrad(self)
-            self._accum = _weakref(acc)
+            with _ACCUMULATOR_LOCK:  # threads recording ops on one leaf must share its node (and its lock)
+                ref = getattr(self, "_accum", None)
+                acc = ref() if ref is not None else None
+                if acc is None:
+                    acc = AccumulateGrad(self)
+                    self._accum = _weakref(acc)
         return acc
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
@@ -520,6 +525,7 @@ from .autograd.engine import run_backward as _run_backward  # noqa: E402
 
 _graph._Tensor = Tensor
 _weakref = weakref.ref
+_ACCUMULATOR_LOCK = threading.Lock()
 
 
 def _wrap(data, _new=object.__new__, _asarray=np.asarray):
@@ -563,7 +569,8 @@ class _TensorPreHook:
         self.fn, self.nr = fn, nr
 
     def __call__(self, grads):
-        new = self.fn(grads[self.nr])
+        g = grads[self.nr]
+        new = _graph.check_hook_result(self.fn, g, self.fn(g))
         if new is None:
             return None
         grads = list(grads)

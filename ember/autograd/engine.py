@@ -202,6 +202,8 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, cap
                     new = pre[key](grads)
                     if new is not None:
                         grads = new
+                if all(g is None for g in grads):  # a hook replaced every gradient by None: nothing flows on
+                    continue
 
             if targets is not None:
                 for nr in range(len(grads)):
@@ -292,14 +294,11 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, cap
 
 
 def _run_node_hooks(hooks, out, grads):
-    """Node.register_hook hooks: fn(grad_inputs, grad_outputs) may return replacement grad_inputs."""
+    """Node.register_hook hooks: fn(grad_inputs, grad_outputs) may return a tuple of replacement grad_inputs
+    (checked as torch checks them: graph.check_hook_results)."""
     for h in list(hooks.values()):
-        new = h(out, tuple(grads))
+        new = graph.check_hook_results(h, out, h(out, tuple(grads)))
         if new is not None:
-            new = tuple(new) if isinstance(new, (tuple, list)) else (new,)
-            if len(new) != len(out):
-                raise RuntimeError(f"hook '{getattr(h, '__name__', type(h).__name__)}' has returned an incorrect "
-                                   f"number of values (got {len(new)}, but expected {len(out)})")
             out = new
     return out
 
@@ -310,9 +309,14 @@ def _accumulate(node, g, create_graph, user_grads):
     hooks = getattr(var, "_hooks", None) if graph.leaf_hooks_used and var._grad_fn is None else None
     if hooks:
         for h in list(hooks.values()):
-            new = h(g)
+            new = graph.check_hook_result(h, g, h(g))
             if new is not None:
                 g = new
+    with node.lock:  # backward passes in other threads may accumulate into the same leaf
+        _accumulate_locked(var, g, create_graph, user_grads)
+
+
+def _accumulate_locked(var, g, create_graph, user_grads):
     old = var._grad
     if old is None:
         if create_graph:
@@ -334,4 +338,7 @@ def _accumulate(node, g, create_graph, user_grads):
     post = getattr(var, "_post_acc_hooks", None) if graph.leaf_hooks_used else None
     if post:
         for h in list(post.values()):
-            h(var)
+            r = h(var)
+            if r is not None:
+                graph.check_hook_result(h, var, r)
+                raise RuntimeError("Tensor post accumulate grad hooks should return None.")

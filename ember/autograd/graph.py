@@ -6,6 +6,7 @@ unpack), so a graph is freed by reference counting the moment its last tensor go
 """
 import itertools
 import os
+import threading
 import traceback
 
 import numpy as np
@@ -109,7 +110,7 @@ class Node:
         hooks = self._pre_hooks
         if hooks is None:
             hooks = self._pre_hooks = {}
-        return _NodeHookHandle(hooks, lambda grads, _fn=fn: _fn(grads))
+        return _NodeHookHandle(hooks, _NodePreHook(fn))
 
     def __call__(self, *grads):
         return self.backward(*grads)
@@ -146,13 +147,83 @@ class _NodeHookHandle:
         self.remove()
 
 
-class AccumulateGrad(Node):
-    """Sink node of a leaf tensor that requires grad: adds the incoming gradient into `variable.grad`."""
+class _NodePreHook:
+    """A Node.register_prehook hook: fn(grad_outputs) may return a tuple of replacement grad_outputs."""
 
-    __slots__ = ("variable",)
+    __slots__ = ("fn",)
+
+    def __init__(self, fn):
+        self.fn = fn
+
+    def __call__(self, grads):
+        grads = tuple(grads)
+        return check_hook_results(self.fn, grads, self.fn(grads))
+
+
+# ---- checks of what hooks return (torch/csrc/autograd/python_hook.cpp check_result / check_single_result,
+# torch/csrc/autograd/function_hook.h check_variable_result) --------------------------------------------------
+# at::Tensor::toString(): the legacy tensor type name where one exists, else the CPU type's name
+_HOOK_TYPE_NAMES = {"float16": "torch.HalfTensor", "float32": "torch.FloatTensor", "float64": "torch.DoubleTensor",
+                    "int8": "torch.CharTensor", "uint8": "torch.ByteTensor", "int16": "torch.ShortTensor",
+                    "int32": "torch.IntTensor", "int64": "torch.LongTensor", "bool": "CPUBoolType",
+                    "bfloat16": "CPUBFloat16Type", "complex64": "CPUComplexFloatType",
+                    "complex128": "CPUComplexDoubleType"}
+
+
+def _hook_name(hook):
+    name = getattr(hook, "__name__", None)
+    return name if isinstance(name, str) else "<unknown>"
+
+
+def _py_type_name(x):
+    t = type(x)
+    return t.__name__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
+
+
+def check_hook_result(hook, original, result):
+    """A hook's replacement for one gradient: None (keep), or a tensor of the original's dtype and shape."""
+    if result is None:
+        return None
+    if original is None:
+        raise RuntimeError("can't replace a None gradient with a non-None value")
+    if not isinstance(result, _Tensor):
+        raise TypeError(f"expected Variable, but hook returned '{_py_type_name(result)}'")
+    od, rd = original._data, result._data
+    if od.dtype != rd.dtype:
+        raise RuntimeError(f"hook '{_hook_name(hook)}' has changed the type of value (was "
+                           f"{_HOOK_TYPE_NAMES.get(od.dtype.name, od.dtype.name)} got "
+                           f"{_HOOK_TYPE_NAMES.get(rd.dtype.name, rd.dtype.name)})")
+    if od.shape != rd.shape:
+        raise RuntimeError(f"hook '{_hook_name(hook)}' has changed the size of value")
+    return result
+
+
+def check_hook_results(hook, originals, result):
+    """A node hook's replacement for a tuple of gradients: None, or a tuple of as many, each checked."""
+    if result is None:
+        return None
+    if result.__class__ is not tuple:
+        raise TypeError(f"expected tuple, but hook returned '{_py_type_name(result)}'")
+    if len(result) != len(originals):
+        raise RuntimeError(f"hook '{_hook_name(hook)}' has returned an incorrect number of values (got "
+                           f"{len(result)}, but expected {len(originals)})")
+    for o, r in zip(originals, result):
+        check_hook_result(hook, o, r)
+    return result
+
+
+class AccumulateGrad(Node):
+    """Sink node of a leaf tensor that requires grad: adds the incoming gradient into `variable.grad`.
+
+    `lock` serialises accumulation into one leaf from backward passes running in several threads (torch's
+    AccumulateGrad::apply holds its mutex the same way); hooks that run before it are the user's to make
+    thread-safe, as in torch."""
+
+    __slots__ = ("variable", "lock")
 
     def __init__(self, variable):
         self.variable = variable
+        self.lock = threading.Lock()
         self.next_edges = ()
         self.in_meta = ()
         self.seq = next(_leaf_seq)  # below every op node: a leaf runs once all its consumers have
