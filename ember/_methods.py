@@ -76,13 +76,15 @@ def _bind():
     T = Tensor
     for name, d, kind in _table.method_table():
         if kind == "method":
-            setattr(T, name, _METHOD_FORMS.get(d.name, d.fn))
+            fn = _METHOD_FORMS.get(d.name, d.fn)
         elif kind == "property":
             setattr(T, name, property(d.fn))
+            continue
         elif callable(d.inplace) and d.inplace is not True:
-            setattr(T, name, d.inplace)
+            fn = d.inplace
         else:
-            setattr(T, name, ew._make_inplace(d.fn, _INPLACE_UFUNCS.get(d.name), name[:-1]))
+            fn = ew._make_inplace(d.fn, _INPLACE_UFUNCS.get(d.name), name[:-1])
+        setattr(T, name, _table.public_method(d, fn, name))
 
     T.__getitem__ = indexing.getitem
     T.__setitem__ = indexing.setitem

@@ -17,7 +17,7 @@ checks), so declaring them costs nothing on the hot path or at import. The metho
 `Tensor input` parameter and `out=`, as torch's method signatures do (torch/csrc/autograd/generated/
 python_variable_methods.cpp)."""
 
-__all__ = ["OpDef", "OPS", "op", "declare", "namespace_of", "method_table"]
+__all__ = ["OpDef", "OPS", "op", "declare", "namespace_of", "method_table", "public_function", "public_method"]
 
 
 class OpDef:
@@ -86,9 +86,8 @@ def namespace_of(ns=""):
     for d in OPS.values():
         if d.namespace != ns or not d.function:
             continue
-        names[d.name] = d.fn
-        for a in d.aliases:
-            names[a] = d.fn
+        for n in (d.name,) + d.aliases:
+            names[n] = public_function(d, n)
     return names
 
 
@@ -105,3 +104,77 @@ def method_table():
         if d.inplace:
             rows.extend((n + "_", d, "inplace") for n in names)
     return rows
+
+
+# ---- the public callables ----------------------------------------------------------------------------------------
+# Every public function and Tensor method is a thin closure around the op: torch parses arguments before it
+# computes, ember computes first and parses only when needed.
+# - Fast path: the Python types of the call (positional, and keyword names with their types) are looked up in a
+#   per-callable set of type patterns already known to bind to one of the op's signatures; a hit calls the op
+#   directly (one set lookup; the pattern of a one-argument call is the argument's class itself).
+# - Slow path, on a miss: ember/ops/_signature.py binds the call as torch's PythonArgParser does. A call that does
+#   not bind raises torch's TypeError before the op runs; one that binds has its pattern remembered when the
+#   verdict depends on types alone (no tuple/list values, no tensor where a number is expected).
+# - When the op raises, the same module decides what the user sees (`_signature.recover`): torch's TypeError
+#   when the call does not bind (a pattern seen before may still hide a bad value, e.g. a list whose later
+#   element is not an int); for a call torch accepts but the op's Python signature does not, `out=` done here
+#   (the op computes, the result is written into `out`) or Python's TypeError under the public name; a NumPy
+#   axis or broadcast error rewritten as torch's IndexError/RuntimeError; else the op's own exception.
+# Python's operators (`x + y`, bound in ember/_methods.py) call the ops directly: they have no signature to check
+# beyond what each op's fast path already tests.
+
+
+def _adopt(f, fn, name):
+    f.__name__ = f.__qualname__ = name
+    f.__doc__ = getattr(fn, "__doc__", None)
+    f.__wrapped__ = fn
+    return f
+
+
+def public_function(d, name=None):
+    """The callable bound as `ember.<name>` for op `d` (name: one of its aliases)."""
+    name = name or d.name
+    fn = d.fn
+    ok = set()
+    form = (d, name, False)
+
+    def function(*args, **kwargs):
+        if kwargs:
+            if (tuple(map(type, args)), *kwargs, *map(type, kwargs.values())) not in ok:
+                _check(form, ok, args, kwargs)
+        elif (args[0].__class__ if len(args) == 1 else tuple(map(type, args))) not in ok:
+            _check(form, ok, args, kwargs)
+        try:
+            return fn(*args, **kwargs)
+        except Exception as e:
+            return _recover(form, fn, e, args, kwargs)
+    return _adopt(function, fn, name)
+
+
+def public_method(d, fn, name):
+    """The callable bound as `Tensor.<name>`: `fn(self, ...)` is the method's implementation (the op itself, its
+    method form or its in-place variant); name ends with `_` for the in-place form."""
+    ok = set()
+    form = (d, name, True)
+
+    def method(self, *args, **kwargs):
+        if kwargs:
+            if (tuple(map(type, args)), *kwargs, *map(type, kwargs.values())) not in ok:
+                _check(form, ok, args, kwargs)
+        elif (args[0].__class__ if len(args) == 1 else tuple(map(type, args))) not in ok:
+            _check(form, ok, args, kwargs)
+        try:
+            return fn(self, *args, **kwargs)
+        except Exception as e:
+            return _recover(form, fn, e, args, kwargs, self)
+    return _adopt(method, fn, name)
+
+
+def _check(form, ok, args, kwargs):
+    from ._signature import check
+    check(form, ok, args, kwargs)
+
+
+def _recover(form, fn, e, args, kwargs, self=None):
+    from ._signature import recover
+    return recover(form, fn, e, args, kwargs, self)

@@ -773,7 +773,7 @@ def _bitwise(ufunc, name):
         other = _as_operand(other, name)
         dt = binary_dtype(input, other)
         if dt.kind not in "biu":
-            raise RuntimeError(f"\"{name}_cpu\" not implemented for '{_torch_name(dt)}'")
+            raise NotImplementedError(f"\"{name}_cpu\" not implemented for '{_torch_name(dt)}'")
         r = wrap(_apply_binary(ufunc, input, other, dt, name))
         return _write_out(out, r) if out is not None else r
     op.__name__ = name
