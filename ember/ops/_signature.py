@@ -419,25 +419,148 @@ def explain(opdef, args, kwargs, method=False, name=None):
     return None
 
 
+_SIMPLE = {"Tensor": "{v}.__class__ is _T", "Scalar": "{v}.__class__ in _NUM", "double": "{v}.__class__ in _REAL",
+           "int64_t": "{v}.__class__ is int", "SymInt": "{v}.__class__ is int", "bool": "{v}.__class__ is bool",
+           "ScalarType": "{v}.__class__ is _DT"}
+
+
+def _fast_test(p):
+    """Source of an exact-class test that proves a value fits parameter p, or None."""
+    t = _SIMPLE.get(p.type)
+    if p.type in ("IntArrayRef", "SymIntArrayRef"):
+        # a tuple or list: its elements are left to the op, whose failure `recover` turns into torch's TypeError
+        t = "({v}.__class__ is int or {v}.__class__ in _SEQ)" if p.size > 0 else "{v}.__class__ in _SEQ"
+    elif p.type == "TensorList":
+        t = "{v}.__class__ in _SEQ"
+    if t is None:
+        return None
+    return "({v} is None or " + t + ")" if p.allow_none else t
+
+
+def specialize(form):
+    """Compile and install the fast entry of a public callable (see ember/ops/_table.py), once."""
+    opdef, name, method, generic = form[:4]
+    form[3] = None  # once
+    if generic is None:
+        return
+    sigs = [s for s in signatures(opdef, method, name) if not s.hidden]
+    if not sigs:
+        return
+    fn = generic.__wrapped__
+    self_ = "self, " if method else ""
+    lines = []
+    var = [s for s in sigs if s.max_pos_args == 1 and s.params[0].type in ("IntArrayRef", "SymIntArrayRef")
+           and not s.params[0].kwonly]
+    if var:
+        # x.view(3, 5), torch.zeros(2, 3): every positional argument an int
+        lines += [f"def {name}({self_}*args, **kwargs):",
+                  "    if kwargs or not args:",
+                  f"        return _generic({self_}*args, **kwargs)",
+                  "    if args[0].__class__ not in _SEQ or len(args) > 1:",
+                  "        for a in args:",
+                  "            if a.__class__ is not int:",
+                  f"                return _generic({self_}*args)",
+                  "    try:",
+                  f"        return _fn({self_}*args)",
+                  "    except Exception as e:",
+                  f"        return _recover(_form, _fn, e, args, {{}}{', self' if method else ''})"]
+    else:
+        # per overload, the tests of its leading positional parameters that have one
+        tests = []
+        for sig in sigs:
+            t = []
+            for p in sig.params:
+                if p.kwonly or _fast_test(p) is None:
+                    break
+                t.append(_fast_test(p))
+            tests.append(t)
+        names = [f"a{i}" for i in range(max(map(len, tests)))]
+        head = ", ".join([*(["self"] if method else []), *(f"{n}=_M" for n in names)])
+        lines.append(f"def {name}({head}{', /' if names else ''}, *args, **kwargs):"
+                     if head else f"def {name}(*args, **kwargs):")
+        lines.append("    if kwargs:")
+        for k in range(len(names)):
+            lines += [f"        if {names[k]} is _M:",
+                      f"            return _generic({self_}{''.join(n + ', ' for n in names[:k])}**kwargs)"]
+        lines += [f"        return _generic({self_}{''.join(n + ', ' for n in names)}*args, **kwargs)",
+                  "    if args:",
+                  f"        return _generic({self_}{''.join(n + ', ' for n in names)}*args)"]
+        for k in range(len(names) + 1):
+            given = names[:k]
+            call = ", ".join([*(["self"] if method else []), *given])
+            ind = "    "
+            if k < len(names):
+                lines.append(f"    if {names[k]} is _M:")
+                ind = "        "
+            # the overloads that a call with these k positional arguments binds to when the tests pass
+            conds = []
+            for sig, t in zip(sigs, tests):
+                if len(t) >= k and all(p.optional for p in sig.params[k:]):
+                    c = " and ".join(t[i].format(v=given[i]) for i in range(k)) or "True"
+                    if c not in conds:
+                        conds.append(c)
+            if conds:
+                lines += [f"{ind}if {' or '.join(f'({c})' for c in conds)}:",
+                          f"{ind}    try:",
+                          f"{ind}        return _fn({call})",
+                          f"{ind}    except Exception as e:",
+                          f"{ind}        return _recover(_form, _fn, e, ({''.join(n + ', ' for n in given)}), {{}}"
+                          f"{', self' if method else ''})"]
+            lines.append(f"{ind}return _generic({call})")
+    from .._tensor import Tensor
+    from .._dtype import dtype
+    g = {"_M": _MISSING, "_T": Tensor, "_DT": dtype, "_NUM": (int, float, bool, complex), "_REAL": (int, float, bool),
+         "_SEQ": (tuple, list),
+         "_fn": fn, "_generic": generic, "_form": form, "_recover": recover}
+    if _DEBUG:
+        print("\n".join(lines))
+    exec(compile("\n".join(lines), f"<ember.{name}>", "exec"), g)  # noqa: S102 (code built from the table)
+    fast = g[name]
+    fast.__name__ = fast.__qualname__ = name
+    fast.__doc__ = generic.__doc__
+    fast.__wrapped__ = fn
+    if method:
+        T = _tensor_cls()
+        if T.__dict__.get(name) is generic:
+            setattr(T, name, fast)
+    else:
+        import sys
+        mod = sys.modules.get("ember" + ("." + opdef.namespace if opdef.namespace else ""))
+        if mod is not None and mod.__dict__.get(name) is generic:
+            setattr(mod, name, fast)
+
+
+class _Missing:
+    __slots__ = ()
+
+    def __repr__(self):
+        return "<missing>"
+
+
+_MISSING = _Missing()
+_DEBUG = False
+
+
 def check(form, ok, args, kwargs):
     """The slow path of a public callable (ember/ops/_table.py): raises torch's TypeError when the call does not
-    bind, else adds the call's type pattern to `ok` when the verdict depends on the types alone."""
-    opdef, name, method = form
+    bind, else adds the call's type pattern to `ok` unless a tensor stands for a number (its dim, dtype and
+    requires_grad decide). A tuple or list is remembered by its type: a later call whose elements do not fit
+    (cat([x, 1]), view((2, 1.5))) fails inside the op and `recover` then raises torch's TypeError."""
+    opdef, name, method = form[:3]
     sigs = signatures(opdef, method, name)
+    if form[3] is not None:
+        specialize(form)
     if sigs:
         try:
             s, bound = bind(sigs, args, kwargs)
         except BindError as e:
             raise TypeError(str(e)) from None
         Tensor = _tensor_cls()
-        for v in (*args, *kwargs.values()):
-            if v.__class__ in (tuple, list, dict) or isinstance(v, (tuple, list, np.ndarray)):
-                return  # an IntArrayRef's or TensorList's elements are checked one by one
         for p in s.params:
             if p.type != "Tensor" and isinstance(bound.get(p.name), Tensor):
                 return  # a tensor as a number: its dim, dtype and requires_grad decide
-    if kwargs:
-        ok.add((tuple(map(type, args)), *kwargs, *map(type, kwargs.values())))
+    if kwargs:  # positional types, keyword names (str), keyword types: never equal to a positional-only pattern
+        ok.add((*map(type, args), *kwargs, *map(type, kwargs.values())))
     else:
         ok.add(args[0].__class__ if len(args) == 1 else tuple(map(type, args)))
 
@@ -449,7 +572,7 @@ _BROADCAST = re.compile(r"operands could not be broadcast together with (?:remap
 def recover(form, fn, e, args, kwargs, self=None):
     """Called by a public callable while it handles `e`, the exception its op raised: raises what torch raises for
     this call (or re-raises `e`), or returns the result when the op only lacked `out=`."""
-    opdef, name, method = form
+    opdef, name, method = form[:3]
     err = explain(opdef, args, kwargs, method, name)
     if err is not None:
         raise err from None

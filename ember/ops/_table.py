@@ -120,6 +120,11 @@ def method_table():
 #   element is not an int); for a call torch accepts but the op's Python signature does not, `out=` done here
 #   (the op computes, the result is written into `out`) or Python's TypeError under the public name; a NumPy
 #   axis or broadcast error rewritten as torch's IndexError/RuntimeError; else the op's own exception.
+# - The first call also replaces the closure, where it is bound (`ember.<name>`, `Tensor.<name>`), by a function
+#   compiled for the op (`_signature.specialize`): positional-only parameters for the positional form of one
+#   overload, with exact-class tests (`other.__class__ is Tensor`, `dim.__class__ is int`) that prove the call
+#   binds; it calls the op without packing arguments, and passes anything else (keywords, other types) to the
+#   closure. Compiling at first use keeps `import ember` free of it.
 # Python's operators (`x + y`, bound in ember/_methods.py) call the ops directly: they have no signature to check
 # beyond what each op's fast path already tests.
 
@@ -136,18 +141,23 @@ def public_function(d, name=None):
     name = name or d.name
     fn = d.fn
     ok = set()
-    form = (d, name, False)
+    form = [d, name, False, None]
 
     def function(*args, **kwargs):
         if kwargs:
-            if (tuple(map(type, args)), *kwargs, *map(type, kwargs.values())) not in ok:
+            if (*map(type, args), *kwargs, *map(type, kwargs.values())) not in ok:
                 _check(form, ok, args, kwargs)
-        elif (args[0].__class__ if len(args) == 1 else tuple(map(type, args))) not in ok:
+            try:
+                return fn(*args, **kwargs)
+            except Exception as e:
+                return _recover(form, fn, e, args, kwargs)
+        if (args[0].__class__ if len(args) == 1 else tuple(map(type, args))) not in ok:
             _check(form, ok, args, kwargs)
         try:
-            return fn(*args, **kwargs)
+            return fn(*args)
         except Exception as e:
             return _recover(form, fn, e, args, kwargs)
+    form[3] = function
     return _adopt(function, fn, name)
 
 
@@ -155,18 +165,23 @@ def public_method(d, fn, name):
     """The callable bound as `Tensor.<name>`: `fn(self, ...)` is the method's implementation (the op itself, its
     method form or its in-place variant); name ends with `_` for the in-place form."""
     ok = set()
-    form = (d, name, True)
+    form = [d, name, True, None]
 
     def method(self, *args, **kwargs):
         if kwargs:
-            if (tuple(map(type, args)), *kwargs, *map(type, kwargs.values())) not in ok:
+            if (*map(type, args), *kwargs, *map(type, kwargs.values())) not in ok:
                 _check(form, ok, args, kwargs)
-        elif (args[0].__class__ if len(args) == 1 else tuple(map(type, args))) not in ok:
+            try:
+                return fn(self, *args, **kwargs)
+            except Exception as e:
+                return _recover(form, fn, e, args, kwargs, self)
+        if (args[0].__class__ if len(args) == 1 else tuple(map(type, args)) if args else ()) not in ok:
             _check(form, ok, args, kwargs)
         try:
-            return fn(self, *args, **kwargs)
+            return fn(self, *args)
         except Exception as e:
             return _recover(form, fn, e, args, kwargs, self)
+    form[3] = method
     return _adopt(method, fn, name)
 
 
