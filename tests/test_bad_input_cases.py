@@ -40,7 +40,7 @@ CASES = [
     ("masked_fill/none", lambda lib, a: a.masked_fill(_mask(lib), None), (V3,), INVALID),
     ("masked_fill/fn_none", lambda lib, a: lib.masked_fill(a, _mask(lib), None), (V3,), None),
     ("masked_fill/str", lambda lib, a: a.masked_fill(_mask(lib), "a"), (V3,), INVALID),
-    ("masked_fill/list_mask", lambda lib, a: a.masked_fill([True, False, True], 1.0), (V3,), INVALID),
+    ("masked_fill/list_mask", lambda lib, a: a.masked_fill([True, False, True], 1.0), (V3,), None),
     ("masked_fill_/none", lambda lib, a: a.masked_fill_(_mask(lib), None), (t_((3,), grad=False),), INVALID),
     ("set_default_dtype/none", lambda lib: lib.set_default_dtype(None), (), None),
     ("set_default_dtype/str", lambda lib: lib.set_default_dtype("float32"), (), None),
