@@ -240,6 +240,8 @@ def to_numpy(t):
     """float64/complex128/int64/bool NumPy copy of a torch or ember tensor."""
     t = t.detach()
     if isinstance(t, torch.Tensor):
+        if t._is_zerotensor():  # torch's efficient zeros (e.g. the gradient of sgn on a real input)
+            t = torch.zeros(t.shape, dtype=t.dtype)
         if t.dtype == torch.bfloat16:
             t = t.to(torch.float32)
         return t.resolve_conj().numpy().copy()

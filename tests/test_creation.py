@@ -522,3 +522,51 @@ def test_creation_warning_free():
         ember.logspace(0, 40, 5, dtype=ember.float16)
         ember.tensor(np.array([1e6]), dtype=ember.float16)
         assert ml_dtypes.bfloat16 is not None
+
+
+PIN_LAYOUT = {
+    "zeros": lambda m, **k: m.zeros(2, **k), "ones": lambda m, **k: m.ones(2, 3, **k),
+    "empty": lambda m, **k: m.empty(2, **k).zero_(), "full": lambda m, **k: m.full((2,), 1.5, **k),
+    "eye": lambda m, **k: m.eye(3, **k), "arange": lambda m, **k: m.arange(3, **k),
+    "linspace": lambda m, **k: m.linspace(0, 1, 5, **k), "logspace": lambda m, **k: m.logspace(0, 1, 5, **k),
+    "empty_like": lambda m, **k: m.empty_like(m.ones(2), **k).zero_(), "zeros_like": lambda m, **k: m.zeros_like(m.ones(2), **k),
+    "ones_like": lambda m, **k: m.ones_like(m.ones(2, dtype=m.int32), **k),
+    "full_like": lambda m, **k: m.full_like(m.ones(2), 3, **k),
+    "new_empty": lambda m, **k: m.ones(2).new_empty(3, **k).zero_(), "new_zeros": lambda m, **k: m.ones(2).new_zeros((3,), **k),
+    "new_ones": lambda m, **k: m.ones(2).new_ones(3, **k), "new_full": lambda m, **k: m.ones(2).new_full((3,), 2, **k),
+    "rand_like": lambda m, **k: m.rand_like(m.ones(2), **k).zero_(),
+    "randn_like": lambda m, **k: m.randn_like(m.ones(2), **k).zero_(),
+    "randint_like": lambda m, **k: m.randint_like(m.ones(2), 5, **k).zero_(),
+}
+
+
+@pytest.mark.parametrize("fn", list(PIN_LAYOUT))
+def test_pin_memory_and_layout(fn):
+    """layout=strided / None and pin_memory=False / None are accepted; pin_memory=True raises on a machine
+    without an accelerator (torch's RuntimeError); a layout or pin_memory of the wrong type is a TypeError."""
+    make = PIN_LAYOUT[fn]
+    for kw in ({"layout": "strided"}, {"layout": None}, {"pin_memory": False}, {"pin_memory": None},
+               {"layout": "strided", "pin_memory": False}):
+        check(lambda m: make(m, **{k: getattr(m, v) if v == "strided" else v for k, v in kw.items()}))
+    a, b = _raises_msgs(lambda m: make(m, pin_memory=True))
+    assert a == b
+    for bad in ({"layout": "x"}, {"pin_memory": "x"}):
+        # (same exception type; the wording of ops with several overloads is torch's "invalid combination of
+        # arguments" listing, which the signature-driven argument checker produces)
+        _raises_msgs(lambda m: make(m, **bad))
+
+
+def test_range_out_and_layout():
+    def run(m, **k):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # torch.range is deprecated (checked in test_ops)
+            return m.range(0, 3, **k)
+    check(lambda m: run(m, layout=m.strided))
+    for dt in ("float32", "int64", "float64"):
+        for n in (0, 4, 2):
+            o = check(lambda m: (lambda o: (run(m, out=o), o)[1])(m.zeros(n, dtype=getattr(m, dt))))
+            assert o._version == 1
+    check(lambda m: run(m, out=m.empty(0), requires_grad=True))
+    _raises_msgs(lambda m: run(m, out=m.empty(0, dtype=m.int64), requires_grad=True))
+    a, b = _raises_msgs(lambda m: run(m, out=m.empty(0, dtype=m.int64), dtype=m.float32))
+    assert a == b

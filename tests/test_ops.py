@@ -673,6 +673,281 @@ spec("out/returns_out", lambda lib, a, b: (lambda o: (lib.mul(a, b, out=o) is o,
      grad=False)
 
 
+# ---- ops of the op table's former gap lists: every form (function, method, in-place, out=) ---------------------
+SMALL = [(t_((3, 4)),), (t_((3, 4), layout="t"),), (t_(()),), (t_((0, 3)),)]
+for _name, _dom in {"acosh": "pos", "asinh": "real", "atanh": "unit", "exp2": "small", "log2": "pos",
+                    "log10": "pos"}.items():
+    if _name == "acosh":  # acosh needs x >= 1: 1 + pos
+        _f = lambda lib, a: lib.acosh(a + 1)  # noqa: E731
+        spec("acosh/fn", _f, unary_samples("pos", dtypes=(F32, "float64", "float16", "bfloat16", "complex64"))[:9])
+        spec("acosh/method_inplace", lambda lib, a: (a + 1).acosh_(), unary_samples("pos", dtypes=FLOATS),
+             gradcheck=False)  # acosh_'s backward raises in torch
+        spec("acosh/int", lambda lib, a: lib.acosh(a), [(t_((5,), "int64", "pos"),), (t_((5,), "bool"),)], grad=False)
+        spec("acosh/out", lambda lib, a: lib.acosh(a + 1, out=lib.empty(0, dtype=a.dtype)),
+             unary_samples("pos", dtypes=FLOATS)[:6], grad=False)
+        continue
+    spec(f"{_name}/fn", lambda lib, a, _n=_name: getattr(lib, _n)(a), unary_samples(_dom))
+    spec(f"{_name}/method", lambda lib, a, _n=_name: getattr(a, _n)(), unary_samples(_dom, dtypes=(F32, "int64")))
+    spec(f"{_name}/out", lambda lib, a, _n=_name: getattr(lib, _n)(a, out=lib.empty(0, dtype=a.dtype)),
+         unary_samples(_dom, dtypes=FLOATS)[:8], grad=False)
+    # torch does not differentiate asinh_/atanh_ (their backward raises; compared, not gradchecked)
+    spec(f"{_name}/inplace", lambda lib, a, _n=_name: getattr(ip(a), _n + "_")(), unary_samples(_dom, dtypes=FLOATS),
+         gradcheck=_name not in ("asinh", "atanh"))
+spec("isnan", lambda lib, a: (lib.isnan(a), a.isnan(), lib.isnan(a.log())), unary_samples(), grad=False)
+spec("isposinf", lambda lib, a: (lib.isposinf(a), (a / 0).isposinf(), lib.isneginf(a / 0), (a / 0).isneginf()),
+     unary_samples(dtypes=REALS), grad=False)
+spec("isposinf/out", lambda lib, a: (lib.isposinf(a / 0, out=lib.empty(0, dtype=lib.bool)),
+                                     lib.isneginf(a / 0, out=lib.empty(0, dtype=lib.bool))),
+     unary_samples(dtypes=(F32, "int64"))[:7], grad=False)
+spec("sgn", lambda lib, a: lib.sgn(a), unary_samples())
+spec("sgn/method_inplace", lambda lib, a: (a.sgn(), ip(a).sgn_()), unary_samples(dtypes=(F32, "complex64")))
+spec("sgn/zeros", lambda lib, a: (a * 0).sgn(), [(t_((4,)),), (t_((3,), "complex128"),)], gradcheck=False)
+spec("sgn/out", lambda lib, a: lib.sgn(a, out=lib.empty(0, dtype=a.dtype)), unary_samples()[:8], grad=False)
+spec("frac", lambda lib, a: lib.frac(a * 2), unary_samples(dtypes=FLOATS))
+spec("frac/method_inplace", lambda lib, a: (a.frac(), ip(a).frac_()), unary_samples(dtypes=(F32, "float64")))
+spec("frac/out", lambda lib, a: lib.frac(a * 2, out=lib.empty(0, dtype=a.dtype)), unary_samples(dtypes=FLOATS)[:8],
+     grad=False)
+spec("nan_to_num/out", lambda lib, a: lib.nan_to_num((a.log() / (a - a)), 1.5, out=lib.empty(0, dtype=a.dtype)),
+     unary_samples(dtypes=FLOATS)[:8], grad=False)
+spec("conj", lambda lib, a: (lib.conj(a), a.conj()), unary_samples(dtypes=(F32, "complex64", "complex128", "int64")))
+FP = [(t_((3, 4), domain="pos"), t_((3, 4))), (t_((3, 4), domain="pos"), t_((4,))), (t_((), domain="pos"), t_((3,))),
+      (t_((3, 4), "float64", "pos", "t"), t_((3, 4), layout="s")), (t_((4,), "int64", "pos"), t_((4,), "int64", "pos")),
+      (t_((4,), domain="pos"), 2), (t_((4,), "int32", "pos"), 0.5), (2, t_((4,))), (t_((3,), "complex64"), 2),
+      (t_((0,), domain="pos"), t_((0,)))]
+spec("float_power", lambda lib, a, b: lib.float_power(a, b), FP)
+spec("float_power/method", lambda lib, a, b: a.float_power(b), [x for x in FP if hasattr(x[0], "dtype")][:5])
+spec("float_power/inplace", lambda lib, a, b: ip(a).float_power_(b),
+     [(t_((3, 4), "float64", "pos"), t_((4,))), (t_((4,), "float64", "pos"), 2)])
+spec("float_power/out", lambda lib, a, b: lib.float_power(a, b, out=lib.empty(
+    0, dtype=lib.complex128 if lib.is_tensor(a) and a.is_complex() else lib.float64)), FP, grad=False)
+FMOD = binary_samples("real", "nonzero", dtypes=NUMERIC_REAL, scalars=(2, -1.5))
+spec("fmod", lambda lib, a, b: lib.fmod(a, b), [x for x in FMOD if hasattr(x[0], "dtype")])
+spec("fmod/method", lambda lib, a, b: a.fmod(b), FMOD[:10])
+spec("fmod/inplace", lambda lib, a, b: ip(a).fmod_(b), inplace_samples("real", "nonzero", dtypes=NUMERIC_REAL)[:12])
+spec("fmod/out", lambda lib, a, b: lib.fmod(a, b, out=lib.empty(0, dtype=lib.fmod(a, b).dtype)), FMOD[:12],
+     grad=False)
+LOGICAL = binary_samples(dtypes=ALL, scalars=(), promotions=False)[:14]
+for _name in ("logical_and", "logical_or", "logical_xor"):
+    spec(f"{_name}", lambda lib, a, b, _n=_name: (getattr(lib, _n)(a, b), getattr(a, _n)(b)), LOGICAL, grad=False)
+    spec(f"{_name}/out_inplace", lambda lib, a, b, _n=_name: (
+        getattr(lib, _n)(a, b, out=lib.empty(0, dtype=lib.bool)), getattr(ip(a), _n + "_")(b)),
+        [x for x in LOGICAL if x[0].shape == (3, 4) or x[0].shape == (5,)], grad=False)
+spec("logical_not", lambda lib, a: (lib.logical_not(a), a.logical_not(), ip(a).logical_not_()), unary_samples(),
+     grad=False)
+spec("logical_not/out", lambda lib, a: lib.logical_not(a, out=lib.empty(0, dtype=lib.int32)), unary_samples()[:8],
+     grad=False)
+BITS = binary_samples(dtypes=("bool",) + INTS, scalars=(3, True), promotions=False)
+BITS = [tuple(t_(x.shape, "int64" if x.dtype == F32 else x.dtype, x.domain, x.layout) if hasattr(x, "dtype") else x
+              for x in s) for s in BITS]
+for _name in ("bitwise_and", "bitwise_or", "bitwise_xor"):
+    spec(f"{_name}", lambda lib, a, b, _n=_name: getattr(lib, _n)(a, b), BITS, grad=False)
+    spec(f"{_name}/method_inplace", lambda lib, a, b, _n=_name: (getattr(a, _n)(b), getattr(a.clone(), _n + "_")(b)),
+         [x for x in BITS if hasattr(x[0], "dtype") and x[0].shape == (3, 4) or x[0] is not None and
+          hasattr(x[0], "dtype") and x[0].shape == (5,)], grad=False)
+    spec(f"{_name}/out", lambda lib, a, b, _n=_name: getattr(lib, _n)(a, b, out=lib.empty(0, dtype=lib.int64)),
+         [x for x in BITS if hasattr(x[0], "dtype")][:8], grad=False)
+spec("bitwise_not", lambda lib, a: (lib.bitwise_not(a), a.bitwise_not(), a.clone().bitwise_not_(),
+                                    lib.bitwise_not(a, out=lib.empty(0, dtype=a.dtype))),
+     [(t_((3, 4), "int64"),), (t_((3, 4), "int32", layout="t"),), (t_((), "int8"),), (t_((0,), "int16"),),
+      (t_((5,), "uint8"),), (t_((5,), "bool"),)], grad=False)
+LERP = [(t_((3, 4)), t_((3, 4)), 0.3), (t_((3, 4)), t_((4,)), t_((3, 1))), (t_((3, 4), layout="t"), t_((3, 4)), 1.5),
+        (t_(()), t_(()), t_(())), (t_((4,), "float64"), t_((4,), "float64"), t_((4,), "float64")),
+        (t_((0, 4)), t_((4,)), 0.5)]
+spec("lerp/out", lambda lib, a, b, w: lib.lerp(a, b, w, out=lib.empty(0, dtype=a.dtype)), LERP, grad=False)
+ADDC = [(t_((3, 4)), t_((3, 4)), t_((3, 4), domain="nonzero")), (t_((4,)), t_((3, 1)), t_((3, 4), domain="nonzero")),
+        (t_(()), t_((3, 4), layout="t"), t_((4,), domain="nonzero", layout="s")),
+        (t_((4,), "float64"), t_((4,), "float64"), t_((4,), "float64", "nonzero")),
+        (t_((0, 4)), t_((4,)), t_((4,), domain="nonzero"))]
+spec("addcdiv", lambda lib, a, b, c: lib.addcdiv(a, b, c), ADDC)
+spec("addcdiv/value", lambda lib, a, b, c: a.addcdiv(b, c, value=-0.5), ADDC)
+spec("addcdiv/inplace", lambda lib, a, b, c: ip(a).addcdiv_(b, c, value=2), ADDC[:1] + ADDC[3:4])
+spec("addcdiv/out", lambda lib, a, b, c: lib.addcdiv(a, b, c, value=2, out=lib.empty(0, dtype=a.dtype)), ADDC,
+     grad=False)
+spec("addcmul/out", lambda lib, a, b, c: lib.addcmul(a, b, c, value=2, out=lib.empty(0, dtype=a.dtype)), ADDC,
+     grad=False)
+spec("rsub/positional_alpha", lambda lib, a: (lib.rsub(a, 2, 3), lib.rsub(a, 1.5)), unary_samples(dtypes=(F32, "int64")))
+
+# indexing
+GATHER = [(t_((3, 4)), 1, [[0, 3, 1], [2, 2, 0], [1, 0, 3]]), (t_((3, 4), layout="t"), 0, [[0, 2, 1, 0]]),
+          (t_((3, 4), "int64"), -1, [[1], [0], [3]]), (t_((2, 3, 4), "float64"), 2, [[[3, 0]], [[1, 1]]]),
+          (t_(()), 0, [0]), (t_((3, 4)), 1, [[], [], []]), (t_((5,), "bool"), 0, [4, 0, 0])]
+_ix = lambda lib, i: lib.tensor(i, dtype=lib.int64)  # noqa: E731
+spec("gather", lambda lib, a, d, i: lib.gather(a, d, _ix(lib, i)), GATHER)
+spec("gather/method", lambda lib, a, d, i: a.gather(d, _ix(lib, i)), GATHER[:3])
+spec("gather/out", lambda lib, a, d, i: lib.gather(a, d, _ix(lib, i), out=lib.empty(0, dtype=a.dtype)), GATHER,
+     grad=False)
+SCATTER_ADD = [(t_((3, 4)), 1, [[0, 3, 0], [2, 2, 0], [1, 0, 1]], t_((3, 3))),
+               (t_((3, 4), layout="t"), 0, [[0, 2, 2, 0]], t_((1, 4), layout="s")),
+               (t_((3, 4), "int64"), -1, [[1], [0], [3]], t_((3, 1), "int64")),
+               (t_((2, 3), "float64"), 0, [[1, 1, 1], [1, 0, 1]], t_((2, 3), "float64"))]
+spec("scatter_add", lambda lib, a, d, i, s: lib.scatter_add(a, d, _ix(lib, i), s), SCATTER_ADD)
+spec("scatter_add/method_inplace", lambda lib, a, d, i, s: (a.scatter_add(d, _ix(lib, i), s),
+                                                            ip(a).scatter_add_(d, _ix(lib, i), s)), SCATTER_ADD)
+spec("scatter_add/out", lambda lib, a, d, i, s: lib.scatter_add(a, d, _ix(lib, i), s, out=lib.empty(0, dtype=a.dtype)),
+     SCATTER_ADD, grad=False)
+spec("scatter/out", lambda lib, a, d, i, s: (lib.scatter(a, d, _ix(lib, i), s, out=lib.empty(0, dtype=a.dtype)),
+                                             lib.scatter(a, d, _ix(lib, i), 2, out=lib.empty(0, dtype=a.dtype))),
+     [(t_((3, 4)), 1, [[0, 3], [2, 1], [1, 0]], t_((3, 3))), (t_((3, 4), "int64"), 0, [[0, 2, 1, 0]], t_((1, 4), "int64"))],
+     grad=False)
+INDEX_SELECT = [(t_((3, 4)), 0, [2, 0, 2]), (t_((3, 4), layout="t"), 1, [3, 1]), (t_((3, 4), layout="s"), -1, []),
+                (t_((2, 3, 4), "int64"), 1, [1]), (t_(()), 0, [0]), (t_((0, 3)), 1, [1, 2]),
+                (t_((4,), "bool"), 0, [3]), (t_((3, 2), "complex64"), 0, [1, 1])]
+spec("index_select", lambda lib, a, d, i: lib.index_select(a, d, _ix(lib, i)), INDEX_SELECT)
+spec("index_select/method_int32", lambda lib, a, d, i: a.index_select(d, lib.tensor(i, dtype=lib.int32)),
+     INDEX_SELECT[:3])
+spec("index_select/out", lambda lib, a, d, i: lib.index_select(a, d, _ix(lib, i), out=lib.empty(0, dtype=a.dtype)),
+     INDEX_SELECT, grad=False)
+TAKE = [(t_((3, 4)), [[0, 11], [5, -1]]), (t_((3, 4), layout="t"), [3, 3, 0]), (t_(()), [0]), (t_((3, 4)), []),
+        (t_((2, 3), "int64"), [-6, 5]), (t_((4,), "float64", layout="s"), [[1]])]
+spec("take", lambda lib, a, i: lib.take(a, _ix(lib, i)), TAKE)
+spec("take/method", lambda lib, a, i: a.take(_ix(lib, i)), TAKE[:2])
+spec("take/out", lambda lib, a, i: lib.take(a, _ix(lib, i), out=lib.empty(0, dtype=a.dtype)), TAKE, grad=False)
+MSEL = [(t_((3, 4)), t_((3, 4), "bool")), (t_((3, 4)), t_((4,), "bool")), (t_((4,)), t_((3, 1), "bool")),
+        (t_((3, 4), layout="t"), t_((3, 4), "bool", layout="s")), (t_(()), t_((), "bool")),
+        (t_((0, 4)), t_((4,), "bool")), (t_((3,), "int64"), t_((3,), "bool"))]
+spec("masked_select", lambda lib, a, m: lib.masked_select(a, m), MSEL)
+spec("masked_select/method", lambda lib, a, m: a.masked_select(m), MSEL[:2])
+spec("masked_select/out", lambda lib, a, m: lib.masked_select(a, m, out=lib.empty(0, dtype=a.dtype)), MSEL,
+     grad=False)
+MSCAT = [(t_((3, 4)), t_((3, 4), "bool"), t_((12,))), (t_((3, 4)), t_((4,), "bool"), t_((3, 5))),
+         (t_((3, 4), layout="t"), t_((3, 4), "bool", layout="s"), t_((4, 4))), (t_(()), t_((), "bool"), t_((2,))),
+         (t_((4,), "int64"), t_((4,), "bool"), t_((4,), "int64"))]
+spec("masked_scatter", lambda lib, a, m, s: (lib.masked_scatter(a, m, s), a.masked_scatter(m, s)), MSCAT)
+spec("masked_scatter/inplace", lambda lib, a, m, s: ip(a).masked_scatter_(m, s), MSCAT)
+INDEX_FILL = [(t_((3, 4)), 0, [2, 0], -1.5), (t_((3, 4), layout="t"), 1, [3], 2), (t_((3, 4), "int64"), -1, [1, 1], 7),
+              (t_((0, 3)), 1, [2], 1.0), (t_((4,), "bool"), 0, [0, 2], True)]
+spec("index_fill", lambda lib, a, d, i, v: (lib.index_fill(a, d, _ix(lib, i), v), a.index_fill(d, _ix(lib, i), v)),
+     INDEX_FILL)
+spec("index_fill/inplace", lambda lib, a, d, i, v: ip(a).index_fill_(d, _ix(lib, i), v), INDEX_FILL)
+spec("index_fill/tensor_value", lambda lib, a, d, i, v: a.index_fill(d, _ix(lib, i), v),
+     [(t_((3, 4)), 0, [1], t_((), grad=False))])
+NONZERO = [(t_((3, 4), F32, "int"),), (t_((3, 4), "bool", layout="t"),), (t_((), "int64"),), (t_((0, 3)),),
+           (t_((2, 3, 2), "uint8"),)]
+spec("nonzero/out", lambda lib, a: lib.nonzero(a, out=lib.empty(0, dtype=lib.int64)), NONZERO, grad=False)
+spec("argwhere", lambda lib, a: (lib.argwhere(a), a.argwhere()), NONZERO, grad=False)
+spec("triu", lambda lib, a: (lib.triu(a), a.triu(1), lib.triu(a, -1)), [(t_((3, 4)),), (t_((2, 3, 4), layout="t"),),
+                                                                    (t_((4, 3), "int64"),), (t_((0, 3)),)])
+spec("triu/inplace", lambda lib, a: ip(a).triu_(-1), [(t_((3, 4)),), (t_((3, 4), layout="s"),)])
+spec("tril_triu/out", lambda lib, a: (lib.tril(a, 1, out=lib.empty(0, dtype=a.dtype)),
+                                      lib.triu(a, out=lib.empty(0, dtype=a.dtype))),
+     [(t_((3, 4)),), (t_((2, 3, 4), layout="t"),), (t_((4, 3), "int64"),)], grad=False)
+spec("diag/out", lambda lib, a: lib.diag(a, 1, out=lib.empty(0, dtype=a.dtype)),
+     [(t_((3, 4)),), (t_((4,)),), (t_((3, 4), "int64", layout="t"),)], grad=False)
+DIAG_EMBED = [(t_((3,)),), (t_((2, 3)),), (t_((2, 3), layout="t"),), (t_((2, 3), "int64"),), (t_((0,)),)]
+spec("diag_embed", lambda lib, a: (lib.diag_embed(a), a.diag_embed()), DIAG_EMBED)
+spec("diag_embed/offset_dims", lambda lib, a: (lib.diag_embed(a, 1), lib.diag_embed(a, -2, 0, 2)), DIAG_EMBED[1:3])
+
+# reductions
+NAN_RED = [(t_((3, 4)),), (t_((3, 4), layout="t"),), (t_((2, 3, 4), "float64"),), (t_((2, 3), "float16"),)]
+spec("nanmean", lambda lib, a: (lib.nanmean(a), a.nanmean(1), lib.nanmean(a, (0, -1), keepdim=True)), NAN_RED)
+spec("nanmean/nan", lambda lib, a: (a.log().nanmean(), lib.nanmean(a.log(), 0)), NAN_RED[:3], gradcheck=False)
+spec("nanmean_nansum/out", lambda lib, a: (lib.nanmean(a.log(), 1, out=lib.empty(0, dtype=a.dtype)),
+                                           lib.nansum(a.log(), 0, out=lib.empty(0, dtype=a.dtype))), NAN_RED, grad=False)
+for _name in ("std_mean", "var_mean"):
+    spec(_name, lambda lib, a, _n=_name: getattr(lib, _n)(a), VAR_SAMPLES[:7] + [(t_(()),)])
+    spec(f"{_name}/dim", lambda lib, a, _n=_name: getattr(lib, _n)(a, 1, keepdim=True), VAR_SAMPLES[:7])
+    spec(f"{_name}/correction", lambda lib, a, _n=_name: getattr(lib, _n)(a, (0, 1), correction=0), VAR_SAMPLES[:4])
+    spec(f"{_name}/unbiased", lambda lib, a, _n=_name: getattr(lib, _n)(a, False), VAR_SAMPLES[:4])
+spec("std_var/out", lambda lib, a: (lib.std(a, 1, out=lib.empty(0, dtype=a.dtype)),
+                                    lib.var(a, 0, correction=0, out=lib.empty(0, dtype=a.dtype))), VAR_SAMPLES[:7],
+     grad=False)
+spec("amax_amin/out", lambda lib, a: (lib.amax(a, 1, out=lib.empty(0, dtype=a.dtype)),
+                                      lib.amin(a, (0, 1), True, out=lib.empty(0, dtype=a.dtype))),
+     REAL_RED_DIM[:4] + REAL_RED_DIM[5:8], grad=False)
+spec("aminmax", lambda lib, a: (lib.aminmax(a), a.aminmax(dim=0), lib.aminmax(a, dim=-1, keepdim=True)),
+     REAL_RED_DIM[:4] + REAL_RED_DIM[5:8], grad=False)
+spec("aminmax/out", lambda lib, a: lib.aminmax(a, dim=1, out=(lib.empty(0, dtype=a.dtype), lib.empty(0, dtype=a.dtype))),
+     REAL_RED_DIM[:4] + REAL_RED_DIM[5:8], grad=False)
+spec("argmax_argmin/out", lambda lib, a: (lib.argmax(a, 1, out=lib.empty(0, dtype=lib.int64)),
+                                          lib.argmin(a, out=lib.empty(0, dtype=lib.int64))), NOBOOL_RED_DIM[:4],
+     grad=False)
+spec("all_any/out", lambda lib, a: (lib.all(a, out=lib.empty(0, dtype=lib.bool)),
+                                    lib.any(a, 1, True, out=lib.empty(0, dtype=lib.bool))), RED_DIM[:8], grad=False)
+spec("all_any/out_uint8", lambda lib, a: (lib.all(a, 0, out=lib.empty(0, dtype=lib.uint8)),
+                                          lib.any(a, out=lib.empty(0, dtype=lib.uint8))), [(t_((2, 3), "uint8"),)],
+     grad=False)
+spec("dist", lambda lib, a, b: (lib.dist(a, b), a.dist(b, 1), lib.dist(a, b, 3)),
+     [(t_((3, 4)), t_((3, 4))), (t_((3, 4)), t_((4,))), (t_((3, 4), layout="t"), t_((3, 4), layout="s")),
+      (t_(()), t_((3,))), (t_((4,), "float64"), t_((4,), "float64"))])
+spec("dist/inf", lambda lib, a, b: lib.dist(a, b, float("inf")), [(t_((3, 4)), t_((3, 4)))])
+spec("dist/p0", lambda lib, a, b: lib.dist(a, b, 0), [(t_((3, 4)), t_((3, 4)))], grad=False)  # torch: no backward
+
+# linear algebra
+ADDMV = [(t_((3,)), t_((3, 4)), t_((4,))), (t_(()), t_((3, 4), layout="t"), t_((4,), layout="s")),
+         (t_((1,)), t_((3, 4)), t_((4,))), (t_((3,), "float64"), t_((3, 4), "float64"), t_((4,), "float64")),
+         (t_((3,), "int64"), t_((3, 4), "int64"), t_((4,), "int64")), (t_((0,)), t_((0, 4)), t_((4,))),
+         (t_((3,)), t_((3, 0)), t_((0,)))]
+spec("addmv", lambda lib, c, a, b: lib.addmv(c, a, b), ADDMV)
+spec("addmv/beta_alpha", lambda lib, c, a, b: (lib.addmv(c, a, b, beta=0.5, alpha=2), c.addmv(a, b, beta=0)), ADDMV[:4])
+spec("addmv/inplace", lambda lib, c, a, b: ip(c).addmv_(a, b, alpha=-1), [ADDMV[0], ADDMV[3]])
+spec("addmv/out", lambda lib, c, a, b: lib.addmv(c, a, b, out=lib.empty(0, dtype=a.dtype)), ADDMV, grad=False)
+BADD = [(t_((2, 3, 5)), t_((2, 3, 4)), t_((2, 4, 5))), (t_((5,)), t_((2, 3, 4), layout="t"), t_((2, 4, 5), layout="s")),
+        (t_(()), t_((2, 3, 4)), t_((2, 4, 5))), (t_((2, 3, 5), "float64"), t_((2, 3, 4), "float64"), t_((2, 4, 5), "float64")),
+        (t_((2, 3, 5), "int64"), t_((2, 3, 4), "int64"), t_((2, 4, 5), "int64")), (t_((0, 3, 5)), t_((0, 3, 4)), t_((0, 4, 5)))]
+spec("baddbmm", lambda lib, c, a, b: lib.baddbmm(c, a, b), BADD)
+spec("baddbmm/beta_alpha", lambda lib, c, a, b: (lib.baddbmm(c, a, b, beta=0.5, alpha=2), c.baddbmm(a, b, beta=0)),
+     BADD[:4])
+spec("baddbmm/inplace", lambda lib, c, a, b: ip(c).baddbmm_(a, b, alpha=3), [BADD[0], BADD[3]])
+spec("baddbmm/out", lambda lib, c, a, b: lib.baddbmm(c, a, b, out=lib.empty(0, dtype=a.dtype)), BADD, grad=False)
+spec("outer/out", lambda lib, a, b: lib.outer(a, b, out=lib.empty(0, dtype=lib.result_type(a, b))),
+     [(t_((3,)), t_((4,))), (t_((3,), layout="s"), t_((0,))), (t_((3,), "int64"), t_((4,), "int32"))], grad=False)
+
+# shape ops
+STACKS = [(t_((3,)), t_((3,))), (t_((2, 3)), t_((2, 3), layout="t")), (t_(()), t_(())), (t_((2, 3, 2)), t_((2, 3, 2))),
+          (t_((2, 3), "int64"), t_((2, 3), "int32")), (t_((2, 3)), t_((2, 3), "float64")), (t_((0,)), t_((0,)))]
+for _name in ("hstack", "vstack", "dstack", "column_stack"):
+    spec(_name, lambda lib, a, b, _n=_name: getattr(lib, _n)([a, b]), STACKS)
+    spec(f"{_name}/out", lambda lib, a, b, _n=_name: getattr(lib, _n)((a, b), out=lib.empty(
+        0, dtype=lib.result_type(a, b))), STACKS, grad=False)
+spec("row_stack", lambda lib, a, b: lib.row_stack([a, b, a]), STACKS[:2])
+spec("broadcast_to", lambda lib, a: (lib.broadcast_to(a, (2, 3, 4)), a.broadcast_to((3, -1))),
+     [(t_((3, 1)),), (t_((4,)),), (t_((3, 4), layout="t"),), (t_((1, 1), "int64"),)])
+spec("broadcast_tensors", lambda lib, a, b: lib.broadcast_tensors(a, b),
+     [(t_((3, 1)), t_((4,))), (t_(()), t_((2, 3))), (t_((3, 4), layout="t"), t_((1, 4), "int64")), (t_((0, 1)), t_((3,)))])
+spec("broadcast_shapes", lambda lib: (lib.broadcast_shapes((3, 1), (4,)), lib.broadcast_shapes(2, (1, 2)),
+                                      lib.broadcast_shapes(), lib.broadcast_shapes((0, 1), [3])), [()], grad=False)
+FLIP_LR = [(t_((3, 4)),), (t_((2, 3, 4), layout="t"),), (t_((3, 4), "int64", layout="s"),), (t_((0, 3)),)]
+spec("fliplr_flipud", lambda lib, a: (lib.fliplr(a), lib.flipud(a), a.fliplr(), a.flipud()), FLIP_LR)
+spec("flipud/1d", lambda lib, a: lib.flipud(a), [(t_((4,)),)])
+spec("ravel", lambda lib, a: (lib.ravel(a), a.ravel()), SHP[:2] + [(t_(()),), (t_((3, 4), layout="t"),)])
+spec("reshape_as", lambda lib, a, b: a.reshape_as(b), [(t_((2, 3, 4)), t_((4, 6))), (t_((3, 4), layout="t"), t_((12,)))])
+spec("unflatten", lambda lib, a: (lib.unflatten(a, 1, (3, 1)), a.unflatten(-1, (2, -1)), a.unflatten(0, [2])),
+     [(t_((2, 3, 4)),), (t_((2, 3, 4), layout="t"),), (t_((2, 3, 4), "int64"),)])
+TSPLIT = [(t_((7, 4)),), (t_((7, 4), layout="t"),), (t_((7, 4), "int64"),), (t_((0, 4)),), (t_((6, 6), layout="s"),)]
+spec("tensor_split", lambda lib, a: lib.tensor_split(a, 3), TSPLIT)
+spec("tensor_split/indices", lambda lib, a: a.tensor_split([1, 5]) + lib.tensor_split(a, (2, 1, 9), dim=1), TSPLIT)
+spec("tensor_split/tensor_arg", lambda lib, a: lib.tensor_split(a, lib.tensor(2)) + a.tensor_split(lib.tensor([1, 3]), 1),
+     TSPLIT[:2])
+RI = [(t_((3,)),), (t_((2, 3)),), (t_((2, 3), layout="t"),), (t_((2, 3), "int64"),), (t_(()),), (t_((0, 2)),)]
+spec("repeat_interleave", lambda lib, a: (lib.repeat_interleave(a, 2), a.repeat_interleave(3, 0)),
+     [x for x in RI if x[0].shape != ()])
+spec("repeat_interleave/0d", lambda lib, a: lib.repeat_interleave(a, 2), [(t_(()),)])
+spec("repeat_interleave/dim", lambda lib, a: (a.repeat_interleave(2, dim=-1), lib.repeat_interleave(a, 2, 0, output_size=2 * a.shape[0])), RI[1:4])
+spec("repeat_interleave/tensor", lambda lib, a: (
+    lib.repeat_interleave(a, lib.tensor([1, 0, 2]), dim=-1), a.repeat_interleave(lib.tensor([2, 1, 0]), 1, output_size=3)),
+    RI[1:4])
+spec("repeat_interleave/self", lambda lib: (lib.repeat_interleave(lib.tensor([1, 0, 3])), ), [()], grad=False)
+spec("H_mH", lambda lib, a: (a.H, a.mH), [(t_((3, 4)),), (t_((3, 4), "complex64"),), (t_((3, 4), layout="s"),),
+                                         (t_((0, 3)),)])
+spec("mH/batched", lambda lib, a: a.mH, [(t_((2, 3, 4)),), (t_((2, 3, 4), "complex128", layout="t"),)])
+spec("squeeze_", lambda lib, a: (ip(a).squeeze_(), ), SQ)
+spec("squeeze_/dim", lambda lib, a: (ip(a).squeeze_(0), ), SQ)
+spec("unsqueeze_", lambda lib, a: (ip(a).unsqueeze_(-1), ), SQ)
+spec("transpose_", lambda lib, a: (ip(a).transpose_(0, -1), ), TR + [(t_(()),)])
+spec("squeeze_/chain", lambda lib, a: ip(a).unsqueeze_(0).transpose_(0, 1).squeeze_(1) * 2, SQ[:2])
+spec("range", lambda lib: lib.range(1, 4, 0.5), [()], grad=False)
+
+
+def _apply(lib, a):
+    b = a.clone()
+    assert b.apply_(lambda v: v * 2 + 1) is b
+    return b
+
+
+spec("apply_", _apply, [(t_((3, 4), grad=False),), (t_((3, 4), "int64"),), (t_((3, 4), layout="t", grad=False),),
+                        (t_(()),)], grad=False)
+
+
 @pytest.mark.parametrize("spec,i", **cases(SPECS))
 def test_parity(spec, i):
     check(spec, i)

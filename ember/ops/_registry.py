@@ -474,6 +474,29 @@ def _write_out(out, r):
     return out
 
 
+def _write_out_same(out, r):
+    """`_write_out` for structured kernels whose out= must have the result's dtype exactly (sgn, frac):
+    torch's check_inplace in the structured-kernel codegen ("Found dtype ... but expected ...")."""
+    if isinstance(out, Tensor) and out._data.dtype != r._data.dtype:
+        raise RuntimeError(f"Found dtype {_torch_type_name(out._data.dtype)} but expected "
+                           f"{_torch_type_name(r._data.dtype)}")
+    return _write_out(out, r)
+
+
+_CPP_NAMES = {"float32": "float", "float64": "double", "int64": "long int", "int32": "int", "int16": "short int",
+              "int8": "signed char", "uint8": "unsigned char", "bool": "bool", "float16": "c10::Half",
+              "bfloat16": "c10::BFloat16", "complex64": "c10::complex<float>", "complex128": "c10::complex<double>"}
+
+
+def _write_out_typed(out, r):
+    """`_write_out` for kernels that check out's dtype with TORCH_CHECK(out.dtype() == ...) (gather, tril,
+    argmax, ...): their message names the C++ types."""
+    if isinstance(out, Tensor) and out._data.dtype != r._data.dtype:
+        raise RuntimeError(f"Expected out tensor to have dtype {_CPP_NAMES[from_np[r._data.dtype].name]}, "
+                           f"but got {_CPP_NAMES[from_np[out._data.dtype].name]} instead")
+    return _write_out(out, r)
+
+
 def _op_name(r):
     """The op that made `r`, from its node's name (MulBackward0 -> mul, LinalgVectorNormBackward0 ->
     linalg_vector_norm), for error messages."""

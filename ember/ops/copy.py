@@ -244,8 +244,8 @@ def type_as(self, other):
 
 @op("apply_(Tensor input, PyObject* callable)", method=True, function=False)
 def apply_(self, fn):
-    flat = self._data.reshape(-1)
-    for i in range(flat.size):
-        flat[i] = fn(flat[i].item())
+    d = self._data
+    for idx in np.ndindex(d.shape):  # (reshape(-1) of a non-contiguous tensor would write into a copy)
+        d[idx] = fn(d[idx].item())
     return self
 

@@ -53,6 +53,21 @@ def _finish(data, requires_grad, device=None):
     return t
 
 
+def check_layout_pin(fn, layout, pin_memory):
+    """layout= and pin_memory= of a factory (called only when one is given): ember tensors are strided, and
+    pinned memory needs an accelerator, so pin_memory=True raises as torch does on a CPU-only machine
+    (c10/core/CPUAllocator: no pinned memory allocator without an accelerator backend)."""
+    if layout is not None:
+        from .. import layout as layout_type
+        if not isinstance(layout, layout_type):
+            raise TypeError(f"{fn}(): argument 'layout' must be torch.layout, not {type(layout).__name__}")
+    if pin_memory is not None and not isinstance(pin_memory, _builtin_bool):
+        raise TypeError(f"{fn}(): argument 'pin_memory' must be bool, not {type(pin_memory).__name__}")
+    if pin_memory:
+        raise RuntimeError("pin_memory=True requires a CUDA or other accelerator backend; no pinned memory allocator "
+                           "is available on this system.")
+
+
 def _np_dtype(dtype, default=None):
     if dtype is None:
         return (default or _dtype.get_default_dtype()).np
@@ -331,16 +346,22 @@ def from_dlpack(ext_tensor):
 @op("empty(SymIntArrayRef size, *, MemoryFormat? memory_format=None, Tensor out=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)")
 def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False,
           memory_format=None):
+    if layout is not None or pin_memory:
+        check_layout_pin("empty", layout, pin_memory)
     return _finish(np.empty(size_args(size, "empty"), _np_dtype(dtype)), requires_grad, device)
 
 
 @op("zeros(SymIntArrayRef size, *, Tensor out=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)")
-def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
+    if layout is not None or pin_memory:
+        check_layout_pin("zeros", layout, pin_memory)
     return _finish(np.zeros(size_args(size, "zeros"), _np_dtype(dtype)), requires_grad, device)
 
 
 @op("ones(SymIntArrayRef size, *, Tensor out=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)")
-def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
+    if layout is not None or pin_memory:
+        check_layout_pin("ones", layout, pin_memory)
     if dtype is None and device is None and out is None and size and size[0].__class__ is int:
         # ones(2, 3): the common call, without size parsing (sizes are still checked)
         for s in size:
@@ -438,7 +459,9 @@ def _fill_value_arg(fill_value, name):
 
 
 @op("full(SymIntArrayRef size, Scalar fill_value, *, Tensor out=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)")
-def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
+    if layout is not None or pin_memory:
+        check_layout_pin("full", layout, pin_memory)
     if not isinstance(size, (tuple, list)):
         raise TypeError(f"full(): argument 'size' (position 1) must be tuple of ints, not {type(size).__name__}")
     size = size_args((size,), "full")
@@ -456,7 +479,9 @@ def _int_arg(x, fn, arg, pos):
 
 @op("eye(SymInt n, *, Tensor out=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)",
     "eye(SymInt n, SymInt m, *, Tensor out=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)")
-def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
+    if layout is not None or pin_memory:
+        check_layout_pin("eye", layout, pin_memory)
     n = _int_arg(n, "eye", "n", 1)
     m = n if m is None else _int_arg(m, "eye", "m", 2)
     if n < 0:
@@ -529,7 +554,10 @@ def _range_number(x, fn, arg, pos):
 @op("arange(Scalar end, *, Tensor out=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)",
     "arange(Scalar start, Scalar end, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)",
     "arange(Scalar start, Scalar end, Scalar step=1, *, Tensor out=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)")
-def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+           pin_memory=False):
+    if layout is not None or pin_memory:
+        check_layout_pin("arange", layout, pin_memory)
     if end is None:
         start, end = 0, _range_number(start, "arange", "end", 1)
     else:
@@ -591,13 +619,33 @@ def _dtype_cname(dt):
 
 @op("range(Scalar start, Scalar end, Scalar step=1, *, Tensor out=None, ScalarType dtype=None, Layout layout=torch.strided, Device device=None, bool requires_grad=False)",
     name="range")
-def range_(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=False):
+def range_(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     warnings.warn("torch.range is deprecated and will be removed in a future release because its behavior is "
                   "inconsistent with Python's range builtin. Instead, use torch.arange, which produces values in "
                   "[start, end).", UserWarning, stacklevel=2)
+    if layout is not None:
+        check_layout_pin("range", layout, None)
     if end is None:
         start, end = 0, start
     n = int((end - start) // step) + 1
+    if out is not None:
+        # range.out writes in out's dtype, resizing it without a warning (aten/src/ATen/native/RangeFactories.cpp)
+        if not isinstance(out, Tensor):
+            raise TypeError(f"range(): argument 'out' must be Tensor, not {type(out).__name__}")
+        if dtype is not None and _dtype.to_ember_dtype(dtype).np != out._data.dtype:
+            raise RuntimeError(f"dtype {_dtype_cname(_dtype.to_ember_dtype(dtype))} does not match dtype of out "
+                               f"parameter ({_dtype_cname(_dtype.from_np[out._data.dtype])})")
+        if requires_grad and not _grad_dtype(out._data.dtype):
+            raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
+        data = (start + np.arange(n, dtype=np.float64) * step).astype(out._data.dtype)
+        if out._data.shape == data.shape:
+            np.copyto(out._data, data)
+        else:
+            out._data = data
+        out._vc[0] += 1
+        if requires_grad:
+            out._requires_grad = True
+        return out
     dt = _np_dtype(dtype)
     return _finish((start + np.arange(n, dtype=np.float64) * step).astype(dt), requires_grad, device)
 
@@ -680,7 +728,10 @@ def _lin_values(start, end, steps, dt):
     "linspace(Scalar start, Tensor end, int64_t steps, *, Tensor out=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)",
     "linspace(Tensor start, Scalar end, int64_t steps, *, Tensor out=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)",
     "linspace(Scalar start, Scalar end, int64_t steps, *, Tensor out=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)")
-def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+             pin_memory=False):
+    if layout is not None or pin_memory:
+        check_layout_pin("linspace", layout, pin_memory)
     start, end, steps = _linspace_args(start, end, steps, "linspace")
     dt = _lin_dtype(start, end, dtype, "linspace")
     if steps == 0:
@@ -697,7 +748,10 @@ def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=Non
     "logspace(Scalar start, Tensor end, int64_t steps, double base=10.0, *, Tensor out=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)",
     "logspace(Tensor start, Scalar end, int64_t steps, double base=10.0, *, Tensor out=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)",
     "logspace(Scalar start, Scalar end, int64_t steps, double base=10.0, *, Tensor out=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)")
-def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+             pin_memory=False):
+    if layout is not None or pin_memory:
+        check_layout_pin("logspace", layout, pin_memory)
     start, end, steps = _linspace_args(start, end, steps, "logspace")
     dt = _lin_dtype(start, end, dtype, "logspace")
     npdt = dt.np
@@ -746,7 +800,10 @@ def _like_dtype(input, dtype, name="zeros_like"):
 
 
 @op("empty_like(Tensor input, *, MemoryFormat? memory_format=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)")
-def empty_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+def empty_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None,
+               pin_memory=False):
+    if layout is not None or pin_memory:
+        check_layout_pin("empty_like", layout, pin_memory)
     npdt = _like_dtype(input, dtype, "empty_like")
     d = input._data
     if (d.__class__ is np.ndarray and not d.flags.c_contiguous
@@ -758,19 +815,28 @@ def empty_like(input, *, dtype=None, layout=None, device=None, requires_grad=Fal
 
 
 @op("zeros_like(Tensor input, *, MemoryFormat? memory_format=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)")
-def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None,
+               pin_memory=False):
+    if layout is not None or pin_memory:
+        check_layout_pin("zeros_like", layout, pin_memory)
     npdt = _like_dtype(input, dtype, "zeros_like")
     return _finish(np.zeros(input._data.shape, npdt), requires_grad, device)
 
 
 @op("ones_like(Tensor input, *, MemoryFormat? memory_format=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)")
-def ones_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+def ones_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None,
+              pin_memory=False):
+    if layout is not None or pin_memory:
+        check_layout_pin("ones_like", layout, pin_memory)
     npdt = _like_dtype(input, dtype, "ones_like")
     return _finish(np.ones(input._data.shape, npdt), requires_grad, device)
 
 
 @op("full_like(Tensor input, Scalar fill_value, *, MemoryFormat? memory_format=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)")
-def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None,
+              pin_memory=False):
+    if layout is not None or pin_memory:
+        check_layout_pin("full_like", layout, pin_memory)
     fill_value = _fill_value_arg(fill_value, "full_like")
     npdt = _like_dtype(input, dtype, "full_like")
     check_scalar_fits(fill_value, _dtype.from_np[npdt], input._data.size)
@@ -787,25 +853,33 @@ def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
 
 @op("new_empty(Tensor input, SymIntArrayRef size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)",
     method=True, function=False)
-def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
+def new_empty(self, *size, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
+    if layout is not None or pin_memory:
+        check_layout_pin("new_empty", layout, pin_memory)
     return empty(*size, dtype=dtype if dtype is not None else self.dtype, device=device, requires_grad=requires_grad)
 
 
 @op("new_zeros(Tensor input, SymIntArrayRef size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)",
     method=True, function=False)
-def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+def new_zeros(self, *size, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
+    if layout is not None or pin_memory:
+        check_layout_pin("new_zeros", layout, pin_memory)
     return zeros(*size, dtype=dtype if dtype is not None else self.dtype, device=device, requires_grad=requires_grad)
 
 
 @op("new_ones(Tensor input, SymIntArrayRef size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)",
     method=True, function=False)
-def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+def new_ones(self, *size, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
+    if layout is not None or pin_memory:
+        check_layout_pin("new_ones", layout, pin_memory)
     return ones(*size, dtype=dtype if dtype is not None else self.dtype, device=device, requires_grad=requires_grad)
 
 
 @op("new_full(Tensor input, SymIntArrayRef size, Scalar fill_value, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)",
     method=True, function=False)
-def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
+def new_full(self, size, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
+    if layout is not None or pin_memory:
+        check_layout_pin("new_full", layout, pin_memory)
     return full(size, fill_value, dtype=dtype if dtype is not None else self.dtype, device=device,
                 requires_grad=requires_grad)
 
@@ -833,17 +907,28 @@ def _triangle(input, diagonal, upper):
 
 
 @op("tril(Tensor input, SymInt diagonal=0, *, Tensor out=None)", method=True, inplace=True)
-def tril(input, diagonal=0):
-    return _triangle(input, diagonal, False)
+def tril(input, diagonal=0, *, out=None):
+    r = _triangle(input, diagonal, False)
+    if out is not None:
+        from ._registry import _write_out_typed
+        return _write_out_typed(out, r)
+    return r
 
 
 @op("triu(Tensor input, SymInt diagonal=0, *, Tensor out=None)", method=True, inplace=True)
-def triu(input, diagonal=0):
-    return _triangle(input, diagonal, True)
+def triu(input, diagonal=0, *, out=None):
+    r = _triangle(input, diagonal, True)
+    if out is not None:
+        from ._registry import _write_out_typed
+        return _write_out_typed(out, r)
+    return r
 
 
 @op("diag(Tensor input, int64_t diagonal=0, *, Tensor out=None)", method=True)
-def diag(input, diagonal=0):
+def diag(input, diagonal=0, *, out=None):
+    if out is not None:
+        from ._registry import _write_out_typed
+        return _write_out_typed(out, diag(input, diagonal))
     d = input._data
     if d.ndim not in (1, 2):
         raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {d.ndim}D")
@@ -858,6 +943,30 @@ def diag(input, diagonal=0):
 
 @op("diag_embed(Tensor input, int64_t offset=0, int64_t dim1=-2, int64_t dim2=-1)", method=True)
 def diag_embed(input, offset=0, dim1=-2, dim2=-1):
-    n = input._data.shape[-1]
-    eye_ = wrap(np.eye(n, dtype=input._data.dtype))
-    return input.unsqueeze(-1) * eye_
+    from .shape import _writable_diagonal
+    d = input._data
+    nd = d.ndim + 1
+    a1, a2 = dim1 + nd if dim1 < 0 else dim1, dim2 + nd if dim2 < 0 else dim2
+    if not (0 <= a1 < nd and 0 <= a2 < nd):
+        bad = dim1 if not 0 <= a1 < nd else dim2
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-nd}, {nd - 1}], but got {bad})")
+    if a1 == a2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    n = (d.shape[-1] if d.ndim else 1) + abs(offset)
+    shape = list(d.shape[:-1])
+    for ax in sorted((a1, a2)):
+        shape.insert(ax, n)
+    out = np.zeros(shape, d.dtype)
+    _writable_diagonal(out, offset, a1, a2)[...] = d
+    r = wrap(out)
+    if state.enabled and input._requires_grad:
+        record(DiagEmbedBackward0, (input,), r).args = (offset, a1, a2)
+    return r
+
+
+class DiagEmbedBackward0(Node):
+    __slots__ = ("args",)
+
+    def backward(self, grad):
+        offset, a1, a2 = self.args
+        return (grad.diagonal(offset, a1, a2),)

@@ -12,8 +12,9 @@ from ._registry import _torch_type_name as _torch_name
 from ..autograd.graph import RELEASED_ERROR, make_node1
 from .indexing import nonzero
 from ._registry import fp_off, fp_restore
-from ._registry import (Node, _write_out, fp_ignore, SavedTensor, binary_dtype, broadcast_error, check_inplace,
-                        ensure_tensor, inplace, invalid_arguments, not_tensor, record, state, wrap)
+from ._registry import (Node, _out, _write_out, _write_out_same, fp_ignore, SavedTensor, binary_dtype,
+                        broadcast_error, check_inplace, ensure_tensor, inplace, invalid_arguments, not_tensor, record,
+                        state, wrap)
 
 ndarray = np.ndarray
 _NUMBER = (int, float, complex, np.number, np.bool_)
@@ -218,7 +219,7 @@ class RsubBackward0(SubBackward0):
 
 
 @op("rsub(Tensor input, Tensor other, *, Scalar alpha=1)", "rsub(Tensor input, Scalar other, Scalar alpha=1)")
-def rsub(input, other, *, alpha=1):
+def rsub(input, other, alpha=1):
     """other - alpha * input."""
     if isinstance(other, Tensor):
         prev = state.enabled
@@ -531,7 +532,32 @@ def fmod(input, other, *, out=None):
         _int_operands(input, other, dt, "fmod_cpu")
     with fp_ignore:
         r = wrap(_apply_binary(np.fmod, input, other, dt, "fmod"))
+    if state.enabled and (input._requires_grad or getattr(other, "_requires_grad", False)):
+        if isinstance(other, Tensor):
+            node = record(FmodBackward1, (input, other), r)
+            node.saved = (SavedTensor(input), SavedTensor(other))
+        else:
+            record(FmodBackward0, (input,), r)
     return _write_out(out, r) if out is not None else r
+
+
+class FmodBackward0(RemainderBackward0):
+    """fmod(input, Python scalar): the gradient passes through."""
+
+    __slots__ = ()
+
+
+class FmodBackward1(Node):
+    """fmod(input, tensor): d/d other = -trunc(input / other) (torch/csrc/autograd/FunctionsManual.cpp)."""
+
+    __slots__ = ()
+
+    def backward(self, grad):
+        a, b = self.saved_tensors
+        gb = None
+        if self.next_edges[1] is not None:
+            gb = -grad * div(a, b, rounding_mode="trunc")
+        return grad, gb
 
 
 # ---- pow ---------------------------------------------------------------------------------------------------
@@ -653,10 +679,19 @@ def _scalar_pow(base, exponent):
 @op("float_power(Tensor input, Tensor exponent, *, Tensor out=None)",
     "float_power(Scalar self, Tensor exponent, *, Tensor out=None)",
     "float_power(Tensor input, Scalar exponent, *, Tensor out=None)", method=True, inplace=True)
-def float_power(input, exponent):
-    input = ensure_tensor(input)
+def float_power(input, exponent, *, out=None):
+    if not isinstance(input, Tensor):  # float_power(Scalar self, Tensor exponent): pow of a scalar base
+        dt = _dtype.complex128 if exponent.is_complex() or isinstance(input, complex) else _dtype.float64
+        if out is not None and isinstance(out, Tensor) and out._data.dtype != dt.np:
+            raise RuntimeError(f"the output given to float_power has dtype {_torch_name(out._data.dtype)} but the "
+                               f"operation's result requires dtype {_torch_name(dt.np)}")
+        base = complex(input) if dt is _dtype.complex128 else float(input)
+        return _out(out, pow(base, exponent.to(dt)))
     dt = _dtype.complex128 if input.is_complex() or isinstance(exponent, complex) else _dtype.float64
-    return pow(input.to(dt), exponent.to(dt) if isinstance(exponent, Tensor) else exponent)
+    if out is not None and isinstance(out, Tensor) and out._data.dtype != dt.np:
+        raise RuntimeError(f"the output given to float_power has dtype {_torch_name(out._data.dtype)} but the "
+                           f"operation's result requires dtype {_torch_name(dt.np)}")
+    return _out(out, pow(input.to(dt), exponent.to(dt) if isinstance(exponent, Tensor) else exponent))
 
 
 # ---- comparisons and logical -------------------------------------------------------------------------------
@@ -927,6 +962,34 @@ acosh = _unary("acosh", np.arccosh, lambda g, x, r: g * rsqrt(x * x - 1).conj(),
 declare(acosh, "acosh(Tensor input, *, Tensor out=None)", method=True, inplace=True, aliases=("arccosh",))
 atanh = _unary("atanh", np.arctanh, lambda g, x, r: g / (1 - x * x).conj(), arrays=lambda g, x: g / (1 - x * x))
 declare(atanh, "atanh(Tensor input, *, Tensor out=None)", method=True, inplace=True, aliases=("arctanh",))
+
+
+class _InplaceNotImplemented(Node):
+    """torch's derivatives.yaml: acosh_/asinh_/atanh_ are not_implemented("inplace version of ..."); the
+    in-place op records AcoshBackward1 (...) whose backward raises."""
+
+    __slots__ = ("op",)
+
+    def name(self):
+        return self.op[0].upper() + self.op[1:] + "Backward1"
+
+    def backward(self, grad):
+        raise NotImplementedError(f"the derivative for 'inplace version of {self.op}' is not implemented.")
+
+
+def _inplace_not_implemented(fn):
+    def variant(input):
+        with _no_grad():
+            r = fn(input)
+        if state.enabled and input._requires_grad:
+            record(_InplaceNotImplemented, (input,), r).op = fn.__name__
+        return r
+    return variant
+
+
+for _f in (asinh, acosh, atanh):
+    _f.inplace_variant = _inplace_not_implemented(_f)
+
 reciprocal = _unary("reciprocal", np.reciprocal, lambda g, x, r: g * -(r * r).conj(), save="result",
                     arrays=lambda g, r: g * -(r * r))
 declare(reciprocal, "reciprocal(Tensor input, *, Tensor out=None)", method=True, inplace=True)
@@ -992,14 +1055,36 @@ def square(input, *, out=None):
 
 
 @op("sgn(Tensor input, *, Tensor out=None)", method=True, inplace=True)
-def sgn(input):
+def sgn(input, *, out=None):
     d = input._data
     if d.dtype.kind == "c":
         with fp_ignore:
             m = np.abs(d)
-            r = np.where(m == 0, 0, d / np.where(m == 0, 1, m)).astype(d.dtype)
-        return wrap(r)
-    return sign(input)
+            r = wrap(np.where(m == 0, 0, d / np.where(m == 0, 1, m)).astype(d.dtype))
+        if state.enabled and input._requires_grad:
+            node = record(SgnBackward0, (input,), r)
+            node.saved = (SavedTensor(input), SavedTensor(r, True))
+    else:
+        with _no_grad():
+            r = sign(input)
+        if state.enabled and input._requires_grad:
+            record(SgnBackward0, (input,), r)
+    return _write_out_same(out, r) if out is not None else r
+
+
+class SgnBackward0(Node):
+    """Zero for real inputs; for complex z = |z| s: (g - s Re(g conj(s))) / |z|, 0 at z = 0
+    (torch's sgn_backward, torch/csrc/autograd/FunctionsManual.cpp)."""
+
+    __slots__ = ()
+
+    def backward(self, grad):
+        if not self.saved:
+            return (wrap(np.zeros(grad._data.shape, grad._data.dtype)),)
+        x, s = self.saved_tensors
+        a = abs(x)
+        safe = where(a == 0, 1.0, a)
+        return (where(a == 0, 0.0, (grad - s * real(grad * conj(s))) / safe),)
 
 
 class SignBackward0(Node):
@@ -1092,8 +1177,21 @@ def round(input, *, decimals=None, out=None):
 
 
 @op("frac(Tensor input, *, Tensor out=None)", method=True, inplace=True)
-def frac(input):
-    return input - trunc(input)
+def frac(input, *, out=None):
+    d = input._data
+    if not input.is_floating_point():
+        raise NotImplementedError(f"\"frac_cpu\" not implemented for '{_torch_name(d.dtype)}'")
+    r = wrap(np.asarray(d - np.trunc(d)))
+    if state.enabled and input._requires_grad:
+        record(FracBackward0, (input,), r)
+    return _write_out_same(out, r) if out is not None else r
+
+
+class FracBackward0(Node):
+    __slots__ = ()
+
+    def backward(self, grad):
+        return (grad,)
 
 
 @op("conj(Tensor input)", method=True)
@@ -1143,19 +1241,47 @@ def isfinite(input):
 
 
 @op("isposinf(Tensor input, *, Tensor out=None)", method=True)
-def isposinf(input):
-    return wrap(np.asarray(np.isposinf(input._data)))
+def isposinf(input, *, out=None):
+    if input._data.dtype.kind == "c":
+        raise RuntimeError("isposinf does not support complex inputs.")
+    r = wrap(np.asarray(np.isposinf(input._data)))
+    if out is not None:
+        if isinstance(out, Tensor) and out._data.dtype.kind != "b":
+            raise RuntimeError("isposinf does not support non-boolean outputs.")
+        return _write_out(out, r)
+    return r
 
 
 @op("isneginf(Tensor input, *, Tensor out=None)", method=True)
-def isneginf(input):
-    return wrap(np.asarray(np.isneginf(input._data)))
+def isneginf(input, *, out=None):
+    if input._data.dtype.kind == "c":
+        raise RuntimeError("isneginf does not support complex inputs.")
+    r = wrap(np.asarray(np.isneginf(input._data)))
+    if out is not None:
+        if isinstance(out, Tensor) and out._data.dtype.kind != "b":
+            raise RuntimeError("isneginf does not support non-boolean outputs.")
+        return _write_out(out, r)
+    return r
 
 
 @op("nan_to_num(Tensor input, double? nan=None, double? posinf=None, double? neginf=None, *, Tensor out=None)",
     method=True, inplace=True)
-def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
-    return wrap(np.nan_to_num(input._data, nan=nan, posinf=posinf, neginf=neginf))
+def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
+    d = input._data
+    if d.dtype == _dtype.bfloat16.np:
+        # np.nan_to_num leaves bfloat16 (not a NumPy float kind) alone: replace in float32 with bfloat16's range
+        import ml_dtypes
+        big = float(ml_dtypes.finfo(d.dtype).max)
+        r = wrap(np.nan_to_num(d.astype(np.float32), nan=nan, posinf=big if posinf is None else posinf,
+                               neginf=-big if neginf is None else neginf).astype(d.dtype))
+    else:
+        r = wrap(np.nan_to_num(d, nan=nan, posinf=posinf, neginf=neginf))
+    if out is not None:
+        if isinstance(out, Tensor) and out._data.dtype != r._data.dtype:
+            raise RuntimeError(f"nan_to_num: dtype of out: {_torch_name(out._data.dtype)} should be same as input: "
+                               f"{_torch_name(r._data.dtype)}")
+        return _write_out(out, r)
+    return r
 
 
 # ---- clamp / minimum / maximum / where -----------------------------------------------------------------------
@@ -1428,20 +1554,54 @@ def where(condition, input=None, other=None, *, out=None):
 
 @op("lerp(Tensor input, Tensor end, Tensor weight, *, Tensor out=None)",
     "lerp(Tensor input, Tensor end, Scalar weight, *, Tensor out=None)", method=True, inplace=True)
-def lerp(input, end, weight):
-    return input + (end - input) * weight
+def lerp(input, end, weight, *, out=None):
+    return _out(out, input + (end - input) * weight)
 
 
 @op("addcmul(Tensor input, Tensor tensor1, Tensor tensor2, *, Scalar value=1, Tensor out=None)", method=True,
     inplace=True)
-def addcmul(input, tensor1, tensor2, *, value=1):
-    return input + tensor1 * tensor2 * value if value != 1 else input + tensor1 * tensor2
+def addcmul(input, tensor1, tensor2, *, value=1, out=None):
+    with _no_grad():
+        r = input + tensor1 * tensor2 * value if value != 1 else input + tensor1 * tensor2
+    return _out(out, _record_addc(AddcmulBackward0, r, input, tensor1, tensor2, value))
+
+
+def _record_addc(cls, r, input, t1, t2, value):
+    if state.enabled and (input._requires_grad or t1._requires_grad or t2._requires_grad):
+        node = record(cls, (input, t1, t2), r)
+        node.saved = (SavedTensor(t1), SavedTensor(t2))
+        node.value = value
+    return r
+
+
+class AddcmulBackward0(Node):
+    __slots__ = ("value",)
+
+    def backward(self, grad):
+        t1, t2 = self.saved_tensors
+        e, v = self.next_edges, self.value
+        g1 = grad * (t2 * v).conj() if e[1] is not None else None
+        g2 = grad * (t1 * v).conj() if e[2] is not None else None
+        return grad, g1, g2
+
+
+class AddcdivBackward0(Node):
+    __slots__ = ("value",)
+
+    def backward(self, grad):
+        t1, t2 = self.saved_tensors
+        e, v = self.next_edges, self.value
+        g1 = grad * (v / t2).conj() if e[1] is not None else None
+        g2 = -grad * (v * t1 / (t2 * t2)).conj() if e[2] is not None else None
+        return grad, g1, g2
 
 
 @op("addcdiv(Tensor input, Tensor tensor1, Tensor tensor2, *, Scalar value=1, Tensor out=None)", method=True,
     inplace=True)
-def addcdiv(input, tensor1, tensor2, *, value=1):
-    return input + tensor1 / tensor2 * value if value != 1 else input + tensor1 / tensor2
+def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
+    with _no_grad():
+        r = input + tensor1 / tensor2 * value if value != 1 else input + tensor1 / tensor2
+    return _out(out, _record_addc(AddcdivBackward0, r, input, tensor1, tensor2, value))
 
 
 # ---- out= and in-place helpers -----------------------------------------------------------------------------------

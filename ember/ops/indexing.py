@@ -12,6 +12,7 @@ from ._table import op
 from ._registry import expandable_to, fp_ignore, Node, SavedTensor, check_inplace, ensure_tensor, record, state, view_of, wrap
 from ._registry import _torch_type_name, broadcast_error, inplace, invalid_arguments, not_tensor
 from .creation import _infer_scalar_type, _unwrap_tensors, check_scalar_fits
+from ._registry import _write_out, _write_out_typed
 
 ndarray = np.ndarray
 _BASIC = (int, slice, type(None), type(Ellipsis))
@@ -622,7 +623,8 @@ def _check_bounds(idx, n, ax):
 
 
 @op("gather(Tensor input, int64_t dim, Tensor index, *, bool sparse_grad=False, Tensor out=None)", method=True)
-def gather(input, dim, index, *, sparse_grad=False):
+def gather(input, dim, index, *, sparse_grad=False, out=None):
+    out_ = out
     _check_index_tensor(index, "gather")
     d = input._data
     ax = input._wrap_dim(dim)
@@ -636,12 +638,13 @@ def gather(input, dim, index, *, sparse_grad=False):
                 f"Size does not match at dimension {k} expected index {list(idx.shape)} to be smaller than self "
                 f"{list(d.shape)} apart from dimension {ax}")
     src = d[tuple(slice(0, s) if k != ax else slice(None) for k, s in enumerate(idx.shape))] if d.ndim else d
-    out = wrap(np.take_along_axis(src, idx, ax) if d.ndim else d.copy())
+    # (a 0-d input: every index is 0, and the result takes the index's shape)
+    out = wrap(np.take_along_axis(src, idx, ax) if d.ndim else np.full(idx.shape, d, d.dtype))
     if state.enabled and input._requires_grad:
         node = record(GatherBackward0, (input,), out)
         node.saved = (SavedTensor(index),)
         node.dim, node.in_shape = ax, d.shape
-    return out
+    return out if out_ is None else _write_out_typed(out_, out)
 
 
 class _ScatterZerosBackward(Node):
@@ -703,7 +706,9 @@ class ScatterBackward0(Node):
     "scatter(Tensor input, int64_t dim, Tensor index, Scalar value, *, Tensor out=None)",
     "scatter(Tensor input, int64_t dim, Tensor index, Scalar value, *, c10::string_view reduce, Tensor out=None)",
     method=True, inplace=True)
-def scatter(input, dim, index, src=None, *, value=None, reduce=None):
+def scatter(input, dim, index, src=None, *, value=None, reduce=None, out=None):
+    if out is not None:
+        return _write_out_typed(out, scatter(input, dim, index, src, value=value, reduce=reduce))
     if src is None and value is None:
         raise TypeError("scatter() missing 'src' or 'value'")
     if src is not None and not isinstance(src, Tensor):
@@ -734,7 +739,9 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):
 
 @op("scatter_add(Tensor input, int64_t dim, Tensor index, Tensor src, *, Tensor out=None)", method=True,
     inplace=True)
-def scatter_add(input, dim, index, src):
+def scatter_add(input, dim, index, src, *, out=None):
+    if out is not None:
+        return _write_out_typed(out, scatter_add(input, dim, index, src))
     _check_index_tensor(index, "scatter_add")
     d = input._data.copy()
     ax = input._wrap_dim(dim)
@@ -753,17 +760,22 @@ class IndexSelectBackward0(Node):
 
     def backward(self, grad):
         idx, = self.saved_tensors
-        if not self.in_shape:
-            return (grad,)
+        if not self.in_shape:  # a 0-d input: its only element was selected
+            return (wrap(np.array(grad._data, grad._data.dtype).reshape(())),)
         g = np.zeros(self.in_shape, dtype=grad._data.dtype)
         np.add.at(g, (slice(None),) * self.dim + (idx._data,), grad._data)
         return (wrap(g),)
 
 
 @op("index_select(Tensor input, int64_t dim, Tensor index, *, Tensor out=None)", method=True)
-def index_select(input, dim, index):
+def index_select(input, dim, index, *, out=None):
     if not isinstance(index, Tensor):
         raise not_tensor("index_select", "index", 3, index)
+    if out is not None:
+        r = index_select(input, dim, index)
+        if isinstance(out, Tensor) and out._data.dtype != r._data.dtype:
+            raise RuntimeError("index_select(): self and result must have the same scalar type")
+        return _write_out(out, r)
     d = input._data
     ax = input._wrap_dim(dim)
     idx = index._data
@@ -788,8 +800,49 @@ def index_select(input, dim, index):
 
 
 @op("take(Tensor input, Tensor index, *, Tensor out=None)", method=True)
-def take(input, index):
-    return getitem(input.reshape(-1), index)
+def take(input, index, *, out=None):
+    prev, state.enabled = state.enabled, False
+    try:
+        r = getitem(input.reshape(-1), index)
+    finally:
+        state.enabled = prev
+    if state.enabled and input._requires_grad:
+        node = record(TakeBackward0, (input,), r)
+        node.saved = (SavedTensor(index),)
+    if out is not None:
+        if isinstance(out, Tensor) and out._data.dtype != r._data.dtype:
+            raise RuntimeError(f"take(): self and out expected to have the same dtype, but got self.dtype = "
+                               f"{_torch_type_name(r._data.dtype)} and out.dtype = {_torch_type_name(out._data.dtype)}")
+        return _write_out(out, r)
+    return r
+
+
+class TakeBackward0(Node):
+    """zeros_like(input).put_(index, grad, accumulate=True)."""
+
+    __slots__ = ()
+
+    def backward(self, grad):
+        index, = self.saved_tensors
+        shape, dt = self.in_meta[0]
+        g = np.zeros(int(np.prod(shape)), dt)
+        idx = index._data.reshape(-1)
+        np.add.at(g, np.where(idx < 0, idx + g.size, idx), grad._data.reshape(-1))
+        return (wrap(g.reshape(shape)),)
+
+
+class MaskedSelectBackward0(Node):
+    """The gradient scattered back to the selected positions of the broadcast shape (the engine sums it to
+    the input's shape)."""
+
+    __slots__ = ()
+
+    def backward(self, grad):
+        mask, = self.saved_tensors
+        m = np.broadcast_to(mask._data, np.broadcast_shapes(self.in_meta[0][0], mask._data.shape))
+        g = np.zeros(m.shape, grad._data.dtype)
+        g[m] = grad._data
+        return (wrap(g),)
 
 
 @op("select(Tensor input, int64_t dim, SymInt index)", method=True)
@@ -858,7 +911,7 @@ def masked_fill(input, mask, value):
 
 
 @op("masked_select(Tensor input, Tensor mask, *, Tensor out=None)", method=True)
-def masked_select(input, mask):
+def masked_select(input, mask, *, out=None):
     if not isinstance(mask, Tensor):
         raise not_tensor("masked_select", "mask", 2, mask)
     if mask._data.dtype != np.bool_:
@@ -867,7 +920,18 @@ def masked_select(input, mask):
         shape = np.broadcast_shapes(input._data.shape, mask._data.shape)
     except ValueError:
         raise broadcast_error("masked_select", mask._data.shape, input._data.shape) from None  # torch: mask first
-    return getitem(input.expand(shape), mask.expand(shape))
+    prev, state.enabled = state.enabled, False
+    try:
+        r = getitem(input.expand(shape), mask.expand(shape))
+    finally:
+        state.enabled = prev
+    if state.enabled and input._requires_grad:
+        record(MaskedSelectBackward0, (input,), r).saved = (SavedTensor(mask),)
+    if out is not None:
+        if isinstance(out, Tensor) and out._data.dtype != r._data.dtype:
+            raise RuntimeError("masked_select(): self and result must have the same scalar type")
+        return _write_out(out, r)
+    return r
 
 
 @op("masked_scatter(Tensor input, Tensor mask, Tensor source)", method=True, inplace=True)
@@ -876,11 +940,42 @@ def masked_scatter(input, mask, source):
     m = np.broadcast_to(mask._data, d.shape)
     n = int(m.sum())
     d[m] = source._data.reshape(-1)[:n]
-    return wrap(d)
+    r = wrap(d)
+    if state.enabled and (input._requires_grad or source._requires_grad):
+        node = record(MaskedScatterBackward0, (input, source), r)
+        node.saved = (SavedTensor(mask),)
+    return r
+
+
+class MaskedScatterBackward0(Node):
+    """input: the gradient where the mask is False; source: the gradient at the True positions, in order,
+    then zeros (torch's masked_scatter_backward)."""
+
+    __slots__ = ()
+
+    def backward(self, grad):
+        mask, = self.saved_tensors
+        e = self.next_edges
+        gi = gs = None
+        m = np.broadcast_to(mask._data, grad._data.shape)
+        if e[0] is not None:
+            gi = wrap(np.where(m, np.zeros((), grad._data.dtype), grad._data))
+        if e[1] is not None:
+            shape, dt = self.in_meta[1]
+            g = np.zeros(int(np.prod(shape)), grad._data.dtype)
+            sel = grad._data[m]
+            g[:sel.size] = sel
+            gs = wrap(g.reshape(shape))
+        return gi, gs
 
 
 @op("nonzero(Tensor input, *, bool as_tuple=False, Tensor out=None)", method=True)
-def nonzero(input, *, as_tuple=False):
+def nonzero(input, *, as_tuple=False, out=None):
+    if out is not None and not as_tuple:
+        if isinstance(out, Tensor) and out._data.dtype != np.int64:
+            raise RuntimeError(f"nonzero: Expected out tensor to have scalar type Long but got scalar type"
+                               f"{_torch_type_name(out._data.dtype)}")
+        return _write_out(out, nonzero(input))
     d = input._data
     if as_tuple:
         if d.ndim == 0:
@@ -901,8 +996,35 @@ def argwhere(input):
 def index_fill(self, dim, index, value):
     d = self._data.copy()
     ax = self._wrap_dim(dim)
-    d[(slice(None),) * ax + (index._data,)] = value._data if isinstance(value, Tensor) else value
-    return wrap(d)
+    vt = isinstance(value, Tensor)
+    d[(slice(None),) * ax + (index._data,)] = value._data if vt else value
+    r = wrap(d)
+    if state.enabled and (self._requires_grad or vt and value._requires_grad):
+        node = record(IndexFillBackward1 if vt else IndexFillBackward0, (self, value) if vt else (self,), r)
+        node.saved = (SavedTensor(index),)
+        node.dim = ax
+    return r
+
+
+class IndexFillBackward0(Node):
+    """index_fill with a Scalar value: zero gradient at the filled positions."""
+
+    __slots__ = ("dim",)
+
+    def backward(self, grad):
+        index, = self.saved_tensors
+        return (grad.index_fill(self.dim, index, 0),)
+
+
+class IndexFillBackward1(IndexFillBackward0):
+    """index_fill with a 0-d Tensor value: it also gets the sum of the gradient at the filled positions."""
+
+    __slots__ = ()
+
+    def backward(self, grad):
+        index, = self.saved_tensors
+        gv = grad.index_select(self.dim, index).sum() if self.next_edges[1] is not None else None
+        return grad.index_fill(self.dim, index, 0), gv
 
 
 class IndexAddBackward0(Node):

@@ -83,6 +83,14 @@ class MmBackward0(Node):
 
 
 
+def _no_out_dtype(name):
+    """The out_dtype overloads (mm.dtype, bmm.dtype, addmm.dtype, baddbmm.dtype: a float16/bfloat16 product
+    returned in float32) have CUDA kernels only; torch's CPU build raises this for every dtype."""
+    raise NotImplementedError(f"Could not run 'aten::{name}.dtype' with arguments from the 'CPU' backend. This "
+                              "could be because the operator doesn't exist for this backend, or was omitted during "
+                              "the selective/custom build process (if using custom build).")
+
+
 def _record_mm(a, b, out, name):
     node = record(MmBackward0, (a, b), out)
     node.saved = (SavedTensor(a) if b._requires_grad else None, SavedTensor(b) if a._requires_grad else None)
@@ -91,7 +99,9 @@ def _record_mm(a, b, out, name):
 
 @op("mm(Tensor input, Tensor mat2, *, Tensor out=None)",
     "mm(Tensor input, Tensor mat2, ScalarType out_dtype, *, Tensor out=None)", method=True)
-def mm(input, mat2, *, out=None):
+def mm(input, mat2, out_dtype=None, *, out=None):
+    if out_dtype is not None:
+        _no_out_dtype("mm")
     a, b = input._data, mat2._data
     if a.ndim != 2:
         raise RuntimeError("self must be a matrix")
@@ -109,7 +119,9 @@ def mm(input, mat2, *, out=None):
 
 @op("bmm(Tensor input, Tensor mat2, *, Tensor out=None)",
     "bmm(Tensor input, Tensor mat2, ScalarType out_dtype, *, Tensor out=None)", method=True)
-def bmm(input, mat2, *, out=None):
+def bmm(input, mat2, out_dtype=None, *, out=None):
+    if out_dtype is not None:
+        _no_out_dtype("bmm")
     a, b = input._data, mat2._data
     if a.ndim != 3:
         raise RuntimeError("batch1 must be a 3D tensor")
@@ -364,14 +376,14 @@ def matmul(input, other, *, out=None):
 
 
 @op("outer(Tensor input, Tensor vec2, *, Tensor out=None)", method=True, aliases=("ger",))
-def outer(input, vec2):
+def outer(input, vec2, *, out=None):
     for name, pos, v in (("input", 1, input), ("vec2", 2, vec2)):
         if not isinstance(v, Tensor):
             raise not_tensor("outer", name, pos, v)
     for name, v in (("self", input), ("vec2", vec2)):
         if v._data.ndim != 1:  # aten/src/ATen/native/LinearAlgebra.cpp check_1d
             raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {v._data.ndim}-D")
-    return input.unsqueeze(1) * vec2.unsqueeze(0)
+    return _out(out, input.unsqueeze(1) * vec2.unsqueeze(0))
 
 
 
@@ -398,8 +410,10 @@ class AddmmBackward0(Node):
 @op("addmm(Tensor input, Tensor mat1, Tensor mat2, *, Scalar beta=1, Scalar alpha=1, Tensor out=None)",
     "addmm(Tensor input, Tensor mat1, Tensor mat2, ScalarType out_dtype, *, Scalar beta=1, Scalar alpha=1, Tensor out=None)",
     method=True, inplace=True)
-def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
+def addmm(input, mat1, mat2, out_dtype=None, *, beta=1, alpha=1, out=None):
     """beta * input + alpha * (mat1 @ mat2); with beta == 0 the values of input are ignored (nan/inf too)."""
+    if out_dtype is not None:
+        _no_out_dtype("addmm")
     a, b, c = mat1._data, mat2._data, input._data
     if a.ndim != 2:
         raise RuntimeError(f"mat1 must be a matrix, got {a.ndim}-D tensor")
@@ -451,21 +465,104 @@ def _dtype_legacy(t):
 
 @op("addmv(Tensor input, Tensor mat, Tensor vec, *, Scalar beta=1, Scalar alpha=1, Tensor out=None)", method=True,
     inplace=True)
-def addmv(input, mat, vec, *, beta=1, alpha=1):
-    p = mv(mat, vec)
-    if alpha != 1:
-        p = p * alpha
-    return input + p if beta == 1 else input * beta + p
+def addmv(input, mat, vec, *, beta=1, alpha=1, out=None):
+    """beta * input + alpha * (mat @ vec); with beta == 0 the values of input are ignored (nan/inf too)."""
+    with _NoGrad():
+        p = mv(mat, vec)
+    r = wrap(_add_scaled(input, p._data, beta, alpha, "addmv"))
+    if state.enabled and (input._requires_grad or mat._requires_grad or vec._requires_grad):
+        node = record(AddmvBackward0, (input, mat, vec), r)
+        node.saved = (SavedTensor(mat) if vec._requires_grad else None,
+                      SavedTensor(vec) if mat._requires_grad else None)
+        node.alpha, node.beta = alpha, beta
+    return _out(out, r)
+
+
+def _add_scaled(input, p, beta, alpha, name):
+    """beta * input + alpha * p in p's dtype (input broadcast to p's shape), as addmv/baddbmm compute it."""
+    c = input._data
+    if c.dtype != p.dtype:
+        raise RuntimeError(f"expected scalar type {_torch_type_name(p.dtype)} but found {_torch_type_name(c.dtype)}")
+    if not expandable_to(c.shape, p.shape):
+        raise RuntimeError(f"The expanded size of the tensor must match the existing size: {name} got input of "
+                           f"shape {list(c.shape)} for a result of shape {list(p.shape)}")
+    if p.dtype.kind in "iub" and (isinstance(alpha, float) or isinstance(beta, float)):
+        raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number."
+                           if isinstance(alpha, float) else
+                           "For integral input tensors, argument beta must not be a floating point number.")
+    with fp_ignore:
+        if alpha != 1:
+            p = p * np.asarray(alpha, p.dtype)
+        if beta == 0:
+            r = np.broadcast_to(p, p.shape).copy()
+        else:
+            r = p + (c if beta == 1 else c * np.asarray(beta, c.dtype))
+    return np.asarray(r, dtype=p.dtype)
+
+
+class _NoGrad:
+    def __enter__(self):
+        self.prev = state.enabled
+        state.enabled = False
+
+    def __exit__(self, *exc):
+        state.enabled = self.prev
+
+
+class AddmvBackward0(Node):
+    __slots__ = ("alpha", "beta")
+
+    def backward(self, grad):
+        mat, vec = self.saved_tensors
+        e = self.next_edges
+        alpha, beta = self.alpha, self.beta
+        gi = gm = gv = None
+        if e[0] is not None:
+            gi = grad if beta == 1 else grad * beta
+        if e[1] is not None:
+            gm = outer(grad, vec.conj())
+            gm = gm if alpha == 1 else gm * alpha
+        if e[2] is not None:
+            gv = mv(mat.conj().t(), grad)
+            gv = gv if alpha == 1 else gv * alpha
+        return gi, gm, gv
+
+
+class BaddbmmBackward0(Node):
+    __slots__ = ("alpha", "beta")
+
+    def backward(self, grad):
+        b1, b2 = self.saved_tensors
+        e = self.next_edges
+        alpha, beta = self.alpha, self.beta
+        gi = g1 = g2 = None
+        if e[0] is not None:
+            gi = grad if beta == 1 else grad * beta
+        if e[1] is not None:
+            g1 = bmm(grad, b2.conj().transpose(1, 2))
+            g1 = g1 if alpha == 1 else g1 * alpha
+        if e[2] is not None:
+            g2 = bmm(b1.conj().transpose(1, 2), grad)
+            g2 = g2 if alpha == 1 else g2 * alpha
+        return gi, g1, g2
 
 
 @op("baddbmm(Tensor input, Tensor batch1, Tensor batch2, *, Scalar beta=1, Scalar alpha=1, Tensor out=None)",
     "baddbmm(Tensor input, Tensor batch1, Tensor batch2, ScalarType out_dtype, *, Scalar beta=1, Scalar alpha=1, Tensor out=None)",
     method=True, inplace=True)
-def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
-    p = bmm(batch1, batch2)
-    if alpha != 1:
-        p = p * alpha
-    return input + p if beta == 1 else input * beta + p
+def baddbmm(input, batch1, batch2, out_dtype=None, *, beta=1, alpha=1, out=None):
+    """beta * input + alpha * (batch1 @ batch2); with beta == 0 the values of input are ignored."""
+    if out_dtype is not None:
+        _no_out_dtype("baddbmm")
+    with _NoGrad():
+        p = bmm(batch1, batch2)
+    r = wrap(_add_scaled(input, p._data, beta, alpha, "baddbmm"))
+    if state.enabled and (input._requires_grad or batch1._requires_grad or batch2._requires_grad):
+        node = record(BaddbmmBackward0, (input, batch1, batch2), r)
+        node.saved = (SavedTensor(batch1) if batch2._requires_grad else None,
+                      SavedTensor(batch2) if batch1._requires_grad else None)
+        node.alpha, node.beta = alpha, beta
+    return _out(out, r)
 
 
 def _einsum_parse(equation, shapes):

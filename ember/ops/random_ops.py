@@ -22,7 +22,7 @@ from .._device import check_device_supported, to_device
 from ..random import Generator, default_generator
 from ._table import declare, op
 from ._registry import fp_ignore, Node, check_inplace, inplace, record, wrap
-from .creation import _finish, size_args
+from .creation import _finish, check_layout_pin, size_args
 
 __all__ = ["rand", "randn", "randint", "randperm", "rand_like", "randn_like", "randint_like", "normal", "bernoulli",
            "multinomial", "poisson"]
@@ -563,10 +563,12 @@ def _like_dtype(input, dtype):
 @op("rand_like(Tensor input, *, Generator? generator, MemoryFormat? memory_format=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)",
     "rand_like(Tensor input, *, MemoryFormat? memory_format=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)")
 def rand_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None,
-              generator=None):
+              generator=None, pin_memory=False):
     """rand with input's shape, dtype and layout."""
     eng = _engine(generator, "rand_like")
     _check_device(device)
+    if layout is not None or pin_memory:
+        check_layout_pin("rand_like", layout, pin_memory)
     npdt = _like_dtype(input, dtype)
     eng._check_uniform(_real_np(npdt) if npdt.kind == "c" else npdt, 0.0, 1.0)
     data = _like_layout_values(input, npdt, lambda n, c, dt: eng.uniform((n,), dt))
@@ -576,10 +578,12 @@ def rand_like(input, *, dtype=None, layout=None, device=None, requires_grad=Fals
 @op("randn_like(Tensor input, *, Generator? generator, MemoryFormat? memory_format=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)",
     "randn_like(Tensor input, *, MemoryFormat? memory_format=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)")
 def randn_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None,
-               generator=None):
+               generator=None, pin_memory=False):
     """randn with input's shape, dtype and layout (a non-contiguous layout takes torch's scalar path)."""
     eng = _engine(generator, "randn_like")
     _check_device(device)
+    if layout is not None or pin_memory:
+        check_layout_pin("randn_like", layout, pin_memory)
     npdt = _like_dtype(input, dtype)
     std = 1.0 / math.sqrt(2) if npdt.kind == "c" else 1.0
     eng._check_normal(_real_np(npdt) if npdt.kind == "c" else npdt, std)
@@ -594,7 +598,7 @@ def randn_like(input, *, dtype=None, layout=None, device=None, requires_grad=Fal
     "randint_like(Tensor input, SymInt high, *, Generator? generator, MemoryFormat? memory_format=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)",
     "randint_like(Tensor input, SymInt high, *, MemoryFormat? memory_format=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)")
 def randint_like(input, *args, generator=None, dtype=None, layout=None, device=None, requires_grad=False,
-                 memory_format=None, low=None, high=None):
+                 memory_format=None, low=None, high=None, pin_memory=False):
     """randint_like(input, high) / randint_like(input, low, high): input's shape, dtype and layout."""
     if len(args) > 2:
         raise TypeError(f"randint_like() takes at most 3 positional arguments ({len(args) + 1} given)")
@@ -611,6 +615,8 @@ def randint_like(input, *args, generator=None, dtype=None, layout=None, device=N
     high = _int_arg(high, "randint_like", "high")
     eng = _engine(generator, "randint_like")
     _check_device(device)
+    if layout is not None or pin_memory:
+        check_layout_pin("randint_like", layout, pin_memory)
     npdt = _like_dtype(input, dtype)
     data = _like_layout_values(input, npdt, lambda n, c, dt: eng.random_int((n,), dt, low, high))
     return _finish(data, requires_grad)

@@ -12,7 +12,7 @@ from ._table import op
 from ._registry import _torch_type_name as _torch_name
 from .elementwise import maximum, minimum, sgn, where
 from .indexing import _scatter_into_zeros
-from ._registry import _out, _write_out, Node, fp_ignore, SavedTensor, ensure_tensor, record, state, wrap
+from ._registry import _out, _write_out, _write_out_typed, Node, fp_ignore, SavedTensor, ensure_tensor, record, state, wrap
 
 _F32 = np.dtype(np.float32)
 _F64 = np.dtype(np.float64)
@@ -113,10 +113,32 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):
 
 @op("nansum(Tensor input, IntArrayRef[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None, Tensor out=None)",
     method=True)
-def nansum(input, dim=None, keepdim=False, *, dtype=None):
+def nansum(input, dim=None, keepdim=False, *, dtype=None, out=None):
     if input._data.dtype.kind == "c":
         raise RuntimeError("nansum on CPU does not support complex inputs")
-    return sum(input.masked_fill(input.isnan(), 0) if input.is_floating_point() else input, dim, keepdim, dtype=dtype)
+    if not input.is_floating_point():
+        return sum(input, dim, keepdim, dtype=dtype, out=out)
+    prev, state.enabled = state.enabled, False
+    try:
+        r = sum(input.masked_fill(input.isnan(), 0), dim, keepdim, dtype=dtype)
+    finally:
+        state.enabled = prev
+    if state.enabled and input._requires_grad:
+        node = record(NansumBackward0, (input,), r)
+        node.saved = (SavedTensor(input),)
+        node.axes, node.keepdim = _dims(input, dim), keepdim
+    return _out(out, r)
+
+
+class NansumBackward0(Node):
+    """grad * isnan(input).logical_not() (a product, not a masked fill: an inf or NaN gradient stays NaN at the
+    NaN positions, as in torch)."""
+
+    __slots__ = ("axes", "keepdim")
+
+    def backward(self, grad):
+        x, = self.saved_tensors
+        return (_expand_back(grad, x._data.shape, self.axes, self.keepdim) * x.isnan().logical_not(),)
 
 
 class MeanBackward0(Node):
@@ -194,9 +216,9 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
 
 @op("nanmean(Tensor input, IntArrayRef[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None, Tensor out=None)",
     method=True)
-def nanmean(input, dim=None, keepdim=False, *, dtype=None):
-    notnan = ~input.isnan()
-    return sum(input.masked_fill(~notnan, 0), dim, keepdim, dtype=dtype) / sum(notnan, dim, keepdim)
+def nanmean(input, dim=None, keepdim=False, *, dtype=None, out=None):
+    # torch: nansum(input) / count of non-NaN (aten/src/ATen/native/ReduceOps.cpp, nanmean)
+    return _out(out, nansum(input, dim, keepdim, dtype=dtype) / sum(input.isnan().logical_not(), dim, keepdim))
 
 
 class ProdBackward0(Node):
@@ -454,19 +476,34 @@ def _amax(input, dim, keepdim, is_max):
 
 
 @op("amax(Tensor input, IntArrayRef[1] dim=None, bool keepdim=False, *, Tensor out=None)", method=True)
-def amax(input, dim=(), keepdim=False):
-    return _amax(input, dim, keepdim, True)
+def amax(input, dim=(), keepdim=False, *, out=None):
+    r = _amax(input, dim, keepdim, True)
+    return r if out is None else _out_matching_input(out, r)
 
 
 @op("amin(Tensor input, IntArrayRef[1] dim=None, bool keepdim=False, *, Tensor out=None)", method=True)
-def amin(input, dim=(), keepdim=False):
-    return _amax(input, dim, keepdim, False)
+def amin(input, dim=(), keepdim=False, *, out=None):
+    r = _amax(input, dim, keepdim, False)
+    return r if out is None else _out_matching_input(out, r)
 
 
 @op("aminmax(Tensor input, *, int64_t? dim=None, bool keepdim=False, TensorList[2] out=None)", method=True)
-def aminmax(input, *, dim=None, keepdim=False):
-    return return_types.aminmax(_amax(input, dim if dim is not None else (), keepdim, False),
-                                _amax(input, dim if dim is not None else (), keepdim, True))
+def aminmax(input, *, dim=None, keepdim=False, out=None):
+    lo = _amax(input, dim if dim is not None else (), keepdim, False)
+    hi = _amax(input, dim if dim is not None else (), keepdim, True)
+    if out is not None:
+        if not isinstance(out, (tuple, list)) or len(out) != 2:
+            raise TypeError("aminmax(): argument 'out' must be tuple of Tensors")
+        lo, hi = _out_matching_input(out[0], lo), _out_matching_input(out[1], hi)
+    return return_types.aminmax(lo, hi)
+
+
+def _out_matching_input(out, r):
+    """out= of amax/amin/aminmax: its dtype must be the input's (aten/src/ATen/native/ReduceOps.cpp)."""
+    if isinstance(out, Tensor) and out._data.dtype != r._data.dtype:
+        raise RuntimeError(f"Expected the dtype for input and out to match, but got {_torch_name(r._data.dtype)} "
+                           f"for input's dtype and {_torch_name(out._data.dtype)} for out's dtype.")
+    return _write_out(out, r)
 
 
 def _arg(input, dim, keepdim, is_max):
@@ -494,13 +531,15 @@ def _arg(input, dim, keepdim, is_max):
 
 
 @op("argmax(Tensor input, int64_t? dim=None, bool keepdim=False, *, Tensor out=None)", method=True)
-def argmax(input, dim=None, keepdim=False):
-    return _arg(input, dim, keepdim, True)
+def argmax(input, dim=None, keepdim=False, *, out=None):
+    r = _arg(input, dim, keepdim, True)
+    return r if out is None else _write_out_typed(out, r)
 
 
 @op("argmin(Tensor input, int64_t? dim=None, bool keepdim=False, *, Tensor out=None)", method=True)
-def argmin(input, dim=None, keepdim=False):
-    return _arg(input, dim, keepdim, False)
+def argmin(input, dim=None, keepdim=False, *, out=None):
+    r = _arg(input, dim, keepdim, False)
+    return r if out is None else _write_out_typed(out, r)
 
 
 # ---- var / std ---------------------------------------------------------------------------------------------
@@ -582,48 +621,92 @@ def _var(input, dim, unbiased, keepdim, correction, is_std):
 @op("var(Tensor input, IntArrayRef[1]? dim, bool unbiased=True, bool keepdim=False, *, Tensor out=None)",
     "var(Tensor input, IntArrayRef[1]? dim=None, *, Scalar? correction=None, bool keepdim=False, Tensor out=None)",
     "var(Tensor input, bool unbiased=True)", method=True)
-def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    return _var(input, dim, unbiased, keepdim, correction, False)
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None):
+    return _out(out, _var(input, dim, unbiased, keepdim, correction, False))
 
 
 @op("std(Tensor input, IntArrayRef[1]? dim, bool unbiased=True, bool keepdim=False, *, Tensor out=None)",
     "std(Tensor input, IntArrayRef[1]? dim=None, *, Scalar? correction=None, bool keepdim=False, Tensor out=None)",
     "std(Tensor input, bool unbiased=True)", method=True)
-def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    return _var(input, dim, unbiased, keepdim, correction, True)
+def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None):
+    return _out(out, _var(input, dim, unbiased, keepdim, correction, True))
 
 
 @op("var_mean(Tensor input, IntArrayRef[1]? dim, bool unbiased=True, bool keepdim=False)",
     "var_mean(Tensor input, IntArrayRef[1]? dim=None, *, Scalar? correction=None, bool keepdim=False)",
     "var_mean(Tensor input, bool unbiased=True)")
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    return var(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
+    return _pair_with_mean(var(input, dim, unbiased, keepdim, correction=correction),
+                           mean(input, None if isinstance(dim, bool) else dim, keepdim), input,
+                           "VarMeanBackward0")
 
 
 @op("std_mean(Tensor input, IntArrayRef[1]? dim, bool unbiased=True, bool keepdim=False)",
     "std_mean(Tensor input, IntArrayRef[1]? dim=None, *, Scalar? correction=None, bool keepdim=False)",
     "std_mean(Tensor input, bool unbiased=True)")
 def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    return std(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
+    return _pair_with_mean(std(input, dim, unbiased, keepdim, correction=correction),
+                           mean(input, None if isinstance(dim, bool) else dim, keepdim), input,
+                           "StdMeanBackward0")
+
+
+class _StatMeanBackward(Node):
+    """var_mean / std_mean: one node with two outputs (torch's VarMeanBackward0 / StdMeanBackward0); its
+    backward runs the var (std) node and the mean node recorded by the forward and adds their gradients."""
+
+    __slots__ = ("_name", "parts")
+    num_outputs = 2
+
+    def name(self):
+        return self._name
+
+    def backward(self, g_stat, g_mean):
+        total = None
+        for node, g in zip(self.parts, (g_stat, g_mean)):
+            if g is not None:
+                gi = node.backward(g)[0]
+                total = gi if total is None else total + gi
+        return (total,)
+
+
+def _pair_with_mean(stat, m, input, name):
+    if stat._grad_fn is not None:
+        from ..autograd.graph import make_node
+        node = make_node(_StatMeanBackward, (input,))
+        node._name, node.parts = name, (stat._grad_fn, m._grad_fn)
+        stat._grad_fn, m._grad_fn = node, node
+        stat._output_nr, m._output_nr = 0, 1
+    return stat, m
 
 
 # ---- boolean reductions, logsumexp, cumulative ----------------------------------------------------------------
 @op("all(Tensor input, *, Tensor out=None)",
     "all(Tensor input, IntArrayRef? dim=None, bool keepdim=False, *, Tensor out=None)",
     "all(Tensor input, int64_t dim, bool keepdim=False, *, Tensor out=None)", method=True)
-def all(input, dim=None, keepdim=False):
+def all(input, dim=None, keepdim=False, *, out=None):
     d = input._data
     axes = None if dim is None else _dims(input, dim)
-    return wrap(np.asarray(np.all(d, axis=axes, keepdims=keepdim)).astype(np.uint8 if d.dtype == np.uint8 else bool))
+    r = wrap(np.asarray(np.all(d, axis=axes, keepdims=keepdim)).astype(np.uint8 if d.dtype == np.uint8 else bool))
+    return r if out is None else _bool_out(out, r, "all")
 
 
 @op("any(Tensor input, *, Tensor out=None)",
     "any(Tensor input, IntArrayRef? dim=None, bool keepdim=False, *, Tensor out=None)",
     "any(Tensor input, int64_t dim, bool keepdim=False, *, Tensor out=None)", method=True)
-def any(input, dim=None, keepdim=False):
+def any(input, dim=None, keepdim=False, *, out=None):
     d = input._data
     axes = None if dim is None else _dims(input, dim)
-    return wrap(np.asarray(np.any(d, axis=axes, keepdims=keepdim)).astype(np.uint8 if d.dtype == np.uint8 else bool))
+    r = wrap(np.asarray(np.any(d, axis=axes, keepdims=keepdim)).astype(np.uint8 if d.dtype == np.uint8 else bool))
+    return r if out is None else _bool_out(out, r, "any")
+
+
+def _bool_out(out, r, name):
+    """out= of all/any: a bool or uint8 tensor (aten/src/ATen/native/ReduceOps.cpp, allany_meta)."""
+    if isinstance(out, Tensor) and out._data.dtype not in (np.bool_, np.uint8):
+        raise RuntimeError(f"{name} only supports bool tensor for result, got: {_torch_name(out._data.dtype)}")
+    if isinstance(out, Tensor) and out._data.dtype != r._data.dtype:
+        r = wrap(r._data.astype(out._data.dtype))  # a uint8 input's result written into a bool out, or back
+    return _write_out(out, r)
 
 
 @op("count_nonzero(Tensor input, int64_t? dim=None)", "count_nonzero(Tensor input, IntArrayRef dim)", method=True)
@@ -821,4 +904,21 @@ def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
 
 @op("dist(Tensor input, Tensor other, Scalar p=2)", method=True)
 def dist(input, other, p=2):
-    return norm(input - other, p)
+    r = norm(input - other, p)
+    if r._grad_fn is not None:
+        from ..autograd.graph import make_node
+        node = make_node(DistBackward0, (input, other))
+        node.norm_node = r._grad_fn
+        r._grad_fn = node
+    return r
+
+
+class DistBackward0(Node):
+    """dist(a, b, p) = norm(a - b, p): torch's norm_backward of the difference, and its negative for b; it runs
+    the norm node recorded by the forward."""
+
+    __slots__ = ("norm_node",)
+
+    def backward(self, grad):
+        g = self.norm_node.backward(grad)[0]
+        return g, (-g if self.next_edges[1] is not None else None)

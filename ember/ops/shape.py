@@ -188,7 +188,7 @@ def flatten(input, start_dim=0, end_dim=-1):
 
 @op("ravel(Tensor input)", method=True)
 def ravel(input):
-    return reshape(input, (-1,))
+    return view(input.contiguous(), (-1,))  # torch: contiguous().view(-1), so a copy is viewed (ViewBackward0)
 
 
 @op("unflatten(Tensor input, int64_t dim, SymIntArrayRef sizes)", method=True)
@@ -196,8 +196,7 @@ def unflatten(input, dim, sizes):
     d = input._data
     dim = input._wrap_dim(dim)
     sizes = _infer_shape(tuple(sizes), d.shape[dim])
-    return view(input, d.shape[:dim] + tuple(sizes) + d.shape[dim + 1:]) if d.flags.c_contiguous else \
-        reshape(input, d.shape[:dim] + tuple(sizes) + d.shape[dim + 1:])
+    return view(input, d.shape[:dim] + tuple(sizes) + d.shape[dim + 1:])  # splitting one dim is always a view
 
 
 class SqueezeBackward0(ViewBackward0):
@@ -379,9 +378,21 @@ def matrix_mT(input):
     return transpose(input, -2, -1)
 
 
+_warned_h = []
+
+
 @op("H(Tensor input)", method="property", function=False)
 def matrix_H(input):
-    return matrix_T(input).conj()
+    n = input._data.ndim
+    if n == 0:
+        if not _warned_h:  # TORCH_WARN_ONCE (aten/src/ATen/native/TensorShape.cpp, matrix_H)
+            _warned_h.append(True)
+            warnings.warn("Tensor.H is deprecated on 0-D tensors. Consider using x.conj().", UserWarning,
+                          stacklevel=2)
+        return input.conj()
+    if n != 2:
+        raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors). Got {n}-D tensor.")
+    return transpose(input, 0, 1).conj()
 
 
 @op("mH(Tensor input)", method="property", function=False)
@@ -399,7 +410,8 @@ class ExpandBackward0(Node):
 
 
 @op("expand(Tensor input, SymIntArrayRef size, *, bool implicit=False)", method=True, function=False)
-def expand(input, *sizes):
+def expand(input, *sizes, implicit=False):
+    # implicit= only marks an expansion inserted by broadcasting, for the JIT tracer: no effect on the result
     sizes = _shape_arg(sizes)
     d = input._data
     if len(sizes) < d.ndim:
@@ -459,7 +471,7 @@ def broadcast_to(input, size):
 @op("broadcast_tensors(TensorList tensors)")
 def broadcast_tensors(*tensors):
     shape = np.broadcast_shapes(*(t._data.shape for t in tensors))
-    return tuple(expand(t, shape) for t in tensors)
+    return tuple(t if t._data.shape == shape else expand(t, shape) for t in tensors)  # torch returns same-shape inputs
 
 
 @op("broadcast_shapes(*shapes)")
@@ -560,12 +572,9 @@ def cat(tensors, dim=0, *, out=None):
     dt = _dtype.result_dtype_of([t for t in tensors]).np
     # legacy: 1-D empty tensors are skipped
     used = [t for t in tensors if not (t._data.ndim == 1 and t._data.shape[0] == 0)]
-    if not used:
-        r = wrap(np.zeros((0,), dt))
-        return r
-    ref = used[0]
+    ref = used[0] if used else tensors[0]
     ax = ref._wrap_dim(dim)
-    for i, t in enumerate(tensors):
+    for i, t in enumerate(tensors if used else ()):
         td = t._data
         if td.ndim == 1 and td.shape[0] == 0:
             continue
@@ -579,7 +588,7 @@ def cat(tensors, dim=0, *, out=None):
                 raise RuntimeError(
                     f"Sizes of tensors must match except in dimension {ax}. Expected size {ref._data.shape[k]} but got "
                     f"size {td.shape[k]} for tensor number {i} in the list.")
-    r = wrap(np.concatenate([t._data for t in used], axis=ax, dtype=dt))
+    r = wrap(np.concatenate([t._data for t in used], axis=ax, dtype=dt) if used else np.zeros((0,), dt))
     if state.enabled:
         _record_cat(tensors, r, ax)
     return _out(out, r)
@@ -641,23 +650,25 @@ def stack(tensors, dim=0, *, out=None):
 
 
 @op("hstack(TensorList tensors, *, Tensor out=None)")
-def hstack(tensors):
-    tensors = _tensor_seq(tensors, "hstack")
-    return cat(tensors, 0 if tensors[0]._data.ndim == 1 else 1)
+def hstack(tensors, *, out=None):
+    tensors = [t.reshape(1) if t._data.ndim == 0 else t for t in _tensor_seq(tensors, "hstack")]  # atleast_1d
+    return cat(tensors, 0 if tensors[0]._data.ndim == 1 else 1, out=out)
 
 
 @op("vstack(TensorList tensors, *, Tensor out=None)", aliases=("row_stack",))
-def vstack(tensors):
+def vstack(tensors, *, out=None):
     tensors = _tensor_seq(tensors, "vstack")
-    return cat([t.unsqueeze(0) if t._data.ndim == 1 else t for t in tensors], 0)
+    # atleast_2d: a 0-d tensor becomes [[x]], a vector one row
+    return cat([t.reshape(1, 1) if t._data.ndim == 0 else t.unsqueeze(0) if t._data.ndim == 1 else t
+                for t in tensors], 0, out=out)
 
 
 
 
 @op("dstack(TensorList tensors, *, Tensor out=None)")
-def dstack(tensors):
+def dstack(tensors, *, out=None):
     tensors = _tensor_seq(tensors, "dstack")
-    out = []
+    ts = []
     for t in tensors:
         d = t._data.ndim
         if d == 0:
@@ -666,14 +677,14 @@ def dstack(tensors):
             t = t.reshape(1, -1, 1)
         elif d == 2:
             t = t.unsqueeze(-1)
-        out.append(t)
-    return cat(out, 2)
+        ts.append(t)
+    return cat(ts, 2, out=out)
 
 
 @op("column_stack(TensorList tensors, *, Tensor out=None)")
-def column_stack(tensors):
+def column_stack(tensors, *, out=None):
     tensors = _tensor_seq(tensors, "column_stack")
-    return cat([t.reshape(-1, 1) if t._data.ndim <= 1 else t for t in tensors], 1)
+    return cat([t.reshape(-1, 1) if t._data.ndim <= 1 else t for t in tensors], 1, out=out)
 
 
 class SplitBackward0(Node):
@@ -950,14 +961,30 @@ def tile(input, dims):
 
 
 @op("repeat_interleave(Tensor input, Tensor repeats, int64_t? dim=None, *, SymInt? output_size=None)",
-    "repeat_interleave(Tensor input, SymInt repeats, int64_t? dim=None, *, SymInt? output_size=None)", method=True)
-def repeat_interleave(input, repeats, dim=None):
+    "repeat_interleave(Tensor input, SymInt repeats, int64_t? dim=None, *, SymInt? output_size=None)",
+    "repeat_interleave(Tensor repeats, *, SymInt? output_size=None)", method=True)
+def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
+    if repeats is None:  # repeat_interleave(repeats): each index i repeated repeats[i] times
+        r = np.repeat(np.arange(input._data.shape[0] if input._data.ndim else 1, dtype=np.int64), input._data)
+        if output_size is not None and output_size != r.size:
+            raise RuntimeError("allocated size does not match required size")
+        return wrap(r)
     if dim is None:
         input = input.flatten()
         dim = 0
-    n = input._data.shape[input._wrap_dim(dim)]
-    reps = repeats._data if isinstance(repeats, Tensor) else np.full(n, repeats)
-    idx = np.repeat(np.arange(n), reps)
+    ax = input._wrap_dim(dim)
+    n = input._data.shape[ax]
+    if not isinstance(repeats, Tensor):
+        # torch: unsqueeze, expand, contiguous copy, view (aten/src/ATen/native/Repeat.cpp)
+        if output_size is not None and output_size != n * repeats:
+            raise RuntimeError(f"repeat_interleave: Invalid output_size, expected {n * repeats} but got {output_size}")
+        shape = list(input._data.shape)
+        big = shape[:ax + 1] + [repeats] + shape[ax + 1:]
+        shape[ax] *= repeats
+        return input.unsqueeze(ax + 1).expand(big).contiguous().view(shape)
+    idx = np.repeat(np.arange(n), repeats._data)
+    if output_size is not None and output_size != idx.size:
+        raise RuntimeError("allocated size does not match required size")
     return index_select(input, dim, wrap(idx.astype(np.int64)))
 
 
