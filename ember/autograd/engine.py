@@ -233,9 +233,37 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, cap
                 if anomaly:
                     _anomaly_context(node, exc)
                 raise
-            if out.__class__ is not tuple:
-                out = (out,)
             edges = node.next_edges
+            if out.__class__ is not tuple:
+                if arrays is not None and len(edges) == 1 and not node._hooks and should_run is None \
+                        and not check_nan:
+                    # one input, its gradient formula on arrays (the unary ops): the edge handled directly
+                    if not retain_graph and node.saved:
+                        node.saved = None
+                    e = edges[0]
+                    if e is None or out is None:
+                        continue
+                    child = e[0]
+                    g = _wrap(out) if out.__class__ is not T else out
+                    d = g._data
+                    meta = node.in_meta[0]
+                    dt = d.dtype
+                    if d.shape != meta[0] or (dt is not meta[1] and dt != meta[1]):
+                        g = _validate(node, 0, g, meta)
+                    buf = buffers.get(child)
+                    if buf is None:
+                        if child.num_outputs == 1:
+                            buffers[child] = [g]
+                        else:
+                            buf = buffers[child] = [None] * child.num_outputs
+                            buf[e[1]] = g
+                        heappush(ready, (-child.seq, child))
+                    else:
+                        nr = e[1]
+                        prev = buf[nr]
+                        buf[nr] = g if prev is None else _wrap(prev._data + g._data)
+                    continue
+                out = (out,)
             if len(out) != len(edges):
                 raise RuntimeError(
                     f"function {node.name()} returned an incorrect number of gradients (expected {len(edges)}, "
@@ -257,7 +285,8 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, cap
                 if arrays is not None and g.__class__ is not T:
                     g = _wrap(g)  # an array, or a NumPy scalar from a 0-d formula
                 d = g._data
-                if d.shape != meta[0] or d.dtype != meta[1]:
+                dt = d.dtype
+                if d.shape != meta[0] or (dt is not meta[1] and dt != meta[1]):
                     g = _validate(node, _index_of(out, g), g, meta)
                 if check_nan and d.dtype.kind in "fc" and np.isnan(d).any():
                     i = _index_of(out, g)

@@ -14,6 +14,7 @@ import numpy as np
 from .grad_mode import state
 
 _seq = itertools.count()
+_new = object.__new__
 
 
 class VersionSnapshot(int):
@@ -302,7 +303,7 @@ def make_node(cls, inputs):
 
 def make_node1(cls, t):
     """make_node for a single input tensor that requires grad (the common unary case)."""
-    node = cls.__new__(cls)
+    node = _new(cls)
     fn = t._grad_fn if t._base is None else t.grad_fn
     node.next_edges = ((t._accumulator(), 0) if fn is None else (fn, t._output_nr),)
     d = t._data

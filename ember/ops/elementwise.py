@@ -862,14 +862,17 @@ def _unary(name, fwd, grad_fn=None, save="input", int_ok=False, keep_int=False, 
                 if g.dtype.kind != "f":
                     return NotImplemented  # complex: the conjugates; bfloat16: the tensor ops' rounding
                 if save is None:
-                    return (arrays(g, None),)
+                    return arrays(g, None)
                 saved = self.saved
                 if saved is None:
                     raise RuntimeError(RELEASED_ERROR)
-                t = saved[0].unpack_data(self)
-                if t.dtype != g.dtype:
+                s = saved[0]
+                if s.version_counter[0] != s.version:
+                    s.unpack(self)  # raises the modified-by-an-inplace-operation error
+                t = s.data if s.tensor is None else s.tensor._data
+                if t.dtype is not g.dtype and t.dtype != g.dtype:
                     return NotImplemented  # abs of a complex input (a real gradient)
-                return (arrays(g, t),)
+                return arrays(g, t)
             body["backward_arrays"] = backward_arrays
         node_cls = type(cls_name, (Node,), body)
     default_dtype = _dtype.get_default_dtype
@@ -999,7 +1002,11 @@ def _sigmoid_fwd(a):
     # 1 / (1 + exp(-x)) without overflow warnings; float16/bfloat16 computed in float32 as torch does
     if a.dtype.itemsize < 4 and a.dtype.kind == "f" or a.dtype == _dtype.bfloat16.np:
         return (1.0 / (1.0 + np.exp(-a.astype(np.float32)))).astype(a.dtype)
-    return 1 / (1 + np.exp(-a))
+    t = np.exp(-a)
+    if t.__class__ is not ndarray:  # 0-d: a NumPy scalar
+        return 1 / (1 + t)
+    t += 1
+    return np.reciprocal(t, t)  # 1 / t, in place: no further temporaries
 
 
 sigmoid = _unary("sigmoid", _sigmoid_fwd, lambda g, x, r: g * (r * (1 - r)).conj(), save="result",
