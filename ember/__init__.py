@@ -23,6 +23,8 @@ globals().update(_table.namespace_of(""))  # every op declared with function=Tru
 from .random import (Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state)
 from . import random
 from . import nn
+from . import optim
+from . import utils
 from . import cuda
 from . import testing
 
