@@ -468,7 +468,7 @@ def broadcast_to(input, size):
     return expand(input, size)
 
 
-@op("broadcast_tensors(TensorList tensors)")
+@op("broadcast_tensors(*tensors)")  # torch/functional.py: a Python function of varargs
 def broadcast_tensors(*tensors):
     shape = np.broadcast_shapes(*(t._data.shape for t in tensors))
     return tuple(t if t._data.shape == shape else expand(t, shape) for t in tensors)  # torch returns same-shape inputs
