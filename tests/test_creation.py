@@ -570,3 +570,36 @@ def test_range_out_and_layout():
     _raises_msgs(lambda m: run(m, out=m.empty(0, dtype=m.int64), requires_grad=True))
     a, b = _raises_msgs(lambda m: run(m, out=m.empty(0, dtype=m.int64), dtype=m.float32))
     assert a == b
+
+
+FACTORY_OUT = {
+    "zeros": lambda m, o, **k: m.zeros(3, out=o, **k), "ones": lambda m, o, **k: m.ones(2, 3, out=o, **k),
+    "full": lambda m, o, **k: m.full((3,), 2.5, out=o, **k), "empty": lambda m, o, **k: m.empty(3, out=o, **k).zero_(),
+    "eye": lambda m, o, **k: m.eye(2, 3, out=o, **k), "linspace": lambda m, o, **k: m.linspace(0, 7, 3, out=o, **k),
+    "logspace": lambda m, o, **k: m.logspace(0, 2, 3, out=o, **k),
+    "arange": lambda m, o, **k: m.arange(0, 3.5, out=o, **k), "arange_int": lambda m, o, **k: m.arange(3, out=o, **k),
+}
+
+
+@pytest.mark.parametrize("fn", list(FACTORY_OUT))
+def test_factory_out(fn):
+    """out= of a factory: written in out's dtype (an explicit dtype must match it), resized without a warning
+    (arange warns when a non-empty out has another length), returned; requires_grad sets it on out."""
+    make = FACTORY_OUT[fn]
+    for name, n in (("float32", 0), ("int64", 5), ("float64", 3), ("int32", 6)):
+        with warnings.catch_warnings(record=True) as tw:
+            warnings.simplefilter("always")
+            to = torch.empty(n, dtype=getattr(torch, name))
+            tr = make(torch, to)
+        with warnings.catch_warnings(record=True) as ew:
+            warnings.simplefilter("always")
+            eo = ember.empty(n, dtype=getattr(ember, name))
+            er = make(ember, eo)
+        assert (tr is to) and (er is eo)
+        same(eo, to)
+        assert [type(w.message) for w in ew] == [type(w.message) for w in tw], (fn, name)
+    a, b = _raises_msgs(lambda m: make(m, m.empty(0), dtype=m.float64))
+    assert a == b
+    if fn != "empty":  # (torch's empty(out=) then refuses the in-place zero_ on a leaf that requires grad)
+        check(lambda m: make(m, m.empty(0), requires_grad=True))
+        _raises_msgs(lambda m: make(m, m.empty(0, dtype=m.int64), requires_grad=True))

@@ -42,15 +42,44 @@ def size_args(size, name="size"):
     return tuple(out)
 
 
-def _finish(data, requires_grad, device=None):
+def _finish(data, requires_grad, device=None, out=None):
     if device is not None:
         check_device_supported(to_device(device))
+    if out is not None:
+        return _into_out(out, data, requires_grad)
     t = wrap(data)
     if requires_grad:
         if not _grad_dtype(data.dtype):
             raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
         t._requires_grad = True
     return t
+
+
+def _out_dtype(out, dtype, fn):
+    """A factory's dtype when out= is given: out's own, which an explicit dtype must equal (torch's python
+    arg parser, check_out_type_matches)."""
+    if not isinstance(out, Tensor):
+        raise TypeError(f"{fn}(): argument 'out' must be Tensor, not {type(out).__name__}")
+    odt = _dtype.from_np[out._data.dtype]
+    if dtype is not None and _dtype.to_ember_dtype(dtype) is not odt:
+        raise RuntimeError(f"dtype {_dtype_cname(_dtype.to_ember_dtype(dtype))} does not match dtype of out "
+                           f"parameter ({_dtype_cname(odt)})")
+    return odt
+
+
+def _into_out(out, data, requires_grad):
+    """A factory's values written into out= (resized without a warning, as the *_out factories do)."""
+    if requires_grad and not _grad_dtype(out._data.dtype):
+        raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
+    data = np.asarray(data).astype(out._data.dtype, copy=False)
+    if out._data.shape == data.shape:
+        np.copyto(out._data, data)
+    else:
+        out._data = data
+    out._vc[0] += 1
+    if requires_grad:
+        out._requires_grad = True
+    return out
 
 
 def check_layout_pin(fn, layout, pin_memory):
@@ -348,14 +377,18 @@ def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=F
           memory_format=None):
     if layout is not None or pin_memory:
         check_layout_pin("empty", layout, pin_memory)
-    return _finish(np.empty(size_args(size, "empty"), _np_dtype(dtype)), requires_grad, device)
+    if out is not None:
+        dtype = _out_dtype(out, dtype, "empty")
+    return _finish(np.empty(size_args(size, "empty"), _np_dtype(dtype)), requires_grad, device, out)
 
 
 @op("zeros(SymIntArrayRef size, *, Tensor out=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)")
 def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
     if layout is not None or pin_memory:
         check_layout_pin("zeros", layout, pin_memory)
-    return _finish(np.zeros(size_args(size, "zeros"), _np_dtype(dtype)), requires_grad, device)
+    if out is not None:
+        dtype = _out_dtype(out, dtype, "zeros")
+    return _finish(np.zeros(size_args(size, "zeros"), _np_dtype(dtype)), requires_grad, device, out)
 
 
 @op("ones(SymIntArrayRef size, *, Tensor out=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)")
@@ -374,7 +407,9 @@ def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=Fa
             if requires_grad:
                 t._requires_grad = True
             return t
-    return _finish(np.ones(size_args(size, "ones"), _np_dtype(dtype)), requires_grad, device)
+    if out is not None:
+        dtype = _out_dtype(out, dtype, "ones")
+    return _finish(np.ones(size_args(size, "ones"), _np_dtype(dtype)), requires_grad, device, out)
 
 
 def _scalar_default_dtype(v):
@@ -466,9 +501,11 @@ def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, re
         raise TypeError(f"full(): argument 'size' (position 1) must be tuple of ints, not {type(size).__name__}")
     size = size_args((size,), "full")
     fill_value = _fill_value_arg(fill_value, "full")
+    if out is not None:
+        dtype = _out_dtype(out, dtype, "full")
     dt = _dtype.to_ember_dtype(dtype) if dtype is not None else _scalar_default_dtype(fill_value)
     check_scalar_fits(fill_value, dt, math.prod(size))
-    return _finish(_fill_array(size, fill_value, dt.np), requires_grad, device)
+    return _finish(_fill_array(size, fill_value, dt.np), requires_grad, device, out)
 
 
 def _int_arg(x, fn, arg, pos):
@@ -488,7 +525,9 @@ def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_g
         raise RuntimeError(f"n must be greater or equal to 0, got {n}")
     if m < 0:
         raise RuntimeError(f"m must be greater or equal to 0, got {m}")
-    return _finish(np.eye(n, m, dtype=_np_dtype(dtype)), requires_grad, device)
+    if out is not None:
+        dtype = _out_dtype(out, dtype, "eye")
+    return _finish(np.eye(n, m, dtype=_np_dtype(dtype)), requires_grad, device, out)
 
 
 # ---- ranges: bit-for-bit torch's CPU kernels ---------------------------------------------------------------
@@ -563,6 +602,8 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
     else:
         start, end = _range_number(start, "arange", "start", 1), _range_number(end, "arange", "end", 2)
     step = _range_number(step, "arange", "step", 3)
+    if out is not None:
+        dtype = _out_dtype(out, dtype, "arange")
     if dtype is None:
         is_float = any(isinstance(v, _builtin_float) for v in (start, end, step))
         dt = _dtype.get_default_dtype() if is_float else _dtype.int64
@@ -600,7 +641,12 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
         data = (np.arange(n, dtype=np.int64) * xst + xs).astype(dt.np)
     else:
         data = _arange_float(start, step, n, dt.np)
-    return _finish(data, requires_grad, device)
+    if out is not None and out._data.size not in (0, n):
+        warnings.warn(f"The number of elements in the out tensor of shape {list(out._data.shape)} is {out._data.size} "
+                      f"which does not match the computed number of elements {n}. Note that this may occur as a "
+                      f"result of rounding error. The out tensor will be resized to a tensor of shape ({n},).",
+                      UserWarning, stacklevel=2)
+    return _finish(data, requires_grad, device, out)
 
 
 def _trunc_int(v):
@@ -628,26 +674,10 @@ def range_(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
     if end is None:
         start, end = 0, start
     n = int((end - start) // step) + 1
-    if out is not None:
-        # range.out writes in out's dtype, resizing it without a warning (aten/src/ATen/native/RangeFactories.cpp)
-        if not isinstance(out, Tensor):
-            raise TypeError(f"range(): argument 'out' must be Tensor, not {type(out).__name__}")
-        if dtype is not None and _dtype.to_ember_dtype(dtype).np != out._data.dtype:
-            raise RuntimeError(f"dtype {_dtype_cname(_dtype.to_ember_dtype(dtype))} does not match dtype of out "
-                               f"parameter ({_dtype_cname(_dtype.from_np[out._data.dtype])})")
-        if requires_grad and not _grad_dtype(out._data.dtype):
-            raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
-        data = (start + np.arange(n, dtype=np.float64) * step).astype(out._data.dtype)
-        if out._data.shape == data.shape:
-            np.copyto(out._data, data)
-        else:
-            out._data = data
-        out._vc[0] += 1
-        if requires_grad:
-            out._requires_grad = True
-        return out
+    if out is not None:  # range.out writes in out's dtype (aten/src/ATen/native/RangeFactories.cpp)
+        dtype = _out_dtype(out, dtype, "range")
     dt = _np_dtype(dtype)
-    return _finish((start + np.arange(n, dtype=np.float64) * step).astype(dt), requires_grad, device)
+    return _finish((start + np.arange(n, dtype=np.float64) * step).astype(dt), requires_grad, device, out)
 
 
 def _linspace_args(start, end, steps, fn):
@@ -733,6 +763,8 @@ def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=Non
     if layout is not None or pin_memory:
         check_layout_pin("linspace", layout, pin_memory)
     start, end, steps = _linspace_args(start, end, steps, "linspace")
+    if out is not None:
+        dtype = _out_dtype(out, dtype, "linspace")
     dt = _lin_dtype(start, end, dtype, "linspace")
     if steps == 0:
         data = np.empty((0,), dt.np)
@@ -741,7 +773,7 @@ def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=Non
     else:
         _no_bool(dt, "linspace")
         data = _lin_values(start, end, steps, dt)
-    return _finish(data, requires_grad, device)
+    return _finish(data, requires_grad, device, out)
 
 
 @op("logspace(Tensor start, Tensor end, int64_t steps, double base=10.0, *, Tensor out=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)",
@@ -753,14 +785,16 @@ def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None,
     if layout is not None or pin_memory:
         check_layout_pin("logspace", layout, pin_memory)
     start, end, steps = _linspace_args(start, end, steps, "logspace")
+    if out is not None:
+        dtype = _out_dtype(out, dtype, "logspace")
     dt = _lin_dtype(start, end, dtype, "logspace")
     npdt = dt.np
     if steps == 0:
-        return _finish(np.empty((0,), npdt), requires_grad, device)
+        return _finish(np.empty((0,), npdt), requires_grad, device, out)
     if steps == 1:
         with fp_ignore:
             return _finish(_fill_array((1,), np.power(complex(base) if dt.category == 3 else _builtin_float(base),
-                                                      start), npdt), requires_grad, device)
+                                                      start), npdt), requires_grad, device, out)
     _no_bool(dt, "logspace")
     idx = np.arange(steps)
     half = steps // 2
@@ -790,7 +824,7 @@ def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None,
                                  for x in v.tolist()], _F64)
             else:
                 data = np.power(_builtin_float(base), v).astype(_F32).astype(npdt)
-    return _finish(data, requires_grad, device)
+    return _finish(data, requires_grad, device, out)
 
 
 def _like_dtype(input, dtype, name="zeros_like"):
