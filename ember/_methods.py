@@ -72,6 +72,12 @@ def _imatmul(self, other):
     return inplace(self, linalg.matmul, other, name="matmul_")
 
 
+def _invert(self):
+    if self._data.dtype.kind not in "biu":  # the operator's text (torch/_tensor.py __invert__), not the kernel's
+        raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type tensors")
+    return ew.bitwise_not(self)
+
+
 def _bind():
     T = Tensor
     for name, d, kind in _table.method_table():
@@ -115,7 +121,7 @@ def _bind():
     T.__neg__ = ew.neg
     T.__pos__ = lambda self: self
     T.__abs__ = ew.abs
-    T.__invert__ = ew.bitwise_not
+    T.__invert__ = _invert
     T.__and__ = ew.bitwise_and
     T.__rand__ = ew.bitwise_and
     T.__iand__ = T.bitwise_and_

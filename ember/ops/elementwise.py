@@ -807,6 +807,12 @@ def _bitwise(ufunc, name):
         input = ensure_tensor(input)
         other = _as_operand(other, name)
         dt = binary_dtype(input, other)
+        # TensorIterator's order: shapes, then the out= cast, then the kernel's dtype
+        if isinstance(other, Tensor) and not _broadcastable(input._data.shape, other._data.shape):
+            raise broadcast_error(name, input._data.shape, other._data.shape)
+        if isinstance(out, Tensor) and _dtype.from_np[dt].category > _dtype.from_np[out._data.dtype].category:
+            raise RuntimeError(f"result type {_torch_name(dt)} can't be cast to the desired output type "
+                               f"{_torch_name(out._data.dtype)}")
         if dt.kind not in "biu":
             raise NotImplementedError(f"\"{name}_cpu\" not implemented for '{_torch_name(dt)}'")
         r = wrap(_apply_binary(ufunc, input, other, dt, name))
@@ -834,7 +840,7 @@ declare(bitwise_xor, "bitwise_xor(Tensor input, Tensor other, *, Tensor out=None
 @op("bitwise_not(Tensor input, *, Tensor out=None)", method=True, inplace=True)
 def bitwise_not(input, *, out=None):
     if input._data.dtype.kind not in "biu":
-        raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type tensors")
+        raise NotImplementedError(f"\"bitwise_not_cpu\" not implemented for '{_torch_name(input._data.dtype)}'")
     r = wrap(np.asarray(np.invert(input._data)))
     return _write_out(out, r) if out is not None else r
 
@@ -1562,7 +1568,19 @@ def where(condition, input=None, other=None, *, out=None):
 @op("lerp(Tensor input, Tensor end, Tensor weight, *, Tensor out=None)",
     "lerp(Tensor input, Tensor end, Scalar weight, *, Tensor out=None)", method=True, inplace=True)
 def lerp(input, end, weight, *, out=None):
+    # aten/src/ATen/native/Lerp.cpp lerp_Tensor / lerp_Scalar meta: end (and a tensor weight) of self's dtype
+    for what, t in (("end", end), ("weight", weight)):
+        if isinstance(t, Tensor) and t._data.dtype != input._data.dtype:
+            raise RuntimeError(f"expected dtype {_LERP_NAMES[input._data.dtype.name]} for `{what}` but got dtype "
+                               f"{_LERP_NAMES[t._data.dtype.name]}")
     return _out(out, input + (end - input) * weight)
+
+
+# c10's typeMeta names, as torch prints dtypes in lerp's messages
+_LERP_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "bfloat16": "c10::BFloat16",
+               "int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char",
+               "uint8": "unsigned char", "bool": "bool", "complex64": "c10::complex<float>",
+               "complex128": "c10::complex<double>"}
 
 
 @op("addcmul(Tensor input, Tensor tensor1, Tensor tensor2, *, Scalar value=1, Tensor out=None)", method=True,

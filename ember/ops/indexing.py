@@ -613,6 +613,34 @@ def _check_index_tensor(index, name):
         raise RuntimeError(f"{name}(): Expected dtype int64 for index")
 
 
+def _check_scatter(input, ax, index, src):
+    """aten/src/ATen/native/ScatterGatherChecks.h: scatter_gather_dtype_check (src's dtype) and scatter_shape_check
+    (index no larger than self outside `dim`, nor than src anywhere)."""
+    if isinstance(src, Tensor) and src._data.dtype != input._data.dtype:
+        raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
+    ish, sh = index._data.shape, input._data.shape
+    if index._data.size == 0:
+        return
+    if len(ish) != max(len(sh), 1) and not (len(ish) <= 1 and len(sh) <= 1):
+        raise RuntimeError("Index tensor must have the same number of dimensions as self tensor")
+    srcsh = src._data.shape if isinstance(src, Tensor) else None
+    bad = False
+    for i in range(len(ish)):
+        if i != ax and ish[i] > (sh[i] if sh else 1):
+            bad = True
+            break
+        if srcsh is not None:
+            if i >= max(len(srcsh), 1):  # torch reads src.size(i)
+                n = max(len(srcsh), 1)
+                raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {i})")
+            if ish[i] > (srcsh[i] if srcsh else 1):
+                bad = True
+                break
+    if bad:
+        raise RuntimeError(f"Expected index {list(ish)} to be no larger than self {list(sh)} apart from dimension "
+                           f"{ax}" + (f" and to be no larger size than src {list(srcsh)}" if srcsh is not None else ""))
+
+
 def _check_bounds(idx, n, ax):
     """gather/scatter: every index in [0, n) (no negative indices), else torch's error naming the first bad one
     (aten/src/ATen/native/cpu/ScatterGatherKernel.cpp)."""
@@ -713,9 +741,10 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None, out=None):
         raise TypeError("scatter() missing 'src' or 'value'")
     if src is not None and not isinstance(src, Tensor):
         value, src = src, None
-    _check_index_tensor(index, "scatter")
-    d = input._data.copy()
     ax = input._wrap_dim(dim)
+    _check_index_tensor(index, "scatter")
+    _check_scatter(input, ax, index, src)
+    d = input._data.copy()
     idx = index._data
     _check_bounds(idx, d.shape[ax] if d.ndim else 1, ax)
     pos = _scatter_positions(ax, idx, d.ndim)
@@ -742,9 +771,10 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None, out=None):
 def scatter_add(input, dim, index, src, *, out=None):
     if out is not None:
         return _write_out_typed(out, scatter_add(input, dim, index, src))
-    _check_index_tensor(index, "scatter_add")
-    d = input._data.copy()
     ax = input._wrap_dim(dim)
+    _check_index_tensor(index, "scatter_add")
+    _check_scatter(input, ax, index, src)
+    d = input._data.copy()
     _check_bounds(index._data, d.shape[ax] if d.ndim else 1, ax)
     _scatter_add_np(d, ax, index._data, src._data.astype(d.dtype, copy=False))
     out = wrap(d)
@@ -801,6 +831,8 @@ def index_select(input, dim, index, *, out=None):
 
 @op("take(Tensor input, Tensor index, *, Tensor out=None)", method=True)
 def take(input, index, *, out=None):
+    if isinstance(index, Tensor) and index._data.dtype != np.int64:
+        raise RuntimeError(f"take(): Expected a long tensor for index, but got {_torch_dtype_name(index._data.dtype)}")
     prev, state.enabled = state.enabled, False
     try:
         r = getitem(input.reshape(-1), index)
@@ -936,9 +968,25 @@ def masked_select(input, mask, *, out=None):
 
 @op("masked_scatter(Tensor input, Tensor mask, Tensor source)", method=True, inplace=True)
 def masked_scatter(input, mask, source):
-    d = input._data.copy()
+    # aten/src/ATen/native/TensorAdvancedIndexing.cpp masked_scatter: expand_outplace(mask, self), then
+    # masked_scatter__cpu's dtype checks
+    from ._registry import broadcast_error
+    ms, ds = mask._data.shape, input._data.shape
+    try:
+        shape = np.broadcast_shapes(ms, ds)
+    except ValueError:
+        raise broadcast_error("masked_scatter", ms, ds) from None
+    if input._data.dtype != source._data.dtype:
+        raise RuntimeError(f"masked_scatter: expected self and source to have same dtypes but got"
+                           f"{_torch_dtype_name(input._data.dtype)} and {_torch_dtype_name(source._data.dtype)}")
+    if mask._data.dtype != np.bool_:
+        raise RuntimeError(f"masked_scatter_ only supports boolean masks, but got mask with dtype "
+                           f"{_torch_dtype_name(mask._data.dtype)}")
+    d = np.array(np.broadcast_to(input._data, shape))
     m = np.broadcast_to(mask._data, d.shape)
     n = int(m.sum())
+    if n > source._data.size:
+        raise RuntimeError("masked_scatter: expected source to have at least as many elements as ones in mask")
     d[m] = source._data.reshape(-1)[:n]
     r = wrap(d)
     if state.enabled and (input._requires_grad or source._requires_grad):
@@ -994,10 +1042,26 @@ def argwhere(input):
 @op("index_fill(Tensor input, int64_t dim, Tensor index, Tensor value)",
     "index_fill(Tensor input, int64_t dim, Tensor index, Scalar value)", method=True, inplace=True)
 def index_fill(self, dim, index, value):
-    d = self._data.copy()
+    # aten/src/ATen/native/TensorAdvancedIndexing.cpp index_fill_: value 0-dim, index int64, dim, index a vector
+    if isinstance(value, Tensor) and value._data.ndim:
+        raise RuntimeError(f"index_fill_ only supports a 0-dimensional value tensor, but got tensor with "
+                           f"{value._data.ndim} dimension(s).")
+    if index._data.dtype != np.int64:
+        raise IndexError("index_fill_(): Expected dtype int64 for index.")
     ax = self._wrap_dim(dim)
+    if index._data.ndim > 1:
+        raise RuntimeError("Index has to be a vector/scalar")
+    n = self._data.shape[ax] if self._data.ndim else 1
+    idx = index._data.reshape(-1)
+    if idx.size and (idx.max() >= n or idx.min() < -n):
+        bad = idx[(idx >= n) | (idx < -n)][0]
+        raise IndexError(f"index {bad} is out of bounds for dimension {ax} with size {n}")
+    d = self._data.copy()
     vt = isinstance(value, Tensor)
-    d[(slice(None),) * ax + (index._data,)] = value._data if vt else value
+    if d.ndim == 0:
+        d[()] = value._data if vt else value
+    else:
+        d[(slice(None),) * ax + (index._data,)] = value._data if vt else value
     r = wrap(d)
     if state.enabled and (self._requires_grad or vt and value._requires_grad):
         node = record(IndexFillBackward1 if vt else IndexFillBackward0, (self, value) if vt else (self,), r)
@@ -1043,8 +1107,30 @@ class IndexAddBackward0(Node):
 @op("index_add(Tensor input, int64_t dim, Tensor index, Tensor source, *, Scalar alpha=1)",
     method=True, inplace=True)
 def index_add(self, dim, index, source, *, alpha=1):
-    d = self._data.copy()
+    # aten/src/ATen/native/TensorAdvancedIndexing.cpp index_func_meta_impl
     ax = self._wrap_dim(dim)
+    idx, sd = index._data, source._data
+    if idx.ndim > 1:
+        raise IndexError(f"index_add_(): Index is supposed to be a vector, but got dim: {idx.ndim} with type: "
+                         f"{_torch_dtype_name(idx.dtype)} and size: {list(idx.shape)}")
+    if idx.dtype not in (np.int64, np.int32):
+        raise RuntimeError(f"index_add_(): Expected dtype int32/int64 for index but got: {_torch_dtype_name(idx.dtype)}")
+    if self._data.dtype != sd.dtype:
+        raise RuntimeError(f"index_add_(): self ({_torch_dtype_name(self._data.dtype)}) and source "
+                           f"({_torch_dtype_name(sd.dtype)}) must have the same scalar type")
+    if not (ax == 0 or ax < sd.ndim):
+        raise IndexError(f"index_add_(): Indexing dim {ax} is out of bounds of the source tensor with dim {sd.ndim}")
+    if idx.size != (sd.shape[ax] if sd.ndim else 1):
+        raise RuntimeError(f"index_add_(): Number of indices ({idx.size}) should be equal to source.size(dim) "
+                           f"({sd.shape[ax] if sd.ndim else 1})")
+    sh = self._data.shape
+    if sd.ndim and sh and (sd.ndim != len(sh) or any(sd.shape[i] != sh[i] for i in range(len(sh)) if i != ax)):
+        raise RuntimeError(f"index_add_(): source {list(sd.shape)} and self {list(sh)} must have the same size "
+                           f"apart from dimension {ax}")
+    n = sh[ax] if sh else 1
+    if idx.size and (idx.max() >= n or idx.min() < 0):
+        raise IndexError("index out of range in self")
+    d = self._data.copy()
     np.add.at(d, (slice(None),) * ax + (index._data,), source._data * alpha)
     out = wrap(d)
     if state.enabled and (self._requires_grad or source._requires_grad):

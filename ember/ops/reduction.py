@@ -217,6 +217,12 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
 @op("nanmean(Tensor input, IntArrayRef[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None, Tensor out=None)",
     method=True)
 def nanmean(input, dim=None, keepdim=False, *, dtype=None, out=None):
+    cat = _dtype.from_np[input._data.dtype].category
+    if cat < _dtype._FLOAT:
+        raise RuntimeError(f"nanmean(): expected input to have floating point or complex dtype but got "
+                           f"{_torch_name(input._data.dtype)}")
+    if cat == _dtype._COMPLEX:
+        raise RuntimeError("nansum on CPU does not support complex inputs")
     # torch: nansum(input) / count of non-NaN (aten/src/ATen/native/ReduceOps.cpp, nanmean)
     return _out(out, nansum(input, dim, keepdim, dtype=dtype) / sum(input.isnan().logical_not(), dim, keepdim))
 

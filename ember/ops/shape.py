@@ -470,6 +470,9 @@ def broadcast_to(input, size):
 
 @op("broadcast_tensors(*tensors)")  # torch/functional.py: a Python function of varargs
 def broadcast_tensors(*tensors):
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):  # torch.functional.broadcast_tensors hands them to _VF.broadcast_tensors
+            raise TypeError(f"expected Tensor as element {i} in argument 0, but got {type(t).__name__}")
     shape = np.broadcast_shapes(*(t._data.shape for t in tensors))
     return tuple(t if t._data.shape == shape else expand(t, shape) for t in tensors)  # torch returns same-shape inputs
 
@@ -591,6 +594,16 @@ def cat(tensors, dim=0, *, out=None):
     r = wrap(np.concatenate([t._data for t in used], axis=ax, dtype=dt) if used else np.zeros((0,), dt))
     if state.enabled:
         _record_cat(tensors, r, ax)
+    return _cat_out(out, r)
+
+
+def _cat_out(out, r):
+    """cat/stack's out=: torch checks the inputs' type can be cast to out's (a TypeError, not the RuntimeError of
+    other ops: aten/src/ATen/native/TensorShape.cpp cat_out)."""
+    if out is not None and isinstance(out, Tensor) and \
+            _dtype.from_np[r._data.dtype].category > _dtype.from_np[out._data.dtype].category:
+        raise TypeError(f"torch.cat(): input types can't be cast to the desired output type "
+                        f"{_torch_type_name(out._data.dtype)}")
     return _out(out, r)
 
 
@@ -646,7 +659,7 @@ def stack(tensors, dim=0, *, out=None):
     r = wrap(np.stack([t._data for t in tensors], axis=ax, dtype=dt))
     if state.enabled and any(t._requires_grad for t in tensors):
         record(StackBackward0, tuple(tensors), r).dim = ax
-    return _out(out, r)
+    return _cat_out(out, r)
 
 
 @op("hstack(TensorList tensors, *, Tensor out=None)")
@@ -886,11 +899,15 @@ def flip(input, *dims):
 
 @op("fliplr(Tensor input)", method=True)
 def fliplr(input):
+    if input._data.ndim < 2:
+        raise RuntimeError("Input must be >= 2-d.")
     return flip(input, (1,))
 
 
 @op("flipud(Tensor input)", method=True)
 def flipud(input):
+    if input._data.ndim < 1:
+        raise RuntimeError("Input must be >= 1-d.")
     return flip(input, (0,))
 
 
@@ -904,8 +921,8 @@ def roll(input, shifts, dims=None):
         raise RuntimeError(f"shifts and dimensions must align. shifts: {ns}, dims:{nd}")
     if dims is None:
         return roll(input.flatten(), shifts, 0).view(input.shape)
-    if isinstance(shifts, int):
-        shifts, dims = (shifts,), (dims,) if isinstance(dims, int) else dims
+    shifts = tuple(shifts) if isinstance(shifts, (tuple, list)) else (shifts,)
+    dims = tuple(dims) if isinstance(dims, (tuple, list)) else (dims,)
     out = input
     for s, dd in zip(shifts, dims):
         n = input._data.shape[input._wrap_dim(dd)]
