@@ -304,7 +304,7 @@ def classify(te, ee, name):
     return "ok"
 
 
-# Issue 6 §3's goal (measured: 99.0%).
+# Issue 6 §3's goal (measured: 99.1%).
 SAME_TYPE_FLOOR = 0.98
 
 # Calls where ember's exception type knowingly differs from torch's, with the reason.
@@ -314,18 +314,13 @@ KNOWN_TYPE_DIFFERENCES = {
 # Op forms ("fn:index_fill", "inplace:lerp_") with open problems, each with what is wrong; the per-op test
 # lists their problems in its failure when one is removed, and fails when a listed form has none left.
 PENDING = {
-    'fn:all': 'silent 1; torch: RuntimeError: all only supports bool tensor for result, got: Long',
-    'fn:any': 'silent 1; torch: RuntimeError: any only supports bool tensor for result, got: Long',
     'fn:arange': 'type 1; torch: RuntimeError: value cannot be converted to type double without overflow',
     'fn:baddbmm': 'type 2; torch: IndexError: Dimension out of range (expected to be in range of [-1, 0], but got 1) | IndexError: Dimension out of range (expected to be in range of [-1, 0], but got 2)',
     'fn:bitwise_not': 'type 1; torch: RuntimeError: Found dtype Long but expected Float',
     'fn:clamp_max': 'silent 1; torch: NotImplementedError: "minimum_cpu" not implemented for \'ComplexFloat\'',
     'fn:clamp_min': 'silent 1; torch: NotImplementedError: "maximum_cpu" not implemented for \'ComplexFloat\'',
-    'fn:diag_embed': 'silent 2; torch: IndexError: Dimension out of range (expected to be in range of [-3, 2], but got 7)',
     'fn:fmod': 'type 2; torch: NotImplementedError: "fmod_cpu" not implemented for \'ComplexFloat\'',
     'fn:index_put': 'silent 1; torch: RuntimeError: ntensor >= 3 INTERNAL ASSERT FAILED at "/__w/pytorch/pytorch/aten/src/',
-    'fn:isneginf': 'leak 1, silent 1; torch: RuntimeError: isneginf does not support complex inputs. | RuntimeError: isneginf does not support non-boolean outputs.',
-    'fn:isposinf': 'leak 1, silent 1; torch: RuntimeError: isposinf does not support complex inputs. | RuntimeError: isposinf does not support non-boolean outputs.',
     'fn:max': 'silent 1; torch: RuntimeError: Expected canCast( typeMetaToScalarType(self.dtype()), typeMetaToScalar',
     'fn:min': 'silent 1; torch: RuntimeError: Expected canCast( typeMetaToScalarType(self.dtype()), typeMetaToScalar',
     'fn:mv': 'type 1; torch: IndexError: Dimension specified as 0 but tensor has no dimensions',
@@ -334,7 +329,6 @@ PENDING = {
     'fn:narrow': 'type 2; torch: RuntimeError: start must be an 0-dim integral Tensor.',
     'fn:randint_like': 'silent 1; torch: RuntimeError: check_random_bounds handles only integral, floating-point and boolean ',
     'fn:range': 'leak 2, type 2; torch: RuntimeError: value cannot be converted to type double without overflow | RuntimeError: unsupported range: nan -> 4',
-    'fn:repeat_interleave': 'type 1; torch: NotImplementedError: "repeat_interleave_cpu" not implemented for \'Float\'',
     'inplace:baddbmm_': 'type 2; torch: IndexError: Dimension out of range (expected to be in range of [-1, 0], but got 1) | IndexError: Dimension out of range (expected to be in range of [-1, 0], but got 2)',
     'inplace:bitwise_and_': "type 4; torch: RuntimeError: result type Float can't be cast to the desired output type Long | RuntimeError: result type Float can't be cast to the desired output type Bool",
     'inplace:bitwise_or_': "type 4; torch: RuntimeError: result type Float can't be cast to the desired output type Long | RuntimeError: result type Float can't be cast to the desired output type Bool",
@@ -350,16 +344,13 @@ PENDING = {
     'method:clamp_max': 'silent 1; torch: NotImplementedError: "minimum_cpu" not implemented for \'ComplexFloat\'',
     'method:clamp_min': 'silent 1; torch: NotImplementedError: "maximum_cpu" not implemented for \'ComplexFloat\'',
     'method:cuda': 'type 4; torch: AssertionError: Torch not compiled with CUDA enabled',
-    'method:diag_embed': 'silent 2; torch: IndexError: Dimension out of range (expected to be in range of [-3, 2], but got 7)',
     'method:fmod': 'type 1; torch: NotImplementedError: "fmod_cpu" not implemented for \'ComplexFloat\'',
     'method:index_put': 'silent 1; torch: RuntimeError: ntensor >= 3 INTERNAL ASSERT FAILED at "/__w/pytorch/pytorch/aten/src/',
     'method:mv': 'type 1; torch: IndexError: Dimension specified as 0 but tensor has no dimensions',
     'method:narrow': 'type 2; torch: RuntimeError: start must be an 0-dim integral Tensor.',
     'method:new_tensor': 'silent 1; torch: TypeError: must be real number, not NoneType',
     'method:squeeze': 'type 1; torch: RuntimeError: dim 1 appears multiple times in the list of dims',
-    'method:tile': 'leak 1; torch: no error',
     'method:unflatten': 'type 2; torch: RuntimeError: unflatten: sizes must be non-empty | RuntimeError: Boolean value of Tensor with more than one value is ambiguous',
-    'method:view': 'leak 1; torch: RuntimeError: self.size(-1) must be divisible by 8 to view Bool as Double (different',
 }
 
 CORPUS = calls()

@@ -356,6 +356,17 @@ _EMBER_NAMES = {"Tensor": "Tensor", "dtype": "torch.dtype", "device": "torch.dev
                 "Parameter": "Parameter"}
 
 
+# torch implements these public functions (torch/functional.py) and Tensor methods (torch/_tensor.py) in Python:
+# its parser does not see their arguments, so their signatures are not enforced here
+_PY_FUNCTIONS = frozenset(("atleast_1d", "atleast_2d", "atleast_3d", "broadcast_shapes", "broadcast_tensors",
+                           "cartesian_prod", "block_diag", "cdist", "chain_matmul", "einsum", "istft", "lu", "norm",
+                           "meshgrid", "pca_lowrank", "split", "stft", "svd_lowrank", "tensordot", "unique",
+                           "unique_consecutive", "unravel_index"))
+_PY_METHODS = frozenset(("norm", "lu", "stft", "istft", "split", "unique", "unique_consecutive", "resize",
+                         "resize_as", "storage_type", "to_sparse_coo", "dim_order", "backward", "register_hook",
+                         "register_post_accumulate_grad_hook"))
+
+
 # ---- the table's ops ------------------------------------------------------------------------------------------
 _CACHE = {}
 
@@ -368,7 +379,7 @@ def signatures(opdef, method=False, name=None):
     sigs = _CACHE.get(key)
     if sigs is None:
         sigs = [Signature(s, name) for s in opdef.signatures]
-        if any(s.python_level for s in sigs):
+        if any(s.python_level for s in sigs) or name in (_PY_METHODS if method else _PY_FUNCTIONS):
             sigs = []
         if method:
             sigs = [m for m in (s.method_form() for s in sigs) if m is not None]

@@ -116,6 +116,16 @@ def view_dtype(input, dtype):
     d = input._data
     if d.dtype.itemsize != dtype.itemsize and d.ndim == 0:
         raise RuntimeError("self.dim() cannot be 0 if the element size of the dtype differs")
+    if dtype.itemsize > d.dtype.itemsize:  # aten/src/ATen/native/TensorConversions.cpp view_dtype
+        ratio = dtype.itemsize // d.dtype.itemsize
+        what = f"to view {_torch_type_name(d.dtype)} as {_torch_type_name(dtype.np)} (different element sizes), but got"
+        if d.strides[-1] != d.itemsize:
+            raise RuntimeError("self.stride(-1) must be 1 to view " + what[8:].replace(", but got", ""))
+        if d.shape[-1] % ratio:
+            raise RuntimeError(f"self.size(-1) must be divisible by {ratio} {what} {d.shape[-1]}")
+        for k in range(d.ndim - 1):
+            if (d.strides[k] // d.itemsize) % ratio:
+                raise RuntimeError(f"self.stride({k}) must be divisible by {ratio} {what} {d.strides[k] // d.itemsize}")
     return view_of(input, d.view(dtype.np), lambda b, _d=dtype: view_dtype(b, _d))
 
 
@@ -970,8 +980,8 @@ def repeat(input, *sizes):
 
 
 @op("tile(Tensor input, SymIntArrayRef dims)", method=True)
-def tile(input, dims):
-    dims = tuple(dims)
+def tile(input, *dims):
+    dims = _shape_arg(dims)  # x.tile(2, 3), x.tile((2, 3)), x.tile(2)
     if len(dims) < input._data.ndim:
         dims = (1,) * (input._data.ndim - len(dims)) + dims
     return repeat(input, dims)
@@ -982,15 +992,29 @@ def tile(input, dims):
     "repeat_interleave(Tensor repeats, *, SymInt? output_size=None)", method=True)
 def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
     if repeats is None:  # repeat_interleave(repeats): each index i repeated repeats[i] times
+        _check_repeats(input._data)
+        if input._data.ndim != 1:
+            raise RuntimeError("repeat_interleave only accept 1D vector as repeat")
         r = np.repeat(np.arange(input._data.shape[0] if input._data.ndim else 1, dtype=np.int64), input._data)
         if output_size is not None and output_size != r.size:
             raise RuntimeError("allocated size does not match required size")
         return wrap(r)
+    # aten/src/ATen/native/Repeat.cpp repeat_interleave_symint: the repeats tensor's checks come first
+    if isinstance(repeats, Tensor) and repeats._data.ndim > 1:
+        raise RuntimeError("repeats must be 0-dim or 1-dim tensor")
     if dim is None:
         input = input.flatten()
         dim = 0
     ax = input._wrap_dim(dim)
     n = input._data.shape[ax]
+    if isinstance(repeats, Tensor):
+        r = repeats._data
+        if r.ndim == 1 and r.size not in (1, n):
+            raise RuntimeError(f"repeats must have the same size as input along dim, but got repeats.size(0) = "
+                               f"{r.size} and input.size({dim}) = {n}")
+        _check_repeats(r)
+        if r.size == 1:
+            repeats = wrap(np.broadcast_to(r.reshape(-1), (n,)))
     if not isinstance(repeats, Tensor):
         # torch: unsqueeze, expand, contiguous copy, view (aten/src/ATen/native/Repeat.cpp)
         if output_size is not None and output_size != n * repeats:
@@ -1003,6 +1027,14 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
     if output_size is not None and output_size != idx.size:
         raise RuntimeError("allocated size does not match required size")
     return index_select(input, dim, wrap(idx.astype(np.int64)))
+
+
+def _check_repeats(r):
+    """The repeats kernel (aten/src/ATen/native/Repeat.cpp): an integer tensor without negative entries."""
+    if r.dtype not in (np.int64, np.int32):
+        raise NotImplementedError(f"\"repeat_interleave_cpu\" not implemented for '{_torch_type_name(r.dtype)}'")
+    if r.size and r.min() < 0:
+        raise RuntimeError("repeats can not be negative")
 
 
 @op("diagonal(Tensor input, int64_t offset=0, int64_t dim1=0, int64_t dim2=1)", method=True)
