@@ -3,9 +3,16 @@
 NumPy's promotion differs from PyTorch's (int32 array + 0-d int64 -> int64 in NumPy, int32 in torch;
 int32 + 1.5 -> float64 in NumPy, float32 in torch), so ember computes every result dtype itself and
 hands it to NumPy explicitly (c10/core/ScalarType.h promoteTypes, ATen's TensorIterator compute_types).
+
+bfloat16's NumPy dtype comes from ml_dtypes, whose import costs up to a second (0.7.0's extension), so it is
+loaded on first use: `bfloat16.np` (creating, casting to or promoting into bfloat16), `finfo(bfloat16)`, or a
+user's ml_dtypes array meeting `lookup_np`. Until then no array can be bfloat16, so the NumPy-keyed tables
+(`from_np`, `PROMOTE_NP`) leave it out, and code that only asks "is this array bfloat16?" asks
+`from_np.get(arr.dtype) is bfloat16`, which never loads it.
 """
+import sys
+
 import numpy as np
-import ml_dtypes
 
 __all__ = [
     "dtype", "bool", "uint8", "int8", "int16", "int32", "int64", "float16", "bfloat16", "float32",
@@ -25,13 +32,21 @@ class dtype:
 
     __slots__ = ("name", "np", "category", "itemsize", "is_signed", "_legacy")
 
-    def __init__(self, name, np_dtype, category, legacy):
+    def __init__(self, name, np_dtype, category, legacy, itemsize=None):
         self.name = name
-        self.np = np.dtype(np_dtype)
+        if np_dtype is not None:  # None: bfloat16, resolved by __getattr__ on first use
+            self.np = np.dtype(np_dtype)
         self.category = category
-        self.itemsize = self.np.itemsize
+        self.itemsize = self.np.itemsize if itemsize is None else itemsize
         self.is_signed = name not in ("bool", "uint8")
         self._legacy = legacy
+
+    def __getattr__(self, attr):
+        # reached only when a slot is unset: bfloat16's `np` before ml_dtypes is loaded (a plain slot read after)
+        if attr == "np" and self.name == "bfloat16":
+            _load_bfloat16()
+            return self.np
+        raise AttributeError(f"'ember.dtype' object has no attribute '{attr}'")
 
     @property
     def is_floating_point(self):
@@ -84,7 +99,7 @@ int16 = dtype("int16", np.int16, _INT, "ShortTensor")
 int32 = dtype("int32", np.int32, _INT, "IntTensor")
 int64 = dtype("int64", np.int64, _INT, "LongTensor")
 float16 = dtype("float16", np.float16, _FLOAT, "HalfTensor")
-bfloat16 = dtype("bfloat16", ml_dtypes.bfloat16, _FLOAT, "BFloat16Tensor")
+bfloat16 = dtype("bfloat16", None, _FLOAT, "BFloat16Tensor", itemsize=2)
 float32 = dtype("float32", np.float32, _FLOAT, "FloatTensor")
 float64 = dtype("float64", np.float64, _FLOAT, "DoubleTensor")
 complex64 = dtype("complex64", np.complex64, _COMPLEX, "ComplexFloatTensor")
@@ -98,8 +113,37 @@ chalf = complex64  # NumPy has no complex32; the closest storage is used
 ALL_DTYPES = (bool, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64, complex64, complex128)
 _BY_NAME = {d.name: d for d in ALL_DTYPES}
 _BY_LEGACY = {d._legacy: d for d in ALL_DTYPES}
-# numpy dtype -> ember dtype; the hot path looks dtypes up here.
-from_np = {d.np: d for d in ALL_DTYPES}
+# numpy dtype -> ember dtype; the hot path looks dtypes up here. bfloat16 joins when it is loaded.
+from_np = {d.np: d for d in ALL_DTYPES if d is not bfloat16}
+
+
+# NumPy dtypes that compute in float32 (float16, and bfloat16 once loaded) -> that compute dtype
+OPMATH_NP = {float16.np: float32.np}
+
+
+def _load_bfloat16():
+    """Import ml_dtypes and enter bfloat16 into the NumPy-keyed tables (they are updated in place, so modules that
+    imported them see the change)."""
+    import ml_dtypes
+    bf = np.dtype(ml_dtypes.bfloat16)
+    np_of = {d: d.np for d in ALL_DTYPES if d is not bfloat16}
+    np_of[bfloat16] = bf
+    for (a, b), r in _PROMOTE.items():
+        if bfloat16 in (a, b):
+            PROMOTE_NP[(np_of[a], np_of[b])] = np_of[r]
+    from_np[bf] = bfloat16
+    OPMATH_NP[bf] = np_of[float32]
+    bfloat16.np = bf  # last: from here on `bfloat16.np` is a plain slot read
+
+
+def lookup_np(npdt):
+    """from_np.get(npdt) for a NumPy dtype from outside ember (a user's array): an ml_dtypes bfloat16 array can
+    arrive before ember.bfloat16 was used, and loads it then."""
+    d = from_np.get(npdt)
+    if d is None and npdt.name == "bfloat16" and "ml_dtypes" in sys.modules:
+        _load_bfloat16()
+        d = from_np.get(npdt)
+    return d
 
 
 def to_ember_dtype(x):
@@ -119,9 +163,12 @@ def to_ember_dtype(x):
     if x is None:  # np.dtype(None) is float64
         raise TypeError("cannot interpret None as a data type; expected an ember dtype such as ember.float32")
     try:
-        return from_np[np.dtype(x)]
-    except (TypeError, KeyError):
-        raise TypeError(f"cannot interpret {x!r} as a data type; expected an ember dtype such as ember.float32") from None
+        d = lookup_np(np.dtype(x))
+    except TypeError:
+        d = None
+    if d is not None:
+        return d
+    raise TypeError(f"cannot interpret {x!r} as a data type; expected an ember dtype such as ember.float32") from None
 
 
 class _DefaultDtype:
@@ -171,8 +218,8 @@ def _promote_pair(a, b):
 
 
 _PROMOTE = {(a, b): _promote_pair(a, b) for a in ALL_DTYPES for b in ALL_DTYPES}
-# Same table keyed by NumPy dtypes, for the op hot path.
-PROMOTE_NP = {(a.np, b.np): r.np for (a, b), r in _PROMOTE.items()}
+# Same table keyed by NumPy dtypes, for the op hot path (bfloat16's pairs are added when it is loaded).
+PROMOTE_NP = {(a.np, b.np): r.np for (a, b), r in _PROMOTE.items() if bfloat16 not in (a, b, r)}
 
 
 # (min, max) of each integer NumPy dtype: np.iinfo costs 0.4 us a call, and comparisons / scalar checks need it
@@ -255,7 +302,11 @@ class finfo:
             d = d.to_real()
         if d.category != _FLOAT:
             raise TypeError(f"finfo() requires a floating point input type. Use iinfo to handle '{d.name}'")
-        fi = ml_dtypes.finfo(d.np) if d is bfloat16 else np.finfo(d.np)
+        if d is bfloat16:
+            d.np  # noqa: B018 - loads ml_dtypes, whose finfo knows bfloat16
+            fi = sys.modules["ml_dtypes"].finfo(d.np)
+        else:
+            fi = np.finfo(d.np)
         self.bits = d.itemsize * 8
         self.eps = _builtin_float(fi.eps)
         self.max = _builtin_float(fi.max)

@@ -1,6 +1,6 @@
 """Bit-exact NumPy reproduction of PyTorch 2.13's CPU random generator.
 
-This module is self-contained (NumPy, plus ``ml_dtypes`` for bfloat16); it does
+This module is self-contained (NumPy, plus ``ml_dtypes`` for bfloat16, imported on first use); it does
 not import torch or anything from ember.  It follows the 2.13 sources
 (``ATen/core/DistributionsHelper.h``, ``ATen/core/TransformationHelper.h``,
 ``ATen/native/DistributionTemplates.h``, ``ATen/native/cpu/DistributionTemplates.h``)
@@ -58,13 +58,6 @@ import warnings
 
 import numpy as np
 
-try:  # bfloat16 support
-    import ml_dtypes as _ml_dtypes
-
-    _BF16 = np.dtype(_ml_dtypes.bfloat16)
-except Exception:  # pragma: no cover - ml_dtypes is a dependency of ember
-    _ml_dtypes = None
-    _BF16 = None
 
 __all__ = [
     "DEFAULT_GENERATOR_SEED",
@@ -121,9 +114,15 @@ _DIGITS = {"float16": 11, "bfloat16": 8, "float32": 24, "float64": 53}
 
 
 def _dt(dtype) -> np.dtype:
-    if isinstance(dtype, str) and dtype == "bfloat16" and _BF16 is not None:
-        return _BF16
+    if isinstance(dtype, str) and dtype == "bfloat16":
+        import ml_dtypes  # imported on first use: its import is slow (up to a second for 0.7.0)
+        return np.dtype(ml_dtypes.bfloat16)
     return np.dtype(dtype)
+
+
+def _is_bf16(dt: np.dtype) -> bool:
+    """ml_dtypes' bfloat16 (a kind 'V' dtype), recognised without importing ml_dtypes."""
+    return dt.kind == "V" and dt.name == "bfloat16"
 
 
 def _tname(dt: np.dtype) -> str:
@@ -131,11 +130,11 @@ def _tname(dt: np.dtype) -> str:
 
 
 def _is_float(dt: np.dtype) -> bool:
-    return dt in (_F16, _F32, _F64) or (_BF16 is not None and dt == _BF16)
+    return dt in (_F16, _F32, _F64) or _is_bf16(dt)
 
 
 def _is_reduced(dt: np.dtype) -> bool:
-    return dt == _F16 or (_BF16 is not None and dt == _BF16)
+    return dt == _F16 or _is_bf16(dt)
 
 
 def _not_impl(kernel: str, dt: np.dtype):
@@ -178,7 +177,8 @@ def _float_limits(dt: np.dtype):
     if dt == _F64:
         m = float(np.finfo(np.float64).max)
         return -m, m
-    m = float(_ml_dtypes.finfo(_BF16).max)
+    import ml_dtypes
+    m = float(ml_dtypes.finfo(dt).max)
     return -m, m
 
 
@@ -1044,7 +1044,7 @@ class CPUGeneratorEngine:
                 to_inc = int(np.iinfo(dt).max)
             _check_from_to_in_range(low, to_inc, dt)
             return (to_inc - low + 1) & _U64_MASK, low, False
-        if not (dt in (_I64, _F64, _F32) or (_BF16 is not None and dt == _BF16)):
+        if not (dt in (_I64, _F64, _F32) or _is_bf16(dt)):
             if dt.kind in "iub" or _is_float(dt):
                 raise RuntimeError(
                     "random_full_64_bits_range_kernel_cpu handles only int64, double, float and bfloat16")

@@ -142,7 +142,7 @@ class Tensor:
         return self._data.flags.c_contiguous
 
     def is_floating_point(self):
-        return self._data.dtype.kind == "f" or self._data.dtype == _dtype.bfloat16.np
+        return self._data.dtype.kind == "f" or _dtype.from_np[self._data.dtype] is _dtype.bfloat16
 
     def is_complex(self):
         return self._data.dtype.kind == "c"
@@ -385,13 +385,13 @@ class Tensor:
         if d.size != 1:
             raise RuntimeError(f"a Tensor with {d.size} elements cannot be converted to Scalar")
         v = self._host("item").reshape(()).item()
-        if d.dtype == _dtype.bfloat16.np:
+        if _dtype.from_np[d.dtype] is _dtype.bfloat16:
             v = float(v)
         return v
 
     def tolist(self):
         d = self._host("tolist")
-        if d.dtype == _dtype.bfloat16.np:
+        if _dtype.from_np[d.dtype] is _dtype.bfloat16:
             d = d.astype(np.float32)
         return d.tolist()
 
@@ -551,7 +551,7 @@ def _dim_arg(dim, fn):
 
 def _grad_dtype(npdt):
     """Whether tensors of this NumPy dtype may require grad (floating point and complex, bfloat16 included)."""
-    return npdt.kind in "fc" or npdt == _dtype.bfloat16.np
+    return npdt.kind in "fc" or _dtype.from_np.get(npdt) is _dtype.bfloat16
 
 
 def _rebuild_tensor(data, requires_grad):

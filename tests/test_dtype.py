@@ -271,3 +271,47 @@ def test_bad_dtype_argument():
 
 def test_finfo_values_are_finite():
     assert math.isfinite(ember.finfo(ember.float16).max)
+
+
+# ---- bfloat16 is loaded on first use ----------------------------------------------------------------------------
+# ml_dtypes' import takes up to a second (0.7.0's extension): `import ember` must not pay for it. Each case runs in
+# a fresh interpreter: `import ember` leaves ml_dtypes unloaded, then one first use of bfloat16 must work as in torch.
+BF16_FIRST_USES = {
+    "tensor": "ember.tensor([1.5, 2.25], dtype=ember.bfloat16)",
+    "method": "ember.tensor([1.5, 2.25]).bfloat16()",
+    "to": "ember.tensor([1.5, 2.25]).to(ember.bfloat16)",
+    "promotion": "ember.tensor([1, 2]) + ember.tensor([0.5, 0.25]).bfloat16()",
+    "default_dtype": "(ember.set_default_dtype(ember.bfloat16), ember.tensor([1.5, 2.25]))[1]",
+    "zeros": "ember.zeros(2, dtype=ember.bfloat16) + ember.tensor([1.5, 2.25])",
+    "rand": "(ember.manual_seed(0), ember.rand(2, dtype=ember.bfloat16))[1]",
+    "finfo": "ember.finfo(ember.bfloat16).eps",
+    "ml_dtypes_array": "(__import__('ml_dtypes'), ember.from_numpy(__import__('numpy').array([1.5, 2.25], "
+                       "__import__('ml_dtypes').bfloat16)))[1]",
+}
+
+
+@pytest.mark.parametrize("use", BF16_FIRST_USES)
+def test_import_does_not_load_ml_dtypes(use):
+    import subprocess
+    import sys
+    root = __file__.rsplit("/tests/", 1)[0]
+    code = ("import sys, ember\n"
+            "assert 'ml_dtypes' not in sys.modules, 'import ember loaded ml_dtypes'\n"
+            "assert repr(ember.bfloat16) == 'ember.bfloat16' and ember.bfloat16.is_floating_point\n"
+            "assert ember.promote_types(ember.bfloat16, ember.float16) is ember.float32\n"
+            "x = ember.ones(3) * 2 + ember.arange(3.0); (x.sum() * ember.tensor(1.5, dtype=ember.float16)).item()\n"
+            "assert 'ml_dtypes' not in sys.modules, 'a float32/float16 computation loaded ml_dtypes'\n"
+            f"r = {BF16_FIRST_USES[use]}\n"
+            "print(repr(r))\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root, timeout=120)
+    assert r.returncode == 0, r.stderr
+    torch.manual_seed(0)
+    torch_code = BF16_FIRST_USES[use].replace("ember.", "torch.")
+    if use == "ml_dtypes_array":  # torch.from_numpy refuses ml_dtypes arrays; ember accepts them
+        expected = repr(torch.tensor([1.5, 2.25], dtype=torch.bfloat16))
+    else:
+        try:
+            expected = repr(eval(torch_code, {"torch": torch}))
+        finally:
+            torch.set_default_dtype(torch.float32)
+    assert r.stdout.strip() == expected.replace("torch.", "ember.")

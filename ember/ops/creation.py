@@ -105,7 +105,7 @@ def _np_dtype(dtype, default=None):
 
 def _np_to_ember(npdt):
     """The ember dtype of a NumPy array's dtype, with torch's errors for the ones it cannot hold."""
-    d = _dtype.from_np.get(npdt)
+    d = _dtype.from_np.get(npdt) or _dtype.lookup_np(npdt)
     if d is None:
         if not npdt.isnative:
             raise ValueError("given numpy array has byte order different from the native byte order. Conversion "
@@ -319,7 +319,8 @@ def as_tensor(data, dtype=None, device=None):
         if dtype is None or _dtype.to_ember_dtype(dtype).np == data._data.dtype:
             return data
         return data.to(dtype)
-    if isinstance(data, np.ndarray) and (dtype is None or _np_dtype(dtype) == data.dtype) and data.dtype in _dtype.from_np:
+    if isinstance(data, np.ndarray) and (dtype is None or _np_dtype(dtype) == data.dtype) and (
+            data.dtype in _dtype.from_np or _dtype.lookup_np(data.dtype) is not None):
         return from_numpy(data)
     return tensor(data, dtype=dtype, device=device)
 
@@ -350,7 +351,7 @@ def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False):
 def from_numpy(ndarray):
     if not isinstance(ndarray, np.ndarray):
         raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
-    if ndarray.dtype not in _dtype.from_np:
+    if ndarray.dtype not in _dtype.from_np and _dtype.lookup_np(ndarray.dtype) is None:
         _np_to_ember(ndarray.dtype)  # raises torch's error
     if not ndarray.flags.writeable and not _warned_readonly:
         _warned_readonly.append(True)
@@ -571,7 +572,7 @@ def _arange_float(start, step, n, dt):
             if nvec:
                 base = res[:nvec:V].astype(acc)  # Vectorized<T>::arange(T base, step): base rounded to T
                 k = np.arange(V, dtype=acc)
-                if dt == _dtype.bfloat16.np:
+                if _dtype.from_np[dt] is _dtype.bfloat16:
                     vals = base[:, None] + (st * k)[None, :]
                 else:
                     vals = _fma(st, k[None, :], base[:, None], acc)

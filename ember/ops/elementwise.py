@@ -1006,7 +1006,7 @@ declare(reciprocal, "reciprocal(Tensor input, *, Tensor out=None)", method=True,
 
 def _sigmoid_fwd(a):
     # 1 / (1 + exp(-x)) without overflow warnings; float16/bfloat16 computed in float32 as torch does
-    if a.dtype.itemsize < 4 and a.dtype.kind == "f" or a.dtype == _dtype.bfloat16.np:
+    if a.dtype in _dtype.OPMATH_NP:
         return (1.0 / (1.0 + np.exp(-a.astype(np.float32)))).astype(a.dtype)
     t = np.exp(-a)
     if t.__class__ is not ndarray:  # 0-d: a NumPy scalar

@@ -2,7 +2,7 @@
 import string
 import numpy as np
 
-from .._dtype import bfloat16, from_np
+from .._dtype import OPMATH_NP, from_np
 from .._tensor import Tensor
 from ._table import declare, op
 from ._registry import _out, expandable_to, fp_ignore, Node, SavedTensor, _torch_type_name, record, state, wrap
@@ -37,11 +37,7 @@ def _same_dtype(a, b, kind):
     _check_dtypes(a._data, b._data, kind)
 
 
-def _low_precision_dtypes():
-    return (np.dtype(np.float16), bfloat16.np)
-
-
-_HALF = _low_precision_dtypes()
+_HALF = OPMATH_NP  # float16 and (once loaded) bfloat16
 
 
 def _mat(d):

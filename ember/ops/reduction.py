@@ -36,7 +36,7 @@ def _dims(t, dim):
 
 
 def _low_precision(d):
-    return d.dtype == np.float16 or d.dtype == _dtype.bfloat16.np
+    return d.dtype in _dtype.OPMATH_NP
 
 
 def _expand_back(grad, in_shape, axes, keepdim):
@@ -414,13 +414,13 @@ def _extreme(input, dim, keepdim, is_max, out=None):
 
 def _nan_extreme(d, axis, is_max, keepdims=False):
     """max/min that propagates NaN, as torch does."""
-    if d.dtype == _dtype.bfloat16.np:
+    if _dtype.from_np[d.dtype] is _dtype.bfloat16:
         return _nan_extreme(d.astype(np.float32), axis, is_max, keepdims).astype(d.dtype)
     return (np.max if is_max else np.min)(d, axis=axis, keepdims=keepdims)
 
 
 def _nan_arg(d, axis, is_max):
-    a = d.astype(np.float32) if d.dtype == _dtype.bfloat16.np else d
+    a = d.astype(np.float32) if _dtype.from_np[d.dtype] is _dtype.bfloat16 else d
     if a.dtype.kind == "b":
         a = a.astype(np.uint8)
     if a.dtype.kind in "fc":
@@ -780,7 +780,7 @@ def _acc_dtype(dt):
     k = dt.kind
     if k == "f":
         return np.dtype(np.float64) if dt.itemsize == 4 else _F32 if dt.itemsize == 2 else dt
-    if dt == _dtype.bfloat16.np:
+    if _dtype.from_np[dt] is _dtype.bfloat16:
         return _F32
     if k == "c" and dt.itemsize == 8:
         return np.dtype(np.complex128)
