@@ -69,10 +69,13 @@ def _as_operand(x, name):
     raise TypeError(f"{name}(): argument 'other' must be Tensor or Number, not {type(x).__name__}")
 
 
-def _fast(ufunc, a, b, float_only):
-    """The common case where NumPy's result dtype is torch's: same-dtype tensors, or a float tensor and a
-    Python number. Returns the result array, or None to take the general path (which also produces the errors).
-    Overflow warnings are left to NumPy here for float32/float64 (see README: speed of the hot path)."""
+def _fast(ufunc, a, b, record, division=False):
+    """The fast path shared by the arithmetic ops (add, sub, mul, div), for the common case where NumPy's result
+    dtype is torch's: same-dtype tensors, or a float tensor and a Python number (division: float or complex
+    operands only, since torch divides integers in the default float dtype). Returns the result tensor, recorded
+    by `record(a, b, result)` when grad mode is on and an operand requires grad, or None to take the op's general
+    path (which also produces the errors). Overflow warnings are left to NumPy here for float32/float64 (see
+    README); division is silent about x/0, as torch is."""
     d = a._data
     bc = b.__class__
     if bc is Tensor:
@@ -84,15 +87,25 @@ def _fast(ufunc, a, b, float_only):
     else:
         return None
     k = d.dtype.kind
-    if k != "f" and k != "c" and (float_only or bc is not Tensor):
+    if k != "f" and k != "c" and (division or bc is not Tensor):
         return None
     if d.dtype.itemsize < 4 and k == "f":
         return None  # float16 overflows easily: general path, with FP warnings off
     try:
-        r = ufunc(d, bd)
+        if division:
+            tok = fp_off()
+            try:
+                r = ufunc(d, bd)
+            finally:
+                fp_restore(tok)
+        else:
+            r = ufunc(d, bd)
     except (ValueError, TypeError):
         return None
-    return r if r.__class__ is ndarray else np.asarray(r)
+    t = wrap(r if r.__class__ is ndarray else np.asarray(r))
+    if state.enabled and (a._requires_grad or (bc is Tensor and b._requires_grad)):
+        record(a, b, t)
+    return t
 
 
 def _needs(a, b):
@@ -111,12 +124,9 @@ class AddBackward0(Node):
 @op("add(Tensor input, Tensor other, *, Scalar alpha=1, Tensor out=None)", method=True, inplace=True)
 def add(input, other, *, alpha=1, out=None):
     if alpha == 1 and out is None and input.__class__ is Tensor:
-        r = _fast(np.add, input, other, False)
+        r = _fast(np.add, input, other, _record_add)
         if r is not None:
-            t = wrap(r)
-            if state.enabled and (input._requires_grad or (other.__class__ is Tensor and other._requires_grad)):
-                record(AddBackward0, (input, other), t).alpha = 1
-            return t
+            return r
     if not isinstance(input, Tensor):
         return add(ensure_tensor(input), other, alpha=alpha, out=out)
     other = _as_operand(other, "add")
@@ -128,10 +138,14 @@ def add(input, other, *, alpha=1, out=None):
     else:
         r = wrap(_apply_binary(np.add, input, other, dt, "add"))
     if _needs(input, other):
-        record(AddBackward0, (input, other), r).alpha = alpha
+        _record_add(input, other, r, alpha)
     if out is not None:
         return _write_out(out, r)
     return r
+
+
+def _record_add(input, other, r, alpha=1):
+    record(AddBackward0, (input, other), r).alpha = alpha
 
 
 def _check_alpha(alpha, dt, name):
@@ -159,12 +173,9 @@ class SubBackward0(Node):
     aliases=("subtract",))
 def sub(input, other, *, alpha=1, out=None):
     if alpha == 1 and out is None and input.__class__ is Tensor:
-        r = _fast(np.subtract, input, other, False)
+        r = _fast(np.subtract, input, other, _record_sub)
         if r is not None:
-            t = wrap(r)
-            if state.enabled and (input._requires_grad or (other.__class__ is Tensor and other._requires_grad)):
-                record(SubBackward0, (input, other), t).alpha = 1
-            return t
+            return r
     if not isinstance(input, Tensor):
         return sub(ensure_tensor(input), other, alpha=alpha, out=out)
     other = _as_operand(other, "sub")
@@ -177,10 +188,14 @@ def sub(input, other, *, alpha=1, out=None):
     else:
         r = wrap(_apply_binary(np.subtract, input, other, dt, "sub"))
     if _needs(input, other):
-        record(SubBackward0, (input, other), r).alpha = alpha
+        _record_sub(input, other, r, alpha)
     if out is not None:
         return _write_out(out, r)
     return r
+
+
+def _record_sub(input, other, r, alpha=1):
+    record(SubBackward0, (input, other), r).alpha = alpha
 
 
 
@@ -281,34 +296,28 @@ class MulBackward0(Node):
 @op("mul(Tensor input, Tensor other, *, Tensor out=None)", method=True, inplace=True, aliases=("multiply",))
 def mul(input, other, *, out=None):
     if out is None and input.__class__ is Tensor:
-        r = _fast(np.multiply, input, other, False)
+        r = _fast(np.multiply, input, other, _record_mul)
         if r is not None:
-            t = wrap(r)
-            if state.enabled:
-                other_t = other.__class__ is Tensor
-                ra, rb = input._requires_grad, other_t and other._requires_grad
-                if ra or rb:
-                    node = record(MulBackward0, (input, other), t)
-                    # save each operand only if the *other* one needs its gradient
-                    node.saved = (SavedTensor(input) if rb else None, SavedTensor(other) if other_t and ra else None)
-                    node.other_scalar = None if other_t else other
-            return t
+            return r
     if not isinstance(input, Tensor):
         return mul(ensure_tensor(input), other, out=out)
     other = _as_operand(other, "mul")
     dt = binary_dtype(input, other)
     r = wrap(_apply_binary(np.multiply, input, other, dt, "mul"))
     if _needs(input, other):
-        node = record(MulBackward0, (input, other), r)
-        other_t = isinstance(other, Tensor)
-        # save each operand only if the *other* one needs its gradient
-        sa = SavedTensor(input) if other_t and other._requires_grad else None
-        sb = SavedTensor(other) if other_t and input._requires_grad else None
-        node.saved = (sa, sb)
-        node.other_scalar = None if other_t else other
+        _record_mul(input, other, r)
     if out is not None:
         return _write_out(out, r)
     return r
+
+
+def _record_mul(input, other, r):
+    node = record(MulBackward0, (input, other), r)
+    other_t = isinstance(other, Tensor)
+    # save each operand only if the *other* one needs its gradient
+    node.saved = (SavedTensor(input) if other_t and other._requires_grad else None,
+                  SavedTensor(other) if other_t and input._requires_grad else None)
+    node.other_scalar = None if other_t else other
 
 
 
@@ -376,6 +385,10 @@ class NotImplementedBackward(Node):
     "div(Tensor input, Scalar other, *, c10::string_view? rounding_mode)", method=True, inplace=True,
     aliases=("divide", "true_divide"))
 def div(input, other, *, rounding_mode=None, out=None):
+    if rounding_mode is None and out is None and input.__class__ is Tensor:
+        r = _fast(np.true_divide, input, other, _record_div, True)
+        if r is not None:
+            return r
     if not isinstance(input, Tensor):
         return div(ensure_tensor(input), other, rounding_mode=rounding_mode, out=out)
     other = _as_operand(other, "div")
@@ -393,15 +406,18 @@ def div(input, other, *, rounding_mode=None, out=None):
     with fp_ignore:
         r = wrap(_apply_binary(np.true_divide, input, other, dt, "div"))
     if _needs(input, other):
-        other_t = isinstance(other, Tensor)
-        node = record(DivBackward0, (input, other), r)
-        sa = SavedTensor(input) if other_t and other._requires_grad else None
-        sb = SavedTensor(other) if other_t else None
-        node.saved = (sa, sb)
-        node.other_scalar = None if other_t else other
+        _record_div(input, other, r)
     if out is not None:
         return _write_out(out, r)
     return r
+
+
+def _record_div(input, other, r):
+    node = record(DivBackward0, (input, other), r)
+    other_t = isinstance(other, Tensor)
+    node.saved = (SavedTensor(input) if other_t and other._requires_grad else None,
+                  SavedTensor(other) if other_t else None)
+    node.other_scalar = None if other_t else other
 
 
 
