@@ -465,8 +465,18 @@ def specialize(form):
     if var:
         # x.view(3, 5), torch.zeros(2, 3): every positional argument an int
         lines += [f"def {name}({self_}*args, **kwargs):",
-                  "    if kwargs or not args:",
+                  "    if kwargs:",
+                  "        key = tuple(map(type, args))",
+                  "        for k, v in kwargs.items():",
+                  "            key += (k, v.__class__)",
+                  "        if key in _ok:",
+                  "            try:",
+                  f"                return _fn({self_}*args, **kwargs)",
+                  "            except Exception as e:",
+                  f"                return _recover(_form, _fn, e, args, kwargs{', self' if method else ''})",
                   f"        return _generic({self_}*args, **kwargs)",
+                  "    if not args:",
+                  f"        return _generic({self_})",
                   "    if args[0].__class__ not in _SEQ or len(args) > 1:",
                   "        for a in args:",
                   "            if a.__class__ is not int:",
@@ -489,12 +499,29 @@ def specialize(form):
         head = ", ".join([*(["self"] if method else []), *(f"{n}=_M" for n in names)])
         lines.append(f"def {name}({head}{', /' if names else ''}, *args, **kwargs):"
                      if head else f"def {name}(*args, **kwargs):")
+        # keywords: the closure's remembered type patterns (ember/ops/_table.py), looked up here
         lines.append("    if kwargs:")
-        for k in range(len(names)):
-            lines += [f"        if {names[k]} is _M:",
-                      f"            return _generic({self_}{''.join(n + ', ' for n in names[:k])}**kwargs)"]
-        lines += [f"        return _generic({self_}{''.join(n + ', ' for n in names)}*args, **kwargs)",
-                  "    if args:",
+        for k in range(len(names) + 1):
+            given = names[:k]
+            call = "".join(n + ", " for n in given)
+            key = "".join(f"{n}.__class__, " for n in given)
+            ind = "        "
+            if k < len(names):
+                lines.append(f"        if {names[k]} is _M:")
+                ind = "            "
+            lines += [f"{ind}key = ({key})",
+                      f"{ind}for k, v in kwargs.items():",
+                      f"{ind}    key += (k, v.__class__)",
+                      f"{ind}if key in _ok:",
+                      f"{ind}    try:",
+                      f"{ind}        return _fn({self_}{call}**kwargs)",
+                      f"{ind}    except Exception as e:",
+                      f"{ind}        return _recover(_form, _fn, e, ({call}), kwargs{', self' if method else ''})",
+                      f"{ind}return _generic({self_}{call}**kwargs)"]
+            if k == len(names):
+                lines[-1] = f"{ind}return _generic({self_}{call}*args, **kwargs)"
+                lines[-6] = f"{ind}if not args and key in _ok:"
+        lines += ["    if args:",
                   f"        return _generic({self_}{''.join(n + ', ' for n in names)}*args)"]
         for k in range(len(names) + 1):
             given = names[:k]
@@ -522,7 +549,7 @@ def specialize(form):
     from .._dtype import dtype
     g = {"_M": _MISSING, "_T": Tensor, "_DT": dtype, "_NUM": (int, float, bool, complex), "_REAL": (int, float, bool),
          "_SEQ": (tuple, list),
-         "_fn": fn, "_generic": generic, "_form": form, "_recover": recover}
+         "_fn": fn, "_generic": generic, "_form": form, "_recover": recover, "_ok": form[4]}
     if _DEBUG:
         print("\n".join(lines))
     exec(compile("\n".join(lines), f"<ember.{name}>", "exec"), g)  # noqa: S102 (code built from the table)
@@ -570,8 +597,11 @@ def check(form, ok, args, kwargs):
         for p in s.params:
             if p.type != "Tensor" and isinstance(bound.get(p.name), Tensor):
                 return  # a tensor as a number: its dim, dtype and requires_grad decide
-    if kwargs:  # positional types, keyword names (str), keyword types: never equal to a positional-only pattern
-        ok.add((*map(type, args), *kwargs, *map(type, kwargs.values())))
+    if kwargs:  # positional types, then (keyword name, type) pairs: never equal to a positional-only pattern
+        key = tuple(map(type, args))
+        for k, v in kwargs.items():
+            key += (k, v.__class__)
+        ok.add(key)
     else:
         ok.add(args[0].__class__ if len(args) == 1 else tuple(map(type, args)))
 

@@ -141,11 +141,14 @@ def public_function(d, name=None):
     name = name or d.name
     fn = d.fn
     ok = set()
-    form = [d, name, False, None]
+    form = [d, name, False, None, ok]
 
     def function(*args, **kwargs):
         if kwargs:
-            if (*map(type, args), *kwargs, *map(type, kwargs.values())) not in ok:
+            key = tuple(map(type, args)) if args else ()
+            for k, v in kwargs.items():
+                key += (k, v.__class__)
+            if key not in ok:
                 _check(form, ok, args, kwargs)
             try:
                 return fn(*args, **kwargs)
@@ -165,11 +168,14 @@ def public_method(d, fn, name):
     """The callable bound as `Tensor.<name>`: `fn(self, ...)` is the method's implementation (the op itself, its
     method form or its in-place variant); name ends with `_` for the in-place form."""
     ok = set()
-    form = [d, name, True, None]
+    form = [d, name, True, None, ok]
 
     def method(self, *args, **kwargs):
         if kwargs:
-            if (*map(type, args), *kwargs, *map(type, kwargs.values())) not in ok:
+            key = tuple(map(type, args)) if args else ()
+            for k, v in kwargs.items():
+                key += (k, v.__class__)
+            if key not in ok:
                 _check(form, ok, args, kwargs)
             try:
                 return fn(self, *args, **kwargs)
