@@ -22,6 +22,26 @@ SPECS = [
     ("Adam", dict(lr=0.05, weight_decay=0.1, decoupled_weight_decay=True, maximize=True)),
     ("AdamW", dict(lr=0.1)),
     ("AdamW", dict(lr=0.05, weight_decay=0.2, amsgrad=True, maximize=True)),
+    ("RMSprop", dict(lr=0.01)),
+    ("RMSprop", dict(lr=0.01, alpha=0.9, eps=1e-6, weight_decay=0.1, momentum=0.8)),
+    ("RMSprop", dict(lr=0.01, centered=True, momentum=0.5, maximize=True)),
+    ("Adagrad", dict(lr=0.1)),
+    ("Adagrad", dict(lr=0.1, lr_decay=0.05, weight_decay=0.1, initial_accumulator_value=0.5, eps=1e-8)),
+    ("Adagrad", dict(lr=0.1, maximize=True)),
+    ("Adadelta", dict()),
+    ("Adadelta", dict(lr=0.5, rho=0.8, eps=1e-4, weight_decay=0.1, maximize=True)),
+    ("Adamax", dict(lr=0.05)),
+    ("Adamax", dict(lr=0.05, betas=(0.8, 0.9), eps=1e-4, weight_decay=0.1, maximize=True)),
+    ("NAdam", dict(lr=0.05)),
+    ("NAdam", dict(lr=0.05, betas=(0.8, 0.95), weight_decay=0.1, momentum_decay=0.01)),
+    ("NAdam", dict(lr=0.05, weight_decay=0.1, decoupled_weight_decay=True, maximize=True)),
+    ("RAdam", dict(lr=0.05)),
+    ("RAdam", dict(lr=0.05, betas=(0.8, 0.9), weight_decay=0.1)),
+    ("RAdam", dict(lr=0.05, weight_decay=0.1, decoupled_weight_decay=True, maximize=True)),
+    ("ASGD", dict(lr=0.05)),
+    ("ASGD", dict(lr=0.05, lambd=0.01, alpha=0.5, t0=5, weight_decay=0.1, maximize=True)),
+    ("Rprop", dict(lr=0.05)),
+    ("Rprop", dict(lr=0.05, etas=(0.3, 1.5), step_sizes=(1e-3, 0.2), maximize=True)),
 ]
 
 
@@ -135,7 +155,7 @@ def test_state_dict_round_trips(spec):
     assert r2.oe.state_dict()["param_groups"] == r2.ot.state_dict()["param_groups"]
 
 
-@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW"])
+@pytest.mark.parametrize("name", sorted({name for name, _ in SPECS}))
 def test_repr_and_defaults(name):
     pe = [ember.zeros(2, requires_grad=True)]
     pt = [torch.zeros(2, requires_grad=True)]
@@ -158,20 +178,24 @@ def test_step_runs_without_recording_graph():
     assert p._version > v  # the in-place update moves the version counter, as torch's add_
 
 
-def test_complex_parameters_step_as_their_real_view():
+@pytest.mark.parametrize("name", sorted({name for name, _ in SPECS}))
+def test_complex_parameters_step_as_their_real_view(name):
+    # torch steps a complex parameter as two independent reals (view_as_real); so does the flat state
     rng = np.random.default_rng(3)
-    a = (rng.standard_normal((3, 2)) + 1j * rng.standard_normal((3, 2)))
-    for name, kw in [("SGD", dict(lr=0.1, momentum=0.9)), ("Adam", dict(lr=0.1, weight_decay=0.1))]:
-        pe = ember.tensor(a.copy(), requires_grad=True)
-        pt = torch.tensor(a.copy(), requires_grad=True)
-        oe = getattr(ember.optim, name)([pe], **kw)
-        ot = getattr(torch.optim, name)([pt], **kw)
-        for _ in range(5):
-            g = rng.standard_normal((3, 2)) + 1j * rng.standard_normal((3, 2))
-            pe.grad, pt.grad = ember.tensor(g), torch.tensor(g)
-            oe.step()
-            ot.step()
-        np.testing.assert_allclose(pe.detach().numpy(), pt.detach().numpy(), rtol=1e-6)
+    a = rng.standard_normal((3, 2)) + 1j * rng.standard_normal((3, 2))
+    kw = next(kw for n, kw in SPECS if n == name)
+    pe = ember.tensor(a.copy(), requires_grad=True)
+    pt = torch.tensor(a.copy(), requires_grad=True)
+    oe = getattr(ember.optim, name)([pe], **kw)
+    ot = getattr(torch.optim, name)([pt], **kw)
+    for _ in range(5):
+        g = rng.standard_normal((3, 2)) + 1j * rng.standard_normal((3, 2))
+        pe.grad, pt.grad = ember.tensor(g), torch.tensor(g)
+        oe.step()
+        ot.step()
+    np.testing.assert_allclose(pe.detach().numpy(), pt.detach().numpy(), rtol=1e-6)
+    for key, v in ot.state[pt].items():
+        assert oe.state[pe][key].dtype == getattr(ember, str(v.dtype)[6:]), key
 
 
 # ---- the Optimizer base class ------------------------------------------------------------------------------

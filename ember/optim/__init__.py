@@ -1,7 +1,10 @@
 """ember.optim: torch.optim's optimizers and learning-rate schedulers on NumPy."""
 from . import lr_scheduler
-from .adam import Adam, AdamW
+from .adam import Adam, Adamax, AdamW, NAdam, RAdam
+from .asgd import ASGD, Rprop
 from .optimizer import Optimizer
+from .rmsprop import Adadelta, Adagrad, RMSprop
 from .sgd import SGD
 
-__all__ = ["Adam", "AdamW", "Optimizer", "SGD", "lr_scheduler"]
+__all__ = ["ASGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "NAdam", "Optimizer", "RAdam", "RMSprop",
+           "Rprop", "SGD", "lr_scheduler"]

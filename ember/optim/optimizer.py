@@ -101,7 +101,6 @@ def _hooked(step):
                 else:
                     raise RuntimeError(f"{step} must return None or a tuple of (new_args, new_kwargs), but got {result}.")
         out = step(*args, **kwargs)
-        self._opt_called = True
         for post_hook in chain(self._optimizer_step_post_hooks.values(), _global_optimizer_post_hooks.values()):
             post_hook(self, args, kwargs)
         return out
@@ -185,10 +184,15 @@ class _Pack:
             self._scratch.append(np.empty(self.n, self.dtype))
         return self._scratch[i]
 
-    def grads(self):
-        """The gradients as one fresh flat array."""
+    def grads(self, maximize=False, weight_decay=0):
+        """The gradients as one fresh flat array; negated for `maximize`, plus `weight_decay` * params (L2)."""
         real = self._real
-        return np.concatenate([real(p._grad._data) for p in self.params])
+        g = np.concatenate([real(p._grad._data) for p in self.params])
+        if maximize:
+            np.negative(g, out=g)
+        if weight_decay != 0:
+            g += weight_decay * self.values()
+        return g
 
     def values(self):
         """The parameter values as one fresh flat array."""
