@@ -384,9 +384,10 @@ class Tensor:
         d = self._data
         if d.size != 1:
             raise RuntimeError(f"a Tensor with {d.size} elements cannot be converted to Scalar")
-        v = self._host("item").reshape(()).item()
-        if _dtype.from_np[d.dtype] is _dtype.bfloat16:
-            v = float(v)
+        v = self._host("item").item()
+        if v.__class__ is not float and v.__class__ is not int and v.__class__ is not bool \
+                and v.__class__ is not complex:
+            v = float(v)  # bfloat16: ml_dtypes' scalar
         return v
 
     def tolist(self):

@@ -69,6 +69,37 @@ def _as_operand(x, name):
     raise TypeError(f"{name}(): argument 'other' must be Tensor or Number, not {type(x).__name__}")
 
 
+def _fast_out(ufunc, a, b, out):
+    """add/sub/mul/div(a, b, out=out) for operands the fast path takes, written straight into an `out` of the
+    result's dtype and shape when nothing records; False to take the general path."""
+    d = a._data
+    if out.__class__ is not Tensor or a.__class__ is not Tensor:
+        return False
+    od = out._data
+    bc = b.__class__
+    if bc is Tensor:
+        bd = b._data
+        if bd.dtype is not d.dtype or bd.shape != d.shape or (state.enabled and b._requires_grad):
+            return False
+    elif bc is float:
+        bd = b
+    else:
+        return False
+    k = d.dtype.kind
+    if (k != "f" and k != "c") or d.dtype.itemsize < 4 or od.dtype is not d.dtype or od.shape != d.shape or (
+            state.enabled and (a._requires_grad or out._requires_grad)):
+        return False
+    tok = fp_off()
+    try:
+        ufunc(d, bd, od)
+    except ValueError:  # a read-only out
+        return False
+    finally:
+        fp_restore(tok)
+    out._vc[0] += 1
+    return True
+
+
 def _fast(ufunc, a, b, record, division=False):
     """The fast path shared by the arithmetic ops (add, sub, mul, div), for the common case where NumPy's result
     dtype is torch's: same-dtype tensors, or a float tensor and a Python number (division: float or complex
@@ -123,10 +154,13 @@ class AddBackward0(Node):
 
 @op("add(Tensor input, Tensor other, *, Scalar alpha=1, Tensor out=None)", method=True, inplace=True)
 def add(input, other, *, alpha=1, out=None):
-    if alpha == 1 and out is None and input.__class__ is Tensor:
-        r = _fast(np.add, input, other, _record_add)
-        if r is not None:
-            return r
+    if alpha == 1 and input.__class__ is Tensor:
+        if out is None:
+            r = _fast(np.add, input, other, _record_add)
+            if r is not None:
+                return r
+        elif _fast_out(np.add, input, other, out):
+            return out
     if not isinstance(input, Tensor):
         return add(ensure_tensor(input), other, alpha=alpha, out=out)
     other = _as_operand(other, "add")
@@ -172,10 +206,13 @@ class SubBackward0(Node):
 @op("sub(Tensor input, Tensor other, *, Scalar alpha=1, Tensor out=None)", method=True, inplace=True,
     aliases=("subtract",))
 def sub(input, other, *, alpha=1, out=None):
-    if alpha == 1 and out is None and input.__class__ is Tensor:
-        r = _fast(np.subtract, input, other, _record_sub)
-        if r is not None:
-            return r
+    if alpha == 1 and input.__class__ is Tensor:
+        if out is None:
+            r = _fast(np.subtract, input, other, _record_sub)
+            if r is not None:
+                return r
+        elif _fast_out(np.subtract, input, other, out):
+            return out
     if not isinstance(input, Tensor):
         return sub(ensure_tensor(input), other, alpha=alpha, out=out)
     other = _as_operand(other, "sub")
@@ -295,10 +332,13 @@ class MulBackward0(Node):
 
 @op("mul(Tensor input, Tensor other, *, Tensor out=None)", method=True, inplace=True, aliases=("multiply",))
 def mul(input, other, *, out=None):
-    if out is None and input.__class__ is Tensor:
-        r = _fast(np.multiply, input, other, _record_mul)
-        if r is not None:
-            return r
+    if input.__class__ is Tensor:
+        if out is None:
+            r = _fast(np.multiply, input, other, _record_mul)
+            if r is not None:
+                return r
+        elif _fast_out(np.multiply, input, other, out):
+            return out
     if not isinstance(input, Tensor):
         return mul(ensure_tensor(input), other, out=out)
     other = _as_operand(other, "mul")
@@ -385,10 +425,13 @@ class NotImplementedBackward(Node):
     "div(Tensor input, Scalar other, *, c10::string_view? rounding_mode)", method=True, inplace=True,
     aliases=("divide", "true_divide"))
 def div(input, other, *, rounding_mode=None, out=None):
-    if rounding_mode is None and out is None and input.__class__ is Tensor:
-        r = _fast(np.true_divide, input, other, _record_div, True)
-        if r is not None:
-            return r
+    if rounding_mode is None and input.__class__ is Tensor:
+        if out is None:
+            r = _fast(np.true_divide, input, other, _record_div, True)
+            if r is not None:
+                return r
+        elif _fast_out(np.true_divide, input, other, out):
+            return out
     if not isinstance(input, Tensor):
         return div(ensure_tensor(input), other, rounding_mode=rounding_mode, out=out)
     other = _as_operand(other, "div")
@@ -1662,6 +1705,21 @@ def _make_inplace(fn, ufunc=None, name=None):
     fn = getattr(fn, "inplace_variant", fn)
 
     def op_(self, *args, **kwargs):
+        if ufunc is not None and len(args) == 1 and not kwargs:
+            other = args[0]
+            d = self._data
+            if other.__class__ is Tensor:
+                od = other._data
+                # fast path: a same-dtype, same-shape float operand, nothing recording (a read-only self: below)
+                if od.dtype is d.dtype and od.shape == d.shape and d.dtype.kind in "fc" and not (
+                        state.enabled and (self._requires_grad or other._requires_grad)):
+                    try:
+                        ufunc(d, od, d)
+                    except ValueError:
+                        pass
+                    else:
+                        self._vc[0] += 1
+                        return self
         if ufunc is not None and not kwargs and len(args) == 1 and not (
                 state.enabled and (self._requires_grad or getattr(args[0], "_requires_grad", False))):
             other = args[0]

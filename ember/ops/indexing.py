@@ -287,6 +287,21 @@ def _split_ints_from_arrays(ndim, idx):
 
 def getitem(self, index):
     d = self._data
+    if index.__class__ is tuple and index and not (state.enabled and self._requires_grad):
+        # fast path: x[i, :, a:b] (ints and slices of ints, no step) on a tensor whose view records nothing;
+        # NumPy's basic indexing is torch's here, and anything it refuses goes to the checks below
+        for k in index:
+            if k.__class__ is not int and (k.__class__ is not slice or k.step is not None or (
+                    k.start is not None and k.start.__class__ is not int) or (
+                    k.stop is not None and k.stop.__class__ is not int)):
+                break
+        else:
+            try:
+                data = d[index + (Ellipsis,)]  # the Ellipsis keeps a full integer index a 0-d view
+            except IndexError:
+                pass
+            else:
+                return view_of(self, data, lambda b, _i=index: getitem(b, _i))
     if index.__class__ is int:  # fast path: x[i]
         n = d.shape[0] if d.ndim else None
         if n is None:
