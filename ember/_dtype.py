@@ -28,18 +28,23 @@ _BOOL, _INT, _FLOAT, _COMPLEX = 0, 1, 2, 3
 
 
 class dtype:
-    """A tensor element type. `np` is the NumPy dtype used to store it."""
+    """A tensor element type. `np` is the NumPy dtype used to store it. The names torch uses for it, in one place:
+    `scalar_name`, its c10::ScalarType name in error messages ("Float", "Long", "ComplexFloat"); `cpp_name`, its C++
+    type as c10's TypeMeta prints it ("float", "long int", "c10::Half"); `legacy_name`, the legacy tensor type
+    ("FloatTensor", as Tensor.type() returns it with "torch.")."""
 
-    __slots__ = ("name", "np", "category", "itemsize", "is_signed", "_legacy")
+    __slots__ = ("name", "np", "category", "itemsize", "is_signed", "scalar_name", "cpp_name", "legacy_name")
 
-    def __init__(self, name, np_dtype, category, legacy, itemsize=None):
+    def __init__(self, name, np_dtype, category, scalar_name, cpp_name, itemsize=None):
         self.name = name
         if np_dtype is not None:  # None: bfloat16, resolved by __getattr__ on first use
             self.np = np.dtype(np_dtype)
         self.category = category
         self.itemsize = self.np.itemsize if itemsize is None else itemsize
         self.is_signed = name not in ("bool", "uint8")
-        self._legacy = legacy
+        self.scalar_name = scalar_name
+        self.cpp_name = cpp_name
+        self.legacy_name = scalar_name + "Tensor"
 
     def __getattr__(self, attr):
         # reached only when a slot is unset: bfloat16's `np` before ml_dtypes is loaded (a plain slot read after)
@@ -92,18 +97,19 @@ def _dtype_by_name(name):
     return _BY_NAME[name]
 
 
-bool = dtype("bool", np.bool_, _BOOL, "BoolTensor")
-uint8 = dtype("uint8", np.uint8, _INT, "ByteTensor")
-int8 = dtype("int8", np.int8, _INT, "CharTensor")
-int16 = dtype("int16", np.int16, _INT, "ShortTensor")
-int32 = dtype("int32", np.int32, _INT, "IntTensor")
-int64 = dtype("int64", np.int64, _INT, "LongTensor")
-float16 = dtype("float16", np.float16, _FLOAT, "HalfTensor")
-bfloat16 = dtype("bfloat16", None, _FLOAT, "BFloat16Tensor", itemsize=2)
-float32 = dtype("float32", np.float32, _FLOAT, "FloatTensor")
-float64 = dtype("float64", np.float64, _FLOAT, "DoubleTensor")
-complex64 = dtype("complex64", np.complex64, _COMPLEX, "ComplexFloatTensor")
-complex128 = dtype("complex128", np.complex128, _COMPLEX, "ComplexDoubleTensor")
+# c10/core/ScalarType.h names; C++ names as c10::util::get_fully_qualified_type_name prints them (GCC)
+bool = dtype("bool", np.bool_, _BOOL, "Bool", "bool")
+uint8 = dtype("uint8", np.uint8, _INT, "Byte", "unsigned char")
+int8 = dtype("int8", np.int8, _INT, "Char", "signed char")
+int16 = dtype("int16", np.int16, _INT, "Short", "short int")
+int32 = dtype("int32", np.int32, _INT, "Int", "int")
+int64 = dtype("int64", np.int64, _INT, "Long", "long int")
+float16 = dtype("float16", np.float16, _FLOAT, "Half", "c10::Half")
+bfloat16 = dtype("bfloat16", None, _FLOAT, "BFloat16", "c10::BFloat16", itemsize=2)
+float32 = dtype("float32", np.float32, _FLOAT, "Float", "float")
+float64 = dtype("float64", np.float64, _FLOAT, "Double", "double")
+complex64 = dtype("complex64", np.complex64, _COMPLEX, "ComplexFloat", "c10::complex<float>")
+complex128 = dtype("complex128", np.complex128, _COMPLEX, "ComplexDouble", "c10::complex<double>")
 
 half, float, double = float16, float32, float64
 short, int, long = int16, int32, int64
@@ -112,13 +118,21 @@ chalf = complex64  # NumPy has no complex32; the closest storage is used
 
 ALL_DTYPES = (bool, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64, complex64, complex128)
 _BY_NAME = {d.name: d for d in ALL_DTYPES}
-_BY_LEGACY = {d._legacy: d for d in ALL_DTYPES}
+_BY_LEGACY = {d.legacy_name: d for d in ALL_DTYPES}
 # numpy dtype -> ember dtype; the hot path looks dtypes up here. bfloat16 joins when it is loaded.
 from_np = {d.np: d for d in ALL_DTYPES if d is not bfloat16}
 
 
-# NumPy dtypes that compute in float32 (float16, and bfloat16 once loaded) -> that compute dtype
-OPMATH_NP = {float16.np: float32.np}
+
+def opmath_dtype(d):
+    """The dtype `d`'s values are computed in: float16 and bfloat16 compute in float32 and round once to the
+    result, others compute in themselves (ATen's at::opmath_type, ATen/OpMathType.h). The seam for mixed
+    precision: ops that upcast low-precision floats ask here (or OPMATH_NP, the same rule keyed by NumPy dtype)."""
+    return float32 if d is float16 or d is bfloat16 else d
+
+
+# opmath_dtype for the NumPy dtypes it changes: float16, and bfloat16 once loaded
+OPMATH_NP = {d.np: opmath_dtype(d).np for d in ALL_DTYPES if d is not bfloat16 and opmath_dtype(d) is not d}
 
 
 def _load_bfloat16():
@@ -132,7 +146,7 @@ def _load_bfloat16():
         if bfloat16 in (a, b):
             PROMOTE_NP[(np_of[a], np_of[b])] = np_of[r]
     from_np[bf] = bfloat16
-    OPMATH_NP[bf] = np_of[float32]
+    OPMATH_NP[bf] = np_of[opmath_dtype(bfloat16)]
     bfloat16.np = bf  # last: from here on `bfloat16.np` is a plain slot read
 
 

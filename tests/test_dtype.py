@@ -315,3 +315,25 @@ def test_import_does_not_load_ml_dtypes(use):
         finally:
             torch.set_default_dtype(torch.float32)
     assert r.stdout.strip() == expected.replace("torch.", "ember.")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_dtype_names_match_torch(name):
+    """One metadata source: each dtype's legacy type, ScalarType and C++ names, as torch prints them."""
+    d = E(name)
+    assert "torch." + d.legacy_name == torch.empty(0, dtype=T(name)).type()
+    other = "float64" if name != "float64" else "float32"
+    with pytest.raises(RuntimeError) as e:  # dot names ScalarTypes, mm C++ types
+        torch.dot(torch.zeros(2, dtype=T(name)), torch.zeros(2, dtype=T(other)))
+    assert str(e.value) == f"dot : expected both vectors to have same dtype, but found {d.scalar_name} and " \
+                           f"{E(other).scalar_name}"
+    with pytest.raises(RuntimeError) as e:
+        torch.mm(torch.zeros(2, 2, dtype=T(name)), torch.zeros(2, 2, dtype=T(other)))
+    assert str(e.value) == f"expected m1 and m2 to have the same dtype, but got: {d.cpp_name} != {E(other).cpp_name}"
+
+
+def test_opmath_dtype():
+    # float16 and bfloat16 compute in float32 (ATen's opmath_type); every other dtype in itself
+    for name in NAMES:
+        low = name in ("float16", "bfloat16")
+        assert ember._dtype.opmath_dtype(E(name)) is (ember.float32 if low else E(name))

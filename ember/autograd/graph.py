@@ -389,29 +389,22 @@ def _op_name(fn):
     return name
 
 
-_SCALAR_TYPE = {"float32": ("Float", "float"), "float64": ("Double", "double"), "float16": ("Half", "c10::Half"),
-                "bfloat16": ("BFloat16", "c10::BFloat16"), "complex64": ("ComplexFloat", "c10::complex<float>"),
-                "complex128": ("ComplexDouble", "c10::complex<double>"), "int64": ("Long", "long int"),
-                "int32": ("Int", "int"), "int16": ("Short", "short int"), "int8": ("Char", "signed char"),
-                "uint8": ("Byte", "unsigned char"), "bool": ("Bool", "bool")}
-
-
 def scalar_type_name(npdt):
     """torch's ScalarType name of a NumPy dtype (Float, Double, ...)."""
     from .._dtype import from_np
-    return _SCALAR_TYPE[from_np[npdt].name][0]
+    return from_np[npdt].scalar_name
 
 
 def cpp_type_name(npdt):
     """The C++ type name torch prints for a dtype in some messages (float, double, c10::Half, ...)."""
     from .._dtype import from_np
-    return _SCALAR_TYPE[from_np[npdt].name][1]
+    return from_np[npdt].cpp_name
 
 
 def _legacy_type_name(data):
     from .._dtype import from_np
     d = from_np.get(data.dtype)
-    return "torch." + (d._legacy if d is not None else "Tensor")
+    return "torch." + (d.legacy_name if d is not None else "Tensor")
 
 
 # ---- views whose base was modified in place ---------------------------------------------------------------------

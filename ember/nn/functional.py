@@ -25,8 +25,7 @@ def _check_p(p):
 
 def _cast_error(npdt):
     from .._dtype import from_np
-    name = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
-            "bool": "Bool"}.get(from_np[npdt].name, from_np[npdt].name)
+    name = from_np[npdt].scalar_name
     return RuntimeError(f"result type Float can't be cast to the desired output type {name}")
 
 

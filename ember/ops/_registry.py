@@ -228,9 +228,7 @@ def expandable_to(src, dst, drop_leading_ones=False):
 
 
 def _torch_type_name(npdt):
-    return {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16", "int64": "Long",
-            "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",
-            "complex64": "ComplexFloat", "complex128": "ComplexDouble"}[from_np[npdt].name]
+    return from_np[npdt].scalar_name
 
 
 def check_inplace(t, name, result_dtype=None, result_shape=None, requires_grad=False):
@@ -483,17 +481,12 @@ def _write_out_same(out, r):
     return _write_out(out, r)
 
 
-_CPP_NAMES = {"float32": "float", "float64": "double", "int64": "long int", "int32": "int", "int16": "short int",
-              "int8": "signed char", "uint8": "unsigned char", "bool": "bool", "float16": "c10::Half",
-              "bfloat16": "c10::BFloat16", "complex64": "c10::complex<float>", "complex128": "c10::complex<double>"}
-
-
 def _write_out_typed(out, r):
     """`_write_out` for kernels that check out's dtype with TORCH_CHECK(out.dtype() == ...) (gather, tril,
     argmax, ...): their message names the C++ types."""
     if isinstance(out, Tensor) and out._data.dtype != r._data.dtype:
-        raise RuntimeError(f"Expected out tensor to have dtype {_CPP_NAMES[from_np[r._data.dtype].name]}, "
-                           f"but got {_CPP_NAMES[from_np[out._data.dtype].name]} instead")
+        raise RuntimeError(f"Expected out tensor to have dtype {from_np[r._data.dtype].cpp_name}, "
+                           f"but got {from_np[out._data.dtype].cpp_name} instead")
     return _write_out(out, r)
 
 

@@ -81,7 +81,7 @@ def to(self, *args, **kwargs):
 @op("type(Tensor input, PyObject* dtype=None, bool non_blocking=False, %s)" % _MF, method=True, function=False)
 def type_(self, dtype=None, non_blocking=False, **kwargs):
     if dtype is None:
-        return "torch." + _dtype.from_np[self._data.dtype]._legacy
+        return "torch." + _dtype.from_np[self._data.dtype].legacy_name
     if isinstance(dtype, str):
         name = dtype.rsplit(".", 1)[-1]
         if name not in _dtype._BY_LEGACY:

@@ -62,8 +62,8 @@ def _out_dtype(out, dtype, fn):
         raise TypeError(f"{fn}(): argument 'out' must be Tensor, not {type(out).__name__}")
     odt = _dtype.from_np[out._data.dtype]
     if dtype is not None and _dtype.to_ember_dtype(dtype) is not odt:
-        raise RuntimeError(f"dtype {_dtype_cname(_dtype.to_ember_dtype(dtype))} does not match dtype of out "
-                           f"parameter ({_dtype_cname(odt)})")
+        raise RuntimeError(f"dtype {_dtype.to_ember_dtype(dtype).scalar_name} does not match dtype of out "
+                           f"parameter ({odt.scalar_name})")
     return odt
 
 
@@ -611,7 +611,7 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
     else:
         dt = _dtype.to_ember_dtype(dtype)
     if dt.category in (_dtype._BOOL, _dtype._COMPLEX):
-        raise NotImplementedError(f"\"arange_cpu\" not implemented for '{_dtype_cname(dt)}'")
+        raise NotImplementedError(f"\"arange_cpu\" not implemented for '{dt.scalar_name}'")
     if not (math.isfinite(start) and math.isfinite(end)):
         raise RuntimeError(f"unsupported range: {_fmt_num(start)} -> {_fmt_num(end)}")
     if dt.category == _dtype._INT:
@@ -656,12 +656,6 @@ def _trunc_int(v):
 
 def _fmt_num(v):
     return f"{v:g}" if isinstance(v, _builtin_float) else str(v)  # as C++ streams print a double
-
-
-def _dtype_cname(dt):
-    return {"bool": "Bool", "complex64": "ComplexFloat", "complex128": "ComplexDouble", "uint8": "Byte",
-            "int8": "Char", "int16": "Short", "int32": "Int", "int64": "Long", "float16": "Half",
-            "bfloat16": "BFloat16", "float32": "Float", "float64": "Double"}[dt.name]
 
 
 @op("range(Scalar start, Scalar end, Scalar step=1, *, Tensor out=None, ScalarType dtype=None, Layout layout=torch.strided, Device device=None, bool requires_grad=False)",

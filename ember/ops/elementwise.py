@@ -1630,16 +1630,11 @@ def lerp(input, end, weight, *, out=None):
     # aten/src/ATen/native/Lerp.cpp lerp_Tensor / lerp_Scalar meta: end (and a tensor weight) of self's dtype
     for what, t in (("end", end), ("weight", weight)):
         if isinstance(t, Tensor) and t._data.dtype != input._data.dtype:
-            raise RuntimeError(f"expected dtype {_LERP_NAMES[input._data.dtype.name]} for `{what}` but got dtype "
-                               f"{_LERP_NAMES[t._data.dtype.name]}")
+            raise RuntimeError(f"expected dtype {_dtype.from_np[input._data.dtype].cpp_name} for `{what}` but got dtype "
+                               f"{_dtype.from_np[t._data.dtype].cpp_name}")
     return _out(out, input + (end - input) * weight)
 
 
-# c10's typeMeta names, as torch prints dtypes in lerp's messages
-_LERP_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "bfloat16": "c10::BFloat16",
-               "int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char",
-               "uint8": "unsigned char", "bool": "bool", "complex64": "c10::complex<float>",
-               "complex128": "c10::complex<double>"}
 
 
 @op("addcmul(Tensor input, Tensor tensor1, Tensor tensor2, *, Scalar value=1, Tensor out=None)", method=True,

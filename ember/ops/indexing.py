@@ -479,7 +479,7 @@ def setitem(self, index, value):
     vt = isinstance(value, Tensor)
     if not vt:
         if not isinstance(value, (int, float, complex, np.integer)):  # np.float32, np.bool_ are refused, as torch
-            raise TypeError(f"can't assign a {_type_name(value)} to a torch.{_dtype.from_np[d.dtype]._legacy}")
+            raise TypeError(f"can't assign a {_type_name(value)} to a torch.{_dtype.from_np[d.dtype].legacy_name}")
         target_dt = _dtype.from_np[d.dtype]
         if isinstance(value, (complex, np.complexfloating)) and target_dt in (_dtype.float16, _dtype.bfloat16):
             target_dt = _dtype.float64 if value.imag == 0 else None

@@ -9,10 +9,6 @@ from ._registry import _out, expandable_to, fp_ignore, Node, SavedTensor, _torch
 from ._registry import broadcast_error, not_tensor
 
 
-_CPP_NAME = {"Float": "float", "Double": "double", "Long": "long int", "Int": "int", "Short": "short int",
-             "Char": "signed char", "Byte": "unsigned char", "Bool": "bool", "Half": "c10::Half",
-             "BFloat16": "c10::BFloat16", "ComplexFloat": "c10::complex<float>",
-             "ComplexDouble": "c10::complex<double>"}
 _KERNEL = {"mm": "addmm_impl_cpu_", "bmm": "bmm", "mv": "addmv_impl_cpu", "dot": "dot"}
 
 
@@ -21,7 +17,7 @@ def _check_dtypes(x, y, kind):
     if x.dtype != y.dtype:
         X, Y = _torch_type_name(x.dtype), _torch_type_name(y.dtype)
         if kind == "mm":
-            msg = f"expected m1 and m2 to have the same dtype, but got: {_CPP_NAME[X]} != {_CPP_NAME[Y]}"
+            msg = f"expected m1 and m2 to have the same dtype, but got: {from_np[x.dtype].cpp_name} != {from_np[y.dtype].cpp_name}"
         elif kind == "bmm":
             msg = f"expected scalar type {X} but found {Y}"
         elif kind == "mv":
@@ -37,7 +33,7 @@ def _same_dtype(a, b, kind):
     _check_dtypes(a._data, b._data, kind)
 
 
-_HALF = OPMATH_NP  # float16 and (once loaded) bfloat16
+_HALF = OPMATH_NP  # float16 and (once loaded) bfloat16: computed in float32 (_dtype.opmath_dtype)
 
 
 def _mat(d):
@@ -456,7 +452,7 @@ def addmm(input, mat1, mat2, out_dtype=None, *, beta=1, alpha=1, out=None):
 
 
 def _dtype_legacy(t):
-    return from_np[t._data.dtype]._legacy
+    return from_np[t._data.dtype].legacy_name
 
 
 @op("addmv(Tensor input, Tensor mat, Tensor vec, *, Scalar beta=1, Scalar alpha=1, Tensor out=None)", method=True,
