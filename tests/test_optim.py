@@ -440,3 +440,32 @@ def test_lbfgs_rejects_groups_like_torch():
                                           {"params": [ember.zeros(1, requires_grad=True)]}]),
                 lambda: torch.optim.LBFGS([{"params": [torch.zeros(1, requires_grad=True)]},
                                           {"params": [torch.zeros(1, requires_grad=True)]}]))
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam", "RMSprop", "Rprop"])
+def test_mixed_dtypes_non_contiguous_and_replaced_data(name):
+    # one group holding float32 and float64 parameters (two flat packs), a transposed (non-contiguous) leaf, and a
+    # parameter whose .data is replaced between steps
+    rng = np.random.default_rng(7)
+    a32, a64, w = (rng.standard_normal(4).astype(np.float32), rng.standard_normal((2, 3)),
+                   rng.standard_normal((3, 5)))
+    pe = [ember.tensor(a32.copy(), requires_grad=True), ember.tensor(a64.copy(), requires_grad=True),
+          ember.tensor(w.copy()).t().detach().requires_grad_()]
+    pt = [torch.tensor(a32.copy(), requires_grad=True), torch.tensor(a64.copy(), requires_grad=True),
+          torch.tensor(w.copy()).t().detach().requires_grad_()]
+    assert not pe[2].is_contiguous()
+    kw = next(kw for n, kw in SPECS if n == name and len(kw) > 1)
+    oe, ot = getattr(ember.optim, name)(pe, **kw), getattr(torch.optim, name)(pt, **kw)
+    for k in range(8):
+        for a, b in zip(pe, pt):
+            g = rng.standard_normal(tuple(b.shape)).astype(a.detach().numpy().dtype)
+            a.grad, b.grad = ember.tensor(g), torch.tensor(g)
+        oe.step()
+        ot.step()
+        if k == 3:
+            new = rng.standard_normal((2, 3))
+            pe[1].data = ember.tensor(new.copy())
+            pt[1].data = torch.tensor(new.copy())
+    for a, b in zip(pe, pt):
+        assert str(a.dtype)[6:] == str(b.dtype)[6:]
+        np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-5, atol=1e-6)

@@ -14,6 +14,7 @@ step checks only object identities. Steps never record autograd graph: they work
 """
 import functools
 import warnings
+from operator import attrgetter, is_ as _is, itemgetter as _itemgetter
 from collections import OrderedDict, defaultdict
 from copy import deepcopy
 from itertools import chain
@@ -24,6 +25,8 @@ from .. import _dtype
 from .._tensor import Tensor
 from ..autograd.grad_mode import enable_grad
 from ..utils.hooks import RemovableHandle
+
+_get_data = attrgetter("_data")
 
 __all__ = ["Optimizer", "register_optimizer_step_pre_hook", "register_optimizer_step_post_hook", "required"]
 
@@ -114,7 +117,8 @@ class _Pack:
     Flat state]). `flat[key]` is one array over all of them; complex parameters are handled as their real view
     (torch's `_view_as_real`), so every update is elementwise real arithmetic."""
 
-    __slots__ = ("params", "shapes", "sizes", "offsets", "n", "dtype", "cdtype", "views", "flat", "_scratch")
+    __slots__ = ("params", "shapes", "sizes", "offsets", "n", "dtype", "cdtype", "views", "flat", "_scratch", "_gbuf",
+                 "_vbuf", "_dicts", "_tensors", "_segs")
 
     def __init__(self, params, states, keys, scalar_keys):
         self.params = params
@@ -131,6 +135,10 @@ class _Pack:
         self.views = {}
         self.flat = {}
         self._scratch = []
+        self._gbuf = self._vbuf = None
+        self._dicts = states
+        self._tensors = {}
+        self._segs = {}
         for k in keys:
             arrs = [st[k]._data for st in states]
             flat = np.concatenate([self._real(a) for a in arrs]) if arrs else np.empty(0, self.dtype)
@@ -144,6 +152,7 @@ class _Pack:
                 views.append(v)
             self.flat[k] = flat
             self.views[k] = views
+            self._tensors[k] = [st[k] for st in states]
         for k in scalar_keys:
             flat = np.array([st[k]._data for st in states], dtype=states[0][k]._data.dtype)
             views = []
@@ -153,6 +162,7 @@ class _Pack:
                 views.append(v)
             self.flat[k] = flat
             self.views[k] = views
+            self._tensors[k] = [st[k] for st in states]
 
     @staticmethod
     def _real(a):
@@ -160,22 +170,23 @@ class _Pack:
         return a.view(_real_dtype(a.dtype)) if a.dtype.kind == "c" else a
 
     def valid(self, params, state):
+        """Still the same parameters, state dicts, state tensors and views? (C-level loops: a step over a thousand
+        parameters checks them in well under a millisecond.)"""
         mine = self.params
-        if len(params) != len(mine):
+        if len(params) != len(mine) or not all(map(_is, params, mine)):
             return False
-        views = self.views
-        for i, p in enumerate(params):
-            if p is not mine[i]:
-                return False
-            if not views:
-                continue
-            st = state.get(p)
-            if st is None:
-                return False
-            for k, vs in views.items():
-                t = st.get(k)
-                if t is None or t._data is not vs[i]:
+        if not self.views:
+            return True
+        if not all(map(_is, map(state.get, params), self._dicts)):
+            return False
+        try:
+            for k, views in self.views.items():
+                tensors = self._tensors[k]
+                if not (all(map(_is, map(_itemgetter(k), self._dicts), tensors))
+                        and all(map(_is, map(_get_data, tensors), views))):
                     return False
+        except KeyError:
+            return False
         return True
 
     def scratch(self, i=0):
@@ -185,19 +196,29 @@ class _Pack:
         return self._scratch[i]
 
     def grads(self, maximize=False, weight_decay=0):
-        """The gradients as one fresh flat array; negated for `maximize`, plus `weight_decay` * params (L2)."""
-        real = self._real
-        g = np.concatenate([real(p._grad._data) for p in self.params])
+        """The gradients as one flat array (the pack's own buffer, rewritten each step: use it within the step);
+        negated for `maximize`, plus `weight_decay` * params (L2)."""
+        if self._gbuf is None:
+            self._gbuf = np.empty(self.n, self.dtype)
+        if self.cdtype is None:
+            g = np.concatenate([p._grad._data for p in self.params], axis=None, out=self._gbuf)
+        else:
+            g = np.concatenate([self._real(p._grad._data) for p in self.params], out=self._gbuf)
         if maximize:
             np.negative(g, out=g)
         if weight_decay != 0:
-            g += weight_decay * self.values()
+            v = self.values()
+            v *= weight_decay
+            g += v
         return g
 
     def values(self):
-        """The parameter values as one fresh flat array."""
-        real = self._real
-        return np.concatenate([real(p._data) for p in self.params])
+        """The parameter values as one flat array (the pack's own buffer, rewritten on each call)."""
+        if self._vbuf is None:
+            self._vbuf = np.empty(self.n, self.dtype)
+        if self.cdtype is None:
+            return np.concatenate([p._data for p in self.params], axis=None, out=self._vbuf)
+        return np.concatenate([self._real(p._data) for p in self.params], out=self._vbuf)
 
     def per_param(self, vec):
         """A per-parameter vector as a scalar when all entries agree (the usual case), else one value per element."""
@@ -211,11 +232,22 @@ class _Pack:
             seg = seg.view(self.cdtype)
         return seg.reshape(p._data.shape)
 
+    def segments(self, flat):
+        """Per-parameter views of a flat array of the pack's size (cached for the pack's own buffers)."""
+        hit = self._segs.get(id(flat))
+        if hit is not None and hit[0] is flat:
+            return hit[1]
+        segs = [self._segment(flat, i, p) for i, p in enumerate(self.params)]
+        if len(self._segs) < 8:
+            self._segs[id(flat)] = (flat, segs)
+        return segs
+
     def add_(self, upd):
         """params += upd, in place (each parameter's version counter moves, as after torch's add_)."""
-        for i, p in enumerate(self.params):
+        add = np.add
+        for p, seg in zip(self.params, self.segments(upd)):
             a = p._data
-            np.add(a, self._segment(upd, i, p), out=a)
+            add(a, seg, out=a)
             p._vc[0] += 1
 
     def mul_(self, factor):
@@ -481,23 +513,32 @@ class Optimizer:
     def _packs(self, gi, group, init, keys, scalar_keys=()):
         """One `_Pack` per dtype over the group's parameters that have a gradient; `init(p, state)` fills the
         state of a parameter stepped for the first time."""
+        params = [p for p in group["params"] if p._grad is not None]
+        if not params:
+            return ()
         state = self.state
-        by_dtype = {}
-        for p in group["params"]:
-            if p._grad is not None:
-                if init is not None:
-                    st = state[p]
-                    if len(st) == 0:
-                        init(p, st)
-                by_dtype.setdefault(p._data.dtype, []).append(p)
         cache = self.__dict__.setdefault("_pack_cache", {})
+        pk = cache.get(gi)  # the group's single pack (one dtype), when it still fits
+        if pk is not None and pk.valid(params, state):
+            return (pk,)
+        by_dtype = {}
+        for p in params:
+            if init is not None:
+                st = state[p]
+                if len(st) == 0:
+                    init(p, st)
+            by_dtype.setdefault(p._data.dtype, []).append(p)
         packs = []
-        for dt, params in by_dtype.items():
+        for dt, ps in by_dtype.items():
             pk = cache.get((gi, dt))
-            if pk is None or not pk.valid(params, state):
-                pk = _Pack(params, [state[p] for p in params] if keys or scalar_keys else None, keys, scalar_keys)
+            if pk is None or not pk.valid(ps, state):
+                pk = _Pack(ps, [state[p] for p in ps] if keys or scalar_keys else None, keys, scalar_keys)
                 cache[(gi, dt)] = pk
             packs.append(pk)
+        if len(packs) == 1:
+            cache[gi] = packs[0]
+        else:
+            cache.pop(gi, None)
         return packs
 
 

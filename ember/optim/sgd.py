@@ -56,12 +56,26 @@ class SGD(Optimizer):
                     if p._grad is not None and self.state[p].get("momentum_buffer") is None:
                         self.state[p]["momentum_buffer"] = _zeros_like(p)
                         fresh.add(p)
+            plain = not group["maximize"] and wd == 0 and not group["nesterov"] and dampening == 0
             for pk in self._packs(gi, group, None, ("momentum_buffer",) if momentum != 0 else ()):
-                g = pk.grads()
-                if group["maximize"]:
-                    np.negative(g, out=g)
-                if wd != 0:
-                    g += wd * pk.values()
+                if plain:
+                    # the usual case: each gradient is read once where it lies (no gathering pass)
+                    t = pk.scratch()
+                    if momentum != 0:
+                        buf = pk.flat["momentum_buffer"]
+                        buf *= momentum  # a fresh buffer is zero: it starts at the gradient, as torch's clone
+                        for view, p in zip(pk.views["momentum_buffer"], pk.params):
+                            np.add(view, p._grad._data, out=view)
+                        np.multiply(buf, -lr, out=t)
+                        pk.add_(t)
+                    else:
+                        for i, p in enumerate(pk.params):
+                            seg = pk._segment(t, i, p)
+                            np.multiply(p._grad._data, -lr, out=seg)
+                            np.add(p._data, seg, out=p._data)
+                            p._vc[0] += 1
+                    continue
+                g = pk.grads(group["maximize"], wd)
                 if momentum != 0:
                     buf = pk.flat["momentum_buffer"]
                     buf *= momentum
@@ -69,7 +83,7 @@ class SGD(Optimizer):
                         buf += g
                     else:
                         buf += (1 - dampening) * g
-                    if fresh:
+                        # torch starts a buffer at the first gradient, undamped
                         for i, p in enumerate(pk.params):
                             if p in fresh:
                                 seg = slice(pk.offsets[i], pk.offsets[i + 1])
