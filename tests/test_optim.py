@@ -469,3 +469,38 @@ def test_mixed_dtypes_non_contiguous_and_replaced_data(name):
     for a, b in zip(pe, pt):
         assert str(a.dtype)[6:] == str(b.dtype)[6:]
         np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("name,kw", [("SGD", dict(lr=0.05, momentum=0.9)), ("Adam", dict(lr=0.05)),
+                                     ("LBFGS", dict(lr=0.5, max_iter=3))])
+def test_training_with_backward_matches_torch(name, kw):
+    # gradients from the autograd engine (broadcast bias, matmul), zero_grad between steps, 10 steps
+    rng = np.random.default_rng(11)
+    X, y = rng.standard_normal((16, 3)), rng.standard_normal((16, 1))
+    w0, b0 = rng.standard_normal((3, 1)), rng.standard_normal(1)
+
+    def train(lib):
+        w = lib.tensor(w0.copy(), requires_grad=True)
+        b = lib.tensor(b0.copy(), requires_grad=True)
+        opt = getattr(lib.optim, name)([w, b], **kw)
+        Xl, yl = lib.tensor(X), lib.tensor(y)
+
+        def closure():
+            opt.zero_grad()
+            loss = ((Xl @ w + b - yl) ** 2).mean()
+            loss.backward()
+            return loss
+
+        losses = []
+        for _ in range(10):
+            if name == "LBFGS":
+                losses.append(opt.step(closure).item())
+            else:
+                losses.append(closure().item())
+                opt.step()
+        return losses, w.detach().numpy(), b.detach().numpy()
+
+    (le, we, be), (lt, wt, bt) = train(ember), train(torch)
+    np.testing.assert_allclose(le, lt, rtol=1e-6)
+    np.testing.assert_allclose(we, wt, rtol=1e-6)
+    np.testing.assert_allclose(be, bt, rtol=1e-6)
