@@ -3,7 +3,7 @@ variant, then Python's operators. Nothing here computes: the ops live in ember/o
 import numpy as np
 
 from ._tensor import Tensor
-from .ops import copy, creation, elementwise as ew, indexing, linalg, random_ops, reduction, shape  # noqa: F401 (declare ops)
+from .ops import copy, creation, elementwise as ew, indexing, linalg, nn_ops, random_ops, reduction, shape  # noqa: F401 (declare ops)
 from .ops import _table
 from .ops._registry import inplace
 

@@ -53,9 +53,12 @@ def _python_style(signature):
 def test_declared_forms_exist_in_torch(d):
     """ember declares only what torch has: the function, the method / property, the in-place variant."""
     names = (d.name,) + d.aliases
+    mod = torch
+    for part in d.namespace.split(".") if d.namespace else ():
+        mod = getattr(mod, part)
     for n in names:
         if d.function:
-            assert hasattr(torch, n), f"torch.{n} does not exist"
+            assert hasattr(mod, n), f"torch.{d.qualname} does not exist"
         if d.method:
             assert hasattr(torch.Tensor, n), f"torch.Tensor.{n} does not exist"
         if d.inplace:
@@ -101,6 +104,8 @@ def test_signatures_match_the_function(d):
 def test_namespace_is_generated_from_the_table():
     for name, fn in _table.namespace_of("").items():  # public callables around the op (see _table.public_function)
         assert getattr(ember, name).__wrapped__ is fn.__wrapped__, name
+    for name, d in ((d.name, d) for d in _table.OPS.values() if d.namespace == "nn.functional"):
+        assert getattr(ember.nn.functional, name) is d.fn, name  # nn.functional binds its functions directly
 
 
 def test_methods_are_generated_from_the_table():

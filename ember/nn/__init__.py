@@ -1,5 +1,9 @@
-"""ember.nn: neural-network building blocks. So far: `nn.init` (torch's initialisers, bit-identical values) and
-`nn.functional` (dropout family); the layers come with the nn issue."""
+"""ember.nn: neural-network building blocks, as torch.nn. Modules live in nn/modules by family and hold
+parameters; the math is in nn.functional (every functional op is declared in the op table)."""
+from .parameter import Parameter
+from .modules import *  # noqa: F403
+from .modules import __all__ as _modules_all
 from . import functional, init
+from . import modules
 
-__all__ = ["functional", "init"]
+__all__ = ["Parameter", "functional", "init", "modules"] + list(_modules_all)

@@ -143,3 +143,1057 @@ def dropout3d(input, p=0.5, training=True, inplace=False):
         result = result.squeeze_(0) if inplace else result.squeeze(0)
     return result
 
+
+
+# ======================================================================================================
+# Everything below: linear layers, activations, softmax family and losses. Each op is declared in the op table
+# (namespace "nn.functional") with torch's signature: the typed form for ops torch implements in C++, the Python
+# form for those written in torch/nn/functional.py. Pointwise activations are one node each (torch's grad_fn
+# names) with the backward formula in tensor ops (double backward) and its array twin.
+# ======================================================================================================
+from .. import _dtype as _dt  # noqa: E402
+from .._tensor import Tensor as _Tensor  # noqa: E402
+from ..autograd.graph import make_node1 as _make_node1  # noqa: E402
+from ..ops import nn_ops as _nn  # noqa: E402
+from ..ops._registry import (Node as _Node, SavedTensor as _Saved, fp_ignore as _fp_ignore,  # noqa: E402
+                             inplace as _inplace, record as _record, state as _state)
+from ..ops._table import declare as _declare, op as _op  # noqa: E402
+
+_NS = "nn.functional"
+_LOW = (np.dtype(np.float16), _dt.bfloat16.np)
+_SQRT1_2 = 0.7071067811865476
+_2_SQRTPI = 1.1283791670955126
+_SQRT_2_PI = 0.7978845608028654  # sqrt(2/pi)
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+for _f, _sig in ((dropout, "dropout(input, p=0.5, training=True, inplace=False)"),
+                 (alpha_dropout, "alpha_dropout(input, p=0.5, training=False, inplace=False)"),
+                 (feature_alpha_dropout, "feature_alpha_dropout(input, p=0.5, training=False, inplace=False)"),
+                 (dropout1d, "dropout1d(input, p=0.5, training=True, inplace=False)"),
+                 (dropout2d, "dropout2d(input, p=0.5, training=True, inplace=False)"),
+                 (dropout3d, "dropout3d(input, p=0.5, training=True, inplace=False)")):
+    _declare(_f, _sig, namespace=_NS)
+
+
+def _xp(a):
+    """The array module of `a` (NumPy until the backend seam, ember/_backend.py, lands on main)."""
+    return np
+
+
+def _float_check(input, kernel):
+    d = input._data
+    if d.dtype.kind != "f" and d.dtype != _dt.bfloat16.np:
+        from ..ops._registry import _torch_type_name
+        raise RuntimeError(f"\"{kernel}\" not implemented for '{_torch_type_name(d.dtype)}'")
+    return d
+
+
+# ---- erf (GELU's building block; private until the op library declares ember.erf) ---------------------------
+def _erf_array(a):
+    # NumPy has no erf ufunc: math.erf per element (correctly rounded float64). A vectorised rational
+    # approximation is the op library's job when it declares ember.erf.
+    import math
+    f = np.frompyfunc(math.erf, 1, 1)
+    return np.asarray(f(a.astype(np.float64)), dtype=np.float64).astype(a.dtype, copy=False)
+
+
+class _ErfBackward0(_Node):
+    __slots__ = ()
+
+    def name(self):
+        return "ErfBackward0"
+
+    def backward(self, grad):
+        x, = self.saved_tensors
+        return (grad * ((x * x).neg().exp() * _2_SQRTPI),)
+
+
+def _erf(x):
+    r = wrap(_erf_array(x._data))
+    if _state.enabled and x._requires_grad:
+        node = _record(_ErfBackward0, (x,), r)
+        node.saved = (_Saved(x),)
+    return r
+
+
+# ---- pointwise activations ---------------------------------------------------------------------------------
+def _pointwise(node_name, fwd, grad_t, grad_a, kernel, save="input"):
+    """An activation with parameters: fwd(a, *params) on arrays (float16/bfloat16 computed in float32);
+    grad_t(g, x, *params) the input gradient in tensor ops, grad_a(g, x, *params) on arrays (x: the saved input
+    or output). Returns op(input, *params) and the node class."""
+    def backward(self, grad):
+        x, = self.saved_tensors
+        return (grad_t(grad, x, *self.params),)
+
+    def backward_arrays(self, grad):
+        x, = self.saved_arrays()
+        g = grad._data
+        if g.dtype in _LOW or x.dtype != g.dtype:
+            return NotImplemented
+        with _fp_ignore:
+            return (grad_a(g, x, *self.params).astype(g.dtype, copy=False),)
+
+    cls = type(node_name, (_Node,), {"__slots__": ("params",), "backward": backward,
+                                     "backward_arrays": backward_arrays})
+
+    def run(input, *params):
+        d = _float_check(input, kernel)
+        with _fp_ignore:
+            r = fwd(d.astype(np.float32), *params).astype(d.dtype) if d.dtype in _LOW else fwd(d, *params)
+        out = wrap(np.asarray(r, d.dtype))
+        if _state.enabled and input._requires_grad:
+            node = _make_node1(cls, input)
+            out._grad_fn = node
+            out._requires_grad = True
+            out._output_nr = 0
+            node.params = params
+            node.saved = (_Saved(input),) if save == "input" else (_Saved(out, True),)
+        return out
+    return run, cls
+
+
+def _gt_mask(x, th):
+    """(x > th) as a float tensor of x's dtype (a constant: its derivative is zero)."""
+    return wrap((x._data > th).astype(x._data.dtype))
+
+
+def _threshold_fwd(a, th, v):
+    return np.where(a > th, a, np.asarray(v, a.dtype))
+
+
+_threshold, _ = _pointwise("ThresholdBackward0", _threshold_fwd, lambda g, x, th, v: g * _gt_mask(x, th),
+                           lambda g, x, th, v: g * (x > th), "threshold_cpu")
+_threshold1, _ = _pointwise("ThresholdBackward1", _threshold_fwd, lambda g, x, th, v: g * _gt_mask(x, th),
+                            lambda g, x, th, v: g * (x > th), "threshold_cpu")
+
+
+def _ht_fwd(a, lo, hi):
+    return np.minimum(np.maximum(a, np.asarray(lo, a.dtype)), np.asarray(hi, a.dtype))
+
+
+def _ht_mask_a(x, lo, hi):
+    return (x > lo) & (x < hi)
+
+
+_hardtanh, _ = _pointwise("HardtanhBackward0", _ht_fwd,
+                          lambda g, x, lo, hi: g * wrap(_ht_mask_a(x._data, lo, hi).astype(x._data.dtype)),
+                          lambda g, x, lo, hi: g * _ht_mask_a(x, lo, hi), "hardtanh_cpu")
+
+
+def _leaky_fwd(a, s):
+    return np.where(a > 0, a, a * np.asarray(s, a.dtype))
+
+
+def _leaky_factor(x, s):
+    d = x._data
+    return wrap(np.where(d > 0, np.asarray(1, d.dtype), np.asarray(s, d.dtype)))
+
+
+_leaky, _ = _pointwise("LeakyReluBackward0", _leaky_fwd, lambda g, x, s: g * _leaky_factor(x, s),
+                       lambda g, x, s: g * np.where(x > 0, 1, s), "leaky_relu_cpu")
+_leaky1, _ = _pointwise("LeakyReluBackward1", _leaky_fwd, lambda g, x, s: g * _leaky_factor(x, s),
+                        lambda g, x, s: g * np.where(x > 0, 1, s), "leaky_relu_cpu")
+
+
+def _elu_fwd(a, alpha, scale, iscale):
+    neg = (np.expm1(a * np.asarray(iscale, a.dtype)) * np.asarray(alpha * scale, a.dtype))
+    return np.where(a > 0, a * np.asarray(scale, a.dtype), neg)
+
+
+def _elu_grad_t(g, x, alpha, scale, iscale):
+    from .. import where
+    pos = wrap(x._data > 0)
+    return g * where(pos, scale, (x * iscale).exp() * (alpha * scale * iscale))
+
+
+def _elu_grad_a(g, x, alpha, scale, iscale):
+    return g * np.where(x > 0, scale, np.exp(x * iscale) * (alpha * scale * iscale))
+
+
+_elu, _ = _pointwise("EluBackward0", _elu_fwd, _elu_grad_t, _elu_grad_a, "elu_cpu")
+_elu1, _ = _pointwise("EluBackward1", _elu_fwd, _elu_grad_t, _elu_grad_a, "elu_cpu")
+_celu, _ = _pointwise("CeluBackward0", _elu_fwd, _elu_grad_t, _elu_grad_a, "elu_cpu")
+_celu1, _ = _pointwise("CeluBackward1", _elu_fwd, _elu_grad_t, _elu_grad_a, "elu_cpu")
+
+
+def _gelu_fwd(a, approximate):
+    if approximate == "tanh":
+        return 0.5 * a * (1 + np.tanh(_SQRT_2_PI * (a + 0.044715 * a * a * a)))
+    return 0.5 * a * (1 + _erf_array(a * _SQRT1_2))
+
+
+def _gelu_grad_t(g, x, approximate):
+    if approximate == "tanh":
+        inner = (x + x * x * x * 0.044715) * _SQRT_2_PI
+        t = inner.tanh()
+        dinner = (x * x * (3 * 0.044715) + 1) * _SQRT_2_PI
+        return g * ((t + 1) * 0.5 + x * 0.5 * (1 - t * t) * dinner)
+    cdf = (_erf(x * _SQRT1_2) + 1) * 0.5
+    pdf = (x * x * -0.5).exp() * (_SQRT_2_PI * 0.5)
+    return g * (cdf + x * pdf)
+
+
+def _gelu_grad_a(g, x, approximate):
+    if approximate == "tanh":
+        t = np.tanh(_SQRT_2_PI * (x + 0.044715 * x * x * x))
+        return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * _SQRT_2_PI * (1 + 3 * 0.044715 * x * x))
+    return g * (0.5 * (1 + _erf_array(x * _SQRT1_2)) + x * np.exp(-0.5 * x * x) * (_SQRT_2_PI * 0.5))
+
+
+_gelu, _ = _pointwise("GeluBackward0", _gelu_fwd, _gelu_grad_t, _gelu_grad_a, "GeluKernelImpl")
+
+
+def _sig_a(a):
+    return 0.5 * np.tanh(0.5 * a) + 0.5  # no overflow for large |a|
+
+
+def _silu_grad_t(g, x):
+    s = x.sigmoid()
+    return g * (s * (x * (1 - s) + 1))
+
+
+def _silu_grad_a(g, x):
+    s = _sig_a(x)
+    return g * s * (1 + x * (1 - s))
+
+
+_silu, _ = _pointwise("SiluBackward0", lambda a: a * _sig_a(a), _silu_grad_t, _silu_grad_a, "silu_cpu")
+
+
+def _softplus_a(a):
+    return np.logaddexp(a, np.asarray(0, a.dtype))
+
+
+def _mish_grad_t(g, x):
+    from .. import where
+    sp = where(wrap(x._data > 20), x, (x.exp() + 1).log())
+    t = sp.tanh()
+    return g * (t + x * x.sigmoid() * (1 - t * t))
+
+
+def _mish_grad_a(g, x):
+    t = np.tanh(_softplus_a(x))
+    return g * (t + x * _sig_a(x) * (1 - t * t))
+
+
+_mish, _ = _pointwise("MishBackward0", lambda a: a * np.tanh(_softplus_a(a)), _mish_grad_t, _mish_grad_a,
+                      "mish_cpu")
+
+
+def _hsig_fwd(a):
+    return np.minimum(np.maximum(a / np.asarray(6, a.dtype) + np.asarray(0.5, a.dtype), 0), 1).astype(a.dtype)
+
+
+_ONE_SIXTH_F = float(np.float32(1.0) / np.float32(6.0))  # torch's backward kernel uses the float literal 1.0f / 6.0f
+
+
+def _hsig_mask(d):
+    return ((d > -3) & (d < 3)).astype(d.dtype) * np.asarray(_ONE_SIXTH_F, d.dtype)
+
+
+_hardsigmoid, _ = _pointwise("HardsigmoidBackward0", _hsig_fwd, lambda g, x: g * wrap(_hsig_mask(x._data)),
+                             lambda g, x: g * _hsig_mask(x), "hardsigmoid_cpu")
+
+
+def _hswish_fwd(a):
+    return (a * np.minimum(np.maximum(a + np.asarray(3, a.dtype), 0), 6) / np.asarray(6, a.dtype)).astype(a.dtype)
+
+
+def _hswish_grad_t(g, x):
+    from .. import where
+    d = x._data
+    return g * where(wrap(d < -3), 0.0, where(wrap(d <= 3), x / 3 + 0.5, 1.0))
+
+
+def _hswish_grad_a(g, x):
+    return g * np.where(x < -3, 0, np.where(x <= 3, x / 3 + 0.5, 1))
+
+
+_hardswish, _ = _pointwise("HardswishBackward0", _hswish_fwd, _hswish_grad_t, _hswish_grad_a, "hardswish_cpu")
+
+
+def _softplus_fwd(a, beta, threshold):
+    z = a * np.asarray(beta, a.dtype)
+    return np.where(z > threshold, a, np.log1p(np.exp(z)) / np.asarray(beta, a.dtype))
+
+
+def _softplus_grad_t(g, x, beta, threshold):
+    from .. import where
+    z = x * beta
+    return g * where(wrap(z._data > threshold), 1.0, z.sigmoid())
+
+
+def _softplus_grad_a(g, x, beta, threshold):
+    z = x * beta
+    return g * np.where(z > threshold, 1, _sig_a(z))
+
+
+_softplus, _ = _pointwise("SoftplusBackward0", _softplus_fwd, _softplus_grad_t, _softplus_grad_a, "softplus_cpu")
+
+
+def _logsig_fwd(a):
+    return np.minimum(a, 0) - np.log1p(np.exp(-np.abs(a)))
+
+
+_logsigmoid, _ = _pointwise("LogSigmoidBackward0", _logsig_fwd, lambda g, x: g * (-x).sigmoid(),
+                            lambda g, x: g * _sig_a(-x), "log_sigmoid_cpu")
+
+
+def _inplace_or(input, inplace, fn, fn_inplace, *params, name):
+    if inplace:
+        return _inplace(input, fn_inplace, *params, name=name)
+    return fn(input, *params)
+
+
+@_op("threshold(input, threshold, value, inplace=False)", namespace=_NS)
+def threshold(input, threshold, value, inplace=False):
+    """y = x where x > threshold, else value."""
+    return _inplace_or(input, inplace, _threshold, _threshold1, threshold, value, name="threshold_")
+
+
+@_op("threshold_(Tensor input, Scalar threshold, Scalar value)", namespace=_NS)
+def threshold_(input, threshold, value):
+    return _inplace(input, _threshold1, threshold, value, name="threshold_")
+
+
+@_op("relu(input, inplace=False)", namespace=_NS)
+def relu(input, inplace=False):
+    return input.relu_() if inplace else input.relu()
+
+
+@_op("relu_(Tensor input)", namespace=_NS)
+def relu_(input):
+    return input.relu_()
+
+
+@_op("hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False)", namespace=_NS)
+def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+    """clamp(x, min_val, max_val), with gradient 1 strictly inside the range."""
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    return _inplace_or(input, inplace, _hardtanh, _hardtanh, min_val, max_val, name="hardtanh_")
+
+
+@_op("hardtanh_(Tensor input, Scalar min_val=-1, Scalar max_val=1)", namespace=_NS)
+def hardtanh_(input, min_val=-1.0, max_val=1.0):
+    return hardtanh(input, min_val, max_val, True)
+
+
+@_op("relu6(input, inplace=False)", namespace=_NS)
+def relu6(input, inplace=False):
+    return hardtanh(input, 0.0, 6.0, inplace)
+
+
+@_op("leaky_relu(input, negative_slope=0.01, inplace=False)", namespace=_NS)
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    return _inplace_or(input, inplace, _leaky, _leaky1, negative_slope, name="leaky_relu_")
+
+
+@_op("leaky_relu_(Tensor input, Scalar negative_slope=0.01)", namespace=_NS)
+def leaky_relu_(input, negative_slope=0.01):
+    return leaky_relu(input, negative_slope, True)
+
+
+@_op("elu(input, alpha=1.0, inplace=False)", namespace=_NS)
+def elu(input, alpha=1.0, inplace=False):
+    return _inplace_or(input, inplace, _elu, _elu1, alpha, 1.0, 1.0, name="elu_")
+
+
+@_op("elu_(Tensor input, Scalar alpha=1, Scalar scale=1, Scalar input_scale=1)", namespace=_NS)
+def elu_(input, alpha=1.0, scale=1.0, input_scale=1.0):
+    return _inplace(input, _elu1, alpha, scale, input_scale, name="elu_")
+
+
+@_op("selu(input, inplace=False)", namespace=_NS)
+def selu(input, inplace=False):
+    return _inplace_or(input, inplace, _elu, _elu1, _SELU_ALPHA, _SELU_SCALE, 1.0, name="selu_")
+
+
+@_op("selu_(Tensor input)", namespace=_NS)
+def selu_(input):
+    return selu(input, True)
+
+
+@_op("celu(input, alpha=1.0, inplace=False)", namespace=_NS)
+def celu(input, alpha=1.0, inplace=False):
+    if alpha == 0:
+        raise RuntimeError("ZeroDivisionError")
+    return _inplace_or(input, inplace, _celu, _celu1, alpha, 1.0, 1.0 / alpha, name="celu_")
+
+
+@_op("celu_(Tensor input, Scalar alpha=1.0)", namespace=_NS)
+def celu_(input, alpha=1.0):
+    return celu(input, alpha, True)
+
+
+@_op('gelu(Tensor input, *, c10::string_view approximate="none", Tensor out=None)', namespace=_NS)
+def gelu(input, approximate="none", *, out=None):
+    """x * Phi(x) (approximate='none', Phi through erf) or its tanh approximation (approximate='tanh')."""
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError("approximate argument must be either none or tanh.")
+    r = _gelu(input, approximate)
+    if out is not None:
+        from ..ops._registry import _write_out
+        return _write_out(out, r)
+    return r
+
+
+@_op("silu(input, inplace=False)", namespace=_NS)
+def silu(input, inplace=False):
+    """x * sigmoid(x)."""
+    return _inplace_or(input, inplace, _silu, _silu, name="silu_")
+
+
+@_op("mish(input, inplace=False)", namespace=_NS)
+def mish(input, inplace=False):
+    """x * tanh(softplus(x))."""
+    return _inplace_or(input, inplace, _mish, _mish, name="mish_")
+
+
+@_op("hardsigmoid(input, inplace=False)", namespace=_NS)
+def hardsigmoid(input, inplace=False):
+    return _inplace_or(input, inplace, _hardsigmoid, _hardsigmoid, name="hardsigmoid_")
+
+
+@_op("hardswish(input, inplace=False)", namespace=_NS)
+def hardswish(input, inplace=False):
+    return _inplace_or(input, inplace, _hardswish, _hardswish, name="hardswish_")
+
+
+@_op("softplus(Tensor input, Scalar beta=1, Scalar threshold=20, *, Tensor out=None)", namespace=_NS)
+def softplus(input, beta=1.0, threshold=20.0, *, out=None):
+    """log(1 + exp(beta x)) / beta, linear above `threshold` (in units of beta x)."""
+    r = _softplus(input, beta, threshold)
+    if out is not None:
+        from ..ops._registry import _write_out
+        return _write_out(out, r)
+    return r
+
+
+@_op("logsigmoid(Tensor input, *, Tensor out=None)", namespace=_NS)
+def logsigmoid(input, *, out=None):
+    r = _logsigmoid(input)
+    if out is not None:
+        from ..ops._registry import _write_out
+        return _write_out(out, r)
+    return r
+
+
+@_op("sigmoid(input)", namespace=_NS)
+def sigmoid(input):
+    return input.sigmoid()
+
+
+@_op("tanh(input)", namespace=_NS)
+def tanh(input):
+    return input.tanh()
+
+
+@_op("softsign(input)", namespace=_NS)
+def softsign(input):
+    return input / (input.abs() + 1)
+
+
+@_op("tanhshrink(input)", namespace=_NS)
+def tanhshrink(input):
+    return input - input.tanh()
+
+
+class GluBackward0(_Node):
+    """a * sigmoid(b) with (a, b) the halves of the input along dim."""
+
+    __slots__ = ("dim",)
+
+    def backward(self, grad):
+        from .. import cat
+        x, = self.saved_tensors
+        a, b = x.chunk(2, self.dim)
+        s = b.sigmoid()
+        return (cat([grad * s, grad * a * s * (1 - s)], self.dim),)
+
+
+@_op("glu(input, dim=-1)", namespace=_NS)
+def glu(input, dim=-1):
+    """First half of `dim` times the sigmoid of the second half."""
+    d = _float_check(input, "glu_cpu")
+    if d.ndim == 0:
+        raise RuntimeError("glu does not support scalars because halving size must be even")
+    axis = input._wrap_dim(dim)
+    n = d.shape[axis]
+    if n % 2:
+        raise RuntimeError(f"Halving dimension must be even, but dimension {axis} is size {n}")
+    a, b = np.split(d.astype(np.float32) if d.dtype in _LOW else d, 2, axis)
+    with _fp_ignore:
+        r = wrap((a * _sig_a(b)).astype(d.dtype, copy=False))
+    if _state.enabled and input._requires_grad:
+        node = _record(GluBackward0, (input,), r)
+        node.dim = axis
+        node.saved = (_Saved(input),)
+    return r
+
+
+# ---- softmax family ------------------------------------------------------------------------------------------
+def _softmax_dim(name, ndim, stacklevel):
+    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call to include dim=X as an "
+                  "argument.", stacklevel=stacklevel)
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+@_op("softmax(input, dim=None, _stacklevel=3, dtype=None)", namespace=_NS)
+def softmax(input, dim=None, _stacklevel=3, dtype=None):
+    if dim is None:
+        dim = _softmax_dim("softmax", input.dim(), _stacklevel)
+    return _nn.softmax(input, dim, dtype)
+
+
+@_op("log_softmax(input, dim=None, _stacklevel=3, dtype=None)", namespace=_NS)
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+    if dim is None:
+        dim = _softmax_dim("log_softmax", input.dim(), _stacklevel)
+    return _nn.log_softmax(input, dim, dtype)
+
+
+@_op("softmin(input, dim=None, _stacklevel=3, dtype=None)", namespace=_NS)
+def softmin(input, dim=None, _stacklevel=3, dtype=None):
+    if dim is None:
+        dim = _softmax_dim("softmin", input.dim(), _stacklevel)
+    return _nn.softmax(-input if dtype is None else -input.to(dtype), dim)
+
+
+# ---- linear layers -------------------------------------------------------------------------------------------
+@_op("linear(Tensor input, Tensor weight, Tensor? bias=None, *, Tensor out=None)", namespace=_NS)
+def linear(input, weight, bias=None, *, out=None):
+    """x W^T + b, composed as torch's aten/src/ATen/native/Linear.cpp composes it (addmm for 2-D input with a
+    bias; the leading dims of a contiguous input flattened into one addmm; else matmul then add), so the graph
+    and grad_fn names are torch's."""
+    from .. import addmm, matmul
+    nd = input.dim()
+    if bias is not None and nd == 2:
+        r = addmm(bias, input, weight.t())
+    elif bias is not None and input.is_contiguous() and bias.dim() == 1:
+        shape = input.shape
+        n = 1
+        for s in shape[:-1]:
+            n *= s
+        r = addmm(bias, input.reshape(n, shape[-1]), weight.t())
+        r = r.view(*shape[:-1], r.shape[1])
+    else:
+        r = matmul(input, weight.t())
+        if bias is not None:
+            r = r + bias if (_state.enabled and bias._requires_grad) or r._requires_grad else r.add_(bias)
+    if out is not None:
+        from ..ops._registry import _write_out
+        return _write_out(out, r)
+    return r
+
+
+class TrilinearBackward0(_Node):
+    """y[n, o] = sum_ij x1[n, i] W[o, i, j] x2[n, j] (torch's _trilinear as bilinear uses it)."""
+
+    __slots__ = ()
+
+    def backward(self, grad):
+        from .. import einsum
+        x1, x2, w = self.saved_tensors
+        g1 = einsum("no,oij,nj->ni", grad, w, x2) if x1 is not None else None
+        g2 = einsum("no,oij,ni->nj", grad, w, x1) if x2 is not None else None
+        gw = einsum("no,ni,nj->oij", grad, x1, x2) if w is not None else None
+        return g1, g2, gw
+
+
+@_op("bilinear(Tensor input1, Tensor input2, Tensor weight, Tensor? bias=None)", namespace=_NS)
+def bilinear(input1, input2, weight, bias=None):
+    """x1^T W x2 + b over the last dims, leading dims broadcast as batch."""
+    if input1.dim() != input2.dim():
+        raise RuntimeError(f"bilinear(): input dimensions do not match: got {input1.dim()} and {input2.dim()}")
+    if input1.shape[:-1] != input2.shape[:-1]:
+        raise RuntimeError("bilinear(): input batch dimensions do not match: got "
+                           f"{list(input1.shape[:-1])} and {list(input2.shape[:-1])}")
+    if input1.shape[-1] != weight.shape[1]:
+        raise RuntimeError(f"bilinear(): input1 size does not match weight size: got {input1.shape[-1]} but expected "
+                           f"{weight.shape[1]}")
+    if input2.shape[-1] != weight.shape[2]:
+        raise RuntimeError(f"bilinear(): input2 size does not match weight size: got {input2.shape[-1]} but expected "
+                           f"{weight.shape[2]}")
+    lead = tuple(input1.shape[:-1])
+    x1 = input1.reshape(-1, input1.shape[-1])
+    x2 = input2.reshape(-1, input2.shape[-1])
+    d1, d2, dw = x1._data, x2._data, weight._data
+    r = wrap(np.einsum("ni,oij,nj->no", d1, dw, d2, optimize=True).astype(dw.dtype, copy=False))
+    if _state.enabled and (x1._requires_grad or x2._requires_grad or weight._requires_grad):
+        node = _record(TrilinearBackward0, (x1, x2, weight), r)
+        # each gradient needs the other two operands
+        node.saved = (_Saved(x1) if (x2._requires_grad or weight._requires_grad) else None,
+                      _Saved(x2) if (x1._requires_grad or weight._requires_grad) else None,
+                      _Saved(weight) if (x1._requires_grad or x2._requires_grad) else None)
+    r = r.view(*lead, weight.shape[0])
+    if bias is not None:
+        r = r + bias
+    return r
+
+
+# ---- losses --------------------------------------------------------------------------------------------------
+def _reduction_of(size_average, reduce, reduction):
+    if size_average is not None or reduce is not None:
+        sa = True if size_average is None else size_average
+        rd = True if reduce is None else reduce
+        reduction = "mean" if sa and rd else "sum" if rd else "none"
+        warnings.warn(f"size_average and reduce args will be deprecated, please use reduction='{reduction}' "
+                      "instead.", stacklevel=3)
+    return reduction
+
+
+def _reduction_enum(reduction):
+    if reduction == "none":
+        return 0
+    if reduction == "mean":
+        return 1
+    if reduction == "elementwise_mean":
+        warnings.warn("reduction='elementwise_mean' is deprecated. Please use reduction='mean' instead.",
+                      stacklevel=3)
+        return 1
+    if reduction == "sum":
+        return 2
+    raise ValueError(f"{reduction} is not a valid value for reduction")
+
+
+def _size_warning(input, target):
+    if target.size() != input.size():
+        warnings.warn(f"Using a target size ({target.size()}) that is different to the input size ({input.size()}). "
+                      "This will likely lead to incorrect results due to broadcasting. Please ensure they have the "
+                      "same size.", stacklevel=3)
+
+
+class _PointwiseLoss(_Node):
+    """A loss l(x, t) reduced by none/mean/sum: backward is dl/dx * grad (and -that for t where the loss is a
+    function of x - t); subclasses give the derivative in tensor ops (`deriv`) and on arrays (`deriv_a`)."""
+
+    __slots__ = ("reduction", "numel", "params")
+
+    def _scale(self, grad):
+        return grad / self.numel if self.reduction == 1 else grad
+
+    def backward(self, grad):
+        x, t = self.saved_tensors
+        g = self._scale(grad)
+        dx = self.deriv(x, t, *self.params) * g
+        return dx, -dx
+
+    def backward_arrays(self, grad):
+        x, t = self.saved_arrays()
+        g = grad._data
+        if g.dtype in _LOW:
+            return NotImplemented
+        if self.reduction == 1:
+            g = g / np.asarray(self.numel, g.dtype)
+        with _fp_ignore:
+            dx = (self.deriv_a(x, t, *self.params) * g).astype(x.dtype, copy=False)
+        return dx, -dx
+
+
+class MseLossBackward0(_PointwiseLoss):
+    __slots__ = ()
+
+    @staticmethod
+    def deriv(x, t):
+        return (x - t) * 2
+
+    @staticmethod
+    def deriv_a(x, t):
+        return (x - t) * 2
+
+
+class SmoothL1LossBackward0(_PointwiseLoss):
+    __slots__ = ()
+
+    @staticmethod
+    def deriv(x, t, beta):
+        from .. import where
+        d = x - t
+        if beta == 0:
+            return d.sign()
+        return where(wrap(np.abs(d._data) < beta), d / beta, d.sign())
+
+    @staticmethod
+    def deriv_a(x, t, beta):
+        d = x - t
+        if beta == 0:
+            return np.sign(d)
+        return np.where(np.abs(d) < beta, d / beta, np.sign(d))
+
+
+class HuberLossBackward0(_PointwiseLoss):
+    __slots__ = ()
+
+    @staticmethod
+    def deriv(x, t, delta):
+        d = x - t
+        return d.clamp(-delta, delta)
+
+    @staticmethod
+    def deriv_a(x, t, delta):
+        return np.clip(x - t, -delta, delta)
+
+
+def _pointwise_loss(cls, input, target, red, loss_a, *params):
+    x, t = input._data, target._data
+    if x.dtype != t.dtype:
+        from ..ops._registry import _torch_type_name
+        raise RuntimeError(f"expected scalar type {_torch_type_name(x.dtype)} but found {_torch_type_name(t.dtype)}")
+    xc = x.astype(np.float32) if x.dtype in _LOW else x
+    tc = t.astype(np.float32) if t.dtype in _LOW else t
+    with _fp_ignore:
+        l = loss_a(xc, tc, *params)
+        r = l if red == 0 else (l.mean() if red == 1 else l.sum())
+    out = wrap(np.asarray(r).astype(x.dtype, copy=False))
+    if _state.enabled and (input._requires_grad or target._requires_grad):
+        node = _record(cls, (input, target), out)
+        node.reduction = red
+        node.numel = x.size
+        node.params = params
+        node.saved = (_Saved(input), _Saved(target))
+    return out
+
+
+def _check_loss_inputs(name, input, target):
+    for arg, pos, v in (("input", 1, input), ("target", 2, target)):
+        if not isinstance(v, _Tensor):
+            from ..ops._registry import not_tensor
+            raise not_tensor(name, arg, pos, v)
+
+
+@_op("mse_loss(input, target, size_average=None, reduce=None, reduction='mean', weight=None)", namespace=_NS)
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    """Mean (or sum, or none) of (input - target)^2."""
+    _check_loss_inputs("mse_loss", input, target)
+    _size_warning(input, target)
+    reduction = _reduction_of(size_average, reduce, reduction)
+    from .. import broadcast_tensors
+    if input.shape != target.shape:
+        input, target = broadcast_tensors(input, target)
+    if weight is not None:
+        if weight.size() != input.size():
+            raise ValueError("Weights and input must have the same size.")
+        wse = (input - target).pow(2) * weight
+        if reduction == "none":
+            return wse
+        if reduction == "sum":
+            return wse.sum()
+        if reduction == "mean":
+            return wse.sum() / weight.sum()
+        raise ValueError(f"Invalid reduction mode: {reduction}. Expected one of 'none', 'mean', 'sum'.")
+    red = _reduction_enum(reduction)
+    return _pointwise_loss(MseLossBackward0, input, target, red, lambda x, t: (x - t) * (x - t))
+
+
+@_op("l1_loss(input, target, size_average=None, reduce=None, reduction='mean', weight=None)", namespace=_NS)
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    """Mean (or sum, or none) of |input - target| (composed as ATen composes it: sub, abs, mean/sum)."""
+    _check_loss_inputs("l1_loss", input, target)
+    _size_warning(input, target)
+    reduction = _reduction_of(size_average, reduce, reduction)
+    from .. import broadcast_tensors
+    if input.shape != target.shape:
+        input, target = broadcast_tensors(input, target)
+    if weight is not None:
+        if weight.size() != input.size():
+            raise ValueError("Weights and input must have the same size.")
+        wae = (input - target).abs() * weight
+        if reduction == "none":
+            return wae
+        if reduction == "sum":
+            return wae.sum()
+        if reduction == "mean":
+            return wae.sum() / weight.sum()
+        raise ValueError(f"Invalid reduction mode: {reduction}. Expected one of 'none', 'mean', 'sum'.")
+    red = _reduction_enum(reduction)
+    loss = (input - target).abs()
+    return loss if red == 0 else (loss.mean() if red == 1 else loss.sum())
+
+
+@_op("smooth_l1_loss(input, target, size_average=None, reduce=None, reduction='mean', beta=1.0)", namespace=_NS)
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (d = input - target)."""
+    _check_loss_inputs("smooth_l1_loss", input, target)
+    _size_warning(input, target)
+    reduction = _reduction_of(size_average, reduce, reduction)
+    if beta < 0:
+        raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
+    from .. import broadcast_tensors
+    if input.shape != target.shape:
+        input, target = broadcast_tensors(input, target)
+    red = _reduction_enum(reduction)
+    if beta == 0:
+        return l1_loss(input, target, reduction=reduction)
+
+    def loss_a(x, t, b):
+        d = np.abs(x - t)
+        return np.where(d < b, 0.5 * d * d / b, d - 0.5 * b)
+    return _pointwise_loss(SmoothL1LossBackward0, input, target, red, loss_a, beta)
+
+
+@_op("huber_loss(input, target, reduction='mean', delta=1.0, weight=None)", namespace=_NS)
+def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
+    """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta)."""
+    _check_loss_inputs("huber_loss", input, target)
+    _size_warning(input, target)
+    from .. import broadcast_tensors
+    if input.shape != target.shape:
+        input, target = broadcast_tensors(input, target)
+
+    def loss_a(x, t, dl):
+        d = np.abs(x - t)
+        return np.where(d < dl, 0.5 * d * d, dl * (d - 0.5 * dl))
+    if weight is not None:
+        if weight.shape != input.shape:
+            raise ValueError("Weights and input must have the same size.")
+        wl = _pointwise_loss(HuberLossBackward0, input, target, 0, loss_a, delta) * weight
+        if reduction == "none":
+            return wl
+        if reduction == "sum":
+            return wl.sum()
+        if reduction == "mean":
+            return wl.sum() / weight.sum()
+        raise ValueError(f"Invalid reduction mode: {reduction}. Expected one of 'none', 'mean', 'sum'.")
+    return _pointwise_loss(HuberLossBackward0, input, target, _reduction_enum(reduction), loss_a, delta)
+
+
+@_op("nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction='mean')",
+     namespace=_NS)
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
+    """-input[n, target[n]] (times weight[target[n]]), skipping ignore_index; 'mean' divides by the total weight.
+    K-dimensional input (N, C, d1, ...) as torch's nll_loss_nd: a 4-D input is nll_loss2d, other dims go through
+    a (N, C, 1, -1) view."""
+    _check_loss_inputs("nll_loss", input, target)
+    reduction = _reduction_of(size_average, reduce, reduction)
+    red = _reduction_enum(reduction)
+    nd = input.dim()
+    if nd < 1:
+        raise ValueError(f"Expected 1 or more dimensions (got {nd})")
+    if nd != 1 and input.shape[0] != (target.shape[0] if target.dim() else -1):
+        raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
+                         f"({target.shape[0] if target.dim() else 0}).")
+    if nd in (1, 2, 4):
+        return _nn.nll_loss_primitive(input, target, weight, red, ignore_index)
+    n, c = input.shape[0], input.shape[1]
+    out_size = (n,) + tuple(input.shape[2:])
+    if tuple(target.shape) != out_size:
+        raise RuntimeError(f"Expected target size {list(out_size)}, got {list(target.shape)}")
+    x = input.contiguous()
+    t = target.contiguous()
+    x = x.view(n, c, 1, -1) if x.numel() > 0 else x.view(n, c, 0, 0)
+    t = t.view(n, 1, -1) if t.numel() > 0 else t.view(n, 0, 0)
+    r = _nn.nll_loss_primitive(x, t, weight, red, ignore_index)
+    return r if red != 0 else r.view(out_size)
+
+
+def _class_weight_view(weight, input, class_dim):
+    shape = [1] * input.dim()
+    shape[class_dim] = weight.shape[0]
+    return weight.view(shape)
+
+
+@_op("cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, "
+     "reduction='mean', label_smoothing=0.0)", namespace=_NS)
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean",
+                  label_smoothing=0.0):
+    """log_softmax over the class dim (1, or 0 for unbatched input), then NLL for class-index targets or
+    -sum(target * log p) for class-probability targets; label smoothing mixes in the uniform distribution.
+    Composed as aten/src/ATen/native/LossNLL.cpp cross_entropy_loss composes it."""
+    _check_loss_inputs("cross_entropy", input, target)
+    reduction = _reduction_of(size_average, reduce, reduction)
+    red = _reduction_enum(reduction)
+    class_dim = 0 if input.dim() == 1 else 1
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+    if target.is_floating_point():
+        if input.shape != target.shape:
+            raise RuntimeError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
+                               f"({target.shape[0]}).")
+        if ignore_index >= 0:
+            raise RuntimeError("ignore_index is not supported for floating point target")
+        return _ce_prob(input, target, weight, red, label_smoothing, class_dim)
+    logp = _nn.log_softmax(input, class_dim)
+    if label_smoothing > 0:
+        return _ce_smoothing(logp, target, weight, red, ignore_index, label_smoothing, class_dim)
+    return nll_loss(logp, target, weight, None, ignore_index, None, reduction)
+
+
+def _ce_prob(input, target, weight, red, ls, class_dim):
+    n_classes = input.shape[class_dim]
+    logp = _nn.log_softmax(input, class_dim)
+    if ls > 0:
+        target = target * (1 - ls) + ls / n_classes
+    prod = logp * target
+    if weight is not None:
+        prod = prod * _class_weight_view(weight, logp, class_dim)
+    if red == 1:
+        if logp.numel() == 0:
+            return -prod.sum().fill_(float("nan"))
+        return -prod.sum() / (logp.numel() // n_classes)
+    if red == 2:
+        return -prod.sum()
+    return -prod.sum(class_dim)
+
+
+def _ce_smoothing(logp, target, weight, red, ignore_index, ls, class_dim):
+    n_classes = logp.shape[class_dim]
+    nll = nll_loss(logp, target, weight, None, ignore_index, None, ("none", "mean", "sum")[red])
+    ignore_mask = target == ignore_index
+    if weight is not None:
+        smooth = -(logp * _class_weight_view(weight, logp, class_dim)).sum(class_dim)
+    else:
+        smooth = -logp.sum(class_dim)
+    smooth = smooth.masked_fill(ignore_mask, 0.0)
+    if red == 1:
+        if weight is not None:
+            ret = smooth.sum() / weight.gather(0, target.masked_select(~ignore_mask).flatten()).sum()
+        else:
+            ret = smooth.sum() / (~ignore_mask).sum()
+    elif red == 2:
+        ret = smooth.sum()
+    else:
+        ret = smooth
+    return (1 - ls) * nll + ret * (ls / n_classes)
+
+
+class BinaryCrossEntropyBackward0(_Node):
+    """l = -w (t log x + (1 - t) log(1 - x)), logs clamped at -100 (torch's CPU kernel)."""
+
+    __slots__ = ("reduction", "numel")
+
+    def backward(self, grad):
+        x, t, w = self.saved_tensors
+        g = grad / self.numel if self.reduction == 1 else grad
+        denom = ((1 - x) * x).clamp_min(1e-12)
+        gx = g * (x - t) / denom
+        gt = None
+        if self.next_edges[1] is not None:
+            gt = g * ((1 - x).log().clamp_min(-100) - x.log().clamp_min(-100))
+        if w is not None:
+            gx = gx * w
+            gt = gt * w if gt is not None else None
+        return gx, gt, None
+
+
+@_op("binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction='mean')",
+     namespace=_NS)
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
+    _check_loss_inputs("binary_cross_entropy", input, target)
+    reduction = _reduction_of(size_average, reduce, reduction)
+    red = _reduction_enum(reduction)
+    if target.size() != input.size():
+        raise ValueError(f"Using a target size ({target.size()}) that is different to the input size "
+                         f"({input.size()}) is deprecated. Please ensure they have the same size.")
+    if weight is not None:
+        from .. import broadcast_to
+        weight = broadcast_to(weight, input.shape)
+    x, t = input._data, target._data
+    if x.size and bool(((x < 0) | (x > 1)).any()):
+        raise RuntimeError("all elements of input should be between 0 and 1")
+    xc = x.astype(np.float32) if x.dtype in _LOW else x
+    tc = t.astype(xc.dtype)
+    with _fp_ignore:
+        l = -(tc * np.maximum(np.log(xc), -100) + (1 - tc) * np.maximum(np.log1p(-xc), -100))
+        if weight is not None:
+            l = l * weight._data
+        r = l if red == 0 else (l.mean() if red == 1 else l.sum())
+    out = wrap(np.asarray(r).astype(x.dtype, copy=False))
+    if _state.enabled and (input._requires_grad or target._requires_grad):
+        node = _record(BinaryCrossEntropyBackward0, (input, target, weight), out)
+        node.reduction = red
+        node.numel = x.size
+        node.saved = (_Saved(input), _Saved(target), None if weight is None else _Saved(weight))
+    return out
+
+
+class BinaryCrossEntropyWithLogitsBackward0(_Node):
+    """l = w ((1 - t) x - (1 + (pw - 1) t) log_sigmoid(x))."""
+
+    __slots__ = ("reduction", "numel")
+
+    def backward(self, grad):
+        x, t, w, pw = self.saved_tensors
+        g = grad / self.numel if self.reduction == 1 else grad
+        if pw is not None:
+            pt = pw * t
+            gx = (pt + 1 - t) * x.sigmoid() - pt
+        else:
+            gx = x.sigmoid() - t
+        gx = gx * g
+        gt = None
+        if self.next_edges[1] is not None:
+            gt = -x if pw is None else -x - (pw - 1) * _logsigmoid(x)
+            gt = gt * g
+        if w is not None:
+            gx = gx * w
+            gt = gt * w if gt is not None else None
+        return gx, gt, None, None
+
+
+@_op("binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None, "
+     "reduction='mean', pos_weight=None)", namespace=_NS)
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None, reduction="mean",
+                                     pos_weight=None):
+    """Sigmoid and binary cross-entropy in one numerically stable step; pos_weight weighs the positive term."""
+    _check_loss_inputs("binary_cross_entropy_with_logits", input, target)
+    reduction = _reduction_of(size_average, reduce, reduction)
+    red = _reduction_enum(reduction)
+    if target.size() != input.size():
+        raise ValueError(f"Target size ({target.size()}) must be the same as input size ({input.size()})")
+    x, t = input._data, target._data
+    xc = x.astype(np.float32) if x.dtype in _LOW else x
+    tc = t.astype(xc.dtype)
+    with _fp_ignore:
+        ls = _logsig_fwd(xc)
+        if pos_weight is not None:
+            lw = (pos_weight._data.astype(xc.dtype) - 1) * tc + 1
+            l = (1 - tc) * xc - lw * ls
+        else:
+            l = (1 - tc) * xc - ls
+        if weight is not None:
+            l = l * weight._data
+        r = l if red == 0 else (l.mean() if red == 1 else l.sum())
+    out = wrap(np.asarray(r).astype(x.dtype, copy=False))
+    if _state.enabled and (input._requires_grad or target._requires_grad):
+        node = _record(BinaryCrossEntropyWithLogitsBackward0, (input, target, weight, pos_weight), out)
+        node.reduction = red
+        node.numel = l.size
+        node.saved = (_Saved(input), _Saved(target), None if weight is None else _Saved(weight),
+                      None if pos_weight is None else _Saved(pos_weight))
+    return out
+
+
+@_op("kl_div(input, target, size_average=None, reduce=None, reduction='mean', log_target=False)", namespace=_NS)
+def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
+    """target * (log target - input) pointwise (input holds log-probabilities); 'batchmean' divides the sum by the
+    batch size (the KL divergence proper)."""
+    _check_loss_inputs("kl_div", input, target)
+    if size_average is not None or reduce is not None:
+        reduction = _reduction_of(size_average, reduce, reduction)
+    elif reduction == "mean":
+        warnings.warn("reduction: 'mean' divides the total loss by both the batch size and the support size."
+                      "'batchmean' divides only by the batch size, and aligns with the KL div math definition."
+                      "'mean' will be changed to behave the same as 'batchmean' in the next major release.",
+                      stacklevel=2)
+    if reduction == "batchmean":
+        red = 2
+    else:
+        red = _reduction_enum(reduction)
+    from .. import where
+    if log_target:
+        loss = target.exp() * (target - input)
+    else:
+        # xlogy(t, t): 0 where t == 0
+        tl = where(target > 0, target * target.log(), wrap(np.zeros((), target._data.dtype)))
+        loss = tl - target * input
+    if red == 0:
+        r = loss
+    elif red == 1:
+        r = loss.mean()
+    else:
+        r = loss.sum()
+    if reduction == "batchmean" and input.dim() != 0:
+        r = r / input.size(0)
+    return r

@@ -1,0 +1,18 @@
+"""nn modules by family, as torch/nn/modules/."""
+from .module import Module
+from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
+from .linear import Bilinear, Identity, Linear
+from .flatten import Flatten, Unflatten
+from .activation import (CELU, ELU, GELU, GLU, SELU, Hardsigmoid, Hardswish, Hardtanh, LeakyReLU, LogSigmoid,
+                         LogSoftmax, Mish, ReLU, ReLU6, Sigmoid, SiLU, Softmax, Softmin, Softplus, Softsign, Tanh,
+                         Tanhshrink, Threshold)
+from .dropout import AlphaDropout, Dropout, Dropout1d, Dropout2d, Dropout3d, FeatureAlphaDropout
+from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDivLoss, L1Loss, MSELoss, NLLLoss,
+                   SmoothL1Loss)
+
+__all__ = ["Module", "Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict", "Identity",
+           "Linear", "Bilinear", "Flatten", "Unflatten", "Threshold", "ReLU", "ReLU6", "Hardtanh", "LeakyReLU", "ELU",
+           "SELU", "CELU", "GELU", "SiLU", "Mish", "Sigmoid", "Tanh", "Hardsigmoid", "Hardswish", "Softplus",
+           "Softsign", "LogSigmoid", "Tanhshrink", "GLU", "Softmax", "LogSoftmax", "Softmin", "Dropout", "Dropout1d",
+           "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout", "L1Loss", "MSELoss", "SmoothL1Loss",
+           "HuberLoss", "NLLLoss", "CrossEntropyLoss", "BCELoss", "BCEWithLogitsLoss", "KLDivLoss"]
