@@ -155,6 +155,10 @@ from .. import _dtype as _dt  # noqa: E402
 from .._tensor import Tensor as _Tensor  # noqa: E402
 from ..autograd.graph import make_node1 as _make_node1  # noqa: E402
 from ..ops import nn_ops as _nn  # noqa: E402
+# the ops themselves, not the public callables around them (which check arguments: these calls are internal)
+from ..ops.elementwise import where as _where  # noqa: E402
+from ..ops.linalg import addmm as _addmm, einsum as _einsum, matmul as _matmul  # noqa: E402
+from ..ops.shape import broadcast_tensors as _broadcast_tensors, broadcast_to as _broadcast_to, cat as _cat  # noqa: E402
 from ..ops._registry import (Node as _Node, SavedTensor as _Saved, fp_ignore as _fp_ignore,  # noqa: E402
                              inplace as _inplace, record as _record, state as _state)
 from ..ops._table import declare as _declare, op as _op  # noqa: E402
@@ -302,9 +306,8 @@ def _elu_fwd(a, alpha, scale, iscale):
 
 
 def _elu_grad_t(g, x, alpha, scale, iscale):
-    from .. import where
     pos = wrap(x._data > 0)
-    return g * where(pos, scale, (x * iscale).exp() * (alpha * scale * iscale))
+    return g * _where(pos, scale, (x * iscale).exp() * (alpha * scale * iscale))
 
 
 def _elu_grad_a(g, x, alpha, scale, iscale):
@@ -366,8 +369,7 @@ def _softplus_a(a):
 
 
 def _mish_grad_t(g, x):
-    from .. import where
-    sp = where(wrap(x._data > 20), x, (x.exp() + 1).log())
+    sp = _where(wrap(x._data > 20), x, (x.exp() + 1).log())
     t = sp.tanh()
     return g * (t + x * x.sigmoid() * (1 - t * t))
 
@@ -401,9 +403,8 @@ def _hswish_fwd(a):
 
 
 def _hswish_grad_t(g, x):
-    from .. import where
     d = x._data
-    return g * where(wrap(d < -3), 0.0, where(wrap(d <= 3), x / 3 + 0.5, 1.0))
+    return g * _where(wrap(d < -3), 0.0, _where(wrap(d <= 3), x / 3 + 0.5, 1.0))
 
 
 def _hswish_grad_a(g, x):
@@ -419,9 +420,8 @@ def _softplus_fwd(a, beta, threshold):
 
 
 def _softplus_grad_t(g, x, beta, threshold):
-    from .. import where
     z = x * beta
-    return g * where(wrap(z._data > threshold), 1.0, z.sigmoid())
+    return g * _where(wrap(z._data > threshold), 1.0, z.sigmoid())
 
 
 def _softplus_grad_a(g, x, beta, threshold):
@@ -606,11 +606,10 @@ class GluBackward0(_Node):
     __slots__ = ("dim",)
 
     def backward(self, grad):
-        from .. import cat
         x, = self.saved_tensors
         a, b = x.chunk(2, self.dim)
         s = b.sigmoid()
-        return (cat([grad * s, grad * a * s * (1 - s)], self.dim),)
+        return (_cat([grad * s, grad * a * s * (1 - s)], self.dim),)
 
 
 @_op("glu(input, dim=-1)", namespace=_NS)
@@ -667,19 +666,18 @@ def linear(input, weight, bias=None, *, out=None):
     """x W^T + b, composed as torch's aten/src/ATen/native/Linear.cpp composes it (addmm for 2-D input with a
     bias; the leading dims of a contiguous input flattened into one addmm; else matmul then add), so the graph
     and grad_fn names are torch's."""
-    from .. import addmm, matmul
     nd = input.dim()
     if bias is not None and nd == 2:
-        r = addmm(bias, input, weight.t())
+        r = _addmm(bias, input, weight.t())
     elif bias is not None and input.is_contiguous() and bias.dim() == 1:
         shape = input.shape
         n = 1
         for s in shape[:-1]:
             n *= s
-        r = addmm(bias, input.reshape(n, shape[-1]), weight.t())
+        r = _addmm(bias, input.reshape(n, shape[-1]), weight.t())
         r = r.view(*shape[:-1], r.shape[1])
     else:
-        r = matmul(input, weight.t())
+        r = _matmul(input, weight.t())
         if bias is not None:
             r = r + bias if (_state.enabled and bias._requires_grad) or r._requires_grad else r.add_(bias)
     if out is not None:
@@ -694,11 +692,10 @@ class TrilinearBackward0(_Node):
     __slots__ = ()
 
     def backward(self, grad):
-        from .. import einsum
         x1, x2, w = self.saved_tensors
-        g1 = einsum("no,oij,nj->ni", grad, w, x2) if x1 is not None else None
-        g2 = einsum("no,oij,ni->nj", grad, w, x1) if x2 is not None else None
-        gw = einsum("no,ni,nj->oij", grad, x1, x2) if w is not None else None
+        g1 = _einsum("no,oij,nj->ni", grad, w, x2) if x1 is not None else None
+        g2 = _einsum("no,oij,ni->nj", grad, w, x1) if x2 is not None else None
+        gw = _einsum("no,ni,nj->oij", grad, x1, x2) if w is not None else None
         return g1, g2, gw
 
 
@@ -809,11 +806,10 @@ class SmoothL1LossBackward0(_PointwiseLoss):
 
     @staticmethod
     def deriv(x, t, beta):
-        from .. import where
         d = x - t
         if beta == 0:
             return d.sign()
-        return where(wrap(np.abs(d._data) < beta), d / beta, d.sign())
+        return _where(wrap(np.abs(d._data) < beta), d / beta, d.sign())
 
     @staticmethod
     def deriv_a(x, t, beta):
@@ -869,9 +865,8 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
     _check_loss_inputs("mse_loss", input, target)
     _size_warning(input, target)
     reduction = _reduction_of(size_average, reduce, reduction)
-    from .. import broadcast_tensors
     if input.shape != target.shape:
-        input, target = broadcast_tensors(input, target)
+        input, target = _broadcast_tensors(input, target)
     if weight is not None:
         if weight.size() != input.size():
             raise ValueError("Weights and input must have the same size.")
@@ -893,9 +888,8 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
     _check_loss_inputs("l1_loss", input, target)
     _size_warning(input, target)
     reduction = _reduction_of(size_average, reduce, reduction)
-    from .. import broadcast_tensors
     if input.shape != target.shape:
-        input, target = broadcast_tensors(input, target)
+        input, target = _broadcast_tensors(input, target)
     if weight is not None:
         if weight.size() != input.size():
             raise ValueError("Weights and input must have the same size.")
@@ -920,9 +914,8 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     reduction = _reduction_of(size_average, reduce, reduction)
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
-    from .. import broadcast_tensors
     if input.shape != target.shape:
-        input, target = broadcast_tensors(input, target)
+        input, target = _broadcast_tensors(input, target)
     red = _reduction_enum(reduction)
     if beta == 0:
         return l1_loss(input, target, reduction=reduction)
@@ -938,9 +931,8 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta)."""
     _check_loss_inputs("huber_loss", input, target)
     _size_warning(input, target)
-    from .. import broadcast_tensors
     if input.shape != target.shape:
-        input, target = broadcast_tensors(input, target)
+        input, target = _broadcast_tensors(input, target)
 
     def loss_a(x, t, dl):
         d = np.abs(x - t)
@@ -1087,8 +1079,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
         raise ValueError(f"Using a target size ({target.size()}) that is different to the input size "
                          f"({input.size()}) is deprecated. Please ensure they have the same size.")
     if weight is not None:
-        from .. import broadcast_to
-        weight = broadcast_to(weight, input.shape)
+        weight = _broadcast_to(weight, input.shape)
     x, t = input._data, target._data
     if x.size and bool(((x < 0) | (x > 1)).any()):
         raise RuntimeError("all elements of input should be between 0 and 1")
@@ -1181,12 +1172,11 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
         red = 2
     else:
         red = _reduction_enum(reduction)
-    from .. import where
     if log_target:
         loss = target.exp() * (target - input)
     else:
         # xlogy(t, t): 0 where t == 0
-        tl = where(target > 0, target * target.log(), wrap(np.zeros((), target._data.dtype)))
+        tl = _where(target > 0, target * target.log(), wrap(np.zeros((), target._data.dtype)))
         loss = tl - target * input
     if red == 0:
         r = loss

@@ -46,7 +46,7 @@ def _softmax_prep(input, dim, dtype, name):
         raise _kernel_not_implemented(f"{name}_lastdim_kernel_impl" if last else f"{name}_kernel_impl", d)
     if d.dtype.kind == "c":
         raise _kernel_not_implemented(f"{name}_lastdim_kernel_impl", d)
-    axis = input._wrap_dim(dim, max(d.ndim, 1)) if d.ndim else 0
+    axis = input._wrap_dim(dim) if d.ndim else (input._wrap_dim(dim) and 0)  # a 0-d tensor takes dim 0 or -1
     return input, d, axis
 
 
