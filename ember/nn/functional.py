@@ -164,7 +164,7 @@ from ..ops._registry import (Node as _Node, SavedTensor as _Saved, fp_ignore as 
 from ..ops._table import declare as _declare, op as _op  # noqa: E402
 
 _NS = "nn.functional"
-_LOW = (np.dtype(np.float16), _dt.bfloat16.np)
+_LOW = _dt.OPMATH_NP  # float16 (and bfloat16 once ml_dtypes is loaded): computed in float32
 _SQRT1_2 = 0.7071067811865476
 _2_SQRTPI = 1.1283791670955126
 _SQRT_2_PI = 0.7978845608028654  # sqrt(2/pi)
@@ -187,7 +187,7 @@ def _xp(a):
 
 def _float_check(input, kernel):
     d = input._data
-    if d.dtype.kind != "f" and d.dtype != _dt.bfloat16.np:
+    if d.dtype.kind != "f" and _dt.from_np.get(d.dtype) is not _dt.bfloat16:
         from ..ops._registry import _torch_type_name
         raise RuntimeError(f"\"{kernel}\" not implemented for '{_torch_type_name(d.dtype)}'")
     return d

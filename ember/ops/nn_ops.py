@@ -17,7 +17,7 @@ from ._table import op
 __all__ = ["softmax", "log_softmax", "nll_loss_primitive"]
 
 _F32 = np.dtype(np.float32)
-_LOW = (np.dtype(np.float16), _dtype.bfloat16.np)
+_LOW = _dtype.OPMATH_NP  # float16 (and bfloat16 once ml_dtypes is loaded): computed in float32
 
 
 def _xp(a):
@@ -41,7 +41,7 @@ def _softmax_prep(input, dim, dtype, name):
     if dtype is not None:
         input = input.to(dtype)
     d = input._data
-    if d.dtype.kind not in "fc" and d.dtype != _dtype.bfloat16.np:
+    if d.dtype.kind not in "fc" and _dtype.from_np.get(d.dtype) is not _dtype.bfloat16:
         last = dim in (-1, d.ndim - 1) or d.ndim == 0
         raise _kernel_not_implemented(f"{name}_lastdim_kernel_impl" if last else f"{name}_kernel_impl", d)
     if d.dtype.kind == "c":
