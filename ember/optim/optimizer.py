@@ -23,6 +23,7 @@ import numpy as np
 
 from .. import _dtype
 from .._tensor import Tensor
+from ..utils import _typename
 from ..autograd.grad_mode import enable_grad
 from ..utils.hooks import RemovableHandle
 
@@ -540,20 +541,3 @@ class Optimizer:
         else:
             cache.pop(gi, None)
         return packs
-
-
-def _typename(obj):
-    """torch.typename: a tensor's legacy type name, else the object's (or its class's) qualified name."""
-    if isinstance(obj, Tensor):
-        return obj.type()
-    module = getattr(obj, "__module__", "") or ""
-    if hasattr(obj, "__qualname__"):
-        qualname = obj.__qualname__
-    elif hasattr(obj, "__name__"):
-        qualname = obj.__name__
-    else:
-        module = obj.__class__.__module__ or ""
-        qualname = obj.__class__.__qualname__
-    if module in {"", "builtins"}:
-        return qualname
-    return f"{module}.{qualname}"

@@ -11,27 +11,11 @@ from collections import OrderedDict, namedtuple
 
 from ..._tensor import Tensor
 from ...autograd.grad_mode import no_grad
+from ...utils import _typename
 from ...utils.hooks import RemovableHandle
 from ..parameter import Parameter
 
 __all__ = ["Module", "RemovableHandle"]
-
-
-def _typename(obj):
-    """torch.typename: a tensor's legacy type name, else module.qualname of the object (torch/__init__.py)."""
-    if isinstance(obj, Tensor):
-        return obj.type()
-    module = getattr(obj, "__module__", "") or ""
-    if hasattr(obj, "__qualname__"):
-        qualname = obj.__qualname__
-    elif hasattr(obj, "__name__"):
-        qualname = obj.__name__
-    else:
-        module = obj.__class__.__module__ or ""
-        qualname = obj.__class__.__qualname__
-    if module in ("", "builtins"):
-        return qualname
-    return f"{module}.{qualname}"
 
 
 def _addindent(s, spaces):
