@@ -101,13 +101,16 @@ def manual_seed_all(s):
 
 
 def set_default_device(device):
-    if device is not None and str(device) != "cpu":
-        from ._device import check_device_supported, to_device
-        check_device_supported(to_device(device))
+    """Factory functions (zeros, tensor, arange, ...) create on `device` when given none (None: cpu)."""
+    from . import _device
+    d = _device.to_device(device)
+    _device.check_device_supported(d)
+    _device.default[0] = None if d is None or d.type == "cpu" else d
 
 
 def get_default_device():
-    return device("cpu")
+    from . import _device
+    return _device.default[0] or device("cpu")
 
 
 def use_deterministic_algorithms(mode, *, warn_only=False):

@@ -1,6 +1,5 @@
-"""ember.device: where a tensor lives. 'cpu' arrays are NumPy; 'cuda:N' arrays will be CuPy (imported lazily)."""
-import numpy as np
-
+"""ember.device: where a tensor lives. 'cpu' arrays are NumPy; 'cuda:N' arrays are those of the 'cuda' backend
+(CuPy, imported lazily; ember/_backend.py)."""
 _builtin_int = int
 
 
@@ -70,13 +69,19 @@ class device:
         return (device, (str(self),))
 
     def __enter__(self):
+        # as torch: inside `with device(d):` factory functions create on d
+        check_device_supported(self)
+        _stack.append(default[0])
+        default[0] = None if self.type == "cpu" else self
         return self
 
     def __exit__(self, *exc):
+        default[0] = _stack.pop()
         return False
 
 
 _CACHE = {}
+_stack = []
 CPU = device("cpu")
 
 
@@ -88,9 +93,8 @@ def to_device(d):
 
 
 def device_of_array(arr):
-    if arr.__class__ is np.ndarray:
-        return CPU
-    return device("cuda", arr.device.id)
+    from ._backend import device_of
+    return device_of(arr)
 
 
 def check_device_supported(d):
@@ -98,10 +102,17 @@ def check_device_supported(d):
     if d is None or d.type == "cpu":
         return
     if d.type == "cuda":
-        from . import cuda
-        if not cuda.is_available():
+        from ._backend import backend
+        b = backend("cuda")
+        if b is None or not b.is_available():
             raise RuntimeError(
                 "Found no NVIDIA driver on your system. Please check that you have an NVIDIA GPU and installed a "
                 "driver (ember's CUDA backend needs CuPy: pip install cupy-cuda13x)")
-        raise RuntimeError("ember: the CUDA backend is not implemented yet in this version")
+        if d.index is not None and d.index >= b.device_count():
+            raise RuntimeError(f"CUDA error: invalid device ordinal (device {d.index} of {b.device_count()})")
+        return
     raise RuntimeError(f"ember: device type '{d.type}' is not supported for tensor storage")
+
+
+# the device factory functions use when given none (set_default_device, `with ember.device(...)`); None = cpu
+default = [None]

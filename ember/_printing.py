@@ -1,4 +1,6 @@
 """Tensor.__repr__: hands a tensor's array and autograd state to the formatter in _tensor_str."""
+import numpy as np
+
 from . import _dtype
 from ._tensor_str import tensor_repr as _format
 
@@ -8,8 +10,8 @@ def tensor_repr(t, prefix="tensor("):
     dt = _dtype.from_np[d.dtype]
     default = _dtype.get_default_dtype()
     show_dtype = dt not in (default, _dtype.default_complex_dtype(), _dtype.int64, _dtype.bool)
-    if d.__class__.__module__ != "numpy":  # device arrays: print from a host copy
-        d = d.get()
+    if d.__class__ is not np.ndarray:  # device arrays: print from a host copy (a sync point)
+        d = t._host("print")
         device = str(t.device)
     else:
         device = None

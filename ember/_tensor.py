@@ -6,7 +6,9 @@ import weakref
 import numpy as np
 
 from . import _dtype
-from ._device import CPU, device_of_array
+from . import _backend
+from ._backend import MODULES as _ARRAY_MODULES
+from ._device import CPU
 from ._size import Size
 from .autograd.grad_mode import state
 from .autograd.graph import AccumulateGrad, version_property
@@ -59,7 +61,7 @@ class Tensor:
 
     @property
     def device(self):
-        return CPU if self._data.__class__ is _ndarray else device_of_array(self._data)
+        return CPU if self._data.__class__ is _ndarray else _backend.device_of(self._data)
 
     @property
     def is_cuda(self):
@@ -130,13 +132,10 @@ class Tensor:
 
     def storage_offset(self):
         d = self._data
-        root = d
-        while isinstance(root.base, _ndarray):
-            root = root.base
-        return (d.__array_interface__["data"][0] - root.__array_interface__["data"][0]) // d.itemsize
+        return (_backend.data_ptr(d) - _backend.base_ptr(d)) // d.itemsize
 
     def data_ptr(self):
-        return self._data.__array_interface__["data"][0]
+        return _backend.data_ptr(self._data)
 
     def is_contiguous(self, memory_format=None):
         return self._data.flags.c_contiguous
@@ -163,7 +162,7 @@ class Tensor:
         return False
 
     def get_device(self):
-        return -1 if self._data.__class__ is _ndarray else self._data.device.id
+        return -1 if self._data.__class__ is _ndarray else self.device.index
 
     def _wrap_dim_strict(self, dim):
         """Like _wrap_dim but a 0-d tensor has no dimension to name (size(dim), stride(dim))."""
@@ -280,7 +279,7 @@ class Tensor:
         if gradient is None and inputs is None and not create_graph and self._requires_grad and d.size == 1 \
                 and d.dtype.kind == "f" and self.grad_fn is not None:
             # the common `loss.backward()`: skip argument normalisation
-            one = np.empty(d.shape, d.dtype)
+            one = (np if d.__class__ is _ndarray else _backend.xp(d)).empty(d.shape, d.dtype)
             one.fill(1)
             _run_backward((self,), (_wrap(one),), bool(retain_graph), False)
             return
@@ -377,7 +376,7 @@ class Tensor:
         """The data as a NumPy array. Every device-to-host sync goes through here (`what` names the caller), the
         one place a sync-debug mode will hook into once CUDA exists."""
         if self._data.__class__ is not _ndarray:
-            return self._data.get()
+            return _backend.to_host(self._data)
         return self._data
 
     def item(self):
@@ -410,7 +409,11 @@ class Tensor:
     def __array__(self, dtype=None, copy=None):
         if self._requires_grad:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
-        a = self._host("__array__")
+        if self._data.__class__ is not _ndarray:  # no implicit copies to the host, as in torch
+            raise TypeError(
+                f"can't convert {self.device} device type tensor to numpy. Use Tensor.cpu() to copy the tensor to host "
+                "memory first.")
+        a = self._data
         if dtype is not None and a.dtype != dtype:
             return a.astype(dtype)
         return a.copy() if copy else a
@@ -419,7 +422,7 @@ class Tensor:
         # np.sin(tensor) etc. return a tensor, as with torch
         if return_scalar:
             return arr[()]
-        return _wrap(np.asarray(arr))
+        return _wrap(_backend.as_array(arr))
 
     def __dlpack__(self, *, stream=None, max_version=None, dl_device=None, copy=None):
         if self._requires_grad:
@@ -531,7 +534,7 @@ _ACCUMULATOR_LOCK = threading.Lock()
 
 def _wrap(data, _new=object.__new__, _asarray=np.asarray):
     """A new tensor around `data` (an ndarray; 0-d NumPy scalars are turned into 0-d arrays). The op hot path."""
-    if data.__class__ is not _ndarray:
+    if data.__class__ is not _ndarray and data.__class__ not in _ARRAY_MODULES:
         data = _asarray(data)
     t = _new(Tensor)
     t._data = data

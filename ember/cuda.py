@@ -1,29 +1,22 @@
-"""ember.cuda: device queries. The CuPy backend is a later milestone; CuPy is imported lazily and only here."""
+"""ember.cuda: device queries, answered by the 'cuda' backend (ember/_backend.py: CuPy, imported lazily)."""
 
 
-_available = []  # cached answer: probing for CuPy (a failed import) costs milliseconds
+from . import _backend
 
 
 def is_available():
-    if not _available:
-        try:
-            import cupy
-            ok = cupy.cuda.runtime.getDeviceCount() > 0
-        except Exception:
-            ok = False
-        _available.append(ok)
-    return _available[0]
+    b = _backend.backend("cuda")
+    return b is not None and b.is_available()
 
 
 def device_count():
     if not is_available():
         return 0
-    import cupy
-    return cupy.cuda.runtime.getDeviceCount()
+    return _backend.backend("cuda").device_count()
 
 
 def manual_seed(seed):
-    """Seeds CUDA generators once the CUDA backend exists; like torch without CUDA, a no-op until then."""
+    """Seeds CUDA generators once the CUDA random engine exists; like torch without CUDA, a no-op until then."""
 
 
 def manual_seed_all(seed):
@@ -31,4 +24,8 @@ def manual_seed_all(seed):
 
 
 def synchronize(device=None):
-    """Nothing to wait for: no CUDA work is ever queued yet."""
+    """Wait for all work queued on the device (nothing without a CUDA backend)."""
+    if is_available():
+        from ._device import to_device
+        d = to_device(device)
+        _backend.backend("cuda").synchronize(None if d is None else d.index)

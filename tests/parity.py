@@ -199,12 +199,15 @@ def make_arrays(spec, sample_index, sample):
     return out
 
 
-def build(lib, arr, tspec, requires_grad):
-    """A tensor of `lib` with the values of `arr` (the base), in the layout `tspec` asks for."""
+def build(lib, arr, tspec, requires_grad, device=None):
+    """A tensor of `lib` with the values of `arr` (the base), in the layout `tspec` asks for (on `device`:
+    the base is moved there, then the layout is made there)."""
     if tspec.dtype == "bfloat16":
         t = lib.from_numpy(arr.copy()).to(lib.bfloat16)
     else:
         t = lib.from_numpy(arr.copy())
+    if device is not None:
+        t = t.to(device)
     n = len(tspec.shape)
     if tspec.layout == "t" and n >= 2:
         t = t.permute(*range(n - 1, -1, -1))
@@ -219,13 +222,13 @@ def is_diff_dtype(name):
     return name in FLOATS or name in COMPLEX
 
 
-def make_inputs(lib, spec, sample_index, sample, grad=None):
+def make_inputs(lib, spec, sample_index, sample, grad=None, device=None):
     arrays = make_arrays(spec, sample_index, sample)
     grad = spec.grad if grad is None else grad
     ins = []
     for x, a in zip(sample, arrays):
         if isinstance(x, T):
-            ins.append(build(lib, a, x, grad and x.grad and is_diff_dtype(x.dtype)))
+            ins.append(build(lib, a, x, grad and x.grad and is_diff_dtype(x.dtype), device))
         else:
             ins.append(x)
     return ins
@@ -245,7 +248,7 @@ def to_numpy(t):
         if t.dtype == torch.bfloat16:
             t = t.to(torch.float32)
         return t.resolve_conj().numpy().copy()
-    a = np.asarray(t._data)
+    a = np.asarray(t.cpu()._data)  # a device tensor is copied to the host explicitly
     if a.dtype == ml_dtypes.bfloat16:
         a = a.astype(np.float32)
     return a.copy()
@@ -257,8 +260,10 @@ def tolerance(dtype, spec=None, grad=False):
     return over.get(dtype, base.get(dtype, (0, 0)))
 
 
-def assert_tensor_equal(tt, et, what, spec=None, grad=False, tol_dtypes=()):
+def assert_tensor_equal(tt, et, what, spec=None, grad=False, tol_dtypes=(), device=None):
     assert isinstance(et, ember.Tensor), f"{what}: ember returned {type(et).__name__}, torch a Tensor"
+    if device is not None:
+        assert et.device.type == device, f"{what}: on {et.device}, expected {device}"
     assert tuple(et.shape) == tuple(tt.shape), f"{what}: shape {tuple(et.shape)} != torch {tuple(tt.shape)}"
     tdn, edn = dtype_name(tt.dtype), dtype_name(et.dtype)
     assert edn == tdn, f"{what}: dtype {edn} != torch {tdn}"
@@ -304,10 +309,14 @@ def flatten_outputs(t_out, e_out, what="output"):
     return []
 
 
-def _run(lib, fn, ins):
+def _run(lib, fn, ins, device=None):
     with warnings.catch_warnings(record=True) as w:
         warnings.simplefilter("always")
-        out = fn(lib, *ins)
+        if device is None:
+            out = fn(lib, *ins)
+        else:
+            with lib.device(device):  # tensors the op's lambda makes (out=, *_like) are made there too
+                out = fn(lib, *ins)
     return out, w
 
 
@@ -315,27 +324,30 @@ def _warn_summary(ws):
     return sorted({w.category.__name__ for w in ws})
 
 
-def check(spec, i):
-    """Run sample i of spec in both libraries and compare everything (see the module docstring)."""
+def check(spec, i, device=None):
+    """Run sample i of spec in both libraries and compare everything (see the module docstring).
+
+    device: run ember on that device (torch stays on the CPU): inputs and upstream gradients are moved there,
+    the op runs with it as the default device, and every output and gradient must be on it."""
     sample = spec.samples[i]
     t_ins = make_inputs(torch, spec, i, sample)
-    e_ins = make_inputs(ember, spec, i, sample)
+    e_ins = make_inputs(ember, spec, i, sample, device=device)
     # the leaves whose .grad is compared (an in-place op may turn a non-grad input into a graph tensor)
     leaves = [isinstance(x, torch.Tensor) and x.requires_grad for x in t_ins]
     t_out, t_w = _run(torch, spec.fn, t_ins)
-    e_out, e_w = _run(ember, spec.fn, e_ins)
+    e_out, e_w = _run(ember, spec.fn, e_ins, device)
     assert _warn_summary(e_w) == _warn_summary(t_w), (
         f"warnings: ember {[str(w.message)[:120] for w in e_w]} torch {[str(w.message)[:120] for w in t_w]}")
     pairs = flatten_outputs(t_out, e_out)
     for tt, et, what in pairs:
-        assert_tensor_equal(tt, et, what, spec)
+        assert_tensor_equal(tt, et, what, spec, device=device)
         assert et.requires_grad == tt.requires_grad, f"{what}: requires_grad {et.requires_grad} != {tt.requires_grad}"
         if spec.check_grad_fn:
             assert grad_fn_name(et) == grad_fn_name(tt), f"{what}: grad_fn {grad_fn_name(et)} != {grad_fn_name(tt)}"
     # inputs the op modified in place must hold the same values too
     for k, (ti, ei) in enumerate(zip(t_ins, e_ins)):
         if isinstance(ti, torch.Tensor):
-            assert_tensor_equal(ti, ei, f"input {k} after the op", spec)
+            assert_tensor_equal(ti, ei, f"input {k} after the op", spec, device=device)
     if not spec.grad:
         return
     diff = [(tt, et) for tt, et, _ in pairs if tt.requires_grad]
@@ -351,7 +363,7 @@ def check(spec, i):
         g = np.asarray(g.astype(np.float32 if dn == "bfloat16" else NP[dn]))
         gspec = T(tuple(tt.shape), dn)
         t_gs.append(build(torch, g, gspec, False))
-        e_gs.append(build(ember, g, gspec, False))
+        e_gs.append(build(ember, g, gspec, False, device))
     try:
         torch.autograd.backward([tt for tt, _ in diff], t_gs)
     except RuntimeError as exc:  # e.g. "derivative for aten::floor_divide is not implemented"
@@ -383,7 +395,8 @@ def check(spec, i):
             # a gradient is computed in the dtype of the op's result and then cast to the input's dtype, so it
             # gets the tolerance of the least precise of the two
             out_dtypes = tuple(dtype_name(tt.dtype) for tt, _ in diff)
-            assert_tensor_equal(tg, eg.detach(), f"grad of input {k}{how}", spec, grad=True, tol_dtypes=out_dtypes)
+            assert_tensor_equal(tg, eg.detach(), f"grad of input {k}{how}", spec, grad=True, tol_dtypes=out_dtypes,
+                                device=device)
 
 
 # ---- exception parity ---------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """ember.autograd: backward(), grad(), Function, grad-mode switches, anomaly detection, gradcheck."""
 import warnings
 
+from .. import _backend
 from . import graph
 from .engine import run_backward
 from .function import Function, FunctionCtx, once_differentiable
@@ -26,7 +27,6 @@ def _as_tuple(x):
 def _make_grads(outputs, grad_outputs):
     from .._tensor import Tensor
     from ..ops._registry import wrap
-    import numpy as np
     grads = []
     for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
         if g is None:
@@ -35,7 +35,7 @@ def _make_grads(outputs, grad_outputs):
             if out._data.dtype.kind not in "fcV" and out._data.dtype.name != "bfloat16":
                 raise RuntimeError(f"grad can be implicitly created only for real scalar outputs but got "
                                    f"{out.dtype}")
-            grads.append(wrap(np.ones(out._data.shape, out._data.dtype)))
+            grads.append(wrap(_backend.xp(out._data).ones(out._data.shape, out._data.dtype)))
         else:
             if not isinstance(g, Tensor):
                 raise TypeError(f"gradients can be either Tensors or None, but got {type(g).__name__}")

@@ -16,6 +16,7 @@ from heapq import heapify, heappop, heappush
 
 import numpy as np
 
+from .._backend import is_writeable, xp
 from . import graph
 from .grad_mode import state
 from .graph import AccumulateGrad
@@ -351,10 +352,10 @@ def _accumulate_locked(var, g, create_graph, user_grads):
         if create_graph:
             # torch deep-copies the gradient into a fresh tensor (new_empty_strided(...).copy_(grad)), so with
             # create_graph the new .grad's history is CopyBackwards -> the gradient's history
-            var._grad = _wrap(np.empty_like(g._data)).copy_(g) if g._requires_grad else g.detach().clone()
+            var._grad = _wrap(xp(g._data).empty_like(g._data)).copy_(g) if g._requires_grad else g.detach().clone()
         else:
             d = g._data
-            if g._base is None and d.base is None and d.flags.c_contiguous and d.flags.writeable \
+            if g._base is None and d.base is None and d.flags.c_contiguous and is_writeable(d) \
                     and g._requires_grad is False and not _is_user_grad(g, user_grads):
                 var._grad = g
             else:

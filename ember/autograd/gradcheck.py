@@ -8,6 +8,8 @@ import warnings
 
 import numpy as np
 
+from .._backend import on_device_of, to_host
+
 
 class GradcheckError(RuntimeError):
     pass
@@ -38,7 +40,7 @@ def _numerical_jacobian(func, inputs, idx, out_idx, eps):
 
     def outputs():
         out = _as_tuple(func(*inputs))
-        return [out[k]._data.copy() if isinstance(out[k], Tensor) else np.asarray(out[k]) for k in out_idx]
+        return [to_host(out[k]._data).copy() if isinstance(out[k], Tensor) else np.asarray(out[k]) for k in out_idx]
 
     jac = None
     for j, pos in enumerate(positions):
@@ -68,13 +70,13 @@ def _analytical_jacobian(outs, inputs, diff_idx):
         for j in range(o._data.size):
             g = np.zeros(o._data.shape, o._data.dtype)
             g.reshape(-1)[j] = 1
-            grads = autograd_grad((o,), [inputs[i] for i in diff_idx], (_wrap(g),), retain_graph=True,
-                                  allow_unused=True)
+            grads = autograd_grad((o,), [inputs[i] for i in diff_idx], (_wrap(on_device_of(g, o._data)),),
+                                  retain_graph=True, allow_unused=True)
             for i, gi in zip(diff_idx, grads):
                 if gi is not None:
                     if gi._data.shape != inputs[i]._data.shape:
                         raise GradcheckError("Analytical gradient has incorrect size")
-                    jacs[(k, i)][:, j] = gi._data.reshape(-1)
+                    jacs[(k, i)][:, j] = to_host(gi._data).reshape(-1)
     return jacs
 
 
@@ -145,8 +147,8 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
         outs = [out[k] for k in _diff_output_indices(out)]
         rng = np.random.default_rng(0)
         grad_outputs = tuple(
-            _wrap(rng.uniform(-1, 1, o._data.shape).astype(
-                o._data.dtype if o._data.dtype.kind in "fc" else np.float64)).requires_grad_()
+            _wrap(on_device_of(rng.uniform(-1, 1, o._data.shape).astype(
+                o._data.dtype if o._data.dtype.kind in "fc" else np.float64), o._data)).requires_grad_()
             for o in outs)
     else:
         grad_outputs = _as_tuple(grad_outputs)

@@ -11,6 +11,7 @@ import traceback
 
 import numpy as np
 
+from .. import _backend
 from .grad_mode import state
 
 _seq = itertools.count()
@@ -454,15 +455,15 @@ def _layout_perm(data):
     return tuple(sorted(range(data.ndim), key=lambda i: -abs(data.strides[i])))
 
 
-def empty_with_layout(shape, dtype, perm):
-    """An uninitialised array of `shape` laid out in memory like the array `perm` was taken from
-    (torch's new_empty_strided(base.sizes(), base.strides()) for the dense case)."""
+def empty_with_layout(shape, dtype, perm, xp=np):
+    """An uninitialised array (of array module `xp`) of `shape` laid out in memory like the array `perm` was
+    taken from (torch's new_empty_strided(base.sizes(), base.strides()) for the dense case)."""
     if perm is None:
-        return np.empty(shape, dtype)
+        return xp.empty(shape, dtype)
     inv = [0] * len(perm)
     for i, p in enumerate(perm):
         inv[p] = i
-    return np.empty([shape[p] for p in perm], dtype).transpose(inv)
+    return xp.empty([shape[p] for p in perm], dtype).transpose(inv)
 
 
 class AsStridedBackward0(Node):
@@ -500,8 +501,9 @@ class AsStridedScatterBackward0(Node):
 def as_strided_scatter_grad(grad, pos, base_shape):
     from .._tensor import _wrap
     g = grad._data
-    out = np.zeros(int(np.prod(base_shape)), dtype=g.dtype)
-    np.add.at(out, pos.reshape(-1), np.broadcast_to(g, pos.shape).reshape(-1))
+    pos = _backend.on_device_of(pos, g)
+    out = _backend.xp(g).zeros(int(np.prod(base_shape)), dtype=g.dtype)
+    _backend.scatter_add(out, pos.reshape(-1), np.broadcast_to(g, pos.shape).reshape(-1))
     res = _wrap(out.reshape(base_shape))
     if state.enabled and grad._requires_grad:
         node = make_node1(AsStridedScatterBackward0, grad)

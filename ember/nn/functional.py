@@ -8,6 +8,7 @@ import warnings
 
 import numpy as np
 
+from .._backend import on_device_of
 from ..ops import random_ops as _rops
 from ..ops._registry import wrap
 
@@ -61,9 +62,11 @@ def _dropout_impl(input, p, train, inplace, feature=False, alpha=False):
         b = _scalar_op(b, lambda x, c: x * c(_ALPHA * a), npdt)
         b = _scalar_op(b, lambda x, c: x + c(_ALPHA * a * p), npdt)
         m[...] = _scalar_op(m, lambda x, c: x * c(a), npdt)
+        noise = wrap(on_device_of(m, d))  # the mask is drawn on the host (the random engine is host-only)
         out = input.mul_(noise) if inplace else input * noise
-        return out.add_(wrap(b))
+        return out.add_(wrap(on_device_of(b, d)))
     m[...] = _scalar_op(m, lambda x, c: x / c(1 - p), npdt)
+    noise = wrap(on_device_of(m, d))  # the mask is drawn on the host (the random engine is host-only)
     return input.mul_(noise) if inplace else input * noise
 
 

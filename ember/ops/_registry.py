@@ -8,22 +8,23 @@ Every op in ember/ops follows one pattern (forward on arrays, backward in tensor
             return grad * result
 
     def exp(input):
-        out = wrap(np.exp(float_data(input)))
+        out = wrap(xp_of(input).exp(float_data(input)))
         if state.enabled and input._requires_grad:
             node = record(ExpBackward0, (input,), out)
             node.saved = (SavedTensor(out, True),)
         return out
 
-Outputs are built with `__new__` and six slot stores; no node is built when nothing needs grad.
+Outputs are built with `__new__` and six slot stores; no node is built when nothing needs grad. Array functions
+come from `xp_of(tensor)` (NumPy or the module of the tensor's device, ember/_backend.py), never from `np.`
+directly, so the same body runs on every device.
 """
-import functools
 import re
-import threading
 import warnings
 
 import numpy as np
 
 from .. import _dtype
+from .._backend import device_of, fp_ignore, fp_off, fp_restore, is_array, is_writeable, on_device_of, xp_of
 from .._dtype import PROMOTE_NP, from_np
 from .._tensor import Tensor
 from .._tensor import _wrap as wrap
@@ -38,59 +39,10 @@ _asarray = np.asarray
 _PY_SCALARS = (int, float, bool, complex)
 
 __all__ = ["Node", "SavedTensor", "state", "wrap", "record", "ensure_tensor", "float_data", "inplace",
-           "ndarray", "binary_dtype", "check_inplace", "view_of"]
+           "ndarray", "binary_dtype", "check_inplace", "view_of", "same_device", "xp_of", "fp_ignore", "fp_off",
+           "fp_restore"]
 
 
-class _TokenStacks(threading.local):
-    def __init__(self):
-        self.items = []
-
-
-class _FPIgnore:
-    """`with fp_ignore:` is np.errstate(all="ignore") at a tenth of the cost (torch never warns on x/0, NaN, ...).
-
-    It sets NumPy's error-state context variable directly (the variable np.errstate itself sets). The reset
-    tokens are kept on a per-thread stack: nesting works, and each thread resets only its own context."""
-
-    __slots__ = ("stacks", "var", "value")
-
-    def __init__(self):
-        self.stacks = _TokenStacks()
-        try:
-            from numpy._core._ufunc_config import _extobj_contextvar as var
-            with np.errstate(all="ignore"):
-                self.value = var.get()
-            self.var = var
-        except Exception:  # a NumPy without that variable: fall back to errstate
-            self.var = None
-
-    def __enter__(self):
-        if self.var is not None:
-            self.stacks.items.append(self.var.set(self.value))
-        else:
-            e = np.errstate(all="ignore")
-            e.__enter__()
-            self.stacks.items.append(e)
-
-    def __exit__(self, *exc):
-        tok = self.stacks.items.pop()
-        if self.var is not None:
-            self.var.reset(tok)
-        else:
-            tok.__exit__(*exc)
-
-
-fp_ignore = _FPIgnore()
-if fp_ignore.var is not None:
-    # `tok = fp_off()` ... `fp_restore(tok)`: fp_ignore without the `with` protocol, for the unary ops' hot path
-    fp_off = functools.partial(fp_ignore.var.set, fp_ignore.value)
-    fp_restore = fp_ignore.var.reset
-else:
-    def fp_off():
-        fp_ignore.__enter__()
-
-    def fp_restore(tok):
-        fp_ignore.__exit__(None, None, None)
 _engine._fp_ignore = fp_ignore
 
 
@@ -148,7 +100,7 @@ def ensure_tensor(x, like=None):
     if isinstance(x, Tensor):
         return x
     from .creation import tensor  # here, not at the top: creation builds on this module
-    if isinstance(x, np.ndarray):
+    if is_array(x):
         return wrap(x)
     return tensor(x)
 
@@ -255,7 +207,7 @@ def check_inplace(t, name, result_dtype=None, result_shape=None, requires_grad=F
         raise RuntimeError(
             f"output with shape {_shape_str(d.shape)} doesn't match the broadcast shape {_shape_str(result_shape)}"
             f" (in-place {name})")
-    if not d.flags.writeable:
+    if not (d.flags.writeable if d.__class__ is ndarray else is_writeable(d)):
         raise RuntimeError(
             "unsupported operation: more than one element of the written-to tensor refers to a single memory "
             "location. Please clone() the tensor before performing the operation.")
@@ -277,7 +229,7 @@ def inplace(t, fn, *args, name="op", **kwargs):
         finally:
             state.enabled = prev
         check_inplace(t, name, r._data.dtype, r._data.shape)
-        np.copyto(t._data, r._data, casting="unsafe")
+        xp_of(t).copyto(t._data, r._data, casting="unsafe")
         t._vc[0] += 1
         return t
     check_inplace(t, name, requires_grad=True)
@@ -288,7 +240,7 @@ def inplace(t, fn, *args, name="op", **kwargs):
     saved = node.saved if node is not None else None
     if saved:
         saved = node.saved = tuple(_snapshot(s, src) for s in saved)  # before the write: copies old values
-    np.copyto(t._data, r._data, casting="unsafe")
+    xp_of(t).copyto(t._data, r._data, casting="unsafe")
     t._vc[0] += 1
     if node is None:
         return t
@@ -355,7 +307,7 @@ class CopySlices(Node):
 
     def backward(self, grad):
         d = grad._data
-        result = wrap(empty_with_layout(d.shape, d.dtype, self.base_perm))
+        result = wrap(empty_with_layout(d.shape, d.dtype, self.base_perm, xp_of(grad)))
         result.copy_(grad)
         grad_slice = self.view_fn(result)
         if not self.wrapped:
@@ -497,3 +449,21 @@ def _op_name(r):
     name = fn.name() if fn is not None else "op"
     name = re.sub(r"Backward\d*$", "", name)
     return re.sub(r"(?<!^)([A-Z])", r"_\1", name).lower()
+
+
+def same_device(*arrays):
+    """The arrays of one op's operands (Python scalars pass), all on one device: a 0-d CPU array meeting device
+    arrays is moved there (torch treats a 0-d CPU tensor as a scalar); any other mix raises torch's error
+    (aten/src/ATen/TensorIterator.cpp, compute_types: the first operand's device is named first)."""
+    common = None
+    for x in arrays:
+        if is_array(x) and not (x.__class__ is ndarray and x.ndim == 0):
+            if common is None:
+                common = x
+            elif x.__class__ is not common.__class__:
+                raise RuntimeError("Expected all tensors to be on the same device, but found at least two devices, "
+                                   f"{device_of(common)} and {device_of(x)}!")
+    if common is None or common.__class__ is ndarray:
+        return arrays
+    cls = common.__class__
+    return tuple(on_device_of(x, common) if x.__class__ is not cls and is_array(x) else x for x in arrays)

@@ -3,8 +3,8 @@
 import warnings
 import numpy as np
 
-from .. import _dtype
-from .._device import check_device_supported, device as _device_cls, to_device
+from .. import _backend, _dtype
+from .._device import CPU, check_device_supported, device as _device_cls, to_device
 from .._tensor import Tensor
 from . import creation, elementwise as ew, indexing
 from ._table import declare, op
@@ -16,14 +16,24 @@ _MF = "*, MemoryFormat? memory_format=None"
 
 # ---- dtype / device conversion ----------------------------------------------------------------------------
 class ToCopyBackward0(Node):
-    __slots__ = ("src_dtype",)
+    __slots__ = ("src_dtype", "src_device")
 
     def backward(self, grad):
-        return (grad.to(self.src_dtype),)
+        if self.src_device is None:
+            return (grad.to(self.src_dtype),)
+        return (grad.to(self.src_device, self.src_dtype),)
 
 
-def _convert(self, dt, copy=False):
+def _convert(self, dt, copy=False, dev=None):
+    """self as dtype `dt` on device `dev` (None: where it is); self itself when nothing changes and not `copy`."""
     d = self._data
+    moved = d if dev is None else _backend.to_device(d, dev)
+    if moved is not d:
+        out = wrap(moved) if dt.np == d.dtype else _convert(wrap(moved), dt)
+        if state.enabled and self._requires_grad and dt.category >= 2:
+            node = record(ToCopyBackward0, (self,), out)
+            node.src_dtype, node.src_device = _dtype.from_np[d.dtype], _backend.device_of(d)
+        return out
     if dt.np == d.dtype and not copy:
         return self
     if dt.category == 0 and d.dtype.kind == "c":
@@ -36,7 +46,8 @@ def _convert(self, dt, copy=False):
     with fp_ignore:
         out = wrap(_dtype.cast(src, dt.np))
     if state.enabled and self._requires_grad and dt.category >= 2:
-        record(ToCopyBackward0, (self,), out).src_dtype = _dtype.from_np[d.dtype]
+        node = record(ToCopyBackward0, (self,), out)
+        node.src_dtype, node.src_device = _dtype.from_np[d.dtype], None
     return out
 
 
@@ -70,18 +81,20 @@ def _parse_to(args, kwargs):
     function=False)
 def to(self, *args, **kwargs):
     dtype, device, copy = _parse_to(args, dict(kwargs))
+    dev = None
     if device is not None:
         dev = to_device(device)
         if dev.type != "cpu":
             check_device_supported(dev)
     dt = _dtype.to_ember_dtype(dtype) if dtype is not None else _dtype.from_np[self._data.dtype]
-    return _convert(self, dt, copy)
+    return _convert(self, dt, copy, dev)
 
 
 @op("type(Tensor input, PyObject* dtype=None, bool non_blocking=False, %s)" % _MF, method=True, function=False)
 def type_(self, dtype=None, non_blocking=False, **kwargs):
     if dtype is None:
-        return "torch." + _dtype.from_np[self._data.dtype].legacy_name
+        where = "torch." if self._data.__class__ is np.ndarray else "torch.cuda."
+        return where + _dtype.from_np[self._data.dtype].legacy_name
     if isinstance(dtype, str):
         name = dtype.rsplit(".", 1)[-1]
         if name not in _dtype._BY_LEGACY:
@@ -103,12 +116,16 @@ def _caster(dt):
 
 @op("cpu(Tensor input, %s)" % _MF, method=True, function=False)
 def cpu(self, memory_format=None):
-    return self
+    if self._data.__class__ is np.ndarray:
+        return self
+    return _convert(self, _dtype.from_np[self._data.dtype], False, CPU)
 
 
 @op("cuda(Tensor input, Device? device=None, bool non_blocking=False, %s)" % _MF, method=True, function=False)
 def cuda(self, device=None, non_blocking=False, memory_format=None):
-    check_device_supported(to_device("cuda" if device is None else device if not isinstance(device, int) else f"cuda:{device}"))
+    dev = to_device("cuda" if device is None else device if not isinstance(device, int) else f"cuda:{device}")
+    check_device_supported(dev)
+    return _convert(self, _dtype.from_np[self._data.dtype], False, dev)
 
 
 # ---- in-place basics -----------------------------------------------------------------------------------------
@@ -123,8 +140,11 @@ class CopyBackwards(Node):
 
 
 def _copy_from(self, src):
-    """Out-of-place form of copy_: src broadcast to self's shape and cast to self's dtype."""
+    """Out-of-place form of copy_: src broadcast to self's shape and cast to self's dtype (and moved to self's
+    device: copy_ is how torch copies between devices)."""
     d = self._data
+    if src._data.__class__ is not d.__class__:
+        src = src.to(self.device)
     sd = src._data
     if not ew._broadcastable(d.shape, sd.shape):
         raise broadcast_error("copy_", d.shape, sd.shape)
@@ -153,6 +173,8 @@ def copy_(self, src, non_blocking=False):
         _copy_from(self, src)  # raises the error
     if sd.ndim > d.ndim:
         sd = sd.reshape(sd.shape[sd.ndim - d.ndim:])
+    if sd.__class__ is not d.__class__:
+        sd = _backend.to_device(sd, self.device)
     d = indexing._writeable(d)  # a region of an expanded tensor may be written if it does not overlap itself
     indexing._check_overlap(d, sd)
     if sd.dtype.kind == "c" and d.dtype.kind != "c":
@@ -181,7 +203,8 @@ def _filled(self, value):
     if vt and value._data.ndim != 0:
         raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with {value._data.ndim} "
                            "dimensions.")
-    data = np.full(self._data.shape, value._data if vt else value, dtype=self._data.dtype)
+    d = self._data
+    data = _backend.xp(d).full(d.shape, _backend.on_device_of(value._data, d) if vt else value, dtype=d.dtype)
     out = wrap(data)
     if state.enabled and (self._requires_grad or (vt and value._requires_grad)):
         if vt:
@@ -200,12 +223,12 @@ def fill_(self, value):
         if value._data.ndim != 0:
             raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with {value._data.ndim} "
                                "dimensions.")
-        value = value._data
+        value = _backend.on_device_of(value._data, self._data)
     else:
         value = creation._fill_value_arg(value, "fill_")
         creation.check_scalar_fits(value, _dtype.from_np[self._data.dtype], self._data.size)
         if value.__class__ is int and self._data.dtype.kind in "iu":
-            value = np.array(value).astype(self._data.dtype)  # wraps like torch (-1 -> 255 for uint8)
+            value = np.array(value).astype(self._data.dtype)[()]  # wraps like torch (-1 -> 255 for uint8)
         if self._data.dtype == _F16 and isinstance(value, float):
             value = np.float32(value)  # torch's double -> half goes through float
     with fp_ignore:
@@ -215,7 +238,7 @@ def fill_(self, value):
 
 
 def _zeroed(self):
-    out = wrap(np.zeros(self._data.shape, self._data.dtype))
+    out = wrap(_backend.xp(self._data).zeros(self._data.shape, self._data.dtype))
     if state.enabled and self._requires_grad:
         record(FillBackward, (self,), out)._name = "ZeroBackward0"
     return out

@@ -7,6 +7,7 @@ from collections import abc as _abc
 import numpy as np
 
 from .. import _dtype
+from .. import _backend, _device
 from .._device import check_device_supported, to_device
 from .._parallel import parallel_chunks
 from .._tensor import Tensor, _grad_dtype
@@ -43,10 +44,17 @@ def size_args(size, name="size"):
 
 
 def _finish(data, requires_grad, device=None, out=None):
-    if device is not None:
-        check_device_supported(to_device(device))
+    """Wrap host array `data` as a tensor on `device` (None: the default device, normally cpu), or write it
+    into `out`."""
+    if device is None:
+        device = _device.default[0]
+    elif device.__class__ is not _device.device or device.type != "cpu":
+        device = to_device(device)
+        check_device_supported(device)
     if out is not None:
         return _into_out(out, data, requires_grad)
+    if device is not None and (device.type != "cpu" or data.__class__ is not np.ndarray):
+        data = _backend.to_device(data, device)
     t = wrap(data)
     if requires_grad:
         if not _grad_dtype(data.dtype):
@@ -71,7 +79,7 @@ def _into_out(out, data, requires_grad):
     """A factory's values written into out= (resized without a warning, as the *_out factories do)."""
     if requires_grad and not _grad_dtype(out._data.dtype):
         raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
-    data = np.asarray(data).astype(out._data.dtype, copy=False)
+    data = _backend.on_device_of(np.asarray(data).astype(out._data.dtype, copy=False), out._data)
     if out._data.shape == data.shape:
         np.copyto(out._data, data)
     else:
@@ -396,7 +404,8 @@ def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=F
 def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
     if layout is not None or pin_memory:
         check_layout_pin("ones", layout, pin_memory)
-    if dtype is None and device is None and out is None and size and size[0].__class__ is int:
+    if dtype is None and device is None and out is None and size and size[0].__class__ is int \
+            and _device.default[0] is None:
         # ones(2, 3): the common call, without size parsing (sizes are still checked)
         for s in size:
             if s.__class__ is not int or s < 0:
@@ -839,8 +848,16 @@ def empty_like(input, *, dtype=None, layout=None, device=None, requires_grad=Fal
             and getattr(memory_format, "name", "preserve_format") == "preserve_format"):
         # torch keeps a non-contiguous input's layout, so empty_like(x.t()).normal_() fills like torch
         from .random_ops import _empty_like_layout  # here: random_ops builds on this module
-        return _finish(_empty_like_layout(input, npdt), requires_grad, device)
-    return _finish(np.empty(input._data.shape, npdt), requires_grad, device)
+        return _finish(_empty_like_layout(input, npdt), requires_grad, _like_device(input, device))
+    return _finish(np.empty(input._data.shape, npdt), requires_grad, _like_device(input, device))
+
+
+def _like_device(input, device):
+    """*_like and new_* create on the input's device unless told otherwise."""
+    if device is None:
+        d = input._data
+        return _device.CPU if d.__class__ is np.ndarray else _backend.device_of(d)
+    return device
 
 
 @op("zeros_like(Tensor input, *, MemoryFormat? memory_format=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)")
@@ -849,7 +866,7 @@ def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=Fal
     if layout is not None or pin_memory:
         check_layout_pin("zeros_like", layout, pin_memory)
     npdt = _like_dtype(input, dtype, "zeros_like")
-    return _finish(np.zeros(input._data.shape, npdt), requires_grad, device)
+    return _finish(np.zeros(input._data.shape, npdt), requires_grad, _like_device(input, device))
 
 
 @op("ones_like(Tensor input, *, MemoryFormat? memory_format=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)")
@@ -858,7 +875,7 @@ def ones_like(input, *, dtype=None, layout=None, device=None, requires_grad=Fals
     if layout is not None or pin_memory:
         check_layout_pin("ones_like", layout, pin_memory)
     npdt = _like_dtype(input, dtype, "ones_like")
-    return _finish(np.ones(input._data.shape, npdt), requires_grad, device)
+    return _finish(np.ones(input._data.shape, npdt), requires_grad, _like_device(input, device))
 
 
 @op("full_like(Tensor input, Scalar fill_value, *, MemoryFormat? memory_format=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)")
@@ -869,14 +886,14 @@ def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requir
     fill_value = _fill_value_arg(fill_value, "full_like")
     npdt = _like_dtype(input, dtype, "full_like")
     check_scalar_fits(fill_value, _dtype.from_np[npdt], input._data.size)
-    return _finish(_fill_array(input._data.shape, fill_value, npdt), requires_grad, device)
+    return _finish(_fill_array(input._data.shape, fill_value, npdt), requires_grad, _like_device(input, device))
 
 
 # ---- Tensor.new_* : same dtype/device as self unless given ------------------------------------------------------
 @op("new_tensor(Tensor input, PyObject* data, *, ScalarType dtype=None, Device? device=None, bool requires_grad=False)",
     method=True, function=False)
 def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
-    return tensor(data, dtype=dtype if dtype is not None else _dtype.from_np[self._data.dtype], device=device,
+    return tensor(data, dtype=dtype if dtype is not None else _dtype.from_np[self._data.dtype], device=_like_device(self, device),
                   requires_grad=requires_grad)
 
 
@@ -885,7 +902,7 @@ def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
 def new_empty(self, *size, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
     if layout is not None or pin_memory:
         check_layout_pin("new_empty", layout, pin_memory)
-    return empty(*size, dtype=dtype if dtype is not None else self.dtype, device=device, requires_grad=requires_grad)
+    return empty(*size, dtype=dtype if dtype is not None else self.dtype, device=_like_device(self, device), requires_grad=requires_grad)
 
 
 @op("new_zeros(Tensor input, SymIntArrayRef size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)",
@@ -893,7 +910,7 @@ def new_empty(self, *size, dtype=None, layout=None, device=None, requires_grad=F
 def new_zeros(self, *size, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
     if layout is not None or pin_memory:
         check_layout_pin("new_zeros", layout, pin_memory)
-    return zeros(*size, dtype=dtype if dtype is not None else self.dtype, device=device, requires_grad=requires_grad)
+    return zeros(*size, dtype=dtype if dtype is not None else self.dtype, device=_like_device(self, device), requires_grad=requires_grad)
 
 
 @op("new_ones(Tensor input, SymIntArrayRef size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)",
@@ -901,7 +918,7 @@ def new_zeros(self, *size, dtype=None, layout=None, device=None, requires_grad=F
 def new_ones(self, *size, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
     if layout is not None or pin_memory:
         check_layout_pin("new_ones", layout, pin_memory)
-    return ones(*size, dtype=dtype if dtype is not None else self.dtype, device=device, requires_grad=requires_grad)
+    return ones(*size, dtype=dtype if dtype is not None else self.dtype, device=_like_device(self, device), requires_grad=requires_grad)
 
 
 @op("new_full(Tensor input, SymIntArrayRef size, Scalar fill_value, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)",
@@ -909,7 +926,7 @@ def new_ones(self, *size, dtype=None, layout=None, device=None, requires_grad=Fa
 def new_full(self, size, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
     if layout is not None or pin_memory:
         check_layout_pin("new_full", layout, pin_memory)
-    return full(size, fill_value, dtype=dtype if dtype is not None else self.dtype, device=device,
+    return full(size, fill_value, dtype=dtype if dtype is not None else self.dtype, device=_like_device(self, device),
                 requires_grad=requires_grad)
 
 
@@ -985,7 +1002,7 @@ def diag_embed(input, offset=0, dim1=-2, dim2=-1):
     shape = list(d.shape[:-1])
     for ax in sorted((a1, a2)):
         shape.insert(ax, n)
-    out = np.zeros(shape, d.dtype)
+    out = _backend.xp(d).zeros(shape, d.dtype)
     _writable_diagonal(out, offset, a1, a2)[...] = d
     r = wrap(out)
     if state.enabled and input._requires_grad:

@@ -6,6 +6,7 @@ import math
 import numpy as np
 
 from .. import _dtype
+from .._backend import as_array, is_array, on_device_of
 from .._tensor import Tensor
 from ._table import declare, op
 from ._registry import _torch_type_name as _torch_name
@@ -14,7 +15,7 @@ from .indexing import nonzero
 from ._registry import fp_off, fp_restore
 from ._registry import (Node, _out, _write_out, _write_out_same, fp_ignore, SavedTensor, binary_dtype,
                         broadcast_error, check_inplace, ensure_tensor, inplace, invalid_arguments, not_tensor, record,
-                        state, wrap)
+                        same_device, state, wrap, xp_of)
 
 ndarray = np.ndarray
 _NUMBER = (int, float, complex, np.number, np.bool_)
@@ -28,28 +29,30 @@ def _apply_binary(ufunc, a, b, dt, name):
     """ufunc over a's array and b (array or scalar) with result dtype dt, raising torch-style errors."""
     bd = b._data if isinstance(b, Tensor) else b
     ad = a._data
+    if bd.__class__ is not ad.__class__ and is_array(bd):
+        ad, bd = same_device(ad, bd)
     try:
-        if ad.dtype is dt and (bd.__class__ is not ndarray or bd.dtype is dt):
+        if ad.dtype is dt and (bd.__class__ is not ad.__class__ or bd.dtype is dt):
             r = ufunc(ad, bd)
         else:
             r = ufunc(ad, bd, dtype=dt)
     except ValueError:
-        bs = bd.shape if bd.__class__ is ndarray else ()
+        bs = bd.shape if bd.__class__ is ad.__class__ else ()
         raise broadcast_error(name, ad.shape, bs) from None
     except OverflowError:
         # Python int outside the tensor's range: torch wraps it to the dtype
-        r = ufunc(ad, np.array(bd).astype(dt), dtype=dt, casting="unsafe")
+        r = ufunc(ad, on_device_of(np.array(bd).astype(dt), ad), dtype=dt, casting="unsafe")
     except TypeError:
         # no NumPy loop for dt from these inputs (e.g. int64 -> bfloat16): cast the operands first
         try:
-            r = ufunc(ad.astype(dt), np.asarray(bd).astype(dt))
+            r = ufunc(ad.astype(dt), xp_of(a).asarray(bd).astype(dt))
         except ValueError:
             raise broadcast_error(name, ad.shape, np.shape(bd)) from None
         except TypeError:
             raise TypeError(f"{name}(): operation not supported for dtype {dt} with operands "
                             f"{ad.dtype} and {getattr(bd, 'dtype', type(bd).__name__)}") from None
     if r.__class__ is not ndarray:
-        r = np.asarray(r)
+        r = as_array(r)
     if r.dtype != dt:  # e.g. bfloat16 array + Python float: ml_dtypes answers in float32; torch rounds back
         r = r.astype(dt)
     return r
@@ -64,8 +67,10 @@ def _complex_unsupported(dt, kernel):
 def _as_operand(x, name):
     if isinstance(x, Tensor) or x.__class__ in (int, float, bool, complex):
         return x
-    if isinstance(x, (np.ndarray, np.generic)):
-        return wrap(np.asarray(x)) if isinstance(x, np.ndarray) else x.item()
+    if is_array(x) or isinstance(x, np.ndarray):
+        return wrap(x)
+    if isinstance(x, np.generic):
+        return x.item()
     raise TypeError(f"{name}(): argument 'other' must be Tensor or Number, not {type(x).__name__}")
 
 
@@ -133,7 +138,7 @@ def _fast(ufunc, a, b, record, division=False):
             r = ufunc(d, bd)
     except (ValueError, TypeError):
         return None
-    t = wrap(r if r.__class__ is ndarray else np.asarray(r))
+    t = wrap(r if r.__class__ is ndarray else as_array(r))
     if state.enabled and (a._requires_grad or (bc is Tensor and b._requires_grad)):
         record(a, b, t)
     return t
@@ -167,7 +172,7 @@ def add(input, other, *, alpha=1, out=None):
     dt = binary_dtype(input, other)
     if alpha != 1:
         _check_alpha(alpha, dt, "add")
-        scaled = wrap(np.asarray(other._data * alpha)) if isinstance(other, Tensor) else other * alpha
+        scaled = wrap(as_array(other._data * alpha)) if isinstance(other, Tensor) else other * alpha
         r = wrap(_apply_binary(np.add, input, scaled, dt, "add"))
     else:
         r = wrap(_apply_binary(np.add, input, other, dt, "add"))
@@ -220,7 +225,7 @@ def sub(input, other, *, alpha=1, out=None):
     dt = binary_dtype(input, other)
     if alpha != 1:
         _check_alpha(alpha, dt, "sub")
-        scaled = wrap(np.asarray(other._data * alpha)) if isinstance(other, Tensor) else other * alpha
+        scaled = wrap(as_array(other._data * alpha)) if isinstance(other, Tensor) else other * alpha
         r = wrap(_apply_binary(np.subtract, input, scaled, dt, "sub"))
     else:
         r = wrap(_apply_binary(np.subtract, input, other, dt, "sub"))
@@ -289,7 +294,7 @@ def rsub(input, other, alpha=1):
             "use the `~` or `logical_not()` operator instead.")
     dt = binary_dtype(input, other)
     x = input if alpha == 1 else mul(input, alpha)
-    r = wrap(np.asarray(np.subtract(other, x._data, dtype=dt)))
+    r = wrap(as_array(np.subtract(other, x._data, dtype=dt)))
     if state.enabled and x._requires_grad:
         record(RsubBackward1, (x,), r)
     return r
@@ -408,7 +413,7 @@ class DivBackward2(Node):
     __slots__ = ()
 
     def backward(self, grad):
-        z = wrap(np.zeros(grad._data.shape, grad._data.dtype))
+        z = wrap(xp_of(grad).zeros(grad._data.shape, grad._data.dtype))
         return z, z
 
 
@@ -487,7 +492,7 @@ def _int_operands(a, b, dt, kernel):
     if dt.kind == "b":
         raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
     bd = _data_of(b)
-    if np.any(np.asarray(bd) == 0) and _nonempty_result(a, bd):
+    if (bool((bd == 0).any()) if is_array(bd) else bd == 0) and _nonempty_result(a, bd):
         raise RuntimeError("ZeroDivisionError")
 
 
@@ -501,13 +506,12 @@ def _rounded_div(a, b, mode, kernel):
             q = _binary_any(np.floor_divide, a, b, dt, "div")
             if mode == "trunc":
                 rem = _binary_any(np.remainder, a, b, dt, "div")
-                neg = np.logical_xor(np.asarray(_data_of(a)) < 0, np.asarray(_data_of(b)) < 0) if dt.kind == "i" \
-                    else False
+                neg = np.logical_xor(_data_of(a) < 0, _data_of(b) < 0) if dt.kind == "i" else False
                 q = q + ((rem != 0) & neg).astype(dt)
-            return np.asarray(q)
+            return as_array(q)
         if mode == "floor":
             return _binary_any(np.floor_divide, a, b, dt, "div")
-        return np.asarray(np.trunc(_binary_any(np.true_divide, a, b, dt, "div")))
+        return as_array(np.trunc(_binary_any(np.true_divide, a, b, dt, "div")))
 
 
 def _operands_dtype(a, b):
@@ -520,10 +524,11 @@ def _binary_any(ufunc, a, b, dt, name):
     """_apply_binary for a Tensor or a Python scalar on the left."""
     if isinstance(a, Tensor):
         return _apply_binary(ufunc, a, b, dt, name)
+    bd = b._data
     try:
-        return np.asarray(ufunc(np.asarray(a).astype(dt), b._data, dtype=dt))
+        return as_array(ufunc(on_device_of(np.asarray(a).astype(dt), bd), bd, dtype=dt))
     except OverflowError:
-        return np.asarray(ufunc(np.array(a).astype(dt), b._data, dtype=dt))
+        return as_array(ufunc(on_device_of(np.array(a).astype(dt), bd), bd, dtype=dt))
 
 
 def _check_number(x, name):
@@ -732,7 +737,8 @@ def _scalar_pow(base, exponent):
     exponent = ensure_tensor(exponent)
     dt = _dtype.result_dtype_of((base, exponent)).np
     with fp_ignore:
-        r = wrap(np.asarray(np.power(np.asarray(base, dtype=dt), exponent._data, dtype=dt)))
+        ed = exponent._data
+        r = wrap(as_array(np.power(on_device_of(np.asarray(base, dtype=dt), ed), ed, dtype=dt)))
     if state.enabled and exponent._requires_grad:
         node = record(PowBackward2, (exponent,), r)
         node.saved = (SavedTensor(r, True),)
@@ -770,6 +776,8 @@ def _compare(ufunc, name):
         # compare in torch's result dtype: uint8 > 0-d int64 -1 compares with 255, f16 vs bf16 in float32
         if isinstance(other, Tensor):
             od = other._data
+            if od.__class__ is not ad.__class__:
+                ad, od = same_device(ad, od)
             if od.dtype is not ad.dtype:
                 dt = binary_dtype(input, other)
                 ad = ad if ad.dtype == dt else ad.astype(dt)
@@ -781,7 +789,7 @@ def _compare(ufunc, name):
             elif od.__class__ is int and ad.dtype.kind in "iu":
                 lo, hi = _dtype.INT_BOUNDS[ad.dtype]
                 if od < lo or od > hi:  # torch converts the scalar to the tensor's dtype (wrapping)
-                    od = np.array(od).astype(ad.dtype)
+                    od = on_device_of(np.array(od).astype(ad.dtype), ad)
         if ordered and (ad.dtype.kind == "c" or getattr(od, "dtype", None) is not None and od.dtype.kind == "c"
                         or od.__class__ is complex):
             _complex_unsupported(binary_dtype(input, other), name + "_cpu")
@@ -791,8 +799,8 @@ def _compare(ufunc, name):
         except ValueError:
             raise broadcast_error(name, input._data.shape, np.shape(od)) from None
         except OverflowError:  # a Python int outside the dtype's range wraps, as in torch
-            r = ufunc(ad, np.array(od).astype(ad.dtype))
-        r = wrap(np.asarray(r))
+            r = ufunc(ad, on_device_of(np.array(od).astype(ad.dtype), ad))
+        r = wrap(as_array(r))
         return _write_out(out, r) if out is not None else r
 
     def recorded(input, other):
@@ -814,7 +822,7 @@ class _CompareBackward(Node):
         return self._name
 
     def backward(self, grad):
-        z = wrap(np.zeros(grad._data.shape, grad._data.dtype))
+        z = wrap(xp_of(grad).zeros(grad._data.shape, grad._data.dtype))
         return z, z
 
 
@@ -846,7 +854,7 @@ def equal(input, other):
 def _logical(ufunc, name):
     def op(input, other, *, out=None):
         other = _as_operand(other, name)
-        r = wrap(np.asarray(ufunc(input._data, _data_of(other))))
+        r = wrap(as_array(ufunc(input._data, _data_of(other))))
         return _write_out(out, r) if out is not None else r
     op.__name__ = name
     return op
@@ -862,7 +870,7 @@ declare(logical_xor, "logical_xor(Tensor input, Tensor other, *, Tensor out=None
 
 @op("logical_not(Tensor input, *, Tensor out=None)", method=True, inplace=True)
 def logical_not(input, *, out=None):
-    r = wrap(np.asarray(np.logical_not(input._data)))
+    r = wrap(as_array(np.logical_not(input._data)))
     return _write_out(out, r) if out is not None else r
 
 
@@ -905,7 +913,7 @@ declare(bitwise_xor, "bitwise_xor(Tensor input, Tensor other, *, Tensor out=None
 def bitwise_not(input, *, out=None):
     if input._data.dtype.kind not in "biu":
         raise NotImplementedError(f"\"bitwise_not_cpu\" not implemented for '{_torch_name(input._data.dtype)}'")
-    r = wrap(np.asarray(np.invert(input._data)))
+    r = wrap(as_array(np.invert(input._data)))
     return _write_out(out, r) if out is not None else r
 
 
@@ -961,7 +969,7 @@ def _unary(name, fwd, grad_fn=None, save="input", int_ok=False, keep_int=False, 
                 fp_restore(tok)
         else:
             r = fwd(d)
-        r = wrap(r if r.__class__ is ndarray else np.asarray(r))  # a 0-d result keeps its own dtype (abs of complex)
+        r = wrap(r if r.__class__ is ndarray else as_array(r))  # a 0-d result keeps its own dtype (abs of complex)
         if node_cls is not None and state.enabled and input._requires_grad:
             node = make_node1(node_cls, input)
             r._grad_fn = node
@@ -1157,7 +1165,7 @@ class SgnBackward0(Node):
 
     def backward(self, grad):
         if not self.saved:
-            return (wrap(np.zeros(grad._data.shape, grad._data.dtype)),)
+            return (wrap(xp_of(grad).zeros(grad._data.shape, grad._data.dtype)),)
         x, s = self.saved_tensors
         a = abs(x)
         safe = where(a == 0, 1.0, a)
@@ -1168,7 +1176,7 @@ class SignBackward0(Node):
     __slots__ = ()
 
     def backward(self, grad):
-        return (wrap(np.zeros(grad._data.shape, grad._data.dtype)),)
+        return (wrap(xp_of(grad).zeros(grad._data.shape, grad._data.dtype)),)
 
 
 @op("sign(Tensor input, *, Tensor out=None)", method=True, inplace=True)
@@ -1180,7 +1188,7 @@ def sign(input, *, out=None):
     if d.dtype.kind == "b":
         r = wrap(d.copy())
     else:
-        r = wrap(np.asarray(_sign(d)))
+        r = wrap(as_array(_sign(d)))
     if state.enabled and input._requires_grad:
         record(SignBackward0, (input,), r)
     return _write_out(out, r) if out is not None else r
@@ -1211,7 +1219,7 @@ class _ZeroGrad(Node):
         return n[0].upper() + n[1:] + "Backward0"
 
     def backward(self, grad):
-        return (wrap(np.zeros(grad._data.shape, grad._data.dtype)),)
+        return (wrap(xp_of(grad).zeros(grad._data.shape, grad._data.dtype)),)
 
 
 floor = _rounding("floor", np.floor)
@@ -1237,16 +1245,16 @@ def round(input, *, decimals=None, out=None):
             raise NotImplementedError(f"\"round_cpu\" not implemented for '{_torch_name(d.dtype)}'")
         r = wrap(d.copy())
     elif not decimals:
-        r = wrap(np.asarray(np.round(d)))
+        r = wrap(as_array(np.round(d)))
     else:
         # torch: nearbyint(x * 10^d) / 10^d (x / 10^-d * ... for negative d), in the input's dtype
         with fp_ignore:
             if decimals > 0:
                 ten = d.dtype.type(10.0 ** decimals)
-                r = wrap(np.asarray(np.round(d * ten) / ten))
+                r = wrap(as_array(np.round(d * ten) / ten))
             else:
                 ten = d.dtype.type(10.0 ** -decimals)
-                r = wrap(np.asarray(np.round(d / ten) * ten))
+                r = wrap(as_array(np.round(d / ten) * ten))
     if state.enabled and input._requires_grad:
         # torch.round(x, decimals=...) is another overload (RoundBackward1), even with decimals=0
         record(_ZeroGrad, (input,), r)._name = "round" if decimals is None else "round1"
@@ -1258,7 +1266,7 @@ def frac(input, *, out=None):
     d = input._data
     if not input.is_floating_point():
         raise NotImplementedError(f"\"frac_cpu\" not implemented for '{_torch_name(d.dtype)}'")
-    r = wrap(np.asarray(d - np.trunc(d)))
+    r = wrap(as_array(d - np.trunc(d)))
     if state.enabled and input._requires_grad:
         record(FracBackward0, (input,), r)
     return _write_out_same(out, r) if out is not None else r
@@ -1304,24 +1312,24 @@ def imag(input):
 
 @op("isnan(Tensor input)", method=True)
 def isnan(input):
-    return wrap(np.asarray(np.isnan(input._data)))
+    return wrap(as_array(np.isnan(input._data)))
 
 
 @op("isinf(Tensor input)", method=True)
 def isinf(input):
-    return wrap(np.asarray(np.isinf(input._data)))
+    return wrap(as_array(np.isinf(input._data)))
 
 
 @op("isfinite(Tensor input)", method=True)
 def isfinite(input):
-    return wrap(np.asarray(np.isfinite(input._data)))
+    return wrap(as_array(np.isfinite(input._data)))
 
 
 @op("isposinf(Tensor input, *, Tensor out=None)", method=True)
 def isposinf(input, *, out=None):
     if input._data.dtype.kind == "c":
         raise RuntimeError("isposinf does not support complex inputs.")
-    r = wrap(np.asarray(np.isposinf(input._data)))
+    r = wrap(as_array(np.isposinf(input._data)))
     if out is not None:
         if isinstance(out, Tensor) and out._data.dtype.kind != "b":
             raise RuntimeError("isposinf does not support non-boolean outputs.")
@@ -1333,7 +1341,7 @@ def isposinf(input, *, out=None):
 def isneginf(input, *, out=None):
     if input._data.dtype.kind == "c":
         raise RuntimeError("isneginf does not support complex inputs.")
-    r = wrap(np.asarray(np.isneginf(input._data)))
+    r = wrap(as_array(np.isneginf(input._data)))
     if out is not None:
         if isinstance(out, Tensor) and out._data.dtype.kind != "b":
             raise RuntimeError("isneginf does not support non-boolean outputs.")
@@ -1438,6 +1446,10 @@ def _clamp(input, min, max, out, which):
         hi = ensure_tensor(max) if max is not None else None
         dt = _dtype.result_dtype_of((input, lo, hi)).np
         arrs = [d] + [t._data for t in (lo, hi) if t is not None]
+        if any(x.__class__ is not d.__class__ for x in arrs):
+            same_device(*arrs)  # raises for a mix (a 0-d CPU bound is moved below)
+            lo, hi = (None if t is None else wrap(on_device_of(t._data, d)) if t._data.__class__ is not d.__class__
+                      else t for t in (lo, hi))
         try:
             np.broadcast_shapes(*(x.shape for x in arrs))
         except ValueError:
@@ -1451,7 +1463,7 @@ def _clamp(input, min, max, out, which):
                 r = np.maximum(r, lo._data.astype(dt, copy=False))
             if hi is not None:
                 r = np.minimum(r, hi._data.astype(dt, copy=False))
-        r = wrap(np.array(r, dtype=dt) if r is d else np.asarray(r, dtype=dt))
+        r = wrap(r.astype(dt) if r is d else as_array(r).astype(dt, copy=False))
         if state.enabled and any(getattr(t, "_requires_grad", False) for t in (input, lo, hi)):
             node = record(ClampBackward0, (input, lo, hi), r)
             node.saved = (SavedTensor(input), lo if lo is None else SavedTensor(lo),
@@ -1461,7 +1473,7 @@ def _clamp(input, min, max, out, which):
     dt = _dtype.result_dtype_of((input, min, max)).np
     arr = d if d.dtype == dt else d.astype(dt)
     if dt.kind in "iu":  # Python ints outside the dtype's range wrap, as in torch
-        min, max = (np.array(v).astype(dt) if v.__class__ is int else v for v in (min, max))
+        min, max = (on_device_of(np.array(v).astype(dt), d) if v.__class__ is int else v for v in (min, max))
     with fp_ignore:
         if min is not None and max is not None:
             r = np.minimum(np.maximum(arr, min), max)
@@ -1469,7 +1481,7 @@ def _clamp(input, min, max, out, which):
             r = np.maximum(arr, min)
         else:
             r = np.minimum(arr, max)
-    r = wrap(np.asarray(r, dtype=dt))
+    r = wrap(as_array(r).astype(dt, copy=False))
     if state.enabled and input._requires_grad:
         node = record(ClampBackward1, (input,), r)
         node.saved = (SavedTensor(input),)
@@ -1606,14 +1618,17 @@ def where(condition, input=None, other=None, *, out=None):
                            f"{_torch_name(condition._data.dtype)}")
     operands = [x for x in (input, other)]
     dt = _dtype.result_dtype_of(operands).np
+    c = condition._data
     a = input._data if isinstance(input, Tensor) else input
     b = other._data if isinstance(other, Tensor) else other
-    if a.__class__ is ndarray and a.dtype != dt:
+    if not (a.__class__ is c.__class__ or not is_array(a)) or not (b.__class__ is c.__class__ or not is_array(b)):
+        c, a, b = same_device(c, a, b)
+    if is_array(a) and a.dtype != dt:
         a = a.astype(dt)  # NumPy can't promote e.g. float16 with bfloat16; torch's dtype decides anyway
-    if b.__class__ is ndarray and b.dtype != dt:
+    if is_array(b) and b.dtype != dt:
         b = b.astype(dt)
     try:
-        r = np.where(condition._data, a, b)
+        r = np.where(c, a, b)
     except ValueError:
         # torch broadcasts the operands in order: condition, input, other
         acc = condition._data.shape
@@ -1622,7 +1637,7 @@ def where(condition, input=None, other=None, *, out=None):
                 raise broadcast_error("where", acc, sh) from None
             acc = np.broadcast_shapes(acc, sh)
         raise
-    r = wrap(np.asarray(r).astype(dt, copy=False))
+    r = wrap(as_array(r).astype(dt, copy=False))
     if state.enabled and (getattr(input, "_requires_grad", False) or getattr(other, "_requires_grad", False)):
         node = record(WhereBackward0, (input, other), r)  # torch: no edge for the condition
         node.saved = (SavedTensor(condition),)
@@ -1724,13 +1739,13 @@ def _make_inplace(fn, ufunc=None, name=None):
                 state.enabled and (self._requires_grad or getattr(args[0], "_requires_grad", False))):
             other = args[0]
             od = other._data if isinstance(other, Tensor) else other
-            if od.__class__ not in (int, float, bool, ndarray):
-                return inplace(self, fn, *args, name=nm + "_")
             d = self._data
+            if od.__class__ is not d.__class__ and od.__class__ not in (int, float, bool):
+                return inplace(self, fn, *args, name=nm + "_")
             if ufunc is np.subtract:
                 _check_bool_sub(self, other)
             dt = binary_dtype(self, other)
-            rshape = d.shape if od.__class__ is not ndarray or od.shape == d.shape else \
+            rshape = d.shape if od.__class__ is not d.__class__ or od.shape == d.shape else \
                 np.broadcast_shapes(d.shape, od.shape) if _broadcastable(d.shape, od.shape) else None
             if rshape is None:
                 raise broadcast_error(nm + "_", d.shape, od.shape)
@@ -1738,7 +1753,7 @@ def _make_inplace(fn, ufunc=None, name=None):
             try:
                 ufunc(d, od, out=d, casting="unsafe")
             except OverflowError:
-                ufunc(d, np.array(od).astype(d.dtype), out=d, casting="unsafe")
+                ufunc(d, on_device_of(np.array(od).astype(d.dtype), d), out=d, casting="unsafe")
             self._vc[0] += 1
             return self
         return inplace(self, fn, *args, name=nm + "_", **kwargs)

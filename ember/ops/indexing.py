@@ -2,11 +2,15 @@
 and boolean tensors, lists), gather/scatter, index_select, masked ops, nonzero.
 
 Basic indexing returns a view; advanced indexing copies. Backward of both scatters the gradient into
-zeros (`np.add.at`, so repeated indices accumulate), as a differentiable op of its own."""
+zeros (scatter-add, so repeated indices accumulate), as a differentiable op of its own.
+
+Index arrays may live on the host (from lists and NumPy arrays) or on the tensor's device (from index tensors):
+both index a device array, as in torch (CuPy converts host index arrays)."""
 import warnings
 import numpy as np
 
-from .. import _dtype
+from .. import _backend, _dtype
+from .._backend import is_array, on_device_of, xp
 from .._tensor import Tensor
 from ._table import op
 from ._registry import expandable_to, fp_ignore, Node, SavedTensor, check_inplace, ensure_tensor, record, state, view_of, wrap
@@ -29,7 +33,8 @@ def _treat_as_tuple(index):
     if isinstance(index, Tensor) or not isinstance(index, (list, range)) or len(index) >= 32:
         return False
     for k in index:
-        if isinstance(k, (Tensor, list, tuple, range, slice, np.ndarray, str)) or k is None or k is Ellipsis:
+        if isinstance(k, (Tensor, list, tuple, range, slice, np.ndarray, str)) or is_array(k) or k is None \
+                or k is Ellipsis:
             return True
     return False
 
@@ -95,7 +100,7 @@ def _convert_index(index):
             else:
                 out.append(a)
                 basic = False
-        elif isinstance(k, np.ndarray):
+        elif is_array(k):
             out.append(_array_index(k))
             basic = False
         elif isinstance(k, (np.integer,)):
@@ -118,7 +123,7 @@ def _check_zero_dim_index(index):
     for k in items:
         if k is None or k is Ellipsis or k.__class__ is bool:
             continue
-        if isinstance(k, (Tensor, np.ndarray)) and (k._data if isinstance(k, Tensor) else k).dtype == np.bool_ \
+        if (isinstance(k, Tensor) or is_array(k)) and (k._data if isinstance(k, Tensor) else k).dtype == np.bool_ \
                 and (k._data if isinstance(k, Tensor) else k).ndim == 0:
             continue
         if k.__class__ is int or isinstance(k, np.integer):
@@ -149,7 +154,7 @@ def _shape_list(s):
 def _torch_index_error(e, shape, idx):
     msg = str(e)
     if "could not be broadcast" in msg:
-        shapes = [k.shape for k in idx if isinstance(k, ndarray) and k.dtype != np.bool_]
+        shapes = [k.shape for k in idx if is_array(k) and k.dtype != np.bool_]
         return IndexError("shape mismatch: indexing tensors could not be broadcast together with shapes "
                           + ", ".join(_shape_list(s) for s in shapes))
     if "out of bounds" in msg:
@@ -166,7 +171,7 @@ def _bounds_check(shape, idx):
     for k in idx:
         if k is None or k is Ellipsis or k.__class__ is bool:
             continue
-        consumed += k.ndim if (k.__class__ is ndarray and k.dtype == np.bool_) else 1
+        consumed += k.ndim if (is_array(k) and k.dtype == np.bool_) else 1
     if consumed > len(shape):
         raise IndexError(f"too many indices for tensor of dimension {len(shape)}")
     dim = 0
@@ -182,7 +187,7 @@ def _bounds_check(shape, idx):
             if k >= n or k < -n:
                 raise IndexError(f"index {k} is out of bounds for dimension {dim} with size {n}")
             dim += 1
-        elif k.__class__ is ndarray and k.dtype == np.bool_:
+        elif is_array(k) and k.dtype == np.bool_:
             for j in range(k.ndim):
                 if k.shape[j] != shape[dim + j]:
                     raise IndexError(
@@ -190,7 +195,7 @@ def _bounds_check(shape, idx):
                         f"indexed tensor {_shape_list(shape)} at index {dim + j}")
             dim += k.ndim
             adv += k.ndim
-        elif k.__class__ is ndarray:
+        elif is_array(k):
             n = shape[dim]
             if k.size:
                 hi, lo = k.max(), k.min()
@@ -267,7 +272,7 @@ def _split_ints_from_arrays(ndim, idx):
     for k in idx:
         if k is None or k is Ellipsis:
             continue
-        consumed += k.ndim if (k.__class__ is ndarray and k.dtype == np.bool_) else 1
+        consumed += k.ndim if (is_array(k) and k.dtype == np.bool_) else 1
     first, second = [], []
     for k in idx:
         if k is Ellipsis:
@@ -337,7 +342,7 @@ def getitem(self, index):
     if basic:
         out = view_of(self, data, lambda b, _i=idx: getitem(b, _i))
     else:
-        out = wrap(np.ascontiguousarray(data))  # torch lays advanced-indexing results out contiguously
+        out = wrap(xp(data).ascontiguousarray(data))  # torch lays advanced-indexing results out contiguously
     if state.enabled and self._requires_grad:
         node = record(IndexBackward0, (self,), out)
         node.idx, node.in_shape, node.accumulate = idx, d.shape, not basic
@@ -358,9 +363,9 @@ class _IndexGradBackward(Node):
 
 
 def _index_grad(grad, shape, idx, accumulate):
-    g = np.zeros(shape, dtype=grad._data.dtype)
+    g = xp(grad._data).zeros(shape, dtype=grad._data.dtype)
     if accumulate:
-        np.add.at(g, idx, grad._data)
+        _backend.scatter_add(g, idx, grad._data)
     else:
         g[idx] = grad._data
     out = wrap(g)
@@ -384,7 +389,7 @@ class IndexPutBackward0(Node):
 
 
 def _index_put_zero(grad, idx):
-    mask = np.ones(grad._data.shape, dtype=grad._data.dtype)
+    mask = xp(grad._data).ones(grad._data.shape, dtype=grad._data.dtype)
     mask[idx] = 0
     return grad * wrap(mask)
 
@@ -401,7 +406,7 @@ def _torch_dtype_name(npdt):
 def _writeable(a):
     """A writeable alias of `a` (expanded/broadcast views are read-only in NumPy, but torch lets you write through
     any region without internal overlap)."""
-    if a.flags.writeable:
+    if a.__class__ is not ndarray or a.flags.writeable:  # CuPy has no read-only arrays
         return a
     root = a
     while isinstance(root.base, ndarray):
@@ -420,7 +425,7 @@ def _check_overlap(dst, src):
                                "single memory location. Please clone() the tensor before performing the operation.")
     if src is not None and src.size and dst.size and dst.flags.c_contiguous and src.flags.c_contiguous \
             and np.may_share_memory(dst, src):
-        same = dst.__array_interface__["data"][0] == src.__array_interface__["data"][0] and dst.shape == src.shape
+        same = _backend.data_ptr(dst) == _backend.data_ptr(src) and dst.shape == src.shape
         if not same:
             raise RuntimeError("unsupported operation: some elements of the input tensor and the written-to tensor "
                                "refer to a single memory location. Please clone() the tensor before performing the "
@@ -433,16 +438,18 @@ def _target_shape(shape, idx):
     dims = list(shape)
     clipped = []
     dim = 0
-    n_cons = sum(1 if not (k.__class__ is ndarray and k.dtype == np.bool_) else k.ndim
+    n_cons = sum(1 if not (is_array(k) and k.dtype == np.bool_) else k.ndim
                  for k in idx if k is not None and k is not Ellipsis and k.__class__ is not bool)
     for k in idx:
+        if is_array(k):
+            k = _backend.to_host(k)  # shapes only
         if k is Ellipsis:
             dim += len(dims) - n_cons
         elif k is None or k.__class__ is bool:
             pass
-        elif k.__class__ is ndarray and k.dtype == np.bool_:
+        elif is_array(k) and k.dtype == np.bool_:
             dim += k.ndim
-        elif k.__class__ is ndarray or k.__class__ is int:
+        elif is_array(k) or k.__class__ is int:
             n = dims[dim] if dim < len(dims) else 1
             k = np.clip(k, -n, n - 1) if n else k
             dim += 1
@@ -460,7 +467,8 @@ def setitem(self, index, value):
     vc = value.__class__
     ic = index.__class__
     if (ic is int or ic is tuple) and (vc is float or vc is int) and d.dtype in _FAST_SET \
-            and -3.4e38 <= value <= 3.4e38 and not (state.enabled and self._requires_grad) and d.flags.writeable:
+            and -3.4e38 <= value <= 3.4e38 and not (state.enabled and self._requires_grad) \
+            and _backend.is_writeable(d):
         # fast path: x[i] = number, x[i, j] = number on a float tensor (the checks below would all pass)
         if ic is int:
             ok = d.ndim and -d.shape[0] <= index < d.shape[0]
@@ -499,7 +507,7 @@ def setitem(self, index, value):
         # x[True] = v is x[None] = v (a view); x[False] = v writes nothing
         skip = any(k is False for k in idx)
         idx = tuple(None if k.__class__ is bool else k for k in idx)
-        basic = all(k.__class__ is not ndarray for k in idx)
+        basic = all(not is_array(k) for k in idx)
     # masked_fill path: one bool mask and a 0-d value (cast like a scalar); other advanced writes are index_put_,
     # which checks the value's shape, then its dtype, before the positions
     masked = vt and not basic and len(idx) == 1 and idx[0].dtype == np.bool_ and value._data.ndim == 0
@@ -530,13 +538,15 @@ def setitem(self, index, value):
     if not needs_grad:
         check_inplace_meta(self, "index_put_")
         vd = value._data if vt else None
+        if vt and vd.__class__ is not d.__class__:  # torch copies a value from another device
+            vd = _backend.to_device(vd, _backend.device_of(d))
         if basic:
-            if not target.flags.writeable:
+            if not _backend.is_writeable(target):
                 target = _writeable(target)
                 _check_overlap(target, vd)
             elif vt:
                 _check_overlap(target, vd)
-        elif not d.flags.writeable:
+        elif not _backend.is_writeable(d):
             d = _writeable(d)
         with fp_ignore:
             if vt:
@@ -547,7 +557,8 @@ def setitem(self, index, value):
             else:
                 if isinstance(value, (complex, np.complexfloating)) and d.dtype.kind != "c":
                     value = value.real
-                vd = np.array(value).astype(d.dtype) if d.dtype == np.float16 or value.__class__ is int else value
+                vd = on_device_of(np.array(value).astype(d.dtype), d) if d.dtype == np.float16 or \
+                    value.__class__ is int else value
             if basic:
                 target[...] = vd
             else:
@@ -556,7 +567,7 @@ def setitem(self, index, value):
         return
     if basic:
         view = getitem(self, idx)
-        view.copy_(value if vt else wrap(np.array(value)))
+        view.copy_(value if vt else wrap(on_device_of(np.array(value), d)))
         return
     # advanced-index assignment: index_put_ on self
     inplace(self, _index_put, idx, value if vt else ensure_tensor(value).to(self.dtype), name="index_put_")
@@ -609,7 +620,7 @@ def index_put(input, indices, values, accumulate=False):
     idx, _ = _convert_index(tuple(indices))
     if accumulate:
         d = input._data.copy()
-        np.add.at(d, idx, values._data)
+        _backend.scatter_add(d, idx, values._data)
         return wrap(d)
     return _index_put(input, idx, values)
 
@@ -682,7 +693,7 @@ def gather(input, dim, index, *, sparse_grad=False, out=None):
                 f"{list(d.shape)} apart from dimension {ax}")
     src = d[tuple(slice(0, s) if k != ax else slice(None) for k, s in enumerate(idx.shape))] if d.ndim else d
     # (a 0-d input: every index is 0, and the result takes the index's shape)
-    out = wrap(np.take_along_axis(src, idx, ax) if d.ndim else np.full(idx.shape, d, d.dtype))
+    out = wrap(np.take_along_axis(src, idx, ax) if d.ndim else xp(d).full(idx.shape, d, d.dtype))
     if state.enabled and input._requires_grad:
         node = record(GatherBackward0, (input,), out)
         node.saved = (SavedTensor(index),)
@@ -703,7 +714,7 @@ class _ScatterZerosBackward(Node):
 
 def _scatter_into_zeros(src, dim, index, shape, accumulate=True):
     """zeros(shape).scatter_add(dim, index, src), differentiable in src (used by gather/max backward)."""
-    out = np.zeros(shape, dtype=src._data.dtype)
+    out = xp(src._data).zeros(shape, dtype=src._data.dtype)
     _scatter_add_np(out, dim, index._data, src._data)
     r = wrap(out)
     if state.enabled and src._requires_grad:
@@ -714,7 +725,7 @@ def _scatter_into_zeros(src, dim, index, shape, accumulate=True):
 
 
 def _scatter_positions(dim, idx, ndim):
-    grids = np.indices(idx.shape, sparse=True)
+    grids = xp(idx).indices(idx.shape, sparse=True)
     pos = list(grids)
     pos[dim] = idx
     return tuple(pos)
@@ -725,7 +736,7 @@ def _scatter_add_np(out, dim, idx, src):
         out[...] += src.reshape(()) if src.size else 0
         return
     src = src[tuple(slice(0, s) for s in idx.shape)]
-    np.add.at(out, _scatter_positions(dim, idx, out.ndim), src)
+    _backend.scatter_add(out, _scatter_positions(dim, idx, out.ndim), src)
 
 
 class ScatterBackward0(Node):
@@ -766,11 +777,11 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None, out=None):
     if src is not None:
         sd = src._data[tuple(slice(0, s) for s in idx.shape)].astype(d.dtype, copy=False)
     else:
-        sd = np.asarray(value).astype(d.dtype)
+        sd = on_device_of(np.asarray(value).astype(d.dtype), d)
     if reduce == "add":
-        np.add.at(d, pos, sd)
+        _backend.scatter_add(d, pos, sd)
     elif reduce == "multiply":
-        np.multiply.at(d, pos, sd)
+        _backend.ufunc_at(np.multiply, d, pos, sd)
     else:
         d[pos] = sd
     out = wrap(d)
@@ -806,9 +817,9 @@ class IndexSelectBackward0(Node):
     def backward(self, grad):
         idx, = self.saved_tensors
         if not self.in_shape:  # a 0-d input: its only element was selected
-            return (wrap(np.array(grad._data, grad._data.dtype).reshape(())),)
-        g = np.zeros(self.in_shape, dtype=grad._data.dtype)
-        np.add.at(g, (slice(None),) * self.dim + (idx._data,), grad._data)
+            return (wrap(xp(grad._data).array(grad._data, grad._data.dtype).reshape(())),)
+        g = xp(grad._data).zeros(self.in_shape, dtype=grad._data.dtype)
+        _backend.scatter_add(g, (slice(None),) * self.dim + (idx._data,), grad._data)
         return (wrap(g),)
 
 
@@ -872,9 +883,9 @@ class TakeBackward0(Node):
     def backward(self, grad):
         index, = self.saved_tensors
         shape, dt = self.in_meta[0]
-        g = np.zeros(int(np.prod(shape)), dt)
+        g = xp(grad._data).zeros(int(np.prod(shape)), dt)
         idx = index._data.reshape(-1)
-        np.add.at(g, np.where(idx < 0, idx + g.size, idx), grad._data.reshape(-1))
+        _backend.scatter_add(g, np.where(idx < 0, idx + g.size, idx), grad._data.reshape(-1))
         return (wrap(g.reshape(shape)),)
 
 
@@ -887,7 +898,7 @@ class MaskedSelectBackward0(Node):
     def backward(self, grad):
         mask, = self.saved_tensors
         m = np.broadcast_to(mask._data, np.broadcast_shapes(self.in_meta[0][0], mask._data.shape))
-        g = np.zeros(m.shape, grad._data.dtype)
+        g = xp(grad._data).zeros(m.shape, grad._data.dtype)
         g[m] = grad._data
         return (wrap(g),)
 
@@ -940,12 +951,14 @@ def masked_fill(input, mask, value):
         raise broadcast_error("masked_fill", mask._data.shape, input._data.shape) from None  # torch: mask first
     # torch converts the value with an overflow check (Scalar::to<T>): 300 does not fit int8, NaN no integer
     check_scalar_fits(vd.item() if vt else vd, _dtype.from_np[input._data.dtype])
-    if input._data.dtype.kind == "b":
-        vd = np.asarray(vd) != 0
-    elif input._data.dtype.kind != "c" and np.iscomplexobj(vd):
-        vd = np.real(vd)  # a complex value with a zero imaginary part (checked above)
+    d = input._data
+    vd = on_device_of(vd if vt else np.asarray(vd), d)  # a 0-d CPU value tensor is a scalar for a device input
+    if d.dtype.kind == "b":
+        vd = vd != 0
+    elif d.dtype.kind != "c" and vd.dtype.kind == "c":
+        vd = vd.real  # a complex value with a zero imaginary part (checked above)
     try:
-        out = wrap(np.where(mask._data, np.asarray(vd).astype(input._data.dtype), input._data))
+        out = wrap(np.where(mask._data, vd.astype(d.dtype), d))
     except ValueError:
         raise broadcast_error("masked_fill", input._data.shape, mask._data.shape) from None
     if out._data.shape != input._data.shape:
@@ -997,7 +1010,7 @@ def masked_scatter(input, mask, source):
     if mask._data.dtype != np.bool_:
         raise RuntimeError(f"masked_scatter_ only supports boolean masks, but got mask with dtype "
                            f"{_torch_dtype_name(mask._data.dtype)}")
-    d = np.array(np.broadcast_to(input._data, shape))
+    d = xp(input._data).array(np.broadcast_to(input._data, shape))
     m = np.broadcast_to(mask._data, d.shape)
     n = int(m.sum())
     if n > source._data.size:
@@ -1022,10 +1035,10 @@ class MaskedScatterBackward0(Node):
         gi = gs = None
         m = np.broadcast_to(mask._data, grad._data.shape)
         if e[0] is not None:
-            gi = wrap(np.where(m, np.zeros((), grad._data.dtype), grad._data))
+            gi = wrap(np.where(m, grad._data.dtype.type(0), grad._data))
         if e[1] is not None:
             shape, dt = self.in_meta[1]
-            g = np.zeros(int(np.prod(shape)), grad._data.dtype)
+            g = xp(grad._data).zeros(int(np.prod(shape)), grad._data.dtype)
             sel = grad._data[m]
             g[:sel.size] = sel
             gs = wrap(g.reshape(shape))
@@ -1045,8 +1058,8 @@ def nonzero(input, *, as_tuple=False, out=None):
             return (wrap(np.nonzero(d.reshape(1))[0].astype(np.int64)),)
         return tuple(wrap(a.astype(np.int64)) for a in np.nonzero(d))
     if d.ndim == 0:
-        return wrap(np.zeros((int(bool(d)), 0), np.int64))
-    return wrap(np.ascontiguousarray(np.argwhere(d).astype(np.int64)))
+        return wrap(xp(d).zeros((int(bool(d)), 0), np.int64))
+    return wrap(xp(d).ascontiguousarray(np.argwhere(d).astype(np.int64)))
 
 
 @op("argwhere(Tensor input)", method=True)
@@ -1146,7 +1159,7 @@ def index_add(self, dim, index, source, *, alpha=1):
     if idx.size and (idx.max() >= n or idx.min() < 0):
         raise IndexError("index out of range in self")
     d = self._data.copy()
-    np.add.at(d, (slice(None),) * ax + (index._data,), source._data * alpha)
+    _backend.scatter_add(d, (slice(None),) * ax + (index._data,), source._data * alpha)
     out = wrap(d)
     if state.enabled and (self._requires_grad or source._requires_grad):
         node = record(IndexAddBackward0, (self, source), out)

@@ -2,18 +2,21 @@
 import string
 import numpy as np
 
+from .._backend import as_array, xp
 from .._dtype import OPMATH_NP, from_np
 from .._tensor import Tensor
 from ._table import declare, op
 from ._registry import _out, expandable_to, fp_ignore, Node, SavedTensor, _torch_type_name, record, state, wrap
-from ._registry import broadcast_error, not_tensor
+from ._registry import broadcast_error, not_tensor, same_device
 
 
 _KERNEL = {"mm": "addmm_impl_cpu_", "bmm": "bmm", "mv": "addmv_impl_cpu", "dot": "dot"}
 
 
 def _check_dtypes(x, y, kind):
-    """torch's dtype errors of the kernel a product runs on (x, y: arrays in the kernel's operand order)."""
+    """torch's device and dtype errors of the kernel a product runs on (x, y: arrays in the kernel's operand order)."""
+    if x.__class__ is not y.__class__:
+        same_device(x, y)
     if x.dtype != y.dtype:
         X, Y = _torch_type_name(x.dtype), _torch_type_name(y.dtype)
         if kind == "mm":
@@ -147,7 +150,7 @@ def dot(input, tensor, *, out=None):
         raise RuntimeError(f"inconsistent tensor size, expected tensor [{a.shape[0]}] and src [{b.shape[0]}] to have "
                            f"the same number of elements, but got {a.shape[0]} and {b.shape[0]} elements respectively")
     _check_dtypes(a, b, "dot")
-    r = wrap(np.asarray(np.dot(_mat(a), _mat(b))).astype(a.dtype))
+    r = wrap(as_array(np.dot(_mat(a), _mat(b))).astype(a.dtype))
     if state.enabled and (input._requires_grad or tensor._requires_grad):
         node = record(DotBackward0, (input, tensor), r)
         node.saved = (SavedTensor(input), SavedTensor(tensor))
@@ -357,7 +360,7 @@ def matmul(input, other, *, out=None):
     if na == 2 and nb == 2:
         return mm(input, other, out=out)
     _check_matmul(input, other)
-    r = wrap(np.asarray(_matmul_np(a, b)))
+    r = wrap(as_array(_matmul_np(a, b)))
     if state.enabled and (input._requires_grad or other._requires_grad):
         node = record(MatmulBackward, (input, other), r)
         node.saved = (SavedTensor(input) if other._requires_grad else None,
@@ -435,12 +438,12 @@ def addmm(input, mat1, mat2, out_dtype=None, *, beta=1, alpha=1, out=None):
     p = _matmul_np(a, b)
     with fp_ignore:
         if alpha != 1:
-            p = p * np.asarray(alpha, p.dtype)
+            p = p * p.dtype.type(alpha)
         if beta == 0:
             r = np.broadcast_to(p, shape).copy()
         else:
-            r = p + (c if beta == 1 else c * np.asarray(beta, c.dtype))
-    r = wrap(np.asarray(r, dtype=a.dtype))
+            r = p + (c if beta == 1 else c * c.dtype.type(beta))
+    r = wrap(as_array(r).astype(a.dtype, copy=False))
     if state.enabled and (input._requires_grad or mat1._requires_grad or mat2._requires_grad):
         node = record(AddmmBackward0, (input, mat1, mat2), r)
         node.saved = (SavedTensor(mat1) if mat2._requires_grad else None,
@@ -484,12 +487,12 @@ def _add_scaled(input, p, beta, alpha, name):
                            "For integral input tensors, argument beta must not be a floating point number.")
     with fp_ignore:
         if alpha != 1:
-            p = p * np.asarray(alpha, p.dtype)
+            p = p * p.dtype.type(alpha)
         if beta == 0:
             r = np.broadcast_to(p, p.shape).copy()
         else:
-            r = p + (c if beta == 1 else c * np.asarray(beta, c.dtype))
-    return np.asarray(r, dtype=p.dtype)
+            r = p + (c if beta == 1 else c * c.dtype.type(beta))
+    return as_array(r).astype(p.dtype, copy=False)
 
 
 class _NoGrad:
@@ -661,7 +664,7 @@ def einsum(equation, *operands):
         if o.dtype != dt:
             raise RuntimeError(f"expected scalar type {_torch_type_name(dt)} but found {_torch_type_name(o.dtype)}")
     eq = ",".join(subs) + "->" + out_sub
-    r = wrap(np.asarray(np.einsum(eq, *[_mat(a) for a in arrays])).astype(dt, copy=False))
+    r = wrap(as_array(np.einsum(eq, *[_mat(a) for a in arrays])).astype(dt, copy=False))
     if state.enabled and any(o._requires_grad for o in operands):
         node = record(EinsumBackward, tuple(operands), r)
         node.eq = (subs, out_sub, fresh)
@@ -696,13 +699,13 @@ class EinsumBackward(Node):
                 if c in seen:
                     f = next(fresh)
                     target.append(f)
-                    extra.append(wrap(np.eye(shape[k], dtype=grad._data.dtype)))
+                    extra.append(wrap(xp(grad._data).eye(shape[k], dtype=grad._data.dtype)))
                     extra_subs.append(c + f)
                     continue
                 seen.add(c)
                 target.append(c)
                 if not any(c in x for x in in_subs):
-                    extra.append(wrap(np.ones(shape[k], dtype=grad._data.dtype)))
+                    extra.append(wrap(xp(grad._data).ones(shape[k], dtype=grad._data.dtype)))
                     extra_subs.append(c)
             eq = ",".join(in_subs + extra_subs) + "->" + "".join(target)
             grads.append(einsum(eq, grad, *others, *extra))

@@ -10,19 +10,23 @@ torch's argument handling, memory layouts and autograd:
 * ``*_like`` results keep the input's layout (``memory_format=torch.preserve_format``), so ``randn_like(x.t())``
   takes torch's scalar normal path and has torch's strides.
 * Every function takes ``generator=`` (an ``ember.Generator``; ``None`` = the default generator).
+* The engine runs on the host: for a tensor on another device the values are drawn there and copied to the
+  device (so they are the CPU generator's values, unlike torch's CUDA generator), and tensor arguments
+  (probabilities, means) are copied to the host first.
 """
 import math
 
 import numpy as np
 
 from .. import _dtype
+from .._backend import on_device_of, to_host, xp
 from .._tensor import Tensor
 from ..autograd.grad_mode import state
 from .._device import check_device_supported, to_device
 from ..random import Generator, default_generator
 from ._table import declare, op
 from ._registry import fp_ignore, Node, check_inplace, inplace, record, wrap
-from .creation import _finish, check_layout_pin, size_args
+from .creation import _finish, _like_device, check_layout_pin, size_args
 
 __all__ = ["rand", "randn", "randint", "randperm", "rand_like", "randn_like", "randint_like", "normal", "bernoulli",
            "multinomial", "poisson"]
@@ -187,7 +191,7 @@ class _RandomBackward(Node):
         return self._name
 
     def backward(self, grad):
-        return tuple(None if m is None else wrap(np.zeros(m[0], m[1])) for m in self.in_meta)
+        return tuple(None if m is None else wrap(xp(grad._data).zeros(m[0], m[1])) for m in self.in_meta)
 
 
 class _NotImplementedBackward(Node):
@@ -236,11 +240,11 @@ def _sample_inplace(self, name, node_name, draw, check=None, complex_ok=False, e
         vals = _layout_values(shape, strides, lambda n, c: draw(n, c, npdt))
     if state.enabled and (self._requires_grad or any(t._requires_grad for t in extra_inputs)):
         def fn(src, *extra):
-            out = wrap(np.array(vals, dtype=npdt))
+            out = wrap(on_device_of(np.array(vals, dtype=npdt), d))
             record(_RandomBackward, (src,) + extra, out)._name = node_name
             return out
         return inplace(self, fn, *extra_inputs, name=name)
-    d[...] = vals
+    d[...] = on_device_of(vals, d)  # drawn on the host (the engine is host-only), then copied to the device
     self._version[0] += 1
     return self
 
@@ -342,7 +346,7 @@ def _expand_to(p, shape):
             raise RuntimeError(f"The expanded size of the tensor ({shape[off + i]}) must match the existing size ({s})"
                                f" at non-singleton dimension {off + i}.  Target sizes: [{', '.join(map(str, shape))}]."
                                f"  Tensor sizes: [{', '.join(map(str, ps))}]")
-    return np.broadcast_to(p._data, shape)
+    return np.broadcast_to(to_host(p._data), shape)
 
 
 # ---- exponential family: torch's serial double-precision formulas (libm via Python's math), bit-exact ----------
@@ -450,7 +454,7 @@ def _with_out(out, shape, dtype, fill):
         raise RuntimeError(f"dtype {_dtype.to_ember_dtype(dtype)} does not match dtype of out parameter "
                            f"({out.dtype})")
     if out._data.shape != tuple(shape):
-        out._data = np.empty(shape, out._data.dtype)
+        out._data = xp(out._data).empty(shape, out._data.dtype)
     return fill(out)
 
 
@@ -475,7 +479,7 @@ def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None, 
         return _with_out(out, shape, dtype, lambda t: uniform_(t, generator=generator))
     npdt = _float_dtype(dtype)
     data = _fresh(lambda n, c, dt: eng.uniform((n,), dt), shape, npdt)
-    return _finish(data, requires_grad)
+    return _finish(data, requires_grad, device)
 
 
 @op("randn(SymIntArrayRef size, *, Generator? generator, Tensor out=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)",
@@ -492,7 +496,7 @@ def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
     npdt = _float_dtype(dtype)
     std = 1.0 / math.sqrt(2) if npdt.kind == "c" else 1.0
     data = _fresh(lambda n, c, dt: eng.normal((n,), dt, 0.0, std), shape, npdt)
-    return _finish(data, requires_grad)
+    return _finish(data, requires_grad, device)
 
 
 def _randint_args(args, low, high, size):
@@ -534,7 +538,7 @@ def randint(*args, generator=None, out=None, dtype=None, layout=None, device=Non
     if out is not None:
         return _with_out(out, shape, dtype, lambda t: random_(t, low, high, generator=generator))
     npdt = np.dtype(np.int64) if dtype is None else _dtype.to_ember_dtype(dtype).np
-    return _finish(eng.random_int(shape, npdt, low, high), requires_grad)
+    return _finish(eng.random_int(shape, npdt, low, high), requires_grad, device)
 
 
 @op("randperm(SymInt n, *, Generator? generator, Tensor out=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)",
@@ -549,11 +553,11 @@ def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=Non
     if out is not None:
         def fill(t):
             check_inplace(t, "randperm")
-            t._data[...] = eng.randperm(n, t._data.dtype)
+            t._data[...] = on_device_of(eng.randperm(n, t._data.dtype), t._data)
             t._version[0] += 1
             return t
         return _with_out(out, (n,), dtype, fill)
-    return _finish(eng.randperm(n, npdt), requires_grad)
+    return _finish(eng.randperm(n, npdt), requires_grad, device)
 
 
 def _like_dtype(input, dtype):
@@ -572,7 +576,7 @@ def rand_like(input, *, dtype=None, layout=None, device=None, requires_grad=Fals
     npdt = _like_dtype(input, dtype)
     eng._check_uniform(_real_np(npdt) if npdt.kind == "c" else npdt, 0.0, 1.0)
     data = _like_layout_values(input, npdt, lambda n, c, dt: eng.uniform((n,), dt))
-    return _finish(data, requires_grad)
+    return _finish(data, requires_grad, _like_device(input, device))
 
 
 @op("randn_like(Tensor input, *, Generator? generator, MemoryFormat? memory_format=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)",
@@ -588,7 +592,7 @@ def randn_like(input, *, dtype=None, layout=None, device=None, requires_grad=Fal
     std = 1.0 / math.sqrt(2) if npdt.kind == "c" else 1.0
     eng._check_normal(_real_np(npdt) if npdt.kind == "c" else npdt, std)
     data = _like_layout_values(input, npdt, lambda n, c, dt: eng.normal((n,), dt, 0.0, std, contiguous=c))
-    return _finish(data, requires_grad)
+    return _finish(data, requires_grad, _like_device(input, device))
 
 
 @op("randint_like(Tensor input, SymInt low, SymInt high, *, Generator? generator, MemoryFormat? memory_format=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)",
@@ -619,7 +623,7 @@ def randint_like(input, *args, generator=None, dtype=None, layout=None, device=N
         check_layout_pin("randint_like", layout, pin_memory)
     npdt = _like_dtype(input, dtype)
     data = _like_layout_values(input, npdt, lambda n, c, dt: eng.random_int((n,), dt, low, high))
-    return _finish(data, requires_grad)
+    return _finish(data, requires_grad, _like_device(input, device))
 
 
 # ---- normal / bernoulli / multinomial / poisson ---------------------------------------------------------------
@@ -629,8 +633,8 @@ def _copy_out(out, result):
     check_inplace(out, "out")
     r = result._data
     if out._data.shape != r.shape:
-        out._data = np.empty(r.shape, out._data.dtype)
-    np.copyto(out._data, r, casting="unsafe")
+        out._data = xp(out._data).empty(r.shape, out._data.dtype)
+    np.copyto(out._data, on_device_of(r, out._data), casting="unsafe")
     out._version[0] += 1
     return out
 
@@ -664,26 +668,32 @@ def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, la
         sc = s / math.sqrt(2) if npdt.kind == "c" else s
         eng._check_normal(np.dtype(np.float64), s)
         data = _fresh(lambda n, c, dt: eng.normal((n,), dt, m, sc), shape, npdt)
-        return _finish(data, requires_grad)
+        return _finish(data, requires_grad, device)
     if size is not None or dtype is not None:
         raise TypeError("normal() received an invalid combination of arguments: size/dtype are only accepted with "
                         "float mean and std")
+    # the engine draws on the host: device tensors' values are copied there and the result back
     if mt and st:
         dt = mean._data.dtype
         node = "NormalBackward3"
-        data = eng.normal_tensor(mean._data, std._data, dt) if _check_normal_tensor(eng, std, dt) else None
+        ref = mean._data
+        data = eng.normal_tensor(to_host(mean._data), to_host(std._data), dt) \
+            if _check_normal_tensor(eng, std, dt) else None
     elif mt:
         dt = mean._data.dtype
         node = "NormalBackward1"
+        ref = mean._data
         s = _float_arg(std)
         eng._check_normal(np.dtype(np.float64), s)
         eng._check_normal(dt, s)
-        data = eng.normal_tensor(mean._data, s, dt)
+        data = eng.normal_tensor(to_host(mean._data), s, dt)
     else:
         dt = std._data.dtype
         node = "NormalBackward2"
-        data = eng.normal_tensor(_float_arg(mean), std._data, dt) if _check_normal_tensor(eng, std, dt) else None
-    result = _record(wrap(np.ascontiguousarray(data)), (mean, std), node)
+        ref = std._data
+        data = eng.normal_tensor(_float_arg(mean), to_host(std._data), dt) if _check_normal_tensor(eng, std, dt) \
+            else None
+    result = _record(wrap(on_device_of(np.ascontiguousarray(data), ref)), (mean, std), node)
     return result if out is None else _copy_out(out, result)
 
 
@@ -703,13 +713,14 @@ def bernoulli(input, p=None, *, generator=None, out=None):
     eng = _engine(generator, "bernoulli")
     d = input._data
     if p is not None:
-        t = wrap(np.empty(d.shape, d.dtype))
+        t = wrap(xp(d).empty(d.shape, d.dtype))
         bernoulli_(t, p, generator=generator)
         if state.enabled and input._requires_grad:
             record(_NotImplementedBackward, (input,), t)._op = "bernoulli"
         result = t
     else:
-        result = _record(wrap(eng.bernoulli_tensor(np.ascontiguousarray(d), d.dtype)), (input,), "BernoulliBackward0")
+        drawn = eng.bernoulli_tensor(np.ascontiguousarray(to_host(d)), d.dtype)  # drawn on the host
+        result = _record(wrap(on_device_of(drawn, d)), (input,), "BernoulliBackward0")
     return result if out is None else _copy_out(out, result)
 
 
@@ -719,6 +730,10 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
     """torch.multinomial, bit-identical on CPU: without replacement (or one sample) the exponential race
     argmax/topk of p / Exp(1); with replacement, a binary search of the row's normalised cumulative sum."""
     eng = _engine(generator, "multinomial")
+    if input._data.__class__ is not np.ndarray:  # drawn on the host, from a host copy of the probabilities
+        r = multinomial(input.detach().cpu(), num_samples, replacement, generator=generator)
+        result = wrap(on_device_of(r._data, input._data))
+        return result if out is None else _copy_out(out, result)
     E = _eng_mod()
     d = input._data
     n_sample = _int_arg(num_samples, "multinomial", "num_samples", 2)
@@ -882,7 +897,7 @@ def poisson(input, generator=None):
     d = input._data
     if not E._is_float(d.dtype):
         raise E._not_impl("poisson_cpu", d.dtype)
-    lams = np.ascontiguousarray(d).reshape(-1).astype(np.float64).tolist()
+    lams = np.ascontiguousarray(to_host(d)).reshape(-1).astype(np.float64).tolist()
     out = np.zeros(len(lams), np.float64)
     if lams:
         stream = _U53Stream(eng)
@@ -895,7 +910,7 @@ def poisson(input, generator=None):
         finally:
             stream.close()
     data = _to_dtype(out, d.dtype).reshape(d.shape)
-    return _record(wrap(data), (input,), "PoissonBackward0")
+    return _record(wrap(on_device_of(data, d)), (input,), "PoissonBackward0")
 
 
 # ---- Tensor methods ------------------------------------------------------------------------------------------

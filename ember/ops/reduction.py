@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 
 from .. import _dtype
+from .._backend import as_array, xp
 from .._tensor import Tensor
 from ._table import op
 from ._registry import _torch_type_name as _torch_name
@@ -58,7 +59,7 @@ class SumBackward0(Node):
     def backward_arrays(self, grad):
         # the expanded gradient, filled directly (an owned array the leaf can keep as .grad)
         g = grad._data
-        return (np.full(self.in_shape, g, dtype=g.dtype),)
+        return (xp(g).full(self.in_shape, g, dtype=g.dtype),)
 
 
 class SumBackward1(Node):
@@ -101,7 +102,7 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):
         r = src.astype(odt).sum(axis=axes, dtype=odt, keepdims=keepdim)
     else:
         r = src.sum(axis=axes, dtype=odt, keepdims=keepdim)
-    r = wrap(np.asarray(r))
+    r = wrap(as_array(r))
     if state.enabled and input._requires_grad:
         if dim is None and not keepdim:
             record(SumBackward0, (input,), r).in_shape = d.shape
@@ -152,8 +153,8 @@ class MeanBackward0(Node):
         if g.dtype.kind != "f":
             return NotImplemented  # complex and bfloat16: div's own dtype rules, in the tensor ops
         if self.n:
-            return (np.full(self.in_shape, g / self.n, dtype=g.dtype),)
-        return (np.empty(self.in_shape, dtype=g.dtype),)  # an empty input: nothing to fill
+            return (xp(g).full(self.in_shape, g / self.n, dtype=g.dtype),)
+        return (xp(g).empty(self.in_shape, dtype=g.dtype),)  # an empty input: nothing to fill
 
 
 class MeanBackward1(Node):
@@ -182,7 +183,7 @@ def _mean_general(d, axes, keepdim, odt):
     with fp_ignore:
         if not d.size:  # nan (0 / 0), without NumPy's "Mean of empty slice" warning
             r = d.sum(axis=axes, dtype=_F32 if _low_precision(d) else odt, keepdims=keepdim) / d.dtype.type(0)
-            return np.asarray(r).astype(odt)
+            return as_array(r).astype(odt)
         if _low_precision(d):
             return d.mean(axis=axes, dtype=_F32, keepdims=keepdim).astype(odt)
         return d.mean(axis=axes, dtype=odt, keepdims=keepdim)
@@ -252,7 +253,7 @@ def _prod_of_others(d, axes):
     moved = np.moveaxis(d, axes, tuple(range(d.ndim - len(axes), d.ndim)))
     lead = moved.shape[:d.ndim - len(axes)]
     flat = moved.reshape(lead + (-1,))
-    ones = np.ones(lead + (1,), d.dtype)
+    ones = xp(d).ones(lead + (1,), d.dtype)
     left = np.cumprod(np.concatenate([ones, flat[..., :-1]], -1), -1)
     right = np.flip(np.cumprod(np.flip(np.concatenate([flat[..., 1:], ones], -1), -1), -1), -1)
     res = (left * right).reshape(moved.shape)
@@ -370,7 +371,7 @@ def _extreme(input, dim, keepdim, is_max, out=None):
         raise RuntimeError(f"{name}(): does not support complex input")
     if dim is None:
         _check_nonempty(d, name)
-        r = wrap(np.asarray(_nan_extreme(d, None, is_max)))
+        r = wrap(as_array(_nan_extreme(d, None, is_max)))
         if state.enabled and input._requires_grad:
             node = record(MaxBackward1, (input,), r)
             node.saved = (SavedTensor(input), SavedTensor(r, True))
@@ -380,7 +381,7 @@ def _extreme(input, dim, keepdim, is_max, out=None):
     _check_nonempty(d, name, ax)
     k = d.dtype.kind
     if d.ndim == 0:
-        idx = np.zeros((), np.int64)
+        idx = xp(d).zeros((), np.int64)
         vals = d.copy()
     elif k == "f" or k == "i" or k == "u":
         # NumPy's argmax/argmin already return the first NaN, as torch does; the values come from a reduction
@@ -398,7 +399,7 @@ def _extreme(input, dim, keepdim, is_max, out=None):
             vals = vals.squeeze(ax)
         else:
             idx = np.expand_dims(idx, ax)
-    values = wrap(vals if vals.flags.c_contiguous and vals.base is None else np.array(vals, order="C"))
+    values = wrap(vals if vals.flags.c_contiguous and vals.base is None else xp(d).array(vals, order="C"))
     indices = wrap(idx if idx.dtype == np.int64 else idx.astype(np.int64))
     if state.enabled and input._requires_grad:
         node = record(MaxBackward0, (input,), values)
@@ -473,7 +474,7 @@ def _amax(input, dim, keepdim, is_max):
     if d.dtype.kind == "c" and d.size:  # (an empty result runs no kernel in torch, so no error either)
         raise NotImplementedError(f"\"{'max' if is_max else 'min'}_values_cpu\" not implemented for "
                                   f"'{_torch_name(d.dtype)}'")
-    r = wrap(np.asarray(_nan_extreme(d, axes, is_max, keepdims=keepdim)))
+    r = wrap(as_array(_nan_extreme(d, axes, is_max, keepdims=keepdim)))
     if state.enabled and input._requires_grad:
         node = record(AmaxBackward0, (input,), r)
         node.saved = (SavedTensor(input), SavedTensor(r, True))
@@ -524,16 +525,16 @@ def _arg(input, dim, keepdim, is_max):
             raise IndexError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0.")
         r = _nan_arg(d.reshape(-1), 0, is_max)
         if keepdim:
-            r = np.asarray(r).reshape((1,) * d.ndim)
-        return wrap(np.asarray(r, dtype=np.int64))
+            r = as_array(r).reshape((1,) * d.ndim)
+        return wrap(as_array(r).astype(np.int64, copy=False))
     ax = input._wrap_dim(dim)
     if d.ndim == 0:
-        return wrap(np.zeros((), np.int64))
+        return wrap(xp(d).zeros((), np.int64))
     _check_nonempty(d, name, ax)
     r = _nan_arg(d, ax, is_max)
     if keepdim:
         r = np.expand_dims(r, ax)
-    return wrap(np.asarray(r, dtype=np.int64))
+    return wrap(as_array(r).astype(np.int64, copy=False))
 
 
 @op("argmax(Tensor input, int64_t? dim=None, bool keepdim=False, *, Tensor out=None)", method=True)
@@ -610,12 +611,12 @@ def _var(input, dim, unbiased, keepdim, correction, is_std):
             sq = dev.real * dev.real + dev.imag * dev.imag if dev.dtype.kind == "c" else dev * dev
             v = sq.sum(axis=axes, keepdims=keepdim) / (n - corr if n - corr > 0 else 0)
         else:
-            v = np.full([1 if i in axes else s for i, s in enumerate(d.shape) if keepdim or i not in axes],
+            v = xp(d).full([1 if i in axes else s for i, s in enumerate(d.shape) if keepdim or i not in axes],
                         np.nan, src.real.dtype)
         if is_std:
             v = np.sqrt(v)
     out_dt = d.dtype if d.dtype.kind != "c" else np.dtype(np.float64 if d.dtype == np.complex128 else np.float32)
-    r = wrap(np.asarray(v).astype(out_dt, copy=False))
+    r = wrap(as_array(v).astype(out_dt, copy=False))
     if state.enabled and input._requires_grad:
         node = record(VarBackward0, (input,), r)
         node.saved = (SavedTensor(input), SavedTensor(r, True))
@@ -692,7 +693,7 @@ def _pair_with_mean(stat, m, input, name):
 def all(input, dim=None, keepdim=False, *, out=None):
     d = input._data
     axes = None if dim is None else _dims(input, dim)
-    r = wrap(np.asarray(np.all(d, axis=axes, keepdims=keepdim)).astype(np.uint8 if d.dtype == np.uint8 else bool))
+    r = wrap(as_array(np.all(d, axis=axes, keepdims=keepdim)).astype(np.uint8 if d.dtype == np.uint8 else bool))
     return r if out is None else _bool_out(out, r, "all")
 
 
@@ -702,7 +703,7 @@ def all(input, dim=None, keepdim=False, *, out=None):
 def any(input, dim=None, keepdim=False, *, out=None):
     d = input._data
     axes = None if dim is None else _dims(input, dim)
-    r = wrap(np.asarray(np.any(d, axis=axes, keepdims=keepdim)).astype(np.uint8 if d.dtype == np.uint8 else bool))
+    r = wrap(as_array(np.any(d, axis=axes, keepdims=keepdim)).astype(np.uint8 if d.dtype == np.uint8 else bool))
     return r if out is None else _bool_out(out, r, "any")
 
 
@@ -718,7 +719,7 @@ def _bool_out(out, r, name):
 @op("count_nonzero(Tensor input, int64_t? dim=None)", "count_nonzero(Tensor input, IntArrayRef dim)", method=True)
 def count_nonzero(input, dim=None):
     axes = None if dim is None else _dims(input, dim)
-    return wrap(np.asarray(np.count_nonzero(input._data, axis=axes), dtype=np.int64))
+    return wrap(as_array(np.count_nonzero(input._data, axis=axes)).astype(np.int64, copy=False))
 
 
 class LogsumexpBackward0(Node):
@@ -755,11 +756,11 @@ def logsumexp(input, dim, keepdim=False, *, out=None):
             m = np.max(src, axis=axes, keepdims=True)
             m = np.where(np.isinf(m), 0, m)
         else:
-            m = np.zeros([1 if i in axes else s for i, s in enumerate(src.shape)], src.dtype)
+            m = xp(src).zeros([1 if i in axes else s for i, s in enumerate(src.shape)], src.dtype)
         r = np.log(np.sum(np.exp(src - m), axis=axes, keepdims=True)) + m
     if not keepdim and d.ndim:
         r = r.squeeze(axes)
-    r = wrap(np.asarray(r).astype(d.dtype, copy=False))
+    r = wrap(as_array(r).astype(d.dtype, copy=False))
     if state.enabled and input._requires_grad:
         node = record(LogsumexpBackward0, (input,), r)
         node.saved = (SavedTensor(input), SavedTensor(r, True))
@@ -888,7 +889,7 @@ def vector_norm(input, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
             r = np.sum(a, axis=axes, keepdims=keepdim)
         else:
             r = np.sum(a ** p, axis=axes, keepdims=keepdim) ** (1.0 / p)
-    r = wrap(np.asarray(r).astype(out_dt))
+    r = wrap(as_array(r).astype(out_dt))
     if state.enabled and input._requires_grad:
         node = record(LinalgVectorNormBackward0, (input,), r)
         node.saved = (SavedTensor(input), SavedTensor(r, True))

@@ -3,11 +3,13 @@ narrow, split/chunk/unbind outputs) share memory and the version counter with th
 import warnings
 import numpy as np
 
-from .. import _dtype
+from .. import _backend, _dtype
+from .._backend import on_device_of, xp
 from .._size import Size
 from .._tensor import Tensor
 from ._table import op
 from ._registry import _out, _torch_type_name, Node, check_inplace, invalid_arguments, not_tensor, record, state, view_of, wrap
+from ._registry import same_device
 from ..autograd.graph import make_node
 from .creation import zeros
 from .indexing import _slice_grad, index_select
@@ -459,8 +461,8 @@ def expand(input, *sizes, implicit=False):
 
 def broadcast_view(d, shape):
     """np.broadcast_to(d, shape) (a read-only view with zero strides) without its Python overhead (~10x)."""
-    if not d.flags.c_contiguous or d.size == 0:
-        return np.broadcast_to(d, shape)
+    if d.__class__ is not ndarray or not d.flags.c_contiguous or d.size == 0:
+        return xp(d).broadcast_to(d, shape)
     lead = len(shape) - d.ndim
     strides = (0,) * lead + tuple(0 if (n == 1 and t != 1) else st for n, t, st in zip(d.shape, shape[lead:], d.strides))
     v = np.ndarray(shape, d.dtype, d, 0, strides)
@@ -506,7 +508,8 @@ class CloneBackward0(Node):
 def clone(input, *, memory_format=None):
     if not isinstance(input, Tensor):
         raise not_tensor("clone", "input", 1, input)
-    out = wrap(np.array(input._data, copy=True, order="K" if memory_format is None else "C"))
+    d = input._data
+    out = wrap((np if d.__class__ is ndarray else xp(d)).array(d, copy=True, order="K" if memory_format is None else "C"))
     if state.enabled and input._requires_grad:
         record(CloneBackward0, (input,), out)
     return out
@@ -516,7 +519,7 @@ def clone(input, *, memory_format=None):
 def contiguous(input, memory_format=None):
     if input._data.flags.c_contiguous:
         return input
-    out = wrap(np.ascontiguousarray(input._data))
+    out = wrap(xp(input._data).ascontiguousarray(input._data))
     if state.enabled and input._requires_grad:
         record(CloneBackward0, (input,), out)
     return out
@@ -532,7 +535,7 @@ class CatBackward0(Node):
             if e is None:
                 out.append(None)
             elif s is None:  # a legacy 1-D empty input, skipped by cat: its gradient is empty
-                out.append(wrap(np.zeros((0,), grad._data.dtype)))
+                out.append(wrap(xp(grad._data).zeros((0,), grad._data.dtype)))
             else:
                 out.append(grad.narrow(self.dim, start, s))
             start += s or 0
@@ -562,8 +565,9 @@ def _same_dtype_arrays(tensors):
     if len(datas) != len(tensors):
         return None
     dt = datas[0].dtype
+    cls = datas[0].__class__
     for d in datas:
-        if d.dtype is not dt:
+        if d.dtype is not dt or d.__class__ is not cls:  # arrays of two devices: the general path raises
             return None
     return datas
 
@@ -587,8 +591,11 @@ def cat(tensors, dim=0, *, out=None):
     used = [t for t in tensors if not (t._data.ndim == 1 and t._data.shape[0] == 0)]
     ref = used[0] if used else tensors[0]
     ax = ref._wrap_dim(dim)
+    cls = ref._data.__class__
     for i, t in enumerate(tensors if used else ()):
         td = t._data
+        if td.__class__ is not cls:
+            same_device(ref._data, td)  # torch's error for tensors on two devices
         if td.ndim == 1 and td.shape[0] == 0:
             continue
         if td.ndim == 0:
@@ -601,7 +608,7 @@ def cat(tensors, dim=0, *, out=None):
                 raise RuntimeError(
                     f"Sizes of tensors must match except in dimension {ax}. Expected size {ref._data.shape[k]} but got "
                     f"size {td.shape[k]} for tensor number {i} in the list.")
-    r = wrap(np.concatenate([t._data for t in used], axis=ax, dtype=dt) if used else np.zeros((0,), dt))
+    r = wrap(np.concatenate([t._data for t in used], axis=ax, dtype=dt) if used else xp(ref._data).zeros((0,), dt))
     if state.enabled:
         _record_cat(tensors, r, ax)
     return _cat_out(out, r)
@@ -649,7 +656,7 @@ def stack(tensors, dim=0, *, out=None):
         else:
             if -n - 1 <= dim <= n:
                 ax = dim + n + 1 if dim < 0 else dim
-                if ax == 0:
+                if ax == 0 and datas[0].__class__ is ndarray:
                     r = wrap(np.array(datas, dtype=datas[0].dtype))  # a new leading axis: NumPy builds it directly
                 else:  # np.stack without its overhead
                     new = shape[:ax] + (1,) + shape[ax:]
@@ -659,7 +666,10 @@ def stack(tensors, dim=0, *, out=None):
                 return r
     tensors = _tensor_seq(tensors, "stack")
     shape = tensors[0]._data.shape
+    cls = tensors[0]._data.__class__
     for i, t in enumerate(tensors):
+        if t._data.__class__ is not cls:
+            same_device(tensors[0]._data, t._data)  # torch's error for tensors on two devices
         if t._data.shape != shape:
             raise RuntimeError(
                 f"stack expects each tensor to be equal size, but got {list(shape)} at entry 0 and "
@@ -720,13 +730,14 @@ class SplitBackward0(Node):
 
     def backward(self, *grads):
         pieces = []
+        dev = next(g for g in grads if g is not None).device  # the engine passes at least one gradient
         for g, s in zip(grads, self.sizes):
             if g is None:
                 shape = list(self.in_shape)
                 shape[self.dim] = s
                 if self.stacked:
                     del shape[self.dim]
-                g = zeros(tuple(shape), dtype=self.dtype)
+                g = zeros(tuple(shape), dtype=self.dtype, device=dev)
             pieces.append(g)
         if self.stacked:
             return (stack(pieces, self.dim),)
@@ -971,7 +982,7 @@ def repeat(input, *sizes):
     for t in target:
         if t < 0:
             raise RuntimeError(f"Trying to create tensor with negative dimension {t}: [{', '.join(map(str, target))}]")
-    out = wrap(np.tile(d, sizes) if d.size or not sizes else np.zeros(
+    out = wrap(np.tile(d, sizes) if d.size or not sizes else xp(d).zeros(
         tuple(r * s for r, s in zip(sizes, (1,) * (len(sizes) - d.ndim) + d.shape)), d.dtype))
     if state.enabled and input._requires_grad:
         node = record(RepeatBackward0, (input,), out)
@@ -995,10 +1006,12 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
         _check_repeats(input._data)
         if input._data.ndim != 1:
             raise RuntimeError("repeat_interleave only accept 1D vector as repeat")
-        r = np.repeat(np.arange(input._data.shape[0] if input._data.ndim else 1, dtype=np.int64), input._data)
+        # on the host: the result's size depends on the values (a sync point)
+        r = np.repeat(np.arange(input._data.shape[0] if input._data.ndim else 1, dtype=np.int64),
+                      _backend.to_host(input._data))
         if output_size is not None and output_size != r.size:
             raise RuntimeError("allocated size does not match required size")
-        return wrap(r)
+        return wrap(on_device_of(r, input._data))
     # aten/src/ATen/native/Repeat.cpp repeat_interleave_symint: the repeats tensor's checks come first
     if isinstance(repeats, Tensor) and repeats._data.ndim > 1:
         raise RuntimeError("repeats must be 0-dim or 1-dim tensor")
@@ -1023,10 +1036,10 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
         big = shape[:ax + 1] + [repeats] + shape[ax + 1:]
         shape[ax] *= repeats
         return input.unsqueeze(ax + 1).expand(big).contiguous().view(shape)
-    idx = np.repeat(np.arange(n), repeats._data)
+    idx = np.repeat(np.arange(n), _backend.to_host(repeats._data))  # on the host: the size depends on the values
     if output_size is not None and output_size != idx.size:
         raise RuntimeError("allocated size does not match required size")
-    return index_select(input, dim, wrap(idx.astype(np.int64)))
+    return index_select(input, dim, wrap(on_device_of(idx.astype(np.int64), input._data)))
 
 
 def _check_repeats(r):
@@ -1043,7 +1056,7 @@ def diagonal(input, offset=0, dim1=0, dim2=1):
     if input._wrap_dim(dim1) == input._wrap_dim(dim2):
         raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
     data = np.diagonal(d, offset, input._wrap_dim(dim1), input._wrap_dim(dim2))
-    if d.flags.writeable:
+    if d.__class__ is ndarray and d.flags.writeable:
         data.flags.writeable = True  # NumPy's diagonal view is read-only by default; torch's is writable
     out = view_of(input, data, lambda b: diagonal(b, offset, dim1, dim2))
     if state.enabled and input._requires_grad:
@@ -1071,6 +1084,8 @@ def _writable_diagonal(a, offset, d1, d2):
     others = [i for i in range(a.ndim) if i not in (d1, d2)]
     shape = tuple(a.shape[i] for i in others) + (n,)
     strides = tuple(st[i] for i in others) + (st[d1] + st[d2],)
+    if a.__class__ is not ndarray:
+        return _backend.as_strided(a, shape, strides, start if n else 0)
     flat = a.reshape(-1)  # `a` is a fresh contiguous array, so this is a view
     return np.lib.stride_tricks.as_strided(flat[start // a.itemsize:] if n else flat, shape=shape, strides=strides,
                                            writeable=True)
