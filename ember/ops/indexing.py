@@ -10,7 +10,7 @@ import warnings
 import numpy as np
 
 from .. import _backend, _dtype
-from .._backend import is_array, on_device_of, xp
+from .._backend import on_device_of, xp
 from .._tensor import Tensor
 from ._table import op
 from ._registry import expandable_to, fp_ignore, Node, SavedTensor, check_inplace, ensure_tensor, record, state, view_of, wrap
@@ -19,6 +19,7 @@ from .creation import _infer_scalar_type, _unwrap_tensors, check_scalar_fits
 from ._registry import _write_out, _write_out_typed
 
 ndarray = np.ndarray
+_ARRAYS = _backend.MODULES  # array class -> module: `k.__class__ in _ARRAYS` is is_array(k), inlined
 _BASIC = (int, slice, type(None), type(Ellipsis))
 
 
@@ -33,8 +34,8 @@ def _treat_as_tuple(index):
     if isinstance(index, Tensor) or not isinstance(index, (list, range)) or len(index) >= 32:
         return False
     for k in index:
-        if isinstance(k, (Tensor, list, tuple, range, slice, np.ndarray, str)) or is_array(k) or k is None \
-                or k is Ellipsis:
+        if isinstance(k, (Tensor, list, tuple, range, slice, np.ndarray, str)) or k.__class__ in _ARRAYS \
+                or k is None or k is Ellipsis:
             return True
     return False
 
@@ -100,7 +101,7 @@ def _convert_index(index):
             else:
                 out.append(a)
                 basic = False
-        elif is_array(k):
+        elif k.__class__ in _ARRAYS:
             out.append(_array_index(k))
             basic = False
         elif isinstance(k, (np.integer,)):
@@ -123,7 +124,8 @@ def _check_zero_dim_index(index):
     for k in items:
         if k is None or k is Ellipsis or k.__class__ is bool:
             continue
-        if (isinstance(k, Tensor) or is_array(k)) and (k._data if isinstance(k, Tensor) else k).dtype == np.bool_ \
+        if (isinstance(k, Tensor) or k.__class__ in _ARRAYS) \
+                and (k._data if isinstance(k, Tensor) else k).dtype == np.bool_ \
                 and (k._data if isinstance(k, Tensor) else k).ndim == 0:
             continue
         if k.__class__ is int or isinstance(k, np.integer):
@@ -154,7 +156,7 @@ def _shape_list(s):
 def _torch_index_error(e, shape, idx):
     msg = str(e)
     if "could not be broadcast" in msg:
-        shapes = [k.shape for k in idx if is_array(k) and k.dtype != np.bool_]
+        shapes = [k.shape for k in idx if k.__class__ in _ARRAYS and k.dtype != np.bool_]
         return IndexError("shape mismatch: indexing tensors could not be broadcast together with shapes "
                           + ", ".join(_shape_list(s) for s in shapes))
     if "out of bounds" in msg:
@@ -171,7 +173,7 @@ def _bounds_check(shape, idx):
     for k in idx:
         if k is None or k is Ellipsis or k.__class__ is bool:
             continue
-        consumed += k.ndim if (is_array(k) and k.dtype == np.bool_) else 1
+        consumed += k.ndim if (k.__class__ in _ARRAYS and k.dtype == np.bool_) else 1
     if consumed > len(shape):
         raise IndexError(f"too many indices for tensor of dimension {len(shape)}")
     dim = 0
@@ -187,7 +189,7 @@ def _bounds_check(shape, idx):
             if k >= n or k < -n:
                 raise IndexError(f"index {k} is out of bounds for dimension {dim} with size {n}")
             dim += 1
-        elif is_array(k) and k.dtype == np.bool_:
+        elif k.__class__ in _ARRAYS and k.dtype == np.bool_:
             for j in range(k.ndim):
                 if k.shape[j] != shape[dim + j]:
                     raise IndexError(
@@ -195,7 +197,7 @@ def _bounds_check(shape, idx):
                         f"indexed tensor {_shape_list(shape)} at index {dim + j}")
             dim += k.ndim
             adv += k.ndim
-        elif is_array(k):
+        elif k.__class__ in _ARRAYS:
             n = shape[dim]
             if k.size:
                 hi, lo = k.max(), k.min()
@@ -272,7 +274,7 @@ def _split_ints_from_arrays(ndim, idx):
     for k in idx:
         if k is None or k is Ellipsis:
             continue
-        consumed += k.ndim if (is_array(k) and k.dtype == np.bool_) else 1
+        consumed += k.ndim if (k.__class__ in _ARRAYS and k.dtype == np.bool_) else 1
     first, second = [], []
     for k in idx:
         if k is Ellipsis:
@@ -438,18 +440,18 @@ def _target_shape(shape, idx):
     dims = list(shape)
     clipped = []
     dim = 0
-    n_cons = sum(1 if not (is_array(k) and k.dtype == np.bool_) else k.ndim
+    n_cons = sum(1 if not (k.__class__ in _ARRAYS and k.dtype == np.bool_) else k.ndim
                  for k in idx if k is not None and k is not Ellipsis and k.__class__ is not bool)
     for k in idx:
-        if is_array(k):
+        if k.__class__ in _ARRAYS:
             k = _backend.to_host(k)  # shapes only
         if k is Ellipsis:
             dim += len(dims) - n_cons
         elif k is None or k.__class__ is bool:
             pass
-        elif is_array(k) and k.dtype == np.bool_:
+        elif k.__class__ in _ARRAYS and k.dtype == np.bool_:
             dim += k.ndim
-        elif is_array(k) or k.__class__ is int:
+        elif k.__class__ in _ARRAYS or k.__class__ is int:
             n = dims[dim] if dim < len(dims) else 1
             k = np.clip(k, -n, n - 1) if n else k
             dim += 1
@@ -507,7 +509,7 @@ def setitem(self, index, value):
         # x[True] = v is x[None] = v (a view); x[False] = v writes nothing
         skip = any(k is False for k in idx)
         idx = tuple(None if k.__class__ is bool else k for k in idx)
-        basic = all(not is_array(k) for k in idx)
+        basic = all(k.__class__ not in _ARRAYS for k in idx)
     # masked_fill path: one bool mask and a 0-d value (cast like a scalar); other advanced writes are index_put_,
     # which checks the value's shape, then its dtype, before the positions
     masked = vt and not basic and len(idx) == 1 and idx[0].dtype == np.bool_ and value._data.ndim == 0
