@@ -97,7 +97,7 @@ def _fast_out(ufunc, a, b, out):
     tok = fp_off()
     try:
         ufunc(d, bd, od)
-    except ValueError:  # a read-only out
+    except (ValueError, TypeError):  # a read-only out; TypeError: arrays of two devices
         return False
     finally:
         fp_restore(tok)
@@ -1730,7 +1730,7 @@ def _make_inplace(fn, ufunc=None, name=None):
                         state.enabled and (self._requires_grad or other._requires_grad)):
                     try:
                         ufunc(d, od, d)
-                    except ValueError:
+                    except (ValueError, TypeError):  # TypeError: arrays of two devices (the general path raises)
                         pass
                     else:
                         self._vc[0] += 1
