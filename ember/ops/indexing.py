@@ -637,7 +637,8 @@ class GatherBackward0(Node):
 
 
 def _check_index_tensor(index, name):
-    if not isinstance(index, Tensor) or index._data.dtype != np.int64:
+    # torch 2.13 takes int32 indices too in gather/scatter (aten/src/ATen/native/ScatterGatherChecks.h)
+    if not isinstance(index, Tensor) or index._data.dtype not in _INDEX_DTYPES:
         raise RuntimeError(f"{name}(): Expected dtype int64 for index")
 
 
@@ -769,9 +770,13 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None, out=None):
         raise TypeError("scatter() missing 'src' or 'value'")
     if src is not None and not isinstance(src, Tensor):
         value, src = src, None
+    if reduce is not None and reduce not in ("add", "multiply"):
+        raise RuntimeError("reduce argument must be either add or multiply.")
     ax = input._wrap_dim(dim)
     _check_index_tensor(index, "scatter")
     _check_scatter(input, ax, index, src)
+    if src is None:  # the value is converted with an overflow check (Scalar::to<T>): 300 does not fit int8
+        check_scalar_fits(value.item() if isinstance(value, Tensor) else value, _dtype.from_np[input._data.dtype])
     d = input._data.copy()
     idx = index._data
     _check_bounds(idx, d.shape[ax] if d.ndim else 1, ax)
@@ -859,8 +864,16 @@ def index_select(input, dim, index, *, out=None):
 
 @op("take(Tensor input, Tensor index, *, Tensor out=None)", method=True)
 def take(input, index, *, out=None):
-    if isinstance(index, Tensor) and index._data.dtype != np.int64:
-        raise RuntimeError(f"take(): Expected a long tensor for index, but got {_torch_dtype_name(index._data.dtype)}")
+    if not isinstance(index, Tensor):
+        raise not_tensor("take", "index", 2, index)
+    if index._data.dtype != np.int64:
+        raise RuntimeError(f"take(): Expected a long tensor for index, but got {_torch_type_name(index._data.dtype)}")
+    n = input._data.size
+    idx = index._data
+    if idx.size and (idx.max() >= n or idx.min() < -n):
+        flat = idx.reshape(-1)
+        bad = flat[(flat >= n) | (flat < -n)][0]
+        raise IndexError(f"out of range: tried to access index {bad} on a tensor of {n} elements.")
     prev, state.enabled = state.enabled, False
     try:
         r = getitem(input.reshape(-1), index)
@@ -1016,7 +1029,7 @@ def masked_scatter(input, mask, source):
     m = np.broadcast_to(mask._data, d.shape)
     n = int(m.sum())
     if n > source._data.size:
-        raise RuntimeError("masked_scatter: expected source to have at least as many elements as ones in mask")
+        raise RuntimeError("Number of elements of source < number of ones in mask")
     d[m] = source._data.reshape(-1)[:n]
     r = wrap(d)
     if state.enabled and (input._requires_grad or source._requires_grad):
@@ -1081,15 +1094,21 @@ def index_fill(self, dim, index, value):
     ax = self._wrap_dim(dim)
     if index._data.ndim > 1:
         raise RuntimeError("Index has to be a vector/scalar")
+    vt = isinstance(value, Tensor)
+    v = value.item() if vt else value
+    if self._data.dtype.kind != "c" and isinstance(v, (complex, np.complexfloating)):
+        raise RuntimeError("index_fill_(): Converting complex Scalar to non-complex type is not supported")
+    if not vt:
+        check_scalar_fits(v, _dtype.from_np[self._data.dtype])
     n = self._data.shape[ax] if self._data.ndim else 1
     idx = index._data.reshape(-1)
     if idx.size and (idx.max() >= n or idx.min() < -n):
         bad = idx[(idx >= n) | (idx < -n)][0]
         raise IndexError(f"index {bad} is out of bounds for dimension {ax} with size {n}")
     d = self._data.copy()
-    vt = isinstance(value, Tensor)
     if d.ndim == 0:
-        d[()] = value._data if vt else value
+        if idx.size:
+            d[()] = value._data if vt else value
     else:
         d[(slice(None),) * ax + (index._data,)] = value._data if vt else value
     r = wrap(d)
@@ -1134,34 +1153,52 @@ class IndexAddBackward0(Node):
         return grad, g_src
 
 
+def _check_index_func(self, ax, index, source, name):
+    """torch's checks of index_add/index_copy arguments (aten/src/ATen/native/TensorAdvancedIndexing.cpp
+    index_func_meta_impl), in its order, before anything is written."""
+    if not isinstance(index, Tensor):
+        raise not_tensor(name, "index", 3, index)
+    if not isinstance(source, Tensor):
+        raise not_tensor(name, "source", 4, source)
+    idx, sd, d = index._data, source._data, self._data
+    if idx.ndim > 1:
+        raise IndexError(f"{name}_(): Index is supposed to be a vector, but got dim: {idx.ndim} with type: "
+                         f"{_torch_type_name(idx.dtype)} and size: {list(idx.shape)}")
+    if idx.dtype not in _INDEX_DTYPES:
+        raise RuntimeError(f"{name}_(): Expected dtype int32/int64 for index but got: {_torch_type_name(idx.dtype)}")
+    if sd.dtype != d.dtype:
+        raise RuntimeError(f"{name}_(): self ({_torch_type_name(d.dtype)}) and source ({_torch_type_name(sd.dtype)}) "
+                           "must have the same scalar type")
+    if not (ax == 0 or ax < sd.ndim):
+        raise RuntimeError(f"{name}_(): Indexing dim {ax} is out of bounds of the source tensor with dim {sd.ndim}")
+    src_n = sd.shape[ax] if sd.ndim else 1
+    if idx.size != src_n:
+        raise RuntimeError(f"{name}_(): Number of indices ({idx.size}) should be equal to source.size(dim): "
+                           f"({src_n}), for dim: {ax}")
+    rest = lambda shape: [x for k, x in enumerate(shape) if k != ax]  # noqa: E731
+    if d.ndim != sd.ndim or rest(d.shape) != rest(sd.shape):
+        raise RuntimeError("source tensor shape must match self tensor shape, excluding the specified dimension. "
+                           f"Got self.shape = {list(d.shape)} source.shape = {list(sd.shape)}")
+    n = d.shape[ax] if d.ndim else 1
+    if idx.size and (idx.max() >= n or idx.min() < 0):
+        flat = idx.reshape(-1)
+        bad = flat[(flat >= n) | (flat < 0)][0]
+        raise RuntimeError(f"index {bad} is out of bounds for dimension {ax} with size {n}")
+
+
 @op("index_add(Tensor input, int64_t dim, Tensor index, Tensor source, *, Scalar alpha=1)",
     method=True, inplace=True)
 def index_add(self, dim, index, source, *, alpha=1):
-    # aten/src/ATen/native/TensorAdvancedIndexing.cpp index_func_meta_impl
     ax = self._wrap_dim(dim)
-    idx, sd = index._data, source._data
-    if idx.ndim > 1:
-        raise IndexError(f"index_add_(): Index is supposed to be a vector, but got dim: {idx.ndim} with type: "
-                         f"{_torch_dtype_name(idx.dtype)} and size: {list(idx.shape)}")
-    if idx.dtype not in (np.int64, np.int32):
-        raise RuntimeError(f"index_add_(): Expected dtype int32/int64 for index but got: {_torch_dtype_name(idx.dtype)}")
-    if self._data.dtype != sd.dtype:
-        raise RuntimeError(f"index_add_(): self ({_torch_dtype_name(self._data.dtype)}) and source "
-                           f"({_torch_dtype_name(sd.dtype)}) must have the same scalar type")
-    if not (ax == 0 or ax < sd.ndim):
-        raise IndexError(f"index_add_(): Indexing dim {ax} is out of bounds of the source tensor with dim {sd.ndim}")
-    if idx.size != (sd.shape[ax] if sd.ndim else 1):
-        raise RuntimeError(f"index_add_(): Number of indices ({idx.size}) should be equal to source.size(dim) "
-                           f"({sd.shape[ax] if sd.ndim else 1})")
-    sh = self._data.shape
-    if sd.ndim and sh and (sd.ndim != len(sh) or any(sd.shape[i] != sh[i] for i in range(len(sh)) if i != ax)):
-        raise RuntimeError(f"index_add_(): source {list(sd.shape)} and self {list(sh)} must have the same size "
-                           f"apart from dimension {ax}")
-    n = sh[ax] if sh else 1
-    if idx.size and (idx.max() >= n or idx.min() < 0):
-        raise IndexError("index out of range in self")
-    d = self._data.copy()
-    _backend.scatter_add(d, (slice(None),) * ax + (index._data,), source._data * alpha)
+    _check_index_func(self, ax, index, source, "index_add")
+    check_scalar_fits(alpha, _dtype.from_np[self._data.dtype])
+    if self._data.ndim == 0:
+        xp = _backend.xp(self._data)
+        d = xp.asarray(self._data + source._data.reshape(()) * alpha).astype(self._data.dtype)
+    else:
+        d = self._data.copy()
+        _backend.scatter_add(d, (slice(None),) * ax + (index._data.reshape(-1),),
+                              source._data.reshape(source._data.shape or (1,)) * alpha)
     out = wrap(d)
     if state.enabled and (self._requires_grad or source._requires_grad):
         node = record(IndexAddBackward0, (self, source), out)
