@@ -653,6 +653,8 @@ def _check_scatter(input, ax, index, src):
     if len(ish) != max(len(sh), 1) and not (len(ish) <= 1 and len(sh) <= 1):
         raise RuntimeError("Index tensor must have the same number of dimensions as self tensor")
     srcsh = src._data.shape if isinstance(src, Tensor) else None
+    if srcsh is not None and len(srcsh) > max(len(ish), 1):  # fewer dims: the IndexError of the loop below
+        raise RuntimeError("Index tensor must have the same number of dimensions as src tensor")
     bad = False
     for i in range(len(ish)):
         if i != ax and ish[i] > (sh[i] if sh else 1):
