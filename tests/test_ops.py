@@ -756,6 +756,15 @@ spec("bitwise_not", lambda lib, a: (lib.bitwise_not(a), a.bitwise_not(), a.clone
 LERP = [(t_((3, 4)), t_((3, 4)), 0.3), (t_((3, 4)), t_((4,)), t_((3, 1))), (t_((3, 4), layout="t"), t_((3, 4)), 1.5),
         (t_(()), t_(()), t_(())), (t_((4,), "float64"), t_((4,), "float64"), t_((4,), "float64")),
         (t_((0, 4)), t_((4,)), 0.5)]
+spec("lerp", lambda lib, a, b, w: (lib.lerp(a, b, w), a.lerp(b, w)), LERP)
+spec("lerp/inplace", lambda lib, a, b, w: ip(a).lerp_(b, w), LERP[:1] + LERP[3:5])
+ADDC_MUL = [(t_((3, 4)), t_((3, 4)), t_((3, 4))), (t_((4,)), t_((3, 1)), t_((3, 4))),
+            (t_(()), t_((3, 4), layout="t"), t_((4,))), (t_((4,), "float64"), t_((4,), "float64"), t_((4,), "float64"))]
+spec("addcmul", lambda lib, a, b, c: (lib.addcmul(a, b, c), a.addcmul(b, c, value=-0.5)), ADDC_MUL)
+spec("addcmul/int", lambda lib, a, b, c: (lib.addcmul(a, b, c, value=2.5), lib.addcmul(a, b, c, value=-3)),
+     [(t_((4,), "int64"), t_((4,), "int64"), t_((4,), "int64")), (t_((4,), "int32"), t_((4,), "int32"), t_((), "int64"))],
+     grad=False)
+spec("addcmul/inplace", lambda lib, a, b, c: ip(a).addcmul_(b, c, value=2), ADDC_MUL[:1] + ADDC_MUL[3:])
 spec("lerp/out", lambda lib, a, b, w: lib.lerp(a, b, w, out=lib.empty(0, dtype=a.dtype)), LERP, grad=False)
 ADDC = [(t_((3, 4)), t_((3, 4)), t_((3, 4), domain="nonzero")), (t_((4,)), t_((3, 1)), t_((3, 4), domain="nonzero")),
         (t_(()), t_((3, 4), layout="t"), t_((4,), domain="nonzero", layout="s")),

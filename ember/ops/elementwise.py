@@ -1652,7 +1652,38 @@ def lerp(input, end, weight, *, out=None):
         if isinstance(t, Tensor) and t._data.dtype != input._data.dtype:
             raise RuntimeError(f"expected dtype {_dtype.from_np[input._data.dtype].cpp_name} for `{what}` but got dtype "
                                f"{_dtype.from_np[t._data.dtype].cpp_name}")
-    return _out(out, input + (end - input) * weight)
+    with _no_grad():
+        r = input + (end - input) * weight
+    wt = isinstance(weight, Tensor)
+    if state.enabled and (input._requires_grad or end._requires_grad or wt and weight._requires_grad):
+        node = record(LerpBackward1 if wt else LerpBackward0, (input, end, weight) if wt else (input, end), r)
+        node.saved = (SavedTensor(input), SavedTensor(end), SavedTensor(weight)) if wt else ()
+        node.weight = None if wt else weight
+    return _out(out, r)
+
+
+class LerpBackward0(Node):
+    """lerp with a Scalar weight w: (1 - w) and w."""
+
+    __slots__ = ("weight",)
+
+    def backward(self, grad):
+        w = self.weight
+        e = self.next_edges
+        return (grad * (1 - w) if e[0] is not None else None), (grad * w if e[1] is not None else None)
+
+
+class LerpBackward1(LerpBackward0):
+    """lerp with a Tensor weight: also d/d weight = end - input."""
+
+    __slots__ = ()
+
+    def backward(self, grad):
+        a, b, w = self.saved_tensors
+        e = self.next_edges
+        return (grad * (1 - w).conj() if e[0] is not None else None,
+                grad * w.conj() if e[1] is not None else None,
+                grad * (b - a).conj() if e[2] is not None else None)
 
 
 
@@ -1660,6 +1691,9 @@ def lerp(input, end, weight, *, out=None):
 @op("addcmul(Tensor input, Tensor tensor1, Tensor tensor2, *, Scalar value=1, Tensor out=None)", method=True,
     inplace=True)
 def addcmul(input, tensor1, tensor2, *, value=1, out=None):
+    if value.__class__ is float and binary_dtype(input, tensor1).kind in "biu" and \
+            binary_dtype(input, tensor2).kind in "biu":
+        value = int(value)  # an integer result: torch converts the Scalar to the integer type (truncates)
     with _no_grad():
         r = input + tensor1 * tensor2 * value if value != 1 else input + tensor1 * tensor2
     return _out(out, _record_addc(AddcmulBackward0, r, input, tensor1, tensor2, value))
