@@ -1190,3 +1190,10 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     if reduction == "batchmean" and input.dim() != 0:
         r = r / input.size(0)
     return r
+
+
+# ======================================================================================================
+# Normalization, embedding, recurrent cells, distances and the remaining losses: in their own files
+# (ember/nn/_functional_*.py), bound here so that nn.functional is one namespace as torch's.
+# ======================================================================================================
+from ._functional_norm import *  # noqa: E402,F401,F403
