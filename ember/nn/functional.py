@@ -1197,3 +1197,4 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
 # (ember/nn/_functional_*.py), bound here so that nn.functional is one namespace as torch's.
 # ======================================================================================================
 from ._functional_norm import *  # noqa: E402,F401,F403
+from ._functional_sparse import *  # noqa: E402,F401,F403
