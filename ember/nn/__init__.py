@@ -3,7 +3,7 @@ parameters; the math is in nn.functional (every functional op is declared in the
 from .parameter import Parameter
 from .modules import *  # noqa: F403
 from .modules import __all__ as _modules_all
-from . import functional, init
+from . import functional, init, utils
 from . import modules
 
-__all__ = ["Parameter", "functional", "init", "modules"] + list(_modules_all)
+__all__ = ["Parameter", "functional", "init", "modules", "utils"] + list(_modules_all)
