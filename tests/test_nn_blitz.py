@@ -1,5 +1,6 @@
 """Our own re-creation of the blitz "Neural Networks" chapter, run as one script under torch and under ember
-(`import ember as torch`) and compared line by line. An MLP stands in for LeNet until convolutions exist.
+(`import ember as torch`) and compared line by line: a LeNet on 1x32x32 images (two 5x5 convolutions with max
+pooling, three linear layers), printed, run, backpropagated, its loss graph walked and its weights updated by hand.
 
 Printed lines must be equal after two normalisations: object addresses (`0x...`) are masked, and numbers are
 compared within 2e-4 (the script runs in float32: the last printed digit of a matmul result may round either way
@@ -23,11 +24,17 @@ torch.manual_seed(0)
 class Net(nn.Module):
     def __init__(self):
         super().__init__()
-        self.fc1 = nn.Linear(32 * 32, 120)
+        # 1 input image channel, 6 output channels, 5x5 kernels; then 6 -> 16 channels
+        self.conv1 = nn.Conv2d(1, 6, 5)
+        self.conv2 = nn.Conv2d(6, 16, 5)
+        # 16 channels of 5x5 after two rounds of conv + 2x2 max pooling on a 32x32 image
+        self.fc1 = nn.Linear(16 * 5 * 5, 120)
         self.fc2 = nn.Linear(120, 84)
         self.fc3 = nn.Linear(84, 10)
 
     def forward(self, x):
+        x = F.max_pool2d(F.relu(self.conv1(x)), (2, 2))   # 1x32x32 -> 6x28x28 -> 6x14x14
+        x = F.max_pool2d(F.relu(self.conv2(x)), 2)        # -> 16x10x10 -> 16x5x5
         x = torch.flatten(x, 1)
         x = F.relu(self.fc1(x))
         x = F.relu(self.fc2(x))
@@ -49,6 +56,7 @@ print(out)
 net.zero_grad()
 out.backward(torch.randn(1, 10))
 print(net.fc3.bias.grad)
+print(net.conv1.weight.grad.shape, net.conv1.weight.grad[0, 0, 0])
 
 output = net(input)
 target = torch.randn(10).view(1, -1)
@@ -60,13 +68,16 @@ print(loss.grad_fn)
 print(loss.grad_fn.next_functions[0][0])
 print(loss.grad_fn.next_functions[0][0].next_functions[0][0])
 print(loss.grad_fn.next_functions[0][0].next_functions)
+print(net.conv1(input).grad_fn)
+print(F.max_pool2d(net.conv1(input), 2).grad_fn)
 
 net.zero_grad()
-print("fc1.bias.grad before backward")
-print(net.fc1.bias.grad)
+print("conv1.bias.grad before backward")
+print(net.conv1.bias.grad)
 loss.backward()
-print("fc1.bias.grad after backward")
-print(net.fc1.bias.grad[:6])
+print("conv1.bias.grad after backward")
+print(net.conv1.bias.grad)
+print(net.conv2.weight.grad.norm())
 
 learning_rate = 0.01
 for f in net.parameters():

@@ -1,0 +1,347 @@
+"""Convolution, pooling and padding against torch: forward values, grad_fn names and gradients under random upstream
+gradients (parity harness: both the recording backward and the array twins), non-contiguous inputs, gradcheck and
+gradgradcheck in float64, module printing, seeded initialisation equal to torch's bit for bit, and torch's errors
+(type and message) for bad input."""
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+import ember
+from parity import OpSpec, cases, check, check_error, gradcheck_inputs, t_
+
+
+def _F(name, *args, **kw):
+    return lambda lib, *ts: getattr(lib.nn.functional, name)(*ts, *args, **kw)
+
+
+# float32 convolutions sum up to a few hundred products of U(-2, 2) values: BLAS and torch's kernels (mkldnn)
+# sum in different orders, so outputs of magnitude ~10 differ by a few float32 ulps (~1e-6 absolute)
+CONV_TOL = {"float32": (2e-5, 1e-5)}
+CONV_GRAD_TOL = {"float32": (1e-4, 1e-4)}
+
+
+def _conv(name, samples, *args, **kw):
+    return OpSpec(name if not args and not kw else f"{name}{args}{kw}", _F(name, *args, **kw), samples,
+                  tol=CONV_TOL, grad_tol=CONV_GRAD_TOL)
+
+
+SPECS = [
+    _conv("conv2d", [(t_((2, 3, 8, 8)), t_((4, 3, 3, 3)), t_((4,))), (t_((2, 3, 7, 6), "float64"),
+                                                                    t_((4, 3, 3, 2), "float64")),
+                     (t_((3, 6, 6)), t_((2, 3, 3, 3)), t_((2,))),  # unbatched
+                     (t_((2, 3, 6, 5), layout="t"), t_((4, 3, 2, 2), layout="s"))]),  # non-contiguous
+    _conv("conv2d", [(t_((2, 3, 9, 8)), t_((4, 3, 3, 2)), t_((4,)))], 2, 1, 2),  # stride, padding, dilation
+    _conv("conv2d", [(t_((2, 4, 7, 8)), t_((6, 2, 3, 3)), t_((6,)))], 1, "same", 1, 2),  # groups
+    _conv("conv2d", [(t_((2, 4, 7, 8)), t_((4, 1, 3, 3)))], stride=(2, 1), padding=(0, 2), groups=4),  # depthwise
+    _conv("conv2d", [(t_((2, 3, 7, 8)), t_((4, 3, 3, 3)))], padding="valid"),
+    _conv("conv1d", [(t_((2, 3, 9)), t_((4, 3, 3)), t_((4,))), (t_((3, 9), "float64"), t_((4, 3, 3), "float64"))]),
+    _conv("conv1d", [(t_((2, 4, 9)), t_((4, 2, 3)))], stride=2, padding=1, dilation=2, groups=2),
+    _conv("conv3d", [(t_((2, 3, 4, 5, 4)), t_((6, 1, 2, 3, 2)), t_((6,)))], 1, 1, 1, 3),
+    _conv("conv3d", [(t_((1, 2, 5, 4, 4), "float64"), t_((3, 2, 3, 2, 2), "float64"))], stride=2),
+    _conv("conv_transpose2d", [(t_((2, 3, 5, 4)), t_((3, 4, 3, 3)), t_((4,))),
+                               (t_((3, 4, 4), "float64"), t_((3, 2, 2, 2), "float64"))]),
+    _conv("conv_transpose2d", [(t_((2, 3, 5, 4)), t_((3, 4, 3, 3)), t_((4,)))], 2, 1, 1, 1, 1),
+    _conv("conv_transpose2d", [(t_((2, 4, 5, 4)), t_((4, 3, 3, 2)))], stride=2, output_padding=(1, 0), groups=2,
+          dilation=2),
+    _conv("conv_transpose1d", [(t_((2, 4, 5)), t_((4, 3, 3)), t_((3,)))], 3, 1, 2),
+    _conv("conv_transpose3d", [(t_((1, 2, 3, 3, 2)), t_((2, 2, 2, 2, 2)))], stride=2),
+    OpSpec("ember.conv2d", lambda lib, x, w: lib.conv2d(x, w, None, 1, 1), [(t_((1, 2, 5, 5)), t_((3, 2, 3, 3)))],
+           tol=CONV_TOL, grad_tol=CONV_GRAD_TOL),
+    OpSpec("ember.conv1d", lambda lib, x, w: lib.conv1d(x, w), [(t_((1, 2, 5)), t_((3, 2, 3)))]),
+    OpSpec("ember.conv3d", lambda lib, x, w: lib.conv3d(x, w), [(t_((1, 2, 3, 3, 3)), t_((3, 2, 2, 2, 2)))]),
+    OpSpec("ember.conv_transpose1d", lambda lib, x, w: lib.conv_transpose1d(x, w), [(t_((1, 2, 5)), t_((2, 3, 3)))]),
+    OpSpec("ember.conv_transpose2d", lambda lib, x, w: lib.conv_transpose2d(x, w),
+           [(t_((1, 2, 3, 3)), t_((2, 3, 2, 2)))]),
+    OpSpec("ember.conv_transpose3d", lambda lib, x, w: lib.conv_transpose3d(x, w),
+           [(t_((1, 2, 2, 2, 2)), t_((2, 3, 2, 2, 2)))]),
+    # pooling
+    OpSpec("max_pool2d", _F("max_pool2d", 2), [(t_((2, 3, 8, 8)),), (t_((3, 6, 7), "float64"),),
+                                               (t_((2, 3, 6, 8), layout="t"),)]),
+    OpSpec("max_pool2d/ceil", _F("max_pool2d", 3, 2, 1, ceil_mode=True), [(t_((2, 3, 8, 7)),)]),
+    OpSpec("max_pool2d/dilation", _F("max_pool2d", (2, 3), 1, 1, 2), [(t_((2, 3, 8, 7)),)]),
+    OpSpec("max_pool2d/indices", _F("max_pool2d", 2, 1, return_indices=True), [(t_((2, 3, 5, 5)),)]),
+    OpSpec("max_pool1d_with_indices", _F("max_pool1d_with_indices", 2), [(t_((2, 3, 8)),)]),
+    OpSpec("max_pool2d_with_indices", _F("max_pool2d_with_indices", 2, 1, 1), [(t_((2, 3, 5, 5)),)]),
+    OpSpec("max_pool3d_with_indices", _F("max_pool3d_with_indices", 2), [(t_((1, 2, 4, 4, 4)),)]),
+    OpSpec("max_pool2d/int", _F("max_pool2d", 2), [(t_((1, 2, 4, 4), "int64"),)]),
+    OpSpec("max_pool1d", _F("max_pool1d", 3, 2, 1, ceil_mode=True), [(t_((2, 3, 8)),), (t_((3, 9), "float64"),)]),
+    OpSpec("max_pool1d/indices", _F("max_pool1d", 2, return_indices=True), [(t_((2, 3, 8)),)]),
+    OpSpec("max_pool3d", _F("max_pool3d", 2, 1), [(t_((2, 3, 4, 4, 3)),), (t_((2, 4, 4, 3), "float64"),)]),
+    OpSpec("max_pool3d/indices", _F("max_pool3d", 2, return_indices=True, ceil_mode=True), [(t_((1, 2, 5, 4, 3)),)]),
+    OpSpec("avg_pool2d", _F("avg_pool2d", 2), [(t_((2, 3, 8, 8)),), (t_((3, 6, 7), "float64"),),
+                                               (t_((2, 3, 6, 8), layout="t"),)]),
+    OpSpec("avg_pool2d/pad", _F("avg_pool2d", 3, 2, 1, True, False), [(t_((2, 3, 8, 7)),)]),
+    OpSpec("avg_pool2d/pad-count", _F("avg_pool2d", 3, 2, 1, True, True), [(t_((2, 3, 8, 7)),)]),
+    OpSpec("avg_pool2d/divisor", _F("avg_pool2d", 2, divisor_override=3), [(t_((3, 8, 7)),)]),
+    OpSpec("avg_pool1d", _F("avg_pool1d", 3, 2, 1, True), [(t_((2, 3, 8)),), (t_((3, 9), "float64"),)]),
+    OpSpec("avg_pool3d", _F("avg_pool3d", 2, 1, 1, False, False), [(t_((2, 3, 4, 4, 3)),)]),
+    OpSpec("avg_pool3d/divisor", _F("avg_pool3d", 2, divisor_override=5), [(t_((2, 4, 4, 3), "float64"),)]),
+    OpSpec("adaptive_avg_pool2d", _F("adaptive_avg_pool2d", (3, 4)), [(t_((2, 3, 8, 7)),), (t_((3, 5, 5), "float64"),)]),
+    OpSpec("adaptive_avg_pool2d/None", _F("adaptive_avg_pool2d", (None, 2)), [(t_((2, 3, 8, 7)),)]),
+    OpSpec("adaptive_avg_pool2d/1", _F("adaptive_avg_pool2d", 1), [(t_((2, 3, 8, 7)),)]),
+    OpSpec("adaptive_avg_pool1d", _F("adaptive_avg_pool1d", 3), [(t_((2, 3, 8)),)]),
+    OpSpec("adaptive_avg_pool3d", _F("adaptive_avg_pool3d", (2, 3, 2)), [(t_((1, 2, 5, 4, 3)),)]),
+    OpSpec("adaptive_max_pool2d", _F("adaptive_max_pool2d", (3, 4)), [(t_((2, 3, 8, 7)),), (t_((3, 5, 5), "float64"),)]),
+    OpSpec("adaptive_max_pool2d/indices", _F("adaptive_max_pool2d", 3, True), [(t_((2, 3, 8, 7)),)]),
+    OpSpec("adaptive_max_pool1d", _F("adaptive_max_pool1d", 5, return_indices=True), [(t_((2, 3, 8)),)]),
+    OpSpec("max_unpool2d", lambda lib, x: lib.nn.functional.max_unpool2d(
+        *lib.nn.functional.max_pool2d(x, 2, return_indices=True), 2), [(t_((2, 3, 8, 8)),), (t_((3, 4, 6)),)]),
+    OpSpec("max_unpool2d/output_size", lambda lib, x: lib.nn.functional.max_unpool2d(
+        *lib.nn.functional.max_pool2d(x, 2, return_indices=True), 2, output_size=(9, 9)), [(t_((1, 2, 9, 9)),)]),
+    OpSpec("lp_pool2d", _F("lp_pool2d", 2, 3), [(t_((2, 3, 6, 6), domain="pos"),)]),
+    OpSpec("lp_pool2d/p3", _F("lp_pool2d", 3.0, (2, 3), 2, True), [(t_((2, 3, 7, 7), domain="pos"),)]),
+    OpSpec("lp_pool1d", _F("lp_pool1d", 2, 3), [(t_((2, 3, 7), domain="pos"),)]),
+    # padding
+    OpSpec("pad", _F("pad", (1, 2)), [(t_((2, 3, 4)),), (t_((3, 4), "float64"),)]),
+    OpSpec("pad/value", _F("pad", (1, 2, 0, 1), value=1.5), [(t_((2, 3, 4)),)]),
+    OpSpec("pad/negative", _F("pad", (-1, 2, 1, -1)), [(t_((2, 3, 4)),)]),
+    OpSpec("pad/reflect", _F("pad", (2, 1), mode="reflect"), [(t_((2, 3, 4)),), (t_((3, 4), "float64"),)]),
+    OpSpec("pad/reflect2d", _F("pad", (2, 1, 1, 2), mode="reflect"), [(t_((2, 3, 4, 5)),)]),
+    OpSpec("pad/reflect3d", _F("pad", (1, 1, 1, 0, 0, 1), mode="reflect"), [(t_((1, 2, 3, 3, 3)),)]),
+    OpSpec("pad/replicate", _F("pad", (2, 3), mode="replicate"), [(t_((2, 3, 4)),)]),
+    OpSpec("pad/replicate2d", _F("pad", (2, 1, 3, 0), mode="replicate"), [(t_((2, 3, 4, 5), layout="t"),)]),
+    OpSpec("pad/replicate3d", _F("pad", (1, 2, 0, 1, 1, 1), mode="replicate"), [(t_((2, 3, 3, 2)),)]),
+    # torch builds circular padding from slices and copies (torch/nn/functional.py _pad_circular): its result
+    # is a CopySlices node; ember's is one gather node, so only the values and gradients are compared
+    OpSpec("pad/circular", _F("pad", (2, 1, 1, 2), mode="circular"), [(t_((2, 3, 4, 5)),)], check_grad_fn=False),
+    OpSpec("pad/circular1d", _F("pad", (3, 1), mode="circular"), [(t_((2, 3, 4)),)], check_grad_fn=False),
+]
+
+
+@pytest.mark.parametrize("spec,i", **cases(SPECS))
+def test_parity(spec, i):
+    check(spec, i)
+
+
+def _gc_specs():
+    return [s for s in SPECS if s.grad and not s.name.startswith(("ember.", "max_pool2d/int"))]
+
+
+def _inputs(spec):
+    ins = gradcheck_inputs(spec, 0)
+    pos = [k for k, x in enumerate(ins) if isinstance(x, ember.Tensor) and x.requires_grad]
+
+    def f(*ts):
+        args = list(ins)
+        for k, t in zip(pos, ts):
+            args[k] = t
+        out = spec.fn(ember, *args)
+        return out[0] if isinstance(out, tuple) else out
+    return f, tuple(ins[k] for k in pos)
+
+
+@pytest.mark.parametrize("spec", _gc_specs(), ids=[s.name for s in _gc_specs()])
+def test_gradcheck(spec):
+    f, ins = _inputs(spec)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert ember.autograd.gradcheck(f, ins)
+
+
+GGC = ["conv2d", "conv2d(2, 1, 2){}", "conv2d(1, 'same', 1, 2){}", "conv1d(){'stride': 2, 'padding': 1, 'dilation': 2, 'groups': 2}", "conv_transpose2d",
+       "conv_transpose2d(){'stride': 2, 'output_padding': (1, 0), 'groups': 2, 'dilation': 2}", "conv3d(){'stride': 2}", "max_pool2d", "max_pool2d/ceil",
+       "avg_pool2d/pad", "avg_pool3d", "adaptive_avg_pool2d", "adaptive_max_pool2d", "max_unpool2d", "pad/reflect2d",
+       "pad/replicate", "pad/value", "lp_pool2d"]
+
+
+@pytest.mark.parametrize("name", GGC)
+def test_gradgradcheck(name):
+    spec = next(s for s in SPECS if s.name == name)
+    f, ins = _inputs(spec)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert ember.autograd.gradgradcheck(f, ins)
+
+
+def test_double_backward_matches_torch():
+    """Second derivatives through conv and pooling equal torch's (d/dw of a gradient norm penalty)."""
+    rng = np.random.default_rng(0)
+    xs = rng.standard_normal((2, 3, 8, 8))
+    ws = rng.standard_normal((4, 3, 3, 3))
+    res = []
+    for lib in (torch, ember):
+        x = lib.tensor(xs, requires_grad=True)
+        w = lib.tensor(ws, requires_grad=True)
+        y = lib.nn.functional.max_pool2d(lib.nn.functional.conv2d(x, w, padding=1).tanh(), 2)
+        gx, = lib.autograd.grad(y.pow(2).sum(), x, create_graph=True)
+        gx.pow(2).sum().backward()
+        res.append((gx.detach().numpy(), w.grad.numpy(), x.grad.numpy()))
+    for a, b in zip(*res):
+        np.testing.assert_allclose(b, a, rtol=1e-9, atol=1e-9)
+
+
+# ---- modules ---------------------------------------------------------------------------------------------------
+MODULES = [
+    ("Conv1d", (4, 8, 3), {"padding": "same", "groups": 2, "bias": False, "padding_mode": "reflect"}, (2, 4, 9)),
+    ("Conv1d", (3, 2, 2), {"stride": 2, "padding_mode": "circular", "padding": 1}, (2, 3, 9)),
+    ("Conv2d", (3, 6, 5), {}, (2, 3, 12, 12)),
+    ("Conv2d", (3, 4, 3), {"stride": 2, "padding": 1, "dilation": 2, "bias": False, "padding_mode": "replicate"},
+     (2, 3, 9, 9)),
+    ("Conv2d", (4, 4, (3, 2)), {"groups": 4, "padding": (1, 0)}, (4, 7, 7)),
+    ("Conv2d", (2, 3, 3), {"padding_mode": "zeros", "padding": "valid"}, (1, 2, 5, 5)),
+    ("Conv3d", (2, 3, 2), {"padding": 1}, (1, 2, 3, 4, 3)),
+    ("ConvTranspose1d", (3, 4, 3), {"stride": 2, "output_padding": 1}, (2, 3, 5)),
+    ("ConvTranspose2d", (3, 4, 3), {"stride": 2, "output_padding": 1, "groups": 1}, (2, 3, 4, 4)),
+    ("ConvTranspose2d", (4, 2, 2), {"groups": 2, "dilation": 2, "bias": False}, (1, 4, 3, 3)),
+    ("ConvTranspose3d", (2, 2, 2), {"stride": 2}, (1, 2, 2, 2, 2)),
+    ("MaxPool1d", (3,), {"return_indices": True, "ceil_mode": True}, (2, 3, 8)),
+    ("MaxPool2d", (2,), {}, (2, 3, 8, 8)),
+    ("MaxPool2d", (3, 2, 1), {"dilation": 1, "ceil_mode": True}, (2, 3, 8, 8)),
+    ("MaxPool3d", (2,), {}, (1, 2, 4, 4, 4)),
+    ("AvgPool1d", (3,), {}, (2, 3, 9)),
+    ("AvgPool2d", (2,), {"count_include_pad": False, "padding": 1}, (2, 3, 8, 8)),
+    ("AvgPool3d", (2,), {"divisor_override": 3}, (1, 2, 4, 4, 4)),
+    ("AdaptiveAvgPool1d", (3,), {}, (2, 3, 8)),
+    ("AdaptiveAvgPool2d", ((3, None),), {}, (2, 3, 8, 7)),
+    ("AdaptiveAvgPool3d", (2,), {}, (1, 2, 4, 4, 4)),
+    ("AdaptiveMaxPool1d", (3,), {}, (2, 3, 8)),
+    ("AdaptiveMaxPool2d", (3,), {"return_indices": True}, (2, 3, 8, 7)),
+    ("LPPool1d", (2, 3), {}, (2, 3, 9)),
+    ("LPPool2d", (2, 3), {}, (2, 3, 6, 6)),
+]
+
+
+@pytest.mark.parametrize("cls,args,kw,shape", MODULES, ids=[f"{m[0]}{m[1]}{m[2]}" for m in MODULES])
+def test_module(cls, args, kw, shape):
+    """Printing, parameters (names, values after manual_seed: torch's init draws bit for bit), forward, grads."""
+    rng = np.random.default_rng(1)
+    xs = np.abs(rng.standard_normal(shape)).astype(np.float32) + 0.1  # positive: LPPool's p-th root
+    res = []
+    for lib in (torch, ember):
+        lib.manual_seed(7)
+        m = getattr(lib.nn, cls)(*args, **kw)
+        x = lib.tensor(xs, requires_grad=True)
+        out = m(x)
+        y = out[0] if isinstance(out, tuple) else out
+        g = np.random.default_rng(2).standard_normal(tuple(y.shape)).astype(np.float32)
+        y.backward(lib.tensor(g))
+        params = [(n, p.detach().numpy().copy(), p.grad.numpy().copy()) for n, p in m.named_parameters()]
+        extra = out[1].numpy() if isinstance(out, tuple) else None
+        res.append((repr(m), params, y.detach().numpy(), x.grad.numpy(), extra))
+    (tr, tp, ty, tg, ti), (er, ep, ey, eg, ei) = res
+    assert er == tr
+    assert [n for n, *_ in ep] == [n for n, *_ in tp]
+    for (n, tv, tgr), (_, ev, egr) in zip(tp, ep):
+        np.testing.assert_array_equal(ev, tv, err_msg=f"init of {n}")
+        np.testing.assert_allclose(egr, tgr, rtol=1e-4, atol=1e-4, err_msg=f"grad of {n}")
+    np.testing.assert_allclose(ey, ty, rtol=1e-5, atol=2e-5)
+    np.testing.assert_allclose(eg, tg, rtol=1e-4, atol=1e-4)
+    if ti is not None:
+        np.testing.assert_array_equal(ei, ti)
+
+
+def test_max_unpool_module_and_output_size():
+    rng = np.random.default_rng(3)
+    xs = rng.standard_normal((1, 2, 5, 5)).astype(np.float32)
+    outs = []
+    for lib in (torch, ember):
+        pool = lib.nn.MaxPool2d(2, stride=2, return_indices=True)
+        unpool = lib.nn.MaxUnpool2d(2, stride=2)
+        x = lib.tensor(xs)
+        y, i = pool(x)
+        y4, i4 = pool(x[..., :4, :4])
+        outs.append((repr(unpool), unpool(y4, i4).numpy(), unpool(y, i, output_size=x.size()).numpy()))
+    assert outs[0][0] == outs[1][0]
+    np.testing.assert_array_equal(outs[1][1], outs[0][1])
+    np.testing.assert_array_equal(outs[1][2], outs[0][2])
+
+
+def test_conv_transpose_output_size():
+    rng = np.random.default_rng(4)
+    xs = rng.standard_normal((1, 3, 4, 4)).astype(np.float32)
+    outs = []
+    for lib in (torch, ember):
+        lib.manual_seed(0)
+        m = lib.nn.ConvTranspose2d(3, 2, 3, stride=2, padding=1)
+        outs.append(m(lib.tensor(xs), output_size=[8, 8]).detach().numpy())
+    assert outs[0].shape == outs[1].shape == (1, 2, 8, 8)
+    np.testing.assert_allclose(outs[1], outs[0], rtol=1e-5, atol=1e-5)
+
+
+def test_conv_state_dict_and_float64():
+    for lib in (torch, ember):
+        lib.manual_seed(0)
+    t = torch.nn.Conv2d(2, 3, 3).double()
+    e = ember.nn.Conv2d(2, 3, 3).double()
+    assert list(e.state_dict()) == list(t.state_dict()) == ["weight", "bias"]
+    assert e.weight.dtype == ember.float64
+    np.testing.assert_array_equal(e.weight.detach().numpy(), t.weight.detach().numpy())
+
+
+# ---- bad input ----------------------------------------------------------------------------------------------
+def _r(*shape):
+    return t_(shape)
+
+
+ERRORS = [
+    ("conv2d rank", lambda lib, x, w: lib.nn.functional.conv2d(x, w), (_r(2, 3), _r(4, 3, 3, 3))),
+    ("conv2d rank5", lambda lib, x, w: lib.nn.functional.conv2d(x, w), (_r(1, 2, 3, 8, 8), _r(4, 3, 3, 3))),
+    ("conv2d weight rank", lambda lib, x, w: lib.nn.functional.conv2d(x, w), (_r(2, 3, 8, 8), _r(4, 3, 3))),
+    ("conv2d channels", lambda lib, x, w: lib.nn.functional.conv2d(x, w), (_r(2, 5, 8, 8), _r(4, 3, 3, 3))),
+    ("conv2d channels unbatched", lambda lib, x, w: lib.nn.functional.conv2d(x, w), (_r(5, 8, 8), _r(4, 3, 3, 3))),
+    ("conv2d groups", lambda lib, x, w: lib.nn.functional.conv2d(x, w, groups=2), (_r(2, 4, 8, 8), _r(3, 2, 3, 3))),
+    ("conv2d groups0", lambda lib, x, w: lib.nn.functional.conv2d(x, w, groups=0), (_r(2, 4, 8, 8), _r(3, 2, 3, 3))),
+    ("conv2d kernel", lambda lib, x, w: lib.nn.functional.conv2d(x, w), (_r(2, 3, 2, 2), _r(4, 3, 3, 3))),
+    ("conv1d kernel", lambda lib, x, w: lib.nn.functional.conv1d(x, w), (_r(2, 3, 2), _r(4, 3, 3))),
+    ("conv3d kernel", lambda lib, x, w: lib.nn.functional.conv3d(x, w), (_r(2, 3, 2, 2, 2), _r(4, 3, 3, 3, 3))),
+    ("conv2d bias", lambda lib, x, w, b: lib.nn.functional.conv2d(x, w, b), (_r(2, 3, 8, 8), _r(4, 3, 3, 3), _r(5))),
+    ("conv2d negative padding", lambda lib, x, w: lib.nn.functional.conv2d(x, w, padding=-1),
+     (_r(2, 3, 8, 8), _r(4, 3, 3, 3))),
+    ("conv2d stride 0", lambda lib, x, w: lib.nn.functional.conv2d(x, w, stride=0), (_r(2, 3, 8, 8), _r(4, 3, 3, 3))),
+    ("conv2d dilation 0", lambda lib, x, w: lib.nn.functional.conv2d(x, w, dilation=0),
+     (_r(2, 3, 8, 8), _r(4, 3, 3, 3))),
+    ("conv2d stride length", lambda lib, x, w: lib.nn.functional.conv2d(x, w, stride=(1, 1, 1)),
+     (_r(2, 3, 8, 8), _r(4, 3, 3, 3))),
+    ("conv2d padding string", lambda lib, x, w: lib.nn.functional.conv2d(x, w, padding="full"),
+     (_r(2, 3, 8, 8), _r(4, 3, 3, 3))),
+    ("conv2d same strided", lambda lib, x, w: lib.nn.functional.conv2d(x, w, padding="same", stride=2),
+     (_r(2, 3, 8, 8), _r(4, 3, 3, 3))),
+    ("conv2d dtype", lambda lib, x, w: lib.nn.functional.conv2d(x.double(), w), (_r(2, 3, 8, 8), _r(4, 3, 3, 3))),
+    ("conv2d bias dtype", lambda lib, x, w, b: lib.nn.functional.conv2d(x, w, b.double()),
+     (_r(2, 3, 8, 8), _r(4, 3, 3, 3), _r(4))),
+    ("conv_transpose2d channels", lambda lib, x, w: lib.nn.functional.conv_transpose2d(x, w),
+     (_r(2, 5, 8, 8), _r(3, 4, 3, 3))),
+    ("conv_transpose2d output_padding", lambda lib, x, w: lib.nn.functional.conv_transpose2d(x, w, output_padding=1),
+     (_r(2, 3, 8, 8), _r(3, 4, 3, 3))),
+    ("conv_transpose2d rank", lambda lib, x, w: lib.nn.functional.conv_transpose2d(x, w), (_r(8, 8), _r(3, 4, 3, 3))),
+    ("Conv2d channels", lambda lib, x: lib.nn.Conv2d(3, 4, 3)(x), (_r(2, 5, 8, 8),)),
+    ("Conv2d rank", lambda lib, x: lib.nn.Conv2d(3, 4, 3)(x), (_r(8, 8),)),
+    ("Conv2d groups", lambda lib, x: lib.nn.Conv2d(3, 4, 3, groups=2), (_r(1),)),
+    ("Conv2d padding_mode", lambda lib, x: lib.nn.Conv2d(3, 4, 3, padding_mode="wrap"), (_r(1),)),
+    ("Conv2d padding string", lambda lib, x: lib.nn.Conv2d(3, 4, 3, padding="full"), (_r(1),)),
+    ("ConvTranspose2d padding_mode", lambda lib, x: lib.nn.ConvTranspose2d(3, 4, 3, padding_mode="reflect"), (_r(1),)),
+    ("max_pool2d rank", lambda lib, x: lib.nn.functional.max_pool2d(x, 2), (_r(8),)),
+    ("max_pool2d pad", lambda lib, x: lib.nn.functional.max_pool2d(x, 2, padding=2), (_r(1, 8, 8),)),
+    ("max_pool2d small", lambda lib, x: lib.nn.functional.max_pool2d(x, 2), (_r(1, 1, 1),)),
+    ("max_pool2d kernel 0", lambda lib, x: lib.nn.functional.max_pool2d(x, 0), (_r(1, 4, 4),)),
+    ("max_pool2d kernel length", lambda lib, x: lib.nn.functional.max_pool2d(x, (2, 2, 2)), (_r(1, 4, 4),)),
+    ("max_pool1d rank", lambda lib, x: lib.nn.functional.max_pool1d(x, 2), (_r(8),)),
+    ("max_pool3d rank", lambda lib, x: lib.nn.functional.max_pool3d(x, 2), (_r(8, 8),)),
+    ("avg_pool2d pad", lambda lib, x: lib.nn.functional.avg_pool2d(x, 2, padding=2), (_r(1, 8, 8),)),
+    ("avg_pool2d divisor", lambda lib, x: lib.nn.functional.avg_pool2d(x, 2, divisor_override=0), (_r(1, 8, 8),)),
+    ("avg_pool2d small", lambda lib, x: lib.nn.functional.avg_pool2d(x, 2), (_r(1, 1, 1),)),
+    ("avg_pool1d rank", lambda lib, x: lib.nn.functional.avg_pool1d(x, 2), (_r(8),)),
+    ("adaptive_avg_pool2d rank", lambda lib, x: lib.nn.functional.adaptive_avg_pool2d(x, 2), (_r(8),)),
+    ("adaptive_avg_pool2d empty", lambda lib, x: lib.nn.functional.adaptive_avg_pool2d(x, 2), (_r(1, 0, 8),)),
+    ("adaptive_max_pool2d rank", lambda lib, x: lib.nn.functional.adaptive_max_pool2d(x, 2), (_r(8),)),
+    ("adaptive_avg_pool1d rank", lambda lib, x: lib.nn.functional.adaptive_avg_pool1d(x, 2), (_r(8),)),
+    ("max_unpool2d index", lambda lib, x: lib.nn.functional.max_unpool2d(
+        x, lib.zeros(1, 1, 2, 2, dtype=lib.long) + 100, 2), (_r(1, 1, 2, 2),)),
+    ("max_unpool2d dtype", lambda lib, x: lib.nn.functional.max_unpool2d(x, lib.zeros(1, 1, 2, 2), 2),
+     (_r(1, 1, 2, 2),)),
+    ("pad odd", lambda lib, x: lib.nn.functional.pad(x, (1,)), (_r(2, 3),)),
+    ("pad long", lambda lib, x: lib.nn.functional.pad(x, (1, 1, 1, 1, 1, 1)), (_r(2, 3),)),
+    ("pad reflect size", lambda lib, x: lib.nn.functional.pad(x, (3, 3), mode="reflect"), (_r(1, 2, 3),)),
+    ("pad mode", lambda lib, x: lib.nn.functional.pad(x, (1, 1), mode="wrap"), (_r(1, 2, 3),)),
+    ("pad circular", lambda lib, x: lib.nn.functional.pad(x, (4, 4), mode="circular"), (_r(1, 2, 3),)),
+    ("pad replicate rank", lambda lib, x: lib.nn.functional.pad(x, (1, 1), mode="replicate"), (_r(3),)),
+    ("pad reflect value", lambda lib, x: lib.nn.functional.pad(x, (1, 1), mode="reflect", value=1.0),
+     (_r(1, 2, 3),)),
+]
+
+
+@pytest.mark.parametrize("name,fn,inputs", ERRORS, ids=[n for n, _, _ in ERRORS])
+def test_errors(name, fn, inputs):
+    check_error(fn, inputs, grad=True)
