@@ -1199,3 +1199,4 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
 from ._functional_norm import *  # noqa: E402,F401,F403
 from ._functional_sparse import *  # noqa: E402,F401,F403
 from ._functional_conv import *  # noqa: E402,F401,F403
+from ._functional_loss import *  # noqa: E402,F401,F403
