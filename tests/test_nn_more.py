@@ -101,6 +101,8 @@ SPECS += [
            [(t_((4, 5)), t_((5,))), (t_((4, 5)), t_((1,))), (t_((2, 3, 4)), t_((3,))),
             (t_((2, 3, 4), "float64"), t_((3,), "float64")), (t_((5,)), t_((1,)))]),
     OpSpec("F.rrelu/eval", lambda lib, x: _F(lib).rrelu(x), [(t_((4, 5)),), (t_((4, 5), "float64"),)]),
+    OpSpec("F.rrelu_/eval", lambda lib, x: lib.nn.functional.rrelu_(x * 1, 0.2, 0.3), [(t_((4, 5)),)]),
+    OpSpec("F.rrelu/eval-inplace", lambda lib, x: lib.nn.functional.rrelu(x * 1, inplace=True), [(t_((4, 5)),)]),
     OpSpec("F.rrelu/eval-bounds", lambda lib, x: _F(lib).rrelu(x, 0.1, 0.5), [(t_((4, 5)),)]),
     OpSpec("F.hardshrink", lambda lib, x: _F(lib).hardshrink(x), [(t_((4, 5)),), (t_((4, 5), "float64"),)]),
     OpSpec("F.hardshrink/lambd", lambda lib, x: _F(lib).hardshrink(x, 1.2), [(t_((4, 5)),)]),

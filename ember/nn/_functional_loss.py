@@ -488,7 +488,7 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
         return where(x >= 0, x, x * slope)
     if inplace:
         from ..ops._registry import inplace as _inplace
-        return _inplace(input, lambda x: _fused("RreluWithNoiseBackward0", fn, x), name="rrelu_")
+        return _inplace(input, lambda x: _fused("RreluWithNoiseBackward1", fn, x), name="rrelu_")
     return _fused("RreluWithNoiseBackward0", fn, input)
 
 
