@@ -29,11 +29,17 @@ class OpDef:
     (True: generated from `fn` by writing its result into self; a callable: its own implementation);
     aliases: other names of the same op (each gets the function, method and in-place forms that `name` has);
     function: whether `ember.<name>` exists (False for method-only ops such as `view`);
-    namespace: "" for `ember`, or "linalg", "special", "fft", "nn.functional"."""
+    namespace: "" for `ember`, or "linalg", "special", "fft", "nn.functional";
+    fast_function, fast_method: for the few ops whose per-call cost matters most (view, cat, ...), a factory
+    `f(public)` of the callable bound instead of the generated one `public`: it computes the common calls
+    itself (tests of exact classes that prove the call binds, then the op's fast path, inlined) and passes
+    every other call on to `public`, unchanged, so that argument checks and errors stay those of the table."""
 
-    __slots__ = ("name", "fn", "signatures", "method", "inplace", "aliases", "function", "namespace")
+    __slots__ = ("name", "fn", "signatures", "method", "inplace", "aliases", "function", "namespace",
+                 "fast_function", "fast_method")
 
-    def __init__(self, name, fn, signatures, method, inplace, aliases, function, namespace):
+    def __init__(self, name, fn, signatures, method, inplace, aliases, function, namespace, fast_function=None,
+                 fast_method=None):
         self.name = name
         self.fn = fn
         self.signatures = signatures
@@ -42,6 +48,8 @@ class OpDef:
         self.aliases = aliases
         self.function = function
         self.namespace = namespace
+        self.fast_function = fast_function
+        self.fast_method = fast_method
 
     @property
     def has_out(self):
@@ -58,13 +66,15 @@ class OpDef:
 OPS = {}  # qualified name ("add", "linalg.norm") -> OpDef, in declaration order
 
 
-def declare(fn, *signatures, method=False, inplace=None, aliases=(), function=True, namespace="", name=None):
+def declare(fn, *signatures, method=False, inplace=None, aliases=(), function=True, namespace="", name=None,
+            fast_function=None, fast_method=None):
     """Register `fn` as a public op (the call form, for ops built by a factory such as `_unary("exp", ...)`)."""
     if not signatures:
         raise ValueError("an op needs at least one signature")
     if name is None:
         name = signatures[0].split("(", 1)[0]
-    d = OpDef(name, fn, signatures, method, inplace, tuple(aliases), function, namespace)
+    d = OpDef(name, fn, signatures, method, inplace, tuple(aliases), function, namespace, fast_function,
+              fast_method)
     key = d.qualname
     if key in OPS:
         raise ValueError(f"op {key} declared twice")
@@ -72,11 +82,12 @@ def declare(fn, *signatures, method=False, inplace=None, aliases=(), function=Tr
     return fn
 
 
-def op(*signatures, method=False, inplace=None, aliases=(), function=True, namespace="", name=None):
+def op(*signatures, method=False, inplace=None, aliases=(), function=True, namespace="", name=None,
+       fast_function=None, fast_method=None):
     """Decorator form of `declare`; returns the function unchanged (no wrapper, no cost per call)."""
     def register(fn):
         return declare(fn, *signatures, method=method, inplace=inplace, aliases=aliases, function=function,
-                       namespace=namespace, name=name)
+                       namespace=namespace, name=name, fast_function=fast_function, fast_method=fast_method)
     return register
 
 
@@ -125,6 +136,10 @@ def method_table():
 #   overload, with exact-class tests (`other.__class__ is Tensor`, `dim.__class__ is int`) that prove the call
 #   binds; it calls the op without packing arguments, and passes anything else (keywords, other types) to the
 #   closure. Compiling at first use keeps `import ember` free of it.
+# - A few ops whose per-call cost matters most (view, reshape, cat, stack, sum, add/sub/mul/div) declare a fast form
+#   (OpDef.fast_function / fast_method), bound instead of all this from the start: their common calls cost a few
+#   Python lines less than the compiled function's (no argument packing, no second call), and it hands every other
+#   call to the closure above, as it was made.
 # Python's operators (`x + y`, bound in ember/_methods.py) call the ops directly: they have no signature to check
 # beyond what each op's fast path already tests.
 
@@ -161,7 +176,10 @@ def public_function(d, name=None):
         except Exception as e:
             return _recover(form, fn, e, args, kwargs)
     form[3] = function
-    return _adopt(function, fn, name)
+    function = _adopt(function, fn, name)
+    if d.fast_function is not None:
+        return _adopt(d.fast_function(function), fn, name)  # specialize() then leaves it in place
+    return function
 
 
 def public_method(d, fn, name):
@@ -188,7 +206,10 @@ def public_method(d, fn, name):
         except Exception as e:
             return _recover(form, fn, e, args, kwargs, self)
     form[3] = method
-    return _adopt(method, fn, name)
+    method = _adopt(method, fn, name)
+    if d.fast_method is not None and (name == d.name or name in d.aliases):  # not for the in-place variant
+        return _adopt(d.fast_method(method), fn, name)  # specialize() then leaves it in place
+    return method
 
 
 def _check(form, ok, args, kwargs):

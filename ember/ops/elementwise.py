@@ -74,33 +74,46 @@ def _as_operand(x, name):
     raise TypeError(f"{name}(): argument 'other' must be Tensor or Number, not {type(x).__name__}")
 
 
-def _fast_out(ufunc, a, b, out):
-    """add/sub/mul/div(a, b, out=out) for operands the fast path takes, written straight into an `out` of the
-    result's dtype and shape when nothing records; False to take the general path."""
-    d = a._data
-    if out.__class__ is not Tensor or a.__class__ is not Tensor:
+# dtypes whose NumPy result is torch's for add/sub/mul/div of same-dtype operands (float16 overflows easily:
+# the general path, with FP warnings off)
+_FAST_DTYPES = frozenset(np.dtype(t) for t in (np.float32, np.float64, np.complex64, np.complex128))
+
+
+def _fast_out(ufunc, a, b, out, division=False):
+    """add/sub/mul/div(a, b, out=out) for a Tensor `a` (exact class) and operands the fast path takes, written
+    straight into an `out` of the result's dtype and shape when nothing records; False to take the general path.
+    As in `_fast`, only division silences NumPy's FP warnings."""
+    if out.__class__ is not Tensor:
         return False
+    d = a._data
     od = out._data
+    dt = d.dtype
+    if od.dtype is not dt or dt not in _FAST_DTYPES or od.shape != d.shape:
+        return False
     bc = b.__class__
     if bc is Tensor:
         bd = b._data
-        if bd.dtype is not d.dtype or bd.shape != d.shape or (state.enabled and b._requires_grad):
+        if bd.dtype is not dt or bd.shape != d.shape:
+            return False
+        if state.enabled and (a._requires_grad or b._requires_grad or out._requires_grad):
             return False
     elif bc is float:
         bd = b
+        if state.enabled and (a._requires_grad or out._requires_grad):
+            return False
     else:
         return False
-    k = d.dtype.kind
-    if (k != "f" and k != "c") or d.dtype.itemsize < 4 or od.dtype is not d.dtype or od.shape != d.shape or (
-            state.enabled and (a._requires_grad or out._requires_grad)):
-        return False
-    tok = fp_off()
     try:
-        ufunc(d, bd, od)
+        if division:
+            tok = fp_off()
+            try:
+                ufunc(d, bd, od)
+            finally:
+                fp_restore(tok)
+        else:
+            ufunc(d, bd, od)
     except (ValueError, TypeError):  # a read-only out; TypeError: arrays of two devices
         return False
-    finally:
-        fp_restore(tok)
     out._vc[0] += 1
     return True
 
@@ -144,6 +157,30 @@ def _fast(ufunc, a, b, record, division=False):
     return t
 
 
+def _fast_binary(ufunc, record_name, division=False):
+    """ember.add/sub/mul/div(a, b) and (a, b, out=o), all positional but out: the ops' fast paths (`_fast`,
+    `_fast_out`) with no layer around them; every other call goes to the table's `public` (OpDef.fast_function).
+    record_name: the op's record function, defined after the op (looked up when the table binds the op)."""
+    def factory(public):
+        record = globals()[record_name]
+
+        def binary(*args, **kwargs):
+            if len(args) == 2:
+                a, b = args
+                if a.__class__ is Tensor:
+                    if not kwargs:
+                        r = _fast(ufunc, a, b, record, division)
+                        if r is not None:
+                            return r
+                    elif len(kwargs) == 1:
+                        out = kwargs.get("out")
+                        if out is not None and _fast_out(ufunc, a, b, out, division):
+                            return out
+            return public(*args, **kwargs)
+        return binary
+    return factory
+
+
 def _needs(a, b):
     return state.enabled and (a._requires_grad or getattr(b, "_requires_grad", False))
 
@@ -157,7 +194,8 @@ class AddBackward0(Node):
         return grad, (grad if alpha == 1 else grad * alpha)
 
 
-@op("add(Tensor input, Tensor other, *, Scalar alpha=1, Tensor out=None)", method=True, inplace=True)
+@op("add(Tensor input, Tensor other, *, Scalar alpha=1, Tensor out=None)", method=True, inplace=True,
+    fast_function=_fast_binary(np.add, "_record_add"))
 def add(input, other, *, alpha=1, out=None):
     if alpha == 1 and input.__class__ is Tensor:
         if out is None:
@@ -209,7 +247,7 @@ class SubBackward0(Node):
 
 
 @op("sub(Tensor input, Tensor other, *, Scalar alpha=1, Tensor out=None)", method=True, inplace=True,
-    aliases=("subtract",))
+    aliases=("subtract",), fast_function=_fast_binary(np.subtract, "_record_sub"))
 def sub(input, other, *, alpha=1, out=None):
     if alpha == 1 and input.__class__ is Tensor:
         if out is None:
@@ -340,7 +378,8 @@ class MulBackward0(Node):
         return ga, gb
 
 
-@op("mul(Tensor input, Tensor other, *, Tensor out=None)", method=True, inplace=True, aliases=("multiply",))
+@op("mul(Tensor input, Tensor other, *, Tensor out=None)", method=True, inplace=True, aliases=("multiply",),
+    fast_function=_fast_binary(np.multiply, "_record_mul"))
 def mul(input, other, *, out=None):
     if input.__class__ is Tensor:
         if out is None:
@@ -433,14 +472,14 @@ class NotImplementedBackward(Node):
 @op("div(Tensor input, Tensor other, *, Tensor out=None)",
     "div(Tensor input, Tensor other, *, c10::string_view? rounding_mode, Tensor out=None)",
     "div(Tensor input, Scalar other, *, c10::string_view? rounding_mode)", method=True, inplace=True,
-    aliases=("divide", "true_divide"))
+    aliases=("divide", "true_divide"), fast_function=_fast_binary(np.true_divide, "_record_div", True))
 def div(input, other, *, rounding_mode=None, out=None):
     if rounding_mode is None and input.__class__ is Tensor:
         if out is None:
             r = _fast(np.true_divide, input, other, _record_div, True)
             if r is not None:
                 return r
-        elif _fast_out(np.true_divide, input, other, out):
+        elif _fast_out(np.true_divide, input, other, out, True):
             return out
     if not isinstance(input, Tensor):
         return div(ensure_tensor(input), other, rounding_mode=rounding_mode, out=out)

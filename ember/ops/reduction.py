@@ -77,16 +77,35 @@ def _sum_dtype(d, dtype):
     return d.dtype
 
 
+def _full_sum(input):
+    """The common full sum of a float32/float64 tensor, without the general path's checks; None for the others."""
+    d = input._data
+    if d.dtype is _F32 or d.dtype is _F64:
+        r = wrap(np.add.reduce(d, None))
+        if state.enabled and input._requires_grad:
+            record(SumBackward0, (input,), r).in_shape = d.shape
+        return r
+    return None
+
+
+def _fast_sum_method(public):
+    """x.sum() with no arguments: `_full_sum` with no layer around it (see OpDef.fast_method)."""
+    def sum(self, *args, **kwargs):
+        if not args and not kwargs:
+            r = _full_sum(self)
+            if r is not None:
+                return r
+        return public(self, *args, **kwargs)
+    return sum
+
+
 @op("sum(Tensor input, *, ScalarType? dtype=None)",
     "sum(Tensor input, IntArrayRef[1]? dim, bool keepdim=False, *, ScalarType? dtype=None, Tensor out=None)",
-    method=True)
+    method=True, fast_method=_fast_sum_method)
 def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):
     if dim is None and dtype is None and out is None and not keepdim and input.__class__ is Tensor:
-        d = input._data
-        if d.dtype is _F32 or d.dtype is _F64:  # the common full float sum, without the general path's checks
-            r = wrap(np.add.reduce(d, None))
-            if state.enabled and input._requires_grad:
-                record(SumBackward0, (input,), r).in_shape = d.shape
+        r = _full_sum(input)
+        if r is not None:
             return r
     if not isinstance(input, Tensor):
         input = ensure_tensor(input)

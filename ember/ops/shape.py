@@ -83,7 +83,37 @@ class ReshapeAliasBackward0(ViewBackward0):
     __slots__ = ()
 
 
-@op("view(Tensor input, ScalarType dtype)", "view(Tensor input, SymIntArrayRef size)", method=True, function=False)
+def _fast_view_method(name):
+    """Tensor.view / Tensor.reshape for ints or one tuple of ints, on a C-contiguous tensor (where reshape is a
+    view too): the op's fast path with no layer around it; every other call goes to the table's `public` (see
+    OpDef.fast_method)."""
+    def factory(public):
+        def method(self, *shape, **kwargs):
+            if shape and not kwargs:  # (no size at all is torch's TypeError, from `public`)
+                fast = shape
+                for s in shape:
+                    if s.__class__ is not int or s < -1:
+                        fast = _int_shape(shape)  # one tuple, list or Size of ints, else None
+                        break
+                d = self._data
+                if fast is not None and d.flags.c_contiguous:
+                    try:
+                        data = d.reshape(fast)  # a view of a C-contiguous array
+                    except ValueError:
+                        pass  # sizes that do not fit: the op raises torch's error
+                    else:
+                        out = view_of(self, data, (lambda b, _s=fast: b.view(_s)) if name == "view" else
+                                      (lambda b, _s=fast: b.reshape(_s)))
+                        if state.enabled and self._requires_grad:
+                            record(ViewBackward0, (self,), out).in_shape = d.shape
+                        return out
+            return public(self, *shape, **kwargs)
+        return method
+    return factory
+
+
+@op("view(Tensor input, ScalarType dtype)", "view(Tensor input, SymIntArrayRef size)", method=True, function=False,
+    fast_method=_fast_view_method("view"))
 def view(input, *shape):
     d = input._data
     fast = _int_shape(shape)
@@ -136,7 +166,7 @@ def view_as(input, other):
     return view(input, other._data.shape)
 
 
-@op("reshape(Tensor input, SymIntArrayRef shape)", method=True)
+@op("reshape(Tensor input, SymIntArrayRef shape)", method=True, fast_method=_fast_view_method("reshape"))
 def reshape(input, *shape):
     d = input._data
     fast = _int_shape(shape)
@@ -265,7 +295,8 @@ def unsqueeze(input, dim):
         ax = input._wrap_dim(dim, n + 1)
     shape = d.shape
     # a new size-1 dim never needs a copy: reshape is a view (what np.expand_dims does, without its overhead)
-    out = view_of(input, d.reshape(shape[:ax] + (1,) + shape[ax:]), lambda b, _a=ax: unsqueeze(b, _a))
+    out = view_of(input, d.reshape((1,) + shape if ax == 0 else shape[:ax] + (1,) + shape[ax:]),
+                  lambda b, _a=ax: unsqueeze(b, _a))
     if state.enabled and input._requires_grad:
         record(UnsqueezeBackward0, (input,), out).in_shape = d.shape
     return out
@@ -556,34 +587,78 @@ def _tensor_seq(tensors, name):
     return tensors
 
 
-def _same_dtype_arrays(tensors):
-    """The arrays of a list or tuple of Tensors of one dtype, or None (the general path promotes and checks)."""
-    c = tensors.__class__
-    if c is not list and c is not tuple or not tensors:
-        return None
-    datas = [t._data for t in tensors if t.__class__ is Tensor]
-    if len(datas) != len(tensors):
-        return None
-    dt = datas[0].dtype
-    cls = datas[0].__class__
-    for d in datas:
-        if d.dtype is not dt or d.__class__ is not cls:  # arrays of two devices: the general path raises
+_ABSENT = object()  # an argument the caller did not pass: a fast form passes the call on exactly as it was made
+
+
+def _join_fast(tensors, ax, stacked):
+    """cat (stacked=False) or stack of a non-empty list or tuple of Tensors of one dtype on the CPU along an int
+    dim, or None where that needs the op's general path (which promotes, checks and raises torch's errors).
+    Every line here counts on the hot path: NumPy itself refuses shapes that do not fit."""
+    dt = tensors[0]._data.dtype if tensors[0].__class__ is Tensor else None
+    datas = []
+    rg = False
+    for t in tensors:
+        if t.__class__ is not Tensor:
             return None
-    return datas
-
-
-@op("cat(TensorList tensors, int64_t dim=0, *, Tensor out=None)", aliases=("concat", "concatenate"))
-def cat(tensors, dim=0, *, out=None):
-    datas = _same_dtype_arrays(tensors) if out is None and dim.__class__ is int else None
-    if datas is not None:
-        try:
-            r = np.concatenate(datas, axis=dim)
-        except ValueError:
-            pass  # mismatched shapes, 0-d tensors, a bad dim: the general path raises torch's error
+        d = t._data
+        if d.dtype is not dt or d.__class__ is not ndarray:
+            return None
+        if t._requires_grad:
+            rg = True
+        datas.append(d)
+    try:
+        if not stacked:
+            r = np.concatenate(datas, ax)
+        elif ax == 0:
+            r = np.array(datas, dt)  # a new leading axis: NumPy builds it directly (and refuses unequal shapes)
+        else:  # np.stack without its overhead
+            shape = datas[0].shape
+            n = len(shape)
+            if not -n - 1 <= ax <= n or any(d.shape != shape for d in datas):
+                return None
+            if ax < 0:
+                ax += n + 1
+            new = shape[:ax] + (1,) + shape[ax:]
+            r = np.concatenate([d.reshape(new) for d in datas], ax)
+    except ValueError:
+        return None  # mismatched shapes, 0-d tensors for cat, a bad dim
+    r = wrap(r)
+    if rg and state.enabled:
+        if stacked:
+            record(StackBackward0, tuple(tensors), r).dim = ax
         else:
-            r = wrap(r)
-            if state.enabled:
-                _record_cat(tensors, r, dim + r.ndim if dim < 0 else dim)
+            _record_cat(tensors, r, ax + r._data.ndim if ax < 0 else ax)
+    return r
+
+
+def _fast_join(stacked):
+    """ember.cat / ember.stack called with a list or tuple and an int dim, positionally (what proves the call
+    binds): `_join_fast` with no layer around it; every other call goes to the table's `public` (see
+    OpDef.fast_function)."""
+    def factory(public):
+        def join(tensors=_ABSENT, dim=_ABSENT, /, *args, **kwargs):
+            c = tensors.__class__
+            if (c is list or c is tuple) and tensors and not args and not kwargs:
+                if dim is _ABSENT:
+                    dim = 0
+                elif dim.__class__ is not int:
+                    return public(tensors, dim)
+                r = _join_fast(tensors, dim, stacked)
+                if r is not None:
+                    return r
+                return public(tensors, dim)  # (dim=0 is what torch binds when it is left out)
+            return public(*(a for a in (tensors, dim) if a is not _ABSENT), *args, **kwargs)
+        return join
+    return factory
+
+
+@op("cat(TensorList tensors, int64_t dim=0, *, Tensor out=None)", aliases=("concat", "concatenate"),
+    fast_function=_fast_join(False))
+def cat(tensors, dim=0, *, out=None):
+    c = tensors.__class__
+    if out is None and dim.__class__ is int and (c is list or c is tuple) and tensors:
+        r = _join_fast(tensors, dim, False)
+        if r is not None:
             return r
     tensors = _tensor_seq(tensors, "cat")
     dt = _dtype.result_dtype_of([t for t in tensors]).np
@@ -644,26 +719,13 @@ class StackBackward0(Node):
         return tuple(grad.select(self.dim, i) if e is not None else None for i, e in enumerate(self.next_edges))
 
 
-@op("stack(TensorList tensors, int64_t dim=0, *, Tensor out=None)")
+@op("stack(TensorList tensors, int64_t dim=0, *, Tensor out=None)", fast_function=_fast_join(True))
 def stack(tensors, dim=0, *, out=None):
-    datas = _same_dtype_arrays(tensors) if out is None and dim.__class__ is int else None
-    if datas is not None:
-        shape = datas[0].shape
-        n = len(shape)
-        for d in datas:
-            if d.shape != shape:
-                break
-        else:
-            if -n - 1 <= dim <= n:
-                ax = dim + n + 1 if dim < 0 else dim
-                if ax == 0 and datas[0].__class__ is ndarray:
-                    r = wrap(np.array(datas, dtype=datas[0].dtype))  # a new leading axis: NumPy builds it directly
-                else:  # np.stack without its overhead
-                    new = shape[:ax] + (1,) + shape[ax:]
-                    r = wrap(np.concatenate([d.reshape(new) for d in datas], axis=ax))
-                if state.enabled and any(t._requires_grad for t in tensors):
-                    record(StackBackward0, tuple(tensors), r).dim = ax
-                return r
+    c = tensors.__class__
+    if out is None and dim.__class__ is int and (c is list or c is tuple) and tensors:
+        r = _join_fast(tensors, dim, True)
+        if r is not None:
+            return r
     tensors = _tensor_seq(tensors, "stack")
     shape = tensors[0]._data.shape
     cls = tensors[0]._data.__class__

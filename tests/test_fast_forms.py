@@ -1,0 +1,159 @@
+"""The fast forms bound instead of the generated public callables (OpDef.fast_function / fast_method in
+ember/ops/_table.py): the calls they compute themselves give torch's results (values, dtype, shape, storage sharing,
+version counters, history), and every other call reaches the table's callable, so errors stay torch's."""
+import numpy as np
+import pytest
+import torch
+
+import ember
+from ember.ops import _table
+
+
+def _pair(shape=(5, 3), dtype=np.float32, seed=0):
+    a = np.random.default_rng(seed).standard_normal(shape).astype(dtype)
+    return ember.tensor(a), torch.tensor(a)
+
+
+def _same(e, t):
+    assert isinstance(e, ember.Tensor)
+    assert tuple(e.shape) == tuple(t.shape)
+    assert str(e.dtype) == str(t.dtype).replace("torch", "ember")
+    # sums of float32 round as each library's summation order does
+    np.testing.assert_allclose(e.detach().numpy(), t.detach().numpy(), rtol=1e-6, atol=1e-6)
+    assert (e.grad_fn is None) == (t.grad_fn is None)
+    if t.grad_fn is not None:
+        assert type(e.grad_fn).__name__ == type(t.grad_fn).__name__
+
+
+def test_fast_forms_are_bound():
+    fast = [(d, n) for d in _table.OPS.values() for n in (d.name,) + d.aliases if d.fast_function or d.fast_method]
+    assert {d.name for d, _ in fast} >= {"view", "reshape", "cat", "stack", "sum", "add", "sub", "mul", "div"}
+    for d, n in fast:
+        if d.fast_function:
+            assert getattr(ember, n).__wrapped__ is d.fn
+        if d.fast_method:
+            assert getattr(ember.Tensor, n).__wrapped__ is d.fn
+
+
+CALLS = [  # (name, call with lib, x, y) computed by a fast form or passed on by it
+    ("view ints", lambda lib, x, y: x.view(15)),
+    ("view -1", lambda lib, x, y: x.view(3, -1)),
+    ("view tuple", lambda lib, x, y: x.view((3, 5))),
+    ("view list", lambda lib, x, y: x.view([15])),
+    ("view Size", lambda lib, x, y: x.view(y.shape)),
+    ("view dtype", lambda lib, x, y: x.view(lib.int32)),
+    ("reshape ints", lambda lib, x, y: x.reshape(3, 5)),
+    ("reshape of a transpose", lambda lib, x, y: x.t().reshape(15)),
+    ("cat", lambda lib, x, y: lib.cat([x, y])),
+    ("cat tuple dim", lambda lib, x, y: lib.cat((x, y), 1)),
+    ("cat dim -1", lambda lib, x, y: lib.cat([x, y], -1)),
+    ("cat keyword dim", lambda lib, x, y: lib.cat([x, y], dim=1)),
+    ("cat keyword tensors", lambda lib, x, y: lib.cat(tensors=[x, y])),
+    ("cat out", lambda lib, x, y: lib.cat([x, y], out=lib.empty(10, 3))),
+    ("cat mixed dtypes", lambda lib, x, y: lib.cat([x, y.double()])),
+    ("cat alias", lambda lib, x, y: lib.concat([x, y])),
+    ("stack", lambda lib, x, y: lib.stack([x, y])),
+    ("stack dim 1", lambda lib, x, y: lib.stack([x, y], 1)),
+    ("stack dim -1", lambda lib, x, y: lib.stack((x, y), -1)),
+    ("stack 0-d", lambda lib, x, y: lib.stack([x[0, 0], y[1, 1]])),
+    ("stack mixed dtypes", lambda lib, x, y: lib.stack([x, y.double()])),
+    ("sum", lambda lib, x, y: x.sum()),
+    ("sum int", lambda lib, x, y: x.int().sum()),
+    ("sum dim", lambda lib, x, y: x.sum(0)),
+    ("add", lambda lib, x, y: lib.add(x, y)),
+    ("add scalar", lambda lib, x, y: lib.add(x, 2)),
+    ("add alpha", lambda lib, x, y: lib.add(x, y, alpha=2)),
+    ("add out", lambda lib, x, y: lib.add(x, y, out=lib.empty(5, 3))),
+    ("add out float", lambda lib, x, y: lib.add(x, 1.5, out=lib.empty(5, 3))),
+    ("add out resized", lambda lib, x, y: lib.add(x, y, out=lib.empty(0))),
+    ("add out double", lambda lib, x, y: lib.add(x, y, out=lib.empty(5, 3, dtype=lib.float64))),
+    ("sub", lambda lib, x, y: lib.sub(x, y)),
+    ("mul out", lambda lib, x, y: lib.mul(x, y, out=lib.empty(5, 3))),
+    ("div", lambda lib, x, y: lib.div(x, y)),
+    ("div out", lambda lib, x, y: lib.div(x, 2.0, out=lib.empty(5, 3))),
+    ("div int", lambda lib, x, y: lib.div(x.int(), 2)),
+]
+
+BAD = [  # calls the fast forms must pass on: torch's exception type
+    ("view no size", lambda lib, x, y: x.view()),
+    ("view bad size", lambda lib, x, y: x.view(4)),
+    ("view two -1", lambda lib, x, y: x.view(-1, -1)),
+    ("view float", lambda lib, x, y: x.view(1.5)),
+    ("view -2", lambda lib, x, y: x.view(-2, 5)),
+    ("view of a transpose", lambda lib, x, y: x.t().view(15)),
+    ("reshape bad", lambda lib, x, y: x.reshape(4, 4)),
+    ("cat empty", lambda lib, x, y: lib.cat([])),
+    ("cat not tensors", lambda lib, x, y: lib.cat([x, 1])),
+    ("cat shapes", lambda lib, x, y: lib.cat([x, y.t()])),
+    ("cat bad dim", lambda lib, x, y: lib.cat([x, y], 2)),
+    ("cat 0-d", lambda lib, x, y: lib.cat([x[0, 0], y[0, 0]])),
+    ("cat float dim", lambda lib, x, y: lib.cat([x, y], 1.0)),
+    ("cat three args", lambda lib, x, y: lib.cat([x, y], 0, 1)),
+    ("stack shapes", lambda lib, x, y: lib.stack([x, y.t()])),
+    ("stack bad dim", lambda lib, x, y: lib.stack([x, y], 3)),
+    ("stack not tensors", lambda lib, x, y: lib.stack([x, None])),
+    ("sum bad keyword", lambda lib, x, y: x.sum(foo=1)),
+    ("add None", lambda lib, x, y: lib.add(x, None)),
+    ("add broadcast", lambda lib, x, y: lib.add(x, y.t())),
+    ("add out shape", lambda lib, x, y: lib.add(x, y, out=lib.empty(5, 3, dtype=lib.int32))),
+    ("add bad keyword", lambda lib, x, y: lib.add(x, y, foo=1)),
+    ("add three args", lambda lib, x, y: lib.add(x, y, 1)),
+]
+
+
+@pytest.mark.parametrize("call", [c for _, c in CALLS], ids=[n for n, _ in CALLS])
+def test_calls(call):
+    ex, tx = _pair()
+    ey, ty = _pair(seed=1)
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the resize of a non-empty out= warns in both
+        _same(call(ember, ex, ey), call(torch, tx, ty))
+
+
+@pytest.mark.parametrize("call", [c for _, c in CALLS], ids=[n for n, _ in CALLS])
+def test_calls_with_grad(call):
+    """The same calls with inputs that require grad: the same history (or torch's error for out=)."""
+    ex, tx = _pair()
+    ey, ty = _pair(seed=1)
+    ex.requires_grad_()
+    tx.requires_grad_()
+    try:
+        t = call(torch, tx, ty)
+    except Exception as exc:
+        with pytest.raises(type(exc)):
+            call(ember, ex, ey)
+        return
+    _same(call(ember, ex, ey), t)
+
+
+@pytest.mark.parametrize("call", [c for _, c in BAD], ids=[n for n, _ in BAD])
+def test_bad_calls(call):
+    ex, tx = _pair()
+    ey, ty = _pair(seed=1)
+    with pytest.raises(Exception) as te:
+        call(torch, tx, ty)
+    with pytest.raises(type(te.value)):
+        call(ember, ex, ey)
+
+
+def test_views_share_storage_and_version():
+    x = ember.zeros(5, 3)
+    for v in (x.view(15), x.reshape(3, 5), x.unsqueeze(0)):
+        before = x._version
+        v.add_(1)
+        assert x._version == before + 1 and v._version == x._version
+    assert x.sum().item() == 45.0
+
+
+def test_out_version_bumped():
+    x, y, o = ember.ones(5, 3), ember.ones(5, 3), ember.zeros(5, 3)
+    v = o._version
+    assert ember.add(x, y, out=o) is o
+    assert o._version == v + 1 and o.sum().item() == 30.0
+
+
+def test_view_backward():
+    x = ember.ones(5, 3, requires_grad=True)
+    (x.view(15) * ember.arange(15.)).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.arange(15.).reshape(5, 3))
