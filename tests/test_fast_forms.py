@@ -157,3 +157,16 @@ def test_view_backward():
     x = ember.ones(5, 3, requires_grad=True)
     (x.view(15) * ember.arange(15.)).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), np.arange(15.).reshape(5, 3))
+
+
+def test_slow_calls_leave_no_garbage():
+    """The first slow call of an op compiles nothing for a name bound to a fast form (a compiled function that is
+    never bound is a reference cycle with its globals). Run in a fresh interpreter: first calls happen once."""
+    import subprocess
+    import sys
+    code = ("import gc, ember; gc.disable(); x = ember.ones(2, 3); gc.collect(); "
+            "x.view((6,)); x.reshape([6]); x.sum(0); ember.cat([x, x], dim=0); "
+            "ember.stack([x, x], dim=0); ember.add(x, x, alpha=2); ember.mul(x, x, out=ember.empty(2, 3)); "
+            "ember.sub(x, 1, alpha=2); ember.div(x, 2, rounding_mode='floor'); print(gc.collect())")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "0"

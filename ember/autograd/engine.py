@@ -16,14 +16,13 @@ from heapq import heapify, heappop, heappush
 
 import numpy as np
 
-from .._backend import is_writeable, xp
+from .._backend import fp_off, fp_restore, is_writeable, xp
 from . import graph
 from .grad_mode import state
 from .graph import AccumulateGrad
 
 
 _wrap = None  # ember._tensor._wrap, set by ember._tensor (it imports this module first)
-_fp_ignore = None  # ember.ops._registry.fp_ignore, set by that module
 
 
 def _sum_axes(gshape, shape):
@@ -191,11 +190,16 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, cap
     check_nan = anomaly and state.anomaly_check_nan
     prev_enabled = state.enabled
     state.enabled = create_graph
-    _fp_ignore.__enter__()  # backward formulas meet inf * 0 and friends; torch never warns about them
+    fp_token = fp_off()  # backward formulas meet inf * 0 and friends; torch never warns about them
     try:
-        while ready:
-            node = heappop(ready)[1]
-            grads = buffers.pop(node)
+        chained = None  # (node, grads) to run next without the heap (the one-input branch below)
+        while ready or chained is not None:
+            if chained is None:
+                node = heappop(ready)[1]
+                grads = buffers.pop(node)
+            else:
+                node, grads = chained
+                chained = None
 
             pre = node._pre_hooks
             if pre:
@@ -254,6 +258,12 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, cap
                     buf = buffers.get(child)
                     if buf is None:
                         if child.num_outputs == 1:
+                            if not ready or child.seq > -ready[0][0]:
+                                # every pending gradient comes from a node older than child, and edges point to
+                                # older nodes still: child's gradient is complete and the heap would pop it next
+                                # (1. above), so it runs next, without the heap and the buffer (chains of ops)
+                                chained = (child, [g])
+                                continue
                             buffers[child] = [g]
                         else:
                             buf = buffers[child] = [None] * child.num_outputs
@@ -277,6 +287,7 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, cap
                 out = _run_node_hooks(hooks, out, grads)
             if not retain_graph and node.saved:
                 node.saved = None
+            newest = None  # of the nodes this one gives their first gradient: the newest, pushed last (below)
             for e, g, meta in zip(edges, out, node.in_meta):
                 if e is None or g is None:
                     continue
@@ -301,7 +312,13 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, cap
                     else:
                         buf = buffers[child] = [None] * child.num_outputs
                         buf[nr] = g
-                    heappush(ready, (-child.seq, child))
+                    if newest is None:
+                        newest = child
+                    elif child.seq > newest.seq:
+                        heappush(ready, (-newest.seq, newest))
+                        newest = child
+                    else:
+                        heappush(ready, (-child.seq, child))
                 else:
                     prev = buf[nr]
                     if prev is None:
@@ -310,9 +327,14 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, cap
                         buf[nr] = prev + g
                     else:  # both already have the input's shape and dtype: add the arrays
                         buf[nr] = _wrap(prev._data + g._data)
+            if newest is not None:
+                if not ready or newest.seq > -ready[0][0]:
+                    chained = (newest, buffers.pop(newest))  # it runs next: see the one-input branch above
+                else:
+                    heappush(ready, (-newest.seq, newest))
     finally:
         state.enabled = prev_enabled
-        _fp_ignore.__exit__(None, None, None)
+        fp_restore(fp_token)
 
     if capture and not allow_unused:
         for i, r in enumerate(results):

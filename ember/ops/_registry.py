@@ -43,8 +43,6 @@ __all__ = ["Node", "SavedTensor", "state", "wrap", "record", "ensure_tensor", "f
            "fp_restore"]
 
 
-_engine._fp_ignore = fp_ignore
-
 
 def record(cls, inputs, out):
     """Make `out` the output of a new node of `cls` over `inputs`; returns the node."""

@@ -178,7 +178,8 @@ def public_function(d, name=None):
     form[3] = function
     function = _adopt(function, fn, name)
     if d.fast_function is not None:
-        return _adopt(d.fast_function(function), fn, name)  # specialize() then leaves it in place
+        form[3] = None  # nothing for specialize() to compile: the fast form is what is bound
+        return _adopt(d.fast_function(function), fn, name)
     return function
 
 
@@ -208,7 +209,8 @@ def public_method(d, fn, name):
     form[3] = method
     method = _adopt(method, fn, name)
     if d.fast_method is not None and (name == d.name or name in d.aliases):  # not for the in-place variant
-        return _adopt(d.fast_method(method), fn, name)  # specialize() then leaves it in place
+        form[3] = None  # nothing for specialize() to compile: the fast form is what is bound
+        return _adopt(d.fast_method(method), fn, name)
     return method
 
 
