@@ -1200,3 +1200,5 @@ from ._functional_norm import *  # noqa: E402,F401,F403
 from ._functional_sparse import *  # noqa: E402,F401,F403
 from ._functional_conv import *  # noqa: E402,F401,F403
 from ._functional_loss import *  # noqa: E402,F401,F403
+from ._functional_attn import *  # noqa: E402,F401,F403
+from ._functional_attn import _canonical_mask, _none_or_dtype  # noqa: E402,F401

@@ -43,3 +43,7 @@ __all__ += ["PReLU", "RReLU", "Hardshrink", "Softshrink", "Softmax2d", "CosineSi
             "PoissonNLLLoss", "GaussianNLLLoss", "HingeEmbeddingLoss", "MultiLabelMarginLoss", "SoftMarginLoss",
             "MultiLabelSoftMarginLoss", "CosineEmbeddingLoss", "MarginRankingLoss", "MultiMarginLoss",
             "TripletMarginLoss", "TripletMarginWithDistanceLoss"]
+# attention and transformer (activation.py, transformer.py)
+from .activation import MultiheadAttention  # noqa: E402
+from .transformer import TransformerEncoder, TransformerEncoderLayer  # noqa: E402
+__all__ += ["MultiheadAttention", "TransformerEncoderLayer", "TransformerEncoder"]
