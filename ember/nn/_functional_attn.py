@@ -1,6 +1,6 @@
 """nn.functional: scaled_dot_product_attention (a fat primitive, ember/ops/attention.py; the dropout form is
-composed as aten's _scaled_dot_product_attention_math) and multi_head_attention_forward with its helpers, ported
-from torch/nn/functional.py (the slow path: ember has no fused fast path)."""
+composed as aten's _scaled_dot_product_attention_math) and multi_head_attention_forward with its helpers, as
+torch/nn/functional.py writes them (the slow path: ember has no fused fast path)."""
 import math
 import warnings
 
