@@ -233,3 +233,18 @@ def test_transformer_encoder_matches_torch(k):
     assert len(tg) == len(eg)
     for a, b in zip(tg, eg):
         np.testing.assert_allclose(b, a, rtol=1e-5, atol=2e-5)
+
+
+@pytest.mark.parametrize("hard", [False, True])
+def test_gumbel_softmax_matches_torch(hard):
+    """Seeded: the Gumbel noise is torch's draw for draw (exponential_), so values and gradients agree."""
+    x0 = np.random.default_rng(0).standard_normal((4, 6)).astype(np.float32)
+    res = []
+    for lib in (torch, ember):
+        lib.manual_seed(11)
+        x = lib.from_numpy(x0.copy()).requires_grad_()
+        y = lib.nn.functional.gumbel_softmax(x, tau=0.5, hard=hard)
+        (y * lib.arange(6.0)).sum().backward()
+        res.append((y.detach().numpy(), x.grad.numpy()))
+    np.testing.assert_allclose(res[1][0], res[0][0], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(res[1][1], res[0][1], rtol=1e-4, atol=1e-5)
