@@ -109,8 +109,12 @@ def _dx(gy, w, xshape, p):
     c = xshape[1]
     ksize = w.shape[2:]
     padded = tuple(s + lo + hi for s, (lo, hi) in zip(xshape[2:], pads))
-    gxp = xp.zeros((n, c) + padded, gy.dtype)
-    if gy.size and w.size:
+    if not (gy.size and w.size):
+        gxp = xp.zeros((n, c) + padded, gy.dtype)
+    elif len(set(stride)) == 1 and len(out) > 1 and bool(xp.isfinite(w).all()):
+        gxp = _dx_flat(gy, w, (n, c) + padded, p)
+    else:
+        gxp = xp.zeros((n, c) + padded, gy.dtype)
         wr = w.reshape(groups, o // groups, -1)
         cols = xp.matmul(wr.swapaxes(-1, -2), gy.reshape(n, groups, o // groups, -1))
         cols = cols.reshape((n, c) + tuple(ksize) + tuple(out))
@@ -120,6 +124,40 @@ def _dx(gy, w, xshape, p):
     if gxp.shape == tuple(xshape):
         return gxp
     return gxp[_COLON2 + tuple(slice(lo, lo + s) for s, (lo, _) in zip(xshape[2:], pads))]
+
+
+def _dx_flat(gy, w, pshape, p):
+    """col2im on the flattened padded input, for one stride s in every dim: with gy zero-padded to the padded
+    input's row lengths (all dims but the first), output position m of the padded layout lands at flat input
+    position off_k + s*m for kernel offset k, so each offset's columns are added with one 1-D strided slice
+    (long runs) instead of a D-dimensional one (runs of one output row). The padded columns are zero (w is
+    finite: checked by the caller), so what they add past a row's end is zero."""
+    stride, pads, dil, groups = p[:4]
+    xp = _backend.xp(gy)
+    n, c = pshape[:2]
+    o = gy.shape[1]
+    out = gy.shape[2:]
+    sp = pshape[2:]
+    s = stride[0]
+    ksize = w.shape[2:]
+    lay = (out[0],) + tuple(sp[1:])
+    if lay != tuple(out):
+        g = xp.zeros(gy.shape[:2] + lay, gy.dtype)
+        g[_COLON2 + tuple(slice(0, m) for m in out)] = gy
+    else:
+        g = gy
+    length = _prod(lay)
+    wr = w.reshape(groups, o // groups, -1)
+    cols = xp.matmul(wr.swapaxes(-1, -2), g.reshape(n, groups, o // groups, length))
+    kp = _prod(ksize)
+    cols = cols.reshape(n, c, kp, length)
+    pstr = [_prod(sp[i + 1:]) for i in range(len(sp))]
+    offs = [sum(ki * d * ps for ki, d, ps in zip(k, dil, pstr)) for k in itertools.product(*map(range, ksize))]
+    total = _prod(sp)
+    buf = xp.zeros((n, c, max(total, max(offs) + s * (length - 1) + 1)), gy.dtype)
+    for j, off in enumerate(offs):
+        buf[:, :, off:off + s * (length - 1) + 1:s] += cols[:, :, j]
+    return buf[:, :, :total].reshape(pshape)
 
 
 def _dw(x, gy, wshape, p, cols=None):

@@ -78,15 +78,13 @@ def _apply(name, x, f, ft, batched=True):
     return _linear(x, f, ft, fwd, bwd)
 
 
-def _record_gather(name, inp, vals, idx, unique, batched):
-    """The output of a max pooling: values gathered at idx; backward scatters (assigns when unique)."""
-    xd = inp._data
-    shape = xd.shape if batched else (1,) + xd.shape
+def _record_gather(name, inp, vals, idx, scatter, batched):
+    """The output of a max pooling: values gathered at idx; backward is `scatter`, the adjoint."""
     y = wrap(vals if batched else vals[0])
     if state.enabled and inp._requires_grad:
         cls, pair = _CLASSES[name]
         node = record(cls, (inp,), y)
-        f, ft = _gather(idx), _scatter(idx, shape, unique)
+        f, ft = _gather(idx), scatter
         node.f, node.ft = (f, ft) if batched else (_unbatch(f), _unbatch(ft))
         node.pair = pair
     return y, wrap(idx if batched else idx[0])
@@ -200,53 +198,76 @@ def _ceil_pads(sizes, k, s, p, d, out):
 
 
 # ---- max pooling ----------------------------------------------------------------------------------------------
+def _offsets(k):
+    """The kernel offsets (tuples) in row-major order: offset j of a window is the j-th element of it."""
+    offs = [()]
+    for ki in k:
+        offs = [o + (i,) for o in offs for i in range(ki)]
+    return offs
+
+
 def _max_pool_arrays(x, k, s, p, d, out):
-    """Max over windows of x (N, C, *S): (values, flat indices into S). The running maximum over the kernel
-    offsets takes a later value when it is greater or NaN, as torch's kernels do (NaN propagates)."""
+    """Max over windows of x (N, C, *S): (values, flat indices into S, the adjoint scatter). The maximum is a
+    chain of np.maximum over the K kernel-offset slices (NaN propagates, as in torch); the argmax is the first
+    offset equal to it (torch's kernels take a later value only when it is greater), or the last NaN of a
+    window holding NaN (torch's `val > max || isnan(val)`)."""
     xp = _backend.xp(x)
     dims = len(k)
     sizes = x.shape[2:]
     pads = _ceil_pads(sizes, k, s, p, d, out)
-    if x.dtype.kind == "f" or x.dtype in _LOW:
+    floating = x.dtype.kind == "f" or x.dtype in _LOW
+    if floating:
         fill = -np.inf
     elif x.dtype.kind == "b":
         fill = False
     else:
         fill = np.iinfo(x.dtype).min
     xpd = _pad_array(x, pads, fill) if any(lo or hi for lo, hi in pads) else x
-    best = None
-    arg = None
-    floating = x.dtype.kind == "f" or x.dtype in _LOW
-    kp = _prod(k)
-    for j in range(kp):
-        rem = j
-        offs = []
-        for ki in reversed(k):
-            offs.append(rem % ki)
-            rem //= ki
-        offs = offs[::-1]
-        sl = tuple(slice(o * di, o * di + si * (m - 1) + 1, si) for o, di, si, m in zip(offs, d, s, out))
-        v = xpd[_COLON2 + sl]
-        if best is None:
-            best = v.copy()
-            arg = xp.zeros(v.shape, np.int8 if kp < 128 else np.int32)
-            continue
-        take = v > best
-        if floating:
-            take |= xp.isnan(v)
-        xp.copyto(best, v, where=take)
-        arg[take] = j
-    # kernel offset -> flat input index
-    idx = xp.zeros(best.shape, _I64)
-    rem = arg.astype(_I64)
-    stride_flat = 1
-    for i in reversed(range(dims)):
-        ki = rem % k[i]
-        rem = rem // k[i]
-        pos = xp.arange(out[i], dtype=_I64).reshape((-1,) + (1,) * (dims - 1 - i)) * s[i] - p[i] + ki * d[i]
-        idx += pos * stride_flat
-        stride_flat *= sizes[i]
-    return best, idx
+    offs = _offsets(k)
+    kp = len(offs)
+    slices = [_COLON2 + tuple(slice(o * di, o * di + si * (m - 1) + 1, si) for o, di, si, m in zip(off, d, s, out))
+              for off in offs]
+    views = [xpd[sl] for sl in slices]
+    best = views[0].copy()
+    for v in views[1:]:
+        xp.maximum(best, v, out=best)
+    # arithmetic selects (arg = arg * ~hit + hit * j): a masked copyto is several times slower in NumPy
+    it = np.int8 if kp < 128 else np.int32
+    arg = xp.zeros(best.shape, it)
+    for j in range(kp - 1, -1, -1):
+        hit = views[j] == best
+        arg *= ~hit
+        if j:
+            arg += hit * it(j)
+    if floating and bool(xp.isnan(best).any()):
+        for j in range(kp):
+            hit = xp.isnan(views[j])
+            arg *= ~hit
+            arg += hit * it(j)
+    # kernel offset -> flat input index: the window's origin plus a table of the offsets' flat positions
+    flat_strides = [_prod(sizes[i + 1:]) for i in range(dims)]
+    base = np.zeros(out, np.int64)
+    for i in range(dims):
+        base = base + ((np.arange(out[i]) * s[i] - p[i]) * flat_strides[i]).reshape((-1,) + (1,) * (dims - 1 - i))
+    lut = np.array([sum(o * di * fs for o, di, fs in zip(off, d, flat_strides)) for off in offs], np.int64)
+    base = _backend.on_device_of(base, x)
+    lut = _backend.on_device_of(lut, x)
+    idx = base + lut.take(arg)
+    unique = all(si >= di * (ki - 1) + 1 for si, di, ki in zip(s, d, k))
+    padded = xpd.shape
+    crop = _COLON2 + tuple(slice(lo, lo + sz) for sz, (lo, _) in zip(sizes, pads))
+
+    def scatter(g):
+        # the gradient goes to each window's argmax: one masked write per kernel offset (K strided passes)
+        xp = _backend.xp(g)
+        r = xp.zeros(padded, g.dtype)
+        for j, sl in enumerate(slices):
+            if unique:
+                xp.multiply(g, arg == j, out=r[sl])
+            else:
+                r[sl] += g * (arg == j)
+        return r if r.shape == x.shape else xp.ascontiguousarray(r[crop])
+    return best, idx, scatter
 
 
 def _max_pool(name, dims, input, kernel_size, stride, padding, dilation, ceil_mode):
@@ -264,10 +285,10 @@ def _max_pool(name, dims, input, kernel_size, stride, padding, dilation, ceil_mo
     if xd.size == 0:
         vals = _backend.xp(xd).zeros(xd.shape[:2] + out, xd.dtype)
         idx = _backend.xp(xd).zeros(xd.shape[:2] + out, _I64)
+        scatter = _scatter(idx, xd.shape, True)
     else:
-        vals, idx = _max_pool_arrays(xd, k, st, p, d, out)
-    unique = all(si >= di * (ki - 1) + 1 for si, di, ki in zip(st, d, k))
-    return _record_gather(f"MaxPool{dims}DWithIndicesBackward0", input, vals, idx, unique, batched)
+        vals, idx, scatter = _max_pool_arrays(xd, k, st, p, d, out)
+    return _record_gather(f"MaxPool{dims}DWithIndicesBackward0", input, vals, idx, scatter, batched)
 
 
 def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
@@ -553,7 +574,8 @@ def _adaptive_max(input, output_size, dims):
         am = xp.argmax(cand, -1)
     idx = xp.take_along_axis(xp.broadcast_to(fl, (n, c) + fl.shape), am[..., None], -1)[..., 0].astype(_I64)
     vals = xp.ascontiguousarray(xp.take_along_axis(cand, am[..., None], -1)[..., 0])
-    return _record_gather(f"AdaptiveMaxPool{dims}DBackward0", input, vals, idx, unique, batched)
+    return _record_gather(f"AdaptiveMaxPool{dims}DBackward0", input, vals, idx, _scatter(idx, x.shape, unique),
+                          batched)
 
 
 def adaptive_max_pool2d(input, output_size, return_indices=False):
