@@ -106,6 +106,19 @@ SPECS = [
     # torch builds circular padding from slices and copies (torch/nn/functional.py _pad_circular): its result
     # is a CopySlices node; ember's is one gather node, so only the values and gradients are compared
     OpSpec("pad/circular", _F("pad", (2, 1, 1, 2), mode="circular"), [(t_((2, 3, 4, 5)),)], check_grad_fn=False),
+    # sliding blocks and channel rearrangements
+    OpSpec("unfold", _F("unfold", 2), [(t_((2, 3, 5, 4)),), (t_((3, 4, 4), "float64"),)]),
+    OpSpec("unfold/options", _F("unfold", (2, 3), dilation=(1, 2), padding=1, stride=(2, 1)),
+           [(t_((2, 3, 6, 7)),), (t_((2, 3, 6, 7), layout="t"),)]),
+    OpSpec("fold", lambda lib, x: lib.nn.functional.fold(x, (4, 5), 2), [(t_((2, 12, 12)),), (t_((8, 12), "float64"),)]),
+    OpSpec("fold/options", lambda lib, x: lib.nn.functional.fold(x, (6, 7), (2, 3), dilation=(1, 2), padding=1,
+                                                                 stride=(2, 1)), [(t_((2, 18, 20)),)]),
+    OpSpec("pixel_shuffle", lambda lib, x: lib.pixel_shuffle(x, 2), [(t_((2, 8, 3, 2)),), (t_((2, 1, 4, 3, 2)),)]),
+    OpSpec("F.pixel_shuffle", _F("pixel_shuffle", 3), [(t_((9, 2, 2), "float64"),)]),
+    OpSpec("pixel_unshuffle", lambda lib, x: lib.pixel_unshuffle(x, 2), [(t_((2, 2, 4, 6)),), (t_((3, 2, 4)),)]),
+    OpSpec("F.pixel_unshuffle", _F("pixel_unshuffle", 2), [(t_((1, 2, 4, 4), "float64"),)]),
+    OpSpec("channel_shuffle", lambda lib, x: lib.channel_shuffle(x, 2), [(t_((2, 6, 3)),), (t_((1, 4, 2, 2)),)]),
+    OpSpec("F.channel_shuffle", _F("channel_shuffle", 3), [(t_((2, 6, 2, 2), "float64"),)]),
     OpSpec("pad/circular1d", _F("pad", (3, 1), mode="circular"), [(t_((2, 3, 4)),)], check_grad_fn=False),
 ]
 
@@ -143,7 +156,7 @@ def test_gradcheck(spec):
 GGC = ["conv2d", "conv2d(2, 1, 2){}", "conv2d(1, 'same', 1, 2){}", "conv1d(){'stride': 2, 'padding': 1, 'dilation': 2, 'groups': 2}", "conv_transpose2d",
        "conv_transpose2d(){'stride': 2, 'output_padding': (1, 0), 'groups': 2, 'dilation': 2}", "conv3d(){'stride': 2}", "max_pool2d", "max_pool2d/ceil",
        "avg_pool2d/pad", "avg_pool3d", "adaptive_avg_pool2d", "adaptive_max_pool2d", "max_unpool2d", "pad/reflect2d",
-       "pad/replicate", "pad/value", "lp_pool2d"]
+       "pad/replicate", "pad/value", "lp_pool2d", "unfold/options", "fold", "pixel_shuffle", "channel_shuffle"]
 
 
 @pytest.mark.parametrize("name", GGC)
@@ -200,6 +213,26 @@ MODULES = [
     ("AdaptiveMaxPool2d", (3,), {"return_indices": True}, (2, 3, 8, 7)),
     ("LPPool1d", (2, 3), {}, (2, 3, 9)),
     ("LPPool2d", (2, 3), {}, (2, 3, 6, 6)),
+    ("ZeroPad1d", (2,), {}, (2, 3, 4)),
+    ("ZeroPad2d", ((1, 2, 0, 3),), {}, (2, 3, 4, 4)),
+    ("ZeroPad3d", (1,), {}, (1, 2, 2, 3, 2)),
+    ("ConstantPad1d", ((1, 2), 3.5), {}, (2, 3, 4)),
+    ("ConstantPad2d", (1, -1.0), {}, (3, 4, 4)),
+    ("ConstantPad3d", ((1, 0, 2, 0, 0, 1), 2.0), {}, (1, 2, 2, 3, 2)),
+    ("ReflectionPad1d", (2,), {}, (2, 3, 4)),
+    ("ReflectionPad2d", ((1, 2, 0, 3),), {}, (2, 3, 4, 5)),
+    ("ReflectionPad3d", (1,), {}, (1, 2, 2, 3, 3)),
+    ("ReplicationPad1d", ((3, 1),), {}, (2, 3, 4)),
+    ("ReplicationPad2d", (2,), {}, (3, 4, 4)),
+    ("ReplicationPad3d", ((1, 0, 2, 0, 0, 1),), {}, (1, 2, 2, 3, 2)),
+    ("CircularPad1d", (2,), {}, (2, 3, 4)),
+    ("CircularPad2d", ((1, 2, 0, 3),), {}, (2, 3, 4, 4)),
+    ("CircularPad3d", (1,), {}, (1, 2, 2, 3, 2)),
+    ("Unfold", ((2, 3),), {"padding": 1, "stride": 2}, (2, 3, 5, 6)),
+    ("Fold", ((4, 5), 2), {}, (2, 12, 12)),
+    ("PixelShuffle", (2,), {}, (2, 8, 3, 2)),
+    ("PixelUnshuffle", (2,), {}, (2, 2, 4, 6)),
+    ("ChannelShuffle", (3,), {}, (2, 6, 2, 2)),
 ]
 
 
@@ -337,6 +370,16 @@ ERRORS = [
     ("pad mode", lambda lib, x: lib.nn.functional.pad(x, (1, 1), mode="wrap"), (_r(1, 2, 3),)),
     ("pad circular", lambda lib, x: lib.nn.functional.pad(x, (4, 4), mode="circular"), (_r(1, 2, 3),)),
     ("pad replicate rank", lambda lib, x: lib.nn.functional.pad(x, (1, 1), mode="replicate"), (_r(3),)),
+    ("unfold rank", lambda lib, x: lib.nn.functional.unfold(x, 2), (_r(2, 3),)),
+    ("unfold blocks", lambda lib, x: lib.nn.functional.unfold(x, 4), (_r(1, 2, 3, 3),)),
+    ("fold blocks", lambda lib, x: lib.nn.functional.fold(x, (4, 4), 2), (_r(1, 8, 5),)),
+    ("fold channels", lambda lib, x: lib.nn.functional.fold(x, (4, 4), 2), (_r(1, 7, 9),)),
+    ("pixel_shuffle channels", lambda lib, x: lib.nn.functional.pixel_shuffle(x, 2), (_r(1, 3, 2, 2),)),
+    ("pixel_shuffle rank", lambda lib, x: lib.nn.functional.pixel_shuffle(x, 2), (_r(3, 2),)),
+    ("pixel_unshuffle height", lambda lib, x: lib.nn.functional.pixel_unshuffle(x, 2), (_r(1, 1, 3, 4),)),
+    ("pixel_unshuffle width", lambda lib, x: lib.nn.functional.pixel_unshuffle(x, 2), (_r(1, 1, 4, 3),)),
+    ("channel_shuffle groups", lambda lib, x: lib.nn.functional.channel_shuffle(x, 2), (_r(1, 3, 2, 2),)),
+    ("CircularPad2d rank", lambda lib, x: lib.nn.CircularPad2d(1)(x), (_r(2, 2),)),
     ("pad reflect value", lambda lib, x: lib.nn.functional.pad(x, (1, 1), mode="reflect", value=1.0),
      (_r(1, 2, 3),)),
 ]

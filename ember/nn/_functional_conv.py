@@ -10,13 +10,14 @@ from ..ops.pooling import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_av
                            max_pool1d_with_indices, max_pool2d, max_pool2d_with_indices, max_pool3d,
                            max_pool3d_with_indices, max_unpool2d)
 from ..ops.padding import pad  # noqa: F401
+from ..ops.fold import channel_shuffle, fold, pixel_shuffle, pixel_unshuffle, unfold  # noqa: F401
 
 _NS = "nn.functional"
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
            "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d", "adaptive_max_pool1d",
            "adaptive_max_pool2d", "avg_pool1d", "avg_pool2d", "avg_pool3d", "max_pool1d", "max_pool1d_with_indices",
            "max_pool2d", "max_pool2d_with_indices", "max_pool3d", "max_pool3d_with_indices", "max_unpool2d", "pad",
-           "lp_pool1d", "lp_pool2d"]
+           "lp_pool1d", "lp_pool2d", "unfold", "fold", "pixel_shuffle", "pixel_unshuffle", "channel_shuffle"]
 
 
 @_op("lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False)", namespace=_NS)
