@@ -248,3 +248,32 @@ def test_gumbel_softmax_matches_torch(hard):
         res.append((y.detach().numpy(), x.grad.numpy()))
     np.testing.assert_allclose(res[1][0], res[0][0], rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(res[1][1], res[0][1], rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("kw", [{}, {"batch_first": True, "norm_first": True, "activation": "gelu"}])
+def test_transformer_matches_torch(kw):
+    """A seeded encoder-decoder Transformer (2+2 layers): printing, outputs and every gradient (float32)."""
+    bf = kw.get("batch_first", False)
+    rng = np.random.default_rng(1)
+    src0 = rng.standard_normal((3, 6, 8) if bf else (6, 3, 8)).astype(np.float32)
+    tgt0 = rng.standard_normal((3, 4, 8) if bf else (4, 3, 8)).astype(np.float32)
+    res = []
+    for lib in (torch, ember):
+        lib.manual_seed(7)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model = lib.nn.Transformer(8, 2, 2, 2, 16, dropout=0.0, **kw)
+        src = lib.from_numpy(src0.copy()).requires_grad_()
+        tgt = lib.from_numpy(tgt0.copy()).requires_grad_()
+        mask = lib.nn.Transformer.generate_square_subsequent_mask(4)
+        out = model(src, tgt, tgt_mask=mask, tgt_is_causal=True)
+        (out * out).sum().backward()
+        res.append((repr(model), mask.numpy(), out.detach().numpy(),
+                    [src.grad.numpy(), tgt.grad.numpy()] + [p.grad.numpy() for p in model.parameters()],
+                    [n for n, _ in model.named_parameters()]))
+    (tr, tm, to, tg, tn), (er, em, eo, eg, en) = res
+    assert er == tr and en == tn
+    np.testing.assert_array_equal(em, tm)
+    np.testing.assert_allclose(eo, to, rtol=1e-5, atol=2e-6)
+    for a, b in zip(tg, eg):
+        np.testing.assert_allclose(b, a, rtol=1e-5, atol=2e-5)

@@ -53,5 +53,7 @@ __all__ += ["PReLU", "RReLU", "Hardshrink", "Softshrink", "Softmax2d", "CosineSi
             "TripletMarginLoss", "TripletMarginWithDistanceLoss"]
 # attention and transformer (activation.py, transformer.py)
 from .activation import MultiheadAttention  # noqa: E402
-from .transformer import TransformerEncoder, TransformerEncoderLayer  # noqa: E402
-__all__ += ["MultiheadAttention", "TransformerEncoderLayer", "TransformerEncoder"]
+from .transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer, TransformerEncoder,  # noqa: E402
+                          TransformerEncoderLayer)
+__all__ += ["MultiheadAttention", "TransformerEncoderLayer", "TransformerEncoder", "TransformerDecoderLayer",
+            "TransformerDecoder", "Transformer"]
