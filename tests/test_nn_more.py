@@ -249,3 +249,73 @@ def test_margin_ranking_dims_error():
             lib.nn.functional.margin_ranking_loss(x, x, lib.ones(3))
         msgs.append(str(exc.value).replace("torch.", "ember."))
     assert msgs[1] == msgs[0]
+
+
+# ---- CTC loss -------------------------------------------------------------------------------------------------
+def _log_probs(lib, shape, dtype=np.float32, seed=0):
+    a = np.log(np.random.default_rng(seed).dirichlet(np.ones(shape[-1]), shape[:-1])).astype(dtype)
+    return lib.from_numpy(a).requires_grad_()
+
+
+CTC = [
+    ("padded", lambda lib: dict(targets=lib.tensor([[1, 2, 2], [3, 1, 0]]), input_lengths=lib.tensor([6, 5]),
+                                target_lengths=lib.tensor([3, 2])), (6, 2, 5)),
+    ("concatenated", lambda lib: dict(targets=lib.tensor([1, 2, 2, 3, 1]), input_lengths=(6, 5),
+                                      target_lengths=(3, 2)), (6, 2, 5)),
+    ("blank4-repeats", lambda lib: dict(targets=lib.tensor([[1, 1, 0], [2, 2, 2]]), input_lengths=lib.tensor([7, 7]),
+                                        target_lengths=lib.tensor([3, 3]), blank=4), (7, 2, 5)),
+    ("empty-target", lambda lib: dict(targets=lib.tensor([[1, 2], [0, 0]]), input_lengths=lib.tensor([4, 3]),
+                                      target_lengths=lib.tensor([2, 0])), (4, 2, 3)),
+    ("unbatched", lambda lib: dict(targets=lib.tensor([1, 2]), input_lengths=lib.tensor(6),
+                                   target_lengths=lib.tensor(2)), (6, 5)),
+    ("impossible", lambda lib: dict(targets=lib.tensor([[1] * 6] * 2), input_lengths=lib.tensor([6, 5]),
+                                    target_lengths=lib.tensor([6, 2])), (6, 2, 5)),
+]
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("zero_infinity", [False, True])
+@pytest.mark.parametrize("name,kw,shape", CTC, ids=[c[0] for c in CTC])
+def test_ctc_loss(name, kw, shape, reduction, zero_infinity):
+    res = []
+    for lib in (torch, ember):
+        lp = _log_probs(lib, shape)
+        loss = lib.nn.functional.ctc_loss(lp, **kw(lib), reduction=reduction, zero_infinity=zero_infinity)
+        g = lib.from_numpy(np.random.default_rng(3).standard_normal(tuple(loss.shape)).astype(np.float32))
+        loss.backward(g)
+        name_fn = loss.grad_fn.name() if lib is ember else type(loss.grad_fn).__name__
+        res.append((loss.detach().numpy(), lp.grad.numpy(), name_fn))
+    (tl, tg, tn), (el, eg, en) = res
+    assert en == tn
+    np.testing.assert_allclose(el, tl, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(eg, tg, rtol=1e-4, atol=1e-5)
+
+
+def test_ctc_loss_module_and_float64_gradcheck():
+    assert repr(ember.nn.CTCLoss(blank=2, zero_infinity=True)) == repr(torch.nn.CTCLoss(blank=2, zero_infinity=True))
+    lp = ember.randn(5, 2, 4, dtype=ember.float64).log_softmax(2).detach().requires_grad_()
+    t, il, tl = ember.tensor([[1, 2], [3, 3]]), ember.tensor([5, 4]), ember.tensor([2, 2])
+
+    def f(x):  # through log_softmax: torch's gradient formula assumes normalized log-probabilities
+        return ember.nn.CTCLoss()(x.log_softmax(2), t, il, tl)
+    assert ember.autograd.gradcheck(f, (lp,))
+
+
+CTC_ERRORS = [
+    lambda lib: lib.nn.functional.ctc_loss(_log_probs(lib, (6, 2, 5)), lib.tensor([[1, 2, 2], [3, 1, 0]]),
+                                           lib.tensor([7, 5]), lib.tensor([3, 2])),
+    lambda lib: lib.nn.functional.ctc_loss(_log_probs(lib, (6, 2, 5)), lib.tensor([[1, 2, 2], [3, 1, 0]]),
+                                           lib.tensor([6, 5]), lib.tensor([4, 2])),
+    lambda lib: lib.nn.functional.ctc_loss(_log_probs(lib, (6, 2, 5)), lib.tensor([[1, 2, 2], [3, 1, 0]]),
+                                           lib.tensor([6]), lib.tensor([3, 2])),
+]
+
+
+@pytest.mark.parametrize("k", range(len(CTC_ERRORS)))
+def test_ctc_errors(k):
+    msgs = []
+    for lib in (torch, ember):
+        with pytest.raises(RuntimeError) as exc:
+            CTC_ERRORS[k](lib)
+        msgs.append(str(exc.value).split("\n")[0])
+    assert msgs[0] in msgs[1]

@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 
 from .. import _dtype
+from .._backend import on_device_of, to_host
 from ..ops import attention as _attn
 from ..ops._table import op as _op
 
@@ -21,7 +22,7 @@ def _mask_bias(attn_mask, is_causal, L, S, npdt):
     if is_causal:
         bias = np.where(np.tril(np.ones((L, S), bool)), np.asarray(0, npdt), np.asarray(-np.inf, npdt))
     if attn_mask is not None:
-        m = attn_mask._data
+        m = to_host(attn_mask._data)
         if m.dtype == np.bool_:
             mb = np.where(m, np.asarray(0, npdt), np.asarray(-np.inf, npdt))
         else:
@@ -52,6 +53,8 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     L, S = query.size(-2), key.size(-2)
     sc = 1.0 / math.sqrt(query.size(-1)) if scale is None else scale
     bias = _mask_bias(attn_mask, is_causal, L, S, query._data.dtype)
+    if bias is not None:
+        bias = on_device_of(bias, query._data)
     # torch's CPU kernel choice: the fused kernel for 4-D inputs of one batch shape, one head size and unit
     # last-dim strides without dropout; its math composite otherwise (which decides the grad_fn torch shows)
     flash = (dropout_p == 0.0 and query.dim() == 4 and key.dim() == 4 and value.dim() == 4

@@ -9,6 +9,7 @@ formula once without recording, and the node's backward differentiates that form
 -- with create_graph, the gradient is itself recorded, so double backward works where torch's does."""
 import math
 
+from .._backend import on_device_of, to_host
 from ..autograd.grad_mode import enable_grad, no_grad
 from ..ops._registry import Node, SavedTensor, make_node, state, wrap
 from ..ops._table import op as _op
@@ -19,7 +20,7 @@ __all__ = ["cosine_embedding_loss", "margin_ranking_loss", "hinge_embedding_loss
            "triplet_margin_with_distance_loss", "multi_margin_loss", "multilabel_margin_loss",
            "multilabel_soft_margin_loss", "soft_margin_loss", "poisson_nll_loss", "gaussian_nll_loss", "normalize",
            "cosine_similarity", "pairwise_distance", "pdist", "prelu", "rrelu", "rrelu_", "hardshrink",
-           "softshrink"]
+           "softshrink", "ctc_loss"]
 
 
 # ---- one node over a formula ----------------------------------------------------------------------------------
@@ -233,12 +234,12 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     if weight is not None and not (weight.dim() <= 1 and weight.numel() == dim):
         raise RuntimeError(f"inconsistent weight size, expected {dim} but got {list(weight.shape)}")
     t = target.reshape(-1)
-    td = t._data
+    td = to_host(t._data)
     if td.size and (int(td.min()) < 0 or int(td.max()) >= dim):
         raise RuntimeError("target out of range")
     out_shape = tuple(target.shape) if input.dim() > 1 else ()
-    from ..ops.creation import arange
-    notmask = wrap((arange(dim)._data[None, :] != td[:, None]).astype(input._data.dtype))
+    import numpy as np
+    notmask = wrap(on_device_of((np.arange(dim)[None, :] != td[:, None]).astype(input._data.dtype), input._data))
 
     def fn(x, w):
         x2 = x.reshape(nframe, dim)
@@ -270,7 +271,7 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
                                f"{list(input.shape)}")
     elif not (target.dim() == 2 and target.size(0) == nframe and target.size(1) == dim):
         raise RuntimeError(f"inconsistent target size: {list(target.shape)} for input of size: {list(input.shape)}")
-    td = target._data.reshape(nframe, dim)
+    td = to_host(target._data).reshape(nframe, dim)
     if td.size and (int(td.min()) < -1 or int(td.max()) >= dim):
         raise RuntimeError("argument #2 'target' is out of range")
     # count[n, j]: how often class j is listed before the first -1; is_target[n, k]: k listed at all
@@ -281,8 +282,8 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
     ok = listed.reshape(-1) >= 0
     np.add.at(count, (rows[ok], listed.reshape(-1)[ok]), 1)
     dt = input._data.dtype
-    cnt = wrap(count.astype(dt))
-    nontarget = wrap((count == 0).astype(dt))
+    cnt = wrap(on_device_of(count.astype(dt), input._data))
+    nontarget = wrap(on_device_of((count == 0).astype(dt), input._data))
     out_shape = (nframe,) if nd == 2 else ()
 
     def fn(x):
@@ -418,7 +419,7 @@ def pdist(input, p=2.0):
         raise RuntimeError("pdist only supports non-negative p values")
     n = input.size(0)
     i, j = np.triu_indices(n, 1)
-    ii, jj = wrap(i.astype(np.int64)), wrap(j.astype(np.int64))
+    ii, jj = (wrap(on_device_of(a.astype(np.int64), input._data)) for a in (i, j))
     # the row differences as one (pairs, n) x (n, d) product with a +1/-1 selection matrix (a matmul stays
     # differentiable twice); large inputs take two row gathers instead of the (pairs, n) matrix
     sel = None
@@ -426,7 +427,7 @@ def pdist(input, p=2.0):
         a = np.zeros((i.size, n), input._data.dtype)
         a[np.arange(i.size), i] = 1
         a[np.arange(i.size), j] = -1
-        sel = wrap(a)
+        sel = wrap(on_device_of(a, input._data))
 
     def fn(x):
         if ii.numel() == 0:
@@ -518,3 +519,36 @@ def softshrink(input, lambd=0.5):
         lo = wrap((d < -lambd).astype(d.dtype))
         return (x - lambd) * up + (x + lambd) * lo
     return _fused("SoftshrinkBackward0", fn, input)
+
+
+@_op("ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reduction='mean', zero_infinity=False)",
+     namespace=_NS)
+def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reduction="mean", zero_infinity=False):
+    """Connectionist temporal classification loss of (T, N, C) (or unbatched (T, C)) log-probabilities: 'mean'
+    divides each sample's loss by its target length (at least 1) and averages over the batch."""
+    import numpy as np
+    from ..ops import ctc as _ctc
+    from ..ops.elementwise import where
+    from .._tensor import Tensor
+
+    def arr(x):
+        return np.asarray(to_host(x._data) if isinstance(x, Tensor) else x).reshape(-1)
+    red = _F()._reduction_enum(reduction)
+    unbatched = log_probs.dim() == 2
+    lp = log_probs.unsqueeze(1) if unbatched else log_probs
+    tg = targets
+    if unbatched and targets.dim() == 1:
+        tg = targets.unsqueeze(0)
+    nll = _ctc.ctc_loss(lp, tg, arr(input_lengths), arr(target_lengths), blank, zero_infinity)
+    if zero_infinity:
+        inf = nll.isinf()
+        nll = where(inf, nll.new_zeros(()), nll)
+    if unbatched:
+        nll = nll.squeeze(0)
+    if red == 1:
+        tl = arr(target_lengths).astype(nll._data.dtype)
+        denom = wrap(on_device_of(np.maximum(tl, 1).reshape(nll.shape), nll._data))
+        return (nll / denom).mean()
+    if red == 2:
+        return nll.sum()
+    return nll

@@ -7,7 +7,7 @@ Under create_graph the node differentiates the same formula re-run in tensor ops
 bias (from attn_mask / is_causal) is a constant: torch's kernel does not differentiate the mask either."""
 import numpy as np
 
-from .._backend import fp_ignore, xp_of
+from .._backend import fp_ignore, on_device_of, to_host, xp_of
 from ._registry import Node, SavedTensor, make_node, state, wrap
 
 __all__ = ["sdpa"]
@@ -27,9 +27,9 @@ def safe_softmax(s, bias):
     """Tensor-op softmax over the last dim with fully masked rows (bias -inf throughout) set to zero."""
     from .. import nn
     if bias is not None:
-        dead = (bias == -np.inf).all(axis=-1, keepdims=True)
+        dead = (to_host(bias) == -np.inf).all(axis=-1, keepdims=True)
         if dead.any():
-            dead = wrap(np.broadcast_to(dead, s.shape))
+            dead = wrap(on_device_of(np.ascontiguousarray(np.broadcast_to(dead, s.shape)), s._data))
             # the dead rows' scores are replaced before the softmax so that no NaN reaches its backward
             return nn.functional.softmax(s.masked_fill(dead, 0.0), -1).masked_fill(dead, 0.0)
     return nn.functional.softmax(s, -1)

@@ -10,7 +10,7 @@ Padded positions of packed sequences carry a 0/1 mask: a masked row keeps its st
 `backward` runs those array formulas when no graph is being built; under create_graph it re-runs the layer in
 tensor ops (the same cell formulas, aten/src/ATen/native/RNN.cpp) and differentiates that with create_graph, so
 the gradient itself is differentiable (double backward)."""
-from .._backend import fp_ignore, xp_of
+from .._backend import fp_ignore, on_device_of, xp_of
 from ._registry import Node, SavedTensor, make_node, state, wrap
 
 __all__ = ["rnn_layer"]
@@ -291,6 +291,8 @@ def rnn_layer(mode, x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, reverse=False, mask
     """One layer, one direction over x (T, B, I) from states h0 (B, Hout) [, c0 (B, H)]. mask: None or a
     (T, B, 1) 0/1 array of x's dtype (packed sequences). Returns (output (T, B, Hout), h_n, c_n or None)."""
     ins = (x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr)
+    if mask is not None:
+        mask = on_device_of(mask, x._data)
     need = state.enabled and any(t is not None and t._requires_grad for t in ins)
     out, h, cst, ctx = _forward_arrays(mode, x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, reverse, mask, need)
     outs = (wrap(out), wrap(h), wrap(cst) if cst is not None else None)

@@ -205,7 +205,7 @@ class RNNBase(Module):
             m = _mask_of(batch_sizes, batch_sizes.size(0))
             data = input
             x = data.new_zeros((m.shape[0], m.shape[1], data.shape[1]))
-            x[_tensor(m)] = data
+            x[_tensor(m, device=data.device)] = data
             mask = m[:, :, None].astype(data._data.dtype)
         else:
             x = input.transpose(0, 1) if self.batch_first else input
@@ -213,7 +213,7 @@ class RNNBase(Module):
                                     self.dropout, self.training, self.bidirectional, self.proj_size > 0, mask)
         if batch_sizes is not None:
             from ... import tensor as _tensor
-            out = out[_tensor(mask[:, :, 0] > 0)]
+            out = out[_tensor(mask[:, :, 0] > 0, device=out.device)]
         elif self.batch_first:
             out = out.transpose(0, 1)
         return out, h_n, c_n
