@@ -119,6 +119,33 @@ SPECS = [
     OpSpec("F.pixel_unshuffle", _F("pixel_unshuffle", 2), [(t_((1, 2, 4, 4), "float64"),)]),
     OpSpec("channel_shuffle", lambda lib, x: lib.channel_shuffle(x, 2), [(t_((2, 6, 3)),), (t_((1, 4, 2, 2)),)]),
     OpSpec("F.channel_shuffle", _F("channel_shuffle", 3), [(t_((2, 6, 2, 2), "float64"),)]),
+    # interpolate: every mode, size and scale_factor, align_corners, float32 and float64
+    OpSpec("interpolate/nearest", _F("interpolate", scale_factor=1.7), [(t_((2, 3, 5)),), (t_((2, 3, 5, 4), "float64"),),
+                                                                        (t_((1, 2, 3, 4, 5)),)]),
+    OpSpec("interpolate/nearest-size", _F("interpolate", size=(7, 3)), [(t_((2, 3, 5, 4), layout="t"),)]),
+    OpSpec("interpolate/nearest-x2", _F("interpolate", scale_factor=2), [(t_((2, 3, 5, 4)),)]),
+    OpSpec("interpolate/nearest-exact", _F("interpolate", scale_factor=1.3, mode="nearest-exact"),
+           [(t_((2, 3, 5, 4)),), (t_((2, 3, 7)),)]),
+    OpSpec("interpolate/linear", _F("interpolate", scale_factor=2.5, mode="linear"), [(t_((2, 3, 5)),),
+                                                                                      (t_((2, 3, 5), "float64"),)]),
+    OpSpec("interpolate/linear-ac", _F("interpolate", size=9, mode="linear", align_corners=True), [(t_((2, 3, 5)),)]),
+    OpSpec("interpolate/bilinear", _F("interpolate", scale_factor=1.5, mode="bilinear"),
+           [(t_((2, 3, 5, 4)),), (t_((2, 3, 5, 4), "float64"),)]),
+    OpSpec("interpolate/bilinear-down", _F("interpolate", size=(3, 2), mode="bilinear"), [(t_((2, 3, 7, 5)),)]),
+    OpSpec("interpolate/bilinear-ac", _F("interpolate", size=(8, 7), mode="bilinear", align_corners=True),
+           [(t_((2, 3, 5, 4)),)]),
+    OpSpec("interpolate/bicubic", _F("interpolate", scale_factor=2, mode="bicubic"),
+           [(t_((2, 3, 5, 4)),), (t_((2, 3, 5, 4), "float64"),)]),
+    OpSpec("interpolate/bicubic-ac", _F("interpolate", size=(3, 3), mode="bicubic", align_corners=True),
+           [(t_((2, 3, 5, 6)),)]),
+    OpSpec("interpolate/trilinear", _F("interpolate", scale_factor=(1.5, 2, 0.7), mode="trilinear"),
+           [(t_((1, 2, 3, 4, 5)),)]),
+    OpSpec("interpolate/area", _F("interpolate", scale_factor=0.5, mode="area"), [(t_((2, 3, 8, 6)),), (t_((2, 3, 8)),)]),
+    OpSpec("interpolate/recompute", _F("interpolate", scale_factor=1.7, mode="bilinear", recompute_scale_factor=True),
+           [(t_((2, 3, 5, 4)),)]),
+    OpSpec("upsample", _F("upsample", scale_factor=2, mode="bilinear"), [(t_((1, 2, 3, 3)),)]),
+    OpSpec("upsample_nearest", _F("upsample_nearest", scale_factor=2), [(t_((1, 2, 3, 3)),)]),
+    OpSpec("upsample_bilinear", _F("upsample_bilinear", size=(4, 5)), [(t_((1, 2, 3, 3)),)]),
     OpSpec("pad/circular1d", _F("pad", (3, 1), mode="circular"), [(t_((2, 3, 4)),)], check_grad_fn=False),
 ]
 
@@ -156,7 +183,8 @@ def test_gradcheck(spec):
 GGC = ["conv2d", "conv2d(2, 1, 2){}", "conv2d(1, 'same', 1, 2){}", "conv1d(){'stride': 2, 'padding': 1, 'dilation': 2, 'groups': 2}", "conv_transpose2d",
        "conv_transpose2d(){'stride': 2, 'output_padding': (1, 0), 'groups': 2, 'dilation': 2}", "conv3d(){'stride': 2}", "max_pool2d", "max_pool2d/ceil",
        "avg_pool2d/pad", "avg_pool3d", "adaptive_avg_pool2d", "adaptive_max_pool2d", "max_unpool2d", "pad/reflect2d",
-       "pad/replicate", "pad/value", "lp_pool2d", "unfold/options", "fold", "pixel_shuffle", "channel_shuffle"]
+       "pad/replicate", "pad/value", "lp_pool2d", "unfold/options", "fold", "pixel_shuffle", "channel_shuffle",
+       "interpolate/nearest", "interpolate/bilinear", "interpolate/bicubic", "interpolate/trilinear"]
 
 
 @pytest.mark.parametrize("name", GGC)
@@ -233,6 +261,11 @@ MODULES = [
     ("PixelShuffle", (2,), {}, (2, 8, 3, 2)),
     ("PixelUnshuffle", (2,), {}, (2, 2, 4, 6)),
     ("ChannelShuffle", (3,), {}, (2, 6, 2, 2)),
+    ("Upsample", (), {"scale_factor": 2, "mode": "bilinear"}, (2, 3, 4, 4)),
+    ("Upsample", ((3, 5),), {}, (2, 3, 4, 4)),
+    ("Upsample", (), {"scale_factor": (2, 1.5), "mode": "bicubic", "align_corners": True}, (2, 3, 4, 4)),
+    ("UpsamplingNearest2d", (), {"scale_factor": 2}, (2, 3, 4, 4)),
+    ("UpsamplingBilinear2d", (5,), {}, (2, 3, 4, 4)),
 ]
 
 
@@ -380,6 +413,20 @@ ERRORS = [
     ("pixel_unshuffle width", lambda lib, x: lib.nn.functional.pixel_unshuffle(x, 2), (_r(1, 1, 4, 3),)),
     ("channel_shuffle groups", lambda lib, x: lib.nn.functional.channel_shuffle(x, 2), (_r(1, 3, 2, 2),)),
     ("CircularPad2d rank", lambda lib, x: lib.nn.CircularPad2d(1)(x), (_r(2, 2),)),
+    ("interpolate align_corners", lambda lib, x: lib.nn.functional.interpolate(x, scale_factor=2, align_corners=True),
+     (_r(1, 2, 3, 3),)),
+    ("interpolate both", lambda lib, x: lib.nn.functional.interpolate(x, size=4, scale_factor=2), (_r(1, 2, 3, 3),)),
+    ("interpolate neither", lambda lib, x: lib.nn.functional.interpolate(x), (_r(1, 2, 3, 3),)),
+    ("interpolate size length", lambda lib, x: lib.nn.functional.interpolate(x, size=(4, 4, 4)), (_r(1, 2, 3, 3),)),
+    ("interpolate scale length", lambda lib, x: lib.nn.functional.interpolate(x, scale_factor=(2, 2, 2)),
+     (_r(1, 2, 3, 3),)),
+    ("interpolate bilinear 3d", lambda lib, x: lib.nn.functional.interpolate(x, scale_factor=2, mode="bilinear"),
+     (_r(1, 2, 3),)),
+    ("interpolate linear 4d", lambda lib, x: lib.nn.functional.interpolate(x, scale_factor=2, mode="linear"),
+     (_r(1, 2, 3, 3),)),
+    ("interpolate rank", lambda lib, x: lib.nn.functional.interpolate(x, scale_factor=2), (_r(2, 3),)),
+    ("interpolate recompute size", lambda lib, x: lib.nn.functional.interpolate(x, size=4, recompute_scale_factor=True),
+     (_r(1, 2, 3, 3),)),
     ("pad reflect value", lambda lib, x: lib.nn.functional.pad(x, (1, 1), mode="reflect", value=1.0),
      (_r(1, 2, 3),)),
 ]
