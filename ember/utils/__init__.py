@@ -2,7 +2,16 @@
 from . import hooks
 from .._tensor import Tensor
 
-__all__ = ["hooks"]
+__all__ = ["hooks", "data"]
+
+
+def __getattr__(name):
+    # ember.utils.data on first use, as `torch.utils.data` is reachable after `import torch` (it pulls in
+    # multiprocessing, which `import ember` does not need)
+    if name == "data":
+        import importlib
+        return importlib.import_module(".data", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _typename(obj):
