@@ -122,3 +122,18 @@ def are_deterministic_algorithms_enabled():
 
 
 _deterministic = [False]
+
+
+def save(obj, f, pickle_module=None, pickle_protocol=2, _use_new_zipfile_serialization=True,
+         _disable_byteorder_record=False):
+    """Save `obj` in PyTorch's zip format (ember/serialization.py): `torch.load` reads the file."""
+    from . import serialization
+    return serialization.save(obj, f, pickle_protocol=pickle_protocol,
+                              _use_new_zipfile_serialization=_use_new_zipfile_serialization)
+
+
+def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=None, **pickle_load_args):
+    """Load a file written by `ember.save` or `torch.save` (zip or legacy format); safe by default (weights_only)."""
+    from . import serialization
+    return serialization.load(f, map_location, pickle_module, weights_only=weights_only, mmap=mmap,
+                              **pickle_load_args)
