@@ -137,3 +137,9 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
     from . import serialization
     return serialization.load(f, map_location, pickle_module, weights_only=weights_only, mmap=mmap,
                               **pickle_load_args)
+
+
+def install_as_torch():
+    """Make `import torch` and `import torch.*` resolve to ember in this process (see ember/run.py)."""
+    from ._torch_alias import install_as_torch as _install
+    return _install()
