@@ -59,6 +59,6 @@ def test_seed_gradient_is_4_5():
 
 
 def test_demo_main_runs(capsys):
-    ember.demo.main()
+    ember.demo.main(["--parts", "seed"])
     text = capsys.readouterr().out
     assert "cell 29" in text and "4.5000" in text
