@@ -383,11 +383,11 @@ class Tensor:
         d = self._data
         if d.size != 1:
             raise RuntimeError(f"a Tensor with {d.size} elements cannot be converted to Scalar")
-        v = self._host("item").item()
-        if v.__class__ is not float and v.__class__ is not int and v.__class__ is not bool \
-                and v.__class__ is not complex:
-            v = float(v)  # bfloat16: ml_dtypes' scalar
-        return v
+        v = d.item() if d.__class__ is _ndarray else self._host("item").item()
+        c = v.__class__
+        if c is float or c is int or c is bool or c is complex:
+            return v
+        return float(v)  # bfloat16: ml_dtypes' scalar
 
     def tolist(self):
         d = self._host("tolist")

@@ -182,8 +182,14 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, cap
     # Every edge goes from a node to one created earlier, so popping the highest sequence number among the
     # nodes that have received a gradient always yields a node whose consumers have all run: its gradient is
     # complete, and no dependency-counting pre-pass is needed (leaves, numbered below every op, run last).
-    ready = [(-n.seq, n) for n in (root_nodes if len(root_nodes) == 1 else dict.fromkeys(root_nodes))]
-    heapify(ready)
+    # `chained`: the node to run next without going through the heap and its buffer (see the one-input branch)
+    if len(root_nodes) == 1:
+        ready = []
+        chained = (root_nodes[0], buffers.pop(root_nodes[0]))
+    else:
+        ready = [(-n.seq, n) for n in dict.fromkeys(root_nodes)]
+        heapify(ready)
+        chained = None
 
     T = graph._Tensor  # what backward_arrays may pass on unwrapped (see Node)
     anomaly = state.anomaly
@@ -192,7 +198,6 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, cap
     state.enabled = create_graph
     fp_token = fp_off()  # backward formulas meet inf * 0 and friends; torch never warns about them
     try:
-        chained = None  # (node, grads) to run next without the heap (the one-input branch below)
         while ready or chained is not None:
             if chained is None:
                 node = heappop(ready)[1]

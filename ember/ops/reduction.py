@@ -57,9 +57,12 @@ class SumBackward0(Node):
         return (grad.expand(self.in_shape) if grad._data.shape != self.in_shape else grad,)
 
     def backward_arrays(self, grad):
-        # the expanded gradient, filled directly (an owned array the leaf can keep as .grad)
+        # the expanded gradient, filled directly (an owned array the leaf can keep as .grad); empty + fill is
+        # np.full without its Python layer
         g = grad._data
-        return (xp(g).full(self.in_shape, g, dtype=g.dtype),)
+        r = xp(g).empty(self.in_shape, g.dtype)
+        r.fill(g)
+        return (r,)
 
 
 class SumBackward1(Node):
@@ -171,9 +174,10 @@ class MeanBackward0(Node):
         g = grad._data
         if g.dtype.kind != "f":
             return NotImplemented  # complex and bfloat16: div's own dtype rules, in the tensor ops
-        if self.n:
-            return (xp(g).full(self.in_shape, g / self.n, dtype=g.dtype),)
-        return (xp(g).empty(self.in_shape, dtype=g.dtype),)  # an empty input: nothing to fill
+        r = xp(g).empty(self.in_shape, g.dtype)
+        if self.n:  # (an empty input: nothing to fill)
+            r.fill(g / self.n)  # np.full without its Python layer
+        return (r,)
 
 
 class MeanBackward1(Node):
@@ -216,7 +220,8 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
     odt = _float_out_dtype(d, dtype, "mean")
     axes = None if dim is None else _dims(input, dim)
     if axes is None and dtype is None and d.size and (odt is _F32 or odt is _F64):
-        r = np.add.reduce(d, axis=None, keepdims=keepdim) / d.size  # ndarray.mean costs 4x this for small inputs
+        # ndarray.mean costs 4x this for small inputs (and ufunc keywords cost too)
+        r = (np.add.reduce(d, None, None, None, True) if keepdim else np.add.reduce(d, None)) / d.size
     else:
         r = _mean_general(d, axes, keepdim, odt)
     r = wrap(r)
