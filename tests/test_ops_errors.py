@@ -1,6 +1,8 @@
 """Exception parity: for bad inputs ember raises the same exception type as torch, with torch's message
 (ember may append the op and the shapes involved), leaves the tensors of a failed in-place op unchanged,
 and never lets a NumPy exception or warning escape (see parity.check_error)."""
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -36,6 +38,12 @@ def _idiv(x, y):
 def _isub(x, y):
     x -= y
     return x
+
+
+def _range(lib, *args):
+    with warnings.catch_warnings():  # torch.range's deprecation warning (ember gives it too)
+        warnings.simplefilter("ignore")
+        return lib.range(*args)
 
 
 def _setitem(x, v):
@@ -217,6 +225,35 @@ CASES = [
     ("einsum/operands", lambda lib, a: lib.einsum("ij,jk->ik", a), (A34,), None),
     ("einsum/ndim", lambda lib, a, b: lib.einsum("ij,jk->ik", a, b), (A34, B4), None),
     ("einsum/size", lambda lib, a, b: lib.einsum("ij,jk->ik", a, b), (A34, t_((5, 2))), None),
+    # ---- dtype support and output checks before any write (issue 6 §3) ----
+    ("clamp_min/complex_tensor", lambda lib, a, b: lib.clamp_min(a, b), (A34, t_((3, 4), "complex64")), None),
+    ("clamp_max/complex_tensor", lambda lib, a, b: a.clamp_max(b), (A34, t_((3, 4), "complex64")), None),
+    ("clamp/complex_both", lambda lib, a, b: lib.clamp(a, b, b), (A34, t_((3, 4), "complex64")), None),
+    ("clamp/complex_scalar", lambda lib, a: lib.clamp(a, min=1 + 2j), (A34,), None),
+    ("clamp_min/complex_scalar", lambda lib, a: lib.clamp_min(a, 1 + 2j), (A34,), None),
+    ("clamp_/complex_tensor", lambda lib, a, b: ip(a).clamp_(min=b), (A34, t_((3, 4), "complex64")), None),
+    ("clamp_min_/complex_tensor", lambda lib, a, b: ip(a).clamp_min_(b), (A34, t_((3, 4), "complex64")), None),
+    ("float_power_/float32", lambda lib, a: ip(a).float_power_(2), (A34,), None),
+    ("float_power_/int_exponent", lambda lib, a, b: ip(a).float_power_(b), (A34, I64), None),
+    ("float_power_/complex", lambda lib, a, b: ip(a).float_power_(b), (t_((3, 4), "float64"), t_((3, 4), "complex64")),
+     None),
+    ("randint_like/complex", lambda lib, a: lib.randint_like(a, 5), (t_((3, 4), "complex64"),), None),
+    ("max/out_cast", lambda lib, a: lib.max(a, out=lib.empty((), dtype=lib.int64)), (A34,), None),
+    ("min/out_cast", lambda lib, a: lib.min(a, out=lib.empty((), dtype=lib.bool)), (A34,), None),
+    ("new_tensor/None", lambda lib, a: a.new_tensor(None), (A34,), None),
+    ("new_tensor/None_in_list", lambda lib, a: a.new_tensor([1.0, None]), (A34,), None),
+    ("tensor/None_int", lambda lib: lib.tensor([1, None], dtype=lib.int64), (), None),
+    ("range/complex", lambda lib: _range(lib, 0, 1 + 2j), (), None),
+    ("range/nan", lambda lib: _range(lib, float("nan"), 4), (), None),
+    ("arange/complex", lambda lib: lib.arange(0, 1 + 2j), (), None),
+    ("fmod/complex", lambda lib, a, b: lib.fmod(a, b), (A34, t_((3, 4), "complex64")), None),
+    ("fmod_/complex_scalar", lambda lib, a: ip(a).fmod_(1 + 2j), (A34,), None),
+    ("floor_divide_/complex", lambda lib, a, b: ip(a).floor_divide_(b), (A34, t_((3, 4), "complex64")), None),
+    ("bitwise_and_/float_other", lambda lib, a, b: a.bitwise_and_(b), (I64, A34), None),
+    ("bitwise_or_/float_scalar", lambda lib, a: a.bitwise_or_(1.5), (I64,), None),
+    ("bitwise_not/out_dtype", lambda lib, a: lib.bitwise_not(a, out=lib.empty(3, 4)), (I64,), None),
+    ("cumsum_/bool", lambda lib, a: a.cumsum_(0), (BOOL,), None),
+    ("cumprod/bool_out", lambda lib, a: lib.cumprod(a, 0, out=lib.empty(3, 4, dtype=lib.bool)), (BOOL,), None),
 ]
 
 

@@ -264,6 +264,18 @@ def _to_int_checked(raw, target):
         return raw.astype(target.np)
 
 
+def _check_leaves(x, target):
+    """torch's store_scalar on a value that is no number (None, an object), for an explicit dtype: the unpacking
+    of a double or a long fails (torch/csrc/utils/tensor_new.cpp, python_numbers.h)."""
+    if _is_seq(x) and not isinstance(x, (Tensor, np.ndarray, np.generic)):
+        for y in x:
+            _check_leaves(y, target)
+    elif not isinstance(x, (_builtin_int, _builtin_float, _builtin_complex, Tensor, np.ndarray, np.generic)):
+        if target.category in (_dtype._INT, _dtype._BOOL):
+            raise TypeError(f"'{type(x).__name__}' object cannot be interpreted as an integer")
+        raise TypeError(f"must be real number, not {type(x).__name__}")
+
+
 def _from_data(data, target, seen):
     """Build the array for nested Python data whose dtype is `target`."""
     if seen:
@@ -314,6 +326,7 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
         if dtype is None:
             raise
         seen = [True]  # e.g. complex data under a bfloat16 default with an explicit dtype: no inference needed
+        _check_leaves(data, _dtype.to_ember_dtype(dtype))
     if dtype is not None:
         target = _dtype.to_ember_dtype(dtype)
     return _finish(_from_data(data, target, seen), requires_grad, device)
@@ -597,6 +610,10 @@ def _range_number(x, fn, arg, pos):
         return x.item()
     if isinstance(x, (_builtin_int, _builtin_float, np.integer, np.floating, np.bool_)):
         return x.item() if isinstance(x, np.generic) else x
+    if isinstance(x, (_builtin_complex, np.complexfloating)):  # a Number to the parser; the kernel wants a double
+        if x.imag != 0:
+            raise RuntimeError("value cannot be converted to type double without overflow")
+        return x.real
     raise TypeError(f"{fn}(): argument '{arg}' (position {pos}) must be Number, not {type(x).__name__}")
 
 
@@ -677,6 +694,10 @@ def range_(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
         check_layout_pin("range", layout, None)
     if end is None:
         start, end = 0, start
+    start, end = _range_number(start, "range", "start", 1), _range_number(end, "range", "end", 2)
+    step = _range_number(step, "range", "step", 3)
+    if not (math.isfinite(start) and math.isfinite(end)):
+        raise RuntimeError(f"unsupported range: {_fmt_num(start)} -> {_fmt_num(end)}")
     n = int((end - start) // step) + 1
     if out is not None:  # range.out writes in out's dtype (aten/src/ATen/native/RangeFactories.cpp)
         dtype = _out_dtype(out, dtype, "range")

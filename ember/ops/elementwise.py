@@ -636,6 +636,7 @@ def fmod(input, other, *, out=None):
     input = ensure_tensor(input)
     other = _as_operand(other, "fmod")
     dt = binary_dtype(input, other)
+    _complex_unsupported(dt, "fmod_cpu")
     if dt.kind in "biu":
         _int_operands(input, other, dt, "fmod_cpu")
     with fp_ignore:
@@ -803,6 +804,20 @@ def float_power(input, exponent, *, out=None):
     return _out(out, pow(input.to(dt), exponent.to(dt) if isinstance(exponent, Tensor) else exponent))
 
 
+def _float_power_inplace(input, exponent):
+    # float_power_ computes in double (complex double) and cannot write another dtype back
+    # (aten/src/ATen/native/Pow.cpp float_power_)
+    cplx = input.is_complex() or isinstance(exponent, complex) or isinstance(exponent, Tensor) and exponent.is_complex()
+    dt = _dtype.complex128 if cplx else _dtype.float64
+    if input._data.dtype != dt.np:
+        raise RuntimeError(f"the base given to float_power_ has dtype {_torch_name(input._data.dtype)} but the "
+                           f"operation's result requires dtype {_torch_name(dt.np)}")
+    return float_power(input, exponent)
+
+
+float_power.inplace_variant = _float_power_inplace
+
+
 # ---- comparisons and logical -------------------------------------------------------------------------------
 def _compare(ufunc, name):
     ordered = name in ("lt", "le", "gt", "ge")
@@ -950,6 +965,9 @@ declare(bitwise_xor, "bitwise_xor(Tensor input, Tensor other, *, Tensor out=None
 
 @op("bitwise_not(Tensor input, *, Tensor out=None)", method=True, inplace=True)
 def bitwise_not(input, *, out=None):
+    if isinstance(out, Tensor) and out._data.dtype != input._data.dtype:  # structured kernel: checked first
+        raise RuntimeError(f"Found dtype {_torch_name(out._data.dtype)} but expected "
+                           f"{_torch_name(input._data.dtype)}")
     if input._data.dtype.kind not in "biu":
         raise NotImplementedError(f"\"bitwise_not_cpu\" not implemented for '{_torch_name(input._data.dtype)}'")
     r = wrap(as_array(np.invert(input._data)))
@@ -1472,7 +1490,7 @@ def clamp(input, min=None, max=None, *, out=None):
     return _clamp(input, min, max, out, None)
 
 
-def _clamp(input, min, max, out, which):
+def _clamp(input, min, max, out, which, dest_is_input=False):
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     if input._data.dtype.kind == "c":
@@ -1484,6 +1502,15 @@ def _clamp(input, min, max, out, which):
         lo = ensure_tensor(min) if min is not None else None
         hi = ensure_tensor(max) if max is not None else None
         dt = _dtype.result_dtype_of((input, lo, hi)).np
+        if dt.kind == "c":
+            dest = out._data.dtype if isinstance(out, Tensor) else d.dtype if dest_is_input else None
+            if dest is not None and dest.kind != "c":  # TensorIterator's cast check comes before the kernel
+                raise RuntimeError(f"result type {_torch_name(dt)} can't be cast to the desired output type "
+                                   f"{_torch_name(dest)}")
+            # the kernel's dispatch name (aten/src/ATen/native/TensorCompare.cpp clamp_out/clamp_min_out/...)
+            kernel = "clamp_cpu" if lo is not None and hi is not None else "maximum_cpu" if hi is None \
+                else "minimum_cpu"
+            raise NotImplementedError(f'"{kernel}" not implemented for \'{_torch_name(dt)}\'')
         arrs = [d] + [t._data for t in (lo, hi) if t is not None]
         if any(x.__class__ is not d.__class__ for x in arrs):
             same_device(*arrs)  # raises for a mix (a 0-d CPU bound is moved below)
@@ -1509,6 +1536,12 @@ def _clamp(input, min, max, out, which):
                           hi if hi is None else SavedTensor(hi))
             node._name = "ClampBackward0" if which is None else which + "Backward1"
         return _write_out(out, r) if out is not None else r
+    if min.__class__ is complex or max.__class__ is complex:
+        # torch.clamp on a floating tensor converts its Scalar bounds to double first; clamp_min/clamp_max and
+        # integer tensors meet the complex result type
+        if which is None and d.dtype.kind == "f":
+            raise RuntimeError("value cannot be converted to type double without overflow")
+        raise NotImplementedError("clamp is not supported for complex types")
     dt = _dtype.result_dtype_of((input, min, max)).np
     arr = d if d.dtype == dt else d.astype(dt)
     if dt.kind in "iu":  # Python ints outside the dtype's range wrap, as in torch
@@ -1531,6 +1564,9 @@ def _clamp(input, min, max, out, which):
 
 
 
+clamp.inplace_variant = lambda input, min=None, max=None: _clamp(input, min, max, None, None, True)
+
+
 @op("clamp_min(Tensor input, Tensor min, *, Tensor out=None)",
     "clamp_min(Tensor input, Scalar min, *, Tensor out=None)", method=True, inplace=True)
 def clamp_min(input, min, *, out=None):
@@ -1541,6 +1577,10 @@ def clamp_min(input, min, *, out=None):
     "clamp_max(Tensor input, Scalar max, *, Tensor out=None)", method=True, inplace=True)
 def clamp_max(input, max, *, out=None):
     return _clamp(input, None, max, out, "ClampMax")
+
+
+clamp_min.inplace_variant = lambda input, min: _clamp(input, min, None, None, "ClampMin", True)
+clamp_max.inplace_variant = lambda input, max: _clamp(input, None, max, None, "ClampMax", True)
 
 
 class MaximumBackward0(Node):
@@ -1829,9 +1869,34 @@ def _make_inplace(fn, ufunc=None, name=None):
                 ufunc(d, on_device_of(np.array(od).astype(d.dtype), d), out=d, casting="unsafe")
             self._vc[0] += 1
             return self
-        return inplace(self, fn, *args, name=nm + "_", **kwargs)
+        try:
+            return inplace(self, fn, *args, name=nm + "_", **kwargs)
+        except (NotImplementedError, TypeError):
+            if len(args) == 1 and not kwargs and isinstance(args[0], (Tensor, float, complex)) \
+                    and nm not in _NO_OUTPUT_CAST:
+                _binary_inplace_checks(self, args[0], nm + "_")
+            raise
     op_.__name__ = nm + "_"
     return op_
+
+
+# comparisons write bool results into any dtype: TensorIterator skips the cast check for them
+# (aten/src/ATen/native/BinaryOps.cpp comparison_op)
+_NO_OUTPUT_CAST = frozenset(("lt", "le", "gt", "ge", "eq", "ne", "less", "less_equal", "greater", "greater_equal",
+                             "not_equal", "logical_and", "logical_or", "logical_xor"))
+
+
+def _binary_inplace_checks(self, other, name):
+    """A binary op refused its operands (a kernel without that dtype): torch's TensorIterator checks that the
+    result fits `self` (dtype, shape) before it picks a kernel (aten/src/ATen/TensorIterator.cpp), so a failed
+    fit is the error the user sees."""
+    try:
+        dt = binary_dtype(self, other)
+        shape = np.broadcast_shapes(self._data.shape, other._data.shape) if isinstance(other, Tensor) \
+            else self._data.shape
+    except Exception:  # noqa: BLE001 (the op's own error stands)
+        return
+    check_inplace(self, name, dt, shape)
 
 
 def _broadcastable(a, b):

@@ -619,6 +619,10 @@ def _index_put(self, idx, value):
 @op("index_put(Tensor input, c10::List<::std::optional<Tensor>> indices, Tensor values, bool accumulate=False)",
     method=True, inplace=True)
 def index_put(input, indices, values, accumulate=False):
+    if not indices:
+        # torch fails here too, on an internal assertion or an undefined tensor (the TensorIterator built by
+        # aten/src/ATen/native/TensorAdvancedIndexing.cpp index_put_ has no index operands); a plain message
+        raise RuntimeError("index_put(): expected at least one index tensor, got an empty list of indices")
     idx, _ = _convert_index(tuple(indices))
     if accumulate:
         d = input._data.copy()

@@ -622,6 +622,8 @@ def randint_like(input, *args, generator=None, dtype=None, layout=None, device=N
     if layout is not None or pin_memory:
         check_layout_pin("randint_like", layout, pin_memory)
     npdt = _like_dtype(input, dtype)
+    if npdt.kind == "c":  # aten/src/ATen/native/DistributionTemplates.h check_random_bounds
+        raise RuntimeError("check_random_bounds handles only integral, floating-point and boolean types")
     data = _like_layout_values(input, npdt, lambda n, c, dt: eng.random_int((n,), dt, low, high))
     return _finish(data, requires_grad, _like_device(input, device))
 

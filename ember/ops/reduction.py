@@ -394,13 +394,19 @@ def _extreme(input, dim, keepdim, is_max, out=None):
             raise IndexError(f"{name}(): Expected reduction dim {ax} to have non-zero size.")
         raise RuntimeError(f"{name}(): does not support complex input")
     if dim is None:
+        if out is not None and isinstance(out, Tensor) and not _dtype.can_cast(
+                _dtype.from_np[d.dtype], _dtype.from_np[out._data.dtype]):
+            # aten/src/ATen/native/ReduceAllOps.cpp max_unary_out / min_unary_out
+            raise RuntimeError("Expected canCast( typeMetaToScalarType(self.dtype()), typeMetaToScalarType("
+                               "out.dtype())) to be true, but got false.  (Could this error message be improved?  "
+                               "If so, please report an enhancement request to PyTorch.)")
         _check_nonempty(d, name)
         r = wrap(as_array(_nan_extreme(d, None, is_max)))
         if state.enabled and input._requires_grad:
             node = record(MaxBackward1, (input,), r)
             node.saved = (SavedTensor(input), SavedTensor(r, True))
             node.is_max = is_max
-        return r
+        return r if out is None else _write_out(out, r)
     ax = input._wrap_dim(dim)
     _check_nonempty(d, name, ax)
     k = d.dtype.kind
@@ -815,6 +821,8 @@ def _acc_dtype(dt):
 @op("cumsum(Tensor input, int64_t dim, *, ScalarType? dtype=None, Tensor out=None)", method=True, inplace=True)
 def cumsum(input, dim, *, dtype=None, out=None):
     d = input._data
+    if isinstance(out, Tensor) and out._data.dtype == np.bool_ and dtype is None:
+        raise NotImplementedError("\"cumsum_out_cpu\" not implemented for 'Bool'")
     ax = input._wrap_dim(dim)
     odt = _sum_dtype(d, dtype)
     r = wrap(np.cumsum(d, axis=ax, dtype=_acc_dtype(odt)).astype(odt, copy=False) if d.ndim
@@ -837,6 +845,8 @@ class CumprodBackward0(Node):
 @op("cumprod(Tensor input, int64_t dim, *, ScalarType? dtype=None, Tensor out=None)", method=True, inplace=True)
 def cumprod(input, dim, *, dtype=None, out=None):
     d = input._data
+    if isinstance(out, Tensor) and out._data.dtype == np.bool_ and dtype is None:
+        raise NotImplementedError("\"cumprod_out_cpu\" not implemented for 'Bool'")
     ax = input._wrap_dim(dim)
     odt = _sum_dtype(d, dtype)
     with fp_ignore:
@@ -847,6 +857,20 @@ def cumprod(input, dim, *, dtype=None, out=None):
         node.saved = (SavedTensor(input), SavedTensor(r, True))
         node.dim = ax
     return _out(out, r)
+
+
+def _scan_into(fn, kernel):
+    """cumsum_/cumprod_ (and out=): the scan runs in the output's dtype, which has no Bool kernel
+    (aten/src/ATen/native/ReduceOps.cpp cumsum_out/cumprod_out)."""
+    def variant(input, dim, *, dtype=None):
+        if input._data.dtype == np.bool_ and dtype is None:
+            raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
+        return fn(input, dim, dtype=dtype)
+    return variant
+
+
+cumsum.inplace_variant = _scan_into(cumsum, "cumsum_out_cpu")
+cumprod.inplace_variant = _scan_into(cumprod, "cumprod_out_cpu")
 
 
 class LinalgVectorNormBackward0(Node):
