@@ -348,3 +348,53 @@ def test_ops_from_many_threads_at_once():
     for t in threads:
         t.join()
     assert not errors, errors
+
+
+def _leaf_grads(lib, case):
+    """Runs a gradient-aliasing case on lib; returns ([(name, values)], [(i, j) pairs of tensors sharing memory])."""
+    x = lib.ones(3, requires_grad=True)
+    y = lib.ones(3, requires_grad=True)
+    kept = []
+    W = lib.ones(3)
+
+    class Twice(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            return a * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return W  # a tensor the user keeps
+
+    for _ in range(2):  # the second pass accumulates into whatever the first one stored
+        if case == "add":
+            (x + y).sum().backward()
+        elif case == "sub":
+            (x - y).sum().backward()
+        elif case == "mul1":
+            (x * 1 + y).sum().backward()
+        elif case == "hook_keeps":
+            z = x + 0
+            z.register_hook(kept.append)
+            (z + y).sum().backward()
+        elif case == "leaf_hook_keeps":
+            if not kept:
+                x.register_hook(kept.append)
+            (x * 2 + y).sum().backward()
+        elif case == "function_returns_kept":
+            (Twice.apply(x) + y).sum().backward()
+    tensors = [("x.grad", x.grad), ("y.grad", y.grad)] + [(f"kept{i}", k) for i, k in enumerate(kept)]
+    if case == "function_returns_kept":
+        tensors.append(("W", W))
+    values = [(n, t.tolist()) for n, t in tensors]
+    ptr = [t.data_ptr() for _, t in tensors]
+    shared = [(i, j) for i in range(len(ptr)) for j in range(i + 1, len(ptr)) if ptr[i] == ptr[j]]
+    return values, shared
+
+
+@pytest.mark.parametrize("case", ["add", "sub", "mul1", "hook_keeps", "leaf_hook_keeps", "function_returns_kept"])
+def test_leaf_takes_a_gradient_only_when_nobody_else_holds_it(case):
+    """AccumulateGrad steals the incoming gradient only when nothing else refers to it (torch: use_count check in
+    AccumulateGrad::accumulateGrad): two leaves never share a .grad, and an accumulation never changes a tensor a
+    hook or a custom Function kept."""
+    assert _leaf_grads(ember, case) == _leaf_grads(torch, case)

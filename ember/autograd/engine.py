@@ -97,13 +97,6 @@ def _index_of(out, g):
     return 0
 
 
-def _is_user_grad(g, user_grads):
-    for u in user_grads:
-        if g is u:
-            return True
-    return False
-
-
 def _collect(root_nodes):
     """Count incoming edges of every node reachable from the roots (iteratively).
 
@@ -153,7 +146,10 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, cap
     """
     buffers = {}
     root_nodes = []
-    user_grads = root_grads  # never stored as a leaf's .grad without a copy
+    # ids of the arrays a leaf may not take as its .grad without a copy, because someone else holds them: the
+    # root gradients, gradients a hook or a custom Function's backward has seen, and those a leaf already took
+    # (torch steals a gradient buffer only when nothing else refers to it: AccumulateGrad::accumulateGrad)
+    kept = {id(g._data) for g in root_grads if g is not None}
     for t, g in zip(roots, root_grads):
         fn = t.grad_fn
         if fn is None:
@@ -208,6 +204,7 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, cap
 
             pre = node._pre_hooks
             if pre:
+                kept.update(id(g._data) for g in grads if g is not None)
                 for key in sorted(pre, key=lambda k: isinstance(k, str)):
                     new = pre[key](grads)
                     if new is not None:
@@ -223,10 +220,10 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, cap
                             results[i] = grads[nr]
                 if node not in should_run:
                     if not capture and node.__class__ is AccumulateGrad:
-                        _accumulate(node, grads[0], create_graph, user_grads)
+                        _accumulate(node, grads[0], create_graph, kept)
                     continue
             elif node.__class__ is AccumulateGrad:
-                _accumulate(node, grads[0], create_graph, user_grads)
+                _accumulate(node, grads[0], create_graph, kept)
                 continue
 
             # the formula on arrays when create_graph is off and the node has that twin (see Node)
@@ -290,6 +287,7 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, cap
                     out = tuple(_wrap(a) if a is not None and a.__class__ is not T else a for a in out)
                     arrays = None
                 out = _run_node_hooks(hooks, out, grads)
+                kept.update(id(g._data) for g in out if g is not None)
             if not retain_graph and node.saved:
                 node.saved = None
             newest = None  # of the nodes this one gives their first gradient: the newest, pushed last (below)
@@ -360,20 +358,22 @@ def _run_node_hooks(hooks, out, grads):
     return out
 
 
-def _accumulate(node, g, create_graph, user_grads):
+def _accumulate(node, g, create_graph, kept):
     var = node.variable
     # getattr on an unset slot is slow; only look once some leaf hook was ever registered
     hooks = getattr(var, "_hooks", None) if graph.leaf_hooks_used and var._grad_fn is None else None
     if hooks:
         for h in list(hooks.values()):
+            kept.add(id(g._data))  # the hook may keep what it is given
             new = graph.check_hook_result(h, g, h(g))
             if new is not None:
                 g = new
+                kept.add(id(g._data))
     with node.lock:  # backward passes in other threads may accumulate into the same leaf
-        _accumulate_locked(var, g, create_graph, user_grads)
+        _accumulate_locked(var, g, create_graph, kept)
 
 
-def _accumulate_locked(var, g, create_graph, user_grads):
+def _accumulate_locked(var, g, create_graph, kept):
     old = var._grad
     if old is None:
         if create_graph:
@@ -383,8 +383,9 @@ def _accumulate_locked(var, g, create_graph, user_grads):
         else:
             d = g._data
             if g._base is None and d.base is None and d.flags.c_contiguous and is_writeable(d) \
-                    and g._requires_grad is False and not _is_user_grad(g, user_grads):
+                    and g._requires_grad is False and id(d) not in kept:
                 var._grad = g
+                kept.add(id(d))
             else:
                 var._grad = g.detach().clone()
     elif create_graph or state.enabled:

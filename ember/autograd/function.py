@@ -85,7 +85,12 @@ class BackwardCFunction(Node, FunctionCtx):
                     raise RuntimeError(f"function {self.name()} returned a gradient different than None at position "
                                        f"{i + 1}, but the corresponding forward input was not a Variable")
             result = tuple(result[i] for i in pos)
-        return result
+        if state.enabled:  # create_graph: the engine copies every gradient it stores
+            return result
+        # the user's code may keep what it returns: a leaf must not take it as its .grad (and later add into it
+        # in place), so each gradient goes on as a view of its array (the engine copies a view into .grad)
+        from .._tensor import Tensor, _wrap
+        return tuple(_wrap(r._data[...]) if isinstance(r, Tensor) else r for r in result)
 
 
 class FunctionMeta(type):
