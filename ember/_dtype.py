@@ -13,6 +13,7 @@ user's ml_dtypes array meeting `lookup_np`. Until then no array can be bfloat16,
 import sys
 
 import numpy as np
+from ._warn import warn as _warn
 
 __all__ = [
     "dtype", "bool", "uint8", "int8", "int16", "int32", "int64", "float16", "bfloat16", "float32",
@@ -81,8 +82,7 @@ def cast(arr, npdt):
     if arr.dtype.kind == "c" and np.dtype(npdt).kind == "b":
         return arr != 0
     if arr.dtype.kind == "c" and np.dtype(npdt).kind != "c":
-        import warnings
-        warnings.warn("Casting complex values to real discards the imaginary part", UserWarning, stacklevel=3)
+        _warn("Casting complex values to real discards the imaginary part")
         arr = arr.real
     with np.errstate(over="ignore", invalid="ignore"):
         if npdt == _F16 and arr.dtype.itemsize >= 8 and arr.dtype.kind in "fc":

@@ -17,5 +17,5 @@ def tensor_repr(t, prefix="tensor("):
         device = None
     fn = t.grad_fn
     return _format(d, dtype_name=dt.name, show_dtype=show_dtype, device=device,
-                   grad_fn_name=fn.name() if fn is not None else None,
+                   grad_fn_name=fn.name().rsplit("::", 1)[-1] if fn is not None else None,
                    requires_grad=t._requires_grad, prefix=prefix, dtype_prefix="ember.")

@@ -5,6 +5,7 @@ import weakref
 
 import numpy as np
 
+from ._warn import warn as _warn
 from . import _dtype
 from . import _backend
 from ._backend import MODULES as _ARRAY_MODULES
@@ -230,12 +231,11 @@ class Tensor:
     @property
     def grad(self):
         if self._grad_fn is not None and not getattr(self, "_retains_grad", False):
-            import warnings
-            warnings.warn(
+            _warn(
                 "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute won't "
                 "be populated during autograd.backward(). If you indeed want the .grad field to be populated for a "
                 "non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If you access the non-leaf Tensor by "
-                "mistake, make sure you access the leaf Tensor instead.", UserWarning, stacklevel=2)
+                "mistake, make sure you access the leaf Tensor instead.")
         return self._grad
 
     @grad.setter

@@ -253,6 +253,16 @@ CASES = [
     ("bitwise_or_/float_scalar", lambda lib, a: a.bitwise_or_(1.5), (I64,), None),
     ("bitwise_not/out_dtype", lambda lib, a: lib.bitwise_not(a, out=lib.empty(3, 4)), (I64,), None),
     ("cumsum_/bool", lambda lib, a: a.cumsum_(0), (BOOL,), None),
+    ("eq/int_beyond_uint64", lambda lib, a: a.eq(2 ** 70), (A34,), None),
+    ("eq/int_below_int64", lambda lib, a: a.eq(-2 ** 70), (A34,), None),
+    ("lt/int64_int_beyond_uint64", lambda lib, a: a < 2 ** 64, (I64,), None),
+    ("add/int_beyond_uint64", lambda lib, a: a + 2 ** 70, (A34,), None),
+    ("mul/int_beyond_uint64", lambda lib, a: lib.mul(a, 2 ** 64), (A34,), None),
+    ("add/bool_alpha", lambda lib, a, b: lib.add(a, b, alpha=True), (A34, A34), None),
+    ("add/bool_alpha_int", lambda lib, a, b: lib.add(a, b, alpha=False), (I64, I64), None),
+    ("sub/bool_alpha", lambda lib, a, b: a.sub(b, alpha=True), (A34, A34), None),
+    ("add/complex_alpha", lambda lib, a, b: lib.add(a, b, alpha=1j), (A34, A34), None),
+    ("add/alpha_beyond_uint64", lambda lib, a, b: lib.add(a, b, alpha=2 ** 70), (A34, A34), None),
     ("cumprod/bool_out", lambda lib, a: lib.cumprod(a, 0, out=lib.empty(3, 4, dtype=lib.bool)), (BOOL,), None),
 ]
 
@@ -293,3 +303,44 @@ def test_no_numpy_warnings_on_special_values():
     e = ember.tensor([0.0, -1.0, 1.0, 1e30])
     for f in (lambda m, v: v / 0, lambda m, v: v.log(), lambda m, v: v // 0, lambda m, v: v % 0):
         np.testing.assert_array_equal(f(ember, e).numpy(), f(torch, t).numpy())
+
+
+@pytest.mark.parametrize("alpha", [True, False, 2, 0])
+def test_bool_alpha_on_bool_results(alpha):
+    """alpha_check lets any integral alpha (bool included) through for Boolean results."""
+    a, b = [True, False, True], [True, True, False]
+    t = torch.add(torch.tensor(a), torch.tensor(b), alpha=alpha)
+    e = ember.add(ember.tensor(a), ember.tensor(b), alpha=alpha)
+    assert str(e.dtype) == str(t.dtype).replace("torch", "ember")
+    np.testing.assert_array_equal(e.numpy(), t.numpy())
+
+
+# torch gives the complex-to-real casting warning once per process (TORCH_WARN_ONCE): checked on ember alone
+_ONCE_IN_TORCH = ("to_real", "float", "copy_")
+_WARNING_CALLS = {
+    "to_real": lambda lib: lib.ones(2, dtype=lib.complex64).to(lib.float32),
+    "float": lambda lib: lib.ones(2, dtype=lib.complex64).float(),
+    "copy_": lambda lib: lib.ones(2).copy_(lib.ones(2, dtype=lib.complex64)),
+    "range": lambda lib: lib.range(0, 3),
+    "out_resized": lambda lib: lib.add(lib.ones(3), 1, out=lib.empty(2)),
+    "max_out_resized": lambda lib: lib.max(lib.ones(3), out=lib.empty(2)),
+    "tensor_of_tensor": lambda lib: lib.tensor(lib.ones(2)),
+    "uint8_index": lambda lib: lib.ones(3)[lib.tensor([1, 0, 1], dtype=lib.uint8)],
+    "var_dof": lambda lib: lib.ones(1).var(),
+    "softmax_implicit_dim": lambda lib: lib.nn.functional.softmax(lib.ones(3)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_WARNING_CALLS))
+def test_warning_points_at_the_callers_line(name):
+    """A warning raised inside an op names the user's line, not a frame of ember's wrappers (torch's C++
+    warnings name the Python frame that called into torch)."""
+    seen = {}
+    for lib in (ember,) if name in _ONCE_IN_TORCH else (torch, ember):
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            _WARNING_CALLS[name](lib)
+        seen[lib] = [(r.category, r.filename) for r in w]
+    assert seen[ember] and all(f == __file__ for _, f in seen[ember])
+    if torch in seen:
+        assert seen[ember] == seen[torch]

@@ -141,3 +141,28 @@ def test_size_and_dtype_and_device_printing():
     assert repr(ember.device("cpu")) == repr(torch.device("cpu"))
     assert f"{ember.zeros(2)}" == f"{torch.zeros(2)}"
     assert repr([ember.ones(1), ember.zeros(1)]) == repr([torch.ones(1), torch.zeros(1)])
+
+
+_SCALAR_FORMS = {
+    "x/3": lambda m, x: x / 3, "x/3.": lambda m, x: x / 3.0, "3/x": lambda m, x: 3 / x,
+    "div(3)": lambda m, x: x.div(3), "div_floor": lambda m, x: x.div(3, rounding_mode="floor"),
+    "div_trunc_float": lambda m, x: m.div(x, 2.0, rounding_mode="trunc"), "true_divide": lambda m, x: x.true_divide(2),
+    "x/0-d": lambda m, x: x / m.tensor(2.0), "x/int_tensor": lambda m, x: x / m.ones(2, dtype=m.int64),
+    "x*3": lambda m, x: x * 3, "3*x": lambda m, x: 3 * x, "x*True": lambda m, x: x * True,
+    "mul(2.)": lambda m, x: x.mul(2.0), "multiply": lambda m, x: x.multiply(2), "x*0-d": lambda m, x: x * m.tensor(2.0),
+    "x+3": lambda m, x: x + 3, "3+x": lambda m, x: 3 + x, "add_alpha": lambda m, x: x.add(3, alpha=2),
+    "x-3": lambda m, x: x - 3, "3-x": lambda m, x: 3 - x, "sub_alpha": lambda m, x: x.sub(3, alpha=2),
+    "rsub": lambda m, x: m.rsub(x, 3), "x**2": lambda m, x: x ** 2, "2**x": lambda m, x: 2 ** x,
+    "x%2": lambda m, x: x % 2, "2%x": lambda m, x: 2 % x, "x//2": lambda m, x: x // 2,
+}
+
+
+@pytest.mark.parametrize("form", sorted(_SCALAR_FORMS))
+def test_grad_fn_names_with_python_scalars(form):
+    """The node recorded for arithmetic with a Python scalar (torch's Scalar overloads vs wrapped numbers): its
+    name() and how the tensor prints it."""
+    got = []
+    for m in (torch, ember):
+        r = _SCALAR_FORMS[form](m, m.ones(2, requires_grad=True))
+        got.append((r.grad_fn.name(), repr(r).split("grad_fn=")[1]))
+    assert got[1] == got[0]

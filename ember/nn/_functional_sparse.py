@@ -1,7 +1,7 @@
 """nn.functional: embedding, embedding_bag and one_hot (torch/nn/functional.py's argument handling; the gathers
 and their scatter-add backwards are fat primitives in ember/ops/embedding.py)."""
-import warnings
 
+from .._warn import warn as _warn
 from ..autograd.grad_mode import no_grad
 from ..ops import embedding as _emb
 from ..ops._table import op as _op
@@ -45,9 +45,8 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
     from .. import _dtype
     from ..ops.creation import arange
     if weight.dtype == _dtype.int64 and input.is_floating_point():
-        warnings.warn("Argument order of nn.functional.embedding_bag was changed. Usage `embedding_bag(weight, "
-                      "input, ...)` is deprecated, and should now be `embedding_bag(input, weight, ...)`.",
-                      stacklevel=2)
+        _warn("Argument order of nn.functional.embedding_bag was changed. Usage `embedding_bag(weight, "
+              "input, ...)` is deprecated, and should now be `embedding_bag(input, weight, ...)`.")
         weight, input = input, weight
     if per_sample_weights is not None and input.size() != per_sample_weights.size():
         raise ValueError(f"embedding_bag: If per_sample_weights ({per_sample_weights.shape}) is not None, then it "

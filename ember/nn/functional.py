@@ -4,10 +4,10 @@ Masks are drawn with ``bernoulli_(1 - p)`` into ``empty_like(input)`` (input's l
 masked in memory order) or, for feature dropout, into a ``(N, C, 1, ...)`` tensor; the output is ``input * noise``
 and carries the usual MulBackward0 history."""
 import math
-import warnings
 
 import numpy as np
 
+from .._warn import warn as _warn
 from .._backend import on_device_of
 from ..ops import random_ops as _rops
 from ..ops._registry import wrap
@@ -111,19 +111,19 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
     _check_p(p)
     inp_dim = input.dim()
     if inp_dim not in (3, 4):
-        warnings.warn(
+        _warn(
             f"dropout2d: Received a {inp_dim}-D input to dropout2d, which is deprecated "
             "and will result in an error in a future release. To retain the behavior "
             "and silence this warning, please use dropout instead. Note that dropout2d "
             "exists to provide channel-wise dropout on inputs with 2 spatial dimensions, "
-            "a channel dimension, and an optional batch dimension (i.e. 3D or 4D inputs).", stacklevel=2)
+            "a channel dimension, and an optional batch dimension (i.e. 3D or 4D inputs).")
     if inp_dim == 3:
-        warnings.warn(
+        _warn(
             "dropout2d: Received a 3D input to dropout2d and assuming that channel-wise "
             "1D dropout behavior is desired - input is interpreted as shape (N, C, L), where C "
             "is the channel dim. This behavior will change in a future release to interpret the "
             "input as one without a batch dimension, i.e. shape (C, H, W). To maintain the 1D "
-            "channel-wise dropout behavior, please switch to using dropout1d instead.", stacklevel=2)
+            "channel-wise dropout behavior, please switch to using dropout1d instead.")
     return _dropout_impl(input, p, training, inplace, feature=True)
 
 
@@ -132,12 +132,12 @@ def dropout3d(input, p=0.5, training=True, inplace=False):
     _check_p(p)
     inp_dim = input.dim()
     if inp_dim not in (4, 5):
-        warnings.warn(
+        _warn(
             f"dropout3d: Received a {inp_dim}-D input to dropout3d, which is deprecated "
             "and will result in an error in a future release. To retain the behavior "
             "and silence this warning, please use dropout instead. Note that dropout3d "
             "exists to provide channel-wise dropout on inputs with 3 spatial dimensions, "
-            "a channel dimension, and an optional batch dimension (i.e. 4D or 5D inputs).", stacklevel=2)
+            "a channel dimension, and an optional batch dimension (i.e. 4D or 5D inputs).")
     is_batched = inp_dim == 5
     if not is_batched:
         input = input.unsqueeze_(0) if inplace else input.unsqueeze(0)
@@ -636,30 +636,31 @@ def glu(input, dim=-1):
 
 
 # ---- softmax family ------------------------------------------------------------------------------------------
-def _softmax_dim(name, ndim, stacklevel):
-    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call to include dim=X as an "
-                  "argument.", stacklevel=stacklevel)
+def _softmax_dim(name, ndim):
+    # (torch's _stacklevel counts its own frames; ember's warning names the first frame outside ember)
+    _warn(f"Implicit dimension choice for {name} has been deprecated. Change the call to include dim=X as an "
+          "argument.")
     return 0 if ndim in (0, 1, 3) else 1
 
 
 @_op("softmax(input, dim=None, _stacklevel=3, dtype=None)", namespace=_NS)
 def softmax(input, dim=None, _stacklevel=3, dtype=None):
     if dim is None:
-        dim = _softmax_dim("softmax", input.dim(), _stacklevel)
+        dim = _softmax_dim("softmax", input.dim())
     return _nn.softmax(input, dim, dtype)
 
 
 @_op("log_softmax(input, dim=None, _stacklevel=3, dtype=None)", namespace=_NS)
 def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     if dim is None:
-        dim = _softmax_dim("log_softmax", input.dim(), _stacklevel)
+        dim = _softmax_dim("log_softmax", input.dim())
     return _nn.log_softmax(input, dim, dtype)
 
 
 @_op("softmin(input, dim=None, _stacklevel=3, dtype=None)", namespace=_NS)
 def softmin(input, dim=None, _stacklevel=3, dtype=None):
     if dim is None:
-        dim = _softmax_dim("softmin", input.dim(), _stacklevel)
+        dim = _softmax_dim("softmin", input.dim())
     return _nn.softmax(-input if dtype is None else -input.to(dtype), dim)
 
 
@@ -739,8 +740,8 @@ def _reduction_of(size_average, reduce, reduction):
         sa = True if size_average is None else size_average
         rd = True if reduce is None else reduce
         reduction = "mean" if sa and rd else "sum" if rd else "none"
-        warnings.warn(f"size_average and reduce args will be deprecated, please use reduction='{reduction}' "
-                      "instead.", stacklevel=3)
+        _warn(f"size_average and reduce args will be deprecated, please use reduction='{reduction}' "
+              "instead.")
     return reduction
 
 
@@ -750,8 +751,7 @@ def _reduction_enum(reduction):
     if reduction == "mean":
         return 1
     if reduction == "elementwise_mean":
-        warnings.warn("reduction='elementwise_mean' is deprecated. Please use reduction='mean' instead.",
-                      stacklevel=3)
+        _warn("reduction='elementwise_mean' is deprecated. Please use reduction='mean' instead.")
         return 1
     if reduction == "sum":
         return 2
@@ -760,9 +760,9 @@ def _reduction_enum(reduction):
 
 def _size_warning(input, target):
     if target.size() != input.size():
-        warnings.warn(f"Using a target size ({target.size()}) that is different to the input size ({input.size()}). "
-                      "This will likely lead to incorrect results due to broadcasting. Please ensure they have the "
-                      "same size.", stacklevel=3)
+        _warn(f"Using a target size ({target.size()}) that is different to the input size ({input.size()}). "
+              "This will likely lead to incorrect results due to broadcasting. Please ensure they have the "
+              "same size.")
 
 
 class _PointwiseLoss(_Node):
@@ -1167,10 +1167,9 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     if size_average is not None or reduce is not None:
         reduction = _reduction_of(size_average, reduce, reduction)
     elif reduction == "mean":
-        warnings.warn("reduction: 'mean' divides the total loss by both the batch size and the support size."
-                      "'batchmean' divides only by the batch size, and aligns with the KL div math definition."
-                      "'mean' will be changed to behave the same as 'batchmean' in the next major release.",
-                      stacklevel=2)
+        _warn("reduction: 'mean' divides the total loss by both the batch size and the support size."
+              "'batchmean' divides only by the batch size, and aligns with the KL div math definition."
+              "'mean' will be changed to behave the same as 'batchmean' in the next major release.")
     if reduction == "batchmean":
         red = 2
     else:

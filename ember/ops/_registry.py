@@ -19,10 +19,10 @@ come from `xp_of(tensor)` (NumPy or the module of the tensor's device, ember/_ba
 directly, so the same body runs on every device.
 """
 import re
-import warnings
 
 import numpy as np
 
+from .._warn import warn as _warn
 from .. import _dtype
 from .._backend import device_of, fp_ignore, fp_off, fp_restore, is_array, is_writeable, on_device_of, xp_of
 from .._dtype import PROMOTE_NP, from_np
@@ -121,7 +121,16 @@ def binary_dtype(a, b):
         if (ad.ndim == 0) == (bd.ndim == 0):
             return PROMOTE_NP[(ad.dtype, bd.dtype)]
         return _dtype.result_dtype_of((a, b)).np
+    if b.__class__ is int:
+        check_int_scalar(b)
     return _dtype.result_dtype_of((a, b)).np
+
+
+def check_int_scalar(v):
+    """torch's parser reads a Python int Scalar as int64, else as uint64; anything else overflows
+    (torch/csrc/utils/python_arg_parser.h, PythonArgs::scalar_slow)."""
+    if not -9223372036854775808 <= v < 18446744073709551616:
+        raise OverflowError("can't convert negative int to unsigned" if v < 0 else "int too big to convert")
 
 
 def _arg_type_name(x):
@@ -409,12 +418,11 @@ def _write_out(out, r):
                            f"{_torch_type_name(od.dtype)}")
     if od.shape != rd.shape:
         if od.size != 0:
-            warnings.warn(
+            _warn(
                 f"An output with one or more elements was resized since it had shape {list(od.shape)}, which does "
                 f"not match the required output shape {list(rd.shape)}. This behavior is deprecated, and in a future "
                 "PyTorch release outputs will not be resized unless they have zero elements. You can explicitly "
-                "reuse an out tensor t by resizing it, inplace, to zero elements with t.resize_(0).",
-                UserWarning, stacklevel=3)
+                "reuse an out tensor t by resizing it, inplace, to zero elements with t.resize_(0).")
         out._data = rd.astype(od.dtype, copy=True)
     else:
         np.copyto(od, rd, casting="unsafe")

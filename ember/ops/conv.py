@@ -21,6 +21,7 @@ import math
 
 import numpy as np
 
+from .._warn import warn as _warn
 from .. import _backend, _dtype
 from .._tensor import Tensor
 from ._registry import Node, SavedTensor, record, state, wrap
@@ -354,10 +355,9 @@ def _convolution(name, dims, input, weight, bias, stride, padding, dilation, gro
             pads = tuple(pads)
             if any(lo != hi for lo, hi in pads) and not _warned_same:
                 # TORCH_WARN_ONCE in aten/src/ATen/native/Convolution.cpp _convolution_mode
-                import warnings
                 _warned_same.append(True)
-                warnings.warn("Using padding='same' with even kernel lengths and odd dilation may require a "
-                              "zero-padded copy of the input be created", UserWarning, stacklevel=3)
+                _warn("Using padding='same' with even kernel lengths and odd dilation may require a "
+                      "zero-padded copy of the input be created")
         else:
             raise RuntimeError(f"Invalid padding string: '{padding}'")
     else:

@@ -1,8 +1,8 @@
 """Copies and conversions: `to`/`type`/`float()`..., `cpu`/`cuda`, and the in-place basics `copy_`, `fill_`,
 `zero_`, `apply_` (Tensor methods only, as in torch)."""
-import warnings
 import numpy as np
 
+from .._warn import warn as _warn
 from .. import _backend, _dtype
 from .._device import CPU, check_device_supported, device as _device_cls, to_device
 from .._tensor import Tensor
@@ -39,7 +39,7 @@ def _convert(self, dt, copy=False, dev=None):
     if dt.category == 0 and d.dtype.kind == "c":
         src = d != 0  # complex -> bool: nonzero, no warning (as torch)
     elif dt.category < 3 and d.dtype.kind == "c":
-        warnings.warn("Casting complex values to real discards the imaginary part", UserWarning, stacklevel=3)
+        _warn("Casting complex values to real discards the imaginary part")
         src = d.real
     else:
         src = d
@@ -178,7 +178,7 @@ def copy_(self, src, non_blocking=False):
     d = indexing._writeable(d)  # a region of an expanded tensor may be written if it does not overlap itself
     indexing._check_overlap(d, sd)
     if sd.dtype.kind == "c" and d.dtype.kind != "c":
-        warnings.warn("Casting complex values to real discards the imaginary part", UserWarning, stacklevel=2)
+        _warn("Casting complex values to real discards the imaginary part")
         sd = sd.real
     if d.dtype == _F16 and sd.dtype.itemsize >= 8 and sd.dtype.kind == "f":
         sd = sd.astype(np.float32)  # torch's double -> half goes through float

@@ -1,11 +1,11 @@
 """Tensor creation: tensor/as_tensor/from_numpy/asarray, empty/zeros/ones/full/eye, arange/linspace/logspace,
 the *_like and new_* families. dtypes are inferred as torch infers them (Python floats -> default dtype)."""
 import math
-import warnings
 from collections import abc as _abc
 
 import numpy as np
 
+from .._warn import warn as _warn
 from .. import _dtype
 from .. import _backend, _device
 from .._device import check_device_supported, to_device
@@ -213,8 +213,8 @@ def _unwrap_tensors(data, target):
                 raise TypeError("only integer tensors of a single element can be converted to an index")
             raise ValueError("only one element tensors can be converted to Python scalars")
         if data._requires_grad:
-            warnings.warn("Converting a tensor with requires_grad=True to a scalar may lead to unexpected behavior.\n"
-                          "Consider using tensor.detach() first.", UserWarning, stacklevel=4)
+            _warn("Converting a tensor with requires_grad=True to a scalar may lead to unexpected behavior.\n"
+                  "Consider using tensor.detach() first.")
         return data.item()
     if isinstance(data, (list, tuple)):
         return [_unwrap_tensors(x, target) for x in data]
@@ -305,10 +305,9 @@ def _from_data(data, target, seen):
 @op("tensor(PyObject* data, *, ScalarType dtype=None, Device? device=None, bool pin_memory=False, bool requires_grad=False)")
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
     if isinstance(data, Tensor):
-        warnings.warn(
+        _warn(
             "To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() or "
-            "sourceTensor.detach().clone().requires_grad_(True), rather than torch.tensor(sourceTensor).",
-            UserWarning, stacklevel=2)
+            "sourceTensor.detach().clone().requires_grad_(True), rather than torch.tensor(sourceTensor).")
         arr = data._data.copy() if dtype is None else _dtype.cast(data._data, _np_dtype(dtype))
         return _finish(arr, requires_grad, device)
     if isinstance(data, (np.ndarray, np.generic)):
@@ -376,10 +375,10 @@ def from_numpy(ndarray):
         _np_to_ember(ndarray.dtype)  # raises torch's error
     if not ndarray.flags.writeable and not _warned_readonly:
         _warned_readonly.append(True)
-        warnings.warn("The given NumPy array is not writable, and PyTorch does not support non-writable tensors. This "
-                      "means writing to this tensor will result in undefined behavior. You may want to copy the array "
-                      "to protect its data or make it writable before converting it to a tensor. This type of warning "
-                      "will be suppressed for the rest of this program.", UserWarning, stacklevel=2)
+        _warn("The given NumPy array is not writable, and PyTorch does not support non-writable tensors. This "
+              "means writing to this tensor will result in undefined behavior. You may want to copy the array "
+              "to protect its data or make it writable before converting it to a tensor. This type of warning "
+              "will be suppressed for the rest of this program.")
     return wrap(ndarray)  # shares memory both ways
 
 
@@ -669,10 +668,9 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
     else:
         data = _arange_float(start, step, n, dt.np)
     if out is not None and out._data.size not in (0, n):
-        warnings.warn(f"The number of elements in the out tensor of shape {list(out._data.shape)} is {out._data.size} "
-                      f"which does not match the computed number of elements {n}. Note that this may occur as a "
-                      f"result of rounding error. The out tensor will be resized to a tensor of shape ({n},).",
-                      UserWarning, stacklevel=2)
+        _warn(f"The number of elements in the out tensor of shape {list(out._data.shape)} is {out._data.size} "
+              f"which does not match the computed number of elements {n}. Note that this may occur as a "
+              f"result of rounding error. The out tensor will be resized to a tensor of shape ({n},).")
     return _finish(data, requires_grad, device, out)
 
 
@@ -687,9 +685,9 @@ def _fmt_num(v):
 @op("range(Scalar start, Scalar end, Scalar step=1, *, Tensor out=None, ScalarType dtype=None, Layout layout=torch.strided, Device device=None, bool requires_grad=False)",
     name="range")
 def range_(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
-    warnings.warn("torch.range is deprecated and will be removed in a future release because its behavior is "
-                  "inconsistent with Python's range builtin. Instead, use torch.arange, which produces values in "
-                  "[start, end).", UserWarning, stacklevel=2)
+    _warn("torch.range is deprecated and will be removed in a future release because its behavior is "
+          "inconsistent with Python's range builtin. Instead, use torch.arange, which produces values in "
+          "[start, end).")
     if layout is not None:
         check_layout_pin("range", layout, None)
     if end is None:

@@ -14,7 +14,7 @@ from ..autograd.graph import RELEASED_ERROR, make_node1
 from .indexing import nonzero
 from ._registry import fp_off, fp_restore
 from ._registry import (Node, _out, _write_out, _write_out_same, fp_ignore, SavedTensor, binary_dtype,
-                        broadcast_error, check_inplace, ensure_tensor, inplace, invalid_arguments, not_tensor, record,
+                        broadcast_error, check_inplace, check_int_scalar, ensure_tensor, inplace, invalid_arguments, not_tensor, record,
                         same_device, state, wrap, xp_of)
 
 ndarray = np.ndarray
@@ -131,8 +131,8 @@ def _fast(ufunc, a, b, record, division=False):
         bd = b._data
         if bd.dtype is not d.dtype:
             return None
-    elif bc is float or bc is int:
-        bd = b
+    elif bc is float or bc is int and -9223372036854775808 <= b < 18446744073709551616:
+        bd = b  # (a larger int: the general path raises torch's OverflowError)
     else:
         return None
     k = d.dtype.kind
@@ -197,7 +197,7 @@ class AddBackward0(Node):
 @op("add(Tensor input, Tensor other, *, Scalar alpha=1, Tensor out=None)", method=True, inplace=True,
     fast_function=_fast_binary(np.add, "_record_add"))
 def add(input, other, *, alpha=1, out=None):
-    if alpha == 1 and input.__class__ is Tensor:
+    if alpha == 1 and alpha is not True and input.__class__ is Tensor:
         if out is None:
             r = _fast(np.add, input, other, _record_add)
             if r is not None:
@@ -208,7 +208,7 @@ def add(input, other, *, alpha=1, out=None):
         return add(ensure_tensor(input), other, alpha=alpha, out=out)
     other = _as_operand(other, "add")
     dt = binary_dtype(input, other)
-    if alpha != 1:
+    if alpha != 1 or alpha is True:
         _check_alpha(alpha, dt, "add")
         scaled = wrap(as_array(other._data * alpha)) if isinstance(other, Tensor) else other * alpha
         r = wrap(_apply_binary(np.add, input, scaled, dt, "add"))
@@ -226,10 +226,15 @@ def _record_add(input, other, r, alpha=1):
 
 
 def _check_alpha(alpha, dt, name):
+    """aten/src/ATen/native/BinaryOps.h alpha_check, in its order."""
+    if alpha.__class__ is bool and dt.kind != "b":
+        raise RuntimeError("Boolean alpha only supported for Boolean results.")
     if isinstance(alpha, float) and dt.kind in "biu":
         raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
-    if isinstance(alpha, bool) is False and dt.kind == "b" and alpha not in (0, 1):
-        raise RuntimeError("Boolean alpha only supported for Boolean results.")
+    if isinstance(alpha, complex) and dt.kind != "c":
+        raise RuntimeError("For non-complex input tensors, argument alpha must not be a complex number.")
+    if alpha.__class__ is int:
+        check_int_scalar(alpha)
 
 
 class SubBackward0(Node):
@@ -249,7 +254,7 @@ class SubBackward0(Node):
 @op("sub(Tensor input, Tensor other, *, Scalar alpha=1, Tensor out=None)", method=True, inplace=True,
     aliases=("subtract",), fast_function=_fast_binary(np.subtract, "_record_sub"))
 def sub(input, other, *, alpha=1, out=None):
-    if alpha == 1 and input.__class__ is Tensor:
+    if alpha == 1 and alpha is not True and input.__class__ is Tensor:
         if out is None:
             r = _fast(np.subtract, input, other, _record_sub)
             if r is not None:
@@ -261,7 +266,7 @@ def sub(input, other, *, alpha=1, out=None):
     other = _as_operand(other, "sub")
     _check_bool_sub(input, other)
     dt = binary_dtype(input, other)
-    if alpha != 1:
+    if alpha != 1 or alpha is True:
         _check_alpha(alpha, dt, "sub")
         scaled = wrap(as_array(other._data * alpha)) if isinstance(other, Tensor) else other * alpha
         r = wrap(_apply_binary(np.subtract, input, scaled, dt, "sub"))
@@ -463,7 +468,10 @@ class NotImplementedBackward(Node):
     __slots__ = ("op",)
 
     def name(self):
-        return "NotImplemented"
+        return "torch::autograd::NotImplemented"  # printed as grad_fn=<NotImplemented>
+
+    def __repr__(self):
+        return f"<NotImplemented object at {hex(id(self))}>"
 
     def backward(self, grad):
         raise RuntimeError(f"derivative for aten::{self.op} is not implemented")
@@ -840,10 +848,12 @@ def _compare(ufunc, name):
             od = other
             if ad.dtype.kind in "biu" and od.__class__ is not int and od.__class__ is not bool:
                 ad = ad.astype(binary_dtype(input, other))
-            elif od.__class__ is int and ad.dtype.kind in "iu":
-                lo, hi = _dtype.INT_BOUNDS[ad.dtype]
-                if od < lo or od > hi:  # torch converts the scalar to the tensor's dtype (wrapping)
-                    od = on_device_of(np.array(od).astype(ad.dtype), ad)
+            elif od.__class__ is int:
+                check_int_scalar(od)
+                if ad.dtype.kind in "iu":
+                    lo, hi = _dtype.INT_BOUNDS[ad.dtype]
+                    if od < lo or od > hi:  # torch converts the scalar to the tensor's dtype (wrapping)
+                        od = on_device_of(np.array(od).astype(ad.dtype), ad)
         if ordered and (ad.dtype.kind == "c" or getattr(od, "dtype", None) is not None and od.dtype.kind == "c"
                         or od.__class__ is complex):
             _complex_unsupported(binary_dtype(input, other), name + "_cpu")

@@ -6,9 +6,9 @@ zeros (scatter-add, so repeated indices accumulate), as a differentiable op of i
 
 Index arrays may live on the host (from lists and NumPy arrays) or on the tensor's device (from index tensors):
 both index a device array, as in torch (CuPy converts host index arrays)."""
-import warnings
 import numpy as np
 
+from .._warn import warn as _warn
 from .. import _backend, _dtype
 from .._backend import on_device_of, xp
 from .._tensor import Tensor
@@ -47,8 +47,7 @@ def _array_index(a):
     if dt == np.bool_ or dt in _INDEX_DTYPES:
         return a
     if dt == np.uint8:
-        warnings.warn("indexing with dtype torch.uint8 is now deprecated, please use a dtype torch.bool instead.",
-                      UserWarning, stacklevel=4)
+        _warn("indexing with dtype torch.uint8 is now deprecated, please use a dtype torch.bool instead.")
         return a.astype(np.bool_)
     raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
 
@@ -71,10 +70,10 @@ def _convert_index(index):
     """Turn a user index into a tuple NumPy understands, and tell whether it is basic (view) indexing."""
     if index.__class__ is not tuple:
         if _treat_as_tuple(index):
-            warnings.warn("Using a non-tuple sequence for multidimensional indexing is deprecated and will be changed "
-                          "in pytorch 2.9; use x[tuple(seq)] instead of x[seq]. In pytorch 2.9 this will be "
-                          "interpreted as tensor index, x[torch.tensor(seq)], which will result either in an error or "
-                          "a different result", UserWarning, stacklevel=3)
+            _warn("Using a non-tuple sequence for multidimensional indexing is deprecated and will be changed "
+                  "in pytorch 2.9; use x[tuple(seq)] instead of x[seq]. In pytorch 2.9 this will be "
+                  "interpreted as tensor index, x[torch.tensor(seq)], which will result either in an error or "
+                  "a different result")
             index = tuple(index)
         else:
             index = (index,)

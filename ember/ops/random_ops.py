@@ -27,6 +27,7 @@ from ..random import Generator, default_generator
 from ._table import declare, op
 from ._registry import fp_ignore, Node, check_inplace, inplace, record, wrap
 from .creation import _finish, _like_device, check_layout_pin, size_args
+from .elementwise import NotImplementedBackward
 
 __all__ = ["rand", "randn", "randint", "randperm", "rand_like", "randn_like", "randint_like", "normal", "bernoulli",
            "multinomial", "poisson"]
@@ -194,19 +195,6 @@ class _RandomBackward(Node):
         return tuple(None if m is None else wrap(xp(grad._data).zeros(m[0], m[1])) for m in self.in_meta)
 
 
-class _NotImplementedBackward(Node):
-    """torch's node for an op without a derivative formula (e.g. bernoulli(x, p)): backward raises."""
-
-    __slots__ = ("_op",)
-
-    def name(self):
-        return "torch::autograd::NotImplemented"
-
-    def __repr__(self):
-        return f"<NotImplemented object at {hex(id(self))}>"
-
-    def backward(self, grad):
-        raise RuntimeError(f"derivative for aten::{self._op} is not implemented")
 
 
 def _record(out, inputs, name):
@@ -718,7 +706,7 @@ def bernoulli(input, p=None, *, generator=None, out=None):
         t = wrap(xp(d).empty(d.shape, d.dtype))
         bernoulli_(t, p, generator=generator)
         if state.enabled and input._requires_grad:
-            record(_NotImplementedBackward, (input,), t)._op = "bernoulli"
+            record(NotImplementedBackward, (input,), t).op = "bernoulli"
         result = t
     else:
         drawn = eng.bernoulli_tensor(np.ascontiguousarray(to_host(d)), d.dtype)  # drawn on the host

@@ -3,9 +3,9 @@ logsumexp, cumsum/cumprod, norm. Backward expands the gradient back over the red
 import collections
 import math
 
-import warnings
 import numpy as np
 
+from .._warn import warn as _warn
 from .. import _dtype
 from .._backend import as_array, xp
 from .._tensor import Tensor
@@ -628,8 +628,8 @@ def _var(input, dim, unbiased, keepdim, correction, is_std):
         n *= d.shape[a]
     out_numel = d.size // n if n else math.prod(d.shape[i] for i in range(d.ndim) if i not in axes)
     if (n if out_numel else 0) - corr <= 0:  # torch: input numel / output numel, 0 for an empty output
-        warnings.warn(f"{name}(): degrees of freedom is <= 0. Correction should be strictly less than the reduction "
-                      "factor (input numel divided by output numel).", UserWarning, stacklevel=3)
+        _warn(f"{name}(): degrees of freedom is <= 0. Correction should be strictly less than the reduction "
+              "factor (input numel divided by output numel).")
     src = d.astype(_F32) if _low_precision(d) else d
     with fp_ignore:
         if d.size:

@@ -1,8 +1,8 @@
 """Shape ops. View ops (view, reshape-when-possible, squeeze, unsqueeze, transpose, permute, expand,
 narrow, split/chunk/unbind outputs) share memory and the version counter with their base."""
-import warnings
 import numpy as np
 
+from .._warn import warn as _warn
 from .. import _backend, _dtype
 from .._backend import on_device_of, xp
 from .._size import Size
@@ -406,11 +406,10 @@ def matrix_T(input):
     if d.ndim == 2:
         return permute(input, (1, 0))
     if d.ndim > 2 or d.ndim == 1:
-        warnings.warn(
+        _warn(
             "The use of `x.T` on tensors of dimension other than 2 to reverse their shape is deprecated and it will "
             "throw an error in a future release. Consider `x.mT` to transpose batches of matrices or "
-            "`x.permute(*torch.arange(x.ndim - 1, -1, -1))` to reverse the dimensions of a tensor.", UserWarning,
-            stacklevel=3)
+            "`x.permute(*torch.arange(x.ndim - 1, -1, -1))` to reverse the dimensions of a tensor.")
     return permute(input, tuple(range(d.ndim - 1, -1, -1)))
 
 
@@ -430,8 +429,7 @@ def matrix_H(input):
     if n == 0:
         if not _warned_h:  # TORCH_WARN_ONCE (aten/src/ATen/native/TensorShape.cpp, matrix_H)
             _warned_h.append(True)
-            warnings.warn("Tensor.H is deprecated on 0-D tensors. Consider using x.conj().", UserWarning,
-                          stacklevel=2)
+            _warn("Tensor.H is deprecated on 0-D tensors. Consider using x.conj().")
         return input.conj()
     if n != 2:
         raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors). Got {n}-D tensor.")
