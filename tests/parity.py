@@ -282,7 +282,8 @@ def grad_fn_name(t):
     fn = t.grad_fn
     if fn is None:
         return None
-    return type(fn).__name__ if isinstance(t, torch.Tensor) else fn.name()
+    # torch's class name (its name() qualifies a few C++ nodes: torch::autograd::NotImplemented)
+    return type(fn).__name__ if isinstance(t, torch.Tensor) else fn.name().rsplit("::", 1)[-1]
 
 
 def flatten_outputs(t_out, e_out, what="output"):

@@ -571,6 +571,13 @@ DOT = [(t_((4,)), t_((4,))), (t_((4,), layout="s"), t_((4,))), (t_((0,)), t_((0,
        (t_((3,), "complex64"), t_((3,), "complex64")), (t_((4,), "bfloat16"), t_((4,), "bfloat16"))]
 spec("dot", lambda lib, a, b: lib.dot(a, b), DOT)
 spec("dot/method", lambda lib, a, b: a.dot(b), DOT[:2])
+INNER = DOT[:6] + [(t_((2, 4)), t_((3, 4))), (t_((4,)), t_((3, 4))), (t_((2, 3, 4)), t_((4,))),
+                   (t_((2, 3, 4), layout="t"), t_((5, 4), layout="s")), (t_((2, 4), "int64"), t_((3, 4), "int64")),
+                   (t_((2, 4), "float64"), t_((2, 1, 4), "float64")), (t_(()), t_((3, 4))), (t_((2, 3)), t_(())),
+                   (t_((0, 4)), t_((3, 4))), (t_((2, 0)), t_((3, 0)))]
+spec("inner", lambda lib, a, b: lib.inner(a, b), INNER)
+spec("inner/method", lambda lib, a, b: a.inner(b), INNER[6:9])
+spec("inner/out", lambda lib, a, b: lib.inner(a, b, out=lib.empty(0, dtype=a.dtype)), INNER[6:9], grad=False)
 MV = [(t_((3, 4)), t_((4,))), (t_((3, 4), layout="t"), t_((4,), layout="s")), (t_((0, 4)), t_((4,))),
       (t_((3, 0)), t_((0,))), (t_((3, 4), "int64"), t_((4,), "int64")), (t_((3, 4), "float64"), t_((4,), "float64"))]
 spec("mv", lambda lib, a, b: lib.mv(a, b), MV)

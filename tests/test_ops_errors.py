@@ -263,6 +263,9 @@ CASES = [
     ("sub/bool_alpha", lambda lib, a, b: a.sub(b, alpha=True), (A34, A34), None),
     ("add/complex_alpha", lambda lib, a, b: lib.add(a, b, alpha=1j), (A34, A34), None),
     ("add/alpha_beyond_uint64", lambda lib, a, b: lib.add(a, b, alpha=2 ** 70), (A34, A34), None),
+    ("inner/last_dim", lambda lib, a, b: lib.inner(a, b), (A34, t_((2, 3))), None),
+    ("inner/dtype", lambda lib, a, b: lib.inner(a, b), (A34, t_((4,), "float64")), None),
+    ("inner/dtype_1d", lambda lib, a, b: a.inner(b), (B4, t_((4,), "float64")), None),
     ("cumprod/bool_out", lambda lib, a: lib.cumprod(a, 0, out=lib.empty(3, 4, dtype=lib.bool)), (BOOL,), None),
 ]
 

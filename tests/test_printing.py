@@ -166,3 +166,16 @@ def test_grad_fn_names_with_python_scalars(form):
         r = _SCALAR_FORMS[form](m, m.ones(2, requires_grad=True))
         got.append((r.grad_fn.name(), repr(r).split("grad_fn=")[1]))
     assert got[1] == got[0]
+
+
+@pytest.mark.parametrize("shapes", [((4,), (4,)), ((2, 4), (3, 4)), ((4,), (3, 4)), ((2, 3, 4), (4,)), ((), (3,))])
+def test_inner_records_torchs_nodes(shapes):
+    """The result's node and the product node under it (torch's tensordot permutes and reshapes its operands
+    first, identity permutations included; ember does not)."""
+    got = []
+    for m in (torch, ember):
+        a = m.ones(shapes[0], requires_grad=True)
+        b = m.ones(shapes[1], requires_grad=True)
+        fn = m.inner(a, b).grad_fn
+        got.append((fn.name(), fn.next_functions[0][0].name().rsplit("::", 1)[-1]))
+    assert got[1] == got[0]

@@ -1,11 +1,12 @@
 """Matrix products: mm, bmm, dot, mv, matmul (with torch's 1-D and broadcasting rules), outer, addmm."""
+import math
 import string
 import numpy as np
 
 from .._backend import as_array, xp
 from .._dtype import OPMATH_NP, from_np
 from .._tensor import Tensor
-from ._table import declare, op
+from ._table import op
 from ._registry import _out, expandable_to, fp_ignore, Node, SavedTensor, _torch_type_name, record, state, wrap
 from ._registry import broadcast_error, not_tensor, same_device
 
@@ -157,8 +158,26 @@ def dot(input, tensor, *, out=None):
     return _out(out, r)
 
 
-inner = dot
-declare(inner, "inner(Tensor input, Tensor other, *, Tensor out=None)", method=True)
+@op("inner(Tensor input, Tensor other, *, Tensor out=None)", method=True)
+def inner(input, other, *, out=None):
+    """torch.inner as ATen composes it (aten/src/ATen/native/LinearAlgebra.cpp inner): a product when an operand
+    is 0-d, else tensordot over the last dims (dot for two vectors, else one mm of the flattened operands), viewed
+    as input.shape[:-1] + other.shape[:-1]; the nodes are those (MulBackward0, DotBackward0, MmBackward0 under a
+    ViewBackward0)."""
+    a, b = input._data, other._data
+    if a.ndim == 0 or b.ndim == 0:
+        return _out(out, input * other)
+    if a.shape[-1] != b.shape[-1]:
+        raise RuntimeError(f"inner() the last dimension must match on both input tensors but got shapes "
+                           f"{list(a.shape)} and {list(b.shape)}")
+    if a.dtype != b.dtype:  # tensordot's check
+        raise RuntimeError("both inputs should have same dtype")
+    if a.ndim == 1 and b.ndim == 1:
+        r = dot(input, other)
+    else:
+        k = a.shape[-1]
+        r = mm(input.reshape(math.prod(a.shape[:-1]), k), other.reshape(math.prod(b.shape[:-1]), k).t())
+    return _out(out, r.view(a.shape[:-1] + b.shape[:-1]))
 
 
 class MvBackward0(Node):
