@@ -14,6 +14,7 @@ import ember
 import standin
 from parity import cases, check
 from test_autograd import BINARY_OPS, assert_same, outcome, randn, rgrad, struct
+from test_nn_functional import ALL_SPECS as NN_SPECS
 from test_ops import SPECS
 
 DEV = "cuda"
@@ -27,6 +28,13 @@ def standin_device():
 
 @pytest.mark.parametrize("spec,i", **cases(SPECS))
 def test_parity_on_device(spec, i):
+    check(spec, i, device=DEV)
+
+
+@pytest.mark.parametrize("spec,i", **cases(NN_SPECS))
+def test_nn_functional_on_device(spec, i):
+    """tests/test_nn_functional.py's specs (activations, softmax family, losses; modules run under the device as
+    the default device, so their parameters are made there)."""
     check(spec, i, device=DEV)
 
 

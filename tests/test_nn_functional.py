@@ -102,13 +102,13 @@ def _targets(lib, shape, n_classes, seed, ignore=None):
     t = rng.integers(0, n_classes, shape)
     if ignore is not None:
         t.reshape(-1)[::3] = ignore
-    return lib.from_numpy(t.astype(np.int64))
+    return lib.tensor(t.astype(np.int64))  # on the default device (test_device.py runs these on its device)
 
 
 def _probs(lib, shape, seed):
     rng = np.random.default_rng(seed)
     p = rng.uniform(0.1, 1, shape)
-    return lib.from_numpy(p / p.sum(axis=1 if len(shape) > 1 else 0, keepdims=True))
+    return lib.tensor(p / p.sum(axis=1 if len(shape) > 1 else 0, keepdims=True))
 
 
 LOSS = []

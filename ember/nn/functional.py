@@ -8,7 +8,7 @@ import math
 import numpy as np
 
 from .._warn import warn as _warn
-from .._backend import on_device_of
+from .._backend import MODULES as _MODULES, on_device_of, to_host, xp as _array_xp
 from ..ops import random_ops as _rops
 from ..ops._registry import wrap
 
@@ -42,14 +42,14 @@ def _dropout_impl(input, p, train, inplace, feature=False, alpha=False):
     if p == 0 or not train or input.numel() == 0:
         return input
     if p == 1:
-        zero = wrap(np.zeros((), input._data.dtype))
+        zero = wrap(_xp(input._data).zeros((), input._data.dtype))
         return input.mul_(zero) if inplace else input * zero
     d = input._data
     npdt = d.dtype
     if feature:
         if d.ndim < 2:
             raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
-        noise = wrap(np.empty(d.shape[:2] + (1,) * (d.ndim - 2), npdt))
+        noise = wrap(_xp(d).empty(d.shape[:2] + (1,) * (d.ndim - 2), npdt))
     else:
         noise = wrap(_rops._empty_like_layout(input, npdt))
     noise.bernoulli_(1 - p)
@@ -183,9 +183,12 @@ for _f, _sig in ((dropout, "dropout(input, p=0.5, training=True, inplace=False)"
     _declare(_f, _sig, namespace=_NS)
 
 
+
+
 def _xp(a):
-    """The array module of `a` (NumPy until the backend seam, ember/_backend.py, lands on main)."""
-    return np
+    """The array module of `a` (ember/_backend.py), NumPy for the NumPy scalars a 0-d NumPy computation gives."""
+    m = _MODULES.get(a.__class__)
+    return m if m is not None else np if isinstance(a, np.generic) else _array_xp(a)
 
 
 def _float_check(input, kernel):
@@ -201,8 +204,11 @@ def _erf_array(a):
     # NumPy has no erf ufunc: math.erf per element (correctly rounded float64). A vectorised rational
     # approximation is the op library's job when it declares ember.erf.
     import math
+    # (on a device: through the host, until the backend seam offers erf)
     f = np.frompyfunc(math.erf, 1, 1)
-    return np.asarray(f(a.astype(np.float64)), dtype=np.float64).astype(a.dtype, copy=False)
+    h = a if isinstance(a, (np.ndarray, np.generic)) else to_host(a)
+    r = np.asarray(f(h.astype(np.float64)), dtype=np.float64).astype(a.dtype, copy=False)
+    return r if h is a else on_device_of(r, a)
 
 
 class _ErfBackward0(_Node):
@@ -248,7 +254,7 @@ def _pointwise(node_name, fwd, grad_t, grad_a, kernel, save="input"):
         d = _float_check(input, kernel)
         with _fp_ignore:
             r = fwd(d.astype(np.float32), *params).astype(d.dtype) if d.dtype in _LOW else fwd(d, *params)
-        out = wrap(np.asarray(r, d.dtype))
+        out = wrap(_xp(d).asarray(r, d.dtype))
         if _state.enabled and input._requires_grad:
             node = _make_node1(cls, input)
             out._grad_fn = node
@@ -266,7 +272,7 @@ def _gt_mask(x, th):
 
 
 def _threshold_fwd(a, th, v):
-    return np.where(a > th, a, np.asarray(v, a.dtype))
+    return _xp(a).where(a > th, a, a.dtype.type(v))
 
 
 _threshold, _ = _pointwise("ThresholdBackward0", _threshold_fwd, lambda g, x, th, v: g * _gt_mask(x, th),
@@ -276,7 +282,7 @@ _threshold1, _ = _pointwise("ThresholdBackward1", _threshold_fwd, lambda g, x, t
 
 
 def _ht_fwd(a, lo, hi):
-    return np.minimum(np.maximum(a, np.asarray(lo, a.dtype)), np.asarray(hi, a.dtype))
+    return _xp(a).minimum(_xp(a).maximum(a, a.dtype.type(lo)), a.dtype.type(hi))
 
 
 def _ht_mask_a(x, lo, hi):
@@ -289,23 +295,23 @@ _hardtanh, _ = _pointwise("HardtanhBackward0", _ht_fwd,
 
 
 def _leaky_fwd(a, s):
-    return np.where(a > 0, a, a * np.asarray(s, a.dtype))
+    return _xp(a).where(a > 0, a, a * a.dtype.type(s))
 
 
 def _leaky_factor(x, s):
     d = x._data
-    return wrap(np.where(d > 0, np.asarray(1, d.dtype), np.asarray(s, d.dtype)))
+    return wrap(_xp(d).where(d > 0, d.dtype.type(1), d.dtype.type(s)))
 
 
 _leaky, _ = _pointwise("LeakyReluBackward0", _leaky_fwd, lambda g, x, s: g * _leaky_factor(x, s),
-                       lambda g, x, s: g * np.where(x > 0, 1, s), "leaky_relu_cpu")
+                       lambda g, x, s: g * _xp(x).where(x > 0, 1, s), "leaky_relu_cpu")
 _leaky1, _ = _pointwise("LeakyReluBackward1", _leaky_fwd, lambda g, x, s: g * _leaky_factor(x, s),
-                        lambda g, x, s: g * np.where(x > 0, 1, s), "leaky_relu_cpu")
+                        lambda g, x, s: g * _xp(x).where(x > 0, 1, s), "leaky_relu_cpu")
 
 
 def _elu_fwd(a, alpha, scale, iscale):
-    neg = (np.expm1(a * np.asarray(iscale, a.dtype)) * np.asarray(alpha * scale, a.dtype))
-    return np.where(a > 0, a * np.asarray(scale, a.dtype), neg)
+    neg = (_xp(a).expm1(a * a.dtype.type(iscale)) * a.dtype.type(alpha * scale))
+    return _xp(a).where(a > 0, a * a.dtype.type(scale), neg)
 
 
 def _elu_grad_t(g, x, alpha, scale, iscale):
@@ -314,7 +320,7 @@ def _elu_grad_t(g, x, alpha, scale, iscale):
 
 
 def _elu_grad_a(g, x, alpha, scale, iscale):
-    return g * np.where(x > 0, scale, np.exp(x * iscale) * (alpha * scale * iscale))
+    return g * _xp(x).where(x > 0, scale, _xp(x).exp(x * iscale) * (alpha * scale * iscale))
 
 
 _elu, _ = _pointwise("EluBackward0", _elu_fwd, _elu_grad_t, _elu_grad_a, "elu_cpu")
@@ -325,7 +331,7 @@ _celu1, _ = _pointwise("CeluBackward1", _elu_fwd, _elu_grad_t, _elu_grad_a, "elu
 
 def _gelu_fwd(a, approximate):
     if approximate == "tanh":
-        return 0.5 * a * (1 + np.tanh(_SQRT_2_PI * (a + 0.044715 * a * a * a)))
+        return 0.5 * a * (1 + _xp(a).tanh(_SQRT_2_PI * (a + 0.044715 * a * a * a)))
     return 0.5 * a * (1 + _erf_array(a * _SQRT1_2))
 
 
@@ -342,16 +348,16 @@ def _gelu_grad_t(g, x, approximate):
 
 def _gelu_grad_a(g, x, approximate):
     if approximate == "tanh":
-        t = np.tanh(_SQRT_2_PI * (x + 0.044715 * x * x * x))
+        t = _xp(x).tanh(_SQRT_2_PI * (x + 0.044715 * x * x * x))
         return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * _SQRT_2_PI * (1 + 3 * 0.044715 * x * x))
-    return g * (0.5 * (1 + _erf_array(x * _SQRT1_2)) + x * np.exp(-0.5 * x * x) * (_SQRT_2_PI * 0.5))
+    return g * (0.5 * (1 + _erf_array(x * _SQRT1_2)) + x * _xp(x).exp(-0.5 * x * x) * (_SQRT_2_PI * 0.5))
 
 
 _gelu, _ = _pointwise("GeluBackward0", _gelu_fwd, _gelu_grad_t, _gelu_grad_a, "GeluKernelImpl")
 
 
 def _sig_a(a):
-    return 0.5 * np.tanh(0.5 * a) + 0.5  # no overflow for large |a|
+    return 0.5 * _xp(a).tanh(0.5 * a) + 0.5  # no overflow for large |a|
 
 
 def _silu_grad_t(g, x):
@@ -368,7 +374,7 @@ _silu, _ = _pointwise("SiluBackward0", lambda a: a * _sig_a(a), _silu_grad_t, _s
 
 
 def _softplus_a(a):
-    return np.logaddexp(a, np.asarray(0, a.dtype))
+    return _xp(a).logaddexp(a, a.dtype.type(0))
 
 
 def _mish_grad_t(g, x):
@@ -378,23 +384,23 @@ def _mish_grad_t(g, x):
 
 
 def _mish_grad_a(g, x):
-    t = np.tanh(_softplus_a(x))
+    t = _xp(x).tanh(_softplus_a(x))
     return g * (t + x * _sig_a(x) * (1 - t * t))
 
 
-_mish, _ = _pointwise("MishBackward0", lambda a: a * np.tanh(_softplus_a(a)), _mish_grad_t, _mish_grad_a,
+_mish, _ = _pointwise("MishBackward0", lambda a: a * _xp(a).tanh(_softplus_a(a)), _mish_grad_t, _mish_grad_a,
                       "mish_cpu")
 
 
 def _hsig_fwd(a):
-    return np.minimum(np.maximum(a / np.asarray(6, a.dtype) + np.asarray(0.5, a.dtype), 0), 1).astype(a.dtype)
+    return _xp(a).minimum(_xp(a).maximum(a / a.dtype.type(6) + a.dtype.type(0.5), 0), 1).astype(a.dtype)
 
 
 _ONE_SIXTH_F = float(np.float32(1.0) / np.float32(6.0))  # torch's backward kernel uses the float literal 1.0f / 6.0f
 
 
 def _hsig_mask(d):
-    return ((d > -3) & (d < 3)).astype(d.dtype) * np.asarray(_ONE_SIXTH_F, d.dtype)
+    return ((d > -3) & (d < 3)).astype(d.dtype) * d.dtype.type(_ONE_SIXTH_F)
 
 
 _hardsigmoid, _ = _pointwise("HardsigmoidBackward0", _hsig_fwd, lambda g, x: g * wrap(_hsig_mask(x._data)),
@@ -402,7 +408,7 @@ _hardsigmoid, _ = _pointwise("HardsigmoidBackward0", _hsig_fwd, lambda g, x: g *
 
 
 def _hswish_fwd(a):
-    return (a * np.minimum(np.maximum(a + np.asarray(3, a.dtype), 0), 6) / np.asarray(6, a.dtype)).astype(a.dtype)
+    return (a * _xp(a).minimum(_xp(a).maximum(a + a.dtype.type(3), 0), 6) / a.dtype.type(6)).astype(a.dtype)
 
 
 def _hswish_grad_t(g, x):
@@ -411,15 +417,15 @@ def _hswish_grad_t(g, x):
 
 
 def _hswish_grad_a(g, x):
-    return g * np.where(x < -3, 0, np.where(x <= 3, x / 3 + 0.5, 1))
+    return g * _xp(x).where(x < -3, 0, _xp(x).where(x <= 3, x / 3 + 0.5, 1))
 
 
 _hardswish, _ = _pointwise("HardswishBackward0", _hswish_fwd, _hswish_grad_t, _hswish_grad_a, "hardswish_cpu")
 
 
 def _softplus_fwd(a, beta, threshold):
-    z = a * np.asarray(beta, a.dtype)
-    return np.where(z > threshold, a, np.log1p(np.exp(z)) / np.asarray(beta, a.dtype))
+    z = a * a.dtype.type(beta)
+    return _xp(a).where(z > threshold, a, _xp(a).log1p(_xp(a).exp(z)) / a.dtype.type(beta))
 
 
 def _softplus_grad_t(g, x, beta, threshold):
@@ -429,14 +435,14 @@ def _softplus_grad_t(g, x, beta, threshold):
 
 def _softplus_grad_a(g, x, beta, threshold):
     z = x * beta
-    return g * np.where(z > threshold, 1, _sig_a(z))
+    return g * _xp(z).where(z > threshold, 1, _sig_a(z))
 
 
 _softplus, _ = _pointwise("SoftplusBackward0", _softplus_fwd, _softplus_grad_t, _softplus_grad_a, "softplus_cpu")
 
 
 def _logsig_fwd(a):
-    return np.minimum(a, 0) - np.log1p(np.exp(-np.abs(a)))
+    return _xp(a).minimum(a, 0) - _xp(a).log1p(_xp(a).exp(-_xp(a).abs(a)))
 
 
 _logsigmoid, _ = _pointwise("LogSigmoidBackward0", _logsig_fwd, lambda g, x: g * (-x).sigmoid(),
@@ -625,7 +631,7 @@ def glu(input, dim=-1):
     n = d.shape[axis]
     if n % 2:
         raise RuntimeError(f"Halving dimension must be even, but dimension {axis} is size {n}")
-    a, b = np.split(d.astype(np.float32) if d.dtype in _LOW else d, 2, axis)
+    a, b = _xp(d).split(d.astype(np.float32) if d.dtype in _LOW else d, 2, axis)
     with _fp_ignore:
         r = wrap((a * _sig_a(b)).astype(d.dtype, copy=False))
     if _state.enabled and input._requires_grad:
@@ -721,7 +727,7 @@ def bilinear(input1, input2, weight, bias=None):
     x1 = input1.reshape(-1, input1.shape[-1])
     x2 = input2.reshape(-1, input2.shape[-1])
     d1, d2, dw = x1._data, x2._data, weight._data
-    r = wrap(np.einsum("ni,oij,nj->no", d1, dw, d2, optimize=True).astype(dw.dtype, copy=False))
+    r = wrap(_xp(d1).einsum("ni,oij,nj->no", d1, dw, d2, optimize=True).astype(dw.dtype, copy=False))
     if _state.enabled and (x1._requires_grad or x2._requires_grad or weight._requires_grad):
         node = _record(TrilinearBackward0, (x1, x2, weight), r)
         # each gradient needs the other two operands
@@ -786,7 +792,7 @@ class _PointwiseLoss(_Node):
         if g.dtype in _LOW:
             return NotImplemented
         if self.reduction == 1:
-            g = g / np.asarray(self.numel, g.dtype)
+            g = g / g.dtype.type(self.numel)
         with _fp_ignore:
             dx = (self.deriv_a(x, t, *self.params) * g).astype(x.dtype, copy=False)
         return dx, -dx
@@ -812,14 +818,14 @@ class SmoothL1LossBackward0(_PointwiseLoss):
         d = x - t
         if beta == 0:
             return d.sign()
-        return _where(wrap(np.abs(d._data) < beta), d / beta, d.sign())
+        return _where(wrap(_xp(d._data).abs(d._data) < beta), d / beta, d.sign())
 
     @staticmethod
     def deriv_a(x, t, beta):
         d = x - t
         if beta == 0:
-            return np.sign(d)
-        return np.where(np.abs(d) < beta, d / beta, np.sign(d))
+            return _xp(d).sign(d)
+        return _xp(d).where(_xp(d).abs(d) < beta, d / beta, _xp(d).sign(d))
 
 
 class HuberLossBackward0(_PointwiseLoss):
@@ -832,7 +838,7 @@ class HuberLossBackward0(_PointwiseLoss):
 
     @staticmethod
     def deriv_a(x, t, delta):
-        return np.clip(x - t, -delta, delta)
+        return _xp(x).clip(x - t, -delta, delta)
 
 
 def _pointwise_loss(cls, input, target, red, loss_a, *params):
@@ -845,7 +851,7 @@ def _pointwise_loss(cls, input, target, red, loss_a, *params):
     with _fp_ignore:
         l = loss_a(xc, tc, *params)
         r = l if red == 0 else (l.mean() if red == 1 else l.sum())
-    out = wrap(np.asarray(r).astype(x.dtype, copy=False))
+    out = wrap(_xp(x).asarray(r).astype(x.dtype, copy=False))
     if _state.enabled and (input._requires_grad or target._requires_grad):
         node = _record(cls, (input, target), out)
         node.reduction = red
@@ -924,8 +930,8 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
         return l1_loss(input, target, reduction=reduction)
 
     def loss_a(x, t, b):
-        d = np.abs(x - t)
-        return np.where(d < b, 0.5 * d * d / b, d - 0.5 * b)
+        d = _xp(x).abs(x - t)
+        return _xp(d).where(d < b, 0.5 * d * d / b, d - 0.5 * b)
     return _pointwise_loss(SmoothL1LossBackward0, input, target, red, loss_a, beta)
 
 
@@ -938,8 +944,8 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
         input, target = _broadcast_tensors(input, target)
 
     def loss_a(x, t, dl):
-        d = np.abs(x - t)
-        return np.where(d < dl, 0.5 * d * d, dl * (d - 0.5 * dl))
+        d = _xp(x).abs(x - t)
+        return _xp(d).where(d < dl, 0.5 * d * d, dl * (d - 0.5 * dl))
     if weight is not None:
         if weight.shape != input.shape:
             raise ValueError("Weights and input must have the same size.")
@@ -1089,11 +1095,12 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     xc = x.astype(np.float32) if x.dtype in _LOW else x
     tc = t.astype(xc.dtype)
     with _fp_ignore:
-        l = -(tc * np.maximum(np.log(xc), -100) + (1 - tc) * np.maximum(np.log1p(-xc), -100))
+        xp = _xp(xc)
+        l = -(tc * xp.maximum(xp.log(xc), -100) + (1 - tc) * xp.maximum(xp.log1p(-xc), -100))
         if weight is not None:
             l = l * weight._data
         r = l if red == 0 else (l.mean() if red == 1 else l.sum())
-    out = wrap(np.asarray(r).astype(x.dtype, copy=False))
+    out = wrap(_xp(x).asarray(r).astype(x.dtype, copy=False))
     if _state.enabled and (input._requires_grad or target._requires_grad):
         node = _record(BinaryCrossEntropyBackward0, (input, target, weight), out)
         node.reduction = red
@@ -1149,7 +1156,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
         if weight is not None:
             l = l * weight._data
         r = l if red == 0 else (l.mean() if red == 1 else l.sum())
-    out = wrap(np.asarray(r).astype(x.dtype, copy=False))
+    out = wrap(_xp(x).asarray(r).astype(x.dtype, copy=False))
     if _state.enabled and (input._requires_grad or target._requires_grad):
         node = _record(BinaryCrossEntropyWithLogitsBackward0, (input, target, weight, pos_weight), out)
         node.reduction = red
@@ -1178,7 +1185,7 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
         loss = target.exp() * (target - input)
     else:
         # xlogy(t, t): 0 where t == 0
-        tl = _where(target > 0, target * target.log(), wrap(np.zeros((), target._data.dtype)))
+        tl = _where(target > 0, target * target.log(), wrap(_xp(target._data).zeros((), target._data.dtype)))
         loss = tl - target * input
     if red == 0:
         r = loss

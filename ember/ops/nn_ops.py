@@ -10,6 +10,7 @@ the CUDA backend adds kernels, not rewrites."""
 import numpy as np
 
 from .. import _dtype
+from .._backend import xp as _xp
 from .._tensor import Tensor
 from ._registry import Node, SavedTensor, fp_ignore, record, state, wrap
 from ._table import op
@@ -18,11 +19,6 @@ __all__ = ["softmax", "log_softmax", "nll_loss_primitive"]
 
 _F32 = np.dtype(np.float32)
 _LOW = _dtype.OPMATH_NP  # float16 (and bfloat16 once ml_dtypes is loaded): computed in float32
-
-
-def _xp(a):
-    """The array module of `a` (NumPy until the backend seam, ember/_backend.py, lands on main)."""
-    return np
 
 
 def _opmath(d):
