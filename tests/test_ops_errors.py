@@ -266,6 +266,9 @@ CASES = [
     ("inner/last_dim", lambda lib, a, b: lib.inner(a, b), (A34, t_((2, 3))), None),
     ("inner/dtype", lambda lib, a, b: lib.inner(a, b), (A34, t_((4,), "float64")), None),
     ("inner/dtype_1d", lambda lib, a, b: a.inner(b), (B4, t_((4,), "float64")), None),
+    ("mv/0d_self", lambda lib, a, b: lib.mv(a, b), (t_(()), B4), None),
+    ("nansum/int_out", lambda lib, a: lib.nansum(a, out=lib.empty(0, dtype=lib.int32)), (A34,), None),
+    ("nanmean/bool_out", lambda lib, a: lib.nanmean(a, 0, out=lib.empty(0, dtype=lib.bool)), (A34,), None),
     ("cumprod/bool_out", lambda lib, a: lib.cumprod(a, 0, out=lib.empty(3, 4, dtype=lib.bool)), (BOOL,), None),
 ]
 

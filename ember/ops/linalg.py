@@ -196,6 +196,8 @@ class MvBackward0(Node):
 @op("mv(Tensor input, Tensor vec, *, Tensor out=None)", method=True)
 def mv(input, vec, *, out=None):
     a, b = input._data, vec._data
+    if a.ndim == 0:  # mv reads self.size(0) first (aten/src/ATen/native/Blas.cpp mv)
+        raise IndexError("Dimension specified as 0 but tensor has no dimensions")
     if a.ndim != 2 or b.ndim != 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got 1, {a.ndim}, {b.ndim}")
     if a.shape[1] != b.shape[0]:

@@ -141,6 +141,7 @@ def nansum(input, dim=None, keepdim=False, *, dtype=None, out=None):
         raise RuntimeError("nansum on CPU does not support complex inputs")
     if not input.is_floating_point():
         return sum(input, dim, keepdim, dtype=dtype, out=out)
+    _nansum_out_check(out, dtype)
     prev, state.enabled = state.enabled, False
     try:
         r = sum(input.masked_fill(input.isnan(), 0), dim, keepdim, dtype=dtype)
@@ -239,6 +240,13 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
     return _out(out, r)
 
 
+def _nansum_out_check(out, dtype):
+    """A floating input summed into an integral or Bool out= runs the nansum kernel in out's dtype, which it does
+    not have (aten/src/ATen/native/ReduceOps.cpp nansum_out)."""
+    if dtype is None and isinstance(out, Tensor) and out._data.dtype.kind in "biu":
+        raise NotImplementedError(f"\"nansum_cpu\" not implemented for '{_torch_name(out._data.dtype)}'")
+
+
 @op("nanmean(Tensor input, IntArrayRef[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None, Tensor out=None)",
     method=True)
 def nanmean(input, dim=None, keepdim=False, *, dtype=None, out=None):
@@ -248,6 +256,7 @@ def nanmean(input, dim=None, keepdim=False, *, dtype=None, out=None):
                            f"{_torch_name(input._data.dtype)}")
     if cat == _dtype._COMPLEX:
         raise RuntimeError("nansum on CPU does not support complex inputs")
+    _nansum_out_check(out, dtype)
     # torch: nansum(input) / count of non-NaN (aten/src/ATen/native/ReduceOps.cpp, nanmean)
     return _out(out, nansum(input, dim, keepdim, dtype=dtype) / sum(input.isnan().logical_not(), dim, keepdim))
 
