@@ -282,8 +282,8 @@ class _Ufunc:
     def __call__(self, *args, **kwargs):
         out = kwargs.get("out")
         r = self._uf(*_unwrap(args), **_unwrap(kwargs))
-        if out is not None:
-            return out
+        if out is not None:  # NumPy's dispatch (np.multiply(a, b, out=c) on our arrays) passes out as a 1-tuple
+            return out[0] if out.__class__ is tuple and len(out) == 1 else out
         return _wrap(r)
 
     def _method(name):

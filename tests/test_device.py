@@ -172,3 +172,38 @@ def test_backend_functions_on_both_devices():
         with B.fp_ignore:
             r = a / B.from_host(np.zeros(4, np.float32), dev)  # no RuntimeWarning (warnings are errors here)
         assert B.to_host(r)[0] != B.to_host(r)[0]  # 0 / 0
+
+
+from test_optim import SPECS as OPTIM_SPECS, Run, spec_id  # noqa: E402 (with the optimizer tests below)
+
+
+@pytest.mark.parametrize("spec", OPTIM_SPECS, ids=spec_id)
+def test_optimizer_steps_on_device(spec):
+    """Every optimizer configuration of tests/test_optim.py, its parameters and gradients on the device: the flat
+    state lives there (ember/_backend.py), and five steps give torch's values, as on the CPU."""
+    with ember.device(DEV):
+        r = Run(*spec)
+        r.step(5)
+    assert all(p.device.type == DEV and p._data.__class__ is standin.Array for p in r.pe)
+    for a, b in zip(r.pe, r.pt):
+        np.testing.assert_allclose(a.detach().cpu().numpy(), b.detach().numpy(), rtol=1e-6)
+
+
+def test_lbfgs_on_device():
+    """LBFGS (closure, line search) on the device gives the CPU's numbers."""
+    out = []
+    for dev in ("cpu", DEV):
+        with ember.device(dev):
+            p = ember.nn.Parameter(ember.tensor([1.5, -2.0, 0.5], dtype=ember.float64))
+            opt = ember.optim.LBFGS([p], lr=0.5, max_iter=5, line_search_fn="strong_wolfe")
+
+            def closure():
+                opt.zero_grad()
+                loss = ((p - 1) ** 4).sum() + (p * p).sum()
+                loss.backward()
+                return loss
+            for _ in range(3):
+                opt.step(closure)
+        assert p.device.type == dev
+        out.append(p.detach().cpu().numpy())
+    np.testing.assert_allclose(out[1], out[0], rtol=1e-12)

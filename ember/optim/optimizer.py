@@ -22,6 +22,7 @@ from itertools import chain
 import numpy as np
 
 from .. import _dtype
+from .._backend import on_device_of, xp as _xp
 from .._tensor import Tensor
 from ..utils import _typename
 from ..autograd.grad_mode import enable_grad
@@ -72,7 +73,7 @@ def _tensor(arr):
 
 
 def _zeros_like(p):
-    return _tensor(np.zeros_like(p._data))
+    return _tensor(_xp(p._data).zeros_like(p._data))
 
 
 def _scalar_tensor(value=0.0):
@@ -119,11 +120,14 @@ class _Pack:
     (torch's `_view_as_real`), so every update is elementwise real arithmetic."""
 
     __slots__ = ("params", "shapes", "sizes", "offsets", "n", "dtype", "cdtype", "views", "flat", "_scratch", "_gbuf",
-                 "_vbuf", "_dicts", "_tensors", "_segs")
+                 "_vbuf", "_dicts", "_tensors", "_segs", "xp")
 
     def __init__(self, params, states, keys, scalar_keys):
         self.params = params
         dt = params[0]._data.dtype
+        # the flat buffers live on the parameters' device (ember/_backend.py); the scalar states (step, ...) stay on
+        # the host, as torch keeps state['step'] on the CPU
+        self.xp = xp = _xp(params[0]._data)
         self.cdtype = dt if dt.kind == "c" else None
         self.dtype = _real_dtype(dt)
         per = 2 if self.cdtype is not None else 1
@@ -142,7 +146,7 @@ class _Pack:
         self._segs = {}
         for k in keys:
             arrs = [st[k]._data for st in states]
-            flat = np.concatenate([self._real(a) for a in arrs]) if arrs else np.empty(0, self.dtype)
+            flat = xp.concatenate([self._real(a) for a in arrs]) if arrs else xp.empty(0, self.dtype)
             views = []
             for i, st in enumerate(states):
                 v = flat[offsets[i]:offsets[i + 1]]
@@ -193,18 +197,18 @@ class _Pack:
     def scratch(self, i=0):
         """A reusable work array of the pack's size (never handed out)."""
         while len(self._scratch) <= i:
-            self._scratch.append(np.empty(self.n, self.dtype))
+            self._scratch.append(self.xp.empty(self.n, self.dtype))
         return self._scratch[i]
 
     def grads(self, maximize=False, weight_decay=0):
         """The gradients as one flat array (the pack's own buffer, rewritten each step: use it within the step);
         negated for `maximize`, plus `weight_decay` * params (L2)."""
         if self._gbuf is None:
-            self._gbuf = np.empty(self.n, self.dtype)
+            self._gbuf = self.xp.empty(self.n, self.dtype)
         if self.cdtype is None:
-            g = np.concatenate([p._grad._data for p in self.params], axis=None, out=self._gbuf)
+            g = self.xp.concatenate([p._grad._data for p in self.params], axis=None, out=self._gbuf)
         else:
-            g = np.concatenate([self._real(p._grad._data) for p in self.params], out=self._gbuf)
+            g = self.xp.concatenate([self._real(p._grad._data) for p in self.params], out=self._gbuf)
         if maximize:
             np.negative(g, out=g)
         if weight_decay != 0:
@@ -216,16 +220,16 @@ class _Pack:
     def values(self):
         """The parameter values as one flat array (the pack's own buffer, rewritten on each call)."""
         if self._vbuf is None:
-            self._vbuf = np.empty(self.n, self.dtype)
+            self._vbuf = self.xp.empty(self.n, self.dtype)
         if self.cdtype is None:
-            return np.concatenate([p._data for p in self.params], axis=None, out=self._vbuf)
-        return np.concatenate([self._real(p._data) for p in self.params], out=self._vbuf)
+            return self.xp.concatenate([p._data for p in self.params], axis=None, out=self._vbuf)
+        return self.xp.concatenate([self._real(p._data) for p in self.params], out=self._vbuf)
 
     def per_param(self, vec):
         """A per-parameter vector as a scalar when all entries agree (the usual case), else one value per element."""
         if len(vec) == 1 or (vec == vec[0]).all():
             return vec[0].item()
-        return np.repeat(vec, [s for s in self.sizes])
+        return on_device_of(np.repeat(vec, [s for s in self.sizes]), self.params[0]._data)
 
     def _segment(self, flat, i, p):
         seg = flat[self.offsets[i]:self.offsets[i + 1]]
