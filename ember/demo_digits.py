@@ -131,7 +131,8 @@ def train(epochs=12, batch_size=32, lr=0.01, seed=0, out="demo_output", workers=
             loss_sum += loss.item() * n
             correct += (logits.argmax(1) == y).sum().item()
             if bar is not None:
-                bar.set_postfix(loss=f"{loss_sum / seen:.4f}", acc=f"{100 * correct / seen:.1f}%")
+                # refresh=False: the bar redraws at tqdm's own pace, not once per batch
+                bar.set_postfix(loss=f"{loss_sum / seen:.4f}", acc=f"{100 * correct / seen:.1f}%", refresh=False)
         test_loss, test_acc = evaluate(model, test_loader)
         h = {"epoch": epoch, "train_loss": loss_sum / seen, "train_acc": correct / seen, "test_loss": test_loss,
              "test_acc": test_acc}

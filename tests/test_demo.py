@@ -89,7 +89,7 @@ def test_progress_bar_through_tqdm_when_installed(tmp_path, monkeypatch):
         def __iter__(self):
             return iter(self.iterable)
 
-        def set_postfix(self, **kw):
+        def set_postfix(self, refresh=True, **kw):
             calls.append(("postfix", sorted(kw)))
 
         def close(self):
