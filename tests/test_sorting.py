@@ -1,0 +1,145 @@
+"""Sorting, searching and order statistics (ember/ops/sorting.py) against torch, through the parity harness:
+values, dtypes, shapes, index tie-breaking (stable sorts, NaN above every number), grad_fn names and gradients
+under random upstream gradients; float64 gradcheck; every spec again on the stand-in device; torch's errors.
+
+Inputs with ties use the "int" domain (small integers stored as floats); NaN inputs are made inside the op's
+lambda with masked_fill, in both libraries alike."""
+import math
+
+import pytest
+import torch
+
+import ember
+import standin
+from parity import FLOATS, INTS, REALS, OpSpec, cases, check, check_error, t_
+from test_gradcheck import _differentiable_output, _func, _pick
+from parity import gradcheck_inputs
+
+F32 = "float32"
+NAN = math.nan
+SPECS = []
+
+
+def spec(name, fn, samples, **kw):
+    SPECS.append(OpSpec(name, fn, samples, **kw))
+
+
+def _nan(a):
+    """`a` with NaN where a > 1 (about a quarter of U(-2, 2)), differentiable where it is not NaN."""
+    return a.masked_fill(a > 1, NAN)
+
+
+# ---- sort / argsort / msort / topk ---------------------------------------------------------------------------------
+SORT = [(t_((3, 4)),), (t_((3, 4), layout="t"),), (t_((2, 3, 4), layout="s"),), (t_((2, 3, 4), "float64"),),
+        (t_(()),), (t_((0, 3)),), (t_((3, 5), F32, "int"),)] + [(t_((6,), dt),) for dt in REALS if dt != F32]
+SORT_NAN = [(t_((4, 5)),), (t_((3, 6), "float64", layout="t"),), (t_((8,), "float16"),), (t_((8,), "bfloat16"),)]
+spec("sort", lambda lib, a: lib.sort(a), SORT)
+spec("sort/method_dim0", lambda lib, a: a.sort(0), SORT)
+spec("sort/descending", lambda lib, a: lib.sort(a, -1, True), SORT)
+spec("sort/stable", lambda lib, a: lib.sort(a, stable=True, dim=0, descending=True), SORT)
+spec("sort/stable_false", lambda lib, a: a.sort(stable=False), SORT[:7])
+# (gradcheck: finite differences through NaN outputs are NaN)
+spec("sort/nan", lambda lib, a: lib.sort(_nan(a)), SORT_NAN, gradcheck=False)
+spec("sort/nan_descending", lambda lib, a: _nan(a).sort(descending=True), SORT_NAN, gradcheck=False)
+spec("sort/fields", lambda lib, a: (lib.sort(a).values, lib.sort(a).indices), SORT[:3])
+spec("sort/out", lambda lib, a: lib.sort(a, 0, out=(lib.empty(0, dtype=a.dtype), lib.empty(0, dtype=lib.int64))),
+     SORT[:7], grad=False)
+spec("argsort", lambda lib, a: lib.argsort(a), SORT)
+spec("argsort/method", lambda lib, a: a.argsort(0, True), SORT)
+spec("argsort/stable", lambda lib, a: lib.argsort(a, stable=True, descending=True), SORT)
+spec("argsort/nan", lambda lib, a: _nan(a).argsort(descending=True), SORT_NAN)
+spec("argsort/out", lambda lib, a: lib.argsort(a, stable=True, out=lib.empty(0, dtype=lib.int64)), SORT[:6],
+     grad=False)
+spec("msort", lambda lib, a: lib.msort(a), SORT)
+spec("msort/method", lambda lib, a: a.msort(), SORT[:4])
+spec("msort/out", lambda lib, a: lib.msort(a, out=lib.empty(0, dtype=a.dtype)), SORT[:4], grad=False)
+TOPK = [(t_((3, 5)), 2), (t_((3, 5), layout="t"), 3), (t_((2, 3, 4), layout="s"), 1), (t_((2, 3, 6), "float64"), 4),
+        (t_(()), 1), (t_(()), 0), (t_((0,)), 0), (t_((3, 5)), 0), (t_((3, 5)), 5)] + \
+    [(t_((6,), dt), 3) for dt in FLOATS if dt != F32]
+# Which of several equal elements topk returns is left to std::partial_sort / std::nth_element in torch
+# (aten/src/ATen/native/TopKImpl.h), not a rule ember reproduces: inputs with ties compare the values and
+# that the indices point at them (the gradient goes to the chosen one: not compared)
+TOPK_TIES = [(t_((6,), dt), 3) for dt in INTS] + [(t_((3, 8), F32, "int"), 4)]
+spec("topk", lambda lib, a, k: lib.topk(a, k), TOPK)
+spec("topk/smallest", lambda lib, a, k: a.topk(k, largest=False), TOPK)
+spec("topk/dim0", lambda lib, a, k: lib.topk(a, min(k, a.shape[0] if a.dim() else 1), 0), TOPK)
+spec("topk/unsorted", lambda lib, a, k: lib.sort(lib.topk(a, k, sorted=False).values).values, TOPK[:9])
+spec("topk/ties", lambda lib, a, k: (lib.topk(a, k).values, a.gather(-1, lib.topk(a, k).indices)), TOPK_TIES,
+     grad=False)
+spec("topk/ties_smallest", lambda lib, a, k: (lib.topk(a, k, largest=False).values,
+                                              a.gather(-1, lib.topk(a, k, largest=False).indices)), TOPK_TIES, grad=False)
+# (several NaNs are ties too)
+spec("topk/nan", lambda lib, a: (lib.topk(_nan(a), 3).values, _nan(a).gather(-1, lib.topk(_nan(a), 3).indices)),
+     SORT_NAN, grad=False)
+spec("topk/nan_smallest", lambda lib, a: (lib.topk(_nan(a), 4, largest=False).values,
+                                          _nan(a).gather(-1, lib.topk(_nan(a), 4, largest=False).indices)),
+     SORT_NAN, grad=False)
+spec("topk/out", lambda lib, a, k: lib.topk(a, k, out=(lib.empty(0, dtype=a.dtype), lib.empty(0, dtype=lib.int64))),
+     TOPK[:5], grad=False)
+
+
+@pytest.mark.parametrize("spec,i", **cases(SPECS))
+def test_parity(spec, i):
+    check(spec, i)
+
+
+@pytest.mark.parametrize("spec,i", **cases(SPECS))
+def test_parity_on_device(spec, i):
+    """The same on the stand-in device (tests/standin.py): no op may call NumPy on a device array."""
+    with standin.use_standin():
+        check(spec, i, device="cuda")
+
+
+GC = [(s, i) for s in SPECS if s.grad and s.gradcheck for i in _pick(s) if _differentiable_output(s, i)]
+
+
+def test_every_differentiable_form_is_gradchecked():
+    checked = {s.name for s, _ in GC}
+    missing = [s.name for s in SPECS if s.grad and s.gradcheck and s.name not in checked
+               and not s.name.startswith(("argsort",))]
+    assert not missing, missing
+
+
+@pytest.mark.parametrize("spec,i", GC, ids=[f"{s.name}-{i}" for s, i in GC])
+def test_gradcheck(spec, i):
+    f, tensors = _func(spec, gradcheck_inputs(spec, i))
+    assert ember.autograd.gradcheck(f, tensors, eps=1e-6, atol=1e-5, rtol=1e-3)
+
+
+def test_ties_keep_input_order():
+    """torch's CPU sort is stable in both directions (whatever `stable` says), NaN above everything."""
+    v = [3., NAN, 1., 3., NAN, -1., 3., 0., -0.]
+    for kw in ({}, {"descending": True}, {"stable": True, "descending": True}):
+        t, e = torch.sort(torch.tensor(v), **kw), ember.sort(ember.tensor(v), **kw)
+        assert e.indices.tolist() == t.indices.tolist(), kw
+    y = [1, 1, 1, 1, 2, 2, 2, 0, 0, 0]
+    assert ember.argsort(ember.tensor(y), descending=True).tolist() == \
+        torch.argsort(torch.tensor(y), descending=True).tolist()
+
+
+def _e(fn, *ins, **kw):
+    return check_error(fn, list(ins), **kw)
+
+
+@pytest.mark.parametrize("fn,ins", [
+    (lambda lib, a: lib.sort(a, 2), [t_((3, 4))]),
+    (lambda lib, a: lib.sort(a.to(lib.complex64)), [t_((3,))]),
+    (lambda lib, a: lib.argsort(a.to(lib.complex64)), [t_((3,))]),
+    (lambda lib, a: lib.msort(a.to(lib.complex64)), [t_((3,))]),
+    (lambda lib, a: lib.topk(a, 5), [t_((3, 4))]),
+    (lambda lib, a: lib.topk(a, -1), [t_((3, 4))]),
+    (lambda lib, a: lib.topk(a, 2), [t_(())]),
+    (lambda lib, a: lib.topk(a, 1), [t_((3, 0))]),
+    (lambda lib, a: lib.topk(a, 1, 2), [t_((3, 4))]),
+    (lambda lib, a: lib.topk(a > 0, 1), [t_((3, 4))]),
+    (lambda lib, a: lib.topk(a.to(lib.complex64), 1), [t_((3,))]),
+    (lambda lib, a: lib.topk(a, 2.0), [t_((3, 4))]),
+    (lambda lib, a: lib.argsort(a, stable=None), [t_((3, 4))]),
+    (lambda lib, a: lib.sort(a, out=(lib.empty(0), lib.empty(0, dtype=lib.int32))), [t_((3,))]),
+    (lambda lib, a: lib.sort(a, out=(lib.empty(0, dtype=lib.float64), lib.empty(0, dtype=lib.int64))), [t_((3,))]),
+    (lambda lib, a: lib.topk(a, 1, out=(lib.empty(0), lib.empty(0, dtype=lib.int32))), [t_((3,))]),
+    (lambda lib, a: lib.argsort(a, stable=True, out=lib.empty(0, dtype=lib.int32)), [t_((3,))]),
+    (lambda lib, a: lib.msort(a, out=lib.empty(0, dtype=lib.float64)), [t_((3,))]),
+])
+def test_errors(fn, ins):
+    _e(fn, *ins)
