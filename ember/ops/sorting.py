@@ -10,8 +10,9 @@ torch's CPU sort is stable whatever `stable` says, so ties keep their input orde
 import numpy as np
 
 from .. import _dtype
-from .._backend import xp
-from ._registry import Node, SavedTensor, _write_out_typed, record, state, wrap
+from .._backend import fp_ignore, xp
+from .._tensor import Tensor
+from ._registry import Node, SavedTensor, _write_out, _write_out_typed, record, state, wrap
 from ._table import op
 from .indexing import _scatter_add_np, _scatter_into_zeros
 from .reduction import _return_type
@@ -75,14 +76,44 @@ def _record_select(name, input, values, indices, dim, keepdim=True):
         node.dim, node.keepdim, node.in_shape, node._name = dim, keepdim, input._data.shape, name
 
 
-def _pair_out(rtype, values, indices, out):
-    """The named tuple, or (values, indices) written into out=(values, indices) (each must have the result's
-    dtype: torch's structured-kernel check, "Expected out tensor to have dtype ...")."""
+def _pair_out(rtype, values, indices, out, check=None):
+    """The named tuple, or (values, indices) written into out=(values, indices). `check(out_values, out_indices,
+    values)` raises the op's own error for wrong dtypes; by default each must have the result's dtype (torch's
+    structured-kernel check, "Expected out tensor to have dtype ...")."""
     if out is None:
         return rtype(values, indices)
     if not isinstance(out, (tuple, list)) or len(out) != 2:
         raise TypeError(f"{rtype._name}(): argument 'out' must be tuple of Tensors")
+    if check is not None:
+        ov, oi = out
+        if isinstance(ov, Tensor) and isinstance(oi, Tensor):
+            check(_dtype.from_np[ov._data.dtype], _dtype.from_np[oi._data.dtype], _dtype.from_np[values._data.dtype])
+        return rtype(_write_out(ov, values), _write_out(oi, indices))
     return rtype(_write_out_typed(out[0], values), _write_out_typed(out[1], indices))
+
+
+def _median_out_check(ov, oi, v):  # aten/src/ATen/native/Sorting.cpp, median_with_indices_impl (checkScalarType)
+    if oi is not _dtype.int64:
+        raise RuntimeError(f"Expected tensor for argument #1 'indices' to have scalar type Long; but got "
+                           f"torch.{oi.legacy_name} instead (while checking arguments for median)")
+    if ov is not v:
+        raise RuntimeError(f"Expected tensor for 'values' to have the same type as tensor for argument #2 'self'; but "
+                           f"type torch.{ov.legacy_name} does not equal torch.{v.legacy_name} (while checking arguments "
+                           "for median)")
+
+
+def _kthvalue_out_check(ov, oi, v):  # aten/src/ATen/native/Sorting.cpp, kthvalue_out_impl_cpu
+    if ov is not v:
+        raise RuntimeError("output values must be of same type as input")
+    if oi is not _dtype.int64:
+        raise RuntimeError("output indices must be of scalar type Long")
+
+
+def _mode_out_check(ov, oi, v):  # aten/src/ATen/native/TensorCompare.cpp, mode_out
+    if ov is not v:
+        raise RuntimeError(f"expected scalar type '{v.scalar_name}' but got '{ov.scalar_name}' for values output")
+    if oi is not _dtype.int64:
+        raise RuntimeError(f"expected scalar type 'Long' but got '{oi.scalar_name}' for indices output")
 
 
 def _no_complex(d, what):
@@ -155,3 +186,278 @@ def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):
     values, indices = wrap(vals), wrap(idx)
     _record_select("TopkBackward0", input, values, indices, ax)
     return _pair_out(topk_type, values, indices, out)
+
+
+# ---- kthvalue / median / nanmedian / mode ---------------------------------------------------------------------------
+kthvalue_type, median_type, nanmedian_type, mode_type = (_return_type(n) for n in ("kthvalue", "median", "nanmedian",
+                                                                                   "mode"))
+
+
+def _no_dtype(d, kernel):
+    """torch's AT_DISPATCH error for a dtype the kernel is not compiled for."""
+    if d.dtype.kind in "bc":
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{_dtype.from_np[d.dtype].scalar_name}'")
+
+
+def _nonempty_dim(d, ax, name):
+    if d.ndim and d.shape[ax] == 0:
+        raise IndexError(f"{name}(): Expected reduction dim {ax} to have non-zero size.")
+
+
+def _pick(input, ax, pos, keepdim, name, rtype, out, check):
+    """(values, indices) at rank `pos` (an int array broadcast over the other dims, or an int) of the stable
+    sort along `ax`, with the backward of a value-selecting reduction."""
+    d = input._data
+    m = xp(d)
+    if d.ndim == 0:
+        vals, idx = d.copy(), m.zeros((), np.int64)
+    else:
+        order = _stable_argsort(d, ax, False)
+        if isinstance(pos, int):
+            at = m.take(order, [pos], axis=ax)
+        else:
+            at = m.take_along_axis(order, m.expand_dims(pos, ax), ax)
+        idx = at.astype(np.int64, copy=False)
+        vals = m.take_along_axis(d, idx, ax)
+        if not keepdim:
+            vals, idx = vals.squeeze(ax), idx.squeeze(ax)
+    values, indices = wrap(vals), wrap(idx)
+    _record_select(name, input, values, indices, ax, keepdim)
+    return _pair_out(rtype, values, indices, out, check)
+
+
+@op("kthvalue(Tensor input, SymInt k, int64_t dim=-1, bool keepdim=False, *, TensorList[2] out=None)", method=True)
+def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):
+    d = input._data
+    ax = input._wrap_dim(dim) if d.ndim else (input._wrap_dim(dim), 0)[1]
+    n = d.shape[ax] if d.ndim else 1
+    _nonempty_dim(d, ax, "kthvalue")
+    if not 1 <= k <= n:
+        raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {ax}")
+    _no_dtype(d, "kthvalue_cpu")
+    # torch selects with a quickselect (aten/src/ATen/native/SortingUtils.h): among equal elements the index it
+    # returns is the kernel's; ember returns the k-th of a stable sort
+    return _pick(input, ax, k - 1, keepdim, "KthvalueBackward0", kthvalue_type, out, _kthvalue_out_check)
+
+
+def _nan_counts(d, ax):
+    if d.dtype.kind == "f" or _dtype.from_np[d.dtype] is _dtype.bfloat16:
+        return xp(d).isnan(_key(d)).sum(axis=ax)
+    return None
+
+
+def _median_dim(input, dim, keepdim, out, ignore_nan):
+    name = "nanmedian" if ignore_nan else "median"
+    d = input._data
+    ax = input._wrap_dim(dim)
+    _nonempty_dim(d, ax, name)
+    _no_dtype(d, "median_out" if d.ndim else "median_cpu")
+    n = d.shape[ax] if d.ndim else 1
+    nans = _nan_counts(d, ax) if d.ndim else None
+    if nans is None:
+        pos = (n - 1) // 2
+    elif ignore_nan:  # the lower median of the numbers; all NaN: the first NaN
+        valid = n - nans
+        pos = xp(d).where(valid > 0, (valid - 1) // 2, 0)
+    else:  # any NaN: the first NaN (NaN sorts last, stably)
+        pos = xp(d).where(nans > 0, n - nans, (n - 1) // 2)
+    node = "NanmedianBackward1" if ignore_nan else "MedianBackward1"
+    return _pick(input, ax, pos, keepdim, node, nanmedian_type if ignore_nan else median_type, out, _median_out_check)
+
+
+class _EvenBackward(Node):
+    """median()/nanmedian() of all elements: the gradient shared evenly among the elements equal to the result
+    (all the NaNs when it is NaN): torch's evenly_distribute_backward."""
+
+    __slots__ = ("_name",)
+
+    def name(self):
+        return self._name
+
+    def backward(self, grad):
+        x, result = self.saved_tensors
+        if bool(result.isnan()):
+            mask = x.isnan()
+        else:
+            mask = x == result
+        return ((mask * (grad / mask.sum())).to(x.dtype),)
+
+
+def _median_all(input, ignore_nan):
+    d = input._data
+    _no_dtype(d, "median_cpu")
+    m = xp(d)
+    flat = d.reshape(-1)
+    if flat.size == 0:
+        # torch: NaN for floating inputs, the lowest value for integers (aten's median_impl fills with nan)
+        fill = np.nan if d.dtype.kind == "f" or _dtype.from_np[d.dtype] is _dtype.bfloat16 else np.iinfo(d.dtype).min
+        vals = m.full((), fill, dtype=d.dtype)
+    else:
+        order = _stable_argsort(flat, 0, False)
+        nans = _nan_counts(flat, 0)
+        n = flat.size
+        if nans is None:
+            pos = (n - 1) // 2
+        elif ignore_nan:
+            pos = (n - int(nans) - 1) // 2 if n - int(nans) > 0 else 0
+        else:
+            pos = n - int(nans) if int(nans) else (n - 1) // 2
+        vals = flat[order[pos]].copy()
+    r = wrap(vals)
+    if state.enabled and input._requires_grad:
+        node = record(_EvenBackward, (input,), r)
+        node.saved = (SavedTensor(input), SavedTensor(r, True))
+        node._name = "NanmedianBackward0" if ignore_nan else "MedianBackward0"
+    return r
+
+
+@op("median(Tensor input)",
+    "median(Tensor input, int64_t dim, bool keepdim=False, *, TensorList[2] out=None)", method=True)
+def median(input, dim=None, keepdim=False, *, out=None):
+    if dim is None:
+        return _median_all(input, False)
+    return _median_dim(input, dim, keepdim, out, False)
+
+
+@op("nanmedian(Tensor input)",
+    "nanmedian(Tensor input, int64_t dim, bool keepdim=False, *, TensorList[2] out=None)", method=True)
+def nanmedian(input, dim=None, keepdim=False, *, out=None):
+    if dim is None:
+        return _median_all(input, True)
+    return _median_dim(input, dim, keepdim, out, True)
+
+
+@op("mode(Tensor input, int64_t dim=-1, bool keepdim=False, *, TensorList[2] out=None)", method=True)
+def mode(input, dim=-1, keepdim=False, *, out=None):
+    """The most frequent value (the smallest of equally frequent ones) and the index of its last occurrence.
+    torch scans the (value, index) pairs sorted by std::sort (aten/src/ATen/native/cpu/SortingKernel.cpp,
+    mode_kernel): that is an insertion sort, stable, for up to 16 elements, so the index is the last occurrence
+    there; on longer dims torch's index among equal elements is the sort's."""
+    d = input._data
+    ax = input._wrap_dim(dim)
+    _nonempty_dim(d, ax, "mode")
+    _no_dtype(d if d.dtype.kind != "b" else d.astype(np.uint8), "mode_cpu")
+    m = xp(d)
+    if d.ndim == 0:
+        vals, idx = d.copy(), m.zeros((), np.int64)
+    else:
+        order = _stable_argsort(d, ax, False)
+        s = m.take_along_axis(_key(d), order, ax)
+        s, order = m.moveaxis(s, ax, -1), m.moveaxis(order, ax, -1)
+        n = s.shape[-1]
+        ar = m.arange(n)
+        if n:
+            start = m.concatenate([m.ones(s.shape[:-1] + (1,), bool), s[..., 1:] != s[..., :-1]], -1)
+            end = m.concatenate([s[..., 1:] != s[..., :-1], m.ones(s.shape[:-1] + (1,), bool)], -1)
+            first = m.maximum.accumulate(m.where(start, ar, 0), axis=-1)
+            run = m.where(end, ar - first + 1, 0)
+            best = run.argmax(axis=-1)[..., None]  # the first (smallest value) of the longest runs
+            idx = m.take_along_axis(order, best, -1).astype(np.int64, copy=False)
+        else:
+            idx = m.zeros(s.shape[:-1] + (0,), np.int64)
+        idx = m.moveaxis(idx, -1, ax)
+        vals = m.take_along_axis(d, idx, ax)
+        if not keepdim:
+            vals, idx = vals.squeeze(ax), idx.squeeze(ax)
+    values, indices = wrap(vals), wrap(idx)
+    _record_select("ModeBackward0", input, values, indices, ax, keepdim)
+    return _pair_out(mode_type, values, indices, out, _mode_out_check)
+
+
+# ---- cummax / cummin / logcumsumexp -------------------------------------------------------------------------------
+cummax_type, cummin_type = _return_type("cummax"), _return_type("cummin")
+
+
+def _scan_out(out, r):
+    """out= of the scans: torch's check of the dtype (aten/src/ATen/native/ReduceOps.cpp, check_scalar_type_device_
+    layout_equal: "expected scalar_type Float but found Double")."""
+    if isinstance(out, Tensor) and out._data.dtype != r._data.dtype:
+        raise RuntimeError(f"expected scalar_type {_dtype.from_np[r._data.dtype].scalar_name} but found "
+                           f"{_dtype.from_np[out._data.dtype].scalar_name}")
+    return _write_out(out, r)
+
+
+def _cumextreme(input, dim, is_max, out):
+    name = "cummax" if is_max else "cummin"
+    d = input._data
+    ax = input._wrap_dim(dim)
+    _no_dtype(d if d.dtype.kind != "b" else d.astype(np.uint8), f"{name}_cpu")
+    m = xp(d)
+    if d.ndim == 0:
+        vals, idx = d.copy(), m.zeros((), np.int64)
+    else:
+        k = _key(d)
+        acc = (m.maximum if is_max else m.minimum).accumulate(k, axis=ax)  # NaN propagates, as in torch
+        # torch keeps the last of equal extremes (`>=` / `<=`) and the last NaN: the last position up to each
+        # element that holds the running extreme
+        hit = k == acc
+        if k.dtype.kind == "f":
+            hit |= m.isnan(k)
+        shape = [1] * d.ndim
+        shape[ax] = d.shape[ax]
+        ar = m.arange(d.shape[ax]).reshape(shape)
+        idx = m.maximum.accumulate(m.where(hit, ar, 0), axis=ax).astype(np.int64, copy=False)
+        vals = m.take_along_axis(d, idx, ax) if k is not d else acc
+    values, indices = wrap(vals), wrap(idx)
+    _record_select("CummaxBackward0" if is_max else "CumminBackward0", input, values, indices, ax)
+    rtype = cummax_type if is_max else cummin_type
+    if out is None:
+        return rtype(values, indices)
+    if not isinstance(out, (tuple, list)) or len(out) != 2:
+        raise TypeError(f"{name}(): argument 'out' must be tuple of Tensors")
+    return rtype(_scan_out(out[0], values), _scan_out(out[1], indices))
+
+
+@op("cummax(Tensor input, int64_t dim, *, TensorList[2] out=None)", method=True)
+def cummax(input, dim, *, out=None):
+    return _cumextreme(input, dim, True, out)
+
+
+@op("cummin(Tensor input, int64_t dim, *, TensorList[2] out=None)", method=True)
+def cummin(input, dim, *, out=None):
+    return _cumextreme(input, dim, False, out)
+
+
+class LogcumsumexpBackward0(Node):
+    """torch's logcumsumexp_backward (tools/autograd/FunctionsManual.cpp): the positive and negative parts of
+    the gradient each through a reversed logcumsumexp, so nothing overflows."""
+
+    __slots__ = ("dim",)
+
+    def backward(self, grad):
+        x, result = self.saved_tensors
+        dim = self.dim
+        if not x._data.ndim:
+            return (grad,)
+        from .elementwise import where
+        lowest = float(np.finfo(_key(grad._data).dtype).min)
+        log_abs = grad.abs().log()
+        pos = where(grad > 0, log_abs, lowest)
+        neg = where(grad < 0, log_abs, lowest)
+
+        def rev(t):
+            return logcumsumexp(t.flip(dim), dim).flip(dim)
+        return ((rev(pos - result) + x).exp() - (rev(neg - result) + x).exp(),)
+
+
+@op("logcumsumexp(Tensor input, int64_t dim, *, Tensor out=None)", method=True)
+def logcumsumexp(input, dim, *, out=None):
+    d = input._data
+    ax = input._wrap_dim(dim)
+    if d.dtype.kind in "biu":
+        raise NotImplementedError(f"\"logcumsumexp_out_cpu\" not implemented for '{_dtype.from_np[d.dtype].scalar_name}'")
+    if d.dtype.kind == "c":
+        raise NotImplementedError("logcumsumexp of complex tensors is not supported by ember yet")
+    m = xp(d)
+    if d.ndim == 0:
+        r = d.copy()
+    else:
+        src = d.astype(np.float32) if d.dtype in _dtype.OPMATH_NP else d  # float16/bfloat16 in float32, as torch
+        with fp_ignore:
+            r = m.logaddexp.accumulate(src, axis=ax).astype(d.dtype, copy=False)
+    r = wrap(r)
+    if state.enabled and input._requires_grad:
+        node = record(LogcumsumexpBackward0, (input,), r)
+        node.saved = (SavedTensor(input), SavedTensor(r, True))
+        node.dim = ax
+    return r if out is None else _scan_out(out, r)
