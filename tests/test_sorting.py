@@ -138,6 +138,58 @@ spec("logcumsumexp/inf", lambda lib, a: lib.logcumsumexp(a.masked_fill(a > 1, -m
 spec("logcumsumexp/out", lambda lib, a: lib.logcumsumexp(a, 0, out=lib.empty(0, dtype=a.dtype)), LCSE[:6],
      grad=False)
 
+# ---- searchsorted / bucketize / bincount / unique -------------------------------------------------------------------
+def _sorted(lib, a, dim=-1):
+    return lib.sort(a, dim).values
+
+
+# (contiguous inputs only: torch warns once per process about non-contiguous ones, so a per-call comparison of
+# warnings would depend on test order)
+SS = [(t_((6,)), t_((3, 4))), (t_((6,), "float64"), t_((5,))), (t_((2, 5)), t_((2, 3))),
+      (t_((6,), F32, "int"), t_((3, 4), F32, "int")), (t_((6,), "int64"), t_((4,), "int64")), (t_((0,)), t_((3,))),
+      (t_((6,)), t_((0,))), (t_((6,), "int32"), t_((4,), F32)), (t_((3, 6), F32, "int"), t_((3, 2), F32, "int"))]
+spec("searchsorted", lambda lib, s, v: lib.searchsorted(_sorted(lib, s), v), SS, grad=False)
+spec("searchsorted/right", lambda lib, s, v: lib.searchsorted(_sorted(lib, s), v, right=True), SS, grad=False)
+spec("searchsorted/side", lambda lib, s, v: lib.searchsorted(_sorted(lib, s), v, side="right", out_int32=True), SS,
+     grad=False)
+# (1-D boundaries: with NaN in N-D boundaries torch's result for numbers above the last number is not yet matched)
+spec("searchsorted/nan", lambda lib, s, v: lib.searchsorted(_sorted(lib, _nan(s)), _nan(v)), SS[:2] + SS[3:4],
+     grad=False)
+spec("searchsorted/sorter", lambda lib, s, v: lib.searchsorted(s, v, sorter=lib.argsort(s)), SS[:5], grad=False)
+spec("searchsorted/scalar", lambda lib, s: (lib.searchsorted(_sorted(lib, s), 0.5),
+                                            lib.searchsorted(_sorted(lib, s), 1, right=True)),
+     [(t_((6,)),), (t_((6,), "int64"),)], grad=False)
+spec("searchsorted/out", lambda lib, s, v: lib.searchsorted(_sorted(lib, s), v, out=lib.empty(0, dtype=lib.long)),
+     SS[:4], grad=False)
+BK = [(t_((3, 4)), t_((5,))), (t_((3, 4), F32, "int"), t_((6,), F32, "int")), (t_((), "int64"), t_((4,), "int64")),
+      (t_((0,)), t_((3,)))]
+spec("bucketize", lambda lib, v, b: lib.bucketize(v, _sorted(lib, b)), BK, grad=False)
+spec("bucketize/right_int32", lambda lib, v, b: lib.bucketize(v, _sorted(lib, b), right=True, out_int32=True), BK,
+     grad=False)
+spec("bucketize/scalar", lambda lib, b: lib.bucketize(0.5, _sorted(lib, b)), [(t_((5,)),)], grad=False)
+BC = [(t_((8,), "int64", "pos"),), (t_((8,), "uint8"),), (t_((0,), "int64"),), (t_((8,), "int32", "pos", "s"),)]
+spec("bincount", lambda lib, a: lib.bincount(a), BC, grad=False)
+spec("bincount/method_minlength", lambda lib, a: a.bincount(minlength=12), BC, grad=False)
+spec("bincount/weights", lambda lib, a, w: lib.bincount(a, w), [(t_((8,), "int64", "pos"), t_((8,), g=False))
+                                                                 for g in ()] +
+     [(t_((8,), "int64", "pos"), t_((8,), dt, grad=False)) for dt in ("float32", "float64", "int64", "float16")],
+     grad=False)
+UQ = [(t_((3, 4), F32, "int"),), (t_((4, 3), F32, "int", "t"),), (t_((9,), "int64"),), (t_((9,), "bool"),), (t_(()),),
+      (t_((0,)),), (t_((9,), "uint8"),), (t_((9,), "float16", "int"),), (t_((9,), "bfloat16", "int"),)]
+spec("unique", lambda lib, a: lib.unique(a), UQ)
+spec("unique/method_all", lambda lib, a: a.unique(sorted=False, return_inverse=True, return_counts=True), UQ)
+spec("unique/inverse", lambda lib, a: lib.unique(a, return_inverse=True), UQ[:5])
+spec("unique/counts", lambda lib, a: lib.unique(a, return_counts=True), UQ[:5])
+spec("unique/nan", lambda lib, a: lib.unique(_nan(a), return_counts=True), SORT_NAN[:2])
+UQD = [(t_((6, 2), "int64", "pos"),), (t_((2, 6), "bool"),), (t_((3, 5), F32, "int", "t"),)]
+spec("unique/dim", lambda lib, a: lib.unique(a.clamp(0, 2), dim=0, return_inverse=True, return_counts=True), UQD)
+spec("unique/dim1", lambda lib, a: lib.unique(a.clamp(0, 2) if a.dtype != lib.bool else a, dim=1), UQD)
+UC = [(t_((12,), "int64", "pos"),), (t_((3, 4), F32, "int"),), (t_((9,), "bool"),), (t_(()),), (t_((0,)),)]
+spec("unique_consecutive", lambda lib, a: lib.unique_consecutive((a > 0) if a.dtype != lib.bool else a), UC)
+spec("unique_consecutive/all", lambda lib, a: a.unique_consecutive(return_inverse=True, return_counts=True), UC)
+spec("unique_consecutive/dim", lambda lib, a: lib.unique_consecutive(a.clamp(0, 1), dim=0, return_inverse=True,
+                                                                       return_counts=True), UQD[:1] + UQD[2:])
+
 @pytest.mark.parametrize("spec,i", **cases(SPECS))
 def test_parity(spec, i):
     check(spec, i)
@@ -150,13 +202,16 @@ def test_parity_on_device(spec, i):
         check(spec, i, device="cuda")
 
 
-GC = [(s, i) for s in SPECS if s.grad and s.gradcheck for i in _pick(s) if _differentiable_output(s, i)]
+# unique has no derivative in torch (its node raises, as ember's does: compared in test_parity)
+NO_DERIVATIVE = ("unique",)
+GC = [(s, i) for s in SPECS if s.grad and s.gradcheck and not s.name.startswith(NO_DERIVATIVE)
+      for i in _pick(s) if _differentiable_output(s, i)]
 
 
 def test_every_differentiable_form_is_gradchecked():
     checked = {s.name for s, _ in GC}
     missing = [s.name for s in SPECS if s.grad and s.gradcheck and s.name not in checked
-               and not s.name.startswith(("argsort",)) and not s.name.endswith("/out")]
+               and not s.name.startswith(("argsort",) + NO_DERIVATIVE) and not s.name.endswith("/out")]
     assert not missing, missing
 
 
@@ -233,6 +288,16 @@ def _e(fn, *ins, **kw):
     (lambda lib, a: lib.logcumsumexp(a > 0, 0), [t_((3,))]),
     (lambda lib, a: lib.logcumsumexp(a, 1), [t_((3,))]),
     (lambda lib, a: lib.logcumsumexp(a, 0, out=lib.empty(0, dtype=lib.float64)), [t_((3,))]),
+    (lambda lib, s, v: lib.searchsorted(s, v), [t_((2, 3)), t_((4,))]),
+    (lambda lib, s: lib.searchsorted(s, 1.0), [t_((2, 3))]),
+    (lambda lib, s, v: lib.searchsorted(s, v, side="middle"), [t_((3,)), t_((4,))]),
+    (lambda lib, s, v: lib.searchsorted(s, v, side="left", right=True), [t_((3,)), t_((4,))]),
+    (lambda lib, v, b: lib.bucketize(v, b), [t_((3,)), t_((2, 2))]),
+    (lambda lib, a: lib.bincount(a), [t_((3,))]),
+    (lambda lib, a: lib.bincount(a.long().view(1, 3)), [t_((3,))]),
+    (lambda lib, a: lib.bincount(a.long() - 9), [t_((3,))]),
+    (lambda lib, a: lib.bincount(a.long(), minlength=-1), [t_((3,))]),
+    (lambda lib, a, w: lib.bincount(a.long().abs(), w), [t_((3,)), t_((2,))]),
 ])
 def test_errors(fn, ins):
     _e(fn, *ins)

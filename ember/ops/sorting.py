@@ -461,3 +461,170 @@ def logcumsumexp(input, dim, *, out=None):
         node.saved = (SavedTensor(input), SavedTensor(r, True))
         node.dim = ax
     return r if out is None else _scan_out(out, r)
+
+
+# ---- searchsorted / bucketize / bincount ---------------------------------------------------------------------------
+def _searchsorted(seq, v, right):
+    """Insertion indices of `v` in `seq` sorted along its last dim (1-D, or the leading dims of `v`). A NaN value
+    goes after everything, NaN boundaries included (torch's binary search: no number is below NaN)."""
+    m = xp(seq)
+    n = seq.shape[-1]
+    if seq.ndim == 1:
+        r = m.searchsorted(seq, v, side="right" if right else "left")
+    else:
+        s = seq[..., None, :]
+        w = v[..., :, None]
+        r = ((s <= w) if right else (s < w)).sum(axis=-1)
+    if v.dtype.kind == "f":
+        r = m.where(m.isnan(v), n, r)
+    return r
+
+
+@op("searchsorted(Tensor sorted_sequence, Tensor input, *, bool out_int32=False, bool right=False, "
+    "c10::string_view? side=None, Tensor? sorter=None, Tensor out=None)",
+    "searchsorted(Tensor sorted_sequence, Scalar input, *, bool out_int32=False, bool right=False, "
+    "c10::string_view? side=None, Tensor? sorter=None, Tensor out=None)")
+def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None, sorter=None, out=None):
+    seq = sorted_sequence._data
+    m = xp(seq)
+    scalar = not isinstance(input, Tensor)
+    if side is not None:
+        if side not in ("left", "right"):
+            raise RuntimeError(f"torch.searchsorted(): side can only be 'left' or 'right' but got {side}")
+        if side == "left" and right:
+            raise RuntimeError("torch.searchsorted(): side and right can't be set to opposites, got side of left while "
+                               "right was True")
+        right = side == "right"
+    v = m.asarray(input) if scalar else input._data
+    if scalar and seq.ndim != 1:
+        raise RuntimeError(f"torch.searchsorted(): input value can be a scalar only when boundaries tensor dimension is "
+                           f"1, but we got boundaries tensor dim({seq.ndim}) and input value's dim(0) numel(1)")
+    if seq.ndim != 1 and (seq.ndim != v.ndim or seq.shape[:-1] != v.shape[:-1]):
+        raise RuntimeError(f"torch.searchsorted(): boundaries tensor should be 1 dimension or the first N-1 dimensions "
+                           f"of boundaries tensor and input value tensor must match, but we got boundaries tensor "
+                           f"{list(seq.shape)} and input value tensor {list(v.shape)}")
+    if sorter is not None:
+        seq = m.take_along_axis(seq, sorter._data, -1)
+    r = _searchsorted(_key(seq), _key(v), right).astype(np.int32 if out_int32 else np.int64, copy=False)
+    r = wrap(m.asarray(r))
+    return r if out is None else _write_out_typed(out, r)
+
+
+@op("bucketize(Tensor input, Tensor boundaries, *, bool out_int32=False, bool right=False, Tensor out=None)",
+    "bucketize(Scalar input, Tensor boundaries, *, bool out_int32=False, bool right=False)")
+def bucketize(input, boundaries, *, out_int32=False, right=False, out=None):
+    if boundaries._data.ndim != 1:
+        raise RuntimeError(f"boundaries tensor must be 1 dimension, but got dim({boundaries._data.ndim})")
+    return searchsorted(boundaries, input, out_int32=out_int32, right=right, out=out)
+
+
+@op("bincount(Tensor input, Tensor? weights=None, SymInt minlength=0)", method=True)
+def bincount(input, weights=None, minlength=0):
+    d = input._data
+    if d.dtype.kind not in "iu":
+        raise NotImplementedError(f"\"bincount_cpu\" not implemented for '{_dtype.from_np[d.dtype].scalar_name}'")
+    if minlength < 0:
+        raise RuntimeError("minlength should be >= 0")
+    m = xp(d)
+    if d.ndim != 1 or (d.size and bool((d < 0).any())):
+        raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
+    w = None
+    if weights is not None:
+        w = weights._data
+        if w.ndim != 1 or w.shape[0] != d.shape[0]:
+            raise RuntimeError("weights should be 1-d and have the same length as input")
+    if w is None:
+        r = m.bincount(d, minlength=minlength).astype(np.int64, copy=False)
+    else:
+        # float32 weights count in float32, every other dtype in float64 (aten/src/ATen/native/SummaryOps.cpp)
+        odt = np.float32 if w.dtype == np.float32 else np.float64
+        r = m.bincount(d, w.astype(np.float64), minlength=minlength).astype(odt)
+    return wrap(r)
+
+
+# ---- unique / unique_consecutive -----------------------------------------------------------------------------------
+class Unique2Backward0(Node):
+    """torch has no derivative for unique: its node raises when the graph is run through it."""
+
+    __slots__ = ("_name",)
+
+    def name(self):
+        return self._name
+
+    def backward(self, grad):
+        op_name = {"Unique2Backward0": "_unique2", "UniqueDimBackward0": "unique_dim",
+                   "UniqueConsecutiveBackward0": "unique_consecutive"}[self._name]
+        raise RuntimeError(f"the derivative for '{op_name}' is not implemented.")
+
+
+def _unique_result(input, vals, inv, counts, return_inverse, return_counts, node):
+    values = wrap(vals)
+    if state.enabled and input._requires_grad and vals.dtype.kind in "fcV":
+        record(Unique2Backward0, (input,), values)._name = node
+    if not return_inverse and not return_counts:
+        return values
+    res = (values,)
+    if return_inverse:
+        res += (wrap(inv.astype(np.int64, copy=False)),)
+    if return_counts:
+        res += (wrap(counts.astype(np.int64, copy=False)),)
+    return res
+
+
+@op("unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None)", method=True)
+def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
+    """torch.unique: sorted on the CPU whatever `sorted` says; NaNs are all distinct (as NumPy's equal_nan=False)."""
+    d = input._data
+    m = xp(d)
+    key = _key(d)
+    if dim is None:
+        flat = key.reshape(-1)
+        vals, inv, counts = m.unique(flat, return_inverse=True, return_counts=True, equal_nan=False)
+        order = None
+        vals = vals.astype(d.dtype, copy=False)
+        inv = inv.reshape(d.shape)
+        return _unique_result(input, vals, inv, counts, return_inverse, return_counts, "Unique2Backward0")
+    ax = input._wrap_dim(dim)
+    moved = m.moveaxis(key, ax, 0)
+    if moved.shape[0] == 0:
+        vals, inv, counts = d, m.zeros(0, np.int64), m.zeros(0, np.int64)
+    else:
+        _, first, inv, counts = m.unique(moved.reshape(moved.shape[0], -1), axis=0, return_index=True,
+                                         return_inverse=True, return_counts=True)
+        order = first
+        vals = m.take(d, order, axis=ax)
+    return _unique_result(input, vals, inv.reshape(-1), counts, return_inverse, return_counts, "UniqueDimBackward0")
+
+
+@op("unique_consecutive(input, return_inverse=False, return_counts=False, dim=None)", method=True)
+def unique_consecutive(input, return_inverse=False, return_counts=False, dim=None):
+    d = input._data
+    m = xp(d)
+    key = _key(d)
+    if dim is None:
+        flat, ax = key.reshape(-1), 0
+        rows = flat
+    else:
+        ax = input._wrap_dim(dim)
+        rows = m.moveaxis(key, ax, 0)
+        rows = rows.reshape(rows.shape[0], -1)
+        flat = None
+    n = rows.shape[0]
+    if n:
+        diff = rows[1:] != rows[:-1]
+        if diff.ndim > 1:
+            diff = diff.any(axis=1)
+        start = m.concatenate([m.ones(1, bool), diff])
+        starts = m.nonzero(start)[0]
+        inv = m.cumsum(start) - 1
+        counts = m.diff(m.concatenate([starts, m.asarray([n])]))
+    else:
+        starts = inv = counts = m.zeros(0, np.int64)
+    if dim is None:
+        vals = d.reshape(-1)[starts]
+        inv = inv.reshape(d.shape)
+        node = "UniqueConsecutiveBackward0"
+    else:
+        vals = m.take(d, starts, axis=ax)
+        node = "UniqueConsecutiveBackward0"  # (torch's name with dim= too)
+    return _unique_result(input, vals, inv, counts, return_inverse, return_counts, node)
