@@ -504,7 +504,14 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
                            f"of boundaries tensor and input value tensor must match, but we got boundaries tensor "
                            f"{list(seq.shape)} and input value tensor {list(v.shape)}")
     if sorter is not None:
+        if sorter._data.shape != seq.shape:
+            raise RuntimeError(f"torch.searchsorted(): boundary and sorter must have the same size, but got boundary "
+                               f"tensor {list(seq.shape)}and got sorter tensor {list(sorter._data.shape)}")
         seq = m.take_along_axis(seq, sorter._data, -1)
+    for a in (seq, v):
+        if a.dtype.kind == "c":
+            raise NotImplementedError(f"\"searchsorted_out_cpu\" not implemented for "
+                                      f"'{_dtype.from_np[a.dtype].scalar_name}'")
     r = _searchsorted(_key(seq), _key(v), right).astype(np.int32 if out_int32 else np.int64, copy=False)
     r = wrap(m.asarray(r))
     return r if out is None else _write_out_typed(out, r)
