@@ -171,7 +171,13 @@ def test_swalr_matches_torch(strategy, anneal_epochs, swa_lr):
     oe2 = _opt(ember, lrs)
     se2 = ember.optim.swa_utils.SWALR(oe2, swa_lr=swa_lr, anneal_epochs=anneal_epochs, anneal_strategy=strategy)
     se2.load_state_dict(sd_e)
-    assert se2.anneal_func is se2._cosine_anneal if strategy == "cos" else se2._linear_anneal
+    assert se2.anneal_func is (se2._cosine_anneal if strategy == "cos" else se2._linear_anneal)
+    for _ in range(3):
+        oe.step()
+        oe2.step()
+        se.step()
+        se2.step()
+        assert se2.get_last_lr() == pytest.approx(se.get_last_lr(), rel=1e-12)
 
 
 def test_swalr_errors_and_warning():
