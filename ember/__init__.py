@@ -22,9 +22,6 @@ from .ops.reduction import return_types
 globals().update(_table.namespace_of(""))  # every op declared with function=True: ember.add, ember.sum, ...
 from .random import (Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state)
 from . import random
-from . import nn
-from . import optim
-from . import utils
 from . import cuda
 from . import testing
 
@@ -143,3 +140,15 @@ def install_as_torch():
     """Make `import torch` and `import torch.*` resolve to ember in this process (see ember/run.py)."""
     from ._torch_alias import install_as_torch as _install
     return _install()
+
+
+# ember.nn, ember.optim and ember.utils load on first use (`ember.nn`, `import ember.nn`): together they are about
+# a third of `import ember`'s time, and a script that only uses tensors never needs them.
+_LAZY_SUBMODULES = frozenset(("nn", "optim", "utils"))
+
+
+def __getattr__(name):
+    if name in _LAZY_SUBMODULES:
+        import importlib
+        return importlib.import_module("." + name, __name__)
+    raise AttributeError(f"module 'ember' has no attribute '{name}'")

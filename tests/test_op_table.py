@@ -11,6 +11,7 @@ import pytest
 import torch
 
 import ember
+import ember.nn  # noqa: F401  (its nn.functional ops join the table; ember.nn loads lazily)
 from ember.ops import _table
 
 import test_ops

@@ -5,6 +5,7 @@
 import sys
 
 import ember  # noqa: F401  (declares every op)
+import ember.nn  # noqa: F401  (declares the nn.functional ops; ember.nn loads lazily)
 from ember.ops._table import OPS
 
 
