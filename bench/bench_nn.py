@@ -69,7 +69,9 @@ def step_fn(lib, net, x, y):
     return step
 
 
-def setup(build, shape, n_classes=10, seed=0):
+def setup(build, shape, n_classes=10, seed=0, make_step=step_fn, check_steps=1):
+    """The same network (torch's init after manual_seed(0), copied into ember) and batch in both libraries, as the
+    step callables `make_step(lib, net, x, y)`; the first `check_steps` steps must give the same loss."""
     import numpy as np
     import torch
 
@@ -81,10 +83,11 @@ def setup(build, shape, n_classes=10, seed=0):
     rng = np.random.default_rng(seed)
     x = rng.standard_normal(shape).astype(np.float32)
     y = rng.integers(0, n_classes, shape[0])
-    te = step_fn(torch, tnet, torch.tensor(x), torch.tensor(y))
-    ee = step_fn(ember, enet, ember.tensor(x), ember.tensor(y))
-    lt, le = te().item(), ee().item()
-    assert abs(lt - le) < 1e-4 * max(1.0, abs(lt)), (lt, le)  # same model, same loss
+    te = make_step(torch, tnet, torch.tensor(x), torch.tensor(y))
+    ee = make_step(ember, enet, ember.tensor(x), ember.tensor(y))
+    for _ in range(check_steps):  # same model, same data: the same losses
+        lt, le = te().item(), ee().item()
+        assert abs(lt - le) < 1e-4 * max(1.0, abs(lt)), (lt, le)
     return ee, te
 
 

@@ -24,7 +24,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from _timing import compare  # noqa: E402
-from bench_nn import lenet, mlp  # noqa: E402
+from bench_nn import lenet, mlp, setup  # noqa: E402
 
 
 def train_step_fn(lib, net, x, y):
@@ -38,26 +38,6 @@ def train_step_fn(lib, net, x, y):
         opt.step()
         return loss
     return step
-
-
-def setup(build, shape, n_classes=10, seed=0):
-    import numpy as np
-    import torch
-
-    import ember
-    torch.manual_seed(0)
-    tnet = build(torch)
-    enet = build(ember)
-    enet.load_state_dict({k: ember.tensor(v.detach().numpy()) for k, v in tnet.state_dict().items()})
-    rng = np.random.default_rng(seed)
-    x = rng.standard_normal(shape).astype(np.float32)
-    y = rng.integers(0, n_classes, shape[0])
-    te = train_step_fn(torch, tnet, torch.tensor(x), torch.tensor(y))
-    ee = train_step_fn(ember, enet, ember.tensor(x), ember.tensor(y))
-    for _ in range(3):  # same model, same data: the same losses over the first steps
-        lt, le = te().item(), ee().item()
-        assert abs(lt - le) < 1e-4 * max(1.0, abs(lt)), (lt, le)
-    return ee, te
 
 
 def mem_child(libname, steps, threads):
@@ -121,9 +101,9 @@ def main():
     if args.threads:
         torch.set_num_threads(args.threads)
     print(f"torch threads: {torch.get_num_threads()}, OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS')}")
-    ee, te = setup(mlp, (128, 784))
+    ee, te = setup(mlp, (128, 784), make_step=train_step_fn, check_steps=3)
     compare("MLP 784-512-256-10 train step, batch 128", ee, te, 20, rounds=7)
-    ee, te = setup(lenet, (32, 3, 32, 32))
+    ee, te = setup(lenet, (32, 3, 32, 32), make_step=train_step_fn, check_steps=3)
     compare("LeNet train step, batch 32, 3x32x32", ee, te, 10, rounds=7)
     memory(args.mem_steps, args.threads)
 
