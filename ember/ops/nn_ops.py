@@ -85,19 +85,24 @@ def _softmax_arrays(d, axis, log):
     return r.astype(d.dtype, copy=False)
 
 
-@op("softmax(Tensor input, int64_t dim, ScalarType? dtype=None, *, Tensor out=None)", method=True)
-def softmax(input, dim, dtype=None, *, out=None):
-    """exp(x) / sum(exp(x)) along `dim` (computed as exp(x - max) for range safety)."""
-    input, d, axis = _softmax_prep(input, dim, dtype, "softmax")
-    r = wrap(_softmax_arrays(d, axis, False))
+def _softmax_op(input, dim, dtype, out, log, node_cls, name):
+    """softmax / log_softmax: the forward on arrays, the node (which saves the output), out=."""
+    input, d, axis = _softmax_prep(input, dim, dtype, name)
+    r = wrap(_softmax_arrays(d, axis, log))
     if state.enabled and input._requires_grad:
-        node = record(SoftmaxBackward0, (input,), r)
+        node = record(node_cls, (input,), r)
         node.dim = axis if d.ndim else 0
         node.saved = (SavedTensor(r, True),)
     if out is not None:
         from ._registry import _write_out
         return _write_out(out, r)
     return r
+
+
+@op("softmax(Tensor input, int64_t dim, ScalarType? dtype=None, *, Tensor out=None)", method=True)
+def softmax(input, dim, dtype=None, *, out=None):
+    """exp(x) / sum(exp(x)) along `dim` (computed as exp(x - max) for range safety)."""
+    return _softmax_op(input, dim, dtype, out, False, SoftmaxBackward0, "softmax")
 
 
 class LogSoftmaxBackward0(Node):
@@ -123,16 +128,7 @@ class LogSoftmaxBackward0(Node):
 @op("log_softmax(Tensor input, int64_t dim, ScalarType? dtype=None, *, Tensor out=None)", method=True)
 def log_softmax(input, dim, dtype=None, *, out=None):
     """x - logsumexp(x) along `dim`."""
-    input, d, axis = _softmax_prep(input, dim, dtype, "log_softmax")
-    r = wrap(_softmax_arrays(d, axis, True))
-    if state.enabled and input._requires_grad:
-        node = record(LogSoftmaxBackward0, (input,), r)
-        node.dim = axis if d.ndim else 0
-        node.saved = (SavedTensor(r, True),)
-    if out is not None:
-        from ._registry import _write_out
-        return _write_out(out, r)
-    return r
+    return _softmax_op(input, dim, dtype, out, True, LogSoftmaxBackward0, "log_softmax")
 
 
 # ---- negative log-likelihood --------------------------------------------------------------------------------
