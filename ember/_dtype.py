@@ -87,6 +87,10 @@ def cast(arr, npdt):
     with np.errstate(over="ignore", invalid="ignore"):
         if npdt == _F16 and arr.dtype.itemsize >= 8 and arr.dtype.kind in "fc":
             arr = arr.astype(np.complex64 if arr.dtype.kind == "c" else np.float32)
+        elif arr.dtype.kind == "V" and np.dtype(npdt).kind in "iu":
+            # bfloat16 -> integer: ml_dtypes saturates (300 -> uint8 255, -1 -> 0); torch converts through float,
+            # which wraps as the float -> integer casts do (300 -> 44, -1 -> 255)
+            arr = arr.astype(np.float32)
         return arr.astype(npdt)
 
 

@@ -297,6 +297,8 @@ def flatten_outputs(t_out, e_out, what="output"):
         if hasattr(t_out, "values") and hasattr(t_out, "indices") and not isinstance(t_out, list):
             # torch.return_types named tuple: the fields must exist and be the same objects as the items
             assert e_out.values is e_out[0] and e_out.indices is e_out[1], f"{what}: no named fields values/indices"
+        if hasattr(t_out, "min") and hasattr(t_out, "max") and not isinstance(t_out, list):  # aminmax
+            assert e_out.min is e_out[0] and e_out.max is e_out[1], f"{what}: no named fields min/max"
         for i, (a, b) in enumerate(zip(t_out, e_out)):
             pairs += flatten_outputs(a, b, f"{what}[{i}]")
         return pairs

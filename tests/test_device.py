@@ -16,6 +16,7 @@ from parity import cases, check
 from test_autograd import BINARY_OPS, assert_same, outcome, randn, rgrad, struct
 from test_nn_functional import ALL_SPECS as NN_SPECS
 from test_ops import SPECS
+from test_pointwise import SPECS as POINTWISE_SPECS
 
 DEV = "cuda"
 
@@ -28,6 +29,12 @@ def standin_device():
 
 @pytest.mark.parametrize("spec,i", **cases(SPECS))
 def test_parity_on_device(spec, i):
+    check(spec, i, device=DEV)
+
+
+@pytest.mark.parametrize("spec,i", **cases(POINTWISE_SPECS))
+def test_pointwise_on_device(spec, i):
+    """tests/test_pointwise.py's specs (torch's formulas, the special functions)."""
     check(spec, i, device=DEV)
 
 

@@ -6,7 +6,10 @@ import pytest
 
 import ember
 from parity import T, gradcheck_inputs
-from test_ops import SPECS
+from test_ops import SPECS as OPS_SPECS
+from test_pointwise import SPECS as POINTWISE_SPECS
+
+SPECS = OPS_SPECS + POINTWISE_SPECS
 
 # Ops whose backward torch itself does not implement (grad_fn NotImplemented): nothing to check.
 NOT_DIFFERENTIABLE = ("floordiv/",)
@@ -86,7 +89,7 @@ GRADGRAD = ["mul/op", "div/op", "pow/op_scalar", "pow/op_tensor", "pow/rpow", "e
             "cat", "getitem/basic", "getitem/advanced", "add/op", "sub/op", "log/fn", "sqrt/fn", "sin/fn",
             "clamp/both", "where/fn", "maximum", "transpose", "unsqueeze", "reshape", "stack", "split/size",
             "norm/fro", "logsumexp/dim", "var/dim", "std/dim", "addmm", "einsum", "prod/all", "max/dim",
-            "cumsum", "abs/fn", "neg/op", "repeat"]
+            "cumsum", "abs/fn", "neg/op", "repeat", "relu/fn", "nan_to_num/grad"]
 GG_CASES = [(s, _pick(s)[0]) for s in SPECS if s.name in GRADGRAD and _pick(s)]
 
 

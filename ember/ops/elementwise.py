@@ -626,7 +626,10 @@ def remainder(input, other, *, out=None):
     if dt.kind in "biu":
         _int_operands(input, other, dt, "remainder_cpu")
     with fp_ignore:
-        r = wrap(_binary_any(np.remainder, input, other, dt, "remainder"))
+        if dt.kind in "biu":
+            r = wrap(_binary_any(np.remainder, input, other, dt, "remainder"))
+        else:
+            r = wrap(_float_remainder(input, other, dt))
     if state.enabled and (getattr(input, "_requires_grad", False) or getattr(other, "_requires_grad", False)):
         if not isinstance(input, Tensor):
             record(NotImplementedBackward, (other,), r).op = "remainder"
@@ -636,6 +639,16 @@ def remainder(input, other, *, out=None):
         else:
             record(RemainderBackward0, (input,), r)
     return _write_out(out, r) if out is not None else r
+
+
+def _float_remainder(a, b, dt):
+    """torch's floating remainder (aten/src/ATen/native/cpu/BinaryOpsKernel.cpp remainder_kernel): fmod, plus the
+    divisor where the signs differ and the result is not zero; a zero result keeps the dividend's sign
+    (1. % -1. is 0., -1. % 1. is -0.), where NumPy's remainder takes the divisor's."""
+    mod = _binary_any(np.fmod, a, b, dt, "remainder")
+    bd = _data_of(b)
+    fix = (mod != 0) & ((bd < 0) != (mod < 0))
+    return as_array(np.where(fix, mod + bd, mod)).astype(dt, copy=False)
 
 
 @op("fmod(Tensor input, Tensor other, *, Tensor out=None)", "fmod(Tensor input, Scalar other, *, Tensor out=None)",
@@ -784,6 +797,8 @@ def _int_pow_negative(base, exp, dt):
 def _scalar_pow(base, exponent):
     exponent = ensure_tensor(exponent)
     dt = _dtype.result_dtype_of((base, exponent)).np
+    if dt.kind in "iu" and (exponent._data < 0).any():  # torch's powi: 2 ** -1 is 0 in an integer dtype
+        return wrap(_int_pow_negative(on_device_of(np.asarray(base, dtype=dt), exponent._data), exponent._data, dt))
     with fp_ignore:
         ed = exponent._data
         r = wrap(as_array(np.power(on_device_of(np.asarray(base, dtype=dt), ed), ed, dtype=dt)))
@@ -1058,6 +1073,82 @@ def _rsqrt(a):
     return 1 / np.sqrt(a)
 
 
+class _GradOpBackward(Node):
+    """Base of the nodes of torch's `*_backward` ops (tanh_backward, sigmoid_backward, threshold_backward): a
+    first derivative taken with create_graph=True is one such op, so its grad_fn is e.g. TanhBackwardBackward0,
+    as in torch. Inputs (grad_output, t), t being the saved output of the forward op (tools/autograd/
+    derivatives.yaml gives each formula)."""
+
+    __slots__ = ()
+
+
+def _grad_op(cls, fwd, g, t):
+    """fwd(g, t) on arrays (float16/bfloat16 in float32, rounded once, as torch's kernels), recorded as `cls`."""
+    gd, td = g._data, t._data
+    low = _dtype.OPMATH_NP.get(gd.dtype)
+    with fp_ignore:
+        r = fwd(gd.astype(low), td.astype(low)) if low is not None else fwd(gd, td)
+    r = wrap(as_array(r).astype(gd.dtype, copy=False))
+    if state.enabled and (g._requires_grad or t._requires_grad):
+        record(cls, (g, t), r).saved = (SavedTensor(g), SavedTensor(t))
+    return r
+
+
+class TanhBackwardBackward0(_GradOpBackward):
+    __slots__ = ()
+
+    def backward(self, gg):
+        g, y = self.saved_tensors
+        e = self.next_edges
+        return (_tanh_backward(gg, y.conj()) if e[0] is not None else None,
+                gg.conj() * (y.conj() * -2 * g).conj() if e[1] is not None else None)
+
+
+class SigmoidBackwardBackward0(_GradOpBackward):
+    __slots__ = ()
+
+    def backward(self, gg):
+        g, y = self.saved_tensors
+        e = self.next_edges
+        return (_sigmoid_backward(gg, y.conj()) if e[0] is not None else None,
+                gg.conj() * g * (y.conj() * -2 + 1) if e[1] is not None else None)
+
+
+class ThresholdBackwardBackward0(_GradOpBackward):
+    __slots__ = ()
+
+    def backward(self, gg):
+        g, y = self.saved_tensors
+        e = self.next_edges
+        return (_threshold_backward(gg, y) if e[0] is not None else None,
+                wrap(xp_of(gg).zeros(gg._data.shape, gg._data.dtype)) if e[1] is not None else None)
+
+
+def _tanh_backward_arrays(g, y):
+    return g * np.conj(1 - y * y) if y.dtype.kind == "c" else g * (1 - y * y)
+
+
+def _sigmoid_backward_arrays(g, y):
+    return g * np.conj(y * (1 - y)) if y.dtype.kind == "c" else g * (y * (1 - y))
+
+
+def _threshold_backward_arrays(g, y):
+    # threshold_backward(grad, result, 0): `result <= 0 ? 0 : grad` (a NaN result passes the gradient)
+    return np.where(y <= 0, g.dtype.type(0), g)
+
+
+def _tanh_backward(g, y):
+    return _grad_op(TanhBackwardBackward0, _tanh_backward_arrays, g, y)
+
+
+def _sigmoid_backward(g, y):
+    return _grad_op(SigmoidBackwardBackward0, _sigmoid_backward_arrays, g, y)
+
+
+def _threshold_backward(g, y):
+    return _grad_op(ThresholdBackwardBackward0, _threshold_backward_arrays, g, y)
+
+
 exp = _unary("exp", np.exp, lambda g, x, r: g * r.conj(), save="result", arrays=lambda g, r: g * r)
 declare(exp, "exp(Tensor input, *, Tensor out=None)", method=True, inplace=True)
 exp2 = _unary("exp2", np.exp2, lambda g, x, r: g * (r.conj() * 0.6931471805599453), save="result",
@@ -1099,7 +1190,7 @@ sinh = _unary("sinh", np.sinh, lambda g, x, r: g * cosh(x).conj(), arrays=lambda
 declare(sinh, "sinh(Tensor input, *, Tensor out=None)", method=True, inplace=True)
 cosh = _unary("cosh", np.cosh, lambda g, x, r: g * sinh(x).conj(), arrays=lambda g, x: g * np.sinh(x))
 declare(cosh, "cosh(Tensor input, *, Tensor out=None)", method=True, inplace=True)
-tanh = _unary("tanh", np.tanh, lambda g, x, r: g * (1 - r * r).conj(), save="result",
+tanh = _unary("tanh", np.tanh, lambda g, x, r: _tanh_backward(g, r), save="result",
               arrays=lambda g, r: g * (1 - r * r))
 declare(tanh, "tanh(Tensor input, *, Tensor out=None)", method=True, inplace=True)
 asinh = _unary("asinh", np.arcsinh, lambda g, x, r: g * rsqrt(x * x + 1).conj(),
@@ -1154,7 +1245,7 @@ def _sigmoid_fwd(a):
     return np.reciprocal(t, t)  # 1 / t, in place: no further temporaries
 
 
-sigmoid = _unary("sigmoid", _sigmoid_fwd, lambda g, x, r: g * (r * (1 - r)).conj(), save="result",
+sigmoid = _unary("sigmoid", _sigmoid_fwd, lambda g, x, r: _sigmoid_backward(g, r), save="result",
                  arrays=lambda g, r: g * (r * (1 - r)))
 declare(sigmoid, "sigmoid(Tensor input, *, Tensor out=None)", method=True, inplace=True)
 
@@ -1164,13 +1255,19 @@ def _relu_fwd(a):
         raise RuntimeError("Boolean inputs not supported for relu")
     if a.dtype.kind == "c":
         raise NotImplementedError("clamp is not supported for complex types")
-    return np.maximum(a, 0)
+    r = np.maximum(a, 0)
+    if a.dtype.kind != "f" and a.dtype.kind != "V":
+        return r  # (bfloat16's kind is "V")
+    # torch keeps the input where it is not below zero: relu(-0.) is -0. (NumPy's maximum answers +0.)
+    if r.__class__ is not ndarray:
+        r = as_array(r)  # 0-d: a NumPy scalar, copied into a writable array
+    return np.copysign(r, a, out=r, where=a == 0)
 
 
-# sign(r) is (r > 0) for relu's output, and is recorded (with a zero derivative): under create_graph the
-# gradient then requires grad through r, as torch's threshold_backward does
-relu = _unary("relu", _relu_fwd, lambda g, x, r: g * sign(r), save="result", keep_int=True, quiet=False,
-              arrays=lambda g, r: g * (r > 0))
+# relu's gradient is torch's threshold_backward(grad, result, 0): with create_graph it is recorded as
+# ThresholdBackwardBackward0 over (grad, result), as in torch
+relu = _unary("relu", _relu_fwd, lambda g, x, r: _threshold_backward(g, r), save="result", keep_int=True,
+              quiet=False, arrays=_threshold_backward_arrays)
 declare(relu, "relu(Tensor input)", method=True, inplace=True)
 
 
@@ -1428,12 +1525,24 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
                                neginf=-big if neginf is None else neginf).astype(d.dtype))
     else:
         r = wrap(np.nan_to_num(d, nan=nan, posinf=posinf, neginf=neginf))
+    if state.enabled and input._requires_grad:
+        record(NanToNumBackward0, (input,), r).saved = (SavedTensor(input),)
     if out is not None:
         if isinstance(out, Tensor) and out._data.dtype != r._data.dtype:
             raise RuntimeError(f"nan_to_num: dtype of out: {_torch_name(out._data.dtype)} should be same as input: "
                                f"{_torch_name(r._data.dtype)}")
         return _write_out(out, r)
     return r
+
+
+class NanToNumBackward0(Node):
+    """tools/autograd/derivatives.yaml: grad * at::isfinite(self)."""
+
+    __slots__ = ()
+
+    def backward(self, grad):
+        x, = self.saved_tensors
+        return (grad * isfinite(x),)
 
 
 # ---- clamp / minimum / maximum / where -----------------------------------------------------------------------
@@ -1471,13 +1580,14 @@ class ClampBackward0(Node):
         e = self.next_edges
         gx = glo = ghi = None
         if lo is not None and hi is not None:
-            above_min, below_max, max_lt_min = x >= lo, x <= hi, hi < lo
+            # (torch's exact predicates: with a NaN operand every comparison is False, so no gradient goes to
+            # the bounds)
             if e[0] is not None:
-                gx = where(above_min & below_max, grad, 0)
+                gx = where((x >= lo) & (x <= hi), grad, 0)
             if e[1] is not None:
-                glo = where(~above_min & ~max_lt_min, grad, 0)
+                glo = where((x < lo) & (lo < hi), grad, 0)
             if e[2] is not None:
-                ghi = where(~below_max | max_lt_min, grad, 0)
+                ghi = where((x > hi) | (hi < lo), grad, 0)
         elif lo is not None:
             if e[0] is not None:
                 gx = where(x >= lo, grad, 0)
@@ -1536,9 +1646,9 @@ def _clamp(input, min, max, out, which, dest_is_input=False):
         with fp_ignore:
             r = d.astype(dt, copy=False)
             if lo is not None:
-                r = np.maximum(r, lo._data.astype(dt, copy=False))
+                r = _clamp_side(np.maximum, r, lo._data.astype(dt, copy=False))
             if hi is not None:
-                r = np.minimum(r, hi._data.astype(dt, copy=False))
+                r = _clamp_side(np.minimum, r, hi._data.astype(dt, copy=False))
         r = wrap(r.astype(dt) if r is d else as_array(r).astype(dt, copy=False))
         if state.enabled and any(getattr(t, "_requires_grad", False) for t in (input, lo, hi)):
             node = record(ClampBackward0, (input, lo, hi), r)
@@ -1557,12 +1667,11 @@ def _clamp(input, min, max, out, which, dest_is_input=False):
     if dt.kind in "iu":  # Python ints outside the dtype's range wrap, as in torch
         min, max = (on_device_of(np.array(v).astype(dt), d) if v.__class__ is int else v for v in (min, max))
     with fp_ignore:
-        if min is not None and max is not None:
-            r = np.minimum(np.maximum(arr, min), max)
-        elif min is not None:
-            r = np.maximum(arr, min)
-        else:
-            r = np.minimum(arr, max)
+        r = arr
+        if min is not None:
+            r = _clamp_side(np.maximum, r, min)
+        if max is not None:
+            r = _clamp_side(np.minimum, r, max)
     r = wrap(as_array(r).astype(dt, copy=False))
     if state.enabled and input._requires_grad:
         node = record(ClampBackward1, (input,), r)
@@ -1572,6 +1681,21 @@ def _clamp(input, min, max, out, which, dest_is_input=False):
     return _write_out(out, r) if out is not None else r
 
 
+
+
+def _clamp_side(ufunc, x, bound):
+    """np.maximum/np.minimum(x, bound) keeping x where x == bound, as torch's clamp does (clamp(0., min=-0.) is 0.,
+    clamp(-0., min=0.) is -0.; NumPy returns either zero): only zeros compare equal with another sign. NaN in
+    either propagates, as in torch."""
+    r = ufunc(x, bound)
+    k = x.dtype.kind
+    if (k == "f" or k == "V") and (is_array(bound) or bound == 0):
+        if r.__class__ is not ndarray:
+            r = as_array(r)
+        if r is x:
+            r = r.copy()
+        np.copysign(r, x, out=r, where=x == bound)
+    return r
 
 
 clamp.inplace_variant = lambda input, min=None, max=None: _clamp(input, min, max, None, None, True)
@@ -1597,13 +1721,15 @@ class MaximumBackward0(Node):
     __slots__ = ("is_max",)
 
     def backward(self, grad):
+        # tools/autograd/derivatives.yaml (maximum): self: at::where(self == other, grad / 2, grad)
+        # .masked_fill_(self < other, 0), other: the same with self > other (minimum: the comparisons swapped).
+        # A +0. where the other operand won, and a NaN comparison passes the gradient to both operands.
         a, b = self.saved_tensors
-        if self.is_max:
-            ma, mb = a > b, a < b
-        else:
-            ma, mb = a < b, a > b
-        eq_ = (a == b) * 0.5
-        return grad * (ma + eq_), grad * (mb + eq_)
+        e = self.next_edges
+        shared = where(a == b, grad / 2, grad)
+        lt, gt = (a < b, a > b) if self.is_max else (a > b, a < b)
+        return (shared.masked_fill(lt, 0) if e[0] is not None else None,
+                shared.masked_fill(gt, 0) if e[1] is not None else None)
 
     def name(self):
         return "MaximumBackward0" if self.is_max else "MinimumBackward0"
@@ -1685,9 +1811,12 @@ class WhereBackward0(Node):
     __slots__ = ()
 
     def backward(self, grad):
+        # torch: where(condition, grad, 0) and where(condition, 0, grad): a +0. where the other operand was taken
+        # (grad * 0 would be -0. under a negative gradient)
         cond, = self.saved_tensors
-        zero = grad * 0
-        return where(cond, grad, zero), where(cond, zero, grad)
+        e = self.next_edges
+        return (where(cond, grad, 0) if e[0] is not None else None,
+                where(cond, 0, grad) if e[1] is not None else None)
 
 
 _WHERE_OPERAND = (Tensor,) + _NUMBER
@@ -1741,14 +1870,47 @@ def lerp(input, end, weight, *, out=None):
         if isinstance(t, Tensor) and t._data.dtype != input._data.dtype:
             raise RuntimeError(f"expected dtype {_dtype.from_np[input._data.dtype].cpp_name} for `{what}` but got dtype "
                                f"{_dtype.from_np[t._data.dtype].cpp_name}")
-    with _no_grad():
-        r = input + (end - input) * weight
+    r = wrap(_lerp_arrays(input, end, weight))
     wt = isinstance(weight, Tensor)
     if state.enabled and (input._requires_grad or end._requires_grad or wt and weight._requires_grad):
         node = record(LerpBackward1 if wt else LerpBackward0, (input, end, weight) if wt else (input, end), r)
         node.saved = (SavedTensor(input), SavedTensor(end), SavedTensor(weight)) if wt else ()
         node.weight = None if wt else weight
     return _out(out, r)
+
+
+def _lerp_arrays(input, end, weight):
+    """aten/src/ATen/native/Lerp.h lerp: self + w * (end - self) for |w| < 0.5, else end - (end - self) * (1 - w),
+    in opmath (float16/bfloat16 in float32); so lerp(inf, 1, 0.5) is inf, where the first form gives NaN."""
+    a, b = input._data, end._data
+    dt = a.dtype
+    if dt.kind not in "fc" and dt not in _dtype.OPMATH_NP:
+        raise NotImplementedError(f"\"lerp_kernel_{'tensor' if isinstance(weight, Tensor) else 'scalar'}\" "
+                                  f"not implemented for '{_torch_name(dt)}'")
+    w = weight._data if isinstance(weight, Tensor) else weight
+    arrs = [x for x in (a, b, w) if is_array(x)]
+    if any(x.__class__ is not a.__class__ for x in arrs):
+        a, b, w = same_device(a, b, w) if is_array(w) else same_device(a, b) + (w,)
+    shapes = [x.shape for x in (a, b, w) if is_array(x)]
+    acc = shapes[0]
+    for sh in shapes[1:]:
+        if not _broadcastable(acc, sh):
+            raise broadcast_error("lerp", acc, sh)
+        acc = np.broadcast_shapes(acc, sh)
+    low = _dtype.OPMATH_NP.get(dt)
+    if low is not None:
+        a, b = a.astype(low), b.astype(low)
+        w = w.astype(low) if is_array(w) else w
+    with fp_ignore:
+        diff = b - a
+        if is_array(w):
+            small = np.abs(w) < 0.5
+            r = np.where(small, a + w * diff, b - diff * (1 - w))
+        elif abs(w) < 0.5:
+            r = a + w * diff
+        else:
+            r = b - diff * (1 - w)
+    return as_array(r).astype(dt, copy=False)
 
 
 class LerpBackward0(Node):

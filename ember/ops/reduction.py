@@ -344,8 +344,30 @@ def _return_type(name):
     return type(name, (_ReturnType,), {"__slots__": (), "_name": name})
 
 
+class _MinMax(tuple):
+    """torch.return_types.aminmax: fields min and max."""
+
+    __slots__ = ()
+    _fields = ("min", "max")
+    _name = "aminmax"
+
+    def __new__(cls, min, max):
+        return tuple.__new__(cls, (min, max))
+
+    @property
+    def min(self):
+        return self[0]
+
+    @property
+    def max(self):
+        return self[1]
+
+    def __repr__(self):
+        return f"ember.return_types.aminmax(\nmin={self[0]!r},\nmax={self[1]!r})"
+
+
 return_types = collections.namedtuple("return_types", "max min mode median kthvalue sort topk aminmax")(
-    *(_return_type(n) for n in ("max", "min", "mode", "median", "kthvalue", "sort", "topk", "aminmax")))
+    *(_return_type(n) for n in ("max", "min", "mode", "median", "kthvalue", "sort", "topk")), _MinMax)
 
 
 class MaxBackward1(Node):
