@@ -2,7 +2,7 @@
 """The project's two commands, on a machine with only Python 3.10+:
 
     python3 dev.py demo    # set up .venv if needed, then walk through the seed tutorial on ember
-    python3 dev.py test    # set up .venv with the test extras (torch 2.13 as the oracle), lint, run the tests
+    python3 dev.py test    # set up .venv with the test and mpi extras (torch 2.13 as the oracle), lint, run the tests
 
 Each creates or reuses ./.venv and installs only when pyproject.toml changed since the last install."""
 import hashlib
@@ -43,7 +43,8 @@ def main():
         ensure_env("")
         sys.exit(run(PY, "-m", "ember.demo", *sys.argv[2:]))
     if what == "test":
-        ensure_env("test")
+        # the mpi extra too: tests/test_distributed.py starts MPI jobs (and fails, not skips, without it)
+        ensure_env("test,mpi")
         rc = run(PY, "-m", "ruff", "check", "ember", "tests", "bench", "dev.py")
         if rc:
             sys.exit(rc)

@@ -7,3 +7,11 @@ from . import functional, init, utils
 from . import modules
 
 __all__ = ["Parameter", "functional", "init", "modules", "utils"] + list(_modules_all)
+
+
+def __getattr__(name):
+    # nn.parallel (DistributedDataParallel) loads on first use: most scripts never train across processes
+    if name == "parallel":
+        import importlib
+        return importlib.import_module(".parallel", __name__)
+    raise AttributeError(f"module 'ember.nn' has no attribute '{name}'")

@@ -9,11 +9,14 @@ __all__ = ["DistributedSampler"]
 
 class DistributedSampler(Sampler):
     def __init__(self, dataset, num_replicas=None, rank=None, shuffle=True, seed=0, drop_last=False):
-        # ember has no process groups yet: without one, the world is this single process (rank 0 of 1)
+        # as torch's: the world size and rank of the default process group (a ValueError before
+        # init_process_group, torch's message)
+        if num_replicas is None or rank is None:
+            from ... import distributed as dist
         if num_replicas is None:
-            num_replicas = 1
+            num_replicas = dist.get_world_size()
         if rank is None:
-            rank = 0
+            rank = dist.get_rank()
         if rank >= num_replicas or rank < 0:
             raise ValueError(f"Invalid rank {rank}, rank should be in the interval [0, {num_replicas - 1}]")
         self.dataset = dataset

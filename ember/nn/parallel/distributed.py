@@ -1,0 +1,289 @@
+"""torch.nn.parallel.DistributedDataParallel on ember.distributed (MPI).
+
+As torch's (torch/nn/parallel/distributed.py and its C++ Reducer, torch/csrc/distributed/c10d/reducer.cpp):
+- construction broadcasts every parameter and buffer from rank 0 (`_sync_module_states`), so all replicas start
+  equal;
+- the parameters are split into buckets in reverse registration order (roughly the order backward produces their
+  gradients): the first bucket holds at most 1 MiB (`_DEFAULT_FIRST_BUCKET_BYTES`), the others `bucket_cap_mb`
+  (25 MiB by default); each bucket holds one dtype;
+- a post-accumulate-grad hook on every parameter copies its gradient, divided by the world size (torch's default
+  comm hook divides before the sum), into its bucket's flat buffer; a bucket whose gradients are all in starts an
+  asynchronous all-reduce at once, so communication overlaps the rest of backward; buckets are launched in bucket
+  order on every rank (MPI matches collectives by order);
+- the last bucket is reduced with a blocking all-reduce (nothing is left to overlap with it); then the reduction
+  is finished: every bucket is waited for and the averaged values
+  are written back into the parameters' .grad;
+- `no_sync()` skips the reduction (gradients accumulate locally; the next synchronised backward reduces the sum);
+- `find_unused_parameters=True` walks the autograd graph of the forward's outputs and marks the parameters it does
+  not reach ready at once (contributing zeros); a parameter unused on every rank keeps its .grad untouched;
+- `broadcast_buffers=True` broadcasts the buffers from rank 0 before each forward that will be synchronised.
+"""
+import contextlib
+
+import numpy as np
+
+from ... import _backend
+from ... import distributed as dist
+from ..modules.module import Module
+
+_DEFAULT_FIRST_BUCKET_BYTES = 1024 * 1024
+_DEFAULT_BUCKET_CAP_MB = 25
+
+
+def _host(t):
+    a = t._data
+    return a if a.__class__ is np.ndarray else _backend.to_host(a)
+
+
+def _broadcast_coalesced(tensors, pg, src=0):
+    """Broadcast `tensors` from group rank `src`, one MPI broadcast per dtype."""
+    by_dtype = {}
+    for t in tensors:
+        by_dtype.setdefault(t._data.dtype, []).append(t)
+    for ts in by_dtype.values():
+        flat = np.concatenate([_host(t).reshape(-1) for t in ts])
+        dist._blocking("broadcast", pg, pg._comm.Bcast, dist._bytes(flat), src)
+        if pg.rank() != src:
+            off = 0
+            for t in ts:
+                n = t._data.size
+                dist._write_back(t, flat[off:off + n].reshape(t._data.shape))
+                off += n
+
+
+class _Bucket:
+    __slots__ = ("params", "index", "offsets", "flat", "tensor", "pending", "work")
+
+    def __init__(self, params, index):
+        self.params = params          # [(param index, param)]
+        self.index = index
+        self.offsets = []
+        off = 0
+        for _, p in params:
+            self.offsets.append(off)
+            off += p._data.size
+        self.flat = np.zeros(off, params[0][1]._data.dtype)
+        from ...ops.creation import from_numpy
+        self.tensor = from_numpy(self.flat)
+        self.pending = len(params)
+        self.work = None
+
+
+class DistributedDataParallel(Module):
+    def __init__(self, module, device_ids=None, output_device=None, dim=0, broadcast_buffers=True, init_sync=True,
+                 process_group=None, bucket_cap_mb=None, find_unused_parameters=False, check_reduction=False,
+                 gradient_as_bucket_view=False, static_graph=False, delay_all_reduce_named_params=None,
+                 param_to_hook_all_reduce=None, mixed_precision=None, device_mesh=None,
+                 skip_all_reduce_unused_params=False):
+        super().__init__()
+        if device_ids is not None or output_device is not None:
+            devices = {p.device for p in module.parameters()}
+            if all(d.type == "cpu" for d in devices):
+                raise ValueError(
+                    "DistributedDataParallel device_ids and output_device arguments only work with single-device/"
+                    f"multiple-device GPU modules or CPU modules, but got device_ids {device_ids}, output_device "
+                    f"{output_device}, and module parameters {devices}.")
+        params = [p for p in module.parameters() if p.requires_grad]
+        if not params:
+            raise RuntimeError("DistributedDataParallel is not needed when a module doesn't have any parameter that "
+                               "requires a gradient.")
+        self.module = module
+        self.process_group = dist._group(process_group)
+        self.dim = dim
+        self.device_ids = device_ids
+        self.output_device = output_device
+        self.broadcast_buffers = broadcast_buffers
+        self.find_unused_parameters = find_unused_parameters
+        self.gradient_as_bucket_view = gradient_as_bucket_view
+        self.static_graph = static_graph
+        self.require_backward_grad_sync = True
+        self.require_forward_param_sync = True
+        if bucket_cap_mb is None:
+            bucket_cap_mb = _DEFAULT_BUCKET_CAP_MB
+        self.bucket_bytes_cap = int(bucket_cap_mb * 1024 * 1024)
+        self._params = params
+        self._buffers_to_sync = [b for b in module.buffers()]
+        if init_sync:
+            _broadcast_coalesced(params + self._buffers_to_sync, self.process_group, 0)
+        self._buckets = self._assign_buckets(params)
+        self._bucket_of = {}
+        for b in self._buckets:
+            for j, (i, _) in enumerate(b.params):
+                self._bucket_of[i] = (b, j)
+        self._ready = [False] * len(params)
+        self._locally_used = np.zeros(len(params), np.int32)
+        self._next_bucket = 0
+        self._hooks_fired = False
+        self._hook_handles = [p.register_post_accumulate_grad_hook(self._make_hook(i)) for i, p in enumerate(params)]
+
+    # ---- buckets ------------------------------------------------------------------------------------------------
+    def _assign_buckets(self, params):
+        """torch's _compute_bucket_assignment_by_size over the parameters in reverse order: a bucket per dtype
+        closes when it reaches its size limit (1 MiB for the first, bucket_cap_mb after)."""
+        buckets, open_ = [], {}
+        limit = {}
+        for i in reversed(range(len(params))):
+            p = params[i]
+            key = p._data.dtype
+            cur = open_.setdefault(key, [])
+            cur.append((i, p))
+            cap = limit.setdefault(key, min(_DEFAULT_FIRST_BUCKET_BYTES, self.bucket_bytes_cap))
+            if sum(q._data.nbytes for _, q in cur) >= cap:
+                buckets.append(cur)
+                open_[key] = []
+                limit[key] = self.bucket_bytes_cap
+        buckets += [cur for cur in open_.values() if cur]
+        return [_Bucket(ps, k) for k, ps in enumerate(buckets)]
+
+    def _make_hook(self, i):
+        def hook(p):
+            if self.require_backward_grad_sync:
+                self._mark_ready(i, p.grad)
+        return hook
+
+    def _mark_ready(self, i, grad):
+        if self._ready[i]:
+            raise RuntimeError(
+                f"Expected to mark a variable ready only once. This error is caused by one of the following "
+                f"reasons: 1) Use of a module parameter outside the `forward` function. 2) Reused parameters in "
+                f"multiple reentrant backward passes. Parameter at index {i} has been marked as ready twice.")
+        self._hooks_fired = True
+        self._ready[i] = True
+        bucket, j = self._bucket_of[i]
+        off = bucket.offsets[j]
+        p = bucket.params[j][1]
+        seg = bucket.flat[off:off + p._data.size]
+        if grad is None:
+            seg.fill(0)
+        else:
+            self._locally_used[i] = 1
+            g = _host(grad)
+            # torch's default comm hook divides by the world size before summing
+            np.true_divide(g.reshape(-1), self.process_group.size(), out=seg, casting="unsafe")
+        bucket.pending -= 1
+        if bucket.pending == 0:
+            self._launch_ready_buckets()
+        else:
+            # let MPI progress the buckets already started (Open MPI moves nonblocking collectives only in MPI calls)
+            for b in self._buckets[:self._next_bucket]:
+                if b.work is not None:
+                    b.work.is_completed()
+
+    def _launch_ready_buckets(self):
+        buckets = self._buckets
+        while self._next_bucket < len(buckets) and buckets[self._next_bucket].pending == 0:
+            b = buckets[self._next_bucket]
+            self._next_bucket += 1
+            if self._next_bucket == len(buckets):
+                # the last bucket is waited for at once: MPI's blocking all-reduce (Open MPI's tuned algorithms)
+                # instead of a nonblocking one with nothing left to overlap
+                dist.all_reduce(b.tensor, group=self.process_group)
+            else:
+                b.work = dist.all_reduce(b.tensor, group=self.process_group, async_op=True)
+        if self._next_bucket == len(buckets):
+            self._finalize()
+
+    def _finalize(self):
+        used = None
+        if self.find_unused_parameters:
+            used = self._locally_used.copy()
+            dist._blocking("all_reduce", self.process_group, self.process_group._comm.Allreduce,
+                           dist._mpi().IN_PLACE, used, dist._mpi().SUM)
+        for b in self._buckets:
+            if b.work is not None:
+                b.work.wait()
+                b.work = None
+            for (i, p), off in zip(b.params, b.offsets):
+                if used is not None and not used[i]:
+                    continue  # unused on every rank: torch leaves .grad as it is
+                seg = b.flat[off:off + p._data.size].reshape(p._data.shape)
+                g = p.grad
+                if g is None:
+                    from ...ops.creation import from_numpy
+                    p.grad = from_numpy(seg.copy()) if p._data.__class__ is np.ndarray else \
+                        p.detach().new_empty(p.shape).copy_(from_numpy(seg))
+                else:
+                    dist._write_back(g, seg)
+        self._reset()
+
+    def _reset(self):
+        for b in self._buckets:
+            b.pending = len(b.params)
+            b.work = None
+        self._ready = [False] * len(self._params)
+        self._locally_used[:] = 0
+        self._next_bucket = 0
+        self._hooks_fired = False
+
+    # ---- forward ------------------------------------------------------------------------------------------------
+    def _pre_forward(self):
+        from ... import is_grad_enabled
+        if is_grad_enabled() and self.require_backward_grad_sync and self._hooks_fired:
+            waiting = [i for i, r in enumerate(self._ready) if not r]
+            raise RuntimeError(
+                "Expected to have finished reduction in the prior iteration before starting a new one. This error "
+                "indicates that your module has parameters that were not used in producing loss. You can enable "
+                "unused parameter detection by passing the keyword argument `find_unused_parameters=True` to "
+                "`torch.nn.parallel.DistributedDataParallel`, and by making sure all `forward` function outputs "
+                "participate in calculating loss.\nParameter indices which did not receive grad for rank "
+                f"{self.process_group.rank()}: {' '.join(map(str, waiting))}")
+        if self.require_forward_param_sync and self.broadcast_buffers and self._buffers_to_sync:
+            _broadcast_coalesced(self._buffers_to_sync, self.process_group, 0)
+
+    def _post_forward(self, output):
+        from ... import is_grad_enabled
+        if is_grad_enabled() and self.require_backward_grad_sync:
+            self.require_forward_param_sync = True
+            self._reset()
+            if self.find_unused_parameters:
+                reached = _leaves_reached(output)
+                for i, p in enumerate(self._params):
+                    if id(p) not in reached:
+                        self._mark_ready(i, None)
+                self._hooks_fired = False
+        else:
+            self.require_forward_param_sync = False
+        return output
+
+    def forward(self, *inputs, **kwargs):
+        self._pre_forward()
+        return self._post_forward(self.module(*inputs, **kwargs))
+
+    @contextlib.contextmanager
+    def no_sync(self):
+        """Gradients accumulate locally inside the block; the first synchronised backward after it reduces them."""
+        old = self.require_backward_grad_sync
+        self.require_backward_grad_sync = False
+        try:
+            yield
+        finally:
+            self.require_backward_grad_sync = old
+
+
+def _leaves_reached(output):
+    """ids of the leaf tensors the autograd graph of `output` (tensors in any nesting of lists/tuples/dicts) ends
+    in: the parameters this forward used."""
+    from ..._tensor import Tensor
+    roots, stack = [], [output]
+    while stack:
+        o = stack.pop()
+        if isinstance(o, Tensor):
+            if o.grad_fn is not None:
+                roots.append(o.grad_fn)
+        elif isinstance(o, (list, tuple)):
+            stack.extend(o)
+        elif isinstance(o, dict):
+            stack.extend(o.values())
+    seen, reached = set(), set()
+    while roots:
+        fn = roots.pop()
+        if id(fn) in seen:
+            continue
+        seen.add(id(fn))
+        var = getattr(fn, "variable", None)
+        if var is not None:
+            reached.add(id(var))
+        for e in fn.next_edges:
+            if e is not None and e[0] is not None:
+                roots.append(e[0])
+    return reached

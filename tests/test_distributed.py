@@ -1,0 +1,337 @@
+"""ember.distributed, DistributedDataParallel and the launcher, on 2 and 4 MPI processes of this machine.
+
+The worker scripts (tests/scripts/dist_*.py) are started with `python -m ember.distributed.run` from a subprocess
+with a timeout; each launch batches many checks, since starting MPI processes is the slow part. MPI is the `mpi`
+extra (mpi4py + the Open MPI wheel), which `python3 dev.py test` installs: without it these tests fail, they do not
+skip. The launcher's command line, its failure summary and the environment each worker gets are also checked
+without starting MPI."""
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SCRIPTS = os.path.join(ROOT, "tests", "scripts")
+# a launch is a few seconds on a quiet machine; the bound only keeps a broken MPI from hanging the suite
+TIMEOUT = 300
+
+
+def launch(nproc, script, *args, extra=(), env=None):
+    cmd = [sys.executable, "-m", "ember.distributed.run", "--nproc-per-node", str(nproc), *extra,
+           os.path.join(SCRIPTS, script), *args]
+    e = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    e.update(env or {})
+    return subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=e, timeout=TIMEOUT)
+
+
+def test_mpi_is_installed():
+    # the `mpi` extra: a missing mpi4py or MPI library fails here, loudly, instead of skipping the tests below
+    import mpi4py
+
+    from ember.distributed.run import find_mpirun
+    assert mpi4py.__version__ and os.path.exists(find_mpirun())
+
+
+@pytest.mark.parametrize("nproc", [2, 4])
+def test_collectives_against_numpy(tmp_path, nproc):
+    out = tmp_path / "report.json"
+    r = launch(nproc, "dist_collectives.py", str(out))
+    assert r.returncode == 0, r.stdout + r.stderr
+    report = json.loads(out.read_text())
+    assert report["world"] == nproc
+    assert report["failures"] == [], "\n".join(report["failures"])
+    assert len(report["checks"]) == nproc and len(set(report["checks"])) == 1 and report["checks"][0] > 300
+    assert report["env"] == {"RANK": "0", "LOCAL_RANK": "0", "WORLD_SIZE": str(nproc), "MASTER_ADDR": "127.0.0.1"}
+
+
+# ---- DDP on 2 ranks against torch on whole batches in one process ---------------------------------------------------
+STEPS, B = 5, 8
+
+
+@pytest.fixture(scope="module")
+def ddp_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("ddp") / "params.npz"
+    r = launch(2, "dist_ddp.py", str(out))
+    assert r.returncode == 0, r.stdout + r.stderr
+    with open(str(out) + ".json") as f:
+        facts = json.load(f)
+    return dict(np.load(out)), facts
+
+
+def data():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((STEPS, 2 * B, 6)).astype(np.float32)
+    Y = rng.standard_normal((STEPS, 2 * B, 3)).astype(np.float32)
+    return torch.from_numpy(X), torch.from_numpy(Y)
+
+
+def mlp():
+    torch.manual_seed(0)
+    nn = torch.nn
+    return nn.Sequential(nn.Linear(6, 16), nn.Tanh(), nn.Linear(16, 16), nn.Tanh(), nn.Linear(16, 3))
+
+
+def assert_params(got, name, module):
+    sd = module.state_dict()
+    assert sorted(k.split("/", 1)[1] for k in got if k.startswith(name + "/")) == sorted(sd)
+    for k, v in sd.items():
+        # float32 training of 5 steps: the sum of two half-batch means differs from the whole-batch mean in the
+        # last bits only
+        np.testing.assert_allclose(got[f"{name}/{k}"], v.detach().numpy(), rtol=0, atol=1e-5, err_msg=k)
+
+
+def test_ddp_matches_torch_on_whole_batches(ddp_run):
+    got, facts = ddp_run
+    X, Y = data()
+    model = mlp()
+    opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    for s in range(STEPS):
+        opt.zero_grad()
+        ((model(X[s]) - Y[s]) ** 2).mean().backward()
+        opt.step()
+    assert_params(got, "plain", model)
+    assert facts["plain/max_replica_diff"] == 0.0
+    assert facts["plain/buckets"] > 1  # bucket_cap_mb=0.001 splits the gradients into several all-reduces
+    assert facts["plain/state_dict_keys"] == ["module." + k for k in model.state_dict()]
+
+
+def test_ddp_no_sync_accumulates(ddp_run):
+    got, facts = ddp_run
+    X, Y = data()
+    model = mlp()
+    opt = torch.optim.SGD(model.parameters(), lr=0.05)
+    for s in range(STEPS):
+        opt.zero_grad()
+        for x, y in ((X[s][:B], Y[s][:B]), (X[s][B:], Y[s][B:])):
+            (((model(x) - y) ** 2).mean() / 2).backward()
+        opt.step()
+    assert_params(got, "no_sync", model)
+    assert facts["no_sync/local_grads_differ"] == [True] * STEPS  # no_sync's backward did not reduce
+    assert facts["no_sync/max_replica_diff"] == 0.0
+
+
+def test_ddp_find_unused_parameters(ddp_run):
+    got, facts = ddp_run
+    X, Y = data()
+    nn = torch.nn
+
+    class TwoHeads(nn.Module):
+        def __init__(self):
+            super().__init__()
+            torch.manual_seed(0)
+            self.body = nn.Linear(6, 8)
+            self.head = nn.Linear(8, 3)
+            self.extra = nn.Linear(8, 3)
+            self.spare = nn.Linear(8, 3)
+
+        def forward(self, x, use_extra):
+            h = torch.tanh(self.body(x))
+            y = self.head(h)
+            return y + self.extra(h) if use_extra else y
+
+    model = TwoHeads()
+    opt = torch.optim.SGD(model.parameters(), lr=0.05)
+    for s in range(STEPS):
+        opt.zero_grad()
+        # rank 0 uses the extra head on its half, rank 1 does not: DDP averages the two ranks' gradients
+        l0 = ((model(X[s][:B], True) - Y[s][:B]) ** 2).mean()
+        l1 = ((model(X[s][B:], False) - Y[s][B:]) ** 2).mean()
+        ((l0 + l1) / 2).backward()
+        opt.step()
+    assert model.spare.weight.grad is None and facts["unused/spare_grad_is_none"]
+    assert_params(got, "unused", model)
+    assert facts["unused/max_replica_diff"] == 0.0
+
+
+def test_ddp_broadcast_buffers(ddp_run):
+    got, facts = ddp_run
+    X, Y = data()
+    nn = torch.nn
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(6, 8), nn.BatchNorm1d(8), nn.Tanh(), nn.Linear(8, 3))
+    opt = torch.optim.SGD(model.parameters(), lr=0.05)
+    bn = model[1]
+    for s in range(STEPS):
+        opt.zero_grad()
+        # rank 1's forward normalises its half with its own batch statistics, but its running statistics are
+        # overwritten by rank 0's broadcast before the next forward: only rank 0's half moves them
+        # (new buffer objects, not copy_: torch's batch norm saved the ones l1's forward used for its backward)
+        saved = {k: v.clone() for k, v in bn.named_buffers()}
+        l1 = ((model(X[s][B:]) - Y[s][B:]) ** 2).mean()
+        for k, v in saved.items():
+            setattr(bn, k, v)
+        l0 = ((model(X[s][:B]) - Y[s][:B]) ** 2).mean()
+        ((l0 + l1) / 2).backward()
+        opt.step()
+    assert_params(got, "bn", model)
+    assert facts["bn/max_replica_diff"] == 0.0
+
+
+def test_ddp_unfinished_reduction_is_torchs_error(ddp_run):
+    _, facts = ddp_run
+    msg = facts["unfinished_error"]
+    assert msg.startswith("Expected to have finished reduction in the prior iteration before starting a new one.")
+    assert "find_unused_parameters=True" in msg and msg.endswith("for rank 0: 4 5 6 7")
+
+
+# ---- failures ------------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("mode,expect", [
+    ("kill", ["rank: 1 (local_rank: 1)", "SIGKILL"]),
+    ("raise", ["ValueError: rank 1 gives up", "rank: 1 (local_rank: 1) called MPI_Abort"]),
+    ("hang", ["rank 0: all_reduce did not complete within the process group's timeout (2 s)",
+              "called MPI_Abort"]),
+])
+def test_a_failed_rank_fails_the_job(mode, expect):
+    r = launch(2, "dist_failures.py", mode)
+    assert r.returncode != 0
+    assert "ember.distributed.run: the job failed" in r.stderr, r.stderr
+    for e in expect:
+        assert e in r.stderr, r.stderr
+    assert "rank 0 finished" not in r.stdout
+
+
+# ---- launcher pieces, without MPI ------------------------------------------------------------------------------------
+def parse(*argv):
+    from ember.distributed.run import _parser
+    return _parser().parse_args(list(argv))
+
+
+def test_launcher_command_open_mpi():
+    from ember.distributed.run import build_command
+    args = parse("--nproc_per_node", "3", "--master-port", "1234", "train.py", "--lr", "0.1")
+    cmd, env = build_command(args, "/x/mpirun", "openmpi", environ={"PATH": "/bin"})
+    assert cmd[:3] == ["/x/mpirun", "-n", "3"] and "--oversubscribe" in cmd
+    assert cmd[-7:] == [sys.executable, "-m", "ember.distributed._bootstrap", "--torch-alias", "train.py", "--lr",
+                        "0.1"]
+    assert env["OMPI_ALLOW_RUN_AS_ROOT"] == "1" and env["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] == "1"
+    assert env["MASTER_PORT"] == "1234" and env["MASTER_ADDR"] == "127.0.0.1" and env["OMP_NUM_THREADS"] == "1"
+    assert ["-x", "MASTER_PORT"] == cmd[cmd.index("MASTER_PORT") - 1:cmd.index("MASTER_PORT") + 1]
+
+
+def test_launcher_command_several_hosts_and_mpich():
+    from ember.distributed.run import build_command, main
+    args = parse("--nnodes", "2", "--nproc-per-node", "4", "--hostfile", "hosts", "-m", "pkg.train")
+    cmd, env = build_command(args, "mpirun", "openmpi", environ={})
+    assert cmd[:3] == ["mpirun", "-n", "8"]
+    assert cmd[cmd.index("--hostfile") + 1] == "hosts" and cmd[cmd.index("--map-by") + 1] == "ppr:4:node"
+    assert cmd[-3:] == ["--torch-alias", "-m", "pkg.train"] and env["EMBER_NNODES"] == "2"
+    cmd, env = build_command(parse("--nnodes", "2", "--nproc-per-node", "2", "--hostfile", "h", "--no-torch-alias",
+                                   "t.py"), "mpiexec", "mpich", environ={"OMP_NUM_THREADS": "4"})
+    assert cmd[:7] == ["mpiexec", "-n", "4", "-f", "h", "-ppn", "2"] and "--torch-alias" not in cmd
+    assert "OMPI_ALLOW_RUN_AS_ROOT" not in env and env["OMP_NUM_THREADS"] == "4"
+    assert main(["--nnodes", "2", "t.py"]) == 2  # several nodes need a host file
+    assert main(["--nnodes", "2", "--node-rank", "1", "--hostfile", "h", "t.py"]) == 0  # node 0 starts them all
+    assert main(["--max-restarts", "3", "t.py"]) == 2
+    with pytest.raises(SystemExit):
+        build_command(parse("--nnodes", "1:4", "t.py"), "mpirun", "openmpi")
+
+
+def test_torchrun_environment_from_mpi_launchers():
+    from ember.distributed._bootstrap import torchrun_env
+    env = torchrun_env({"OMPI_COMM_WORLD_RANK": "5", "OMPI_COMM_WORLD_SIZE": "8", "OMPI_COMM_WORLD_LOCAL_RANK": "1",
+                        "OMPI_COMM_WORLD_LOCAL_SIZE": "4", "OMPI_COMM_WORLD_NODE_RANK": "1", "MASTER_PORT": "29501",
+                        "EMBER_NNODES": "2", "EMBER_RUN_ID": "abc"})
+    assert {k: env[k] for k in ("RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE", "GROUP_RANK", "MASTER_PORT",
+                                "GROUP_WORLD_SIZE", "TORCHELASTIC_RUN_ID")} == {
+        "RANK": "5", "WORLD_SIZE": "8", "LOCAL_RANK": "1", "LOCAL_WORLD_SIZE": "4", "GROUP_RANK": "1",
+        "MASTER_PORT": "29501", "GROUP_WORLD_SIZE": "2", "TORCHELASTIC_RUN_ID": "abc"}
+    env = torchrun_env({"PMI_RANK": "3", "PMI_SIZE": "4", "EMBER_NPROC_PER_NODE": "2"})
+    assert (env["RANK"], env["WORLD_SIZE"], env["LOCAL_RANK"], env["GROUP_RANK"]) == ("3", "4", "1", "1")
+    with pytest.raises(RuntimeError, match="not started by mpirun"):
+        torchrun_env({})
+
+
+def test_failure_summary_from_mpirun_output():
+    from ember.distributed.run import describe_failure
+    text = ("prterun noticed that process rank 1 with PID 4242 on node vm exited on\nsignal 9 (Killed).\n")
+    assert describe_failure(text, 2) == ("rank: 1 (local_rank: 1) on vm, pid 4242: exitcode -9 (Signal 9 (SIGKILL) "
+                                         "received by PID 4242)")
+    assert describe_failure("MPI_ABORT was invoked on rank 3 in communicator MPI_COMM_WORLD", 2).startswith(
+        "rank: 3 (local_rank: 1) called MPI_Abort")
+    assert describe_failure("nothing here", 2) is None
+
+
+# ---- init_process_group without mpirun, and the torch aliases ---------------------------------------------------------
+INIT_ERRORS = r"""
+import datetime, os, warnings
+import ember.distributed as dist
+for kw, exc, text in [(dict(backend="nccl"), RuntimeError, "'nccl' backend needs CUDA"),
+                      (dict(backend="bogus"), ValueError, "unknown backend"),
+                      (dict(init_method="redis://x"), ValueError, "unsupported init_method"),
+                      (dict(timeout=5), TypeError, "timedelta")]:
+    try:
+        dist.init_process_group(**kw)
+    except exc as e:
+        assert text in str(e), e
+    else:
+        raise AssertionError(kw)
+for f in (dist.get_rank, dist.get_world_size):
+    try:
+        f()
+    except ValueError as e:
+        assert str(e) == ("Default process group has not been initialized, please make sure to call "
+                          "init_process_group.")
+from ember.utils.data import DistributedSampler
+try:
+    DistributedSampler(range(4))
+except ValueError as e:
+    assert "Default process group has not been initialized" in str(e)
+os.environ["WORLD_SIZE"] = "2"
+try:
+    dist.init_process_group("mpi")
+except RuntimeError as e:
+    assert "not started by mpirun" in str(e) and "ember.distributed.run" in str(e), e
+del os.environ["WORLD_SIZE"]
+# a world of one process, without mpirun: gloo maps to MPI (rank 0 says so)
+with warnings.catch_warnings(record=True) as w:
+    warnings.simplefilter("always")
+    dist.init_process_group("gloo", init_method="env://", timeout=datetime.timedelta(seconds=60))
+assert "runs on MPI" in str(w[0].message)
+import ember
+t = ember.arange(4.0)
+dist.all_reduce(t, op=dist.ReduceOp.AVG)
+assert t.tolist() == [0.0, 1.0, 2.0, 3.0] and dist.get_backend() == "gloo" and dist.get_world_size() == 1
+assert list(DistributedSampler(range(4), shuffle=False)) == [0, 1, 2, 3]
+dist.destroy_process_group()
+print("INIT-OK")
+"""
+
+
+def test_init_process_group_errors_and_a_world_of_one():
+    env = dict(os.environ, PYTHONPATH=ROOT)
+    for k in ("RANK", "WORLD_SIZE"):
+        env.pop(k, None)
+    r = subprocess.run([sys.executable, "-c", INIT_ERRORS], capture_output=True, text=True, env=env, cwd=ROOT,
+                       timeout=TIMEOUT)
+    assert r.returncode == 0, r.stderr
+    assert "INIT-OK" in r.stdout
+
+
+def test_torch_distributed_resolves_to_ember_under_ember_run(tmp_path):
+    script = tmp_path / "probe.py"
+    script.write_text("import torch, torch.distributed as dist, torch.nn.parallel\n"
+                      "from torch.nn.parallel import DistributedDataParallel\n"
+                      "import ember\n"
+                      "assert dist is ember.distributed and torch.distributed is dist\n"
+                      "assert DistributedDataParallel is ember.nn.parallel.DistributedDataParallel\n"
+                      "assert torch.nn.parallel is ember.nn.parallel and dist.is_available()\n"
+                      "print('ALIAS-OK')\n")
+    r = subprocess.run([sys.executable, "-m", "ember.run", str(script)], capture_output=True, text=True,
+                       cwd=ROOT, env=dict(os.environ, PYTHONPATH=ROOT), timeout=TIMEOUT)
+    assert r.returncode == 0, r.stderr
+    assert "ALIAS-OK" in r.stdout
+
+
+def test_reduce_op_and_backend_names_are_torchs():
+    import ember.distributed as dist
+    for name in ("SUM", "AVG", "PRODUCT", "MIN", "MAX", "BAND", "BOR", "BXOR"):
+        ours, theirs = getattr(dist.ReduceOp, name), getattr(torch.distributed.ReduceOp, name)
+        assert str(ours) == str(theirs) and repr(ours) == repr(theirs)
+    assert dist.Backend("GLOO") == torch.distributed.Backend("GLOO") == "gloo"
+    assert dist.GroupMember.NON_GROUP_MEMBER == torch.distributed.GroupMember.NON_GROUP_MEMBER
+    assert not dist.is_initialized() and dist.group.WORLD is None
+
