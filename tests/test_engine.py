@@ -398,3 +398,37 @@ def test_leaf_takes_a_gradient_only_when_nobody_else_holds_it(case):
     AccumulateGrad::accumulateGrad): two leaves never share a .grad, and an accumulation never changes a tensor a
     hook or a custom Function kept."""
     assert _leaf_grads(ember, case) == _leaf_grads(torch, case)
+
+
+def _weight_grad(lib, case):
+    """A weight's gradient through `w.t()` (the transposed product of linear, computed in w's layout as torch's
+    mm_mat2_backward does): values, strides, the user's gradient G (untouched, never w.grad's memory), and what a
+    hook on `w.t()` saw, as it saw it and as it is after both passes."""
+    w = lib.tensor(np.arange(12.0, dtype=np.float32).reshape(4, 3), requires_grad=True)
+    b = lib.zeros(4, requires_grad=True)
+    x = lib.tensor(np.arange(6.0, dtype=np.float32).reshape(2, 3))  # small integers: every sum is exact
+    G = lib.ones(3, 4)
+    kept = []
+    for _ in range(2):  # the second pass accumulates into whatever the first one stored
+        if case == "linear":
+            lib.nn.functional.linear(x, w, b).sum().backward()
+        elif case == "matmul_t":
+            (x @ w.t()).sum().backward()
+        elif case == "t_root_grad":
+            w.t().backward(G)
+        elif case == "hook_keeps_t":
+            wt = w.t()
+            wt.register_hook(lambda g: kept.append((g, g.tolist())))
+            (x @ wt).sum().backward()
+    return (w.grad.tolist(), w.grad.stride(), G.tolist(), G.data_ptr() == w.grad.data_ptr(),
+            [seen for _, seen in kept]), [g.tolist() for g, _ in kept]
+
+
+@pytest.mark.parametrize("case", ["linear", "matmul_t", "t_root_grad", "hook_keeps_t"])
+def test_weight_gradient_through_a_transpose(case):
+    (e, e_kept), (t, _) = _weight_grad(ember, case), _weight_grad(torch, case)
+    assert e == t
+    # what a hook kept stays as it saw it. torch differs here: it takes the transpose of the hook's tensor as
+    # w.grad (AccumulateGrad counts the references to the view, not to its storage) and the second pass's
+    # accumulation then changes the kept tensor; ember copies a gradient whose memory anyone else holds
+    assert e_kept == e[4]

@@ -13,6 +13,7 @@ No recursion, so a chain of 100,000 ops backpropagates; no engine threads.
 """
 import warnings
 from heapq import heapify, heappop, heappush
+from sys import getrefcount
 
 import numpy as np
 
@@ -358,6 +359,15 @@ def _run_node_hooks(hooks, out, grads):
     return out
 
 
+def _sole_view(d, kept):
+    """Whether the view `d` is all that refers to its base, a whole array of its size that no other view, tensor
+    or hook holds (e.g. `w.t()`'s gradient, the transpose of a fresh product): then it may be taken as .grad
+    without a copy, as torch steals a gradient whose use count shows that nothing else holds it."""
+    b = d.base
+    # references to b: d's base pointer, the local `b`, getrefcount's argument
+    return b.base is None and b.nbytes == d.nbytes and id(b) not in kept and getrefcount(b) == 3
+
+
 def _accumulate(node, g, create_graph, kept):
     var = node.variable
     # getattr on an unset slot is slow; only look once some leaf hook was ever registered
@@ -373,21 +383,34 @@ def _accumulate(node, g, create_graph, kept):
         _accumulate_locked(var, g, create_graph, kept)
 
 
+def _empty_like_var(var, d):
+    """A new tensor of gradient array `d`'s dtype laid out as the leaf `var` (torch's clone_obey_contract:
+    new_empty_strided(variable.sizes(), variable.strides()))."""
+    v = var._data
+    return _wrap(graph.empty_with_layout(v.shape, d.dtype, graph._layout_perm(v), xp(d)))
+
+
+def _copy_like_var(var, d):
+    """A copy of the gradient array `d` in the leaf's layout (the .grad a leaf takes when it cannot take `d`)."""
+    t = _empty_like_var(var, d)
+    t._data[...] = d
+    return t
+
+
 def _accumulate_locked(var, g, create_graph, kept):
     old = var._grad
     if old is None:
+        d = g._data
         if create_graph:
             # torch deep-copies the gradient into a fresh tensor (new_empty_strided(...).copy_(grad)), so with
             # create_graph the new .grad's history is CopyBackwards -> the gradient's history
-            var._grad = _wrap(xp(g._data).empty_like(g._data)).copy_(g) if g._requires_grad else g.detach().clone()
+            var._grad = _empty_like_var(var, d).copy_(g) if g._requires_grad else _copy_like_var(var, d)
+        elif g._base is None and d.flags.c_contiguous and var._data.flags.c_contiguous and is_writeable(d) \
+                and g._requires_grad is False and id(d) not in kept and (d.base is None or _sole_view(d, kept)):
+            var._grad = g
+            kept.add(id(d))
         else:
-            d = g._data
-            if g._base is None and d.base is None and d.flags.c_contiguous and is_writeable(d) \
-                    and g._requires_grad is False and id(d) not in kept:
-                var._grad = g
-                kept.add(id(d))
-            else:
-                var._grad = g.detach().clone()
+            var._grad = _copy_like_var(var, d)
     elif create_graph or state.enabled:
         var._grad = old + g
     else:

@@ -54,7 +54,7 @@ def _matmul_np(a, b):
 
 
 class MmBackward0(Node):
-    __slots__ = ("_name",)
+    __slots__ = ("_name", "layout")
 
     def name(self):
         return self._name
@@ -73,10 +73,28 @@ class MmBackward0(Node):
         if g.dtype.kind != "f" or g.ndim != 2:
             return NotImplemented
         a, b = self.saved_arrays()
-        # a 2-D mm: the same products on arrays
-        return (_matmul_np(g, b.T) if b is not None else None), (_matmul_np(a.T, g) if a is not None else None)
+        # a 2-D mm: the same products on arrays, each gradient in its input's layout
+        return _mm_grads(g, a, b, self.layout)
 
 
+def _layout(a, b):
+    """Which of the 2-D arrays a, b are laid out as a transposed contiguous matrix (`w.t()` of a contiguous
+    `w`): bit 0 for a, bit 1 for b (read by _mm_grads)."""
+    fa, fb = a.flags, b.flags
+    return (fa.f_contiguous and not fa.c_contiguous) | (fb.f_contiguous and not fb.c_contiguous) << 1
+
+
+def _mm_grads(g, m1, m2, layout):
+    """The gradients g @ m2^T and m1^T @ g of a real 2-D product m1 @ m2 (None where that input's other factor
+    was not saved because it needs none), each in its input's layout as torch's mm_mat1_backward /
+    mm_mat2_backward compute them: for `x @ w.t()` (linear) the weight's gradient is (g^T @ x)^T, whose transpose
+    back to w's shape is contiguous, so it is handed on and taken as w.grad without a copy."""
+    g1 = g2 = None
+    if m2 is not None:
+        g1 = _matmul_np(m2, g.T).T if layout & 1 else _matmul_np(g, m2.T)
+    if m1 is not None:
+        g2 = _matmul_np(g.T, m1).T if layout & 2 else _matmul_np(m1.T, g)
+    return g1, g2
 
 
 def _no_out_dtype(name):
@@ -91,6 +109,7 @@ def _record_mm(a, b, out, name):
     node = record(MmBackward0, (a, b), out)
     node.saved = (SavedTensor(a) if b._requires_grad else None, SavedTensor(b) if a._requires_grad else None)
     node._name = name
+    node.layout = _layout(a._data, b._data)
 
 
 @op("mm(Tensor input, Tensor mat2, *, Tensor out=None)",
@@ -405,7 +424,7 @@ def outer(input, vec2, *, out=None):
 
 
 class AddmmBackward0(Node):
-    __slots__ = ("alpha", "beta")
+    __slots__ = ("alpha", "beta", "layout")
 
     def backward(self, grad):
         m1, m2 = self.saved_tensors
@@ -421,6 +440,14 @@ class AddmmBackward0(Node):
             g2 = mm(m1.conj().t(), grad)
             g2 = g2 if alpha == 1 else g2 * alpha
         return gi, g1, g2
+
+    def backward_arrays(self, grad):
+        g = grad._data
+        if g.dtype.kind != "f" or self.alpha != 1 or self.beta != 1:
+            return NotImplemented  # complex: the conjugates; scaled forms: the tensor formula above
+        m1, m2 = self.saved_arrays()
+        # the input's gradient is `grad` itself, summed to its shape by the engine (a broadcast bias)
+        return (grad if self.next_edges[0] is not None else None,) + _mm_grads(g, m1, m2, self.layout)
 
 
 @op("addmm(Tensor input, Tensor mat1, Tensor mat2, *, Scalar beta=1, Scalar alpha=1, Tensor out=None)",
@@ -462,14 +489,18 @@ def addmm(input, mat1, mat2, out_dtype=None, *, beta=1, alpha=1, out=None):
             p = p * p.dtype.type(alpha)
         if beta == 0:
             r = np.broadcast_to(p, shape).copy()
+        elif beta == 1:
+            p += c  # the product is a fresh array of the result's shape: the sum goes into it
+            r = p
         else:
-            r = p + (c if beta == 1 else c * c.dtype.type(beta))
+            r = p + c * c.dtype.type(beta)
     r = wrap(as_array(r).astype(a.dtype, copy=False))
     if state.enabled and (input._requires_grad or mat1._requires_grad or mat2._requires_grad):
         node = record(AddmmBackward0, (input, mat1, mat2), r)
         node.saved = (SavedTensor(mat1) if mat2._requires_grad else None,
                       SavedTensor(mat2) if mat1._requires_grad else None)
         node.alpha, node.beta = alpha, beta
+        node.layout = _layout(a, b)
     return _out(out, r)
 
 

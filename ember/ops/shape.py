@@ -337,6 +337,9 @@ class TBackward0(Node):
     def backward(self, grad):
         return (grad.t(),)
 
+    def backward_arrays(self, grad):
+        return grad._data.T
+
 
 @op("t(Tensor input)", method=True)
 def t(input):
