@@ -626,6 +626,10 @@ def recover(form, fn, e, args, kwargs, self=None):
             if isinstance(r, Tensor) and isinstance(kwargs["out"], Tensor):
                 from .elementwise import _write_out
                 return _write_out(kwargs["out"], r)
+        else:
+            pos = _by_position(opdef, name, method, args, kwargs)
+            if pos is not None:
+                return fn(*pos) if self is None else fn(self, *pos)
         own = getattr(fn, "__name__", name)
         if own != name:
             raise TypeError(str(e).replace(f"{own}()", f"{name}()")) from None
@@ -641,6 +645,28 @@ def recover(form, fn, e, args, kwargs, self=None):
             a, b = (tuple(int(v) for v in g.split(",") if v) for g in m.groups())
             raise broadcast_error(name, a, b) from None
     raise
+
+
+def _by_position(opdef, name, method, args, kwargs):
+    """The arguments of a call that names by keyword what the op's Python form takes by position only (`*shape`:
+    `x.view(size=(3, 5))`, `ember.reshape(x, shape=(15,))`, `x.permute(dims=(1, 0))`), all by position in
+    the order of the overload the call binds to; None when some keyword is not one of its positional parameters
+    or a parameter before it was not given."""
+    sigs = signatures(opdef, method, name)
+    if not sigs or not kwargs:
+        return None
+    s, _ = bind(sigs, args, kwargs)
+    pos = list(args)
+    left = len(kwargs)
+    for p in s.params[len(args):]:
+        if p.kwonly:
+            break
+        key = next((n for n in p.names if n in kwargs), None)
+        if key is None:
+            break
+        pos.append(kwargs[key])
+        left -= 1
+    return pos if left == 0 else None
 
 
 # ---- invalid_arguments.cpp -------------------------------------------------------------------------------------
