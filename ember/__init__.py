@@ -20,6 +20,7 @@ from .ops import linalg as _linalg, random_ops as _random_ops, reduction as _red
 from .ops import _table
 from .ops.reduction import return_types
 globals().update(_table.namespace_of(""))  # every op declared with function=True: ember.add, ember.sum, ...
+from . import fft  # noqa: E402  (ember.fft: its ops are in the table already, binding them costs nothing)
 from .random import (Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state)
 from . import random
 from . import cuda

@@ -26,7 +26,7 @@ class Tensor:
 
     __slots__ = ("_data", "_requires_grad", "_grad_fn", "_grad", "_vc", "_base", "_output_nr",
                  "_view_fn", "_view_ver", "_hooks", "_post_acc_hooks", "_retains_grad", "_accum", "_is_param",
-                 "__weakref__")
+                 "_is_conj", "__weakref__")
 
     __array_priority__ = 1000  # NumPy defers to our reflected operators
 
@@ -400,6 +400,9 @@ class Tensor:
             return self.detach()._host("numpy").copy() if self._data.__class__ is not _ndarray else self._data
         if self._requires_grad:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
+        if getattr(self, "_is_conj", False):
+            raise RuntimeError("Can't call numpy() on Tensor that has conjugate bit set. Use tensor.resolve_conj().numpy() "
+                               "instead.")
         if self._data.__class__ is not _ndarray:
             raise TypeError(
                 f"can't convert {self.device} device type tensor to numpy. Use Tensor.cpu() to copy the tensor to host "
@@ -409,6 +412,9 @@ class Tensor:
     def __array__(self, dtype=None, copy=None):
         if self._requires_grad:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
+        if getattr(self, "_is_conj", False):
+            raise RuntimeError("Can't call numpy() on Tensor that has conjugate bit set. Use tensor.resolve_conj().numpy() "
+                               "instead.")
         if self._data.__class__ is not _ndarray:  # no implicit copies to the host, as in torch
             raise TypeError(
                 f"can't convert {self.device} device type tensor to numpy. Use Tensor.cpu() to copy the tensor to host "

@@ -319,6 +319,7 @@ def _mirror(np_module, name):
 xp = _mirror(np, "standin")
 xp.ndarray = Array
 xp.linalg = _mirror(np.linalg, "standin.linalg")
+xp.fft = _mirror(np.fft, "standin.fft")  # cupy.fft has the same functions (fftn, rfftn, irfftn, ..., norm=)
 
 
 def _broadcast_to(a, shape, subok=False):

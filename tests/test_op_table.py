@@ -26,8 +26,8 @@ def _params(signature):
     out, kw_only, depth, cur = [], False, 0, ""
     parts = []
     for ch in body:
-        depth += ch in "<[(" and 1 or 0
-        depth -= ch in ">])" and 1 or 0
+        depth += ch in "<[({" and 1 or 0
+        depth -= ch in ">])}" and 1 or 0
         if ch == "," and depth == 0:
             parts.append(cur)
             cur = ""

@@ -32,9 +32,9 @@ def _make_grads(outputs, grad_outputs):
         if g is None:
             if out._data.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            if out._data.dtype.kind not in "fcV" and out._data.dtype.name != "bfloat16":
+            if out._data.dtype.kind not in "fV" and out._data.dtype.name != "bfloat16":
                 raise RuntimeError(f"grad can be implicitly created only for real scalar outputs but got "
-                                   f"{out.dtype}")
+                                   f"torch.{str(out.dtype).split('.')[-1]}")
             grads.append(wrap(_backend.xp(out._data).ones(out._data.shape, out._data.dtype)))
         else:
             if not isinstance(g, Tensor):

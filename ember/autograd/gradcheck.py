@@ -31,12 +31,14 @@ def _diff_output_indices(out):
     return [k for k, o in enumerate(out) if isinstance(o, Tensor) and o._requires_grad]
 
 
-def _numerical_jacobian(func, inputs, idx, out_idx, eps):
-    """J[k] of shape (numel(input idx), numel(output out_idx[k])), by central differences."""
+def _numerical_jacobian(func, inputs, idx, out_idx, eps, imag=False):
+    """J[k] of shape (numel(input idx), numel(output out_idx[k])), by central differences; imag=True perturbs
+    the imaginary parts of a complex input (torch's gradcheck treats a complex input as two real ones)."""
     from .._tensor import Tensor
     x = inputs[idx]
     data = x._data
     positions = list(np.ndindex(data.shape)) if data.ndim else [()]
+    step = eps * 1j if imag else eps
 
     def outputs():
         out = _as_tuple(func(*inputs))
@@ -45,9 +47,9 @@ def _numerical_jacobian(func, inputs, idx, out_idx, eps):
     jac = None
     for j, pos in enumerate(positions):
         orig = data[pos].copy()
-        data[pos] = orig + eps
+        data[pos] = orig + step
         plus = outputs()
-        data[pos] = orig - eps
+        data[pos] = orig - step
         minus = outputs()
         data[pos] = orig
         if jac is None:
@@ -59,17 +61,19 @@ def _numerical_jacobian(func, inputs, idx, out_idx, eps):
     return jac
 
 
-def _analytical_jacobian(outs, inputs, diff_idx):
-    """J[(k, i)] of shape (numel(input i), numel(output k)): one backward per output element."""
+def _analytical_jacobian(outs, inputs, diff_idx, imag=False):
+    """J[(k, i)] of shape (numel(input i), numel(output k)): one backward per output element, with grad_output
+    one there (imag=True: the imaginary unit, for complex outputs)."""
     from . import grad as autograd_grad
     from .._tensor import _wrap
     jacs = {}
     for k, o in enumerate(outs):
         for i in diff_idx:
-            jacs[(k, i)] = np.zeros((inputs[i]._data.size, o._data.size), dtype=np.result_type(o._data.dtype, np.float64))
+            jacs[(k, i)] = np.zeros((inputs[i]._data.size, o._data.size),
+                                    dtype=np.result_type(inputs[i]._data.dtype, np.float64))
         for j in range(o._data.size):
             g = np.zeros(o._data.shape, o._data.dtype)
-            g.reshape(-1)[j] = 1
+            g.reshape(-1)[j] = 1j if imag else 1
             grads = autograd_grad((o,), [inputs[i] for i in diff_idx], (_wrap(on_device_of(g, o._data)),),
                                   retain_graph=True, allow_unused=True)
             for i, gi in zip(diff_idx, grads):
@@ -78,6 +82,21 @@ def _analytical_jacobian(outs, inputs, diff_idx):
                         raise GradcheckError("Analytical gradient has incorrect size")
                     jacs[(k, i)][:, j] = to_host(gi._data).reshape(-1)
     return jacs
+
+
+def _pairs(ana, ana_i, num, num_i, in_complex, out_complex):
+    """(what, analytical, numerical) to compare, under torch's convention for complex autograd: backward(v) is
+    dL/da + i dL/db for L = sum Re(conj(v) y) and a complex input a + ib (torch/autograd/gradcheck.py checks the
+    real and imaginary parts of complex inputs and outputs separately, as here)."""
+    out = [("", ana.real, num.real)]
+    if in_complex:
+        out.append(("While considering the imaginary part of complex inputs only, ", ana.imag, num_i.real))
+    if out_complex:
+        out.append(("While considering the imaginary part of complex outputs only, ", ana_i.real, num.imag))
+        if in_complex:
+            out.append(("While considering the imaginary part of complex inputs and outputs, ", ana_i.imag,
+                        num_i.imag))
+    return out
 
 
 def _fail(msg, raise_exception):
@@ -115,13 +134,22 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
         return True
     outs = [func_out[k] for k in out_idx]
     ana = _analytical_jacobian(outs, inputs, diff_idx)
+    out_c = [o._data.dtype.kind == "c" for o in outs]
+    ana_i = _analytical_jacobian(outs, inputs, diff_idx, imag=True) if any(out_c) else None
     for i in diff_idx:
+        in_c = inputs[i]._data.dtype.kind == "c"
         num = _numerical_jacobian(func, inputs, i, out_idx, eps)
+        num_i = _numerical_jacobian(func, inputs, i, out_idx, eps, imag=True) if in_c else None
         for k in range(len(outs)):
             a, n = ana[(k, i)], num[k]
-            if a.shape != n.shape or not np.allclose(a, n, rtol=rtol, atol=atol, equal_nan=True):
+            if a.shape != n.shape:
                 return _fail(f"Jacobian mismatch for output {k:d} with respect to input {i:d},\n"
                              f"numerical:{n}\nanalytical:{a}\n", raise_exception)
+            for what, aa, nn in _pairs(a, ana_i[(k, i)] if out_c[k] else None, n, num_i[k] if in_c else None,
+                                       in_c, out_c[k]):
+                if not np.allclose(aa, nn, rtol=rtol, atol=atol, equal_nan=True):
+                    return _fail(f"{what}Jacobian mismatch for output {k:d} with respect to input {i:d},\n"
+                                 f"numerical:{nn}\nanalytical:{aa}\n", raise_exception)
     if nondet_tol >= 0:
         # backward must be reentrant: a second run gives the same values
         again = _analytical_jacobian(outs, inputs, diff_idx)

@@ -19,6 +19,8 @@ class ToCopyBackward0(Node):
     __slots__ = ("src_dtype", "src_device")
 
     def backward(self, grad):
+        if grad._data.dtype.kind == "c" and not self.src_dtype.is_complex:
+            grad = grad.real  # a real -> complex copy: the real part, without the cast's warning (_to_copy_backward)
         if self.src_device is None:
             return (grad.to(self.src_dtype),)
         return (grad.to(self.src_device, self.src_dtype),)

@@ -344,6 +344,11 @@ def rsub(input, other, alpha=1):
 
 
 # ---- mul / div --------------------------------------------------------------------------------------------
+def _conj_scalar(v):
+    """A Python scalar operand's conjugate (the backward of x * c is grad * conj(c), torch's mul_tensor_backward)."""
+    return v.conjugate() if v.__class__ is complex else v
+
+
 class MulBackward0(Node):
     __slots__ = ("other_scalar",)
 
@@ -353,7 +358,7 @@ class MulBackward0(Node):
         ga = None
         gb = None
         if ea is not None:
-            ga = grad * (b.conj() if b is not None else self.other_scalar)
+            ga = grad * (b.conj() if b is not None else _conj_scalar(self.other_scalar))
         if eb is not None:
             gb = grad * a.conj()
         return ga, gb
@@ -441,7 +446,7 @@ class DivBackward0(Node):
         ea, eb = self.next_edges
         ga = gb = None
         if b is None:
-            return grad / self.other_scalar, None
+            return grad / _conj_scalar(self.other_scalar), None
         if ea is not None:
             ga = grad / b.conj()
         if eb is not None:
@@ -1445,9 +1450,13 @@ class FracBackward0(Node):
 
 @op("conj(Tensor input)", method=True)
 def conj(input):
+    """torch's conj() sets the conjugate bit on a view; ember conjugates into a new array that keeps the bit
+    (is_conj(), see ember/ops/complex.py): conj() of it again clears the bit."""
     if input._data.dtype.kind != "c":
         return input
-    r = wrap(np.conj(input._data))
+    r = wrap(xp_of(input).conj(input._data))
+    if not getattr(input, "_is_conj", False):
+        r._is_conj = True
     if state.enabled and input._requires_grad:
         record(ConjBackward0, (input,), r)
     return r
@@ -1462,16 +1471,38 @@ class ConjBackward0(Node):
 
 @op("real(Tensor input)", method="property")
 def real(input):
+    """A view: the first element of view_as_real's pairs (torch's real is view_as_real(x).select(-1, 0),
+    aten/src/ATen/native/UnaryOps.cpp), so it writes through and records SelectBackward0."""
     if input._data.dtype.kind != "c":
         return input
-    return wrap(input._data.real)
+    from .complex import view_as_real
+    from .indexing import select
+    return select(view_as_real(_resolved(input)), -1, 0)
 
 
 @op("imag(Tensor input)", method="property")
 def imag(input):
     if input._data.dtype.kind != "c":
         raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
-    return wrap(input._data.imag)
+    from .complex import view_as_real
+    from .indexing import select
+    return select(view_as_real(_resolved(input)), -1, 1)
+
+
+def _resolved(input):
+    """A conjugated tensor's values as they are stored (ember keeps them conjugated, so no resolve is needed): the
+    tensor itself seen without its conjugate bit, sharing data and history."""
+    if not getattr(input, "_is_conj", False):
+        return input
+    t = Tensor.__new__(Tensor)
+    t._data = input._data
+    t._requires_grad = input._requires_grad
+    t._grad_fn = input._grad_fn
+    t._grad = None
+    t._vc = input._vc
+    t._base = None
+    t._output_nr = getattr(input, "_output_nr", 0)
+    return t
 
 
 @op("isnan(Tensor input)", method=True)

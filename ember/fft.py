@@ -1,0 +1,7 @@
+"""`torch.fft` on ember: the discrete Fourier transforms of ember/ops/fft.py (declared in the op table with
+namespace="fft"), bound here as the module's functions."""
+from .ops import fft as _ops  # noqa: F401  (declares the ops)
+from .ops import _table
+
+globals().update(_table.namespace_of("fft"))
+del _table

@@ -1,0 +1,218 @@
+"""Complex tensors against torch: real/imag (views that write through), conj (the conjugate bit), conj_physical,
+resolve_conj/resolve_neg, view_as_real/view_as_complex, angle, polar, complex, sgn/abs, and the everyday ops on
+complex operands (add, mul, div, exp, sum, matmul) with gradients under torch's convention (the conjugate
+Wirtinger derivative), through the parity harness; float64 gradcheck with complex inputs and outputs; every spec
+again on the stand-in device; torch's errors; printing."""
+import numpy as np
+import pytest
+import torch
+
+import ember
+import standin
+from parity import OpSpec, cases, check, check_error, gradcheck_inputs, t_
+from test_gradcheck import _func
+
+F32, F64, C64, C128 = "float32", "float64", "complex64", "complex128"
+SPECS = []
+
+
+def spec(name, fn, samples, **kw):
+    SPECS.append(OpSpec(name, fn, samples, **kw))
+
+
+C = [(t_((3, 4), C64),), (t_((3, 4), C128, layout="t"),), (t_((2, 3, 4), C64, layout="s"),), (t_((), C128),),
+     (t_((0, 3), C64),)]
+R = [(t_((3, 4)),), (t_((4, 3), F64, layout="t"),), (t_(()),), (t_((5,), "int64"),)]
+
+# ---- real / imag / conj ------------------------------------------------------------------------------------------
+spec("real", lambda lib, a: a.real, C + R)
+spec("real/fn", lambda lib, a: lib.real(a) * 2, C)
+spec("imag", lambda lib, a: a.imag, C)
+spec("imag/fn", lambda lib, a: lib.imag(a) * 2, C)
+spec("real/write_through", lambda lib, a: _write_parts(lib, a), C[:3], grad=False)
+spec("conj", lambda lib, a: (a.conj(), a.conj().is_conj(), a.conj().conj().is_conj()), C + R)
+spec("conj/fn_mul", lambda lib, a: lib.conj(a) * a, C)
+spec("conj_physical", lambda lib, a: (lib.conj_physical(a), lib.conj_physical(a).is_conj()), C + R)
+spec("conj_physical/method", lambda lib, a: a.conj_physical() * 3, C)
+spec("conj_physical_", lambda lib, a: a.clone().conj_physical_(), C + R)
+spec("conj_physical/out", lambda lib, a: lib.conj_physical(a, out=lib.empty(0, dtype=a.dtype)), C[:3], grad=False)
+spec("resolve_conj", lambda lib, a: (a.conj().resolve_conj(), a.conj().resolve_conj().is_conj(),
+                                     lib.resolve_conj(a), a.resolve_conj().is_conj()), C)
+spec("resolve_neg", lambda lib, a: (lib.resolve_neg(a) * 1, a.resolve_neg().is_neg()), C + R)
+spec("is_conj", lambda lib, a: (lib.is_conj(a), a.is_conj(), lib.is_conj(lib.conj(a)), a.is_complex(),
+                                lib.is_complex(a)), C + R, grad=False)
+spec("is_neg", lambda lib, a: (lib.is_neg(a), a.is_neg()), C + R, grad=False)
+
+
+def _write_parts(lib, a):
+    """real and imag are views: writing into them changes the complex tensor."""
+    z = a.clone()
+    z.real.mul_(2)
+    z.imag[..., :1] = 5
+    r = z.real
+    r += 1
+    return z, r
+
+
+# ---- view_as_real / view_as_complex ------------------------------------------------------------------------------
+# (no empty inputs: torch's backward refuses the gradient of an empty view_as_real for its strides)
+spec("view_as_real", lambda lib, a: lib.view_as_real(a), C[:4])
+spec("view_as_real/write_through", lambda lib, a: _var_write(lib, a), C[:4], grad=False)
+spec("view_as_real/mul", lambda lib, a: lib.view_as_real(a * 2) * 3, C)
+spec("view_as_complex", lambda lib, a: lib.view_as_complex(a), [(t_((3, 2)),), (t_((2, 3, 2), F64),),
+                                                                (t_((2,)),)])
+spec("view_as_complex/mul", lambda lib, a: lib.view_as_complex(a * 1) * (1 + 2j),
+     [(t_((3, 2)),), (t_((2, 3, 2), F64),)])
+spec("view_as_complex/strided", lambda lib, a: lib.view_as_complex(a[:, :2]), [(t_((3, 4)),), (t_((3, 6), F64),)])
+spec("view_as_complex/roundtrip", lambda lib, a: lib.view_as_real(lib.view_as_complex(a)), [(t_((4, 2), F64),)])
+
+
+def _var_write(lib, a):
+    z = a.clone()
+    v = lib.view_as_real(z)
+    v[..., 1] = 0.5
+    return z
+
+
+# ---- angle / polar / complex / sgn / abs ---------------------------------------------------------------------------
+spec("angle", lambda lib, a: lib.angle(a), C + R + [(t_((4,), "bool"),), (t_((6,), F32, "int"),)])
+spec("angle/method", lambda lib, a: a.angle(), C[:3] + R[:2])
+spec("angle/out", lambda lib, a: lib.angle(a, out=lib.empty(0, dtype=a.real.dtype)), C[:2], grad=False)
+P = [(t_((3, 4), F32, "pos"), t_((3, 4))), (t_((2, 3), F64, "pos", "t"), t_((2, 3), F64)),
+     (t_((4,), F32, "pos"), t_((2, 1))), (t_((), F64, "pos"), t_((3,), F64))]
+spec("polar", lambda lib, a, b: lib.polar(a, b), P)
+spec("polar/out", lambda lib, a, b: lib.polar(a, b, out=lib.empty(0, dtype=lib.complex64 if a.dtype == lib.float32
+                                                                         else lib.complex128)), P[:2], grad=False)
+CX = [(t_((3, 4)), t_((3, 4))), (t_((2, 3), F64, layout="t"), t_((2, 3), F64)), (t_((4,)), t_((2, 1))),
+      (t_((), F64), t_((3,), F64)), (t_((0, 2)), t_((0, 2)))]
+spec("complex", lambda lib, a, b: lib.complex(a, b), CX)
+spec("complex/out", lambda lib, a, b: lib.complex(a, b, out=lib.empty(0, dtype=lib.complex64 if a.dtype == lib.float32
+                                                                         else lib.complex128)), CX[:2], grad=False)
+spec("sgn/complex", lambda lib, a: lib.sgn(a), C)
+spec("abs/complex", lambda lib, a: lib.abs(a), C)
+
+# ---- everyday ops on complex operands --------------------------------------------------------------------------------
+CC = [(t_((3, 4), C64), t_((3, 4), C64)), (t_((2, 3), C128, layout="t"), t_((3,), C128)),
+      (t_((3, 4), C64), t_((3, 4), F32)), (t_((3,), F64), t_((2, 3), C128))]
+spec("add/complex", lambda lib, a, b: a + b * 2, CC)
+spec("mul/complex", lambda lib, a, b: a * b, CC)
+spec("div/complex", lambda lib, a, b: a / (b + 3), CC)
+spec("mul/complex_scalar", lambda lib, a: (a * (1 + 2j), a / (2 - 1j), (1j - a) * 2), C + R[:3])
+spec("exp/complex", lambda lib, a: lib.exp(a), C)
+spec("sum/complex", lambda lib, a: (a.sum(), a.sum(-1) if a.dim() else a.sum()), C)
+spec("mean/complex", lambda lib, a: a.mean(), C)
+spec("matmul/complex", lambda lib, a, b: a @ b, [(t_((3, 4), C64), t_((4, 2), C64)),
+                                                  (t_((2, 3), C128, layout="t"), t_((3,), C128)),
+                                                  (t_((3, 4), C128), t_((4, 5), C128, layout="t"))])
+spec("loss/abs_pow", lambda lib, a: (a * a.conj()).real.sum() + a.abs().pow(2).mean(), C)
+
+
+@pytest.mark.parametrize("spec,i", **cases(SPECS))
+def test_parity(spec, i):
+    check(spec, i)
+
+
+@pytest.mark.parametrize("spec,i", **cases(SPECS))
+def test_parity_on_device(spec, i):
+    with standin.use_standin():
+        check(spec, i, device="cuda")
+
+
+def _gc_cases():
+    out = []
+    for s in SPECS:
+        if not s.grad or s.name.endswith("/out") or s.name.startswith(("is_", "conj_physical_")):
+            continue
+        for i, sample in enumerate(s.samples):
+            if all(x.dtype in (F32, F64, C64, C128) and 0 not in x.shape for x in sample):
+                out.append((s, i))
+                break
+    return out
+
+
+GC = _gc_cases()
+
+
+@pytest.mark.parametrize("spec,i", GC, ids=[f"{s.name}-{i}" for s, i in GC])
+def test_gradcheck(spec, i):
+    f, tensors = _func(spec, gradcheck_inputs(spec, i))
+    assert ember.autograd.gradcheck(f, tensors, eps=1e-6, atol=1e-5, rtol=1e-3)
+
+
+@pytest.mark.parametrize("name", ["mul/complex", "div/complex", "exp/complex", "polar", "angle", "view_as_real/mul",
+                                  "loss/abs_pow"])
+def test_gradgradcheck(name):
+    s, i = next((s, i) for s, i in GC if s.name == name)
+    f, tensors = _func(s, gradcheck_inputs(s, i))
+    assert ember.autograd.gradgradcheck(f, tensors, eps=1e-6, atol=1e-5, rtol=1e-3)
+
+
+def test_gradcheck_catches_a_wrong_complex_gradient():
+    """A backward that forgets the conjugate passes for real inputs and fails for complex ones."""
+    class Bad(ember.autograd.Function):
+        @staticmethod
+        def forward(ctx, z):
+            ctx.save_for_backward(z)
+            return z * z
+
+        @staticmethod
+        def backward(ctx, g):
+            z, = ctx.saved_tensors
+            return g * 2 * z  # torch's convention: g * conj(2 z)
+    z = ember.tensor(np.array([1 + 2j, -0.5 + 1j]), requires_grad=True)
+    assert not ember.autograd.gradcheck(Bad.apply, (z,), raise_exception=False)
+    r = ember.tensor([1.0, -2.0], dtype=ember.float64, requires_grad=True)
+    assert ember.autograd.gradcheck(Bad.apply, (r,))
+
+
+def test_backward_of_a_complex_loss():
+    for lib in (torch, ember):
+        z = lib.tensor([1 + 2j, 3 - 1j], requires_grad=True)
+        with pytest.raises(RuntimeError, match="grad can be implicitly created only for real scalar outputs but got "
+                                               "torch.complex64"):
+            (z * z).sum().backward()
+
+
+def test_printing():
+    vals = [[1 + 2j, -3.5 - 0.25j], [0j, 1e-5 + 1e5j]]
+    for v in (vals, vals[0], [1 + 0j, 2 + 0j], [[1e10 + 1j, 1]]):
+        t, e = torch.tensor(v), ember.tensor(v)
+        assert str(e) == str(t)
+        assert repr(e.to(ember.complex128)) == repr(t.to(torch.complex128)).replace("torch.", "ember.")
+    z = torch.tensor([1 + 2j], requires_grad=True)
+    ez = ember.tensor([1 + 2j], requires_grad=True)
+    assert repr(ez.conj()) == repr(z.conj())
+    assert repr(ez.real) == repr(z.real)
+
+
+def test_numpy_of_a_conjugated_tensor():
+    for lib in (torch, ember):
+        with pytest.raises(RuntimeError, match="conjugate bit set"):
+            lib.tensor([1 + 1j]).conj().numpy()
+        assert lib.tensor([1 + 1j]).conj().resolve_conj().numpy()[0] == 1 - 1j
+
+
+def _e(fn, *ins, **kw):
+    return check_error(fn, list(ins), **kw)
+
+
+@pytest.mark.parametrize("fn,ins", [
+    (lambda lib, a: lib.view_as_real(a), [t_((3,))]),
+    (lambda lib, a: lib.view_as_real(a.conj()), [t_((3,), C64)]),
+    (lambda lib, a: lib.view_as_complex(a), [t_((3, 3))]),
+    (lambda lib, a: lib.view_as_complex(a), [t_(())]),
+    (lambda lib, a: lib.view_as_complex(a.t()), [t_((2, 3))]),
+    (lambda lib, a: lib.view_as_complex(a[:, 1:3]), [t_((3, 4))]),
+    (lambda lib, a: lib.view_as_complex(a[:, 1:3]), [t_((3, 3))]),
+    (lambda lib, a: lib.view_as_complex(a), [t_((3, 2), "int64")]),
+    (lambda lib, a: lib.imag(a), [t_((3,))]),
+    (lambda lib, a: a.imag, [t_((3,))]),
+    (lambda lib, a, b: lib.polar(a, b), [t_((3,)), t_((3,), F64)]),
+    (lambda lib, a, b: lib.polar(a, b), [t_((3,), "int64"), t_((3,), "int64")]),
+    (lambda lib, a, b: lib.complex(a, b), [t_((3,)), t_((3,), F64)]),
+    (lambda lib, a, b: lib.complex(a, b), [t_((3,), "int64"), t_((3,))]),
+    (lambda lib, a, b: lib.complex(a, b), [t_((3,)), t_((4,))]),
+    (lambda lib, a: lib.sign(a), [t_((3,), C64)]),
+])
+def test_errors(fn, ins):
+    _e(fn, *ins)
