@@ -20,6 +20,9 @@ from .ops import linalg as _linalg, random_ops as _random_ops, reduction as _red
 from .ops import _table
 from .ops.reduction import return_types
 globals().update(_table.namespace_of(""))  # every op declared with function=True: ember.add, ember.sum, ...
+from ._legacy import TYPES as _LEGACY_TYPES, tensortype, _new as _legacy_new_method  # noqa: E402
+Tensor.new = _legacy_new_method
+globals().update(_LEGACY_TYPES)  # ember.FloatTensor, ember.LongTensor, ... (legacy constructors)
 from . import fft  # noqa: E402  (ember.fft: its ops are in the table already, binding them costs nothing)
 from .random import (Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state)
 from . import random

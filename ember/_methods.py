@@ -6,7 +6,7 @@ from ._tensor import Tensor
 from .ops import copy, creation, elementwise as ew, indexing, linalg, nn_ops, random_ops, reduction, shape  # noqa: F401 (declare ops)
 from .ops import conv, fold, padding, pooling  # noqa: F401 (declare ops)
 from .ops import sorting  # noqa: F401 (declare ops)
-from .ops import complex as _complex, fft as _fft  # noqa: F401 (declare ops)
+from .ops import complex as _complex, fft as _fft, legacy as _legacy  # noqa: F401 (declare ops)
 from .ops import _table
 from .ops._registry import inplace
 

@@ -31,12 +31,10 @@ class Tensor:
     __array_priority__ = 1000  # NumPy defers to our reflected operators
 
     def __init__(self, *args, **kwargs):
-        # Legacy constructor: ember.Tensor([1, 2]) -> float tensor; ember.Tensor(2, 3) -> uninitialised 2x3.
-        from .ops import creation
-        if len(args) == 1 and not isinstance(args[0], (int, np.integer)):
-            src = creation.tensor(args[0], dtype=_dtype.get_default_dtype(), **kwargs)
-        else:
-            src = creation.empty(*args, **kwargs)
+        # Legacy constructor: ember.Tensor([1, 2]) -> float tensor; ember.Tensor(2, 3) -> uninitialised 2x3
+        # (ember/_legacy.py: torch's rules and errors)
+        from ._legacy import legacy_new
+        src = legacy_new(None, args, kwargs)
         self._data = src._data
         self._requires_grad = False
         self._grad_fn = None

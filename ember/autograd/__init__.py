@@ -8,11 +8,12 @@ from .function import Function, FunctionCtx, once_differentiable
 from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
                         set_grad_enabled, state)
 from .gradcheck import gradcheck, gradgradcheck
+from . import functional  # noqa: E402  (torch.autograd.functional; pure Python over grad, nothing to load)
 
 __all__ = ["backward", "grad", "Function", "FunctionCtx", "once_differentiable", "no_grad", "enable_grad",
            "set_grad_enabled", "inference_mode", "is_grad_enabled", "detect_anomaly", "set_detect_anomaly",
            "gradcheck", "gradgradcheck", "graph", "is_inference_mode_enabled", "is_anomaly_enabled",
-           "is_anomaly_check_nan_enabled"]
+           "is_anomaly_check_nan_enabled", "functional"]
 
 
 def _as_tuple(x):
