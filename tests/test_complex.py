@@ -213,6 +213,8 @@ def _e(fn, *ins, **kw):
     (lambda lib, a, b: lib.complex(a, b), [t_((3,), "int64"), t_((3,))]),
     (lambda lib, a, b: lib.complex(a, b), [t_((3,)), t_((4,))]),
     (lambda lib, a: lib.sign(a), [t_((3,), C64)]),
+    (lambda lib, a: a.abs_(), [t_((3,), C64, grad=False)]),
+    (lambda lib, a: a.absolute_(), [t_((3,), C64, grad=False)]),
 ])
 def test_errors(fn, ins):
     _e(fn, *ins)

@@ -1300,7 +1300,15 @@ def _abs_fwd(a):
 
 
 abs = _unary("abs", _abs_fwd, lambda g, x, r: g * sgn(x), keep_int=True, arrays=lambda g, x: g * _sign(x))
-declare(abs, "abs(Tensor input, *, Tensor out=None)", method=True, inplace=True, aliases=("absolute",))
+
+
+def _abs_(self):
+    if self._data.dtype.kind == "c":  # the result is real: it cannot be written into a complex tensor
+        raise RuntimeError("In-place abs is not supported for complex tensors.")
+    return inplace(self, abs, name="abs_")
+
+
+declare(abs, "abs(Tensor input, *, Tensor out=None)", method=True, inplace=_abs_, aliases=("absolute",))
 
 
 @op("square(Tensor input, *, Tensor out=None)", method=True, inplace=True)
