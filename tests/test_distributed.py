@@ -94,7 +94,9 @@ def test_ddp_matches_torch_on_whole_batches(ddp_run):
         ((model(X[s]) - Y[s]) ** 2).mean().backward()
         opt.step()
     assert_params(got, "plain", model)
-    assert facts["plain/max_replica_diff"] == 0.0
+    assert_params(got, "view", model)  # gradient_as_bucket_view=True trains alike
+    assert facts["view/grads_are_bucket_views"]
+    assert facts["plain/max_replica_diff"] == 0.0 and facts["view/max_replica_diff"] == 0.0
     assert facts["plain/buckets"] > 1  # bucket_cap_mb=0.001 splits the gradients into several all-reduces
     assert facts["plain/state_dict_keys"] == ["module." + k for k in model.state_dict()]
 
@@ -208,6 +210,7 @@ def test_launcher_command_open_mpi():
     assert cmd[-7:] == [sys.executable, "-m", "ember.distributed._bootstrap", "--torch-alias", "train.py", "--lr",
                         "0.1"]
     assert env["OMPI_ALLOW_RUN_AS_ROOT"] == "1" and env["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] == "1"
+    assert env["OMPI_MCA_mpi_yield_when_idle"] == "1"
     assert env["MASTER_PORT"] == "1234" and env["MASTER_ADDR"] == "127.0.0.1" and env["OMP_NUM_THREADS"] == "1"
     assert ["-x", "MASTER_PORT"] == cmd[cmd.index("MASTER_PORT") - 1:cmd.index("MASTER_PORT") + 1]
 

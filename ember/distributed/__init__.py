@@ -35,7 +35,7 @@ __all__ = [
     "destroy_process_group", "gather", "gather_object", "get_backend", "get_global_rank", "get_group_rank",
     "get_process_group_ranks", "get_rank", "get_world_size", "group", "init_process_group", "irecv",
     "is_available", "is_gloo_available", "is_initialized", "is_mpi_available", "is_nccl_available",
-    "is_torchelastic_launched", "isend", "new_group", "recv", "reduce", "reduce_scatter", "reduce_scatter_tensor",
+    "is_torchelastic_launched", "isend", "new_group", "P2POp", "batch_isend_irecv", "recv", "reduce", "reduce_scatter", "reduce_scatter_tensor",
     "scatter", "scatter_object_list", "send",
 ]
 
@@ -947,6 +947,32 @@ def irecv(tensor, src=None, group=None, tag=0, group_src=None):
     h = _host_view(tensor)
     status = MPI.Status()
     return Work("irecv", g, [g._comm.Irecv(_bytes(h), peer, tag)], lambda: _write_back(tensor, h), [tensor], status)
+
+
+class P2POp:
+    """One point-to-point operation of batch_isend_irecv: op is isend or irecv."""
+
+    def __init__(self, op, tensor, peer=None, group=None, tag=0, group_peer=None):
+        if op not in (isend, irecv):
+            raise ValueError("Invalid ``op``. Expected ``op`` to be of type ``torch.distributed.isend`` or "
+                             "``torch.distributed.irecv``.")
+        _check_tensor(tensor, "tensor")
+        self.op, self.tensor, self.peer, self.group, self.tag, self.group_peer = op, tensor, peer, group, tag, \
+            group_peer
+
+
+def batch_isend_irecv(p2p_op_list):
+    """Start every operation of the list at once (nonblocking sends and receives cannot deadlock each other);
+    returns their Work handles."""
+    if not isinstance(p2p_op_list, list) or not all(isinstance(p, P2POp) for p in p2p_op_list):
+        raise ValueError("Invalid ``p2p_op_list``. Each op is expected to to be of type ``torch.distributed.P2POp``.")
+    works = []
+    for p in p2p_op_list:
+        if p.op is isend:
+            works.append(isend(p.tensor, p.peer, p.group, p.tag, group_dst=p.group_peer))
+        else:
+            works.append(irecv(p.tensor, p.peer, p.group, p.tag, group_src=p.group_peer))
+    return works
 
 
 # ---- Python objects -----------------------------------------------------------------------------------------------

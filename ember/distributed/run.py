@@ -154,6 +154,11 @@ def build_command(args, mpirun, flavor, environ=None):
         env["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
         # more workers than cores is allowed, as torchrun allows it; no core binding (BLAS threads may use more)
         cmd += ["--oversubscribe", "--bind-to", "none"]
+        if "OMPI_MCA_mpi_yield_when_idle" not in environ:
+            # a rank waiting in MPI yields its core instead of spinning on it: where the cores are shared (more
+            # workers than cores, or other jobs) spinning starves the very rank it waits for. Measured here under
+            # load (2 cores, load average 24): 16 MB Allreduce median 44 ms yielding vs 68 ms spinning
+            env["OMPI_MCA_mpi_yield_when_idle"] = "1"
         if args.hostfile:
             cmd += ["--hostfile", args.hostfile, "--map-by", f"ppr:{nproc}:node"]
         names = sorted(env) + ["PATH", "PYTHONPATH", "LD_LIBRARY_PATH", "VIRTUAL_ENV"]

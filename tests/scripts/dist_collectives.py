@@ -210,6 +210,11 @@ for dtype in DTYPES:
         rw.wait()
         assert rw.source_rank() == prv
         same(u, inputs[prv], dtype)
+        v = ember.zeros(3, 5, dtype=dtype)
+        ops = [dist.P2POp(dist.irecv, v, prv), dist.P2POp(dist.isend, tensor(inputs[R], dtype), nxt)]
+        for w in dist.batch_isend_irecv(ops):
+            w.wait()
+        same(v, inputs[prv], dtype)
     check(f"send/recv {dtype}", p2p)
 
 

@@ -60,6 +60,19 @@ for s in range(STEPS):
     opt.step()
 save("plain", model)
 
+# view: the same training with gradient_as_bucket_view (.grad are views of the buckets) and zero_grad to zeros
+model = mlp(0 if R == 0 else 1 + R)
+ddp = DDP(model, bucket_cap_mb=0.001, gradient_as_bucket_view=True)
+opt = torch.optim.SGD(ddp.parameters(), lr=0.05, momentum=0.9)
+for s in range(STEPS):
+    opt.zero_grad(set_to_none=False)
+    loss = ((ddp(half(X[s])) - half(Y[s])) ** 2).mean()
+    loss.backward()
+    opt.step()
+facts["view/grads_are_bucket_views"] = all(
+    any(np.shares_memory(p.grad.numpy(), b.flat) for b in ddp._buckets) for p in model.parameters())
+save("view", model)
+
 # no_sync: the batch of a step comes in two micro-batches; the first accumulates locally
 model = mlp(0)
 ddp = DDP(model)

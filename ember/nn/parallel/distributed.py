@@ -112,6 +112,10 @@ class DistributedDataParallel(Module):
                 self._bucket_of[i] = (b, j)
         self._ready = [False] * len(params)
         self._locally_used = np.zeros(len(params), np.int32)
+        # bucket segment layout per parameter: row-major, or reversed axes once every rank saw such gradients
+        self._reversed = [False] * len(params)
+        self._seen_reversed = np.zeros(len(params), np.int32)
+        self._layout_fixed = False
         self._next_bucket = 0
         self._hooks_fired = False
         self._hook_handles = [p.register_post_accumulate_grad_hook(self._make_hook(i)) for i, p in enumerate(params)]
@@ -158,8 +162,16 @@ class DistributedDataParallel(Module):
         else:
             self._locally_used[i] = 1
             g = _host(grad)
+            if not self._layout_fixed and g.ndim > 1 and g.T.flags.c_contiguous and not g.flags.c_contiguous:
+                self._seen_reversed[i] = 1
+            src = g.T if self._reversed[i] else g
             # torch's default comm hook divides by the world size before summing
-            np.true_divide(g.reshape(-1), self.process_group.size(), out=seg, casting="unsafe")
+            if src.flags.c_contiguous:
+                np.true_divide(src.reshape(-1), self.process_group.size(), out=seg, casting="unsafe")
+            else:
+                # a layout other than the segment's: a plain copy, then the division on contiguous memory
+                np.copyto(seg.reshape(src.shape), src, casting="unsafe")
+                np.true_divide(seg, self.process_group.size(), out=seg)
         bucket.pending -= 1
         if bucket.pending == 0:
             self._launch_ready_buckets()
@@ -196,15 +208,34 @@ class DistributedDataParallel(Module):
             for (i, p), off in zip(b.params, b.offsets):
                 if used is not None and not used[i]:
                     continue  # unused on every rank: torch leaves .grad as it is
-                seg = b.flat[off:off + p._data.size].reshape(p._data.shape)
+                seg = b.flat[off:off + p._data.size]
+                seg = seg.reshape(p._data.shape[::-1]).T if self._reversed[i] else seg.reshape(p._data.shape)
                 g = p.grad
-                if g is None:
+                if self.gradient_as_bucket_view and p._data.__class__ is np.ndarray:
+                    # torch's gradient_as_bucket_view: .grad is a view of the bucket (no copy back; the next
+                    # backward accumulates into the bucket itself)
+                    from ...ops.creation import from_numpy
+                    p.grad = from_numpy(seg)
+                elif g is None:
                     from ...ops.creation import from_numpy
                     p.grad = from_numpy(seg.copy()) if p._data.__class__ is np.ndarray else \
                         p.detach().new_empty(p.shape).copy_(from_numpy(seg))
                 else:
                     dist._write_back(g, seg)
+        if not self._layout_fixed:
+            self._fix_layout()
         self._reset()
+
+    def _fix_layout(self):
+        """After the first reduction: a parameter whose gradient came column-major (reversed axes) on every rank
+        keeps its bucket segment in that order from now on, so copying it in and out is a contiguous copy (a
+        transposing copy of a 512x784 float32 gradient costs ~3.5 ms here, a contiguous one 0.04 ms; ember's Linear
+        weight gradients are column-major). Every rank must lay a segment out alike, hence the agreement (MIN)."""
+        agreed = self._seen_reversed.copy()
+        dist._blocking("all_reduce", self.process_group, self.process_group._comm.Allreduce,
+                       dist._mpi().IN_PLACE, agreed, dist._mpi().MIN)
+        self._reversed = agreed.astype(bool).tolist()
+        self._layout_fixed = True
 
     def _reset(self):
         for b in self._buckets:
