@@ -338,3 +338,21 @@ def test_reduce_op_and_backend_names_are_torchs():
     assert dist.GroupMember.NON_GROUP_MEMBER == torch.distributed.GroupMember.NON_GROUP_MEMBER
     assert not dist.is_initialized() and dist.group.WORLD is None
 
+
+NO_MPI = r"""
+import sys
+sys.modules["mpi4py"] = None  # as if the mpi extra were not installed
+import ember.distributed as dist
+try:
+    dist.init_process_group("mpi")
+except RuntimeError as e:
+    assert "pip install 'ember[mpi]'" in str(e), e
+    print("NO-MPI-OK")
+"""
+
+
+def test_init_process_group_without_mpi4py_says_how_to_get_it():
+    r = subprocess.run([sys.executable, "-c", NO_MPI], capture_output=True, text=True, cwd=ROOT,
+                       env=dict(os.environ, PYTHONPATH=ROOT), timeout=TIMEOUT)
+    assert r.returncode == 0, r.stderr
+    assert "NO-MPI-OK" in r.stdout

@@ -13,7 +13,9 @@ import ember
 import ember.distributed as dist
 
 mode = sys.argv[1]
-dist.init_process_group("mpi", timeout=datetime.timedelta(seconds=2))
+# a short timeout where the watchdog is what must act; elsewhere a long one, so that mpirun's own report of the
+# dead rank comes first however loaded the machine is
+dist.init_process_group("mpi", timeout=datetime.timedelta(seconds=2 if mode == "hang" else 120))
 rank = dist.get_rank()
 dist.barrier()
 if rank == 1:
