@@ -1,6 +1,8 @@
 """Core overheads, ember vs torch in one run: import time, per-op cost of the common ops on a 5x3 float32
 tensor, the seed's autograd example, a tiny MLP step, 1,000-op backward chains (mul; unary math).
-Run: .venv/bin/python bench/bench_core.py [filter]  (filter: run only the cases whose name contains it)
+Run: .venv/bin/python bench/bench_core.py [filter] [--threads N] [--cpu-time]
+  filter: run only the cases whose name contains it; --threads N: torch.set_num_threads(N); --cpu-time: time the
+  calling thread's CPU time instead of wall time (steadier on a loaded machine; use with --threads 1)
 
 Goals (issue 6, section 5): every op at or below torch's time (torch/ember >= 1), the seed example at most
 0.4x torch's time (torch/ember >= 2.5), the unary chain at most 0.7x (torch/ember >= 1.43)."""
@@ -11,6 +13,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import _timing  # noqa: E402
 from _timing import compare as _compare  # noqa: E402
 
 
@@ -22,7 +25,16 @@ def import_time(module):
 
 
 def main():
-    only = sys.argv[1] if len(sys.argv) > 1 else None
+    args = sys.argv[1:]
+    threads = None
+    if "--threads" in args:
+        i = args.index("--threads")
+        threads = int(args[i + 1])
+        del args[i:i + 2]
+    if "--cpu-time" in args:
+        args.remove("--cpu-time")
+        _timing.use_cpu_time()
+    only = args[0] if args else None
 
     def compare(name, *args, **kwargs):
         if only is None or only in name:
@@ -36,6 +48,10 @@ def main():
     import torch
 
     import ember
+    if threads:
+        torch.set_num_threads(threads)
+    print(f"torch threads: {torch.get_num_threads()}, OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS')}, "
+          f"{_timing.clock_name()} time")
 
     a = np.random.rand(5, 3).astype(np.float32)
     b = np.random.rand(5, 3).astype(np.float32)

@@ -23,6 +23,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import _timing  # noqa: E402
 from _timing import compare  # noqa: E402
 from bench_nn import lenet, mlp, setup  # noqa: E402
 
@@ -93,14 +94,19 @@ def main():
     ap.add_argument("--threads", type=int, default=None)
     ap.add_argument("--mem-steps", type=int, default=20)
     ap.add_argument("--mem-child", choices=("ember", "torch"), default=None)
+    ap.add_argument("--cpu-time", action="store_true",
+                    help="time the calling thread's CPU time (steadier on a loaded machine; use with --threads 1)")
     args = ap.parse_args()
+    if args.cpu_time:
+        _timing.use_cpu_time()
     if args.mem_child:
         mem_child(args.mem_child, args.mem_steps, args.threads)
         return
     import torch
     if args.threads:
         torch.set_num_threads(args.threads)
-    print(f"torch threads: {torch.get_num_threads()}, OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS')}")
+    print(f"torch threads: {torch.get_num_threads()}, OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS')}, "
+          f"{_timing.clock_name()} time")
     ee, te = setup(mlp, (128, 784), make_step=train_step_fn, check_steps=3)
     compare("MLP 784-512-256-10 train step, batch 128", ee, te, 20, rounds=7)
     ee, te = setup(lenet, (32, 3, 32, 32), make_step=train_step_fn, check_steps=3)

@@ -150,8 +150,10 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, cap
     # ids of the arrays a leaf may not take as its .grad without a copy, because someone else holds them: the
     # root gradients, gradients a hook or a custom Function's backward has seen, and those a leaf already took
     # (torch steals a gradient buffer only when nothing else refers to it: AccumulateGrad::accumulateGrad)
-    kept = {id(g._data) for g in root_grads if g is not None}
+    kept = set()
     for t, g in zip(roots, root_grads):
+        if g is not None:
+            kept.add(id(g._data))
         fn = t.grad_fn
         if fn is None:
             fn, nr = t._accumulator(), 0
