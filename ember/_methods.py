@@ -7,6 +7,7 @@ from .ops import copy, creation, elementwise as ew, indexing, linalg, nn_ops, ra
 from .ops import conv, fold, padding, pooling  # noqa: F401 (declare ops)
 from .ops import sorting  # noqa: F401 (declare ops)
 from .ops import complex as _complex, fft as _fft, legacy as _legacy  # noqa: F401 (declare ops)
+from .ops import grid_sample  # noqa: F401 (declare ops)
 from .ops import _table
 from .ops._registry import inplace
 

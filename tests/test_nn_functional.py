@@ -200,6 +200,50 @@ LOSS += [
 for _s in LOSS:
     if _s.name.endswith(("/sum", "/none")):
         del _s.samples[1:]  # the float64 samples run once, with reduction='mean' (CI time)
+# grid_sample: every mode x padding mode x align_corners, 4-D (float32; float64 with a permuted grid) and 5-D; the
+# grid is U(-2, 2), so samples fall outside the input (zeros / border / reflection matter) as well as inside
+GRID = []
+for _mode in ("bilinear", "nearest", "bicubic"):
+    for _pm in ("zeros", "border", "reflection"):
+        for _ac in (False, True):
+            GRID.append(OpSpec(f"F.grid_sample/{_mode}/{_pm}/{_ac}", lambda lib, x, g, m=_mode, p=_pm, a=_ac:
+                               lib.nn.functional.grid_sample(x, g, m, p, a),
+                               [(t_((2, 3, 5, 4)), t_((2, 3, 6, 2))),
+                                (t_((1, 2, 4, 5), "float64"), t_((1, 4, 3, 2), "float64", layout="t"))]))
+            if _mode != "bicubic":
+                GRID.append(OpSpec(f"F.grid_sample3d/{_mode}/{_pm}/{_ac}", lambda lib, x, g, m=_mode, p=_pm, a=_ac:
+                                   lib.nn.functional.grid_sample(x, g, m, p, a),
+                                   [(t_((2, 2, 3, 4, 3)), t_((2, 2, 3, 2, 3)))]))
+GRID += [
+    OpSpec("F.grid_sample/default", lambda lib, x, g: lib.nn.functional.grid_sample(x, g), [(t_((1, 2, 3, 3)),
+                                                                                              t_((1, 2, 2, 2)))]),
+    OpSpec("F.grid_sample/grid-only", lambda lib, x, g: lib.nn.functional.grid_sample(x, g, align_corners=True),
+           [(t_((1, 2, 3, 3), grad=False), t_((1, 2, 2, 2)))]),
+    OpSpec("F.grid_sample/input-only", lambda lib, x, g: lib.nn.functional.grid_sample(x, g, align_corners=False),
+           [(t_((1, 2, 3, 3)), t_((1, 2, 2, 2), grad=False))]),
+    OpSpec("F.grid_sample/empty", lambda lib, x, g: lib.nn.functional.grid_sample(x, g, align_corners=False),
+           [(t_((2, 0, 3, 3)), t_((2, 2, 2, 2))), (t_((2, 1, 3, 3)), t_((2, 0, 2, 2)))]),
+    OpSpec("torch.grid_sampler", lambda lib, x, g: lib.grid_sampler(x, g, 2, 1, False),
+           [(t_((1, 2, 4, 4)), t_((1, 2, 3, 2)))]),
+    OpSpec("torch.grid_sampler_2d", lambda lib, x, g: lib.grid_sampler_2d(x, g, 0, 2, True),
+           [(t_((1, 2, 4, 4)), t_((1, 2, 3, 2)))]),
+    OpSpec("torch.grid_sampler_3d", lambda lib, x, g: lib.grid_sampler_3d(x, g, 1, 1, False),
+           [(t_((1, 2, 3, 4, 2)), t_((1, 2, 3, 2, 3)))]),
+    OpSpec("torch.affine_grid_generator", lambda lib, th: lib.affine_grid_generator(th, [2, 3, 4, 5], False),
+           [(t_((2, 2, 3)),)]),
+    OpSpec("F.affine_grid", lambda lib, th: lib.nn.functional.affine_grid(th, (2, 3, 4, 5), align_corners=False),
+           [(t_((2, 2, 3)),), (t_((2, 2, 3), "float64", layout="t"),)]),
+    OpSpec("F.affine_grid/ac", lambda lib, th: lib.nn.functional.affine_grid(th, [2, 1, 3, 1], align_corners=True),
+           [(t_((2, 2, 3)),)]),
+    OpSpec("F.affine_grid/3d", lambda lib, th: lib.nn.functional.affine_grid(th, [2, 1, 3, 4, 2], align_corners=False),
+           [(t_((2, 3, 4)),), (t_((2, 3, 4), "float64"),)]),
+    OpSpec("F.affine_grid/3d-ac", lambda lib, th: lib.nn.functional.affine_grid(th, [1, 1, 2, 3, 4], align_corners=True),
+           [(t_((1, 3, 4)),)]),
+    OpSpec("F.affine_grid+grid_sample", lambda lib, x, th: lib.nn.functional.grid_sample(
+        x, lib.nn.functional.affine_grid(th, (2, 3, 5, 6), align_corners=False), align_corners=False),
+           [(t_((2, 3, 4, 4)), t_((2, 2, 3)))]),
+]
+SPECS += GRID
 ALL_SPECS = SPECS + LOSS
 
 
@@ -244,7 +288,10 @@ def test_gradcheck(spec, i):
 
 GGC = ["softmax", "log_softmax", "F.nll_loss/mean", "F.cross_entropy/mean", "F.mse_loss/mean", "F.elu",
        "F.gelu", "F.gelu,approximate=tanh", "F.silu", "F.glu", "F.linear", "F.bilinear", "F.softplus",
-       "F.binary_cross_entropy/mean", "F.bce_with_logits/weights/sum", "F.huber_loss/sum", "F.mish"]
+       "F.binary_cross_entropy/mean", "F.bce_with_logits/weights/sum", "F.huber_loss/sum", "F.mish",
+       "F.grid_sample/bilinear/zeros/False", "F.grid_sample/bilinear/reflection/True", "F.grid_sample/bicubic/border/False",
+       "F.grid_sample/bicubic/reflection/True", "F.grid_sample/nearest/zeros/False", "F.grid_sample3d/bilinear/border/True",
+       "F.affine_grid", "F.affine_grid/3d", "F.affine_grid+grid_sample"]
 
 
 @pytest.mark.parametrize("name", GGC)
@@ -319,3 +366,36 @@ def test_dropout_modules_match_torch_masks():
             outs.append((y.numpy(), repr(m)))
         np.testing.assert_array_equal(outs[0][0], outs[1][0])
         assert outs[0][1] == outs[1][1]
+
+
+@pytest.mark.parametrize("mode,pm,ac,five", [("bilinear", "zeros", False, False), ("bilinear", "reflection", True, False),
+                                             ("bicubic", "border", False, False), ("nearest", "zeros", True, False),
+                                             ("bilinear", "border", False, True)])
+def test_grid_sample_double_backward_matches_torch(mode, pm, ac, five):
+    """Second-order gradients (through the first gradients of input and grid, with random upstream weights) as
+    torch's GridSampler2D/3DBackwardBackward0 computes them."""
+    rng = np.random.default_rng(5)
+    xs, gs = ((1, 2, 3, 4, 3), (1, 2, 2, 3, 3)) if five else ((2, 2, 4, 5), (2, 3, 2, 2))
+    x, g = rng.standard_normal(xs), rng.uniform(-1.2, 1.2, gs)
+    res = []
+    for lib in (torch, ember):
+        xt = lib.tensor(x, requires_grad=True)
+        gt = lib.tensor(g, requires_grad=True)
+        y = lib.nn.functional.grid_sample(xt, gt, mode, pm, ac)
+        w = lib.tensor(np.random.default_rng(6).standard_normal(tuple(y.shape)))
+        dx, dg = lib.autograd.grad((y * w).sum(), (xt, gt), create_graph=True)
+        r1 = lib.tensor(np.random.default_rng(7).standard_normal(xs))
+        r2 = lib.tensor(np.random.default_rng(8).standard_normal(gs))
+        out = (dx * r1).sum() + (dg * r2).sum()
+        if not out.requires_grad:  # nearest: no path to the grid and nothing second-order
+            res.append(None)
+            continue
+        res.append([None if t is None else t.detach().numpy() for t in
+                    lib.autograd.grad(out, (xt, gt), allow_unused=True)])
+    if res[0] is None or res[1] is None:
+        assert res[0] is None and res[1] is None
+        return
+    for a, b in zip(*res):
+        assert (a is None) == (b is None) or np.abs(a if a is not None else b).max() == 0
+        if a is not None and b is not None:
+            np.testing.assert_allclose(b, a, rtol=1e-9, atol=1e-10)
