@@ -151,8 +151,22 @@ def install_as_torch():
 _LAZY_SUBMODULES = frozenset(("nn", "optim", "utils", "distributed"))
 
 
+# torch's top-level forms of nn functionals (torch.max_pool2d, torch.batch_norm, ...): ember/nn/_aten_aliases.py
+_NN_ALIASES = frozenset((
+    "adaptive_avg_pool1d", "adaptive_max_pool1d", "alpha_dropout", "alpha_dropout_", "avg_pool1d", "batch_norm",
+    "bilinear", "binary_cross_entropy_with_logits", "celu", "celu_", "cosine_embedding_loss", "cosine_similarity",
+    "ctc_loss", "dropout", "dropout_", "embedding", "feature_alpha_dropout", "feature_alpha_dropout_",
+    "feature_dropout", "feature_dropout_", "group_norm", "hardshrink", "hinge_embedding_loss", "instance_norm",
+    "kl_div", "layer_norm", "margin_ranking_loss", "max_pool1d", "max_pool1d_with_indices", "max_pool2d",
+    "max_pool3d", "pairwise_distance", "pdist", "poisson_nll_loss", "prelu", "relu_", "rms_norm", "rrelu", "rrelu_",
+    "selu", "selu_", "sigmoid_", "tanh_", "threshold", "threshold_", "triplet_margin_loss"))
+
+
 def __getattr__(name):
     if name in _LAZY_SUBMODULES:
         import importlib
         return importlib.import_module("." + name, __name__)
+    if name in _NN_ALIASES:
+        from .nn import _aten_aliases
+        return getattr(_aten_aliases, name)
     raise AttributeError(f"module 'ember' has no attribute '{name}'")

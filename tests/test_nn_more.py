@@ -182,6 +182,49 @@ def test_rrelu_training_slopes():
     assert repr(m) == repr(torch.nn.RReLU(0.1, 0.3, inplace=True))
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64", "bfloat16"])
+@pytest.mark.parametrize("form", ["F", "module", "inplace", "generator", "torch.rrelu_"])
+def test_rrelu_training_draws_match_torch(dtype, form):
+    """Training-mode slopes are torch's draws for the same seed (one double per element <= 0, in order), so
+    outputs, gradients and the generator's next draws equal torch's; float16 is torch's NotImplementedError."""
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((3, 4, 5))
+    x[0, 0, :2] = 0.0  # zeros draw a slope too (input <= 0)
+    w = rng.standard_normal((3, 4, 5))
+    res = []
+    for lib in (torch, ember):
+        lib.manual_seed(11)
+        gen = lib.Generator().manual_seed(5)
+        xt = lib.tensor(x).to(getattr(lib, dtype)).requires_grad_()
+        if form == "F":
+            y = lib.nn.functional.rrelu(xt, 0.1, 0.4, training=True)
+        elif form == "module":
+            y = lib.nn.RReLU().train()(xt)
+        elif form == "inplace":
+            y = lib.nn.functional.rrelu(xt * 1, training=True, inplace=True)
+        elif form == "generator":
+            y = lib.rrelu(xt, 0.2, 0.3, True, gen)
+        else:
+            y = lib.rrelu_(xt * 1, 0.2, 0.3, True)
+        (y * lib.tensor(w).to(y.dtype)).sum().backward()
+        res.append((y.detach().float().numpy(), xt.grad.float().numpy(), lib.rand(4).numpy(), gen.initial_seed(),
+                    y.grad_fn.name() if lib is ember else type(y.grad_fn).__name__))
+    t, e = res
+    np.testing.assert_array_equal(e[0], t[0])
+    np.testing.assert_array_equal(e[2], t[2])
+    assert e[3:] == t[3:]
+    if dtype == "bfloat16":  # the gradient: ember multiplies by the float32 slope, torch by its bfloat16 copy
+        np.testing.assert_allclose(e[1], t[1], rtol=8e-3, atol=1e-2)
+    else:
+        np.testing.assert_allclose(e[1], t[1], rtol=1e-6 if dtype == "float32" else 1e-15)
+
+
+def test_rrelu_training_float16_error():
+    for lib in (torch, ember):
+        with pytest.raises(NotImplementedError, match="rrelu_with_noise_out_cpu"):
+            lib.nn.functional.rrelu(lib.ones(3).half(), training=True)
+
+
 MODS = [("PReLU", (), {}), ("PReLU", (4,), {"init": 0.1}), ("RReLU", (), {}), ("RReLU", (0.2, 0.5), {"inplace": True}),
         ("Hardshrink", (), {}), ("Softshrink", (0.3,), {}), ("Softmax2d", (), {}), ("CosineSimilarity", (), {}),
         ("PairwiseDistance", (), {}), ("PoissonNLLLoss", (), {}), ("GaussianNLLLoss", (), {"full": True}),

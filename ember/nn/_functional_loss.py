@@ -462,30 +462,44 @@ def prelu(input, weight):
     return _fused("PreluKernelBackward0", fn, input, weight)
 
 
-def _rrelu_noise(input, lower, upper, training):
+def _rrelu_noise(input, lower, upper, training, generator=None):
+    """The slopes of RReLU in training as torch's CPU kernel draws them (_rrelu_with_noise_train,
+    aten/src/ATen/native/Activation.cpp): walking the input in order, one uniform_real_distribution<double>(lower,
+    upper) draw (53 random bits, x * (upper - lower) + lower, not fused) per element <= 0, with lower and upper
+    first rounded to the input's opmath type; other elements get slope 1."""
     import numpy as np
+    from .._backend import on_device_of, to_host
+    from ..ops.random_ops import _engine
     d = input._data
     if not training:
         return None, (lower + upper) / 2
-    from ..ops.creation import empty
-    noise = empty(d.shape, dtype=input.dtype)
-    noise.uniform_(lower, upper)
-    n = noise._data
-    n[...] = np.where(d <= 0, n, np.asarray(1, n.dtype))
-    return noise, None
+    from .. import _dtype
+    if d.dtype.kind != "f" and _dtype.from_np.get(d.dtype) is not _dtype.bfloat16 or d.dtype == np.float16:
+        from ..ops._registry import _torch_type_name
+        raise NotImplementedError(f"\"rrelu_with_noise_out_cpu\" not implemented for '{_torch_type_name(d.dtype)}'")
+    eng = _engine(generator, "rrelu")
+    opm = np.float64 if d.dtype == np.float64 else np.float32
+    lo, hi = float(opm(lower)), float(opm(upper))
+    neg = np.ascontiguousarray(to_host(d)).reshape(-1) <= 0
+    k = int(neg.sum())
+    r = (eng._u53(k) * (hi - lo) + lo).astype(opm) if k else np.zeros(0, opm)
+    # bfloat16: torch multiplies in float32 by the float32 slope and rounds the product once
+    n = np.ones(d.size, opm if d.dtype != np.float64 else d.dtype)
+    n[neg] = r
+    return wrap(on_device_of(n.reshape(d.shape), d)), None
 
 
 @_op("rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False)", namespace=_NS)
-def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
-    """Randomized leaky ReLU: negative inputs times a slope drawn from U(lower, upper) in training, times
-    (lower + upper) / 2 in eval. (Training draws come from ember's generator; they are not torch's draw for
-    draw: torch's kernel draws one double per negative element.)"""
+def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False, *, generator=None):
+    """Randomized leaky ReLU: negative inputs times a slope drawn from U(lower, upper) in training (torch's draws,
+    see _rrelu_noise), times (lower + upper) / 2 in eval."""
     from ..ops.elementwise import where
-    noise, slope = _rrelu_noise(input, lower, upper, training)
+    noise, slope = _rrelu_noise(input, lower, upper, training, generator)
 
     def fn(x):
         if noise is not None:
-            return x * noise
+            y = x * noise
+            return y if y.dtype == x.dtype else y.to(x.dtype)
         return where(x >= 0, x, x * slope)
     if inplace:
         from ..ops._registry import inplace as _inplace

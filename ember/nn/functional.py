@@ -1184,8 +1184,8 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     if log_target:
         loss = target.exp() * (target - input)
     else:
-        # xlogy(t, t): 0 where t == 0
-        tl = _where(target > 0, target * target.log(), wrap(_xp(target._data).zeros((), target._data.dtype)))
+        # xlogy(t, t): 0 where t == 0, NaN for a negative or NaN target (as torch's xlogy)
+        tl = _where(target != 0, target * target.log(), wrap(_xp(target._data).zeros((), target._data.dtype)))
         loss = tl - target * input
     if red == 0:
         r = loss
