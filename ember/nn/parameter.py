@@ -6,7 +6,7 @@ tensor's version counter, as torch's `_make_subclass` does) and is always a leaf
 Tensors; the ops' fast paths test `__class__ is Tensor` and fall back to an isinstance check for it."""
 from .._tensor import Tensor
 
-__all__ = ["Parameter"]
+__all__ = ["Parameter", "UninitializedParameter", "UninitializedBuffer", "is_lazy"]
 
 
 class Parameter(Tensor):
@@ -50,3 +50,89 @@ class Parameter(Tensor):
 
 def _rebuild_parameter(data, requires_grad):
     return Parameter(data, requires_grad)
+
+
+class UninitializedTensorMixin:
+    """A parameter or buffer whose shape a lazy module infers on its first forward (torch/nn/parameter.py): it
+    holds an empty array of its dtype and device until `materialize` gives it a shape and turns it into
+    `cls_to_become`."""
+
+    __slots__ = ()
+
+    def materialize(self, shape, device=None, dtype=None):
+        from ..ops.creation import empty
+        if device is None:
+            device = self.device
+        if dtype is None:
+            dtype = self.dtype
+        self._data = empty(shape, device=device, dtype=dtype)._data
+        self.__class__ = self.cls_to_become
+
+    @property
+    def shape(self):
+        raise RuntimeError("Can't access the shape of an uninitialized parameter or buffer. This error usually happens "
+                           "in `load_state_dict` when trying to load an uninitialized parameter into an initialized "
+                           "one. Call `forward` to initialize the parameters before accessing their attributes.")
+
+    def share_memory_(self):
+        raise RuntimeError("Can't share memory on an uninitialized parameter or buffer. Call `forward` to initialize "
+                           "the parameters before calling `module.share_memory()`.")
+
+    def __repr__(self):
+        return f"<{self.__class__.__name__}>"
+
+    __str__ = __repr__
+
+    def __reduce_ex__(self, proto):
+        return (self.__class__, (self.requires_grad,))
+
+    def __deepcopy__(self, memo):
+        if id(self) in memo:
+            return memo[id(self)]
+        result = type(self)(self.requires_grad, self.device, self.dtype)
+        memo[id(self)] = result
+        return result
+
+
+def is_lazy(param):
+    """Whether `param` is an UninitializedParameter or UninitializedBuffer."""
+    return isinstance(param, UninitializedTensorMixin)
+
+
+class UninitializedParameter(UninitializedTensorMixin, Parameter):
+    """A Parameter without a shape yet (LazyLinear's weight before its first forward)."""
+
+    __slots__ = ()
+    cls_to_become = Parameter
+
+    def __new__(cls, requires_grad=True, device=None, dtype=None):
+        from ..ops.creation import empty
+        p = Parameter.__new__(cls, empty(0, device=device, dtype=dtype), requires_grad)
+        return p
+
+    def __init__(self, requires_grad=True, device=None, dtype=None):
+        pass
+
+
+class UninitializedBuffer(UninitializedTensorMixin, Tensor):
+    """A buffer without a shape yet (LazyBatchNorm's running statistics before the first forward)."""
+
+    __slots__ = ()
+    cls_to_become = Tensor
+
+    def __new__(cls, requires_grad=False, device=None, dtype=None):
+        from ..ops.creation import empty
+        src = empty(0, device=device, dtype=dtype)
+        t = Tensor.__new__(cls)
+        t._data = src._data
+        t._grad_fn = None
+        t._grad = None
+        t._vc = src._vc
+        t._base = None
+        t._accum = None
+        t._requires_grad = False
+        t.requires_grad_(requires_grad)
+        return t
+
+    def __init__(self, requires_grad=False, device=None, dtype=None):
+        pass

@@ -414,10 +414,26 @@ def _linspace_from_neg_one(n, align_corners, dt, xp):
     return r
 
 
+def _check_theta(theta, size):
+    """The errors of the aten composite (empty / linspace / bmm of affine_grid_generator_4D/5D) on bad input."""
+    if any(s < 0 for s in size):
+        neg = next(s for s in size if s < 0)
+        raise RuntimeError(f"Trying to create tensor with negative dimension {neg}: {size}")
+    nd = len(size) - 2
+    if theta.dim() != 3:
+        raise RuntimeError("batch2 must be a 3D tensor")
+    if theta.shape[0] != size[0] or theta.shape[2] != nd + 1:
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{size[0]}, {nd + 1}] but "
+                           f"got: [{theta.shape[0]}, {theta.shape[2]}].")
+
+
 @op("affine_grid_generator(Tensor theta, SymIntArrayRef size, bool align_corners)")
 def affine_grid_generator(theta, size, align_corners):
     """The sampling grid (N, *spatial, d) of the affine maps theta (N, d, d + 1) over the output size."""
+    if len(size) not in (4, 5):
+        raise RuntimeError("AffineGridGenerator needs 4d (spatial) or 5d (volumetric) inputs.")
     size = [int(s) for s in size]
+    _check_theta(theta, size)
     d = theta._data
     xp = _backend.xp(d)
     dt = d.dtype
