@@ -143,6 +143,15 @@ SPECS = [
     OpSpec("interpolate/area", _F("interpolate", scale_factor=0.5, mode="area"), [(t_((2, 3, 8, 6)),), (t_((2, 3, 8)),)]),
     OpSpec("interpolate/recompute", _F("interpolate", scale_factor=1.7, mode="bilinear", recompute_scale_factor=True),
            [(t_((2, 3, 5, 4)),)]),
+    # antialias (the _aa kernels: filter stretched by the scale when downsampling, weights normalised)
+    OpSpec("interpolate/bilinear-aa", _F("interpolate", size=(3, 5), mode="bilinear", antialias=True),
+           [(t_((2, 3, 8, 7)),), (t_((2, 3, 8, 7), "float64", layout="t"),)]),
+    OpSpec("interpolate/bilinear-aa-ac", _F("interpolate", scale_factor=(2.5, 0.5), mode="bilinear", antialias=True,
+                                            align_corners=True), [(t_((1, 2, 6, 7)),)]),
+    OpSpec("interpolate/bicubic-aa", _F("interpolate", scale_factor=0.37, mode="bicubic", antialias=True),
+           [(t_((2, 3, 9, 8)),), (t_((1, 2, 9, 8), "float64"),)]),
+    OpSpec("interpolate/bicubic-aa-ac", _F("interpolate", size=(11, 4), mode="bicubic", antialias=True,
+                                           align_corners=True), [(t_((1, 2, 8, 7)),)]),
     OpSpec("upsample", _F("upsample", scale_factor=2, mode="bilinear"), [(t_((1, 2, 3, 3)),)]),
     OpSpec("upsample_nearest", _F("upsample_nearest", scale_factor=2), [(t_((1, 2, 3, 3)),)]),
     OpSpec("upsample_bilinear", _F("upsample_bilinear", size=(4, 5)), [(t_((1, 2, 3, 3)),)]),
@@ -442,3 +451,20 @@ MATCH = {"Conv2d padding_mode": ["padding_mode must be one of {", "'circular'", 
 @pytest.mark.parametrize("name,fn,inputs", ERRORS, ids=[n for n, _, _ in ERRORS])
 def test_errors(name, fn, inputs):
     check_error(fn, inputs, grad=True, match=MATCH.get(name))
+
+
+def test_interpolate_antialias_backward_is_not_differentiable_again_and_dtypes():
+    """torch's _aa backward records nothing under create_graph; float16/bfloat16 have no aa kernel."""
+    res = []
+    for lib in (torch, ember):
+        x = lib.randn(1, 2, 6, 6, requires_grad=True)
+        y = lib.nn.functional.interpolate(x, size=(3, 3), mode="bicubic", antialias=True)
+        g, = lib.autograd.grad(y.sum(), x, create_graph=True)
+        errs = []
+        for dt in (lib.float16, lib.bfloat16):
+            try:
+                lib.nn.functional.interpolate(lib.ones(1, 1, 4, 4, dtype=dt), size=(2, 2), mode="bilinear", antialias=True)
+            except NotImplementedError as e:
+                errs.append(str(e))
+        res.append((g.grad_fn is None, g.requires_grad, errs))
+    assert res[0] == res[1]

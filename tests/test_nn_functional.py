@@ -239,6 +239,9 @@ GRID += [
            [(t_((2, 3, 4)),), (t_((2, 3, 4), "float64"),)]),
     OpSpec("F.affine_grid/3d-ac", lambda lib, th: lib.nn.functional.affine_grid(th, [1, 1, 2, 3, 4], align_corners=True),
            [(t_((1, 3, 4)),)]),
+    OpSpec("F.interpolate/antialias", lambda lib, x: lib.nn.functional.interpolate(x, size=(3, 4), mode="bicubic",
+                                                                               antialias=True),
+           [(t_((1, 2, 7, 6)),)]),
     OpSpec("F.affine_grid+grid_sample", lambda lib, x, th: lib.nn.functional.grid_sample(
         x, lib.nn.functional.affine_grid(th, (2, 3, 5, 6), align_corners=False), align_corners=False),
            [(t_((2, 3, 4, 4)), t_((2, 2, 3)))]),

@@ -110,8 +110,6 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     if antialias and not (mode in ("bilinear", "bicubic", "lanczos") and input.ndim == 4):
         raise ValueError("Anti-alias option is restricted to bilinear, bicubic, and lanczos modes and requires a 4-D "
                          "tensor as input")
-    if antialias:
-        raise NotImplementedError("ember: interpolate(antialias=True) is not implemented")
     supported = {3: ("nearest", "nearest-exact", "linear"), 4: ("nearest", "nearest-exact", "bilinear", "bicubic"),
                  5: ("nearest", "nearest-exact", "trilinear")}
     if input.dim() in (3, 4, 5) and mode == "area":
@@ -123,7 +121,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
             sizes = list(input.shape[2:])
             raise RuntimeError(f"Input and output sizes should be greater than 0, but got input "
                                f"({', '.join(map(str, sizes))}) output ({', '.join(map(str, output_size))})")
-        return upsample(input, mode, output_size, scale_factors, align_corners)
+        return upsample(input, mode, output_size, scale_factors, align_corners, antialias)
     need = {"linear": 3, "bilinear": 4, "trilinear": 5}
     if input.dim() in (3, 4, 5) and mode in need:
         raise NotImplementedError(f"Got {input.dim()}D input, but {mode} mode needs {need[mode]}D input")

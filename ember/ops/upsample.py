@@ -10,6 +10,7 @@ import math
 import numpy as np
 
 from .. import _backend, _dtype
+from ._registry import Node, record, state, wrap
 from .pooling import _CLASSES, _linear, _node_classes
 
 __all__ = ["upsample"]
@@ -76,6 +77,41 @@ def _taps(mode, in_size, out_size, align_corners, scale, t):
     return [(np.clip(i0 - 1 + j, 0, in_size - 1), w.astype(t)) for j, w in enumerate(ws)]
 
 
+def _aa_filter(mode, x):
+    """The antialiasing filters of aten/src/ATen/native/cpu/UpSampleKernel.cpp (HelperInterpLinear/Cubic::aa_filter):
+    the triangle, and the cubic convolution with a = -0.5 (PIL's)."""
+    x = np.abs(x)
+    if mode == "bilinear":
+        return np.where(x < 1, 1 - x, 0).astype(x.dtype)
+    a = x.dtype.type(-0.5)
+    c1 = ((a + 2) * x - (a + 3)) * x * x + 1
+    c2 = ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+    return np.where(x < 1, c1, np.where(x < 2, c2, 0)).astype(x.dtype)
+
+
+def _taps_aa(mode, in_size, out_size, align_corners, scale, t):
+    """One dim of _upsample_bilinear2d_aa / _upsample_bicubic2d_aa (_compute_index_ranges_weights and
+    _compute_weights_aa): output i averages the inputs within `support` of its centre under the filter stretched
+    by the scale when downsampling, weights normalised to sum 1. Returned as max_interp_size taps (index, weight),
+    zero weights past each window's end."""
+    interp_size = 2 if mode == "bilinear" else 4
+    sc = _scale(in_size, out_size, align_corners, scale, t)
+    support = t(interp_size * 0.5) * sc if sc >= 1 else t(interp_size * 0.5)
+    max_interp = int(math.ceil(float(support))) * 2 + 1
+    invscale = t(1) / sc if sc >= 1 else t(1)
+    i = np.arange(out_size)
+    center = (sc * (i + t(0.5)).astype(t)).astype(t)
+    xmin = np.maximum((center - support + t(0.5)).astype(np.int64), 0)  # C++ truncation toward zero
+    xsize = np.clip(np.minimum((center + support + t(0.5)).astype(np.int64), in_size) - xmin, 0, max_interp)
+    j = np.arange(max_interp)
+    arg = ((j[None, :] + xmin[:, None]).astype(t) - center[:, None] + t(0.5)) * invscale
+    w = np.where(j[None, :] < xsize[:, None], _aa_filter(mode, arg.astype(t)), t(0)).astype(t)
+    total = w.sum(1, keepdims=True, dtype=t)
+    w = np.where(total != 0, w / np.where(total != 0, total, t(1)), w).astype(t)
+    idx = np.minimum(j[None, :] + xmin[:, None], in_size - 1)
+    return [(idx[:, k], w[:, k]) for k in range(max_interp)]
+
+
 def _maps(shape, taps):
     """The separable map of (N, C, *S) arrays and its adjoint, from per-dim taps."""
     nd = len(shape)
@@ -109,18 +145,45 @@ def _maps(shape, taps):
     return f, ft
 
 
-def upsample(input, mode, output_size, scale_factors, align_corners):
-    """Upsample the trailing len(output_size) dims of input (N, C, *S) or (C, *S) ... as torch's upsample_* ops."""
+class _AaNode(Node):
+    """The antialiased upsamplings' node: torch's backward of them is not differentiable again (its gradient has no
+    grad_fn under create_graph), so the adjoint is applied without recording."""
+
+    __slots__ = ("f", "ft", "pair")
+
+    def backward(self, grad):
+        return (wrap(self.ft(grad._data)),)
+
+    def backward_arrays(self, grad):
+        return (self.ft(grad._data),)
+
+
+_AA = {m: type(f"Upsample{m.capitalize()}2DAaBackward0", (_AaNode,), {"__slots__": ()}) for m in ("bilinear", "bicubic")}
+
+
+def upsample(input, mode, output_size, scale_factors, align_corners, antialias=False):
+    """Upsample the trailing len(output_size) dims of input (N, C, *S) or (C, *S) ... as torch's upsample_* ops
+    (antialias: the _aa kernels, bilinear and bicubic on 4-D input)."""
     dims = len(output_size)
     shape = tuple(input.shape)
     d = input._data
+    if antialias and d.dtype.kind != "f" or antialias and d.dtype == np.float16:
+        from ._registry import _torch_type_name
+        raise NotImplementedError(f"\"compute_index_ranges_weights\" not implemented for '{_torch_type_name(d.dtype)}'")
     t = np.float64 if d.dtype == np.dtype(np.float64) else np.float32
     taps = []
     for j in range(dims):
         in_size = shape[len(shape) - dims + j]
         sc = None if scale_factors is None else scale_factors[j]
-        taps.append(_taps(mode, in_size, int(output_size[j]), align_corners, sc, t))
+        make = _taps_aa if antialias else _taps
+        taps.append(make(mode, in_size, int(output_size[j]), align_corners, sc, t))
     f, ft = _maps(shape, taps)
+    if antialias:
+        out = wrap(f(d))
+        if state.enabled and input._requires_grad:
+            node = record(_AA[mode], (input,), out)
+            node.f, node.ft = f, ft
+        return out
     if d.dtype in _dtype.OPMATH_NP and mode not in ("nearest", "nearest-exact"):  # float16/bfloat16: in float32
         f0, ft0 = f, ft
 
