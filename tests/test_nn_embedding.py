@@ -192,3 +192,19 @@ MATCH = {"emb float index": "Expected tensor for argument #1 'indices' to have o
 @pytest.mark.parametrize("name,fn,inputs", ERRORS, ids=[n for n, _, _ in ERRORS])
 def test_errors(name, fn, inputs):
     check_error(fn, inputs, grad=True, match=MATCH.get(name))
+
+
+def test_sparse_gradients_are_refused_clearly():
+    """torch builds and prints sparse=True layers as usual and gives the weight a sparse gradient; ember (no sparse
+    tensors) builds and prints them the same and refuses the call with a NotImplementedError naming the reason."""
+    idx = [[0, 2], [1, 4]]
+    for make in (lambda lib: lib.nn.Embedding(5, 2, sparse=True),
+                 lambda lib: lib.nn.EmbeddingBag(5, 2, mode="sum", sparse=True)):
+        t, e = make(torch), make(ember)
+        assert repr(t) == repr(e)
+        t(torch.tensor(idx)).sum().backward()
+        assert t.weight.grad.is_sparse
+        with pytest.raises(NotImplementedError, match="sparse tensors.*sparse=False"):
+            e(ember.tensor(idx))
+    with pytest.raises(NotImplementedError, match="sparse gradient"):
+        ember.nn.functional.embedding(ember.tensor([1]), ember.ones(3, 2), sparse=True)

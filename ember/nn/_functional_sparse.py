@@ -11,6 +11,13 @@ _NS = "nn.functional"
 __all__ = ["embedding", "embedding_bag", "one_hot"]
 
 
+# ember has no sparse tensors (no torch.sparse layout), so the sparse gradient torch gives the weight under
+# sparse=True cannot be made; refusing at the call (not silently making a dense gradient) keeps code that relies on
+# it (SparseAdam, grad.coalesce()) from running on different semantics. See the README's deliberate differences.
+_SPARSE = ("ember has no sparse tensors: sparse=True (a sparse gradient for the embedding weight) is not supported; "
+           "use sparse=False, which gives the same values and a dense gradient")
+
+
 @_op("embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False, "
      "sparse=False)", namespace=_NS)
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False, sparse=False):
@@ -27,7 +34,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
     else:
         padding_idx = -1
     if sparse:
-        raise NotImplementedError("ember: sparse embedding gradients are not supported (sparse=True)")
+        raise NotImplementedError(_SPARSE)
     if max_norm is not None:
         input = input.contiguous()
         with no_grad():
@@ -89,7 +96,7 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
                                   f"supported for mode='sum' (got mode='{mode}'). Please open a feature request on "
                                   "GitHub.")
     if sparse:
-        raise NotImplementedError("ember: sparse embedding gradients are not supported (sparse=True)")
+        raise NotImplementedError(_SPARSE)
     return _emb.embedding_bag(weight, input, offsets, scale_grad_by_freq, mode_enum, per_sample_weights,
                               include_last_offset, padding_idx)
 
