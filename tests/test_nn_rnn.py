@@ -360,3 +360,33 @@ def test_lstm_tagger_matches_torch():
     assert res[1][-1] == res[0][-1]
     for a, b in zip(res[0][:-1], res[1][:-1]):
         np.testing.assert_allclose(b, a, rtol=1e-5, atol=1e-7)
+
+
+def _graph_walk(lib, fn, depth=0, out=None):
+    """The grad_fn names reached through next_functions, depth first (the blitz's walk, to the leaves)."""
+    if out is None:
+        out = []
+    if fn is None:
+        return out
+    out.append("  " * depth + (fn.name() if lib is ember else type(fn).__name__))
+    for nf, _ in fn.next_functions:
+        _graph_walk(lib, nf, depth + 1, out)
+    return out
+
+
+@pytest.mark.parametrize("kw", [{}, {"num_layers": 2}, {"bidirectional": True},
+                                {"batch_first": True, "num_layers": 2, "bidirectional": True}, {"bias": False}])
+@pytest.mark.parametrize("which", [0, 1, 2])
+def test_lstm_graph_walk_matches_torch(kw, which):
+    """torch's CPU LSTM (no projections) records one MkldnnRnnLayerBackward0 per layer and direction, as ember's
+    fat node does: the printed next_functions walk from a loss on the output, h_n or c_n is torch's. (GRU, RNN and
+    LSTM with proj_size record per-time-step elementwise ops in torch; ember keeps its one node per layer there,
+    so those walks differ - see the README.)"""
+    walks = []
+    for lib in (torch, ember):
+        lib.manual_seed(0)
+        m = lib.nn.LSTM(3, 4, **kw)
+        y, (h, c) = m(lib.randn(5, 2, 3))
+        loss = lib.nn.MSELoss()((y, h, c)[which], lib.zeros(*(y, h, c)[which].shape))
+        walks.append(_graph_walk(lib, loss.grad_fn))
+    assert walks[0] == walks[1]
