@@ -58,10 +58,10 @@ class _Global:
 
 
 class _StorageRef:
-    __slots__ = ("key", "storage_type", "numel")
+    __slots__ = ("key", "storage_type", "numel", "location")
 
-    def __init__(self, key, storage_type, numel):
-        self.key, self.storage_type, self.numel = key, storage_type, numel
+    def __init__(self, key, storage_type, numel, location="cpu"):
+        self.key, self.storage_type, self.numel, self.location = key, storage_type, numel, location
 
 
 _REBUILD_V2 = _Global("torch._utils", "_rebuild_tensor_v2")
@@ -74,9 +74,10 @@ class _Pickler(pickle._Pickler):
     would import `torch` to check each global it writes)."""
     dispatch = pickle._Pickler.dispatch.copy()
 
-    def __init__(self, file, protocol, storages):
+    def __init__(self, file, protocol, storages, legacy=False):
         super().__init__(file, protocol)
         self.storages = storages  # key -> (root array, ...) in the order first met
+        self.legacy = legacy  # the pre-1.6 format's persistent ids carry a sixth field (view metadata, None)
 
     def save_torch_global(self, obj):
         self.write(pickle.GLOBAL + f"{obj.module}\n{obj.name}\n".encode())
@@ -94,7 +95,8 @@ class _Pickler(pickle._Pickler):
 
     def persistent_id(self, obj):
         if obj.__class__ is _StorageRef:
-            return ("storage", _Global("torch", obj.storage_type), obj.key, "cpu", obj.numel)
+            pid = ("storage", _Global("torch", obj.storage_type), obj.key, obj.location, obj.numel)
+            return pid + (None,) if self.legacy else pid
         return None
 
     def reducer_override(self, obj):
@@ -147,7 +149,9 @@ class _Pickler(pickle._Pickler):
             key = self._key_for(("own", id(copy)), copy)
             offset, stride, numel = 0, tuple(t.stride()) if a.flags.c_contiguous else _contiguous_strides(a.shape), \
                 copy.size
-        return _StorageRef(key, storage_type, numel), offset, tuple(a.shape), stride
+        dev = t.device  # torch's location_tag: "cpu", or "cuda:<index>" for a CUDA storage
+        location = "cpu" if dev.type == "cpu" else f"{dev.type}:{dev.index or 0}"
+        return _StorageRef(key, storage_type, numel, location), offset, tuple(a.shape), stride
 
     def _key_for(self, ident, array):
         entry = self.storages.get(ident)
@@ -179,12 +183,32 @@ def _contiguous_strides(shape):
     return tuple(reversed(out))
 
 
-def _pickle_object(obj, protocol):
+def _pickle_object(obj, protocol, legacy=False):
     buf = io.BytesIO()
     storages = {}
-    p = _Pickler(buf, protocol, storages)
+    p = _Pickler(buf, protocol, storages, legacy)
     p.dump(obj)
     return buf.getvalue(), [entry for entry in storages.values()]
+
+
+def _write_legacy(f, obj, protocol):
+    """torch's pre-1.6 format (torch/serialization.py _legacy_save): pickles of the magic number, the protocol
+    version and the system info, the object's pickle, the sorted storage keys, then per storage its element count
+    (int64) and raw bytes."""
+    body, storages = _pickle_object(obj, protocol, legacy=True)
+    sys_info = {"protocol_version": _LEGACY_PROTOCOL, "little_endian": sys.byteorder == "little",
+                "type_sizes": {"short": struct.calcsize("=h"), "int": struct.calcsize("=i"),
+                               "long": struct.calcsize("=l")}}
+    for head in (_LEGACY_MAGIC, _LEGACY_PROTOCOL, sys_info):
+        f.write(pickle.dumps(head, protocol=protocol))
+    f.write(body)
+    arrays = dict(storages)
+    keys = sorted(arrays)
+    f.write(pickle.dumps(keys, protocol=protocol))
+    for key in keys:
+        a = np.ascontiguousarray(arrays[key]).reshape(-1)
+        f.write(struct.pack("<q", a.size))
+        f.write(memoryview(a.view(np.uint8)))
 
 
 def _write_zip(f, name, obj, protocol):
@@ -214,11 +238,17 @@ def _write_zip(f, name, obj, protocol):
 def save(obj, f, pickle_module=pickle, pickle_protocol=DEFAULT_PROTOCOL, _use_new_zipfile_serialization=True,
          _disable_byteorder_record=False):
     """Save `obj` (tensors, state_dicts, optimizer state, nested containers) to the path or file object `f` in
-    PyTorch's zip format, readable by `torch.load` (also with weights_only=True). Saving to a path writes a
+    PyTorch's zip format (or, with _use_new_zipfile_serialization=False, its legacy format), readable by
+    `torch.load` (also with weights_only=True). Saving to a path writes a
     temporary file in the same folder and renames it over the target, so a crash mid-write leaves any previous
     file intact."""
-    if not _use_new_zipfile_serialization:
-        raise NotImplementedError("ember.save writes only the zip format (PyTorch's default since 1.6)")
+    if _use_new_zipfile_serialization:
+        def write(out):
+            _write_zip(out, name, obj, pickle_protocol)
+    else:
+        def write(out):
+            _write_legacy(out, obj, pickle_protocol)
+    name = "archive"
     if isinstance(f, (str, os.PathLike)):
         path = os.fspath(f)
         name = os.path.splitext(os.path.basename(path))[0] or "archive"
@@ -226,7 +256,7 @@ def save(obj, f, pickle_module=pickle, pickle_protocol=DEFAULT_PROTOCOL, _use_ne
         fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=folder)
         try:
             with os.fdopen(fd, "wb") as out:
-                _write_zip(out, name, obj, pickle_protocol)
+                write(out)
                 out.flush()
                 os.fsync(out.fileno())
             os.replace(tmp, path)
@@ -237,7 +267,7 @@ def save(obj, f, pickle_module=pickle, pickle_protocol=DEFAULT_PROTOCOL, _use_ne
                 pass
             raise
         return
-    _write_zip(f, "archive", obj, pickle_protocol)
+    write(f)
 
 
 # ---- loading -----------------------------------------------------------------------------------------------------

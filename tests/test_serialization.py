@@ -247,3 +247,100 @@ def test_save_to_a_path_is_atomic(tmp_path, monkeypatch):
     monkeypatch.undo()
     assert ember.load(path) == {"v": 1}
     assert os.listdir(tmp_path) == ["model.pt"]  # no temporary file left behind
+
+
+def _legacy_obj(lib):
+    g = np.random.default_rng(3)
+    obj = {"f32": lib.tensor(g.standard_normal((2, 3)).astype(np.float32)), "f64": lib.tensor(g.standard_normal(4)),
+           "f16": lib.tensor(g.standard_normal(3)).half(), "bf16": lib.tensor(g.standard_normal(3)).bfloat16(),
+           "i8": lib.tensor([-1, 2], dtype=lib.int8), "u8": lib.tensor([1, 255], dtype=lib.uint8),
+           "i16": lib.tensor([3], dtype=lib.int16), "i32": lib.tensor([4, 5], dtype=lib.int32),
+           "i64": lib.arange(5), "b": lib.tensor([True, False]),
+           "c64": lib.tensor([1 + 2j], dtype=lib.complex64), "c128": lib.tensor([3 - 1j], dtype=lib.complex128),
+           "zero_d": lib.tensor(2.5), "empty": lib.zeros(0, 3), "p": lib.nn.Parameter(lib.ones(2)),
+           "nested": [(1, "x"), {"k": lib.ones(1)}]}
+    obj["view"] = obj["f32"][:, 1]
+    obj["t"] = obj["f32"].t()
+    return obj
+
+
+@pytest.mark.parametrize("weights_only", [True, False])
+def test_legacy_writer_read_by_torch_and_ember(tmp_path, weights_only):
+    """ember.save(..., _use_new_zipfile_serialization=False) writes torch's pre-1.6 format: torch reads it (also
+    with weights_only=True) with every dtype, views still sharing storage, Parameters and nesting; so does ember."""
+    obj = _legacy_obj(ember)
+    ember.save(obj, tmp_path / "leg.pt", _use_new_zipfile_serialization=False)
+    with open(tmp_path / "leg.pt", "rb") as fh:
+        assert not zipfile.is_zipfile(fh)
+    t = torch.load(tmp_path / "leg.pt", weights_only=weights_only)
+    e = ember.load(tmp_path / "leg.pt", weights_only=weights_only)
+    ref = _legacy_obj(torch)
+    for k in ref:
+        if k == "nested":
+            continue
+        for got in (t[k], e[k]):
+            assert str(got.dtype).split(".")[1] == str(ref[k].dtype).split(".")[1] and tuple(got.shape) == tuple(
+                ref[k].shape), k
+            np.testing.assert_array_equal(np.asarray(got.detach().float().numpy() if "bf16" in k else
+                                                     got.detach().numpy()),
+                                          ref[k].detach().float().numpy() if "bf16" in k else ref[k].detach().numpy())
+    assert isinstance(t["p"], torch.nn.Parameter) and isinstance(e["p"], ember.nn.Parameter)
+    assert t["nested"][0] == (1, "x") and e["nested"][0] == (1, "x")
+    for d in (t, e):  # the views still view the saved tensor
+        d["f32"][0, 1] = 100.0
+        assert d["view"][0].item() == 100.0 and d["t"][1, 0].item() == 100.0
+
+
+def _cuda_file(kind):
+    """A file saved by torch whose storages are tagged "cuda:0" (torch's location_tag patched: no GPU here)."""
+    import torch.serialization as ts
+    buf = io.BytesIO()
+    orig = ts.location_tag
+    ts.location_tag = lambda storage: "cuda:0"
+    try:
+        torch.save({"w": torch.arange(4.0), "n": torch.tensor([1, 2])}, buf,
+                   _use_new_zipfile_serialization=kind == "zip")
+    finally:
+        ts.location_tag = orig
+    return buf.getvalue()
+
+
+def _outcome(fn):
+    try:
+        r = fn()
+    except Exception as exc:  # noqa: BLE001
+        return type(exc).__name__, str(exc).replace("torch.", "T.").replace("ember.", "T.")
+    return {k: (v.tolist(), str(v.device)) for k, v in r.items()}
+
+
+@pytest.mark.parametrize("kind", ["zip", "legacy"])
+@pytest.mark.parametrize("form", ["none", "str", "device", "dict", "dict-other", "callable", "callable-none"])
+def test_map_location_forms_on_cuda_storages_as_torch(kind, form):
+    """torch's CUDA-tagged storages: without map_location torch's RuntimeError (no CUDA here); mapped with a string,
+    a device, a dict or a callable they load on the CPU, as in torch."""
+    data = _cuda_file(kind)
+    seen = {}
+
+    def ml(lib):
+        return {"none": None, "str": "cpu", "device": lib.device("cpu"), "dict": {"cuda:0": "cpu"},
+                "dict-other": {"cuda:1": "cpu"}, "callable": lambda s, loc: seen.setdefault(lib.__name__, loc) and s,
+                "callable-none": lambda s, loc: None}[form]
+    assert not ember.cuda.is_available() and not torch.cuda.is_available()
+    t = _outcome(lambda: torch.load(io.BytesIO(data), map_location=ml(torch), weights_only=True))
+    e = _outcome(lambda: ember.load(io.BytesIO(data), map_location=ml(ember), weights_only=True))
+    assert e == t
+    if form == "callable":
+        assert seen == {"torch": "cuda:0", "ember": "cuda:0"}
+
+
+def test_save_of_device_tensors_records_cuda_location(tmp_path):
+    """A tensor on ember's CUDA device (here the test stand-in) is saved with torch's location tag "cuda:0"."""
+    import standin
+    with standin.use_standin():
+        x = ember.arange(3.0, device="cuda")
+        for zip_format in (True, False):
+            buf = io.BytesIO()
+            ember.save({"x": x}, buf, _use_new_zipfile_serialization=zip_format)
+            seen = []
+            out = torch.load(io.BytesIO(buf.getvalue()), map_location=lambda s, loc: seen.append(loc) or s)
+            assert seen == ["cuda:0"] and out["x"].tolist() == [0.0, 1.0, 2.0]
