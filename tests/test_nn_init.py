@@ -249,3 +249,19 @@ def test_zero_element_and_deprecated_forms():
         t = tinit.xavier_uniform(torch.empty(3, 4))
     assert_same(e, t)
     assert_state("deprecated xavier_uniform")
+
+
+@pytest.mark.parametrize("shape,gain", [((4, 4), 1.0), ((3, 5), 2.0), ((6, 2), 0.5), ((4, 2, 3), 1.0)])
+def test_orthogonal_matches_torch(shape, gain):
+    """Same draws (torch's normal_ on a (rows, cols) matrix) and the same sign-fixed Q; the QR runs in float64 in
+    NumPy, so float32 results agree to rounding, not bit for bit."""
+    seed_both(9)
+    e = init.orthogonal_(ember.empty(*shape), gain)
+    t = tinit.orthogonal_(torch.empty(*shape), gain)
+    np.testing.assert_allclose(e.numpy(), t.numpy(), rtol=1e-5, atol=1e-6)
+    assert_state("orthogonal_")
+    m = e.reshape(shape[0], -1).numpy().astype(np.float64) / gain
+    small = min(m.shape)
+    np.testing.assert_allclose(m @ m.T if m.shape[0] == small else m.T @ m, np.eye(small), atol=1e-5)
+    with pytest.raises(ValueError, match="Only tensors with 2 or more dimensions"):
+        init.orthogonal_(ember.empty(3))

@@ -11,7 +11,7 @@ from ..autograd import no_grad
 __all__ = ["calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "ones_", "zeros_", "eye_",
            "dirac_", "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "sparse_",
            "uniform", "normal", "constant", "eye", "dirac", "xavier_uniform", "xavier_normal", "kaiming_uniform",
-           "kaiming_normal", "sparse"]
+           "kaiming_normal", "sparse", "orthogonal_", "orthogonal"]
 
 
 def _no_grad_uniform_(tensor, a, b, generator=None):
@@ -248,6 +248,33 @@ def sparse_(tensor, sparsity, std=0.01, generator=None):
     return tensor
 
 
+def orthogonal_(tensor, gain=1, generator=None):
+    """A (semi-)orthogonal matrix from the QR decomposition of N(0, 1) draws (torch's order: the draws, then Q
+    with the signs of R's diagonal, transposed when rows < cols), times gain. The QR runs in NumPy's LAPACK
+    (Householder, as torch's geqrf/orgqr), in float64, then is rounded to the tensor's dtype."""
+    import numpy as np
+    from .._backend import on_device_of, to_host
+    if tensor.ndimension() < 2:
+        raise ValueError("Only tensors with 2 or more dimensions are supported")
+    if tensor.numel() == 0:
+        return tensor
+    rows = tensor.size(0)
+    cols = tensor.numel() // rows
+    flattened = tensor.new_empty((rows, cols)).normal_(0, 1, generator=generator)
+    a = to_host(flattened._data).astype(np.float64)
+    if rows < cols:
+        a = a.T
+    q, r = np.linalg.qr(a)
+    q = q * np.sign(np.diag(r))
+    if rows < cols:
+        q = q.T
+    with no_grad():
+        tensor.view(rows, cols)._data[...] = on_device_of(q.astype(tensor._data.dtype), tensor._data)
+        tensor._vc[0] += 1
+        tensor.mul_(gain)
+    return tensor
+
+
 def _make_deprecate(meth):
     new_name = meth.__name__
     old_name = new_name[:-1]
@@ -272,3 +299,4 @@ xavier_normal = _make_deprecate(xavier_normal_)
 kaiming_uniform = _make_deprecate(kaiming_uniform_)
 kaiming_normal = _make_deprecate(kaiming_normal_)
 sparse = _make_deprecate(sparse_)
+orthogonal = _make_deprecate(orthogonal_)
