@@ -352,3 +352,31 @@ def test_worker_timeout():
             return i
     with pytest.raises(RuntimeError, match=r"DataLoader timed out after 0.2 seconds"):
         list(edata.DataLoader(Slow(), batch_size=1, num_workers=1, timeout=0.2))
+
+
+def test_chain_dataset_and_in_order_false_match_torch():
+    """ChainDataset chains iterable datasets (and refuses map-style ones as torch does); in_order=False with workers
+    yields the same batches as torch (as a set: completion order may differ)."""
+    def make(lib_data):
+        class It(lib_data.IterableDataset):
+            def __init__(self, lo, hi):
+                self.lo, self.hi = lo, hi
+
+            def __iter__(self):
+                return iter(range(self.lo, self.hi))
+        return It
+
+    outs = []
+    for lib_data in (tdata, edata):
+        It = make(lib_data)
+        ch = lib_data.ChainDataset([It(0, 3), It(10, 12)])
+        with pytest.raises(AssertionError) as info:
+            list(lib_data.ChainDataset([It(0, 1), [1, 2]]))
+        outs.append((list(ch), str(info.value)))
+    assert outs[0] == outs[1]
+    batches = []
+    for lib, lib_data in ((torch, tdata), (ember, edata)):
+        ds = lib_data.TensorDataset(lib.arange(12.0))
+        dl = lib_data.DataLoader(ds, batch_size=3, num_workers=2, in_order=False)
+        batches.append(sorted(tuple(b[0].tolist()) for b in dl))
+    assert batches[0] == batches[1]
