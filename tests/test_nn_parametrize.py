@@ -189,3 +189,35 @@ def test_parametrized_module_copy_and_pickle():
 def test_orthogonal_is_reported_missing():
     with pytest.raises(NotImplementedError, match="orthogonal"):
         ember.nn.utils.parametrizations.orthogonal(ember.nn.Linear(3, 3))
+
+
+def _nested(lib):
+    m = lib.nn.Linear(2, 2)
+    lib.nn.utils.parametrizations.weight_norm(m)
+    out = []
+    try:
+        m.weight = lib.nn.Parameter(lib.ones(2, 2))
+    except Exception as e:
+        out.append((type(e).__name__, str(e)))
+    try:
+        del m.weight
+    except Exception as e:
+        out.append((type(e).__name__, str(e)))
+    m2 = lib.nn.Sequential(lib.nn.Linear(2, 2))
+    lib.nn.utils.parametrizations.spectral_norm(m2[0])
+    out.append(repr(m2))
+    out.append(list(m2.state_dict()))
+    out.append([n for n, _ in m2.named_parameters()])
+    out.append([n for n, _ in m2.named_buffers()])
+    m3 = lib.nn.Linear(2, 2).double()
+    lib.nn.utils.parametrizations.weight_norm(m3)
+    m3.float()
+    out.append(str(m3.weight.dtype))
+    return out
+
+
+def test_nested_module_names_assignment_errors_and_conversion():
+    """Inside a Sequential: printing, state_dict / named_parameters / named_buffers names; assigning a Parameter to
+    or deleting the parametrized name fails as in torch; module.float() converts the originals."""
+    for k, (a, b) in enumerate(zip(_nested(torch), _nested(ember))):
+        assert _norm(a) == _norm(b), f"step {k}"
