@@ -14,7 +14,8 @@ in tensor ops, with t recorded as `frac + mult * (grid - grid.detach())` (the co
 in the grid, `mult` its slope: the unnormalise factor times the clip/reflect derivative, torch's
 `*_set_grad` helpers), so gradients of the gradients reach the input, the grid and the upstream gradient
 (torch 2.13 has GridSampler2D/3DBackwardBackward0). Gathers are one index per tap over the (N*L, C)
-channels-last input, scatter-adds one `index_add` per tap: no Python loop over output points or batch items.
+channels-last input in tensor ops (one 1-D take of the channel-major input on arrays), scatter-adds one
+`index_add` per tap (one bincount over all taps on the host): no Python loop over output points or batch items.
 
 affine_grid_generator: base grid (linspace_from_neg_one, aten/src/ATen/native/AffineGridGenerator.cpp) times
 theta^T in one batched matmul; its backward is base^T @ grad, recorded in tensor ops."""
@@ -151,6 +152,29 @@ def _geometry(grid, in_spatial, mode, padding_mode, align_corners):
     return taps, dims
 
 
+def _channel_index(flat, n, c, L, xp):
+    """Indices into the flat (N*C*L) channel-major input of each tap's points, (N, C, P): one 1-D take gathers
+    every channel (faster than row gathers of a channels-last copy)."""
+    p = flat.size // n if n else 0
+    loc = flat.reshape(n, p) + (xp.arange(n, dtype=np.int64) * ((c - 1) * L))[:, None]
+    return loc[:, None, :] + (xp.arange(c, dtype=np.int64) * L)[None, :, None]
+
+
+def _scatter_flat(size, dtype, pairs, xp):
+    """sum of values into a zero (size,) array at indices, over (index, values) pairs: one bincount on the host
+    (np.add.at is ~10x slower), the seam's scatter_add elsewhere."""
+    if xp is np:
+        if not pairs:
+            return np.zeros(size, dtype)
+        idx = np.concatenate([i.reshape(-1) for i, _ in pairs])
+        val = np.concatenate([v.reshape(-1) for _, v in pairs])
+        return np.bincount(idx, weights=val, minlength=size).astype(dtype, copy=False)
+    r = xp.zeros(size, dtype)
+    for i, v in pairs:
+        _backend.scatter_add(r, (i.reshape(-1),), v.reshape(-1))
+    return r
+
+
 def _weights(combo, dims, ts, masks, deriv_dim=None):
     """The tap's weight (product of per-dim polynomials of ts) times its mask; with deriv_dim, the derivative of
     the weight by t of that dim. ts: per dim an array or tensor (None for nearest); masks: the mask as that type."""
@@ -186,28 +210,28 @@ class _GridSamplerNode(Node):
         n, c = inp.shape[:2]
         d = g2.shape[2]
         p = g2.shape[1]
-        go = grad._data.astype(inp.dtype, copy=False).reshape(n, c, p).transpose(0, 2, 1)  # (N, P, C)
+        L = int(np.prod(inp.shape[2:]))
+        go = xp.ascontiguousarray(grad._data.astype(inp.dtype, copy=False)).reshape(n, c, p)
+        src = xp.ascontiguousarray(inp).reshape(-1)
         ts = [dm[2] for dm in dims]
         want_in = self.next_edges[0] is not None
         want_grid = self.next_edges[1] is not None
-        L = int(np.prod(inp.shape[2:]))
-        gin = xp.zeros((n * L, c), inp.dtype) if want_in else None
         ggrid = [xp.zeros((n, p), inp.dtype) for _ in range(d)] if want_grid else None
-        flat_in = inp.reshape(n, c, L).transpose(0, 2, 1).reshape(n * L, c) if want_grid else None
+        pairs = []
         for flat, mask, combo in taps:
+            idx = _channel_index(flat, n, c, L, xp)
             m = mask.astype(inp.dtype)
             if want_in:
-                w = _weights(combo, dims, ts, m)
-                _backend.scatter_add(gin, (flat,), (go * w[..., None]).reshape(n * p, c))
+                pairs.append((idx, go * _weights(combo, dims, ts, m)[:, None, :]))
             if want_grid:
-                gv = (go * flat_in[flat].reshape(n, p, c)).sum(-1)  # (N, P)
+                gv = (go * xp.take(src, idx)).sum(1)  # (N, P)
                 for k in range(d):
                     dw = _weights(combo, dims, ts, m, deriv_dim=k)
                     if dw is not None:
                         ggrid[k] += gv * dw
         out_in = out_grid = None
         if want_in:
-            out_in = gin.reshape(n, L, c).transpose(0, 2, 1).reshape(inp.shape)
+            out_in = _scatter_flat(n * c * L, inp.dtype, pairs, xp).reshape(inp.shape)
             if low is not None:
                 out_in = out_in.astype(low)
         if want_grid:
@@ -341,13 +365,13 @@ def _grid_sample(input, grid, mode, padding_mode, align_corners, five):
     taps, dims = _geometry(g2, inp.shape[2:], mode, padding_mode, align_corners)
     ts = [dm[2] for dm in dims]
     L = int(np.prod(inp.shape[2:]))
-    flat_in = inp.reshape(n, c, L).transpose(0, 2, 1).reshape(n * L, c)
-    acc = xp.zeros((n, p, c), inp.dtype)
+    src = xp.ascontiguousarray(inp).reshape(-1)
+    acc = xp.zeros((n, c, p), inp.dtype)
     if n * p * c:
         for flat, mask, combo in taps:
             w = _weights(combo, dims, ts, mask.astype(inp.dtype))
-            acc += flat_in[flat].reshape(n, p, c) * w[..., None]
-    out = acc.transpose(0, 2, 1).reshape((n, c) + out_spatial)
+            acc += xp.take(src, _channel_index(flat, n, c, L, xp)) * w[:, None, :]
+    out = acc.reshape((n, c) + out_spatial)
     if low is not None:
         out = out.astype(low)
     r = wrap(xp.ascontiguousarray(out))
