@@ -145,3 +145,4 @@ def _bind():
 
 
 _bind()
+_complex.bind_setters(Tensor)

@@ -54,6 +54,18 @@ def _write_parts(lib, a):
     return z, r
 
 
+spec("real/setter", lambda lib, a: _set_parts(lib, a), C[:3] + R[:2], grad=False)
+
+
+def _set_parts(lib, a):
+    """x.real = v and x.imag = v copy into the views (a Python number too)."""
+    z = a.clone()
+    z.real = a.real * 2 + 1
+    if z.is_complex():
+        z.imag = 0.5
+    return z
+
+
 # ---- view_as_real / view_as_complex ------------------------------------------------------------------------------
 # (no empty inputs: torch's backward refuses the gradient of an empty view_as_real for its strides)
 spec("view_as_real", lambda lib, a: lib.view_as_real(a), C[:4])
@@ -214,7 +226,12 @@ def _e(fn, *ins, **kw):
     (lambda lib, a, b: lib.complex(a, b), [t_((3,)), t_((4,))]),
     (lambda lib, a: lib.sign(a), [t_((3,), C64)]),
     (lambda lib, a: a.abs_(), [t_((3,), C64, grad=False)]),
+    (lambda lib, a: setattr(a, "imag", a), [t_((3,), grad=False)]),
     (lambda lib, a: a.absolute_(), [t_((3,), C64, grad=False)]),
 ])
 def test_errors(fn, ins):
     _e(fn, *ins)
+
+
+def test_setting_real_of_a_leaf_that_requires_grad():
+    _e(lambda lib, a: setattr(a, "real", a.real * 2), t_((3,), C64), grad=True)

@@ -274,3 +274,19 @@ def complex(real, imag, *, out=None):
         record(ComplexBackward0, (real, imag), r)
     return r if out is None else _write_out(out, r)
 
+
+
+def _settable(prop):
+    """`x.real = v` / `x.imag = v`: copy_ into the view (torch's THPVariable_set_real / set_imag)."""
+    def fset(self, value):
+        from .._tensor import Tensor
+        from .creation import tensor
+        part = prop.fget(self)
+        part.copy_(value if isinstance(value, Tensor) else tensor(value, dtype=part.dtype))
+    return property(prop.fget, fset, doc=prop.__doc__)
+
+
+def bind_setters(Tensor):
+    """Called once the op table's properties are bound (ember/_methods.py): they gain torch's setters."""
+    Tensor.real = _settable(Tensor.real)
+    Tensor.imag = _settable(Tensor.imag)
