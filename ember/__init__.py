@@ -24,6 +24,7 @@ from ._legacy import TYPES as _LEGACY_TYPES, tensortype, _new as _legacy_new_met
 Tensor.new = _legacy_new_method
 globals().update(_LEGACY_TYPES)  # ember.FloatTensor, ember.LongTensor, ... (legacy constructors)
 from . import fft  # noqa: E402  (ember.fft: its ops are in the table already, binding them costs nothing)
+from . import special  # noqa: E402  (ember.special: ops declared in ember/ops/special.py)
 from .random import (Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state)
 from . import random
 from . import cuda

@@ -5,7 +5,7 @@ import numpy as np
 from ._tensor import Tensor
 from .ops import copy, creation, elementwise as ew, indexing, linalg, nn_ops, random_ops, reduction, shape  # noqa: F401 (declare ops)
 from .ops import conv, fold, padding, pooling  # noqa: F401 (declare ops)
-from .ops import sorting  # noqa: F401 (declare ops)
+from .ops import sorting, special  # noqa: F401 (declare ops)
 from .ops import complex as _complex, fft as _fft, legacy as _legacy  # noqa: F401 (declare ops)
 from .ops import grid_sample  # noqa: F401 (declare ops)
 from .ops import _table
@@ -19,7 +19,11 @@ def _where_method(self, condition, other):
     return ew.where(condition, self, other)
 
 
-_METHOD_FORMS = {"where": _where_method}  # methods whose argument order differs from the function's
+def _polygamma_method(self, n):
+    return special.polygamma(n, self)
+
+
+_METHOD_FORMS = {"where": _where_method, "polygamma": _polygamma_method}  # methods whose argument order differs from the function's
 
 
 def _rsub(self, other):
@@ -82,6 +86,14 @@ def _invert(self):
     return ew.bitwise_not(self)
 
 
+def _rlshift(self, other):
+    return special.bitwise_left_shift(other, self)
+
+
+def _rrshift(self, other):
+    return special.bitwise_right_shift(other, self)
+
+
 def _bind():
     T = Tensor
     for name, d, kind in _table.method_table():
@@ -135,6 +147,12 @@ def _bind():
     T.__ior__ = T.bitwise_or_
     T.__xor__ = ew.bitwise_xor
     T.__rxor__ = ew.bitwise_xor
+    T.__lshift__ = special.bitwise_left_shift
+    T.__rlshift__ = _rlshift
+    T.__ilshift__ = T.bitwise_left_shift_
+    T.__rshift__ = special.bitwise_right_shift
+    T.__rrshift__ = _rrshift
+    T.__irshift__ = T.bitwise_right_shift_
     T.__eq__ = _eq
     T.__ne__ = _ne
     T.__lt__ = ew.lt

@@ -91,7 +91,9 @@ GRADGRAD = ["mul/op", "div/op", "pow/op_scalar", "pow/op_tensor", "pow/rpow", "e
             "cat", "getitem/basic", "getitem/advanced", "add/op", "sub/op", "log/fn", "sqrt/fn", "sin/fn",
             "clamp/both", "where/fn", "maximum", "transpose", "unsqueeze", "reshape", "stack", "split/size",
             "norm/fro", "logsumexp/dim", "var/dim", "std/dim", "addmm", "einsum", "prod/all", "max/dim",
-            "cumsum", "abs/fn", "neg/op", "repeat", "relu/fn", "nan_to_num/grad"]
+            "cumsum", "abs/fn", "neg/op", "repeat", "relu/fn", "nan_to_num/grad", "erf", "erfinv", "lgamma/pos",
+            "digamma/pos", "polygamma/2", "i0", "sinc", "logit", "special.erfcx", "special.i1", "special.log_ndtr",
+            "xlogy", "atan2", "hypot", "logaddexp", "mvlgamma/3"]
 GG_CASES = [(s, _pick(s)[0]) for s in SPECS if s.name in GRADGRAD and _pick(s)]
 
 

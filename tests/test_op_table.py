@@ -114,7 +114,7 @@ def test_methods_are_generated_from_the_table():
         attr = inspect.getattr_static(ember.Tensor, name)
         if kind == "property":
             assert isinstance(attr, property) and attr.fget is d.fn, name
-        elif kind == "method" and d.name != "where":
+        elif kind == "method" and d.name not in ("where", "polygamma"):  # methods with another argument order
             assert attr.__wrapped__ is d.fn, name  # the public method around the op (see _table.public_method)
         else:
             assert callable(attr), name
