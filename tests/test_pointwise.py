@@ -448,7 +448,8 @@ def test_dense_grid(name, ef, tf, rng_, rtol, atol):
     _same(e, t, rtol, atol)
     # float32 inputs: rounded once from double (torch computes in float, a few float ulps apart (rtol 2e-5), and on
     # the negative axis its float reflection formulas lose digits near the poles: compared on x >= 0 there)
-    x32 = x.astype(np.float32)
+    with np.errstate(over="ignore"):
+        x32 = x.astype(np.float32)  # (+-1e300 become +-inf)
     if name in ("lgamma", "digamma") or name.startswith("polygamma"):
         x32 = x32[~(x32 < 0)]
     e32 = _resolve(ember, ef)(ember.from_numpy(x32.copy())).numpy()
