@@ -1250,14 +1250,16 @@ def _threshold_backward(g, y):
     return _grad_op(ThresholdBackwardBackward0, _threshold_backward_arrays, g, y)
 
 
-exp = _unary("exp", _rounded(np.exp), lambda g, x, r: g * r.conj(), save="result", arrays=lambda g, r: g * r)
+exp_arrays = _rounded(np.exp)  # exp / log forwards on arrays, for composite ops (logsumexp)
+log_arrays = _rounded(_log_f64, np.log)
+exp = _unary("exp", exp_arrays, lambda g, x, r: g * r.conj(), save="result", arrays=lambda g, r: g * r)
 declare(exp, "exp(Tensor input, *, Tensor out=None)", method=True, inplace=True)
 exp2 = _unary("exp2", _rounded(np.exp2), lambda g, x, r: g * (r.conj() * 0.6931471805599453), save="result",
               arrays=lambda g, r: g * (r * 0.6931471805599453))
 declare(exp2, "exp2(Tensor input, *, Tensor out=None)", method=True, inplace=True)
 expm1 = _unary("expm1", _rounded(np.expm1), lambda g, x, r: g * (r.conj() + 1), save="result", arrays=lambda g, r: g * (r + 1))
 declare(expm1, "expm1(Tensor input, *, Tensor out=None)", method=True, inplace=True)
-log = _unary("log", _rounded(_log_f64, np.log), lambda g, x, r: g / x.conj(), arrays=lambda g, x: g / x)
+log = _unary("log", log_arrays, lambda g, x, r: g / x.conj(), arrays=lambda g, x: g / x)
 declare(log, "log(Tensor input, *, Tensor out=None)", method=True, inplace=True)
 log2 = _unary("log2", _rounded(np.log2), lambda g, x, r: g / (x.conj() * 0.6931471805599453),
               arrays=lambda g, x: g / (x * 0.6931471805599453))

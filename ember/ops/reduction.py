@@ -8,14 +8,16 @@ import numpy as np
 from .._warn import warn as _warn
 from .. import _dtype
 from .._backend import as_array, xp
+from . import _cascade
 from .._tensor import Tensor
 from ._table import op
 from ._registry import _torch_type_name as _torch_name
-from .elementwise import maximum, minimum, sgn, where
+from .elementwise import exp_arrays, log_arrays, maximum, minimum, sgn, where
 from .indexing import _scatter_into_zeros
 from ._registry import _out, _write_out, _write_out_typed, Node, fp_ignore, SavedTensor, ensure_tensor, record, state, wrap
 
 _F32 = np.dtype(np.float32)
+_ndarray = np.ndarray
 _F64 = np.dtype(np.float64)
 
 
@@ -80,11 +82,36 @@ def _sum_dtype(d, dtype):
     return d.dtype
 
 
+def _torch_order_sum(d, axes, keepdim, odt):
+    """A float32/float16/bfloat16 sum in torch's order of additions (ember/ops/_cascade.py), for arrays of up to
+    _cascade.LIMIT elements; None for the others (NumPy's pairwise sum)."""
+    if d.__class__ is not _ndarray or d.size > _cascade.LIMIT or odt.kind not in "fV":
+        return None
+    if odt != d.dtype:
+        if odt != _F32:
+            return None
+        d = d.astype(_F32)  # sum(dtype=float32) of float16/bfloat16: torch casts the input first
+    if d.dtype == _F32:
+        low = None
+    elif d.dtype in _dtype.OPMATH_NP:
+        low = "bfloat16" if d.dtype.name == "bfloat16" else "float16"
+    else:
+        return None
+    ax = tuple(range(d.ndim)) if axes is None else axes
+    r = _cascade.cascade_sum(d, ax, low)
+    if r is None:
+        return None
+    if keepdim:
+        r = r.reshape(tuple(1 if i in ax else n for i, n in enumerate(d.shape)))
+    return r if low is None else r.astype(d.dtype)
+
+
 def _full_sum(input):
     """The common full sum of a float32/float64 tensor, without the general path's checks; None for the others."""
     d = input._data
     if d.dtype is _F32 or d.dtype is _F64:
-        r = wrap(np.add.reduce(d, None))
+        r = _cascade.full_sum32(d) if d.dtype is _F32 and d.__class__ is _ndarray else None
+        r = wrap(np.add.reduce(d, None) if r is None else r)
         if state.enabled and input._requires_grad:
             record(SumBackward0, (input,), r).in_shape = d.shape
         return r
@@ -118,7 +145,10 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):
     src = d
     if d.dtype.kind == "c" and odt.kind != "c":
         src = d.real  # sum(dtype=<real>) of a complex tensor casts (drops the imaginary part) first
-    if _low_precision(d) and dtype is None:
+    r = _torch_order_sum(src, axes, keepdim, odt)
+    if r is not None:
+        pass
+    elif _low_precision(d) and dtype is None:
         r = src.sum(axis=axes, dtype=_F32, keepdims=keepdim).astype(odt)
     elif d.dtype.kind == "f" and odt.kind in "iub":
         r = src.astype(odt).sum(axis=axes, dtype=odt, keepdims=keepdim)
@@ -208,6 +238,15 @@ def _mean_general(d, axes, keepdim, odt):
         if not d.size:  # nan (0 / 0), without NumPy's "Mean of empty slice" warning
             r = d.sum(axis=axes, dtype=_F32 if _low_precision(d) else odt, keepdims=keepdim) / d.dtype.type(0)
             return as_array(r).astype(odt)
+        # torch (CPU): sum in float32 (float16/bfloat16 cast to float32 first), divided by the count, cast back
+        # (aten/src/ATen/native/ReduceOps.cpp mean_out)
+        src = d.astype(_F32) if _low_precision(d) and odt.kind in "fV" else d
+        r = _torch_order_sum(src, axes, keepdim, _F32) if odt == _F32 or _low_precision(d) else None
+        if r is not None:
+            n = 1
+            for a in (range(d.ndim) if axes is None else axes):
+                n *= d.shape[a]
+            return (r / np.float32(n)).astype(odt)
         if _low_precision(d):
             return d.mean(axis=axes, dtype=_F32, keepdims=keepdim).astype(odt)
         return d.mean(axis=axes, dtype=odt, keepdims=keepdim)
@@ -221,8 +260,12 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
     odt = _float_out_dtype(d, dtype, "mean")
     axes = None if dim is None else _dims(input, dim)
     if axes is None and dtype is None and d.size and (odt is _F32 or odt is _F64):
-        # ndarray.mean costs 4x this for small inputs (and ufunc keywords cost too)
-        r = (np.add.reduce(d, None, None, None, True) if keepdim else np.add.reduce(d, None)) / d.size
+        # ndarray.mean costs 4x this for small inputs (and ufunc keywords cost too); float32 in torch's order
+        t = _cascade.full_sum32(d) if odt is _F32 and d.__class__ is _ndarray else None
+        if t is None:
+            r = (np.add.reduce(d, None, None, None, True) if keepdim else np.add.reduce(d, None)) / d.size
+        else:
+            r = (t.reshape((1,) * d.ndim) if keepdim else t) / d.size
     else:
         r = _mean_general(d, axes, keepdim, odt)
     r = wrap(r)
@@ -661,7 +704,9 @@ def _var(input, dim, unbiased, keepdim, correction, is_std):
     if (n if out_numel else 0) - corr <= 0:  # torch: input numel / output numel, 0 for an empty output
         _warn(f"{name}(): degrees of freedom is <= 0. Correction should be strictly less than the reduction "
               "factor (input numel divided by output numel).")
-    src = d.astype(_F32) if _low_precision(d) else d
+    # float32/float16/bfloat16: torch accumulates in double (WelfordOps<scalar_t, double>, and std_var_all_cpu for a
+    # full float32 reduction) and rounds the double variance (or its square root) once: so does this
+    src = d.astype(_F64) if d.dtype == _F32 or _low_precision(d) else d
     with fp_ignore:
         if d.size:
             # corrected two-pass mean: exact for constant slices (var 0, as torch's Welford gives), where a
@@ -818,7 +863,13 @@ def logsumexp(input, dim, keepdim=False, *, out=None):
             m = np.where(np.isinf(m), 0, m)
         else:
             m = xp(src).zeros([1 if i in axes else s for i, s in enumerate(src.shape)], src.dtype)
-        r = np.log(np.sum(np.exp(src - m), axis=axes, keepdims=True)) + m
+        if src.dtype == _F32:  # torch's composition: exp, sum, log kernels on float32 (ReduceOps.cpp logsumexp)
+            s = _torch_order_sum(exp_arrays(src - m), axes, True, _F32)
+            if s is None:
+                s = np.sum(exp_arrays(src - m), axis=axes, keepdims=True)
+            r = log_arrays(s) + m
+        else:
+            r = np.log(np.sum(np.exp(src - m), axis=axes, keepdims=True)) + m
     if not keepdim and d.ndim:
         r = r.squeeze(axes)
     r = wrap(as_array(r).astype(d.dtype, copy=False))
