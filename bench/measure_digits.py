@@ -4,7 +4,7 @@ For every function: 1M float32 inputs per range (seeded), torch's result on them
 bits differ under each rule:
   f32    NumPy's float32 loop (what ember did before)
   f64    compute in float64 from the float32 input, round once to float32
-  ember  what ember computes now (the rule it picked)
+  ember  what ember computes now (the rule it picked), on slices of 65,536 elements (the rules' limit)
 plus function-specific rules (log: float32 reduction k*ln2 + log(m), sigmoid: float32 1/(1+e) from a correctly
 rounded exp). Run: .venv/bin/python bench/measure_digits.py [--n 1000000] [--only exp,log]
 torch's float32 math runs on MKL VML or SLEEF depending on the function and the CPU, so the counts are this
@@ -96,7 +96,8 @@ def main():
             t = getattr(torch, name)(torch.from_numpy(x)).numpy().view(np.int32)
             with np.errstate(all="ignore"):
                 rules = {"f32": npf(x), "f64": npf(x.astype(F64)).astype(F32),
-                         "ember": getattr(ember, name)(ember.from_numpy(x)).numpy()}
+                         "ember": np.concatenate([getattr(ember, name)(ember.from_numpy(x[i:i + 65536])).numpy()
+                                                  for i in range(0, x.size, 65536)])}
             for k, f in EXTRA.get(name, {}).items():
                 rules[k] = f(x)
             cnt = {k: int(np.count_nonzero(v.astype(F32).view(np.int32) != t)) for k, v in rules.items()}

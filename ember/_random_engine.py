@@ -321,6 +321,14 @@ def _cos64(x):
     return np.cos(x) if _numpy_trig_is_libm() else _map_libm(math.cos, x)
 
 
+def _sin1(x):
+    return float(np.sin(x)) if _numpy_trig_is_libm() else math.sin(x)
+
+
+def _cos1(x):
+    return float(np.cos(x)) if _numpy_trig_is_libm() else math.cos(x)
+
+
 def _log64(x):
     return _map_libm(math.log, x)
 
@@ -936,6 +944,21 @@ class CPUGeneratorEngine:
             self._normal_cache = None
             i = 1
         m = n - i
+        if 0 < m <= 8 and (std == 1.0 or mean == 0.0):
+            # a few draws (randn(3)): the same double arithmetic on Python floats, without NumPy's per-call cost
+            raw = self._raw32(4 * ((m + 1) // 2)).tolist()
+            seq = []
+            for k in range(0, len(raw), 4):
+                u1 = (((raw[k] << 32) | raw[k + 1]) & 0x1FFFFFFFFFFFFF) * _TWO_M53
+                u2 = (((raw[k + 2] << 32) | raw[k + 3]) & 0x1FFFFFFFFFFFFF) * _TWO_M53
+                r = math.sqrt(-2.0 * math.log1p(-u2))
+                theta = _TWO_PI_D * u1
+                seq.append(r * _cos1(theta))
+                seq.append(r * _sin1(theta))
+            if m % 2:
+                self._normal_cache = seq[-1]
+            out[i:] = [x * std + mean for x in seq[:m]]
+            return out
         if m > 0:
             g = (m + 1) // 2
             u = self._u53(2 * g).reshape(g, 2)
@@ -1084,14 +1107,11 @@ class CPUGeneratorEngine:
             raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
         _check_randperm(n, dt)
         if n < 0xFFFFFFFF // 20:
-            a = list(range(n))
             if n > 1:
                 r = self._raw32(n - 1).astype(np.int64)
-                z = (r % np.arange(n, 1, -1, dtype=np.int64)).tolist()
-                for i, zi in enumerate(z):
-                    j = i + zi
-                    a[i], a[j] = a[j], a[i]
-            res = np.array(a, dtype=np.int64)
+                res = _fisher_yates(r % np.arange(n, 1, -1, dtype=np.int64), n)
+            else:
+                res = np.arange(n, dtype=np.int64)
         else:  # inside-out Fisher-Yates with random64 (not exercised by the tests)
             r = self._raw64(n)
             z = (r % np.arange(1, n + 1, dtype=np.uint64)).astype(np.int64).tolist()
@@ -1325,3 +1345,40 @@ def _check_randperm(n: int, dt: np.dtype) -> None:
             raise RuntimeError(f"value cannot be converted to type {cname} without overflow")
     if not (_is_float(dt) or dt.name in ("int8", "int16", "int32", "int64", "uint8")):
         raise _not_impl("randperm", dt)
+
+
+def _fisher_yates(z, n):
+    """The permutation torch's randperm builds by swapping a[i] with a[i + z[i]] for i = 0..n-2, without a Python
+    loop over the swaps. Position k never moves after step k, so with w(k) the value at k just before step k:
+    w(k) = w(m) for m the last step before k that swapped into k (else k), found by pointer jumping; and the final
+    a[i] is w(i) if step i swaps nothing, else what stood at i + z[i] before step i: w of the previous step that
+    swapped into that cell, or the cell's own index if none did."""
+    idx = np.arange(n, dtype=np.int64)
+    j = idx.copy()
+    j[:n - 1] += z
+    sw = j != idx
+    rem_w, rem_t = idx[sw], j[sw]  # the swapping steps and their target cells, in step order
+    last = np.full(n, -1, np.int64)  # per cell: the latest step (of those found so far) that swapped into it
+    mark = np.full(n, -1, np.int64)
+    prev = np.full(n, -1, np.int64)  # per step: the step before it that swapped into the same cell
+    par = None
+    while rem_w.size:  # each round peels off the latest remaining step of every cell
+        np.maximum.at(mark, rem_t, rem_w)
+        if par is None:
+            par = np.where(mark >= 0, mark, idx)
+        top = mark[rem_t] == rem_w
+        lw, lt = rem_w[top], rem_t[top]
+        nx = last[lt]
+        has = nx >= 0
+        prev[nx[has]] = lw[has]
+        last[lt] = lw
+        mark[rem_t] = -1
+        rem_w, rem_t = rem_w[~top], rem_t[~top]
+    if par is None:
+        par = idx
+    while True:  # w(k): the first step of the chain k <- last swap into k <- ...
+        nxt = par[par]
+        if np.array_equal(nxt, par):
+            break
+        par = nxt
+    return np.where(sw, np.where(prev >= 0, par[np.maximum(prev, 0)], j), par)

@@ -181,3 +181,65 @@ def test_sum_visible_cases():
     x = np.random.default_rng(0).standard_normal((100, 100)).astype(F32)
     for d in (0, 1):
         np.testing.assert_array_equal(_bits(ember.from_numpy(x).sum(d).numpy()), _bits(torch.from_numpy(x).sum(d).numpy()))
+
+
+# ---- vectorised forms of ops whose speed issue 7 measured (bench/bench_ops.py): same values as torch ------------
+@pytest.mark.parametrize("n", [2, 3, 17, 1000, 54321])
+def test_randperm_vectorised(n):
+    for seed in (0, 1):
+        torch.manual_seed(seed)
+        ember.manual_seed(seed)
+        np.testing.assert_array_equal(ember.randperm(n).numpy(), torch.randperm(n).numpy())
+
+
+def test_randn_few_draws():
+    torch.manual_seed(3)
+    ember.manual_seed(3)
+    for n in (1, 2, 3, 5, 8, 9, 3):
+        for dt in ("float32", "float64"):
+            np.testing.assert_array_equal(ember.randn(n, dtype=getattr(ember, dt)).numpy(),
+                                          torch.randn(n, dtype=getattr(torch, dt)).numpy())
+    np.testing.assert_array_equal(ember.normal(2.0, 3.0, (3,)).numpy(), torch.normal(2.0, 3.0, (3,)).numpy())
+
+
+@pytest.mark.parametrize("largest", [True, False])
+@pytest.mark.parametrize("shape,dim,k", [((300, 200), 1, 5), ((200, 300), 0, 40), ((4, 5, 100), 2, 25), ((1000,), 0, 1)])
+def test_topk_partition(shape, dim, k, largest):
+    x = np.random.default_rng(k).standard_normal(shape).astype(F32)
+    want = torch.from_numpy(x).topk(k, dim, largest=largest)
+    got = ember.from_numpy(x).topk(k, dim, largest=largest)
+    np.testing.assert_array_equal(got.values.numpy(), want.values.numpy())
+    np.testing.assert_array_equal(got.indices.numpy(), want.indices.numpy())
+    # ties (integers): the same choice as the full stable sort ember used before (the k first of it)
+    xi = np.random.default_rng(k).integers(-3, 4, shape)
+    got = ember.from_numpy(xi).topk(k, dim, largest=largest)
+    order = np.argsort(-xi if largest else xi, axis=dim, kind="stable")
+    np.testing.assert_array_equal(got.indices.numpy(), np.take(order, np.arange(k), axis=dim))
+
+
+@pytest.mark.parametrize("shape,ishape,dim", [((64, 50), (64, 50), 1), ((64, 50), (30, 40), 0), ((8, 16, 20), (5, 16, 9), 2),
+                                            ((5000,), (3000,), 0)])
+def test_gather_flat(shape, ishape, dim):
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal(shape).astype(F32)
+    idx = rng.integers(0, shape[dim], ishape)
+    for i in (idx, idx.astype(np.int32)):
+        np.testing.assert_array_equal(ember.from_numpy(x).gather(dim, ember.from_numpy(i)).numpy(),
+                                      torch.from_numpy(x).gather(dim, torch.from_numpy(idx)).numpy())
+
+
+@pytest.mark.parametrize("shape,dim", [((300, 400), 0), ((3, 400, 300), 1), ((300, 400), 1)])
+@pytest.mark.parametrize("dt", ["float32", "float16", "int32"])
+def test_cumsum_steps(shape, dim, dt):
+    x = np.random.default_rng(2).standard_normal(shape) * 10
+    t = torch.from_numpy(x).to(getattr(torch, dt))
+    np.testing.assert_array_equal(ember.from_numpy(t.numpy()).cumsum(dim).numpy(), t.cumsum(dim).numpy())
+
+
+def test_large_math_keeps_numpy_float32():
+    # above 65,536 elements the float64 rules give way to NumPy's float32 loops (speed: bench/README.md)
+    x = np.random.default_rng(4).uniform(-5, 5, 70000).astype(F32)
+    np.testing.assert_array_equal(ember.from_numpy(x).exp().numpy(), np.exp(x))
+    s = ember.from_numpy(x).sigmoid().numpy()
+    # NumPy's SIMD float32 exp is within a few ulps of torch's (measured: up to 4 ulps here)
+    assert np.abs(_bits(s) - _bits(torch.from_numpy(x).sigmoid().numpy())).max() <= 8

