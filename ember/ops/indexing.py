@@ -644,7 +644,7 @@ class GatherBackward0(Node):
 def _check_index_tensor(index, name):
     # torch 2.13 takes int32 indices too in gather/scatter (aten/src/ATen/native/ScatterGatherChecks.h)
     if not isinstance(index, Tensor) or index._data.dtype not in _INDEX_DTYPES:
-        raise RuntimeError(f"{name}(): Expected dtype int64 for index")
+        raise RuntimeError(f"{name}(): Expected dtype int32/int64 for index")
 
 
 def _check_scatter(input, ax, index, src):
@@ -761,8 +761,9 @@ def _scatter_positions(dim, idx, ndim):
 
 
 def _scatter_add_np(out, dim, idx, src):
-    if out.ndim == 0:
-        out[...] += src.reshape(()) if src.size else 0
+    if out.ndim == 0:  # every index is 0: the first idx.size elements of src are summed in
+        if idx.size:
+            out[...] += src.reshape(-1)[:idx.size].sum(dtype=out.dtype)
         return
     src = src[tuple(slice(0, s) for s in idx.shape)]
     _backend.scatter_add(out, _scatter_positions(dim, idx, out.ndim), src)
