@@ -315,12 +315,9 @@ KNOWN_TYPE_DIFFERENCES = {
 # lists their problems in its failure when one is removed, and fails when a listed form has none left.
 PENDING = {
     'fn:baddbmm': 'type 2; torch: IndexError: Dimension out of range (expected to be in range of [-1, 0], but got 1) | IndexError: Dimension out of range (expected to be in range of [-1, 0], but got 2)',
-    'fn:narrow': 'type 2; torch: RuntimeError: start must be an 0-dim integral Tensor.',
     'inplace:baddbmm_': 'type 2; torch: IndexError: Dimension out of range (expected to be in range of [-1, 0], but got 1) | IndexError: Dimension out of range (expected to be in range of [-1, 0], but got 2)',
     'method:baddbmm': 'type 2; torch: IndexError: Dimension out of range (expected to be in range of [-1, 0], but got 1) | IndexError: Dimension out of range (expected to be in range of [-1, 0], but got 2)',
     'method:cuda': 'type 4; torch: AssertionError: Torch not compiled with CUDA enabled',
-    'method:narrow': 'type 2; torch: RuntimeError: start must be an 0-dim integral Tensor.',
-    'method:squeeze': 'type 1; torch: RuntimeError: dim 1 appears multiple times in the list of dims',
     'method:unflatten': 'type 2; torch: RuntimeError: unflatten: sizes must be non-empty | RuntimeError: Boolean value of Tensor with more than one value is ambiguous',
 }
 

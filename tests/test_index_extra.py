@@ -134,6 +134,16 @@ spec("take_along_dim/scalar", lambda lib, a: (lib.take_along_dim(a, _i(lib, 0, 0
 spec("take_along_dim/out", lambda lib, a: lib.take_along_dim(a, _i(lib, 0, 1), out=lib.empty(0, dtype=a.dtype)), TA_C,
      grad=False)
 
+# ---- index_put(accumulate=True) records IndexPutBackward0; gather takes int32 indices -------------------------------
+IPA = [(t_((4, 3)), t_((3, 3))), (t_((4, 3), layout="t"), t_((3,))), (t_((4, 3), "float64"), t_((1, 3), "float64")),
+       (t_((4, 3), "int64"), t_((3, 3), "int64"))]
+spec("index_put/accumulate", lambda lib, a, v: a.index_put((_i(lib, 1, 3, 1),), v, accumulate=True), IPA)
+spec("index_put_/accumulate", lambda lib, a, v: a.clone().index_put_((_i(lib, 0, 0, 2),), v, True), IPA)
+spec("index_put/accumulate_2idx", lambda lib, a, v: lib.index_put(a, (_i(lib, 1, 1, 0), _i(lib, 2, 2, 0)), v[0], True),
+     IPA[:1] + IPA[2:])
+spec("gather/int32_index", lambda lib, a: a.gather(1, lib.tensor([[0, 2], [1, 1], [2, 0], [0, 0]], dtype=lib.int32)),
+     [(t_((4, 3)),), (t_((4, 3), "int64"),)])
+
 
 @pytest.mark.parametrize("spec,i", **cases(SPECS))
 def test_parity(spec, i):

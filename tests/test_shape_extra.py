@@ -115,6 +115,21 @@ spec("meshgrid/xy", lambda lib, *ts: lib.meshgrid(*ts, indexing="xy"), MG)
 spec("meshgrid/list", lambda lib, *ts: lib.meshgrid(list(ts), indexing="xy"), MG)
 spec("meshgrid/one", lambda lib, a: lib.meshgrid(a, indexing="xy"), [(t_((3,)),)])
 
+# ---- torch's single nodes for roll and diag; signatures torch takes ------------------------------------------------
+ROLL = BASIC + [(t_((3, 4), dt),) for dt in ("bool", "int64", "float16", "complex64")] + [(t_(()),)]
+spec("roll", lambda lib, a: lib.roll(a, 1, 0) if a.dim() else lib.roll(a, 1), ROLL)
+spec("roll/method_dims", lambda lib, a: a.roll((2, -1), (-1, 0)) if a.dim() else a.roll(2), ROLL)
+spec("roll/flat", lambda lib, a: a.roll(5), ROLL)
+spec("roll/zero", lambda lib, a: lib.roll(a, 0, -1), ROLL[:-1])
+DIAG = [(t_((3, 4)),), (t_((4,)),), (t_((4, 3), layout="t"),), (t_((3,), "float64"),), (t_((3, 4), "int64"),),
+        (t_((0,)),), (t_((3, 3), "complex64"),)]
+spec("diag", lambda lib, a: lib.diag(a), DIAG)
+spec("diag/method_offset", lambda lib, a: (a.diag(1), a.diag(-2)), DIAG)
+spec("squeeze/varargs", lambda lib, a: a.squeeze(0, 2), [(t_((1, 3, 1)),), (t_((1, 2, 1, 2), "int64"),)])
+spec("broadcast_to/varargs", lambda lib, a: a.broadcast_to(2, 3, 4), [(t_((3, 1)),), (t_((4,), "int64"),), (t_(()),)])
+spec("sum/numpy_names", lambda lib, a: (lib.sum(a, axis=0), a.sum(axis=(0, -1), keepdims=True),
+                                        lib.mean(a, axis=-1, keepdims=True), a.amax(axis=0)), BASIC[:4])
+
 
 @pytest.mark.parametrize("spec,i", **cases(SPECS))
 def test_parity(spec, i):
@@ -206,6 +221,13 @@ def _e(fn, *ins, **kw):
     (lambda lib, a, b: lib.meshgrid(a, b.long(), indexing="ij"), [t_((2,)), t_((2,))]),
     (lambda lib, a: lib.meshgrid(a, indexing="foo"), [t_((2,))]),
     (lambda lib: lib.meshgrid(indexing="ij"), []),
+    (lambda lib, a: lib.roll(a, 1, -1), [t_(())]),
+    (lambda lib, a: lib.roll(a, 1, 2), [t_((3, 4))]),
+    (lambda lib, a: lib.roll(a, (1, 2), 0), [t_((3, 4))]),
+    (lambda lib, a: lib.broadcast_to(a, 2, 3), [t_((3,))]),
+    (lambda lib, a: a.squeeze(1, 1), [t_((2, 1))]),
+    (lambda lib, a: a.narrow(5, lib.tensor([0, 1]), 1), [t_((2, 3))]),
+    (lambda lib, a: lib.narrow(a, 0, lib.tensor(0.0), 1), [t_((2, 3))]),
 ])
 def test_errors(fn, ins):
     _e(fn, *ins)

@@ -41,6 +41,7 @@ _TYPE_NAMES = {
     "std::string_view": "str", "Dimname": "name", "DimnameList": "tuple of names", "ScalarList": "tuple of Scalars",
 }
 _NUMPY_NAMES = {"dim": ("axis",), "keepdim": ("keepdims",), "input": ("x", "a", "x1"), "other": ("x2",)}
+_NUMPY_ALIAS = {a: n for n, names in _NUMPY_NAMES.items() for a in names}
 # ops whose Tensor parameters also take a Python number (python_arg_parser.cpp: should_allow_numbers_as_tensors)
 _NUMBERS_AS_TENSORS = frozenset(("add", "add_", "div", "div_", "divide", "divide_", "mul", "mul_", "multiply",
                                  "multiply_", "sub", "sub_", "subtract", "subtract_", "true_divide", "true_divide_",
@@ -630,6 +631,14 @@ def recover(form, fn, e, args, kwargs, self=None):
             pos = _by_position(opdef, name, method, args, kwargs)
             if pos is not None:
                 return fn(*pos) if self is None else fn(self, *pos)
+        if any(k in _NUMPY_ALIAS for k in kwargs):
+            # torch's parser takes NumPy's names (axis=, keepdims=, x=): the op's Python signature has torch's
+            kw = {_NUMPY_ALIAS.get(k, k): v for k, v in kwargs.items()}
+            try:
+                return fn(*args, **kw) if self is None else fn(self, *args, **kw)
+            except TypeError as e2:
+                if e2.__traceback__.tb_next is not None:
+                    raise
         own = getattr(fn, "__name__", name)
         if own != name:
             raise TypeError(str(e).replace(f"{own}()", f"{name}()")) from None

@@ -997,13 +997,15 @@ def diag(input, diagonal=0, *, out=None):
     d = input._data
     if d.ndim not in (1, 2):
         raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {d.ndim}D")
+    # torch (aten/src/ATen/native/TensorShape.cpp diag): diag_embed of a vector, diagonal_copy of a matrix (their
+    # nodes: DiagEmbedBackward0, DiagonalBackward0_copy)
     if d.ndim == 1:
-        n = d.shape[0] + abs(diagonal)
-        idx = np.arange(d.shape[0])
-        rows, cols = (idx, idx + diagonal) if diagonal >= 0 else (idx - diagonal, idx)
-        from .indexing import _index_grad  # here: indexing builds on this module
-        return _index_grad(input, (n, n), (rows, cols), False)
-    return input.diagonal(diagonal).clone()
+        return diag_embed(input, diagonal)
+    from .shape import DiagonalBackward0_copy, _diagonal_array
+    r = wrap(_backend.xp(d).ascontiguousarray(_diagonal_array(d, diagonal, 0, 1)))
+    if state.enabled and input._requires_grad:
+        record(DiagonalBackward0_copy, (input,), r).args = (d.shape, diagonal, 0, 1)
+    return r
 
 
 @op("diag_embed(Tensor input, int64_t offset=0, int64_t dim1=-2, int64_t dim2=-1)", method=True)

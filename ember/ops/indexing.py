@@ -628,8 +628,24 @@ def index_put(input, indices, values, accumulate=False):
     if accumulate:
         d = input._data.copy()
         _backend.scatter_add(d, idx, values._data)
-        return wrap(d)
+        out = wrap(d)
+        if state.enabled and (input._requires_grad or values._requires_grad):
+            record(IndexPutAccumulateBackward, (input, values), out).idx = idx
+        return out
     return _index_put(input, idx, values)
+
+
+class IndexPutAccumulateBackward(IndexPutBackward0):
+    """index_put(accumulate=True): self's gradient passes unchanged; the values' is the gradient at the indexed
+    positions (repeated positions each read it; the engine sums a broadcast value back to its shape)."""
+
+    __slots__ = ()
+
+    def name(self):
+        return "IndexPutBackward0"
+
+    def backward(self, grad):
+        return grad, getitem(grad, self.idx) if self.next_edges[1] is not None else None
 
 
 # ---- gather / scatter / index_select ---------------------------------------------------------------------------

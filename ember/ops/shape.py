@@ -260,7 +260,9 @@ def _squeezed_shape(input, dim):
 
 @op("squeeze(Tensor input, int64_t dim)", "squeeze(Tensor input, IntArrayRef dim)", "squeeze(Tensor input)",
     method=True)
-def squeeze(input, dim=None):
+def squeeze(input, dim=None, *dims):
+    if dims:  # x.squeeze(0, 1): the method takes the dims as varargs (IntArrayRef)
+        dim = (dim,) + dims
     d = input._data
     out = view_of(input, d.reshape(_squeezed_shape(input, dim)), lambda b, _dim=dim: squeeze(b, _dim))
     if state.enabled and input._requires_grad:
@@ -508,8 +510,8 @@ def expand_as(input, other):
 
 
 @op("broadcast_to(Tensor input, SymIntArrayRef size)", method=True)
-def broadcast_to(input, size):
-    return expand(input, size)
+def broadcast_to(input, *size):
+    return expand(input, *size)  # (the method takes sizes as varargs too: v.broadcast_to(2, 3))
 
 
 @op("broadcast_tensors(*tensors)")  # torch/functional.py: a Python function of varargs
@@ -939,6 +941,8 @@ class NarrowBackward(Node):
     "narrow(Tensor input, int64_t dim, SymInt start, SymInt length)", method=True)
 def narrow(input, dim, start, length):
     d = input._data
+    if isinstance(start, Tensor) and (start._data.ndim or start._data.dtype.kind not in "iu"):
+        raise RuntimeError("start must be an 0-dim integral Tensor.")  # (checked before the dim, as torch)
     if d.ndim == 0:
         raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
     ax = input._wrap_dim(dim)
@@ -995,27 +999,36 @@ def flipud(input):
     return flip(input, (0,))
 
 
+class RollBackward0(Node):
+    __slots__ = ("shifts", "dims")
+
+    def backward(self, grad):
+        return (roll(grad, tuple(-s for s in self.shifts), self.dims),)
+
+
 @op("roll(Tensor input, SymIntArrayRef[1] shifts, IntArrayRef[1] dims=None)", method=True)
 def roll(input, shifts, dims=None):
+    # aten/src/ATen/native/TensorTransformations.cpp roll: one node (RollBackward0), with or without dims
     ns = len(shifts) if isinstance(shifts, (tuple, list)) else 1
     nd = 0 if dims is None else len(dims) if isinstance(dims, (tuple, list)) else 1
     if ns == 0:
         raise RuntimeError("`shifts` required")
     if nd and ns != nd or (not nd and ns != 1):
         raise RuntimeError(f"shifts and dimensions must align. shifts: {ns}, dims:{nd}")
-    if dims is None:
-        return roll(input.flatten(), shifts, 0).view(input.shape)
     shifts = tuple(shifts) if isinstance(shifts, (tuple, list)) else (shifts,)
-    dims = tuple(dims) if isinstance(dims, (tuple, list)) else (dims,)
-    out = input
-    for s, dd in zip(shifts, dims):
-        n = input._data.shape[input._wrap_dim(dd)]
-        if n == 0:
-            continue
-        s %= n
-        if s:
-            out = cat([out.narrow(dd, n - s, s), out.narrow(dd, 0, n - s)], dd)
-    return out if out is not input else clone(input)
+    d = input._data
+    if dims is None:
+        data = xp(d).roll(d.reshape(-1), shifts[0]).reshape(d.shape) if d.size else d.copy()
+        axes = None
+    else:
+        dims = tuple(dims) if isinstance(dims, (tuple, list)) else (dims,)
+        axes = tuple(input._wrap_dim_strict(a) for a in dims)  # (a 0-d input takes no dim: torch's IndexError)
+        data = xp(d).roll(d, shifts, axes) if d.ndim and d.size else d.copy()
+    out = wrap(data)  # (np.roll returns a new C-contiguous array)
+    if state.enabled and input._requires_grad:
+        node = record(RollBackward0, (input,), out)
+        node.shifts, node.dims = shifts, axes
+    return out
 
 
 class RepeatBackward0(Node):
@@ -1133,9 +1146,17 @@ class DiagonalBackward0(Node):
 
     def backward(self, grad):
         shape, offset, d1, d2 = self.args
-        g = zeros(shape, dtype=grad.dtype)
+        g = wrap(xp(grad._data).zeros(shape, grad._data.dtype))  # on the gradient's device
         _writable_diagonal(g._data, offset, d1, d2)[...] = grad._data
         return (g,)
+
+
+class DiagonalBackward0_copy(DiagonalBackward0):  # noqa: N801 (torch's name for diagonal_copy's node)
+    __slots__ = ()
+
+
+def _diagonal_array(d, offset, d1, d2):
+    return np.diagonal(d, offset, d1, d2) if d.__class__ is ndarray else xp(d).diagonal(d, offset, d1, d2)
 
 
 def _writable_diagonal(a, offset, d1, d2):
