@@ -8,8 +8,6 @@ from .ops import conv, fold, padding, pooling  # noqa: F401 (declare ops)
 from .ops import sorting, special  # noqa: F401 (declare ops)
 from .ops import complex as _complex, fft as _fft, legacy as _legacy  # noqa: F401 (declare ops)
 from .ops import grid_sample  # noqa: F401 (declare ops)
-from .ops import shape_extra  # noqa: F401 (declare ops)
-from .ops import index_extra, shape_extra  # noqa: F401 (declare ops)
 from .ops import index_extra, shape_extra, stats  # noqa: F401 (declare ops)
 from .ops import _table
 from .ops._registry import inplace

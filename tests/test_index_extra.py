@@ -141,6 +141,10 @@ spec("index_put/accumulate", lambda lib, a, v: a.index_put((_i(lib, 1, 3, 1),), 
 spec("index_put_/accumulate", lambda lib, a, v: a.clone().index_put_((_i(lib, 0, 0, 2),), v, True), IPA)
 spec("index_put/accumulate_2idx", lambda lib, a, v: lib.index_put(a, (_i(lib, 1, 1, 0), _i(lib, 2, 2, 0)), v[0], True),
      IPA[:1] + IPA[2:])
+spec("index_add", lambda lib, a, s: (lib.index_add(a, 0, _i(lib, 1, 3, 1), s), a.index_add(0, _i(lib, 0, 0, 2), s, alpha=2)),
+     [(t_((4, 3)), t_((3, 3))), (t_((4, 3), "float64", layout="t"), t_((3, 3), "float64", layout="s")),
+      (t_((4, 3), "int64"), t_((3, 3), "int64"))])
+spec("index_add_", lambda lib, a, s: a.clone().index_add_(1, _i(lib, 2, 2), s.T[:2].T), [(t_((3, 4)), t_((3, 3)))])
 spec("gather/int32_index", lambda lib, a: a.gather(1, lib.tensor([[0, 2], [1, 1], [2, 0], [0, 0]], dtype=lib.int32)),
      [(t_((4, 3)),), (t_((4, 3), "int64"),)])
 

@@ -125,6 +125,26 @@ DIAG = [(t_((3, 4)),), (t_((4,)),), (t_((4, 3), layout="t"),), (t_((3,), "float6
         (t_((0,)),), (t_((3, 3), "complex64"),)]
 spec("diag", lambda lib, a: lib.diag(a), DIAG)
 spec("diag/method_offset", lambda lib, a: (a.diag(1), a.diag(-2)), DIAG)
+TR = [(t_((3, 4)),), (t_((4, 3), layout="t"),), (t_((3, 3), "float64"),), (t_((3, 4), "int32"),), (t_((2, 2), "uint8"),),
+      (t_((3, 3), "float16"),), (t_((3, 3), "bfloat16"),), (t_((3, 3), "complex64"),), (t_((0, 3)),)]
+spec("trace", lambda lib, a: (lib.trace(a), a.trace()), TR)
+UF = [(t_((3, 5)),), (t_((5, 3), layout="t"),), (t_((2, 6, 2), "float64", layout="s"),), (t_((3, 5), "int64"),),
+      (t_(()),), (t_((0, 4)),)]
+spec("unfold", lambda lib, a: a.unfold(-1, 2, 1) if a.dim() else a.unfold(0, 1, 1), UF)
+spec("unfold/step", lambda lib, a: a.unfold(0, min(2, a.shape[0]), 2) if a.dim() else a.unfold(-1, 0, 3), UF)
+spec("unfold/overlap_write", lambda lib, a: a.clone().unfold(-1, 3, 2).mul(2), UF[:2] + UF[3:4])
+spec("unfold/size0", lambda lib, a: a.unfold(-1, 0, 1), UF[:4])
+# views and shape ops the op table had without parity specs of their own
+VIEW = [(t_((2, 3, 4)),), (t_((4, 3, 2), layout="t"),), (t_((2, 3, 4), "float64", layout="s"),), (t_((2, 3, 4), "int64"),),
+        (t_((2, 0, 3)),)]
+spec("swapaxes", lambda lib, a: (lib.swapaxes(a, 0, -1), a.swapaxes(1, 2), lib.swapdims(a, -2, 0), a.swapdims(2, 2)),
+     VIEW)
+spec("mT", lambda lib, a: (a.mT, a.mT.mT * 1), VIEW)
+spec("movedim", lambda lib, a: (lib.movedim(a, 0, -1), a.movedim((0, 1), (2, 0)), lib.moveaxis(a, -1, 1),
+                                a.moveaxis([2], [0])), VIEW)
+spec("tile", lambda lib, a: (lib.tile(a, (2,)), a.tile(1, 2, 1, 2), a.tile((2, 1))), VIEW + [(t_(()),)])
+spec("select", lambda lib, a: (lib.select(a, 0, 1), a.select(-1, -2), a.select(1, 0)), VIEW[:4])
+spec("diagonal", lambda lib, a: (lib.diagonal(a), a.diagonal(1, 2, 0), lib.diagonal(a, -1, -1, -2)), VIEW)
 spec("squeeze/varargs", lambda lib, a: a.squeeze(0, 2), [(t_((1, 3, 1)),), (t_((1, 2, 1, 2), "int64"),)])
 spec("broadcast_to/varargs", lambda lib, a: a.broadcast_to(2, 3, 4), [(t_((3, 1)),), (t_((4,), "int64"),), (t_(()),)])
 spec("sum/numpy_names", lambda lib, a: (lib.sum(a, axis=0), a.sum(axis=(0, -1), keepdims=True),
@@ -226,6 +246,13 @@ def _e(fn, *ins, **kw):
     (lambda lib, a: lib.roll(a, (1, 2), 0), [t_((3, 4))]),
     (lambda lib, a: lib.broadcast_to(a, 2, 3), [t_((3,))]),
     (lambda lib, a: a.squeeze(1, 1), [t_((2, 1))]),
+    (lambda lib, a: lib.trace(a), [t_((3,))]),
+    (lambda lib, a: lib.trace(a > 0), [t_((3, 3))]),
+    (lambda lib, a: a.unfold(0, 4, 1), [t_((3, 4))]),
+    (lambda lib, a: a.unfold(0, 2, 0), [t_((3, 4))]),
+    (lambda lib, a: a.unfold(0, -1, 1), [t_((3, 4))]),
+    (lambda lib, a: a.unfold(2, 1, 1), [t_((3, 4))]),
+    (lambda lib, a: a.unfold(0, 2, 1), [t_(())]),
     (lambda lib, a: a.narrow(5, lib.tensor([0, 1]), 1), [t_((2, 3))]),
     (lambda lib, a: lib.narrow(a, 0, lib.tensor(0.0), 1), [t_((2, 3))]),
 ])

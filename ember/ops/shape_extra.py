@@ -508,3 +508,80 @@ def meshgrid(*tensors, indexing=None):
     if swap:
         grids[0], grids[1] = grids[1], grids[0]
     return tuple(grids)
+
+
+# ---- trace, Tensor.unfold ---------------------------------------------------------------------------------------------
+class TraceBackward0(Node):
+    """torch's trace_backward: the gradient on the matrix's diagonal, zeros elsewhere."""
+
+    __slots__ = ("in_shape",)
+
+    def backward(self, grad):
+        r, c = self.in_shape
+        k = min(r, c)
+        idx = wrap(on_device_of(np.arange(k, dtype=np.int64) * (c + 1), grad._data))
+        z = wrap(xp(grad._data).zeros(r * c, grad._data.dtype))
+        return (z.index_add(0, idx, grad.reshape(1).expand(k)).view(r, c),)
+
+
+@op("trace(Tensor input)", method=True)
+def trace(input):
+    d = input._data
+    if d.ndim != 2:
+        raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {d.ndim}")
+    if d.dtype == np.bool_:
+        raise NotImplementedError("\"trace\" not implemented for 'Bool'")
+    m = xp(d)
+    diag = m.diagonal(d)
+    if d.dtype.kind in "iu":
+        r = diag.sum(dtype=np.int64)
+    elif d.dtype.itemsize == 2 and d.dtype.kind != "c":  # float16/bfloat16: accumulated in float32, as torch
+        r = diag.astype(np.float32).sum().astype(d.dtype)
+    else:
+        r = diag.sum(dtype=d.dtype)
+    out = wrap(m.asarray(r).reshape(()))
+    if state.enabled and input._requires_grad:
+        record(TraceBackward0, (input,), out).in_shape = d.shape
+    return out
+
+
+class UnfoldBackward0(Node):
+    """Every window's gradient added back at the positions it read (repeated positions accumulate)."""
+
+    __slots__ = ("args",)
+
+    def backward(self, grad):
+        ax, size, step, shape = self.args
+        if not shape:
+            return (grad.sum(),)
+        nw = grad.shape[ax]
+        idx = (np.arange(nw, dtype=np.int64)[:, None] * step + np.arange(size, dtype=np.int64)[None, :]).reshape(-1)
+        g = grad.movedim(-1, ax + 1).reshape(shape[:ax] + (nw * size,) + shape[ax + 1:])
+        z = wrap(xp(grad._data).zeros(shape, grad._data.dtype))
+        return (z.index_add(ax, wrap(on_device_of(idx, grad._data)), g),)
+
+
+@op("unfold(Tensor input, int64_t dimension, int64_t size, int64_t step)", method=True, function=False)
+def unfold(input, dimension, size, step):
+    # aten/src/ATen/native/TensorShape.cpp unfold: a view with one more dim (the window), of stride step * stride
+    d = input._data
+    ax = input._wrap_dim(dimension)
+    n = d.shape[ax] if d.ndim else 1
+    if size > n:
+        raise RuntimeError(f"maximum size for tensor at dimension {ax} is {n} but size is {size}")
+    if size < 0:
+        raise RuntimeError(f"size is {size} but must be >= 0")
+    if step <= 0:
+        raise RuntimeError(f"step is {step} but must be > 0")
+    if d.ndim == 0:
+        data = d.reshape(1)[:size]
+    else:
+        nw = (n - size) // step + 1
+        st = d.strides
+        shape = d.shape[:ax] + (nw,) + d.shape[ax + 1:] + (size,)
+        strides = st[:ax] + (st[ax] * step,) + st[ax + 1:] + (st[ax],)
+        data = _backend.as_strided(d, shape, strides, 0)
+    out = view_of(input, data, lambda b, _a=ax, _s=size, _t=step: unfold(b, _a, _s, _t))
+    if state.enabled and input._requires_grad:
+        record(UnfoldBackward0, (input,), out).args = (ax, size, step, d.shape)
+    return out
