@@ -17,6 +17,7 @@ from .autograd import is_anomaly_check_nan_enabled, is_anomaly_enabled
 from .autograd.grad_mode import is_inference_mode_enabled
 from .ops import copy as _copy, creation as _creation, elementwise as _elementwise, indexing as _indexing  # noqa: F401
 from .ops import linalg as _linalg, random_ops as _random_ops, reduction as _reduction, shape as _shape  # noqa: F401
+from .ops import lapack as _lapack  # noqa: F401
 from .ops import _table
 from .ops.reduction import return_types
 globals().update(_table.namespace_of(""))  # every op declared with function=True: ember.add, ember.sum, ...
@@ -149,7 +150,7 @@ def install_as_torch():
 
 # ember.nn, ember.optim and ember.utils load on first use (`ember.nn`, `import ember.nn`): together they are about
 # a third of `import ember`'s time, and a script that only uses tensors never needs them.
-_LAZY_SUBMODULES = frozenset(("nn", "optim", "utils", "distributed"))
+_LAZY_SUBMODULES = frozenset(("nn", "optim", "utils", "distributed", "linalg"))
 
 
 # torch's top-level forms of nn functionals (torch.max_pool2d, torch.batch_norm, ...): ember/nn/_aten_aliases.py

@@ -9,6 +9,7 @@ from .ops import sorting, special  # noqa: F401 (declare ops)
 from .ops import complex as _complex, fft as _fft, legacy as _legacy  # noqa: F401 (declare ops)
 from .ops import grid_sample  # noqa: F401 (declare ops)
 from .ops import index_extra, shape_extra, stats  # noqa: F401 (declare ops)
+from .ops import lapack  # noqa: F401 (declare ops)
 from .ops import _table
 from .ops._registry import inplace
 

@@ -314,9 +314,6 @@ KNOWN_TYPE_DIFFERENCES = {
 # Op forms ("fn:index_fill", "inplace:lerp_") with open problems, each with what is wrong; the per-op test
 # lists their problems in its failure when one is removed, and fails when a listed form has none left.
 PENDING = {
-    'fn:baddbmm': 'type 2; torch: IndexError: Dimension out of range (expected to be in range of [-1, 0], but got 1) | IndexError: Dimension out of range (expected to be in range of [-1, 0], but got 2)',
-    'inplace:baddbmm_': 'type 2; torch: IndexError: Dimension out of range (expected to be in range of [-1, 0], but got 1) | IndexError: Dimension out of range (expected to be in range of [-1, 0], but got 2)',
-    'method:baddbmm': 'type 2; torch: IndexError: Dimension out of range (expected to be in range of [-1, 0], but got 1) | IndexError: Dimension out of range (expected to be in range of [-1, 0], but got 2)',
     'method:cuda': 'type 4; torch: AssertionError: Torch not compiled with CUDA enabled',
     'method:unflatten': 'type 2; torch: RuntimeError: unflatten: sizes must be non-empty | RuntimeError: Boolean value of Tensor with more than one value is ambiguous',
 }

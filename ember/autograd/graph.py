@@ -405,6 +405,8 @@ def cpp_type_name(npdt):
 def _legacy_type_name(data):
     from .._dtype import from_np
     d = from_np.get(data.dtype)
+    if data.dtype.kind == "c":  # torch's Type::toString of complex CPU tensors (no legacy Tensor class)
+        return "CPU" + d.scalar_name + "Type"
     return "torch." + (d.legacy_name if d is not None else "Tensor")
 
 

@@ -8,7 +8,7 @@ from .._dtype import OPMATH_NP, from_np
 from .._tensor import Tensor
 from ._table import op
 from ._registry import _out, expandable_to, fp_ignore, Node, SavedTensor, _torch_type_name, record, state, wrap
-from ._registry import broadcast_error, not_tensor, same_device
+from ._registry import broadcast_error, not_tensor, same_device, xp_of
 
 
 _KERNEL = {"mm": "addmm_impl_cpu_", "bmm": "bmm", "mv": "addmv_impl_cpu", "dot": "dot"}
@@ -594,6 +594,15 @@ class BaddbmmBackward0(Node):
         return gi, g1, g2
 
 
+def _read_batch_sizes(batch1, batch2):
+    """torch reads batch1.size(0), batch1.size(1) and batch2.size(2) (to expand `input`) before its dim checks
+    (aten/src/ATen/native/LinearAlgebra.cpp baddbmm / addbmm): a 1-D batch is an IndexError there."""
+    for t, d in ((batch1, 1), (batch2, 2)):
+        nd = max(t._data.ndim, 1)
+        if not -nd <= d < nd:
+            raise IndexError(f"Dimension out of range (expected to be in range of [{-nd}, {nd - 1}], but got {d})")
+
+
 @op("baddbmm(Tensor input, Tensor batch1, Tensor batch2, *, Scalar beta=1, Scalar alpha=1, Tensor out=None)",
     "baddbmm(Tensor input, Tensor batch1, Tensor batch2, ScalarType out_dtype, *, Scalar beta=1, Scalar alpha=1, Tensor out=None)",
     method=True, inplace=True)
@@ -601,6 +610,7 @@ def baddbmm(input, batch1, batch2, out_dtype=None, *, beta=1, alpha=1, out=None)
     """beta * input + alpha * (batch1 @ batch2); with beta == 0 the values of input are ignored."""
     if out_dtype is not None:
         _no_out_dtype("baddbmm")
+    _read_batch_sizes(batch1, batch2)
     with _NoGrad():
         p = bmm(batch1, batch2)
     r = wrap(_add_scaled(input, p._data, beta, alpha, "baddbmm"))
@@ -704,8 +714,33 @@ def _einsum_check(equation, operands):
                 raise RuntimeError(f"einsum(): output subscript {c} appears more than once in the output")
 
 
+def _sublist_equation(args):
+    """torch's sublist form einsum(op1, sub1, op2, sub2, ..., [out]) as an equation (torch/functional.py einsum):
+    subscripts 0-25 are A-Z, 26-51 a-z, Ellipsis is '...'."""
+    def letters(sub):
+        out = []
+        for s in sub:
+            if s is Ellipsis:
+                out.append("...")
+            elif isinstance(s, int) and not isinstance(s, bool):
+                if not 0 <= s < 52:
+                    raise ValueError("einsum(): subscript in subscript list is not within the valid range [0, 52)")
+                out.append(chr(ord("A") + s) if s < 26 else chr(ord("a") + s - 26))
+            else:
+                raise TypeError(f"einsum(): expected a subscript list of int or Ellipsis, got {type(s).__name__}")
+        return "".join(out)
+    ops = list(args[0::2])
+    subs = [letters(x) for x in args[1::2]]
+    eq = ",".join(subs[:len(ops)])
+    if len(args) % 2 == 1:
+        ops, eq = ops[:-1], ",".join(subs) + "->" + letters(args[-1])
+    return eq, ops
+
+
 @op("einsum(*args)")
 def einsum(equation, *operands):
+    if isinstance(equation, Tensor):  # the sublist form
+        equation, operands = _sublist_equation((equation,) + operands)
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = operands[0]
     _einsum_check(equation, operands)
@@ -720,6 +755,12 @@ def einsum(equation, *operands):
     if state.enabled and any(o._requires_grad for o in operands):
         node = record(EinsumBackward, tuple(operands), r)
         node.eq = (subs, out_sub, fresh)
+        # torch's einsum (aten/src/ATen/native/Linear.cpp) ends with the op of its last step: a permute of a single
+        # operand, or its sum over the labels not in the output; for several operands the view that drops the
+        # contracted labels, or the mul of the last pair when nothing is contracted
+        contracted = any(c not in out_sub for sub in subs for c in sub)
+        node._name = (("SumBackward1" if contracted else "PermuteBackward0") if len(operands) == 1 else
+                      ("ViewBackward0" if contracted else "MulBackward0"))
         node.saved = tuple(SavedTensor(o) for o in operands)
     return r
 
@@ -729,10 +770,10 @@ class EinsumBackward(Node):
     only that operand has are broadcast back (einsum with ones), repeated letters (diagonals, 'ii->i') are
     put back on the diagonal (einsum with an identity matrix)."""
 
-    __slots__ = ("eq",)
+    __slots__ = ("eq", "_name")
 
     def name(self):
-        return "EinsumBackward0"
+        return self._name
 
     def backward(self, grad):
         ops = self.saved_tensors
@@ -762,3 +803,483 @@ class EinsumBackward(Node):
             eq = ",".join(in_subs + extra_subs) + "->" + "".join(target)
             grads.append(einsum(eq, grad, *others, *extra))
         return tuple(grads)
+
+
+# ---- vdot, addbmm, addr, tensordot, kron, trace, cdist, pdist, cov, corrcoef -------------------------------------------
+class VdotBackward0(Node):
+    """derivatives.yaml vdot: self: grad.conj() * other, other: grad * self."""
+
+    __slots__ = ()
+
+    def backward(self, grad):
+        a, b = self.saved_tensors
+        return (grad.conj() * b if self.next_edges[0] is not None else None,
+                grad * a if self.next_edges[1] is not None else None)
+
+
+@op("vdot(Tensor input, Tensor other, *, Tensor out=None)", method=True)
+def vdot(input, other, *, out=None):
+    """conj(input) . other for two vectors (aten/src/ATen/native/Blas.cpp vdot)."""
+    a, b = input._data, other._data
+    if a.ndim != 1 or b.ndim != 1:
+        raise RuntimeError(f"1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors")
+    if a.dtype != b.dtype:
+        raise RuntimeError(f"dot : expected both vectors to have same dtype, but found {_torch_type_name(a.dtype)} and "
+                           f"{_torch_type_name(b.dtype)}")
+    if a.shape[0] != b.shape[0]:
+        raise RuntimeError(f"inconsistent tensor size, expected tensor [{a.shape[0]}] and src [{b.shape[0]}] to have "
+                           f"the same number of elements, but got {a.shape[0]} and {b.shape[0]} elements respectively")
+    if a.dtype == np.bool_:
+        raise RuntimeError("\"dot\" not implemented for 'Bool'")
+    xp = xp_of(input)
+    r = wrap(xp.asarray(xp.vdot(_mat(a), _mat(b))).astype(a.dtype))
+    if state.enabled and (input._requires_grad or other._requires_grad):
+        node = record(VdotBackward0, (input, other), r)
+        node.saved = (SavedTensor(input), SavedTensor(other))
+    return _out(out, r)
+
+
+def _check_expand(c, shape):
+    """torch's expand error for `input` of addbmm/addr (it is expanded to the result's shape first)."""
+    if expandable_to(c.shape, shape):
+        return
+    if len(c.shape) > len(shape):
+        raise RuntimeError(f"expand(torch.{from_np[c.dtype].legacy_name}{{[{', '.join(map(str, c.shape))}]}}, size=["
+                           f"{', '.join(map(str, shape))}]): the number of sizes provided ({len(shape)}) must be greater "
+                           f"or equal to the number of dimensions in the tensor ({len(c.shape)})")
+    i = max(k for k in range(-len(c.shape), 0) if c.shape[k] not in (1, shape[k]))
+    raise RuntimeError(f"The expanded size of the tensor ({shape[i]}) must match the existing size ({c.shape[i]}) at "
+                       f"non-singleton dimension {len(shape) + i}.  Target sizes: [{', '.join(map(str, shape))}].  "
+                       f"Tensor sizes: [{', '.join(map(str, c.shape))}]")
+
+
+def _sum_to(g, shape):
+    """A gradient summed back to the shape its operand was broadcast from (0-d included)."""
+    shape = tuple(shape)
+    if tuple(g.shape) == shape:
+        return g
+    lead = g.dim() - len(shape)
+    axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape) if n == 1 and g.shape[lead + i] != 1)
+    if axes:
+        g = g.sum(axes, keepdim=True)
+    return g.reshape(shape)
+
+
+class AddbmmBackward0(Node):
+    __slots__ = ("alpha", "beta", "shape")
+
+    def backward(self, grad):
+        b1, b2 = self.saved_tensors
+        e = self.next_edges
+        gi = g1 = g2 = None
+        if e[0] is not None:
+            gi = grad if self.beta == 1 else grad * self.beta
+            gi = _sum_to(gi, self.shape)
+        if e[1] is not None or e[2] is not None:
+            ge = grad.unsqueeze(0).expand(b1.shape[0], *grad.shape)
+            if e[1] is not None:
+                g1 = bmm(ge, b2.conj().transpose(1, 2))
+                g1 = g1 if self.alpha == 1 else g1 * self.alpha
+            if e[2] is not None:
+                g2 = bmm(b1.conj().transpose(1, 2), ge)
+                g2 = g2 if self.alpha == 1 else g2 * self.alpha
+        return gi, g1, g2
+
+
+@op("addbmm(Tensor input, Tensor batch1, Tensor batch2, *, Scalar beta=1, Scalar alpha=1, Tensor out=None)",
+    method=True, inplace=True)
+def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
+    """beta * input + alpha * sum_b batch1[b] @ batch2[b] (aten/src/ATen/native/LinearAlgebra.cpp addbmm)."""
+    _read_batch_sizes(batch1, batch2)
+    a, b = batch1._data, batch2._data
+    _check_expand(input._data, (a.shape[1], b.shape[-1]))
+    if a.ndim != 3:
+        raise RuntimeError("batch1 must be a 3D tensor")
+    if b.ndim != 3:
+        raise RuntimeError("batch2 must be a 3D tensor")
+    if a.shape[0] != b.shape[0]:
+        raise RuntimeError(f"batch1 and batch2 must have same number of batches, got {a.shape[0]} and {b.shape[0]}")
+    if a.shape[2] != b.shape[1]:
+        raise RuntimeError(f"Incompatible matrix sizes for bmm ({a.shape[1]}x{a.shape[2]} and {b.shape[1]}x{b.shape[2]})")
+    _same_dtype(batch1, batch2, "bmm")
+    with _NoGrad():
+        p = bmm(batch1, batch2)
+    xp = xp_of(batch1)
+    pd = p._data.sum(0) if a.shape[0] else xp.zeros((a.shape[1], b.shape[2]), a.dtype)
+    r = wrap(_add_scaled(input, as_array(pd).astype(a.dtype, copy=False), beta, alpha, "addbmm"))
+    if state.enabled and (input._requires_grad or batch1._requires_grad or batch2._requires_grad):
+        node = record(AddbmmBackward0, (input, batch1, batch2), r)
+        node.saved = (SavedTensor(batch1), SavedTensor(batch2))
+        node.alpha, node.beta, node.shape = alpha, beta, input._data.shape
+    return _out(out, r)
+
+
+class AddrBackward0(Node):
+    __slots__ = ("alpha", "beta", "shape")
+
+    def backward(self, grad):
+        v1, v2 = self.saved_tensors
+        e = self.next_edges
+        gi = g1 = g2 = None
+        if e[0] is not None:
+            gi = grad if self.beta == 1 else grad * self.beta
+            gi = _sum_to(gi, self.shape)
+        if e[1] is not None:
+            g1 = mv(grad, v2.conj())
+            g1 = g1 if self.alpha == 1 else g1 * self.alpha
+        if e[2] is not None:
+            g2 = mv(grad.t(), v1.conj())
+            g2 = g2 if self.alpha == 1 else g2 * self.alpha
+        return gi, g1, g2
+
+
+@op("addr(Tensor input, Tensor vec1, Tensor vec2, *, Scalar beta=1, Scalar alpha=1, Tensor out=None)", method=True,
+    inplace=True)
+def addr(input, vec1, vec2, *, beta=1, alpha=1, out=None):
+    """beta * input + alpha * outer(vec1, vec2) (aten/src/ATen/native/LinearAlgebra.cpp addr)."""
+    a, b = vec1._data, vec2._data
+    if a.ndim != 1:
+        raise RuntimeError(f"addr: Expected 1-D argument vec1, but got {a.ndim}-D")
+    if b.ndim != 1:
+        raise RuntimeError(f"addr: Expected 1-D argument vec2, but got {b.ndim}-D")
+    if a.dtype != b.dtype or input._data.dtype != a.dtype:
+        raise RuntimeError(f"expected scalar type {_torch_type_name(a.dtype)} but found "
+                           f"{_torch_type_name(b.dtype if b.dtype != a.dtype else input._data.dtype)}")
+    xp = xp_of(vec1)
+    if a.dtype == np.bool_:
+        if isinstance(alpha, float) or isinstance(beta, float):
+            raise RuntimeError("Boolean alpha only supported for Boolean results.")
+        p = xp.logical_and(a[:, None], b[None, :]) & bool(alpha)
+        c = input._data
+        if not expandable_to(c.shape, p.shape):
+            raise broadcast_error("addr", c.shape, p.shape)
+        r = wrap(xp.logical_or(p, c & bool(beta)) if beta else xp.broadcast_to(p, p.shape).copy())
+        return _out(out, r)
+    p = _mat(a)[:, None] * _mat(b)[None, :]
+    _check_expand(input._data, p.shape)
+    r = wrap(_add_scaled(input, as_array(p).astype(a.dtype, copy=False), beta, alpha, "addr"))
+    if state.enabled and (input._requires_grad or vec1._requires_grad or vec2._requires_grad):
+        node = record(AddrBackward0, (input, vec1, vec2), r)
+        node.saved = (SavedTensor(vec1), SavedTensor(vec2))
+        node.alpha, node.beta, node.shape = alpha, beta, input._data.shape
+    return _out(out, r)
+
+
+@op("tensordot(a, b, dims=2, out=None)")
+def tensordot(a, b, dims=2, out=None):
+    """torch.tensordot (torch/functional.py, then aten/src/ATen/native/Linear.cpp tensordot): the contracted dims of
+    a moved last and of b first, one mm of the flattened operands, reshaped (ViewBackward0)."""
+    if isinstance(dims, Tensor):
+        if dims.numel() > 1:
+            da, db = dims[0].tolist(), dims[1].tolist()
+        else:
+            v = int(dims.item())
+            if v < 0:
+                raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
+            da, db = list(range(-v, 0)), list(range(v))
+    elif isinstance(dims, (tuple, list)):
+        da, db = dims
+    elif isinstance(dims, int) and not isinstance(dims, bool):
+        if dims < 0:
+            raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
+        if dims > min(a.dim(), b.dim()):
+            raise RuntimeError(f"tensordot expects dims < ndim_a or ndim_b, but got dims={dims}")
+        da, db = list(range(-dims, 0)), list(range(dims))
+    else:
+        raise RuntimeError("tensordot expects dims to be int or tuple[list[int], list[int]] or list[list[int]] "
+                           f"containing two lists, but got dims={dims}")
+    for pos, (x, arg) in enumerate(((a, "input"), (b, "other")), 1):
+        if not isinstance(x, Tensor):
+            raise TypeError(f"tensordot(): argument '{arg}' (position {pos}) must be Tensor, not {type(x).__name__}")
+    for pos, (dl, arg) in enumerate(((da, "dims_self"), (db, "dims_other")), 3):
+        if isinstance(dl, int) and not isinstance(dl, bool):
+            continue
+        if not isinstance(dl, (list, tuple)) or not all(isinstance(v, int) and not isinstance(v, bool) for v in dl):
+            bad = dl if not isinstance(dl, (list, tuple)) else next(v for v in dl if not isinstance(v, int))
+            raise TypeError(f"tensordot(): argument '{arg}' (position {pos}) must be tuple of ints, not "
+                            f"{type(bad).__name__}")
+    if out is not None and not isinstance(out, Tensor):
+        raise TypeError(f"tensordot(): argument 'out' must be Tensor, not {type(out).__name__}")
+    da = [da] if isinstance(da, int) else list(da)
+    db = [db] if isinstance(db, int) else list(db)
+    na, nb = a._data.ndim, b._data.ndim
+    if len(da) != len(db):
+        raise RuntimeError("both dimension lists should have same length")
+    if a._data.dtype != b._data.dtype:
+        raise RuntimeError("both inputs should have same dtype")
+    da = [_wrap_dim(d, na) for d in da]
+    db = [_wrap_dim(d, nb) for d in db]
+    for x, y in zip(da, db):
+        sa, sb = a._data.shape[x], b._data.shape[y]
+        if sa != sb:
+            raise RuntimeError(f"contracted dimensions need to match, but first has size {sa} in dim {x} and second "
+                               f"has size {sb} in dim {y}")
+    fa = [i for i in range(na) if i not in da]
+    fb = [i for i in range(nb) if i not in db]
+    ka = math.prod(a._data.shape[i] for i in da)
+    ma = math.prod(a._data.shape[i] for i in fa)
+    mb = math.prod(b._data.shape[i] for i in fb)
+    t1 = a.permute(fa + da).reshape(ma, ka)
+    t2 = b.permute(db + fb).reshape(ka, mb)
+    r = mm(t1, t2).view([a._data.shape[i] for i in fa] + [b._data.shape[i] for i in fb])
+    return _out(out, r)
+
+
+def _wrap_dim(d, n):
+    if not -max(n, 1) <= d < max(n, 1):
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-max(n, 1)}, {max(n, 1) - 1}], but "
+                         f"got {d})")
+    return d % max(n, 1)
+
+
+class UnsafeViewBackward0(Node):
+    __slots__ = ("shape",)
+
+    def backward(self, grad):
+        return (grad.reshape(self.shape),)
+
+
+@op("kron(Tensor input, Tensor other, *, Tensor out=None)", method=True)
+def kron(input, other, *, out=None):
+    """aten/src/ATen/native/LinearAlgebra.cpp KronImpl: both operands viewed with interleaved singleton dims,
+    multiplied, and the product viewed to the result's shape (an _unsafe_view: UnsafeViewBackward0)."""
+    sa, sb = input._data.shape, other._data.shape
+    nd = max(len(sa), len(sb))
+    pa, pb = nd - len(sa), nd - len(sb)
+    ra, rb, rr = [], [], []
+    for i in range(nd):
+        x = sa[i - pa] if i >= pa else 1
+        y = sb[i - pb] if i >= pb else 1
+        ra += [x, 1]
+        rb += [1, y]
+        rr.append(x * y)
+    p = input.reshape(ra) * other.reshape(rb)
+    r = wrap(p._data.reshape(rr))
+    if p._requires_grad and state.enabled:
+        node = record(UnsafeViewBackward0, (p,), r)
+        node.shape = tuple(p._data.shape)
+        node.saved = ()
+    return _out(out, r)
+
+
+class CdistBackward0(Node):
+    """_cdist_backward (aten/src/ATen/native/Distance.cpp): per pair, the gradient of ||x1_i - x2_j||_p."""
+
+    __slots__ = ("p", "shapes")
+
+    def backward(self, grad):
+        x1, x2, dist = self.saved_tensors
+        diff = x1.unsqueeze(-2) - x2.unsqueeze(-3)      # (..., P, R, M)
+        g = grad.unsqueeze(-1)
+        dd = dist.unsqueeze(-1)
+        p = self.p
+        if p == 0:
+            t = diff * 0
+        elif p == 1:
+            t = diff.sign()
+        elif p == 2:
+            t = (diff / dd).masked_fill(dd == 0, 0)
+        elif p == math.inf:
+            t = diff.sign() * (diff.abs() == dd)
+        elif p < 1:
+            t = (diff.sign() * diff.abs().pow(p - 1) * dd.pow(1 - p)).masked_fill((dd == 0) | (diff == 0), 0)
+        else:
+            t = (diff * diff.abs().pow(p - 2) / dd.pow(p - 1)).masked_fill(dd == 0, 0)
+        gt = g * t
+        g1 = gt.sum(-2) if self.next_edges[0] is not None else None
+        g2 = -gt.sum(-3) if self.next_edges[1] is not None else None
+        s1, s2 = self.shapes
+        if g1 is not None and tuple(g1.shape) != s1:
+            g1 = _sum_to_shape(g1, s1)
+        if g2 is not None and tuple(g2.shape) != s2:
+            g2 = _sum_to_shape(g2, s2)
+        return g1, g2
+
+
+_CDIST_MODES = ("use_mm_for_euclid_dist_if_necessary", "use_mm_for_euclid_dist", "donot_use_mm_for_euclid_dist")
+
+
+def _pdist_arrays(x1, x2, p):
+    diff = x1[..., :, None, :] - x2[..., None, :, :]
+    m = xp(diff)
+    a = m.abs(diff)
+    with fp_ignore:
+        if p == 0:
+            return (a != 0).sum(-1).astype(x1.dtype)
+        if p == 1:
+            return a.sum(-1)
+        if p == 2:
+            return m.sqrt((a * a).sum(-1))
+        if p == math.inf:
+            return a.max(-1) if a.shape[-1] else m.zeros(a.shape[:-1], x1.dtype)
+        return ((a ** p).sum(-1)) ** (1.0 / p)
+
+
+@op("cdist(x1, x2, p=2., compute_mode=None)")
+def cdist(x1, x2, p=2., compute_mode=None):
+    """torch.cdist: p-norm distances between the rows of x1 (..., P, M) and x2 (..., R, M), batch dims broadcast."""
+    a, b = x1._data, x2._data
+    if a.ndim < 2:
+        raise RuntimeError(f"cdist only supports at least 2D tensors, X1 got: {a.ndim}D")
+    if b.ndim < 2:
+        raise RuntimeError(f"cdist only supports at least 2D tensors, X2 got: {b.ndim}D")
+    if a.shape[-1] != b.shape[-1]:
+        raise RuntimeError(f"X1 and X2 must have the same number of columns. X1: {a.shape[-1]} X2: {b.shape[-1]}")
+    if a.dtype.kind != "f" or a.dtype.itemsize == 2:
+        raise RuntimeError(f"cdist only supports floating-point dtypes, X1 got: {_torch_type_name(a.dtype)}")
+    if b.dtype.kind != "f" or b.dtype.itemsize == 2:
+        raise RuntimeError(f"cdist only supports floating-point dtypes, X2 got: {_torch_type_name(b.dtype)}")
+    if p < 0:
+        raise RuntimeError("cdist only supports non-negative p values")
+    if compute_mode is not None and compute_mode not in _CDIST_MODES:
+        raise ValueError(f"{compute_mode} is not a valid value for compute_mode")
+    if a.dtype != b.dtype:
+        raise RuntimeError(f"expected scalar type {_torch_type_name(a.dtype)} but found {_torch_type_name(b.dtype)}")
+    try:
+        batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    except ValueError:
+        raise broadcast_error("cdist", a.shape[:-2], b.shape[:-2]) from None
+    xpm = xp_of(x1)
+    aa = xpm.broadcast_to(a, batch + a.shape[-2:])
+    bb = xpm.broadcast_to(b, batch + b.shape[-2:])
+    d = _pdist_arrays(aa, bb, float(p))
+    r = wrap(xpm.asarray(d).astype(a.dtype, copy=False))
+    if state.enabled and (x1._requires_grad or x2._requires_grad):
+        node = record(CdistBackward0, (x1, x2), r)
+        node.saved = (SavedTensor(x1), SavedTensor(x2), SavedTensor(r, True))
+        node.p, node.shapes = float(p), (a.shape, b.shape)
+    return r
+
+
+class PdistBackward0(Node):
+    __slots__ = ("p", "idx")
+
+    def backward(self, grad):
+        x, dist = self.saved_tensors
+        i, j = self.idx
+        xpm = xp_of(x)
+        it, jt = wrap(xpm.asarray(i)), wrap(xpm.asarray(j))
+        diff = x.index_select(0, it) - x.index_select(0, jt)
+        dd = dist.unsqueeze(-1)
+        g = grad.unsqueeze(-1)
+        p = self.p
+        if p == 0:
+            t = diff * 0
+        elif p == 1:
+            t = diff.sign()
+        elif p == 2:
+            t = (diff / dd).masked_fill(dd == 0, 0)
+        elif p == math.inf:
+            t = diff.sign() * (diff.abs() == dd)
+        elif p < 1:
+            t = (diff.sign() * diff.abs().pow(p - 1) * dd.pow(1 - p)).masked_fill((dd == 0) | (diff == 0), 0)
+        else:
+            t = (diff * diff.abs().pow(p - 2) / dd.pow(p - 1)).masked_fill(dd == 0, 0)
+        gt = g * t
+        out = x.new_zeros(tuple(x.shape))
+        out = out.index_add(0, it, gt).index_add(0, jt, -gt)
+        return (out,)
+
+
+@op("pdist(Tensor input, double p=2)")
+def pdist(input, p=2):
+    """The p-norm distances between every pair of rows i < j of an N x M matrix, row by row."""
+    a = input._data
+    if a.ndim != 2:
+        raise RuntimeError(f"pdist only supports 2D tensors, got: {a.ndim}D")
+    if a.dtype.kind != "f" or a.dtype.itemsize == 2:
+        raise RuntimeError("pdist only supports floating-point dtypes")
+    if p < 0:
+        raise RuntimeError("pdist only supports non-negative p values")
+    n = a.shape[0]
+    i, j = np.triu_indices(n, 1)
+    xpm = xp_of(input)
+    d = _pdist_arrays(a[i][:, None, :], a[j][:, None, :], float(p))[:, 0, 0] if len(i) else xpm.zeros((0,), a.dtype)
+    r = wrap(xpm.asarray(d).astype(a.dtype, copy=False))
+    if state.enabled and input._requires_grad:
+        node = record(PdistBackward0, (input,), r)
+        node.saved = (SavedTensor(input), SavedTensor(r, True))
+        node.p, node.idx = float(p), (i, j)
+    return r
+
+
+@op("cov(Tensor input, *, int64_t correction=1, Tensor? fweights=None, Tensor? aweights=None)", method=True)
+def cov(input, *, correction=1, fweights=None, aweights=None):
+    """aten/src/ATen/native/Correlation.cpp cov, composed as torch composes it (the last node: SqueezeBackward0)."""
+    from .._warn import warn as _warn
+    d = input._data
+    if d.ndim > 2:
+        raise RuntimeError(f"cov(): expected input to have two or fewer dimensions but got an input with {d.ndim} "
+                           "dimensions")
+    if d.dtype == np.bool_:
+        raise RuntimeError("cov(): bool dtype is not supported for input")
+    x = input.view(1, -1) if d.ndim < 2 else input
+    nobs = x.shape[1]
+    w = None
+    if fweights is not None:
+        w = fweights
+        fd = w._data
+        if fd.ndim > 1:
+            raise RuntimeError(f"cov(): expected fweights to have one or fewer dimensions but got fweights with "
+                               f"{fd.ndim} dimensions")
+        if fd.dtype.kind not in "iu":
+            raise RuntimeError(f"cov(): expected fweights to have integral dtype but got fweights with "
+                               f"{_torch_type_name(fd.dtype)} dtype")
+        if fd.size != nobs:
+            raise RuntimeError(f"cov(): expected fweights to have the same numel as there are observations in the "
+                               f"input but got {fd.size} != {nobs}")
+        if nobs and bool((fd < 0).any()):
+            raise RuntimeError("cov(): fweights cannot be negative")
+    if aweights is not None:
+        ad = aweights._data
+        if ad.ndim > 1:
+            raise RuntimeError(f"cov(): expected aweights to have one or fewer dimensions but got aweights with "
+                               f"{ad.ndim} dimensions")
+        if ad.dtype.kind != "f" and ad.dtype.name != "bfloat16":
+            raise RuntimeError(f"cov(): expected aweights to have floating point dtype but got aweights with "
+                               f"{_torch_type_name(ad.dtype)} dtype")
+        if ad.size != nobs:
+            raise RuntimeError(f"cov(): expected aweights to have the same numel as there are observations in the "
+                               f"input but got {ad.size} != {nobs}")
+        if nobs and bool((ad < 0).any()):
+            raise RuntimeError("cov(): aweights cannot be negative")
+        w = aweights if w is None else w * aweights
+    from .creation import tensor as _tensor
+    w_sum = w.sum() if w is not None else _tensor(nobs)
+    if w is not None and not bool(w_sum._data != 0):
+        raise RuntimeError("cov(): weights sum to zero, can't be normalized")
+    avg = (x * w if w is not None else x).sum(1) / w_sum
+    if w is not None and aweights is not None and correction != 0:
+        norm_factor = w_sum - correction * (w * aweights).sum() / w_sum
+    else:
+        norm_factor = w_sum - correction
+    if bool(norm_factor._data <= 0):
+        _warn("cov(): degrees of freedom is <= 0. Correction should be strictly less than the number of "
+              "observations.")
+        norm_factor = norm_factor * 0
+    x = x - avg.unsqueeze(1)
+    c = mm(x, (x * w if w is not None else x).t().conj())
+    from .elementwise import div
+    with fp_ignore:
+        return div(c, norm_factor).squeeze()
+
+
+@op("corrcoef(Tensor input)", method=True)
+def corrcoef(input):
+    """aten/src/ATen/native/Correlation.cpp corrcoef: cov normalised by the standard deviations, clipped to
+    [-1, 1] (ClampBackward1)."""
+    d = input._data
+    if d.ndim > 2:
+        raise RuntimeError(f"corrcoef(): expected input to have two or fewer dimensions but got an input with {d.ndim} "
+                           "dimensions")
+    c = cov(input)
+    with fp_ignore:
+        if c._data.ndim == 0:
+            return c / c
+        dg = c.diagonal()
+        std = (dg.real if dg._data.dtype.kind == "c" else dg).sqrt()
+        c = c / std.view(-1, 1)
+        c = c / std.view(1, -1)
+    if c._data.dtype.kind == "c":  # (torch: at::complex of the clipped parts)
+        return c.real.clip(-1, 1) + c.imag.clip(-1, 1) * 1j
+    return c.clip(-1, 1)

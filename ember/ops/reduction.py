@@ -1044,14 +1044,17 @@ def vector_norm(input, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
 
 @op("norm(input, p='fro', dim=None, keepdim=False, out=None, dtype=None)", method=True)
 def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
-    """torch.norm: the vector p-norm over `dim` (all dims by default); 'fro' is the 2-norm."""
+    """torch.norm (torch/functional.py norm): 'fro' over at most two dims is vector_norm(2); another string
+    ('nuc') is linalg.matrix_norm over `dim` (all dims by default); a number is vector_norm(p)."""
+    _dim = [dim] if isinstance(dim, int) else dim
     if isinstance(p, str):
-        if p != "fro":
-            raise RuntimeError(f"norm(): the '{p}' norm is not supported by ember")
-        if dim is not None and isinstance(dim, (tuple, list)) and len(dim) > 2:
-            raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {' '.join(map(str, dim))}")
-        p = 2
-    return vector_norm(input, p, dim, keepdim, dtype=dtype, out=out)
+        if p == "fro" and (dim is None or isinstance(dim, int) or len(dim) <= 2):
+            return vector_norm(input, 2, _dim, keepdim, dtype=dtype, out=out)
+        from .lapack import matrix_norm
+        if _dim is None:
+            _dim = list(range(input._data.ndim))
+        return matrix_norm(input, p, _dim, keepdim, dtype=dtype, out=out)
+    return vector_norm(input, 2.0 if p is None else p, _dim, keepdim, dtype=dtype, out=out)
 
 
 @op("dist(Tensor input, Tensor other, Scalar p=2)", method=True)
