@@ -320,6 +320,14 @@ spec("cov/fweights", lambda lib, a, f: lib.cov(a, correction=2, fweights=f), [(t
 spec("corrcoef", lambda lib, a: lib.corrcoef(a), CV[:4])
 spec("corrcoef/method", lambda lib, a: a.corrcoef(), CV[:2])
 
+# ---- integer matmul: exact (float64 GEMM when k * max|a| * max|b| <= 2**53, else NumPy's wrapping integer loop) ----
+IM = [(t_((40, 50), "int64"), t_((50, 30), "int64")), (t_((2, 20, 30), "int32"), t_((30, 40), "int32")),
+      (t_((64, 64), "int16"), t_((64,), "int16")), (t_((70, 70), "uint8"), t_((70, 70), "uint8"))]
+spec("matmul/int_exact", lambda lib, a, b: (a @ b, (a * 100000) @ (b * 1000)), IM[:2], grad=False)
+spec("matmul/int_wrap", lambda lib, a, b: ((a * 2 ** 40) @ (b * 2 ** 20), (a * 30000) @ (b * 30000)), IM[:1], grad=False)
+spec("matmul/int_small_types", lambda lib, a, b: (a * 100) @ (b * 100), IM[1:], grad=False)
+spec("mm/int", lambda lib, a, b: lib.mm(a, b * 7), IM[:1], grad=False)
+
 @pytest.mark.parametrize("spec,i", **cases(SPECS))
 def test_parity(spec, i):
     check(spec, i)

@@ -50,7 +50,29 @@ def _mat(d):
 def _matmul_np(a, b):
     if a.dtype in _HALF:
         return np.matmul(a.astype(np.float32), b.astype(np.float32)).astype(a.dtype)
+    if a.dtype.kind in "iu" and a.dtype == b.dtype:
+        return _int_matmul(a, b)
     return np.matmul(a, b)
+
+
+_EXACT = 2 ** 53  # float64 represents every integer up to here exactly
+
+
+def _int_matmul(a, b):
+    """An integer matmul, exact as torch's: NumPy has no integer BLAS (its int64 matmul is a plain loop, ~40x
+    torch's time at 256x256), so when k * max|a| * max|b| <= 2**53 every product and every partial sum is an
+    integer float64 holds exactly, in any summation order: one float64 GEMM gives the exact result. Otherwise (or
+    for tiny operands) NumPy's integer loop, which wraps on overflow as torch does."""
+    k = a.shape[-1]
+    if a.size == 0 or b.size == 0 or k * a.shape[-2] * (b.shape[-1] if b.ndim > 1 else 1) < 4096:
+        return np.matmul(a, b)
+    xp_ = xp(a)
+    ma = max(int(a.max()), -int(a.min()))
+    mb = max(int(b.max()), -int(b.min()))
+    if ma * mb * k > _EXACT:
+        return np.matmul(a, b)
+    r = xp_.matmul(a.astype(np.float64), b.astype(np.float64))
+    return r.astype(np.int64).astype(a.dtype, copy=False)  # (through int64: smaller types wrap as torch's do)
 
 
 class MmBackward0(Node):
