@@ -186,11 +186,6 @@ def test_parametrized_module_copy_and_pickle():
     assert res[0] == res[1]
 
 
-def test_orthogonal_is_reported_missing():
-    with pytest.raises(NotImplementedError, match="orthogonal"):
-        ember.nn.utils.parametrizations.orthogonal(ember.nn.Linear(3, 3))
-
-
 def _nested(lib):
     m = lib.nn.Linear(2, 2)
     lib.nn.utils.parametrizations.weight_norm(m)

@@ -2139,3 +2139,75 @@ def lu_solve_top(input, LU_data, LU_pivots, *, out=None):
                "future PyTorch release.\nNote that torch.linalg.lu_solve has its arguments reversed.\nX = "
                "torch.lu_solve(B, LU, pivots)\nshould be replaced with\nX = torch.linalg.lu_solve(LU, pivots, B)")
     return lu_solve(LU_data, LU_pivots, input, out=out)
+
+
+# ---- householder_product / orgqr -----------------------------------------------------------------------------------
+def _geqrf_arrays(a):
+    """LAPACK geqrf's compact output (reflectors below the diagonal, R on and above it) and tau, for one matrix or
+    a batch, in float64/complex128 on the host (dlarfg's convention: beta = -sign(Re alpha) * ||x||, tau = (beta -
+    alpha) / beta, v = x[1:] / (alpha - beta); tau = 0 when x[1:] is zero and alpha real). Used by
+    nn.utils.parametrizations.orthogonal's right_inverse (torch.geqrf there), which runs under no_grad."""
+    a = np.array(_host(a), dtype=np.complex128 if np.iscomplexobj(a) else np.float64)
+    m, n = a.shape[-2:]
+    k = min(m, n)
+    tau = np.zeros(a.shape[:-2] + (k,), dtype=a.dtype)
+    flat = a.reshape((-1, m, n))
+    tflat = tau.reshape((-1, k))
+    for b in range(flat.shape[0]):
+        M = flat[b]
+        for i in range(k):
+            alpha = M[i, i]
+            xnorm = np.linalg.norm(M[i + 1:, i])
+            if xnorm == 0 and np.imag(alpha) == 0:
+                continue
+            beta = -math.copysign(math.hypot(abs(alpha), xnorm), np.real(alpha))
+            t = (beta - alpha) / beta
+            M[i + 1:, i] /= (alpha - beta)
+            M[i, i] = beta
+            v = np.concatenate(([1.0], M[i + 1:, i]))
+            # apply H^H = I - conj(tau) v v^H to the trailing columns
+            M[i:, i + 1:] -= np.conj(t) * np.outer(v, v.conj() @ M[i:, i + 1:])
+            tflat[b, i] = t
+    return flat.reshape(a.shape), tau
+
+
+@op("householder_product(Tensor A, Tensor tau, *, Tensor? out=None)", namespace="linalg")
+def householder_product(A, tau, *, out=None):
+    """H_0 H_1 ... H_{k-1} (first n columns), H_i = I - tau_i v_i v_i^H with v_i = A[i+1:, i] below an implicit 1
+    (LAPACK orgqr/ungqr). A composite of tensor ops (k rank-1 updates applied right to left), so autograd and
+    double backward follow; torch's node is LinalgHouseholderProductBackward0, ours are the composite's."""
+    name = "torch.linalg.householder_product"
+    if A.dim() < 2:
+        raise RuntimeError(f"{name}: input must have at least 2 dimensions.")
+    if tau.dim() < 1:
+        raise RuntimeError(f"{name}: tau must have at least 1 dimension.")
+    m, n = A.shape[-2], A.shape[-1]
+    k = tau.shape[-1]
+    if m < n:
+        raise RuntimeError(f"{name}: input.shape[-2] must be greater than or equal to input.shape[-1]")
+    if n < k:
+        raise RuntimeError(f"{name}: input.shape[-1] must be greater than or equal to tau.shape[-1]")
+    if A.dim() - tau.dim() != 1:
+        raise RuntimeError(f"{name}: Expected tau to have one dimension less than input, but got tau.ndim equal to "
+                           f"{tau.dim()} and input.ndim is equal to {A.dim()}")
+    if tuple(A.shape[:-2]) != tuple(tau.shape[:-1]):
+        raise RuntimeError(f"{name}: Expected batch dimensions of tau to be equal to input.shape[:-2], but got "
+                           f"{tuple(tau.shape[:-1])}")
+    if A.dtype != tau.dtype:
+        raise RuntimeError(f"{name}: Expected tau to have the same dtype as input, but got tau.dtype = {tau.dtype} "
+                           f"and input.dtype = {A.dtype}")
+    xp = xp_of(A._data)
+    eye = wrap(xp.eye(m, dtype=A._data.dtype))
+    Q = eye.narrow(-1, 0, n).expand(*A.shape[:-2], m, n)
+    rows = xp.arange(m)
+    for i in range(k - 1, -1, -1):
+        below = wrap((rows > i).astype(A._data.dtype))
+        v = A.select(-1, i) * below + eye.select(-1, i)       # (..., m)
+        w = v.conj().unsqueeze(-2) @ Q                         # (..., 1, n)
+        Q = Q - tau.narrow(-1, i, 1).unsqueeze(-1) * (v.unsqueeze(-1) @ w)
+    return _out(out, Q)
+
+
+@op("orgqr(Tensor input, Tensor input2)", method=True)
+def orgqr(input, input2):
+    return householder_product(input, input2)

@@ -1,11 +1,18 @@
 """torch.nn.utils.parametrizations: weight_norm and spectral_norm as parametrizations (torch's classes _WeightNorm
-and _SpectralNorm, their buffers, state_dict keys and printing). `orthogonal` needs matrix_exp / QR / householder
-products from the linear-algebra issue and is not provided yet (NotImplementedError naming them)."""
+and _SpectralNorm, their buffers, state_dict keys and printing) and orthogonal (torch's _Orthogonal: matrix_exp,
+Cayley or Householder maps, the dynamic-trivialization `base` buffer)."""
+from enum import Enum, auto
+
+import numpy as np
+
+import ember as _ember
+
 from ... import _dtype
 from ...autograd.grad_mode import no_grad
 from .. import functional as F
 from ..modules.module import Module
 from . import parametrize
+from ..._tensor import Tensor
 
 __all__ = ["orthogonal", "spectral_norm", "weight_norm"]
 
@@ -129,6 +136,133 @@ def spectral_norm(module, name="weight", n_power_iterations=1, eps=1e-12, dim=No
     return module
 
 
+def _is_orthogonal(Q, eps=None):
+    n, k = Q.size(-2), Q.size(-1)
+    Id = _ember.eye(k, dtype=Q.dtype, device=Q.device)
+    eps = 10.0 * n * _ember.finfo(Q.dtype).eps
+    return _ember.allclose(Q.mH @ Q, Id, atol=eps)
+
+
+def _geqrf(A):
+    """torch.geqrf (LAPACK's compact QR) for right_inverse, which runs under no_grad."""
+    from ...ops.lapack import _geqrf_arrays
+    X, tau = _geqrf_arrays(A.detach().numpy())
+    return _ember.tensor(X, dtype=A.dtype), _ember.tensor(tau, dtype=A.dtype)
+
+
+def _make_orthogonal(A):
+    """The Q factor of a tall A = QR with diag(R) real and non-negative (torch's geqrf + householder_product)."""
+    X, tau = _geqrf(A)
+    Q = _ember.linalg.householder_product(X, tau)
+    Q *= X.diagonal(dim1=-2, dim2=-1).sgn().unsqueeze(-2)
+    return Q
+
+
+class _OrthMaps(Enum):
+    matrix_exp = auto()
+    cayley = auto()
+    householder = auto()
+
+
+class _Orthogonal(Module):
+    """torch.nn.utils.parametrizations._Orthogonal: Q from the matrix exponential / Cayley map of a skew-symmetric
+    matrix or from a product of Householder reflectors, optionally times a `base` buffer (dynamic trivialization)."""
+
+    def __init__(self, weight, orthogonal_map, *, use_trivialization=True):
+        super().__init__()
+        if weight.is_complex() and orthogonal_map == _OrthMaps.householder:
+            raise ValueError("The householder parametrization does not support complex tensors.")
+        self.shape = weight.shape
+        self.orthogonal_map = orthogonal_map
+        if use_trivialization:
+            self.register_buffer("base", None)
+
+    def forward(self, X):
+        n, k = X.size(-2), X.size(-1)
+        transposed = n < k
+        if transposed:
+            X = X.mT
+            n, k = k, n
+        if self.orthogonal_map == _OrthMaps.matrix_exp or self.orthogonal_map == _OrthMaps.cayley:
+            X = X.tril()
+            if n != k:
+                X = _ember.cat([X, X.new_zeros(n, n - k).expand(*X.shape[:-2], -1, -1)], dim=-1)
+            A = X - X.mH
+            if self.orthogonal_map == _OrthMaps.matrix_exp:
+                Q = _ember.matrix_exp(A)
+            else:
+                Id = _ember.eye(n, dtype=A.dtype, device=A.device)
+                Q = _ember.linalg.solve(_ember.add(Id, A, alpha=-0.5), _ember.add(Id, A, alpha=0.5))
+            if n != k:
+                Q = Q[..., :k]
+        else:
+            A = X.tril(diagonal=-1)
+            tau = 2.0 / (1.0 + (A * A).sum(dim=-2))
+            Q = _ember.linalg.householder_product(A, tau)
+            Q = Q * X.diagonal(dim1=-2, dim2=-1).int().unsqueeze(-2)
+        if hasattr(self, "base"):
+            Q = self.base @ Q
+        if transposed:
+            Q = Q.mT
+        return Q
+
+    def right_inverse(self, Q):
+        with no_grad():
+            return self._right_inverse(Q)
+
+    def _right_inverse(self, Q):
+        if Q.shape != self.shape:
+            raise ValueError(f"Expected a matrix or batch of matrices of shape {self.shape}. "
+                             f"Got a tensor of shape {Q.shape}.")
+        Q_init = Q
+        n, k = Q.size(-2), Q.size(-1)
+        transpose = n < k
+        if transpose:
+            Q = Q.mT
+            n, k = k, n
+        if not hasattr(self, "base"):
+            if self.orthogonal_map == _OrthMaps.cayley or self.orthogonal_map == _OrthMaps.matrix_exp:
+                raise NotImplementedError("It is not possible to assign to the matrix exponential "
+                                          "or the Cayley parametrizations when use_trivialization=False.")
+            A, tau = _geqrf(Q)
+            # torch: A.diagonal().sign_(); A.diagonal()[tau == 0.0] *= -1
+            a, t = A.numpy().copy(), tau.numpy()
+            d = np.sign(np.diagonal(a, axis1=-2, axis2=-1)).copy()
+            d[t == 0.0] *= -1
+            idx = np.arange(d.shape[-1])
+            a[..., idx, idx] = d
+            A = _ember.tensor(a, dtype=A.dtype)
+            return A.mT if transpose else A
+        if n == k:
+            if not _is_orthogonal(Q):
+                Q = _make_orthogonal(Q)
+            else:
+                Q = Q.clone()
+        else:
+            N = _ember.randn(*(Q.size()[:-2] + (n, n - k)), dtype=Q.dtype, device=Q.device)
+            Q = _ember.cat([Q, N], dim=-1)
+            Q = _make_orthogonal(Q)
+        self.base = Q
+        neg_Id = _ember.zeros_like(Q_init)
+        neg_Id.diagonal(dim1=-2, dim2=-1).fill_(-1.0)
+        return neg_Id
+
+
 def orthogonal(module, name="weight", orthogonal_map=None, *, use_trivialization=True):
-    raise NotImplementedError("ember: nn.utils.parametrizations.orthogonal needs matrix_exp, the QR decomposition and "
-                              "householder_product (ember.linalg), which ember does not have yet")
+    """Parametrize module.<name> as an orthogonal (or unitary) matrix: torch's nn.utils.parametrizations.orthogonal
+    (maps "matrix_exp", "cayley", "householder"; default matrix_exp for square or complex, householder otherwise)."""
+    weight = getattr(module, name, None)
+    if not isinstance(weight, Tensor):
+        raise ValueError(f"Module '{module}' has no parameter or buffer with name '{name}'")
+    if weight.ndim < 2:
+        raise ValueError(f"Expected a matrix or batch of matrices. Got a tensor of {weight.ndim} dimensions.")
+    if orthogonal_map is None:
+        orthogonal_map = ("matrix_exp" if weight.size(-2) == weight.size(-1) or weight.is_complex()
+                          else "householder")
+    orth_enum = getattr(_OrthMaps, orthogonal_map, None)
+    if orth_enum is None:
+        raise ValueError('orthogonal_map has to be one of "matrix_exp", "cayley", "householder". '
+                         f"Got: {orthogonal_map}")
+    orth = _Orthogonal(weight, orth_enum, use_trivialization=use_trivialization)
+    parametrize.register_parametrization(module, name, orth, unsafe=True)
+    return module
