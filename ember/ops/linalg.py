@@ -1084,6 +1084,22 @@ def kron(input, other, *, out=None):
     return _out(out, r)
 
 
+def _pnorm_distance_grad(diff, dist, p):
+    """d dist / d diff for dist = ||diff||_p along the last dim (dist broadcast against it), with torch's values where
+    the norm is not differentiable (cdist's and pdist's backward, aten/src/ATen/native/Distance.cpp)."""
+    if p == 0:
+        return diff * 0
+    if p == 1:
+        return diff.sign()
+    if p == 2:
+        return (diff / dist).masked_fill(dist == 0, 0)
+    if p == math.inf:
+        return diff.sign() * (diff.abs() == dist)
+    if p < 1:
+        return (diff.sign() * diff.abs().pow(p - 1) * dist.pow(1 - p)).masked_fill((dist == 0) | (diff == 0), 0)
+    return (diff * diff.abs().pow(p - 2) / dist.pow(p - 1)).masked_fill(dist == 0, 0)
+
+
 class CdistBackward0(Node):
     """_cdist_backward (aten/src/ATen/native/Distance.cpp): per pair, the gradient of ||x1_i - x2_j||_p."""
 
@@ -1095,18 +1111,7 @@ class CdistBackward0(Node):
         g = grad.unsqueeze(-1)
         dd = dist.unsqueeze(-1)
         p = self.p
-        if p == 0:
-            t = diff * 0
-        elif p == 1:
-            t = diff.sign()
-        elif p == 2:
-            t = (diff / dd).masked_fill(dd == 0, 0)
-        elif p == math.inf:
-            t = diff.sign() * (diff.abs() == dd)
-        elif p < 1:
-            t = (diff.sign() * diff.abs().pow(p - 1) * dd.pow(1 - p)).masked_fill((dd == 0) | (diff == 0), 0)
-        else:
-            t = (diff * diff.abs().pow(p - 2) / dd.pow(p - 1)).masked_fill(dd == 0, 0)
+        t = _pnorm_distance_grad(diff, dd, p)
         gt = g * t
         g1 = gt.sum(-2) if self.next_edges[0] is not None else None
         g2 = -gt.sum(-3) if self.next_edges[1] is not None else None
@@ -1185,18 +1190,7 @@ class PdistBackward0(Node):
         dd = dist.unsqueeze(-1)
         g = grad.unsqueeze(-1)
         p = self.p
-        if p == 0:
-            t = diff * 0
-        elif p == 1:
-            t = diff.sign()
-        elif p == 2:
-            t = (diff / dd).masked_fill(dd == 0, 0)
-        elif p == math.inf:
-            t = diff.sign() * (diff.abs() == dd)
-        elif p < 1:
-            t = (diff.sign() * diff.abs().pow(p - 1) * dd.pow(1 - p)).masked_fill((dd == 0) | (diff == 0), 0)
-        else:
-            t = (diff * diff.abs().pow(p - 2) / dd.pow(p - 1)).masked_fill(dd == 0, 0)
+        t = _pnorm_distance_grad(diff, dd, p)
         gt = g * t
         out = x.new_zeros(tuple(x.shape))
         out = out.index_add(0, it, gt).index_add(0, jt, -gt)
