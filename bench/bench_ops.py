@@ -1,6 +1,6 @@
 """Op families, ember vs torch interleaved in one process (issue 7, "Performance"): each case on a 5x3 and a
 4M-element (2048x2048) float32 tensor, with the ratio torch/ember (>= 1: ember as fast or faster).
-Run: OPENBLAS_NUM_THREADS=1 .venv/bin/python bench/bench_ops.py [--threads 1] [filter]
+Run: OPENBLAS_NUM_THREADS=1 .venv/bin/python bench/bench_ops.py [--threads 1] [--size 5x3|4M] [filter[,filter...]]
 
 Goals: every family within 2x of torch on 4M elements (ratio >= 0.5) and at or below torch on 5x3 (ratio >= 1);
 the figures are in bench/README.md. --threads N sets torch's intra-op threads (ember computes on one thread; with
@@ -105,8 +105,11 @@ def main():
     ap.add_argument("--threads", type=int, default=None)
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--wall", action="store_true", help="wall time instead of process CPU time")
-    ap.add_argument("filter", nargs="?", default=None)
+    ap.add_argument("--size", choices=("5x3", "4M"), default=None, help="only this size")
+    ap.add_argument("filter", nargs="?", default=None,
+                    help="comma-separated substrings of case or family names (a case runs if any matches)")
     args = ap.parse_args()
+    filters = args.filter.split(",") if args.filter else None
     import torch
 
     import ember
@@ -117,11 +120,13 @@ def main():
           f"{'wall' if args.wall else 'process CPU'} time")
     worst = {}
     for size in ("small", "large"):
+        if args.size and args.size != ("5x3" if size == "small" else "4M"):
+            continue
         ec, tc = cases(ember, size), cases(torch, size)
         number = 500 if size == "small" else 1
         print(f"--- {'5x3' if size == 'small' else '2048x2048 (4M elements)'}")
         for (fam, name, ef), (_, _, tf) in zip(ec, tc):
-            if args.filter and args.filter not in name and args.filter not in fam:
+            if filters and not any(f in name or f in fam for f in filters):
                 continue
             _, _, ratio = compare(f"{fam}: {name}", ef, tf, number, args.rounds, clock)
             key = (fam, size)

@@ -84,7 +84,11 @@ _MASK24 = np.uint32(0xFFFFFF)
 _MASK53 = np.uint64((1 << 53) - 1)
 _TWO_M24 = _f32(2.0 ** -24)
 _TWO_M53 = 2.0 ** -53
+_TWO_M21 = 2.0 ** -21
 _TWO_PI_D = 6.283185307179586  # (double)(2.0f * pi<double>) == 2.0 * pi<double>
+_NORMAL_SMALL = 32  # normal's scalar path on Python floats up to this many draws (see _normal_scalar)
+_PERM_SMALL = 32  # randperm up to this n by torch's own loop (see randperm)
+_RAW_SMALL = 16384  # up to this many words per draw through MT19937.random_raw (see _words)
 
 
 class SeedOverflowError(ValueError, RuntimeError):
@@ -319,14 +323,6 @@ def _sin64(x):
 
 def _cos64(x):
     return np.cos(x) if _numpy_trig_is_libm() else _map_libm(math.cos, x)
-
-
-def _sin1(x):
-    return float(np.sin(x)) if _numpy_trig_is_libm() else math.sin(x)
-
-
-def _cos1(x):
-    return float(np.cos(x)) if _numpy_trig_is_libm() else math.cos(x)
 
 
 def _log64(x):
@@ -777,7 +773,7 @@ class CPUGeneratorEngine:
         if self._left != 1 and self._left + self._next != _N + 1:
             # irregular state from set_state: left-1 words from state[next:], then twist
             k = min(n, self._left - 1)
-            head = self._gen.integers(0, 1 << 32, size=k, dtype=np.uint32)
+            head = self._words(k).astype(np.uint32)
             self._left -= k
             self._next += k
             if self._left == 1:
@@ -786,7 +782,28 @@ class CPUGeneratorEngine:
             if k == n:
                 return head
             return np.concatenate([head, self._raw32(n - k)])
-        out = self._gen.integers(0, 1 << 32, size=n, dtype=np.uint32)
+        out = self._bg.random_raw(n).astype(np.uint32) if n <= _RAW_SMALL else self._words(n)
+        self._advance(n)
+        return out
+
+    def _raw_list(self, n: int) -> list:
+        """_raw32(n) as a list of Python ints, for a few draws (n <= _RAW_SMALL) used one by one."""
+        if self._left == 1 or self._left + self._next == _N + 1:
+            r = self._bg.random_raw(n).tolist()
+            self._advance(n)
+            return r
+        return self._raw32(n).tolist()
+
+    def _words(self, n: int) -> np.ndarray:
+        """n raw outputs of the bit generator (no counter update): uint64 words holding 32-bit values when n is
+        small (MT19937.random_raw costs a third of Generator.integers' per call), uint32 otherwise (integers'
+        full-range uint32 draws are these same outputs, written without the 8-byte intermediate)."""
+        if n <= _RAW_SMALL:
+            return self._bg.random_raw(n)
+        return self._gen.integers(0, 1 << 32, size=n, dtype=np.uint32)
+
+    def _advance(self, n: int) -> None:
+        """torch's left/next counters after n regular draws."""
         p = _N if self._left == 1 else self._next
         avail = _N - p
         if n <= avail:
@@ -795,10 +812,15 @@ class CPUGeneratorEngine:
             p = (n - avail - 1) % _N + 1
         self._next = p
         self._left = _N + 1 - p
-        return out
 
     def _raw64(self, n: int) -> np.ndarray:
-        u = self._raw32(2 * int(n)).reshape(-1, 2).astype(np.uint64)
+        n = 2 * int(n)
+        if 0 < n <= _RAW_SMALL and (self._left == 1 or self._left + self._next == _N + 1):
+            u = self._bg.random_raw(n)  # already uint64: no cast
+            self._advance(n)
+        else:
+            u = self._raw32(n).astype(np.uint64)
+        u = u.reshape(-1, 2)
         return (u[:, 0] << np.uint64(32)) | u[:, 1]
 
     def random_u32(self, n: int) -> np.ndarray:
@@ -907,6 +929,8 @@ class CPUGeneratorEngine:
             return np.empty(0, dtype=dt)
         if n >= 16 and contiguous:
             return self._normal_vector(n, dt, mean, std)
+        if n <= _NORMAL_SMALL and (std == 1.0 or mean == 0.0) and (dt is _F32 or dt is _F64):
+            return np.array(self._normal_small(n, mean, std), dt)  # float32: static_cast<float>(double)
         return _from_double(self._normal_scalar(n, mean, std), dt)
 
     def _normal_vector(self, n, dt, mean, std) -> np.ndarray:
@@ -935,8 +959,32 @@ class CPUGeneratorEngine:
             out[n - 16:] = _to_reduced(_box_muller16_f32(self._raw32(16), m32, s32), dt)
         return out
 
+    def _normal_small(self, n, mean, std) -> list:
+        """_normal_scalar for 0 < n <= _NORMAL_SMALL with std == 1.0 or mean == 0.0 (x * std + mean is then one
+        rounding, torch's fma), as a list of Python floats: the same double arithmetic without NumPy's per-call
+        cost. u = (hi & (2**21 - 1)) * 2**-21 + lo * 2**-53 is the 53-bit uniform exactly; math.cos/sin/log1p are
+        libm's, as torch's std:: calls (NumPy's sin/cos equal them where _sin64 uses NumPy)."""
+        seq = []
+        if self._normal_cache is not None:
+            seq.append(self._normal_cache)
+            self._normal_cache = None
+        it = iter(self._raw_list(4 * ((n - len(seq) + 1) // 2)))
+        log1p, sqrt, cos, sin, add = math.log1p, math.sqrt, math.cos, math.sin, seq.append
+        for a, b, c, d in zip(it, it, it, it):
+            r = sqrt(-2.0 * log1p(-((c & 0x1FFFFF) * _TWO_M21 + d * _TWO_M53)))
+            theta = _TWO_PI_D * ((a & 0x1FFFFF) * _TWO_M21 + b * _TWO_M53)
+            add(r * cos(theta))
+            add(r * sin(theta))
+        if len(seq) > n:
+            self._normal_cache = seq.pop()
+        if std == 1.0 and mean == 0.0 and 0.0 not in seq:
+            return seq  # x * 1.0 + 0.0 is x, except -0.0 (+0.0)
+        return [x * std + mean for x in seq]
+
     def _normal_scalar(self, n, mean, std) -> np.ndarray:
         """``normal_distribution<double>`` n times (float64 results, before the cast)."""
+        if 0 < n <= _NORMAL_SMALL and (std == 1.0 or mean == 0.0):
+            return np.array(self._normal_small(n, mean, std), _F64)
         out = np.empty(n, dtype=np.float64)
         i = 0
         if self._normal_cache is not None and n > 0:
@@ -944,21 +992,6 @@ class CPUGeneratorEngine:
             self._normal_cache = None
             i = 1
         m = n - i
-        if 0 < m <= 8 and (std == 1.0 or mean == 0.0):
-            # a few draws (randn(3)): the same double arithmetic on Python floats, without NumPy's per-call cost
-            raw = self._raw32(4 * ((m + 1) // 2)).tolist()
-            seq = []
-            for k in range(0, len(raw), 4):
-                u1 = (((raw[k] << 32) | raw[k + 1]) & 0x1FFFFFFFFFFFFF) * _TWO_M53
-                u2 = (((raw[k + 2] << 32) | raw[k + 3]) & 0x1FFFFFFFFFFFFF) * _TWO_M53
-                r = math.sqrt(-2.0 * math.log1p(-u2))
-                theta = _TWO_PI_D * u1
-                seq.append(r * _cos1(theta))
-                seq.append(r * _sin1(theta))
-            if m % 2:
-                self._normal_cache = seq[-1]
-            out[i:] = [x * std + mean for x in seq[:m]]
-            return out
         if m > 0:
             g = (m + 1) // 2
             u = self._u53(2 * g).reshape(g, 2)
@@ -1107,7 +1140,9 @@ class CPUGeneratorEngine:
             raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
         _check_randperm(n, dt)
         if n < 0xFFFFFFFF // 20:
-            if n > 1:
+            if 1 < n <= _PERM_SMALL:
+                res = self.randperm_small(n)
+            elif n > 1:
                 r = self._raw32(n - 1).astype(np.int64)
                 res = _fisher_yates(r % np.arange(n, 1, -1, dtype=np.int64), n)
             else:
@@ -1120,7 +1155,17 @@ class CPUGeneratorEngine:
                 a[i] = a[zi]
                 a[zi] = i
             res = np.array(a, dtype=np.int64)
-        return _from_int64(res, dt)
+        return res if dt is _I64 else _from_int64(res, dt)
+
+    def randperm_small(self, n: int) -> np.ndarray:
+        """randperm(n) in int64 for 1 < n <= _PERM_SMALL: torch's loop itself (randperm_cpu: swap a[i] and
+        a[i + random() % (n - i)]) on a Python list. For a few elements its n - 1 steps cost less than the ~25
+        NumPy calls of the vectorised swap chains (_fisher_yates); n is bounded, so this never scales."""
+        a = list(range(n))
+        for i, v, k in zip(range(n - 1), self._raw_list(n - 1), range(n, 1, -1)):
+            z = i + v % k
+            a[i], a[z] = a[z], a[i]
+        return np.array(a, dtype=_I64)
 
     # ------------------------------------------------------------ bernoulli / dropout
     def bernoulli_scalar(self, shape, p, dtype) -> np.ndarray:
@@ -1327,6 +1372,8 @@ def _check_from_to_in_range(frm: int, to_inc: int, dt: np.dtype) -> None:
 
 
 def _check_randperm(n: int, dt: np.dtype) -> None:
+    if dt is _I64 and n <= 1 << 63:
+        return  # the default: nothing to check (np.iinfo below costs microseconds)
     if dt == _F16:
         if n > 2049:
             raise RuntimeError("n cannot be greater than 2049 for Half type.")

@@ -77,6 +77,7 @@ def _as_operand(x, name):
 # dtypes whose NumPy result is torch's for add/sub/mul/div of same-dtype operands (float16 overflows easily:
 # the general path, with FP warnings off)
 _FAST_DTYPES = frozenset(np.dtype(t) for t in (np.float32, np.float64, np.complex64, np.complex128))
+_BOOL = np.dtype(np.bool_)
 
 
 def _fast_out(ufunc, a, b, out, division=False):
@@ -1075,21 +1076,31 @@ def _unary(name, fwd, grad_fn=None, save="input", int_ok=False, keep_int=False, 
             body["backward_arrays"] = backward_arrays
         node_cls = type(cls_name, (Node,), body)
     default_dtype = _dtype.get_default_dtype
+    # the float64-and-round rule (_rounded): small float32 inputs take it inline, one cast each way around the
+    # float64 function (5x3: the checks and calls of the general forward cost as much as the math)
+    f64 = getattr(fwd, "f64fn", None)
 
     def op(input, *, out=None):
         if input.__class__ is not Tensor and not isinstance(input, Tensor):
             input = ensure_tensor(input)
         d = input._data
-        if not keep_int and d.dtype.kind in "biu":
-            d = d.astype(default_dtype().np)
-        if quiet:
+        if d.dtype is _F32 and f64 is not None and d.size <= _CHUNK:
             tok = fp_off()
             try:
-                r = fwd(d)
+                r = f64(d.astype(_F64)).astype(_F32)
             finally:
                 fp_restore(tok)
         else:
-            r = fwd(d)
+            if not keep_int and d.dtype.kind in "biu":
+                d = d.astype(default_dtype().np)
+            if quiet:
+                tok = fp_off()
+                try:
+                    r = fwd(d)
+                finally:
+                    fp_restore(tok)
+            else:
+                r = fwd(d)
         r = wrap(r if r.__class__ is ndarray else as_array(r))  # a 0-d result keeps its own dtype (abs of complex)
         if node_cls is not None and state.enabled and input._requires_grad:
             node = make_node1(node_cls, input)
@@ -1151,6 +1162,8 @@ def _rounded(f64fn, f32fn=None, limit=DIGITS_LIMIT):
             res[i:j] = f64fn(b, out=b)
         res = res.reshape(a.shape)
         return res if dt == _F32 else res.astype(dt)
+    if limit is None or limit >= _CHUNK:
+        fwd.f64fn = f64fn  # _unary's inline path for float32 inputs up to _CHUNK elements (the same arithmetic)
     return fwd
 
 
@@ -1161,17 +1174,15 @@ def _log_f64(x, out=None):
     """log as torch's float32 kernel rounds it: x = m * 2**k with m in [2/3, 4/3), log(m) rounded to float32,
     then k * ln2 (ln2 as a float32) + that, rounded once. Matches torch's bits on 97% of inputs where the
     correctly rounded log matches 95%, and gives log(float32(e)) == 1 as torch does (exp(1.).log() prints 1.)."""
-    m, k = np.frexp(x)
-    low = m < 2 / 3
-    m = np.where(low, m * 2, m)
-    k = (k - low).astype(_F64)
-    lm = np.log(m).astype(_F32).astype(_F64)
-    k *= _LN2_F32
-    k += lm
-    r = np.where((x > 0) & (x < np.inf), k, np.log(x))  # 0, negatives, inf, nan: log's own answers
-    if out is not None:
-        out[...] = r
-        return out
+    # k from the exponent of 1.5 * x (exact in float64: x has float32's 24 bits): x = m * 2**(K - 1) with
+    # m = x * 2**(1 - K) in [2/3, 4/3), exact. The same formula gives log's own answers at 0 (-inf), negatives
+    # and -inf (nan), inf and nan, so no special cases (x is float64: a float32 subnormal is normal here).
+    k = np.frexp(x * 1.5)[1]
+    m = np.ldexp(x, 1 - k)
+    lm = np.log(m).astype(_F32)  # (m is a NumPy scalar for a 0-d x: no out=)
+    r = np.multiply(k, _LN2_F32, out=out, dtype=_F64) if out is not None else k * _LN2_F32
+    r -= _LN2_F32  # (K - 1) * ln2: both steps exact (ln2 as a float32 has 24 bits, K at most 9)
+    r += lm  # the one rounding, in float64; the caller's cast to float32 is the second
     return r
 
 def _rsqrt(a):
@@ -1361,6 +1372,12 @@ def _sigmoid_fwd(a):
     if a.dtype == _F32 and a.size > DIGITS_LIMIT and a.__class__ is ndarray:
         e = np.negative(a)  # large: NumPy's float32 exp, each step in place (no temporaries)
         np.exp(e, out=e)
+        e += np.float32(1)
+        return np.reciprocal(e, out=e)
+    if a.dtype is _F32 and a.size <= _CHUNK:  # small float32: _neg_exp32's arithmetic inline
+        b = a.astype(_F64)
+        np.negative(b, out=b)
+        e = np.exp(b, out=b).astype(_F32)
         e += np.float32(1)
         return np.reciprocal(e, out=e)
     if a.dtype == _F32 or a.dtype in _dtype.OPMATH_NP:
@@ -1992,6 +2009,20 @@ _WHERE_OPERAND = (Tensor,) + _NUMBER
     "where(Tensor condition, Scalar self, Tensor other)", "where(Tensor condition, Tensor input, Scalar other)",
     "where(Tensor condition, Scalar self, Scalar other)", method=True)
 def where(condition, input=None, other=None, *, out=None):
+    if input.__class__ is Tensor and other.__class__ is Tensor and condition.__class__ is Tensor and out is None:
+        # fast path: a bool condition and two NumPy tensors of one dtype that broadcast (nothing to promote)
+        c, a, b = condition._data, input._data, other._data
+        if c.dtype is _BOOL and a.dtype is b.dtype and c.__class__ is ndarray and a.__class__ is ndarray \
+                and b.__class__ is ndarray:
+            try:
+                r = np.where(c, a, b)
+            except ValueError:
+                pass  # not broadcastable: the general path below raises torch's error
+            else:
+                r = wrap(r if r.__class__ is ndarray else as_array(r))
+                if state.enabled and (input._requires_grad or other._requires_grad):
+                    record(WhereBackward0, (input, other), r).saved = (SavedTensor(condition),)
+                return r
     if input is None and other is None:
         return nonzero(condition, as_tuple=True)
     if not isinstance(condition, Tensor) or not all(isinstance(x, _WHERE_OPERAND) for x in (input, other)):

@@ -463,6 +463,7 @@ def _target_shape(shape, idx):
 
 
 _FAST_SET = (np.dtype(np.float32), np.dtype(np.float64))
+_BOOL = np.dtype(np.bool_)
 
 
 def setitem(self, index, value):
@@ -484,6 +485,15 @@ def setitem(self, index, value):
                         break
         if ok:
             d[index] = value
+            self._vc[0] += 1
+            return
+    elif ic is Tensor and (vc is float or vc is int) and d.dtype in _FAST_SET and -3.4e38 <= value <= 3.4e38 \
+            and not (state.enabled and self._requires_grad):
+        # fast path: x[mask] = number with a bool mask of x's shape (masked_fill in place; the checks below pass)
+        m = index._data
+        if m.dtype is _BOOL and m.shape == d.shape and m.__class__ is d.__class__ and d.ndim \
+                and _backend.is_writeable(d):
+            d[m] = value
             self._vc[0] += 1
             return
     # torch converts the value first: its errors come before any index error

@@ -23,6 +23,7 @@ from .._backend import on_device_of, to_host, xp
 from .._tensor import Tensor
 from ..autograd.grad_mode import state
 from .._device import check_device_supported, to_device
+from .._device import default as _default_device
 from ..random import Generator, default_generator
 from ._table import declare, op
 from ._registry import fp_ignore, Node, check_inplace, inplace, record, wrap
@@ -73,6 +74,19 @@ def _int_arg(x, name, arg, pos=None):
         return x
     where = f" (position {pos})" if pos is not None else ""
     raise TypeError(f"{name}(): argument '{arg}'{where} must be int, not {type(x).__name__}")
+
+
+def _small_call(size, generator):
+    """The engine for a factory call whose sizes are all Python ints >= 0 (`randn(5, 3)`) and whose generator is
+    None or a Generator; None for any other call (left to the full argument handling)."""
+    if not size:
+        return None
+    for s in size:
+        if s.__class__ is not int or s < 0:
+            return None
+    if generator is None:
+        return default_generator._engine
+    return generator._engine if generator.__class__ is Generator else None
 
 
 def _float_dtype(dtype):
@@ -459,6 +473,11 @@ def _fresh(draw, shape, npdt):
 def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
          pin_memory=False, names=None, **kw):
     """Uniform [0, 1) samples of the given size (torch.rand, bit-identical)."""
+    if (out is None and dtype is None and device is None and layout is None and not requires_grad and not kw
+            and _default_device[0] is None and not pin_memory):
+        eng = _small_call(size, generator)
+        if eng is not None:  # rand(5, 3) or rand(5, 3, generator=g): no argument left to check
+            return wrap(eng._uniform_flat(_numel(size), _dtype.get_default_dtype().np, 0.0, 1.0).reshape(size))
     shape = _factory_size(size, kw.pop("size", None), "rand")
     _no_kw("rand", kw)
     eng = _engine(generator, "rand")
@@ -475,6 +494,11 @@ def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None, 
 def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
           pin_memory=False, names=None, **kw):
     """Standard normal samples of the given size (torch.randn, bit-identical, with the cached normal)."""
+    if (out is None and dtype is None and device is None and layout is None and not requires_grad and not kw
+            and _default_device[0] is None and not pin_memory):
+        eng = _small_call(size, generator)
+        if eng is not None:  # randn(5, 3) or randn(5, 3, generator=g): no argument left to check
+            return wrap(eng._normal_flat(_numel(size), _dtype.get_default_dtype().np, 0.0, 1.0).reshape(size))
     shape = _factory_size(size, kw.pop("size", None), "randn")
     _no_kw("randn", kw)
     eng = _engine(generator, "randn")
@@ -534,6 +558,14 @@ def randint(*args, generator=None, out=None, dtype=None, layout=None, device=Non
 def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
              pin_memory=False):
     """A random permutation of 0..n-1 (torch's Fisher-Yates with its draws, bit-identical)."""
+    if (n.__class__ is int and 1 < n <= 32 and out is None and dtype is None and device is None
+            and not requires_grad and _default_device[0] is None):
+        # the common small call (randperm(n), randperm(n, generator=g)): no argument left to check
+        if generator is None:
+            return wrap(default_generator._engine.randperm_small(n))
+        if generator.__class__ is Generator:
+            return wrap(generator._engine.randperm_small(n))
+    n = _int_arg(n, "randperm", "n", 1)
     n = _int_arg(n, "randperm", "n", 1)
     eng = _engine(generator, "randperm")
     _check_device(device)
