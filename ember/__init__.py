@@ -4,7 +4,8 @@ __version__ = "0.1.0"
 from . import _dtype
 from ._dtype import (bfloat16, bool, cdouble, cfloat, chalf, complex64, complex128, double, dtype, finfo, float,
                      float16, float32, float64, get_default_dtype, half, iinfo, int, int8, int16, int32, int64, long,
-                     promote_types, result_type, can_cast, set_default_dtype, short, uint8)
+                     promote_types, result_type, can_cast, set_default_dtype, short, uint8, uint16, uint32,
+                     uint64)
 from ._device import device
 from ._parallel import get_num_threads, set_num_threads
 from ._size import Size

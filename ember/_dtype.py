@@ -16,7 +16,7 @@ import numpy as np
 from ._warn import warn as _warn
 
 __all__ = [
-    "dtype", "bool", "uint8", "int8", "int16", "int32", "int64", "float16", "bfloat16", "float32",
+    "dtype", "bool", "uint8", "uint16", "uint32", "uint64", "int8", "int16", "int32", "int64", "float16", "bfloat16", "float32",
     "float64", "complex64", "complex128", "half", "float", "double", "short", "int", "long", "cfloat",
     "cdouble", "chalf", "get_default_dtype", "set_default_dtype", "promote_types", "result_type",
     "can_cast", "finfo", "iinfo",
@@ -42,7 +42,7 @@ class dtype:
             self.np = np.dtype(np_dtype)
         self.category = category
         self.itemsize = self.np.itemsize if itemsize is None else itemsize
-        self.is_signed = name not in ("bool", "uint8")
+        self.is_signed = name != "bool" and not name.startswith("uint")
         self.scalar_name = scalar_name
         self.cpp_name = cpp_name
         self.legacy_name = scalar_name + "Tensor"
@@ -114,13 +114,24 @@ float32 = dtype("float32", np.float32, _FLOAT, "Float", "float")
 float64 = dtype("float64", np.float64, _FLOAT, "Double", "double")
 complex64 = dtype("complex64", np.complex64, _COMPLEX, "ComplexFloat", "c10::complex<float>")
 complex128 = dtype("complex128", np.complex128, _COMPLEX, "ComplexDouble", "c10::complex<double>")
+# torch's "barebones" unsigned types (c10/core/ScalarType.h isBarebonesUnsignedType): tensors of them can be made,
+# copied, converted, viewed and printed, but few kernels are compiled for them (each op raises torch's
+# NotImplementedError, '"<kernel>" not implemented for 'UInt32'', where torch has none), and they promote with
+# nothing but floating types (promote_types below)
+uint16 = dtype("uint16", np.uint16, _INT, "UInt16", "short unsigned int")
+uint32 = dtype("uint32", np.uint32, _INT, "UInt32", "unsigned int")
+uint64 = dtype("uint64", np.uint64, _INT, "UInt64", "long unsigned int")
 
 half, float, double = float16, float32, float64
 short, int, long = int16, int32, int64
 cfloat, cdouble = complex64, complex128
 chalf = complex64  # NumPy has no complex32; the closest storage is used
 
-ALL_DTYPES = (bool, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64, complex64, complex128)
+ALL_DTYPES = (bool, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64, complex64, complex128,
+              uint16, uint32, uint64)
+BAREBONES_UNSIGNED = frozenset((uint16, uint32, uint64))
+# their NumPy dtypes, for ops that check an array's dtype: `npdt in BAREBONES_UNSIGNED_NP`
+BAREBONES_UNSIGNED_NP = frozenset(d.np for d in BAREBONES_UNSIGNED)
 _BY_NAME = {d.name: d for d in ALL_DTYPES}
 _BY_LEGACY = {d.legacy_name: d for d in ALL_DTYPES}
 # numpy dtype -> ember dtype; the hot path looks dtypes up here. bfloat16 joins when it is loaded.
@@ -215,10 +226,20 @@ def default_complex_dtype():
     return complex128 if _default.value is float64 else complex64
 
 
+def promotion_error(a, b):
+    """torch's error for promoting a barebones unsigned type with anything but itself or a floating type
+    (c10/core/ScalarType.cpp promoteTypes)."""
+    return RuntimeError("Promotion for uint16, uint32, uint64 types is not supported, attempted to promote "
+                        f"{a.scalar_name} and {b.scalar_name}")
+
+
 def _promote_pair(a, b):
-    """torch.promote_types for two ember dtypes."""
+    """torch.promote_types for two ember dtypes (None where torch refuses: see promotion_error)."""
     if a is b:
         return a
+    if a in BAREBONES_UNSIGNED or b in BAREBONES_UNSIGNED:
+        # c10/core/ScalarType.cpp: "promote to float if either is float, else error"
+        return a if a.category == _FLOAT else b if b.category == _FLOAT else None
     ca, cb = a.category, b.category
     if ca != cb:
         hi, lo = (a, b) if ca > cb else (b, a)
@@ -235,9 +256,25 @@ def _promote_pair(a, b):
     return from_np[np.promote_types(a.np, b.np)]
 
 
-_PROMOTE = {(a, b): _promote_pair(a, b) for a in ALL_DTYPES for b in ALL_DTYPES}
+# Pairs torch refuses are absent: a lookup that misses raises promotion_error (see _promote)
+_PROMOTE = {(a, b): r for a in ALL_DTYPES for b in ALL_DTYPES if (r := _promote_pair(a, b)) is not None}
 # Same table keyed by NumPy dtypes, for the op hot path (bfloat16's pairs are added when it is loaded).
 PROMOTE_NP = {(a.np, b.np): r.np for (a, b), r in _PROMOTE.items() if bfloat16 not in (a, b, r)}
+
+
+def _promote(a, b):
+    try:
+        return _PROMOTE[(a, b)]
+    except KeyError:
+        raise promotion_error(a, b) from None
+
+
+def promote_np(a, b):
+    """PROMOTE_NP[(a, b)] for two NumPy dtypes, with torch's error for the pairs it refuses."""
+    try:
+        return PROMOTE_NP[(a, b)]
+    except KeyError:
+        raise promotion_error(lookup_np(a), lookup_np(b)) from None
 
 
 # (min, max) of each integer NumPy dtype: np.iinfo costs 0.4 us a call, and comparisons / scalar checks need it
@@ -246,7 +283,7 @@ INT_BOUNDS = {d.np: (_builtin_int(np.iinfo(d.np).min), _builtin_int(np.iinfo(d.n
 
 
 def promote_types(type1, type2):
-    return _PROMOTE[(to_ember_dtype(type1), to_ember_dtype(type2))]
+    return _promote(to_ember_dtype(type1), to_ember_dtype(type2))
 
 
 def _combine(higher, lower):
@@ -262,7 +299,7 @@ def _combine(higher, lower):
     if higher.category == _FLOAT:
         return higher
     if higher is bool or lower.category == _FLOAT:
-        return _PROMOTE[(higher, lower)]
+        return _promote(higher, lower)
     return higher
 
 
@@ -272,7 +309,8 @@ def scalar_dtype(x):
     if c is _builtin_bool or c is np.bool_:
         return bool
     if c is _builtin_int:
-        return int64
+        # torch's parser reads an int beyond int64 as a uint64 Scalar (python_arg_parser.h scalar_slow)
+        return int64 if x < 9223372036854775808 else uint64
     if c is _builtin_float:
         return _default.value
     if c is _builtin_complex:
@@ -292,12 +330,12 @@ def result_dtype_of(operands):
         if d is not None:
             dt = from_np[d.dtype]
             if d.ndim:
-                dim_r = dt if dim_r is None else _PROMOTE[(dim_r, dt)]
+                dim_r = dt if dim_r is None else _promote(dim_r, dt)
             else:
-                zero_r = dt if zero_r is None else _PROMOTE[(zero_r, dt)]
+                zero_r = dt if zero_r is None else _promote(zero_r, dt)
         elif x is not None:
             dt = scalar_dtype(x)
-            wrapped_r = dt if wrapped_r is None else _PROMOTE[(wrapped_r, dt)]
+            wrapped_r = dt if wrapped_r is None else _promote(wrapped_r, dt)
     return _combine(dim_r, _combine(zero_r, wrapped_r))
 
 

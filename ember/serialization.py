@@ -24,6 +24,8 @@ import zipfile
 
 import numpy as np
 
+from . import _dtype
+
 __all__ = ["save", "load"]
 
 DEFAULT_PROTOCOL = 2
@@ -31,8 +33,9 @@ _ALIGN = 64
 _LEGACY_MAGIC = 0x1950A86A20F9469CFC6C
 _LEGACY_PROTOCOL = 1001
 
-# storage type name in the file <-> ember dtype name; dtypes torch writes with UntypedStorage + _rebuild_tensor_v3
-# (uint16/32/64, float8...) have no ember counterpart and are refused with a clear error on load.
+# storage type name in the file <-> ember dtype name. torch writes uint16/32/64 tensors (which have no typed storage
+# class) on an UntypedStorage (its size in bytes) with _rebuild_tensor_v3 and the dtype (torch/_tensor.py
+# _reduce_ex_internal), and so does ember; float8 and complex32 have no ember counterpart and are refused on load.
 _STORAGE_OF = {"float32": "FloatStorage", "float64": "DoubleStorage", "float16": "HalfStorage",
                "bfloat16": "BFloat16Storage", "int64": "LongStorage", "int32": "IntStorage", "int16": "ShortStorage",
                "int8": "CharStorage", "uint8": "ByteStorage", "bool": "BoolStorage",
@@ -40,6 +43,7 @@ _STORAGE_OF = {"float32": "FloatStorage", "float64": "DoubleStorage", "float16":
 _DTYPE_OF_STORAGE = {v: k for k, v in _STORAGE_OF.items()}
 # torch's dtype attribute names (what `torch.float32` pickles as) for every ember dtype
 _TORCH_DTYPE_NAMES = {"float32", "float64", "float16", "bfloat16", "int64", "int32", "int16", "int8", "uint8", "bool",
+                      "uint16", "uint32", "uint64",
                       "complex64", "complex128", "half", "float", "double", "long", "int", "short", "cfloat",
                       "cdouble", "chalf"}
 
@@ -65,6 +69,8 @@ class _StorageRef:
 
 
 _REBUILD_V2 = _Global("torch._utils", "_rebuild_tensor_v2")
+_REBUILD_V3 = _Global("torch._utils", "_rebuild_tensor_v3")
+_UNTYPED = "UntypedStorage"
 _REBUILD_PARAM = _Global("torch._utils", "_rebuild_parameter")
 _ORDERED_DICT = _Global("collections", "OrderedDict")
 
@@ -95,7 +101,9 @@ class _Pickler(pickle._Pickler):
 
     def persistent_id(self, obj):
         if obj.__class__ is _StorageRef:
-            pid = ("storage", _Global("torch", obj.storage_type), obj.key, obj.location, obj.numel)
+            st = obj.storage_type
+            pid = ("storage", _Global("torch.storage" if st == _UNTYPED else "torch", st), obj.key, obj.location,
+                   obj.numel)
             return pid + (None,) if self.legacy else pid
         return None
 
@@ -116,8 +124,11 @@ class _Pickler(pickle._Pickler):
         from .nn.parameter import Parameter
         ref, offset, size, stride = self._storage_of(t)
         hooks = (_ORDERED_DICT, ())
-        rebuilt = (_REBUILD_V2, (ref, offset, size, stride, t.requires_grad if not isinstance(t, Parameter)
-                                 else False, _Reduced(hooks)))
+        rg = t.requires_grad if not isinstance(t, Parameter) else False
+        if ref.storage_type == _UNTYPED:
+            rebuilt = (_REBUILD_V3, (ref, offset, size, stride, rg, _Reduced(hooks), t.dtype))
+        else:
+            rebuilt = (_REBUILD_V2, (ref, offset, size, stride, rg, _Reduced(hooks)))
         if isinstance(t, Parameter):
             return (_REBUILD_PARAM, (_Reduced(rebuilt), t.requires_grad, _Reduced(hooks)))
         return rebuilt
@@ -129,7 +140,9 @@ class _Pickler(pickle._Pickler):
         dt = t.dtype
         storage_type = _STORAGE_OF.get(dt.name)
         if storage_type is None:
-            raise RuntimeError(f"ember.save: no PyTorch storage type for {dt}")
+            if dt not in _dtype.BAREBONES_UNSIGNED:
+                raise RuntimeError(f"ember.save: no PyTorch storage type for {dt}")
+            storage_type = _UNTYPED
         item = a.itemsize
         root = a
         while isinstance(root.base, np.ndarray):
@@ -151,6 +164,8 @@ class _Pickler(pickle._Pickler):
                 copy.size
         dev = t.device  # torch's location_tag: "cpu", or "cuda:<index>" for a CUDA storage
         location = "cpu" if dev.type == "cpu" else f"{dev.type}:{dev.index or 0}"
+        if storage_type == _UNTYPED:
+            numel *= item  # an untyped storage's size is in bytes
         return _StorageRef(key, storage_type, numel, location), offset, tuple(a.shape), stride
 
     def _key_for(self, ident, array):
@@ -207,7 +222,8 @@ def _write_legacy(f, obj, protocol):
     f.write(pickle.dumps(keys, protocol=protocol))
     for key in keys:
         a = np.ascontiguousarray(arrays[key]).reshape(-1)
-        f.write(struct.pack("<q", a.size))
+        # an UntypedStorage (uint16/32/64) counts bytes, as torch's legacy writer does
+        f.write(struct.pack("<q", a.nbytes if a.dtype in _dtype.BAREBONES_UNSIGNED_NP else a.size))
         f.write(memoryview(a.view(np.uint8)))
 
 
@@ -410,7 +426,7 @@ def _resolve_torch_global(module, name):
         return _StorageType(name)
     if module == "torch" and name in _TORCH_DTYPE_NAMES:
         return _ember_dtype(name)
-    if module == "torch" and name in ("uint16", "uint32", "uint64", "float8_e4m3fn", "float8_e5m2",
+    if module == "torch" and name in ("float8_e4m3fn", "float8_e5m2",
                                       "float8_e4m3fnuz", "float8_e5m2fnuz", "complex32"):
         raise pickle.UnpicklingError(f"ember.load: dtype torch.{name} is not supported by ember")
     if module == "torch.nn.parameter" and name == "Parameter":

@@ -50,8 +50,11 @@ NP = {
     "bool": np.bool_, "uint8": np.uint8, "int8": np.int8, "int16": np.int16, "int32": np.int32,
     "int64": np.int64, "float16": np.float16, "bfloat16": ml_dtypes.bfloat16, "float32": np.float32,
     "float64": np.float64, "complex64": np.complex64, "complex128": np.complex128,
+    "uint16": np.uint16, "uint32": np.uint32, "uint64": np.uint64,
 }
 INTS = ("uint8", "int8", "int16", "int32", "int64")
+# torch's barebones unsigned types (few kernels; tests/test_uint_ops.py replays the specs with them), not in ALL
+UINTS = ("uint16", "uint32", "uint64")
 FLOATS = ("float16", "bfloat16", "float32", "float64")
 COMPLEX = ("complex64", "complex128")
 REALS = ("bool",) + INTS + FLOATS
@@ -145,8 +148,8 @@ def _values(rng, shape, dtype, domain):
     """A float64/int64/bool NumPy array of `shape` with values suited to `dtype` and `domain`."""
     if dtype == "bool":
         return rng.random(shape) > 0.5
-    if dtype in INTS:
-        if dtype == "uint8":
+    if dtype in INTS or dtype in UINTS:
+        if dtype == "uint8" or dtype in UINTS:
             lo = 1 if domain in ("pos", "nonzero") else 0
             return rng.integers(lo, 10, shape)
         if domain == "pos":

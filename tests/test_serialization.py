@@ -14,7 +14,7 @@ import torch
 import ember
 
 DTYPES = ["float32", "float64", "float16", "bfloat16", "int64", "int32", "int16", "int8", "uint8", "bool",
-          "complex64", "complex128"]
+          "complex64", "complex128", "uint16", "uint32", "uint64"]
 
 
 def as_np(t):
@@ -344,3 +344,29 @@ def test_save_of_device_tensors_records_cuda_location(tmp_path):
             seen = []
             out = torch.load(io.BytesIO(buf.getvalue()), map_location=lambda s, loc: seen.append(loc) or s)
             assert seen == ["cuda:0"] and out["x"].tolist() == [0.0, 1.0, 2.0]
+
+
+@pytest.mark.parametrize("dtype", ["uint16", "uint32", "uint64"])
+def test_unsigned_on_untyped_storage(dtype):
+    """torch writes uint16/32/64 tensors on an UntypedStorage (size in bytes) rebuilt by _rebuild_tensor_v3 with
+    the dtype; ember writes the same records (views keep sharing one storage), and reads torch's legacy format
+    too (which torch 2.13 itself cannot load back: UntypedStorage has no dtype)."""
+    x = ember.tensor([[1, 2 ** 16 - 1, 3], [4, 5, 6]], dtype=getattr(ember, dtype))
+    f = io.BytesIO()
+    ember.save([x, x[1], x.t()], f)
+    f.seek(0)
+    out = torch.load(f, weights_only=True)
+    for a, b in zip(out, [x, x[1], x.t()]):
+        same_tensor(a, b)
+    out[0][1, 0] = 9
+    assert out[1][0].item() == 9 and out[2][0, 1].item() == 9
+    f = io.BytesIO()
+    torch.save(torch.tensor([7, 8], dtype=getattr(torch, dtype)), f, _use_new_zipfile_serialization=False)
+    f.seek(0)
+    same_tensor(ember.load(f), torch.tensor([7, 8], dtype=getattr(torch, dtype)))
+    f = io.BytesIO()
+    ember.save([x, x[1]], f, _use_new_zipfile_serialization=False)
+    f.seek(0)
+    back = ember.load(f)
+    same_tensor(back[0], x)
+    same_tensor(back[1], x[1])

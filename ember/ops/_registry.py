@@ -119,7 +119,10 @@ def binary_dtype(a, b):
         if ad.dtype is bd.dtype:
             return ad.dtype
         if (ad.ndim == 0) == (bd.ndim == 0):
-            return PROMOTE_NP[(ad.dtype, bd.dtype)]
+            try:
+                return PROMOTE_NP[(ad.dtype, bd.dtype)]
+            except KeyError:  # uint16/32/64 with another type but a float: torch's RuntimeError
+                return _dtype.promote_np(ad.dtype, bd.dtype)
         return _dtype.result_dtype_of((a, b)).np
     if b.__class__ is int:
         check_int_scalar(b)

@@ -120,7 +120,7 @@ def _np_to_ember(npdt):
                              "between byte orders is currently not supported.")
         raise TypeError(
             f"can't convert np.ndarray of type numpy.{npdt.type.__name__}. The only supported types are: float64, "
-            "float32, float16, complex64, complex128, int64, int32, int16, int8, uint8, and bool.")
+            "float32, float16, complex64, complex128, int64, int32, int16, int8, uint64, uint32, uint16, uint8, and bool.")
     return d
 
 
@@ -187,6 +187,7 @@ def _infer_scalar_type(x, seen):
         if len(x) == 0:
             return _dtype.get_default_dtype()
         promote = _dtype._PROMOTE
+        _promote = _dtype._promote  # with torch's error for the pairs it refuses (uint16/32/64)
         r = None
         if c is list or c is tuple:
             types = set(map(type, x))
@@ -198,7 +199,7 @@ def _infer_scalar_type(x, seen):
                 return r
         for y in x:
             d = _infer_scalar_type(y, seen)
-            r = d if r is None else promote[(r, d)]
+            r = d if r is None else _promote(r, d)
             if r is _dtype.complex128:
                 return r
         return r
@@ -249,6 +250,19 @@ def _to_int_checked(raw, target):
     k = raw.dtype.kind
     if k == "c":
         raise TypeError("'complex' object cannot be interpreted as an integer")
+    if target is _dtype.uint64:
+        # torch reads each value as an unsigned 64-bit integer (THPUtils_unpackUInt64): no floats, no negatives
+        if k == "f" and raw.size:
+            raise TypeError("an integer is required")
+        if k == "O":
+            if any(isinstance(v, _builtin_float) for v in raw.flat):
+                raise TypeError("an integer is required")
+            if any(v < 0 for v in raw.flat):
+                raise OverflowError("can't convert negative int to unsigned")
+            raise OverflowError("int too big to convert")
+        if k == "i" and raw.size and raw.min() < 0:
+            raise OverflowError("can't convert negative int to unsigned")
+        return raw.astype(np.uint64)
     if k == "O" or raw.dtype == np.uint64:
         raise ValueError("Overflow when unpacking long long")
     if raw.size and k in "fiu":
@@ -311,7 +325,9 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
         arr = data._data.copy() if dtype is None else _dtype.cast(data._data, _np_dtype(dtype))
         return _finish(arr, requires_grad, device)
     if isinstance(data, (np.ndarray, np.generic)):
-        _np_to_ember(data.dtype)
+        d = _np_to_ember(data.dtype)
+        if data.__class__ is not np.ndarray and (d if dtype is None else _dtype.to_ember_dtype(dtype)) is _dtype.uint64:
+            raise TypeError("an integer is required")  # a NumPy scalar is no Python int to THPUtils_unpackUInt64
         arr = np.array(data, copy=True) if dtype is None else _dtype.cast(np.asarray(data), _np_dtype(dtype))
         return _finish(arr, requires_grad, device)
     if isinstance(data, (str, bytes)):
@@ -328,7 +344,15 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
         _check_leaves(data, _dtype.to_ember_dtype(dtype))
     if dtype is not None:
         target = _dtype.to_ember_dtype(dtype)
+    if target is _dtype.uint64 and _has_np_scalar(data):
+        raise TypeError("an integer is required")  # a NumPy scalar is no Python int to THPUtils_unpackUInt64
     return _finish(_from_data(data, target, seen), requires_grad, device)
+
+
+def _has_np_scalar(x):
+    if isinstance(x, (list, tuple)):
+        return any(_has_np_scalar(y) for y in x)
+    return isinstance(x, np.generic)
 
 
 @op("as_tensor(PyObject* data, *, ScalarType dtype=None, Device? device=None)")
