@@ -10,7 +10,11 @@ Run: .venv/bin/python bench/bench_dist.py   (it starts the workers itself: ember
 `python -m ember.distributed.run --nproc-per-node 2`, torch's through `python -m torch.distributed.run`)
 
 Each worker times interleaved rounds (a barrier before each timed call, so both ranks start together) and reports
-the median and the best of each case from rank 0; OMP_NUM_THREADS=1 per worker (two workers on two cores)."""
+the median and the best of each case from rank 0, and the median over rounds of each ratio taken within a round
+(both sides of a ratio timed back to back, so a burst of load from elsewhere moves both). One thread per worker for
+both libraries (two workers on two cores): OMP_NUM_THREADS=1 and OPENBLAS_NUM_THREADS=1 in the workers'
+environment (NumPy's OpenBLAS for ember), torch.set_num_threads(1) for torch. Both libraries train the same model
+(bench_train.py's MLP, and a wide one that is communication-bound) from the same seed on the same batches."""
 import argparse
 import json
 import os
@@ -24,13 +28,14 @@ NUMEL = 4 * 1024 * 1024  # 16 MB of float32
 
 
 def _stats(ts):
-    return {"median_ms": statistics.median(ts) * 1e3, "best_ms": min(ts) * 1e3}
+    return {"median_ms": statistics.median(ts) * 1e3, "best_ms": min(ts) * 1e3, "rounds_ms": [t * 1e3 for t in ts]}
 
 
 def _timed(cases, barrier, rounds):
     """Interleave the cases round by round; each call timed between barriers."""
     out = {k: [] for k in cases}
-    for fn in cases.values():  # warm up
+    for fn in cases.values():  # warm up (and torch DDP's first iteration, which rebuilds its buckets)
+        fn()
         fn()
     for _ in range(rounds):
         for k, fn in cases.items():
@@ -39,6 +44,11 @@ def _timed(cases, barrier, rounds):
             fn()
             out[k].append(time.perf_counter() - t)
     return {k: _stats(v) for k, v in out.items()}
+
+
+def _paired(num, *den):
+    """The median over rounds of num / sum(den), each taken within one round."""
+    return statistics.median(n / sum(d) for n, *d in zip(num["rounds_ms"], *(x["rounds_ms"] for x in den)))
 
 
 def _mlp(lib):
@@ -126,10 +136,17 @@ def worker_torch(rounds):
     t = torch.ones(NUMEL)
     res = _timed({"allreduce_gloo": lambda: dist.all_reduce(t)}, dist.barrier, rounds)
     x, y = _batch(torch, rank)
-    ddp_net = DDP(_mlp(torch))
+    plain = _mlp(torch)
+    grads = torch.zeros(sum(p.numel() for p in plain.parameters()))
+    res.update(_timed({"step_local": _step_fn(torch, plain, x, y),
+                       "allreduce_grads": lambda: dist.all_reduce(grads),
+                       "step_ddp_gloo": _step_fn(torch, DDP(_mlp(torch)), x, y)}, dist.barrier, rounds))
     xw, yw = _batch(torch, rank, 8, 1024)
-    res.update(_timed({"step_ddp_gloo": _step_fn(torch, ddp_net, x, y),
-                       "wide_step_ddp_gloo": _step_fn(torch, DDP(_wide(torch)), xw, yw)}, dist.barrier, rounds))
+    wide = _wide(torch)
+    wgrads = torch.zeros(sum(p.numel() for p in wide.parameters()))
+    res.update({"wide_" + k: v for k, v in _timed({
+        "step_local": _step_fn(torch, wide, xw, yw), "allreduce_grads": lambda: dist.all_reduce(wgrads),
+        "step_ddp_gloo": _step_fn(torch, DDP(_wide(torch)), xw, yw)}, dist.barrier, rounds).items()})
     if rank == 0:
         print("RESULT " + json.dumps(res), flush=True)
     dist.destroy_process_group()
@@ -159,34 +176,57 @@ def main():
         return worker_torch(a.rounds)
     e = launch("ember.distributed.run", a.rounds, "ember")
     t = launch("torch.distributed.run", a.rounds, "torch")
+    # each library launched twice, alternately (ember, torch, ember, torch): load from elsewhere drifts
+    e2 = launch("ember.distributed.run", a.rounds, "ember")
+    t2 = launch("torch.distributed.run", a.rounds, "torch")
 
     def row(name, d):
         print(f"{name:<52} median {d['median_ms']:8.2f} ms   best {d['best_ms']:8.2f} ms")
 
-    print(f"2 processes, {a.rounds} interleaved rounds; MLP 784-512-256-10, {e['params']} parameters "
-          f"({e['buckets']} DDP buckets), batch 64 per rank")
-    row("all_reduce 16 MB float32: raw mpi4py", e["allreduce_mpi4py"])
-    row("all_reduce 16 MB float32: ember.distributed", e["allreduce_ember"])
-    row("all_reduce 16 MB float32: torch gloo", t["allreduce_gloo"])
-    row("MLP step, no DDP (local batch)", e["step_local"])
-    row("all_reduce of all gradients (one flat tensor)", e["allreduce_grads"])
-    row("MLP step then all_reduce of the gradients (one call)", e["step_then_allreduce"])
-    row("MLP step, ember DDP", e["step_ddp"])
-    row("MLP step, torch DDP on gloo", t["step_ddp_gloo"])
+    print(f"2 processes, {a.rounds} interleaved rounds, one thread each; MLP 784-512-256-10, {e['params']} "
+          f"parameters ({e['buckets']} DDP bucket(s)), batch 64 per rank; each library launched twice, alternately")
+    for tag, r in (("", e), (" (2nd)", e2)):
+        row("all_reduce 16 MB float32: raw mpi4py" + tag, r["allreduce_mpi4py"])
+        row("all_reduce 16 MB float32: ember.distributed" + tag, r["allreduce_ember"])
+    for tag, r in (("", t), (" (2nd)", t2)):
+        row("all_reduce 16 MB float32: torch gloo" + tag, r["allreduce_gloo"])
+    for tag, r in (("", e), (" (2nd)", e2)):
+        row("ember MLP step, no DDP (local batch)" + tag, r["step_local"])
+        row("ember all_reduce of all gradients (one flat tensor)" + tag, r["allreduce_grads"])
+        row("ember MLP step then that all_reduce (one call)" + tag, r["step_then_allreduce"])
+        row("ember MLP step, DDP" + tag, r["step_ddp"])
+    for tag, r in (("", t), (" (2nd)", t2)):
+        row("torch MLP step, no DDP (local batch)" + tag, r["step_local"])
+        row("torch gloo all_reduce of all gradients" + tag, r["allreduce_grads"])
+        row("torch MLP step, DDP on gloo" + tag, r["step_ddp_gloo"])
     print(f"wide MLP 1024-2048-1024-10, {e['wide_params']} parameters, batch 8 per rank:")
-    row("  step, no DDP (local batch)", e["wide_step_local"])
-    row("  all_reduce of all gradients", e["wide_allreduce_grads"])
-    row("  step, ember DDP", e["wide_step_ddp"])
-    row("  step, torch DDP on gloo", t["wide_step_ddp_gloo"])
+    for tag, r in (("", e), (" (2nd)", e2)):
+        row("  ember step, no DDP" + tag, r["wide_step_local"])
+        row("  ember all_reduce of all gradients" + tag, r["wide_allreduce_grads"])
+        row("  ember step, DDP" + tag, r["wide_step_ddp"])
+    for tag, r in (("", t), (" (2nd)", t2)):
+        row("  torch step, no DDP" + tag, r["wide_step_local"])
+        row("  torch gloo all_reduce of all gradients" + tag, r["wide_allreduce_grads"])
+        row("  torch step, DDP on gloo" + tag, r["wide_step_ddp_gloo"])
     m = "median_ms"
-    print(f"ember all_reduce / mpi4py: {e['allreduce_ember'][m] / e['allreduce_mpi4py'][m]:.3f}x (goal <= 1.1)")
-    base = e["step_local"][m] + e["allreduce_grads"][m]
-    print(f"ember DDP step / (step + all_reduce): {e['step_ddp'][m] / base:.3f}x (goal <= 1.1); "
-          f"/ (step then all_reduce, one call): {e['step_ddp'][m] / e['step_then_allreduce'][m]:.3f}x")
-    print(f"torch DDP gloo step / ember DDP step: {t['step_ddp_gloo'][m] / e['step_ddp'][m]:.3f}x (goal > 1)")
-    wbase = e["wide_step_local"][m] + e["wide_allreduce_grads"][m]
-    print(f"wide: ember DDP step / (step + all_reduce): {e['wide_step_ddp'][m] / wbase:.3f}x; "
-          f"torch DDP gloo / ember DDP: {t['wide_step_ddp_gloo'][m] / e['wide_step_ddp'][m]:.3f}x")
+    for tag, r in (("", e), (" (2nd)", e2)):
+        print(f"goal 1{tag}: ember all_reduce / mpi4py: {r['allreduce_ember'][m] / r['allreduce_mpi4py'][m]:.3f}x "
+              f"(per-round {_paired(r['allreduce_ember'], r['allreduce_mpi4py']):.3f}x; goal <= 1.1)")
+        for w, name in (("", "MLP"), ("wide_", "wide")):
+            base = r[w + "step_local"][m] + r[w + "allreduce_grads"][m]
+            print(f"goal 2{tag} {name}: ember DDP step / (step + all_reduce): {r[w + 'step_ddp'][m] / base:.3f}x "
+                  f"(per-round {_paired(r[w + 'step_ddp'], r[w + 'step_local'], r[w + 'allreduce_grads']):.3f}x; "
+                  "goal <= 1.1)" + (f"; / (step then all_reduce, one call): "
+                                    f"{r['step_ddp'][m] / r['step_then_allreduce'][m]:.3f}x" if not w else ""))
+    def mean(key, *runs):
+        return statistics.fmean(r[key][m] for r in runs)
+
+    for w, name in (("", "MLP"), ("wide_", "wide")):
+        ddp_t, ddp_e = mean(w + "step_ddp_gloo", t, t2), mean(w + "step_ddp", e, e2)
+        print(f"goal 3 {name}: torch DDP gloo step / ember DDP step: {ddp_t / ddp_e:.3f}x (goal > 1; the mean of "
+              f"each library's two launches' medians); torch step, no DDP / ember's: "
+              f"{mean(w + 'step_local', t, t2) / mean(w + 'step_local', e, e2):.3f}x; torch DDP / (torch step + "
+              f"gloo all_reduce): {ddp_t / (mean(w + 'step_local', t, t2) + mean(w + 'allreduce_grads', t, t2)):.3f}x")
 
 
 if __name__ == "__main__":

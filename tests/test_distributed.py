@@ -84,41 +84,67 @@ def assert_params(got, name, module):
         np.testing.assert_allclose(got[f"{name}/{k}"], v.detach().numpy(), rtol=0, atol=1e-5, err_msg=k)
 
 
-def test_ddp_matches_torch_on_whole_batches(ddp_run):
-    got, facts = ddp_run
+def train_torch(model, lr=0.05, momentum=0.0, step=None):
+    """What the worker script's train() does on 2 ranks, in one process on whole batches: STEPS steps of SGD;
+    `step(model, x, y)` runs the forward and backward of one batch (by default the squared error)."""
     X, Y = data()
-    model = mlp()
-    opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
     for s in range(STEPS):
         opt.zero_grad()
-        ((model(X[s]) - Y[s]) ** 2).mean().backward()
+        if step is None:
+            ((model(X[s]) - Y[s]) ** 2).mean().backward()
+        else:
+            step(model, X[s], Y[s])
         opt.step()
-    assert_params(got, "plain", model)
-    assert_params(got, "view", model)  # gradient_as_bucket_view=True trains alike
+    return model
+
+
+def test_ddp_matches_torch_on_whole_batches(ddp_run):
+    got, facts = ddp_run
+    model = train_torch(mlp(), momentum=0.9)
+    # through the buckets' flat buffers; every gradient reduced in its own memory (set_to_none and zeros);
+    # gradient_as_bucket_view=True: all train alike
+    for name in ("plain", "direct", "direct_zeros", "view"):
+        assert_params(got, name, model)
+        assert facts[f"{name}/max_replica_diff"] == 0.0
     assert facts["view/grads_are_bucket_views"]
-    assert facts["plain/max_replica_diff"] == 0.0 and facts["view/max_replica_diff"] == 0.0
     assert facts["plain/buckets"] > 1  # bucket_cap_mb=0.001 splits the gradients into several all-reduces
     assert facts["plain/state_dict_keys"] == ["module." + k for k in model.state_dict()]
+    assert facts["direct/reduced_in_place"] == [True] * facts["plain/buckets"]
+
+
+def test_ddp_column_major_gradient_reduced_in_place(ddp_run):
+    got, facts = ddp_run
+    nn = torch.nn
+
+    class Transposed(nn.Module):
+        def __init__(self):
+            super().__init__()
+            torch.manual_seed(0)
+            self.w = nn.Parameter((torch.randn(6, 3) * 0.3).t())
+
+        def forward(self, x):
+            return torch.tanh(x @ self.w.t())
+
+    assert_params(got, "direct_transposed", train_torch(Transposed()))
+    assert facts["direct_transposed/max_replica_diff"] == 0.0
+    # staged in a row-major copy in the first step; reversed and in place once the ranks agreed
+    assert facts["direct_transposed/reversed_in_place"] == [[True], [True]]
 
 
 def test_ddp_no_sync_accumulates(ddp_run):
     got, facts = ddp_run
-    X, Y = data()
-    model = mlp()
-    opt = torch.optim.SGD(model.parameters(), lr=0.05)
-    for s in range(STEPS):
-        opt.zero_grad()
-        for x, y in ((X[s][:B], Y[s][:B]), (X[s][B:], Y[s][B:])):
-            (((model(x) - y) ** 2).mean() / 2).backward()
-        opt.step()
-    assert_params(got, "no_sync", model)
+
+    def two_micro_batches(model, x, y):
+        for xs, ys in ((x[:B], y[:B]), (x[B:], y[B:])):
+            (((model(xs) - ys) ** 2).mean() / 2).backward()
+
+    assert_params(got, "no_sync", train_torch(mlp(), step=two_micro_batches))
     assert facts["no_sync/local_grads_differ"] == [True] * STEPS  # no_sync's backward did not reduce
     assert facts["no_sync/max_replica_diff"] == 0.0
 
 
-def test_ddp_find_unused_parameters(ddp_run):
-    got, facts = ddp_run
-    X, Y = data()
+def two_heads():
     nn = torch.nn
 
     class TwoHeads(nn.Module):
@@ -135,41 +161,45 @@ def test_ddp_find_unused_parameters(ddp_run):
             y = self.head(h)
             return y + self.extra(h) if use_extra else y
 
-    model = TwoHeads()
-    opt = torch.optim.SGD(model.parameters(), lr=0.05)
-    for s in range(STEPS):
-        opt.zero_grad()
+    return TwoHeads()
+
+
+def test_ddp_find_unused_parameters(ddp_run):
+    got, facts = ddp_run
+
+    def heads_step(model, x, y):
         # rank 0 uses the extra head on its half, rank 1 does not: DDP averages the two ranks' gradients
-        l0 = ((model(X[s][:B], True) - Y[s][:B]) ** 2).mean()
-        l1 = ((model(X[s][B:], False) - Y[s][B:]) ** 2).mean()
+        l0 = ((model(x[:B], True) - y[:B]) ** 2).mean()
+        l1 = ((model(x[B:], False) - y[B:]) ** 2).mean()
         ((l0 + l1) / 2).backward()
-        opt.step()
-    assert model.spare.weight.grad is None and facts["unused/spare_grad_is_none"]
-    assert_params(got, "unused", model)
-    assert facts["unused/max_replica_diff"] == 0.0
+
+    model = train_torch(two_heads(), step=heads_step)
+    assert model.spare.weight.grad is None
+    for name in ("unused", "direct_unused"):  # through the flat buffers; each gradient apart
+        assert facts[f"{name}/spare_grad_is_none"]
+        assert_params(got, name, model)
+        assert facts[f"{name}/max_replica_diff"] == 0.0
 
 
 def test_ddp_broadcast_buffers(ddp_run):
     got, facts = ddp_run
-    X, Y = data()
     nn = torch.nn
     torch.manual_seed(0)
     model = nn.Sequential(nn.Linear(6, 8), nn.BatchNorm1d(8), nn.Tanh(), nn.Linear(8, 3))
-    opt = torch.optim.SGD(model.parameters(), lr=0.05)
     bn = model[1]
-    for s in range(STEPS):
-        opt.zero_grad()
+
+    def bn_step(model, x, y):
         # rank 1's forward normalises its half with its own batch statistics, but its running statistics are
         # overwritten by rank 0's broadcast before the next forward: only rank 0's half moves them
         # (new buffer objects, not copy_: torch's batch norm saved the ones l1's forward used for its backward)
         saved = {k: v.clone() for k, v in bn.named_buffers()}
-        l1 = ((model(X[s][B:]) - Y[s][B:]) ** 2).mean()
+        l1 = ((model(x[B:]) - y[B:]) ** 2).mean()
         for k, v in saved.items():
             setattr(bn, k, v)
-        l0 = ((model(X[s][:B]) - Y[s][:B]) ** 2).mean()
+        l0 = ((model(x[:B]) - y[:B]) ** 2).mean()
         ((l0 + l1) / 2).backward()
-        opt.step()
-    assert_params(got, "bn", model)
+
+    assert_params(got, "bn", train_torch(model, step=bn_step))
     assert facts["bn/max_replica_diff"] == 0.0
 
 

@@ -27,7 +27,8 @@ import warnings
 
 import numpy as np
 
-from .. import _backend
+from .. import _backend, _dtype
+from .._tensor import Tensor
 
 __all__ = [
     "Backend", "GroupMember", "ProcessGroup", "ReduceOp", "Work", "all_gather", "all_gather_into_tensor",
@@ -192,6 +193,8 @@ def _default_group():
 
 def _group(g):
     """The ProcessGroup an op runs on: None is the default group."""
+    if g.__class__ is ProcessGroup:
+        return g
     if g is None or g is GroupMember.WORLD:
         return _default_group()
     if not isinstance(g, ProcessGroup):
@@ -200,13 +203,30 @@ def _group(g):
     return g
 
 
-def _not_in_group(g, op_name):
+def _not_in_group(g, op_name, stacklevel=3):
     if isinstance(g, int) and g == GroupMember.NON_GROUP_MEMBER:
         global_rank = -1 if _world.default is None else _world.default.rank()
         warnings.warn(f"Running {op_name} on global rank {global_rank} which does not belong to the given group.",
-                      stacklevel=3)
+                      stacklevel=stacklevel)
         return True
     return False
+
+
+_OPTIONAL_LISTS = ("gather_list", "scatter_list")  # None on the ranks that neither send nor receive them
+
+
+def _begin(what, group, *args):
+    """What every tensor operation opens with: the types of its tensor arguments, (name, value) pairs in the order
+    given (a name ending in '_list' is a list of tensors), then the group. Returns the ProcessGroup, or None on a
+    rank outside `group` (torch warns and the call does nothing)."""
+    for name, v in args:
+        if not name.endswith("_list"):
+            _check_tensor(v, name)
+        elif v is not None or name not in _OPTIONAL_LISTS:
+            _check_list(v, name)
+    if _not_in_group(group, what, stacklevel=4):
+        return None
+    return _group(group)
 
 
 # ---- the watchdog -------------------------------------------------------------------------------------------------
@@ -527,14 +547,12 @@ def _peer(g, rank, group_rank, what):
 
 # ---- tensors <-> MPI buffers --------------------------------------------------------------------------------------
 def _check_tensor(t, name):
-    from .._tensor import Tensor
     if not isinstance(t, Tensor):
         raise TypeError(f"Invalid function argument. Expected parameter `{name}` of type torch.Tensor\n"
                         f"             but got {type(t)} instead.")
 
 
 def _check_list(ts, name):
-    from .._tensor import Tensor
     if not isinstance(ts, list):
         raise TypeError(f"Invalid function argument. Expected parameter `{name}` of type List[torch.Tensor]\n"
                         f"             but got {type(ts)} instead.")
@@ -564,30 +582,38 @@ def _bytes(h):
     return h.reshape(-1).view(np.uint8)
 
 
-_LOW = (np.dtype(np.float16),)
+_MPI_OPS = {}  # ReduceOp -> MPI op, for numbers and for bools (as bytes), filled on first use
+
+
+def _mpi_ops(MPI):
+    if not _MPI_OPS:
+        R = ReduceOp
+        _MPI_OPS["num"] = {R.SUM: MPI.SUM, R.AVG: MPI.SUM, R.PRODUCT: MPI.PROD, R.MIN: MPI.MIN, R.MAX: MPI.MAX,
+                           R.BAND: MPI.BAND, R.BOR: MPI.BOR, R.BXOR: MPI.BXOR}
+        # MPI reduces C bools with logical ops only: as bytes, OR is MAX and AND is MIN (torch's bool sums saturate)
+        _MPI_OPS["bool"] = {R.SUM: MPI.MAX, R.MAX: MPI.MAX, R.BOR: MPI.MAX, R.PRODUCT: MPI.MIN, R.MIN: MPI.MIN,
+                            R.BAND: MPI.MIN, R.BXOR: MPI.BXOR}
+    return _MPI_OPS
 
 
 def _reduction_buffer(h, op, what):
     """(array MPI reduces, MPI op, finish(result) -> array of h's dtype) for reducing h with `op`."""
-    MPI = _mpi()
-    op = ReduceOp(op)
+    ops = _MPI_OPS or _mpi_ops(_mpi())
+    if op.__class__ is not RedOpType:
+        op = ReduceOp(op)
     dt = h.dtype
     if dt.kind == "c" and op not in (ReduceOp.SUM, ReduceOp.AVG):
         raise ValueError(f"{what} does not support {op} on complex tensors")
     if op in (ReduceOp.PREMUL_SUM, ReduceOp.UNUSED):
         raise ValueError(f"ember.distributed.{what}: {op} is not supported by the MPI backend")
     if dt.kind == "b":
-        # MPI reduces C bools with logical ops only: as bytes, OR is MAX and AND is MIN (torch's bool sums saturate)
         if op is ReduceOp.AVG:
             raise ValueError(f"ember.distributed.{what}: ReduceOp.AVG needs a floating or complex tensor, got bool")
-        mop = {ReduceOp.SUM: MPI.MAX, ReduceOp.MAX: MPI.MAX, ReduceOp.BOR: MPI.MAX, ReduceOp.PRODUCT: MPI.MIN,
-               ReduceOp.MIN: MPI.MIN, ReduceOp.BAND: MPI.MIN, ReduceOp.BXOR: MPI.BXOR}[op]
-        return h.view(np.uint8), mop, lambda r, n: r.view(np.bool_)
+        return h.view(np.uint8), ops["bool"][op], lambda r, n: r.view(np.bool_)
     if op in (ReduceOp.BAND, ReduceOp.BOR, ReduceOp.BXOR) and dt.kind not in "iu":
         raise ValueError(f"ember.distributed.{what}: {op} needs an integral or bool tensor, got {dt}")
-    mop = {ReduceOp.SUM: MPI.SUM, ReduceOp.AVG: MPI.SUM, ReduceOp.PRODUCT: MPI.PROD, ReduceOp.MIN: MPI.MIN,
-           ReduceOp.MAX: MPI.MAX, ReduceOp.BAND: MPI.BAND, ReduceOp.BOR: MPI.BOR, ReduceOp.BXOR: MPI.BXOR}[op]
-    low = dt in _LOW or dt.name == "bfloat16"
+    mop = ops["num"][op]
+    low = dt in _dtype.OPMATH_NP  # float16, bfloat16
     # MPI has no 16-bit floats: they are reduced in float32 and rounded once (torch's gloo also rounds per step)
     work = h.astype(np.float32) if low else h
     if op is ReduceOp.AVG:
@@ -609,6 +635,20 @@ def _finish_reduction(finish, r, size):
 
 
 # ---- collectives --------------------------------------------------------------------------------------------------
+def _run(what, g, async_op, call, args, done=None, result=(), empty=False):
+    """Run MPI's `call` (a communicator method name: 'Allreduce') on `args`: blocking under the watchdog, then
+    `done()`; or (async_op) its nonblocking twin ('Iallreduce') in a Work whose wait() runs `done`. `empty`: there
+    is nothing to communicate (zero elements) and MPI is not called."""
+    if empty:
+        return _done(what, g, async_op, (), done, result)
+    if not async_op:
+        _blocking(what, g, getattr(g._comm, call), *args)
+        if done is not None:
+            done()
+        return None
+    return Work(what, g, [getattr(g._comm, "I" + call.lower())(*args)], done, result)
+
+
 def _done(what, pg, async_op, requests=(), finish=None, result=()):
     """Blocking ops have already run; async ones return a Work whose wait() runs `finish`."""
     if async_op:
@@ -631,45 +671,32 @@ def barrier(group=None, async_op=False, device_ids=None):
 
 
 def broadcast(tensor, src=None, group=None, async_op=False, group_src=None):
-    _check_tensor(tensor, "tensor")
-    if _not_in_group(group, "broadcast"):
+    g = _begin("broadcast", group, ("tensor", tensor))
+    if g is None:
         return None
-    g = _group(group)
     root = _peer(g, src, group_src, "src")
     h = _host_view(tensor)
-    if not async_op:
-        _blocking("broadcast", g, g._comm.Bcast, _bytes(h), root)
-        _write_back(tensor, h)
-        return None
-    return Work("broadcast", g, [g._comm.Ibcast(_bytes(h), root)], lambda: _write_back(tensor, h), [tensor])
+    return _run("broadcast", g, async_op, "Bcast", (_bytes(h), root), lambda: _write_back(tensor, h), [tensor])
 
 
 def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op=False):
-    _check_tensor(tensor, "tensor")
-    if _not_in_group(group, "all_reduce"):
+    g = _begin("all_reduce", group, ("tensor", tensor))
+    if g is None:
         return None
-    g = _group(group)
     h = _host_view(tensor)
     work, mop, finish = _reduction_buffer(h, op, "all_reduce")
-    MPI = _mpi()
 
     def done():
         _write_back(tensor, _finish_reduction(finish, work, g.size()))
 
-    if not async_op:
-        if work.size:
-            _blocking("all_reduce", g, g._comm.Allreduce, MPI.IN_PLACE, work, mop)
-        done()
-        return None
-    reqs = [g._comm.Iallreduce(MPI.IN_PLACE, work, mop)] if work.size else []
-    return Work("all_reduce", g, reqs, done, [tensor])
+    return _run("all_reduce", g, async_op, "Allreduce", (_mpi().IN_PLACE, work, mop), done, [tensor],
+                empty=not work.size)
 
 
 def reduce(tensor, dst=None, op=ReduceOp.SUM, group=None, async_op=False, group_dst=None):
-    _check_tensor(tensor, "tensor")
-    if _not_in_group(group, "reduce"):
+    g = _begin("reduce", group, ("tensor", tensor))
+    if g is None:
         return None
-    g = _group(group)
     root = _peer(g, dst, group_dst, "dst")
     h = _host_view(tensor)
     work, mop, finish = _reduction_buffer(h, op, "reduce")
@@ -681,13 +708,7 @@ def reduce(tensor, dst=None, op=ReduceOp.SUM, group=None, async_op=False, group_
         if mine:
             _write_back(tensor, _finish_reduction(finish, work, g.size()))
 
-    if not work.size:
-        return _done("reduce", g, async_op, (), done, [tensor])
-    if not async_op:
-        _blocking("reduce", g, g._comm.Reduce, *args)
-        done()
-        return None
-    return Work("reduce", g, [g._comm.Ireduce(*args)], done, [tensor])
+    return _run("reduce", g, async_op, "Reduce", args, done, [tensor], empty=not work.size)
 
 
 def _same_kind(t, ref, what, name):
@@ -696,11 +717,9 @@ def _same_kind(t, ref, what, name):
 
 
 def all_gather(tensor_list, tensor, group=None, async_op=False):
-    _check_list(tensor_list, "tensor_list")
-    _check_tensor(tensor, "tensor")
-    if _not_in_group(group, "all_gather"):
+    g = _begin("all_gather", group, ("tensor_list", tensor_list), ("tensor", tensor))
+    if g is None:
         return None
-    g = _group(group)
     n = g.size()
     if len(tensor_list) != n:
         raise ValueError(f"ember.distributed.all_gather: tensor_list has {len(tensor_list)} tensors, the group has "
@@ -717,32 +736,20 @@ def all_gather(tensor_list, tensor, group=None, async_op=False):
         for i, t in enumerate(tensor_list):
             _write_back(t, out[i])
 
-    args = (_bytes(h), _bytes(out))
-    if not async_op:
-        _blocking("all_gather", g, g._comm.Allgather, *args)
-        done()
-        return None
-    return Work("all_gather", g, [g._comm.Iallgather(*args)], done, tensor_list)
+    return _run("all_gather", g, async_op, "Allgather", (_bytes(h), _bytes(out)), done, tensor_list)
 
 
 def all_gather_into_tensor(output_tensor, input_tensor, group=None, async_op=False):
-    _check_tensor(output_tensor, "output_tensor")
-    _check_tensor(input_tensor, "input_tensor")
-    if _not_in_group(group, "all_gather_into_tensor"):
+    g = _begin("all_gather_into_tensor", group, ("output_tensor", output_tensor), ("input_tensor", input_tensor))
+    if g is None:
         return None
-    g = _group(group)
     _same_kind(output_tensor, input_tensor, "all_gather_into_tensor", "output_tensor")
     if output_tensor.numel() != g.size() * input_tensor.numel():
         raise ValueError(f"ember.distributed.all_gather_into_tensor: output_tensor of {tuple(output_tensor.shape)} "
                          f"must hold world size ({g.size()}) times the input's {tuple(input_tensor.shape)}")
     h = _host_view(input_tensor)
     out = _host_view(output_tensor)
-    args = (_bytes(h), _bytes(out))
-    if not async_op:
-        _blocking("all_gather_into_tensor", g, g._comm.Allgather, *args)
-        _write_back(output_tensor, out)
-        return None
-    return Work("all_gather_into_tensor", g, [g._comm.Iallgather(*args)],
+    return _run("all_gather_into_tensor", g, async_op, "Allgather", (_bytes(h), _bytes(out)),
                 lambda: _write_back(output_tensor, out), [output_tensor])
 
 
@@ -754,21 +761,13 @@ def _reduce_scatter(what, output, flat_input, op, g, async_op):
     def done():
         _write_back(output, _finish_reduction(finish, recv, n))
 
-    if not recv.size:
-        return _done(what, g, async_op, (), done, [output])
-    if not async_op:
-        _blocking(what, g, g._comm.Reduce_scatter_block, work, recv, mop)
-        done()
-        return None
-    return Work(what, g, [g._comm.Ireduce_scatter_block(work, recv, mop)], done, [output])
+    return _run(what, g, async_op, "Reduce_scatter_block", (work, recv, mop), done, [output], empty=not recv.size)
 
 
 def reduce_scatter_tensor(output, input, op=ReduceOp.SUM, group=None, async_op=False):
-    _check_tensor(output, "output")
-    _check_tensor(input, "input")
-    if _not_in_group(group, "reduce_scatter_tensor"):
+    g = _begin("reduce_scatter_tensor", group, ("output", output), ("input", input))
+    if g is None:
         return None
-    g = _group(group)
     _same_kind(output, input, "reduce_scatter_tensor", "output")
     if input.numel() != g.size() * output.numel():
         raise ValueError(f"ember.distributed.reduce_scatter_tensor: input of {tuple(input.shape)} must hold world "
@@ -779,11 +778,9 @@ def reduce_scatter_tensor(output, input, op=ReduceOp.SUM, group=None, async_op=F
 
 
 def reduce_scatter(output, input_list, op=ReduceOp.SUM, group=None, async_op=False):
-    _check_tensor(output, "output")
-    _check_list(input_list, "input_list")
-    if _not_in_group(group, "reduce_scatter"):
+    g = _begin("reduce_scatter", group, ("output", output), ("input_list", input_list))
+    if g is None:
         return None
-    g = _group(group)
     if len(input_list) != g.size():
         raise ValueError(f"ember.distributed.reduce_scatter: input_list has {len(input_list)} tensors, the group "
                          f"has {g.size()} ranks")
@@ -796,12 +793,9 @@ def reduce_scatter(output, input_list, op=ReduceOp.SUM, group=None, async_op=Fal
 
 
 def gather(tensor, gather_list=None, dst=None, group=None, async_op=False, group_dst=None):
-    _check_tensor(tensor, "tensor")
-    if gather_list is not None:
-        _check_list(gather_list, "gather_list")
-    if _not_in_group(group, "gather"):
+    g = _begin("gather", group, ("tensor", tensor), ("gather_list", gather_list))
+    if g is None:
         return None
-    g = _group(group)
     root = _peer(g, dst, group_dst, "dst")
     n = g.size()
     h = _host_view(tensor)
@@ -824,21 +818,14 @@ def gather(tensor, gather_list=None, dst=None, group=None, async_op=False, group
             for i, t in enumerate(gather_list):
                 _write_back(t, out[i])
 
-    args = (_bytes(h), _bytes(out) if mine else None, root)
-    if not async_op:
-        _blocking("gather", g, g._comm.Gather, *args)
-        done()
-        return None
-    return Work("gather", g, [g._comm.Igather(*args)], done, gather_list or [])
+    return _run("gather", g, async_op, "Gather", (_bytes(h), _bytes(out) if mine else None, root), done,
+                gather_list or [])
 
 
 def scatter(tensor, scatter_list=None, src=None, group=None, async_op=False, group_src=None):
-    _check_tensor(tensor, "tensor")
-    if scatter_list is not None:
-        _check_list(scatter_list, "scatter_list")
-    if _not_in_group(group, "scatter"):
+    g = _begin("scatter", group, ("tensor", tensor), ("scatter_list", scatter_list))
+    if g is None:
         return None
-    g = _group(group)
     root = _peer(g, src, group_src, "src")
     n = g.size()
     mine = g.rank() == root
@@ -856,21 +843,15 @@ def scatter(tensor, scatter_list=None, src=None, group=None, async_op=False, gro
     elif scatter_list:
         raise ValueError("Argument ``scatter_list`` must NOT be specified on non-source ranks.")
     h = _host_view(tensor)
-    args = (_bytes(send) if mine else None, _bytes(h), root)
-    if not async_op:
-        _blocking("scatter", g, g._comm.Scatter, *args)
-        _write_back(tensor, h)
-        return None
-    return Work("scatter", g, [g._comm.Iscatter(*args)], lambda: _write_back(tensor, h), [tensor])
+    return _run("scatter", g, async_op, "Scatter", (_bytes(send) if mine else None, _bytes(h), root),
+                lambda: _write_back(tensor, h), [tensor])
 
 
 def all_to_all_single(output, input, output_split_sizes=None, input_split_sizes=None, group=None,
                       async_op=False):
-    _check_tensor(output, "output")
-    _check_tensor(input, "input")
-    if _not_in_group(group, "all_to_all_single"):
+    g = _begin("all_to_all_single", group, ("output", output), ("input", input))
+    if g is None:
         return None
-    g = _group(group)
     n = g.size()
     _same_kind(output, input, "all_to_all_single", "output")
     h = _host_view(input)
@@ -885,11 +866,7 @@ def all_to_all_single(output, input, output_split_sizes=None, input_split_sizes=
     rd = [sum(rc[:i]) for i in range(n)]
     MPI = _mpi()
     args = ([_bytes(h), (sc, sd), MPI.BYTE], [_bytes(out), (rc, rd), MPI.BYTE])
-    if not async_op:
-        _blocking("all_to_all_single", g, g._comm.Alltoallv, *args)
-        _write_back(output, out)
-        return None
-    return Work("all_to_all_single", g, [g._comm.Ialltoallv(*args)], lambda: _write_back(output, out), [output])
+    return _run("all_to_all_single", g, async_op, "Alltoallv", args, lambda: _write_back(output, out), [output])
 
 
 # ---- point to point -----------------------------------------------------------------------------------------------
@@ -900,10 +877,9 @@ def _p2p_peer(g, rank, group_rank, what):
 
 
 def send(tensor, dst=None, group=None, tag=0, group_dst=None):
-    _check_tensor(tensor, "tensor")
-    if _not_in_group(group, "send"):
+    g = _begin("send", group, ("tensor", tensor))
+    if g is None:
         return None
-    g = _group(group)
     peer = _p2p_peer(g, dst, group_dst, "dst")
     if peer == g.rank():
         raise ValueError("Invalid destination rank: destination rank should not be the same as the rank of the "
@@ -914,10 +890,9 @@ def send(tensor, dst=None, group=None, tag=0, group_dst=None):
 
 def recv(tensor, src=None, group=None, tag=0, group_src=None):
     """Receive into `tensor`; src=None receives from any rank. Returns the sender's global rank."""
-    _check_tensor(tensor, "tensor")
-    if _not_in_group(group, "recv"):
+    g = _begin("recv", group, ("tensor", tensor))
+    if g is None:
         return -1
-    g = _group(group)
     MPI = _mpi()
     peer = MPI.ANY_SOURCE if src is None and group_src is None else _peer(g, src, group_src, "src")
     h = _host_view(tensor)
@@ -928,20 +903,18 @@ def recv(tensor, src=None, group=None, tag=0, group_src=None):
 
 
 def isend(tensor, dst=None, group=None, tag=0, group_dst=None):
-    _check_tensor(tensor, "tensor")
-    if _not_in_group(group, "isend"):
+    g = _begin("isend", group, ("tensor", tensor))
+    if g is None:
         return None
-    g = _group(group)
     peer = _p2p_peer(g, dst, group_dst, "dst")
     h = _host_view(tensor)
     return Work("isend", g, [g._comm.Isend(_bytes(h), peer, tag)], lambda: h, [tensor])
 
 
 def irecv(tensor, src=None, group=None, tag=0, group_src=None):
-    _check_tensor(tensor, "tensor")
-    if _not_in_group(group, "irecv"):
+    g = _begin("irecv", group, ("tensor", tensor))
+    if g is None:
         return None
-    g = _group(group)
     MPI = _mpi()
     peer = MPI.ANY_SOURCE if src is None and group_src is None else _peer(g, src, group_src, "src")
     h = _host_view(tensor)

@@ -4,8 +4,10 @@ trained with DistributedDataParallel, each rank taking its half of every batch. 
 same models with torch on whole batches in one process and compares.
 
 Scenarios: plain (small buckets: several per step; ranks start from different weights, DDP broadcasts rank 0's),
-no_sync (two micro-batches per step, the first under no_sync), unused (find_unused_parameters: a head only rank 0
-uses, a layer nobody uses), bn (BatchNorm with broadcast_buffers)."""
+direct, direct_zeros, direct_transposed, direct_unused (every gradient reduced in its own memory, apart from the
+buckets' flat buffers), view (gradient_as_bucket_view), no_sync (two micro-batches per step, the first under
+no_sync), unused (find_unused_parameters: a head only rank 0 uses, a layer nobody uses), bn (BatchNorm with
+broadcast_buffers)."""
 import json
 import sys
 
@@ -15,6 +17,7 @@ import ember as torch
 import ember.distributed as dist
 import ember.nn as nn
 from ember.nn.parallel import DistributedDataParallel as DDP
+from ember.nn.parallel import distributed as DDPmod
 
 dist.init_process_group("mpi")
 R, N = dist.get_rank(), dist.get_world_size()
@@ -23,6 +26,7 @@ rng = np.random.default_rng(0)
 X = rng.standard_normal((STEPS, 2 * B, 6)).astype(np.float32)
 Y = rng.standard_normal((STEPS, 2 * B, 3)).astype(np.float32)
 out, facts = {}, {}
+DIRECT_MIN_BYTES = DDPmod._DIRECT_MIN_BYTES
 
 
 def half(a, part=None):
@@ -47,49 +51,72 @@ def save(name, module):
     facts[f"{name}/max_replica_diff"] = max(float(np.abs(e[k] - mine[k]).max()) for e in every for k in mine)
 
 
-# plain: ranks start from different weights (seed 0 on rank 0 only); DDP's construction broadcasts rank 0's
-model = mlp(0 if R == 0 else 1 + R)
-ddp = DDP(model, bucket_cap_mb=0.001)
+def train(name, model, lr=0.05, momentum=0.0, set_to_none=True, step=None, **ddp_kw):
+    """STEPS steps of SGD on `model` wrapped in DDP(**ddp_kw); `step(ddp, s)` runs the forward and backward of step
+    s (by default the squared error on this rank's half of the batch). Saves the final state as `name`."""
+    ddp = DDP(model, **ddp_kw)
+    opt = torch.optim.SGD(ddp.parameters(), lr=lr, momentum=momentum)
+    for s in range(STEPS):
+        opt.zero_grad(set_to_none=set_to_none)
+        if step is None:
+            ((ddp(half(X[s])) - half(Y[s])) ** 2).mean().backward()
+        else:
+            step(ddp, s)
+        opt.step()
+    save(name, model)
+    return ddp
+
+
+class Transposed(nn.Module):
+    """A column-major weight (a transposed tensor made a Parameter): its .grad is column-major too, as torch's."""
+
+    def __init__(self):
+        super().__init__()
+        torch.manual_seed(0)
+        self.w = nn.Parameter((torch.randn(6, 3) * 0.3).t())
+
+    def forward(self, x):
+        return torch.tanh(x @ self.w.t())
+
+
+# plain: ranks start from different weights (seed 0 on rank 0 only); DDP's construction broadcasts rank 0's;
+# small buckets; every gradient goes through the buckets' flat buffers (the parameters are far below
+# _DIRECT_MIN_BYTES), then (direct) every gradient is reduced in its .grad's own memory
+ddp = train("plain", mlp(0 if R == 0 else 1 + R), momentum=0.9, bucket_cap_mb=0.001)
 facts["plain/buckets"] = len(ddp._buckets)
 facts["plain/state_dict_keys"] = list(ddp.state_dict())
-opt = torch.optim.SGD(ddp.parameters(), lr=0.05, momentum=0.9)
-for s in range(STEPS):
-    opt.zero_grad()
-    loss = ((ddp(half(X[s])) - half(Y[s])) ** 2).mean()
-    loss.backward()
-    opt.step()
-save("plain", model)
+DDPmod._DIRECT_MIN_BYTES = 0
+ddp = train("direct", mlp(0 if R == 0 else 1 + R), momentum=0.9, bucket_cap_mb=0.001)
+facts["direct/reduced_in_place"] = [all(f) for f in ddp._last_in_place]
+# zero_grad to zeros: backward adds into the .grad of the last step, which is scaled and reduced in place again
+train("direct_zeros", mlp(0 if R == 0 else 1 + R), momentum=0.9, set_to_none=False)
+# a column-major gradient: staged in a row-major copy in the first step; after it every rank agrees to lay it out
+# reversed, and it is reduced in place
+ddp = train("direct_transposed", Transposed())
+facts["direct_transposed/reversed_in_place"] = [ddp._reversed, ddp._last_in_place[0]]
+DDPmod._DIRECT_MIN_BYTES = DIRECT_MIN_BYTES
 
 # view: the same training with gradient_as_bucket_view (.grad are views of the buckets) and zero_grad to zeros
 model = mlp(0 if R == 0 else 1 + R)
-ddp = DDP(model, bucket_cap_mb=0.001, gradient_as_bucket_view=True)
-opt = torch.optim.SGD(ddp.parameters(), lr=0.05, momentum=0.9)
-for s in range(STEPS):
-    opt.zero_grad(set_to_none=False)
-    loss = ((ddp(half(X[s])) - half(Y[s])) ** 2).mean()
-    loss.backward()
-    opt.step()
+ddp = train("view", model, momentum=0.9, set_to_none=False, bucket_cap_mb=0.001, gradient_as_bucket_view=True)
 facts["view/grads_are_bucket_views"] = all(
     any(np.shares_memory(p.grad.numpy(), b.flat) for b in ddp._buckets) for p in model.parameters())
-save("view", model)
+
 
 # no_sync: the batch of a step comes in two micro-batches; the first accumulates locally
-model = mlp(0)
-ddp = DDP(model)
-opt = torch.optim.SGD(ddp.parameters(), lr=0.05)
-for s in range(STEPS):
-    opt.zero_grad()
+def two_micro_batches(ddp, s):
     for m, x, y in ((0, X[s][:B], Y[s][:B]), (1, X[s][B:], Y[s][B:])):
         if m == 0:
             with ddp.no_sync():
                 (((ddp(half(x)) - half(y)) ** 2).mean() / 2).backward()
             sums = [None] * N  # not reduced yet: each rank holds its own gradient
-            dist.all_gather_object(sums, float(model[0].weight.grad.sum().item()))
+            dist.all_gather_object(sums, float(ddp.module[0].weight.grad.sum().item()))
             facts.setdefault("no_sync/local_grads_differ", []).append(len(set(sums)) == N)
         else:
             (((ddp(half(x)) - half(y)) ** 2).mean() / 2).backward()
-    opt.step()
-save("no_sync", model)
+
+
+train("no_sync", mlp(0), step=two_micro_batches)
 
 
 # unused: rank 0 adds a head the other ranks never use; `spare` is used by nobody
@@ -108,26 +135,24 @@ class TwoHeads(nn.Module):
         return y + self.extra(h) if use_extra else y
 
 
+def heads_step(ddp, s):
+    ((ddp(half(X[s]), R == 0) - half(Y[s])) ** 2).mean().backward()
+
+
 model = TwoHeads()
-ddp = DDP(model, find_unused_parameters=True)
-opt = torch.optim.SGD(ddp.parameters(), lr=0.05)
-for s in range(STEPS):
-    opt.zero_grad()
-    loss = ((ddp(half(X[s]), R == 0) - half(Y[s])) ** 2).mean()
-    loss.backward()
-    opt.step()
+train("unused", model, step=heads_step, find_unused_parameters=True)
 facts["unused/spare_grad_is_none"] = model.spare.weight.grad is None
-save("unused", model)
+DDPmod._DIRECT_MIN_BYTES = 0  # the unused parameters' zeros in arrays of their own
+model = TwoHeads()
+train("direct_unused", model, step=heads_step, find_unused_parameters=True)
+facts["direct_unused/spare_grad_is_none"] = model.spare.weight.grad is None
+DDPmod._DIRECT_MIN_BYTES = DIRECT_MIN_BYTES
+
 
 # bn: BatchNorm's running statistics follow rank 0's (broadcast before every forward)
 torch.manual_seed(0)
 model = nn.Sequential(nn.Linear(6, 8), nn.BatchNorm1d(8), nn.Tanh(), nn.Linear(8, 3))
-ddp = DDP(model)
-opt = torch.optim.SGD(ddp.parameters(), lr=0.05)
-for s in range(STEPS):
-    opt.zero_grad()
-    ((ddp(half(X[s])) - half(Y[s])) ** 2).mean().backward()
-    opt.step()
+ddp = train("bn_training", model)
 ddp.eval()
 ddp(half(X[0]))  # one more forward (eval: no update): its broadcast makes every replica's statistics rank 0's
 save("bn", model)
@@ -141,9 +166,6 @@ try:
     facts["unfinished_error"] = None
 except RuntimeError as e:
     facts["unfinished_error"] = str(e)
-for b in ddp._buckets:  # nothing else may be left in flight
-    if b.work is not None:
-        b.work.wait()
 
 if R == 0:
     np.savez(sys.argv[1], **out)

@@ -6,13 +6,25 @@ As torch's (torch/nn/parallel/distributed.py and its C++ Reducer, torch/csrc/dis
 - the parameters are split into buckets in reverse registration order (roughly the order backward produces their
   gradients): the first bucket holds at most 1 MiB (`_DEFAULT_FIRST_BUCKET_BYTES`), the others `bucket_cap_mb`
   (25 MiB by default); each bucket holds one dtype;
-- a post-accumulate-grad hook on every parameter copies its gradient, divided by the world size (torch's default
-  comm hook divides before the sum), into its bucket's flat buffer; a bucket whose gradients are all in starts an
-  asynchronous all-reduce at once, so communication overlaps the rest of backward; buckets are launched in bucket
-  order on every rank (MPI matches collectives by order);
-- the last bucket is reduced with a blocking all-reduce (nothing is left to overlap with it); then the reduction
-  is finished: every bucket is waited for and the averaged values
-  are written back into the parameters' .grad;
+- a post-accumulate-grad hook on every parameter multiplies its gradient by 1 / world size (torch's reducer
+  multiplies while copying, `at::mul_out(bucket_view, grad, 1. / div_factor_)`, before the sum); a bucket whose
+  gradients are all in is all-reduced at once; buckets are reduced in bucket order on every rank (MPI matches
+  collectives by order). The all-reduces are blocking calls: ember's engine accumulates the leaves' gradients
+  after every op node has run, so the hooks fire together at the end of backward and nothing is left for
+  communication to overlap with (see `_reduce`);
+- a bucket's small gradients are copied into its flat buffer and reduced by one all-reduce; a large gradient
+  (`_DIRECT_MIN_BYTES`) is scaled and all-reduced where it lies, in the .grad's own memory, when that is a
+  contiguous writable host array of the parameter's dtype (the engine's .grad is never shared with another tensor:
+  it takes a gradient only when nothing else holds it): no copy into the bucket and none back, each of which cost
+  about what the reduction itself costs on these CPUs (a 16.8 MB model: ~3 ms per pass over the gradients). torch
+  copies in and out (gradient_as_bucket_view=False); the .grad tensors end with the same values, in the same
+  tensor objects (only a hook registered after DDP's sees a large .grad already scaled by 1 / world size). A
+  gradient that cannot be reduced in place (another dtype, layout or device) is staged in a contiguous copy and
+  written back. Whether a parameter is reduced apart depends on its size and dtype alone, so every rank makes the
+  same MPI calls;
+- when the last bucket is reduced, the averaged values are written into the parameters' .grad
+  (gradient_as_bucket_view=True: .grad becomes a view of its bucket, as torch's, and every parameter goes through
+  the buckets);
 - `no_sync()` skips the reduction (gradients accumulate locally; the next synchronised backward reduces the sum);
 - `find_unused_parameters=True` walks the autograd graph of the forward's outputs and marks the parameters it does
   not reach ready at once (contributing zeros); a parameter unused on every rank keeps its .grad untouched;
@@ -28,6 +40,9 @@ from ..modules.module import Module
 
 _DEFAULT_FIRST_BUCKET_BYTES = 1024 * 1024
 _DEFAULT_BUCKET_CAP_MB = 25
+# a gradient at least this large is all-reduced in place instead of through its bucket's flat buffer: one more
+# MPI call (tens of microseconds on shared memory) against a copy in and a copy out of its bytes
+_DIRECT_MIN_BYTES = 256 * 1024
 
 
 def _host(t):
@@ -52,21 +67,34 @@ def _broadcast_coalesced(tensors, pg, src=0):
 
 
 class _Bucket:
-    __slots__ = ("params", "index", "offsets", "flat", "tensor", "pending", "work")
+    __slots__ = ("params", "index", "offsets", "flat", "tensor", "pending", "direct", "arrays",
+                 "in_place")
 
-    def __init__(self, params, index):
+    def __init__(self, params, index, direct_min_bytes):
         self.params = params          # [(param index, param)]
         self.index = index
+        # direct[j]: params[j] is all-reduced apart (in its .grad's memory); the others share the flat buffer
+        self.direct = [p._data.nbytes >= direct_min_bytes and p._data.dtype in _DIRECT_DTYPES for _, p in params]
         self.offsets = []
         off = 0
-        for _, p in params:
+        for (_, p), d in zip(params, self.direct):
             self.offsets.append(off)
-            off += p._data.size
+            if not d:
+                off += p._data.size
         self.flat = np.zeros(off, params[0][1]._data.dtype)
         from ...ops.creation import from_numpy
         self.tensor = from_numpy(self.flat)
         self.pending = len(params)
-        self.work = None
+        self.arrays = [None] * len(params)  # this iteration's array of each direct parameter
+        self.in_place = [False] * len(params)  # ... and whether it is the .grad's own memory
+
+
+_DIRECT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))  # reduced by MPI as they are (no float16 in MPI)
+
+
+def _scale(dtype, n):
+    """torch's wrapped scalar 1 / n in the op math type of `dtype` (float for float32, double for float64)."""
+    return np.float64(1.0 / n) if dtype == np.float64 else np.float32(1.0 / n)
 
 
 class DistributedDataParallel(Module):
@@ -118,6 +146,7 @@ class DistributedDataParallel(Module):
         self._layout_fixed = False
         self._next_bucket = 0
         self._hooks_fired = False
+        self._last_in_place = None
         self._hook_handles = [p.register_post_accumulate_grad_hook(self._make_hook(i)) for i, p in enumerate(params)]
 
     # ---- buckets ------------------------------------------------------------------------------------------------
@@ -137,7 +166,8 @@ class DistributedDataParallel(Module):
                 open_[key] = []
                 limit[key] = self.bucket_bytes_cap
         buckets += [cur for cur in open_.values() if cur]
-        return [_Bucket(ps, k) for k, ps in enumerate(buckets)]
+        direct = _DIRECT_MIN_BYTES if not self.gradient_as_bucket_view else float("inf")
+        return [_Bucket(ps, k, direct) for k, ps in enumerate(buckets)]
 
     def _make_hook(self, i):
         def hook(p):
@@ -154,46 +184,66 @@ class DistributedDataParallel(Module):
         self._hooks_fired = True
         self._ready[i] = True
         bucket, j = self._bucket_of[i]
-        off = bucket.offsets[j]
         p = bucket.params[j][1]
-        seg = bucket.flat[off:off + p._data.size]
-        if grad is None:
-            seg.fill(0)
-        else:
+        n = self.process_group.size()
+        if grad is not None:
             self._locally_used[i] = 1
             g = _host(grad)
             if not self._layout_fixed and g.ndim > 1 and g.T.flags.c_contiguous and not g.flags.c_contiguous:
                 self._seen_reversed[i] = 1
+            # the agreed layout: row-major, or reversed axes (every rank lays a parameter's values out alike)
             src = g.T if self._reversed[i] else g
-            # torch's default comm hook divides by the world size before summing
-            if src.flags.c_contiguous:
-                np.true_divide(src.reshape(-1), self.process_group.size(), out=seg, casting="unsafe")
+        if bucket.direct[j]:
+            if grad is None:
+                arr = np.zeros(p._data.shape[::-1] if self._reversed[i] else p._data.shape, p._data.dtype)
+            elif g is grad._data and src.flags.c_contiguous and g.dtype == p._data.dtype and g.flags.writeable \
+                    and not grad._requires_grad:
+                arr = src  # the .grad's own memory: scaled and reduced in place
+                np.multiply(arr, _scale(arr.dtype, n), out=arr)
+                grad._vc[0] += 1
+                bucket.in_place[j] = True
             else:
-                # a layout other than the segment's: a plain copy, then the division on contiguous memory
+                arr = np.empty(src.shape, p._data.dtype)
+                np.multiply(src, _scale(arr.dtype, n), out=arr, casting="unsafe")
+            bucket.arrays[j] = arr
+        else:
+            off = bucket.offsets[j]
+            seg = bucket.flat[off:off + p._data.size]
+            if grad is None:
+                seg.fill(0)
+            elif src.flags.c_contiguous:
+                np.multiply(src.reshape(-1), _scale(seg.dtype, n), out=seg, casting="unsafe")
+            else:
+                # a layout other than the segment's: a plain copy, then the scaling on contiguous memory
                 np.copyto(seg.reshape(src.shape), src, casting="unsafe")
-                np.true_divide(seg, self.process_group.size(), out=seg)
+                np.multiply(seg, _scale(seg.dtype, n), out=seg, casting="unsafe")
         bucket.pending -= 1
         if bucket.pending == 0:
             self._launch_ready_buckets()
-        else:
-            # let MPI progress the buckets already started (Open MPI moves nonblocking collectives only in MPI calls)
-            for b in self._buckets[:self._next_bucket]:
-                if b.work is not None:
-                    b.work.is_completed()
 
     def _launch_ready_buckets(self):
         buckets = self._buckets
         while self._next_bucket < len(buckets) and buckets[self._next_bucket].pending == 0:
             b = buckets[self._next_bucket]
             self._next_bucket += 1
-            if self._next_bucket == len(buckets):
-                # the last bucket is waited for at once: MPI's blocking all-reduce (Open MPI's tuned algorithms)
-                # instead of a nonblocking one with nothing left to overlap
-                dist.all_reduce(b.tensor, group=self.process_group)
-            else:
-                b.work = dist.all_reduce(b.tensor, group=self.process_group, async_op=True)
+            self._reduce(b)
         if self._next_bucket == len(buckets):
             self._finalize()
+
+    def _reduce(self, b):
+        """All-reduce bucket `b`: its flat buffer, then each direct array, in bucket order (every rank makes the
+        same calls). Blocking calls: ember's engine accumulates every leaf's gradient after the last op node has
+        run, so the post-accumulate-grad hooks fire together at the end of backward and there is no computation
+        left for a nonblocking all-reduce to overlap with; Open MPI's nonblocking collectives (libnbc) also took
+        1.3-1.6x its blocking ones for 8-16 MB here and move only inside MPI calls."""
+        pg = self.process_group
+        if b.flat.size:
+            dist.all_reduce(b.tensor, group=pg)
+        MPI = dist._mpi()
+        comm = pg._comm
+        for arr in b.arrays:
+            if arr is not None:
+                dist._blocking("all_reduce", pg, comm.Allreduce, MPI.IN_PLACE, arr, MPI.SUM)
 
     def _finalize(self):
         used = None
@@ -201,29 +251,35 @@ class DistributedDataParallel(Module):
             used = self._locally_used.copy()
             dist._blocking("all_reduce", self.process_group, self.process_group._comm.Allreduce,
                            dist._mpi().IN_PLACE, used, dist._mpi().SUM)
+        from ...ops.creation import from_numpy
         for b in self._buckets:
-            if b.work is not None:
-                b.work.wait()
-                b.work = None
-            for (i, p), off in zip(b.params, b.offsets):
+            for j, ((i, p), off) in enumerate(zip(b.params, b.offsets)):
                 if used is not None and not used[i]:
                     continue  # unused on every rank: torch leaves .grad as it is
-                seg = b.flat[off:off + p._data.size]
-                seg = seg.reshape(p._data.shape[::-1]).T if self._reversed[i] else seg.reshape(p._data.shape)
                 g = p.grad
-                if self.gradient_as_bucket_view and p._data.__class__ is np.ndarray:
-                    # torch's gradient_as_bucket_view: .grad is a view of the bucket (no copy back; the next
-                    # backward accumulates into the bucket itself)
-                    from ...ops.creation import from_numpy
-                    p.grad = from_numpy(seg)
-                elif g is None:
-                    from ...ops.creation import from_numpy
-                    p.grad = from_numpy(seg.copy()) if p._data.__class__ is np.ndarray else \
+                if b.direct[j]:
+                    arr = b.arrays[j]
+                    if b.in_place[j]:
+                        continue  # reduced in the .grad's own memory
+                    seg = arr.T if self._reversed[i] else arr
+                else:
+                    seg = b.flat[off:off + p._data.size]
+                    seg = seg.reshape(p._data.shape[::-1]).T if self._reversed[i] else seg.reshape(p._data.shape)
+                    if self.gradient_as_bucket_view and p._data.__class__ is np.ndarray:
+                        # torch's gradient_as_bucket_view: .grad is a view of the bucket (no copy back; the next
+                        # backward accumulates into the bucket itself)
+                        p.grad = from_numpy(seg)
+                        continue
+                    if g is None:
+                        seg = seg.copy()
+                if g is None:
+                    p.grad = from_numpy(seg) if p._data.__class__ is np.ndarray else \
                         p.detach().new_empty(p.shape).copy_(from_numpy(seg))
                 else:
                     dist._write_back(g, seg)
         if not self._layout_fixed:
             self._fix_layout()
+        self._last_in_place = [b.in_place for b in self._buckets]  # which gradients the last reduction took in place
         self._reset()
 
     def _fix_layout(self):
@@ -241,7 +297,8 @@ class DistributedDataParallel(Module):
     def _reset(self):
         for b in self._buckets:
             b.pending = len(b.params)
-            b.work = None
+            b.arrays = [None] * len(b.params)
+            b.in_place = [False] * len(b.params)
         self._ready = [False] * len(self._params)
         self._locally_used[:] = 0
         self._next_bucket = 0
