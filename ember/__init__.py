@@ -151,7 +151,7 @@ def install_as_torch():
 
 # ember.nn, ember.optim and ember.utils load on first use (`ember.nn`, `import ember.nn`): together they are about
 # a third of `import ember`'s time, and a script that only uses tensors never needs them.
-_LAZY_SUBMODULES = frozenset(("nn", "optim", "utils", "distributed", "linalg"))
+_LAZY_SUBMODULES = frozenset(("nn", "optim", "utils", "distributed", "linalg", "futures"))
 
 
 # torch's top-level forms of nn functionals (torch.max_pool2d, torch.batch_norm, ...): ember/nn/_aten_aliases.py

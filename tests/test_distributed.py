@@ -203,6 +203,135 @@ def test_ddp_broadcast_buffers(ddp_run):
     assert facts["bn/max_replica_diff"] == 0.0
 
 
+def fp16_averaged_step(model, x, y):
+    """One step's gradients as DDP with fp16_compress_hook makes them on 2 ranks: each rank's half-batch gradient
+    cast to float16 and divided by 2 (torch's buffer.to(float16).div_(2)), summed in float16, cast back."""
+    halves = []
+    for xs, ys in ((x[:B], y[:B]), (x[B:], y[B:])):
+        model.zero_grad()
+        ((model(xs) - ys) ** 2).mean().backward()
+        halves.append([p.grad.to(torch.float16).div_(2) for p in model.parameters()])
+    for p, g0, g1 in zip(model.parameters(), *halves):
+        p.grad = (g0 + g1).to(p.dtype)
+
+
+def test_ddp_comm_hooks(ddp_run):
+    got, facts = ddp_run
+    # torch's allreduce_hook: as DDP's own reduction
+    assert_params(got, "hook_allreduce", train_torch(mlp(), momentum=0.9))
+    assert facts["hook_allreduce/max_replica_diff"] == 0.0 and facts["hook_allreduce/buckets"] > 1
+    # fp16_compress_hook and fp16_compress_wrapper(allreduce_hook): float16 averages
+    model = train_torch(mlp(), step=fp16_averaged_step)
+    for name in ("hook_fp16", "hook_fp16_wrapper"):
+        assert_params(got, name, model)
+        assert facts[f"{name}/max_replica_diff"] == 0.0
+    # a hook that communicates nothing: rank 0 trains on its half alone, with its gradients as they are
+    assert_params(got, "hook_local", train_torch(mlp(), step=lambda m, x, y: ((m(x[:B]) - y[:B]) ** 2).mean()
+                                                 .backward()))
+    assert facts["hook_local/max_replica_diff"] > 0
+    model = mlp()
+    # bucket_cap_mb=0.001 (1048 bytes): buckets fill in reverse order, each closing once it holds the limit:
+    # [bias 4, weight 4, bias 2, weight 2] (1292 bytes), [bias 0, weight 0]
+    params = list(model.parameters())[::-1]
+    shapes = [list(p.shape) for p in params]
+    assert facts["hook_local/steps_times_buckets"] == STEPS * 2
+    assert facts["hook_local/buckets_seen"] == [
+        [0, False, sum(p.numel() for p in params[:4]), shapes[:4], shapes[:4], True],
+        [1, True, sum(p.numel() for p in params[4:]), shapes[4:], shapes[4:], True]] * 2
+
+
+def test_work_get_future(ddp_run):
+    _, facts = ddp_run
+    # rank r holds r + 1: the sum is 3 on 2 ranks; the future's value is the list of output tensors, as torch's
+    assert facts["get_future"] == [[6.0, 6.0, 6.0], True, True, True, [3.0, 3.0, 3.0]]
+
+
+TORCH_HOOK_ERRORS = r"""
+import json
+import torch, torch.distributed as dist
+from torch.distributed.algorithms.ddp_comm_hooks import default_hooks
+dist.init_process_group("gloo", rank=0, world_size=1, store=dist.HashStore())
+ddp = torch.nn.parallel.DistributedDataParallel(torch.nn.Linear(3, 2))
+def bad(state, bucket) -> int:
+    return 0
+errors = {}
+for key, args in (("not_callable", (None, 3)), ("bf16", (None, default_hooks.bf16_compress_hook)),
+                  ("bad_return", (None, bad)), ("twice", (None, default_hooks.allreduce_hook)),
+                  ("twice", (None, default_hooks.allreduce_hook))):
+    try:
+        ddp.register_comm_hook(*args)
+    except Exception as e:
+        errors[key] = [type(e).__name__, str(e)]
+print("ERRORS " + json.dumps(errors))
+dist.destroy_process_group()
+"""
+
+
+def test_ddp_comm_hook_errors_are_torchs(ddp_run):
+    _, facts = ddp_run
+    r = subprocess.run([sys.executable, "-c", TORCH_HOOK_ERRORS], capture_output=True, text=True, cwd=ROOT,
+                       timeout=TIMEOUT)
+    assert r.returncode == 0, r.stderr
+    theirs = json.loads(r.stdout.split("ERRORS ", 1)[1])
+    assert facts["hook_errors"] == theirs and len(theirs) == 4
+
+
+def test_futures_are_torchs():
+    import ember
+    import torch.futures as tf
+
+    import ember.futures as ef
+
+    def run(lib, F):
+        out = []
+        f = F.Future()
+        out.append(f.done())
+        try:
+            f.value()
+        except RuntimeError:
+            out.append("value before completion: RuntimeError")
+        calls = []
+        f.add_done_callback(lambda fut: calls.append(fut.value()))
+        g = f.then(lambda fut: fut.value() + 1)
+        bad = f.then(lambda fut: 1 / 0)
+        f.set_result(3)
+        out += [f.done(), f.wait(), f.value(), g.wait(), calls]
+        try:
+            f.set_result(4)
+        except RuntimeError as e:
+            out.append(str(e))
+        try:
+            bad.wait()
+        except RuntimeError as e:
+            out.append(str(e).split("\n")[0])
+        h = F.Future()
+        h.set_exception(ValueError("boom"))
+        for call in (h.wait, h.value, h.then(lambda fut: fut.value()).wait):
+            try:
+                call()
+            except Exception as e:
+                out.append([type(e).__name__, str(e).split("\n")[0]])
+        out.append(h.then(lambda fut: 7).wait())  # a callback that does not read the value completes normally
+        try:
+            F.Future().set_exception(3)
+        except AssertionError as e:
+            out.append(str(e))
+        out.append(F.wait_all([f, g]))
+        c = F.collect_all([f, g]).wait()
+        out.append([x.value() for x in c])
+        try:
+            F.wait_all([f, h])
+        except ValueError as e:
+            out.append(str(e))
+        t = lib.ones(2)
+        out.append(F.Future[lib.Tensor] is not None)
+        out.append(t.tolist())
+        return out
+
+    assert run(ember, ef) == run(torch, tf)
+    assert ember.futures is ef
+
+
 def test_ddp_unfinished_reduction_is_torchs_error(ddp_run):
     _, facts = ddp_run
     msg = facts["unfinished_error"]

@@ -31,7 +31,7 @@ from .. import _backend, _dtype
 from .._tensor import Tensor
 
 __all__ = [
-    "Backend", "GroupMember", "ProcessGroup", "ReduceOp", "Work", "all_gather", "all_gather_into_tensor",
+    "Backend", "GradBucket", "GroupMember", "ProcessGroup", "ReduceOp", "Work", "all_gather", "all_gather_into_tensor",
     "all_gather_object", "all_reduce", "all_to_all_single", "barrier", "broadcast", "broadcast_object_list",
     "destroy_process_group", "gather", "gather_object", "get_backend", "get_global_rank", "get_group_rank",
     "get_process_group_ranks", "get_rank", "get_world_size", "group", "init_process_group", "irecv",
@@ -302,12 +302,34 @@ class Work:
         self._result = list(result)
         self._status = status
         self._done = not self._requests and finish is None
+        self._future = None
 
     def _complete(self):
         self._done = True
         finish, self._finish = self._finish, None
         if finish is not None:
             finish()
+        if self._future is not None and not self._future._done:
+            self._future.set_result(list(self._result))
+
+    def get_future(self):
+        """A torch.futures.Future completed with the operation's output tensors (a list, as torch's: [tensor] for
+        all_reduce) when the work completes. Waiting on it (or on a Future chained to it by `then`) finishes the
+        work: MPI moves nonblocking requests only inside MPI calls."""
+        if self._future is None:
+            from ..futures import Future
+            f = self._future = Future()
+            if self._done:
+                f.set_result(list(self._result))
+            else:
+                f._drive = self._drive_future
+        return self._future
+
+    def _drive_future(self, block):
+        if block:
+            self.wait()
+        else:
+            self.is_completed()
 
     def wait(self, timeout=None):
         if self._done:
@@ -360,6 +382,39 @@ class Work:
         return self._pg._ranks[self._status.Get_source()]
 
     _source_rank = source_rank
+
+
+class GradBucket:
+    """What a DDP communication hook is given (torch.distributed.GradBucket): one bucket of gradients, flattened."""
+
+    def __init__(self, index, buffer, gradients, parameters, is_last):
+        self._index = index
+        self._buffer = buffer
+        self._gradients = gradients
+        self._parameters = parameters
+        self._is_last = is_last
+
+    def index(self):
+        """The bucket's index (0 is reduced first: it holds the last parameters)."""
+        return self._index
+
+    def buffer(self):
+        """The flat 1-D tensor of the bucket's gradients (not divided by the world size)."""
+        return self._buffer
+
+    def gradients(self):
+        """The bucket's gradients, each a view of buffer() shaped as its parameter."""
+        return list(self._gradients)
+
+    def parameters(self):
+        return list(self._parameters)
+
+    def is_last(self):
+        """Whether this is the last bucket of the iteration (the first parameters)."""
+        return self._is_last
+
+    def set_buffer(self, buffer):
+        self._buffer = buffer
 
 
 # ---- init / groups ------------------------------------------------------------------------------------------------

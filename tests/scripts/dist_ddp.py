@@ -5,7 +5,7 @@ same models with torch on whole batches in one process and compares.
 
 Scenarios: plain (small buckets: several per step; ranks start from different weights, DDP broadcasts rank 0's),
 direct, direct_zeros, direct_transposed, direct_unused (every gradient reduced in its own memory, apart from the
-buckets' flat buffers), view (gradient_as_bucket_view), no_sync (two micro-batches per step, the first under
+buckets' flat buffers), hook_* (communication hooks), view (gradient_as_bucket_view), no_sync (two micro-batches per step, the first under
 no_sync), unused (find_unused_parameters: a head only rank 0 uses, a layer nobody uses), bn (BatchNorm with
 broadcast_buffers)."""
 import json
@@ -17,6 +17,7 @@ import ember as torch
 import ember.distributed as dist
 import ember.nn as nn
 from ember.nn.parallel import DistributedDataParallel as DDP
+from ember.distributed.algorithms.ddp_comm_hooks import default_hooks
 from ember.nn.parallel import distributed as DDPmod
 
 dist.init_process_group("mpi")
@@ -51,10 +52,13 @@ def save(name, module):
     facts[f"{name}/max_replica_diff"] = max(float(np.abs(e[k] - mine[k]).max()) for e in every for k in mine)
 
 
-def train(name, model, lr=0.05, momentum=0.0, set_to_none=True, step=None, **ddp_kw):
-    """STEPS steps of SGD on `model` wrapped in DDP(**ddp_kw); `step(ddp, s)` runs the forward and backward of step
-    s (by default the squared error on this rank's half of the batch). Saves the final state as `name`."""
+def train(name, model, lr=0.05, momentum=0.0, set_to_none=True, step=None, comm_hook=None, **ddp_kw):
+    """STEPS steps of SGD on `model` wrapped in DDP(**ddp_kw) (with `comm_hook`: (state, hook) registered); `step(ddp,
+    s)` runs the forward and backward of step s (by default the squared error on this rank's half of the batch).
+    Saves the final state as `name`."""
     ddp = DDP(model, **ddp_kw)
+    if comm_hook is not None:
+        ddp.register_comm_hook(*comm_hook)
     opt = torch.optim.SGD(ddp.parameters(), lr=lr, momentum=momentum)
     for s in range(STEPS):
         opt.zero_grad(set_to_none=set_to_none)
@@ -95,6 +99,51 @@ train("direct_zeros", mlp(0 if R == 0 else 1 + R), momentum=0.9, set_to_none=Fal
 ddp = train("direct_transposed", Transposed())
 facts["direct_transposed/reversed_in_place"] = [ddp._reversed, ddp._last_in_place[0]]
 DDPmod._DIRECT_MIN_BYTES = DIRECT_MIN_BYTES
+
+# communication hooks: torch's allreduce_hook trains as DDP's own reduction; fp16_compress_hook averages float16
+# copies; a hook that communicates nothing leaves each rank its own gradients (not divided: the hook is given them
+# as they are), so each replica trains on its half alone
+ddp = train("hook_allreduce", mlp(0 if R == 0 else 1 + R), momentum=0.9, bucket_cap_mb=0.001,
+            comm_hook=(None, default_hooks.allreduce_hook))
+facts["hook_allreduce/buckets"] = len(ddp._buckets)
+train("hook_fp16", mlp(0), bucket_cap_mb=0.001, comm_hook=(dist.group.WORLD, default_hooks.fp16_compress_hook))
+train("hook_fp16_wrapper", mlp(0), comm_hook=(None, default_hooks.fp16_compress_wrapper(default_hooks.allreduce_hook)))
+seen = []
+
+
+def local_only(state, bucket: dist.GradBucket) -> torch.futures.Future[torch.Tensor]:
+    state.append([bucket.index(), bucket.is_last(), bucket.buffer().numel(),
+                  [list(g.shape) for g in bucket.gradients()], [list(p.shape) for p in bucket.parameters()],
+                  all(np.shares_memory(g.numpy(), bucket.buffer().numpy()) for g in bucket.gradients())])
+    fut = torch.futures.Future()
+    fut.set_result(bucket.buffer())
+    return fut
+
+
+train("hook_local", mlp(0), bucket_cap_mb=0.001, comm_hook=(seen, local_only))
+facts["hook_local/buckets_seen"] = seen[:4]
+facts["hook_local/steps_times_buckets"] = len(seen)
+# Work.get_future: the output tensors, when the work completes; then() chains on it; done() drives MPI
+t = torch.full((3,), float(R + 1))
+work = dist.all_reduce(t, async_op=True)
+fut = work.get_future()
+doubled = fut.then(lambda f: f.value()[0] * 2)
+facts["get_future"] = [doubled.wait().tolist(), fut.done(), fut.value()[0] is t, work.is_completed(),
+                       dist.broadcast(t, 0, async_op=True).get_future().wait()[0].tolist()]
+errors = {}
+ddp = DDP(mlp(0))
+for key, args in (("not_callable", (None, 3)), ("bf16", (None, default_hooks.bf16_compress_hook)),
+                  ("bad_return", (None, lambda state, bucket: 0)), ("twice", (None, default_hooks.allreduce_hook)),
+                  ("twice", (None, default_hooks.allreduce_hook))):
+    try:
+        if key == "bad_return":
+            def bad(state, bucket) -> int:
+                return 0
+            args = (None, bad)
+        ddp.register_comm_hook(*args)
+    except Exception as e:
+        errors[key] = [type(e).__name__, str(e)]
+facts["hook_errors"] = errors
 
 # view: the same training with gradient_as_bucket_view (.grad are views of the buckets) and zero_grad to zeros
 model = mlp(0 if R == 0 else 1 + R)

@@ -67,7 +67,7 @@ def _broadcast_coalesced(tensors, pg, src=0):
 
 
 class _Bucket:
-    __slots__ = ("params", "index", "offsets", "flat", "tensor", "pending", "direct", "arrays",
+    __slots__ = ("params", "index", "offsets", "flat", "tensor", "pending", "direct", "future", "arrays",
                  "in_place")
 
     def __init__(self, params, index, direct_min_bytes):
@@ -85,6 +85,7 @@ class _Bucket:
         from ...ops.creation import from_numpy
         self.tensor = from_numpy(self.flat)
         self.pending = len(params)
+        self.future = None  # a comm hook's Future for this iteration
         self.arrays = [None] * len(params)  # this iteration's array of each direct parameter
         self.in_place = [False] * len(params)  # ... and whether it is the .grad's own memory
 
@@ -133,11 +134,8 @@ class DistributedDataParallel(Module):
         self._buffers_to_sync = [b for b in module.buffers()]
         if init_sync:
             _broadcast_coalesced(params + self._buffers_to_sync, self.process_group, 0)
-        self._buckets = self._assign_buckets(params)
-        self._bucket_of = {}
-        for b in self._buckets:
-            for j, (i, _) in enumerate(b.params):
-                self._bucket_of[i] = (b, j)
+        self._comm_hook = None  # (hook, state) of register_comm_hook
+        self._set_buckets(params)
         self._ready = [False] * len(params)
         self._locally_used = np.zeros(len(params), np.int32)
         # bucket segment layout per parameter: row-major, or reversed axes once every rank saw such gradients
@@ -150,6 +148,13 @@ class DistributedDataParallel(Module):
         self._hook_handles = [p.register_post_accumulate_grad_hook(self._make_hook(i)) for i, p in enumerate(params)]
 
     # ---- buckets ------------------------------------------------------------------------------------------------
+    def _set_buckets(self, params):
+        self._buckets = self._assign_buckets(params)
+        self._bucket_of = {}
+        for b in self._buckets:
+            for j, (i, _) in enumerate(b.params):
+                self._bucket_of[i] = (b, j)
+
     def _assign_buckets(self, params):
         """torch's _compute_bucket_assignment_by_size over the parameters in reverse order: a bucket per dtype
         closes when it reaches its size limit (1 MiB for the first, bucket_cap_mb after)."""
@@ -166,7 +171,8 @@ class DistributedDataParallel(Module):
                 open_[key] = []
                 limit[key] = self.bucket_bytes_cap
         buckets += [cur for cur in open_.values() if cur]
-        direct = _DIRECT_MIN_BYTES if not self.gradient_as_bucket_view else float("inf")
+        # gradient_as_bucket_view and comm hooks need every gradient in its bucket's flat buffer
+        direct = float("inf") if self.gradient_as_bucket_view or self._comm_hook else _DIRECT_MIN_BYTES
         return [_Bucket(ps, k, direct) for k, ps in enumerate(buckets)]
 
     def _make_hook(self, i):
@@ -185,7 +191,7 @@ class DistributedDataParallel(Module):
         self._ready[i] = True
         bucket, j = self._bucket_of[i]
         p = bucket.params[j][1]
-        n = self.process_group.size()
+        n = self.process_group.size() if self._comm_hook is None else 1  # a comm hook divides by itself
         if grad is not None:
             self._locally_used[i] = 1
             g = _host(grad)
@@ -211,6 +217,8 @@ class DistributedDataParallel(Module):
             seg = bucket.flat[off:off + p._data.size]
             if grad is None:
                 seg.fill(0)
+            elif n == 1:
+                np.copyto(seg.reshape(src.shape), src, casting="unsafe")
             elif src.flags.c_contiguous:
                 np.multiply(src.reshape(-1), _scale(seg.dtype, n), out=seg, casting="unsafe")
             else:
@@ -237,6 +245,14 @@ class DistributedDataParallel(Module):
         left for a nonblocking all-reduce to overlap with; Open MPI's nonblocking collectives (libnbc) also took
         1.3-1.6x its blocking ones for 8-16 MB here and move only inside MPI calls."""
         pg = self.process_group
+        if self._comm_hook is not None:
+            hook, state = self._comm_hook
+            views = [self._segment(b, i, p, off) for (i, p), off in zip(b.params, b.offsets)]
+            from ...ops.creation import from_numpy
+            gb = dist.GradBucket(b.index, b.tensor, [from_numpy(v) for v in views], [p for _, p in b.params],
+                                 b.index == len(self._buckets) - 1)
+            b.future = hook(state, gb)
+            return
         if b.flat.size:
             dist.all_reduce(b.tensor, group=pg)
         MPI = dist._mpi()
@@ -253,6 +269,8 @@ class DistributedDataParallel(Module):
                            dist._mpi().IN_PLACE, used, dist._mpi().SUM)
         from ...ops.creation import from_numpy
         for b in self._buckets:
+            if b.future is not None:
+                self._take_hook_result(b)
             for j, ((i, p), off) in enumerate(zip(b.params, b.offsets)):
                 if used is not None and not used[i]:
                     continue  # unused on every rank: torch leaves .grad as it is
@@ -263,8 +281,7 @@ class DistributedDataParallel(Module):
                         continue  # reduced in the .grad's own memory
                     seg = arr.T if self._reversed[i] else arr
                 else:
-                    seg = b.flat[off:off + p._data.size]
-                    seg = seg.reshape(p._data.shape[::-1]).T if self._reversed[i] else seg.reshape(p._data.shape)
+                    seg = self._segment(b, i, p, off)
                     if self.gradient_as_bucket_view and p._data.__class__ is np.ndarray:
                         # torch's gradient_as_bucket_view: .grad is a view of the bucket (no copy back; the next
                         # backward accumulates into the bucket itself)
@@ -282,6 +299,49 @@ class DistributedDataParallel(Module):
         self._last_in_place = [b.in_place for b in self._buckets]  # which gradients the last reduction took in place
         self._reset()
 
+    def _segment(self, b, i, p, off):
+        """Parameter i's gradient in bucket b's flat buffer: a view shaped as the parameter (in the agreed layout)."""
+        seg = b.flat[off:off + p._data.size]
+        return seg.reshape(p._data.shape[::-1]).T if self._reversed[i] else seg.reshape(p._data.shape)
+
+    def _take_hook_result(self, b):
+        """Wait for bucket b's comm hook future; its tensor (the bucket's size) becomes the bucket's contents."""
+        from ..._tensor import Tensor
+        fut, b.future = b.future, None
+        r = fut.wait()
+        if not isinstance(r, Tensor):
+            raise RuntimeError(f"DistributedDataParallel: a communication hook's Future must hold a single tensor "
+                               f"(the bucket's new gradients), got {type(r).__name__}")
+        if r.numel() != b.flat.size:
+            raise RuntimeError(f"DistributedDataParallel: the communication hook's tensor has {r.numel()} elements, "
+                               f"bucket {b.index} holds {b.flat.size}")
+        h = _host(r).reshape(-1)
+        if h.dtype != b.flat.dtype or h.__array_interface__["data"] != b.flat.__array_interface__["data"]:
+            np.copyto(b.flat, h, casting="unsafe")  # unless the hook reduced the bucket's buffer in place
+
+    def register_comm_hook(self, state, hook):
+        """Reduce each bucket with `hook(state, bucket: GradBucket) -> Future[Tensor]` instead of the all-reduce:
+        the bucket's buffer holds the gradients as they are (not divided by the world size), the future's tensor
+        becomes the bucket's new contents, written into the .grad as DDP's own reduction is (torch's
+        register_comm_hook; ember.distributed.algorithms.ddp_comm_hooks.default_hooks has torch's hooks)."""
+        import inspect
+
+        from ...futures import Future
+        if not callable(hook):
+            raise TypeError("Communication hook must be callable.")
+        sig = inspect.signature(hook)
+        bucket_param = sig.parameters.get("bucket")
+        if bucket_param is not None and bucket_param.annotation not in (inspect.Parameter.empty, dist.GradBucket):
+            raise ValueError("Communication hook: bucket annotation should be dist.GradBucket.")
+        if sig.return_annotation not in (inspect.Signature.empty, Future):
+            raise ValueError("Communication hook: return annotation should be torch.futures.Future[torch.Tensor].")
+        if getattr(hook, "__name__", "") in ("bf16_compress_hook", "bf16_compress_wrapper_hook"):
+            raise TypeError("BF16 all reduce communication hook required CUDA 11+ and NCCL 2.10+ or XPU and XCCL")
+        if self._comm_hook is not None:
+            raise RuntimeError("register_comm_hook or register_builtin_comm_hook can only be called once.")
+        self._comm_hook = (hook, state)
+        self._set_buckets(self._params)  # every gradient through the flat buffers, which the hook is given
+
     def _fix_layout(self):
         """After the first reduction: a parameter whose gradient came column-major (reversed axes) on every rank
         keeps its bucket segment in that order from now on, so copying it in and out is a contiguous copy (a
@@ -297,6 +357,7 @@ class DistributedDataParallel(Module):
     def _reset(self):
         for b in self._buckets:
             b.pending = len(b.params)
+            b.future = None
             b.arrays = [None] * len(b.params)
             b.in_place = [False] * len(b.params)
         self._ready = [False] * len(self._params)
