@@ -240,6 +240,36 @@ def test_ddp_comm_hooks(ddp_run):
         [1, True, sum(p.numel() for p in params[4:]), shapes[4:], shapes[4:], True]] * 2
 
 
+def test_ddp_join_uneven_inputs(ddp_run):
+    import inspect
+
+    import torch.distributed.algorithms.join as torch_join
+    got, facts = ddp_run
+    for divide in (True, False):
+        done = []
+
+        def step(model, x, y):
+            # both ranks' halves while rank 1 has batches; then rank 0's half, its gradient divided by the initial
+            # world size (2) or by the ranks still training (1): rank 1 contributes zeros
+            if len(done) < STEPS - 2:
+                ((model(x) - y) ** 2).mean().backward()
+            else:
+                (((model(x[:B]) - y[:B]) ** 2).mean() / (2 if divide else 1)).backward()
+            done.append(1)
+
+        assert_params(got, f"join_{divide}", train_torch(mlp(), step=step))
+        assert facts[f"join_{divide}/max_replica_diff"] == 0.0
+        assert facts[f"join_{divide}/authoritative_rank"] == 0
+    # throw_on_early_termination: rank 1 raises on leaving the block after its 2 batches, rank 0 in its third
+    # forward, with torch's messages
+    assert facts["join_throw"] == [[2, "Detected at least one rank that exhausted inputs. Throwing across all ranks."],
+                                   [1, "Rank 1 exhausted all inputs."]]
+    source = inspect.getsource(torch_join)
+    for literal in ('"Detected at least one rank that exhausted inputs. "', '"Throwing across all ranks."',
+                    'f"Rank {self._rank} exhausted all inputs."'):
+        assert literal in source
+
+
 def test_work_get_future(ddp_run):
     _, facts = ddp_run
     # rank r holds r + 1: the sum is 3 on 2 ranks; the future's value is the list of output tensors, as torch's

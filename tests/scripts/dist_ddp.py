@@ -5,7 +5,7 @@ same models with torch on whole batches in one process and compares.
 
 Scenarios: plain (small buckets: several per step; ranks start from different weights, DDP broadcasts rank 0's),
 direct, direct_zeros, direct_transposed, direct_unused (every gradient reduced in its own memory, apart from the
-buckets' flat buffers), hook_* (communication hooks), view (gradient_as_bucket_view), no_sync (two micro-batches per step, the first under
+buckets' flat buffers), hook_* (communication hooks), join_* (uneven inputs), view (gradient_as_bucket_view), no_sync (two micro-batches per step, the first under
 no_sync), unused (find_unused_parameters: a head only rank 0 uses, a layer nobody uses), bn (BatchNorm with
 broadcast_buffers)."""
 import json
@@ -144,6 +144,37 @@ for key, args in (("not_callable", (None, 3)), ("bf16", (None, default_hooks.bf1
     except Exception as e:
         errors[key] = [type(e).__name__, str(e)]
 facts["hook_errors"] = errors
+
+# join: uneven inputs, rank 0 has STEPS batches and rank 1 STEPS - 2; rank 1 shadows rank 0's last two steps (its
+# gradients count as zeros, divided by the initial world size or by the ranks still training), then every rank takes
+# rank 0's parameters (the last to join)
+for divide in (True, False):
+    model = mlp(0)
+    ddp = DDP(model, bucket_cap_mb=0.001)
+    opt = torch.optim.SGD(ddp.parameters(), lr=0.05)
+    with ddp.join(divide_by_initial_world_size=divide):
+        for s in range(STEPS if R == 0 else STEPS - 2):
+            opt.zero_grad()
+            ((ddp(half(X[s])) - half(Y[s])) ** 2).mean().backward()
+            opt.step()
+    save(f"join_{divide}", model)
+    facts[f"join_{divide}/authoritative_rank"] = ddp._authoritative_rank
+# throw_on_early_termination: the rank that runs out raises, the others raise at their next forward
+model = mlp(0)
+ddp = DDP(model)
+opt = torch.optim.SGD(ddp.parameters(), lr=0.05)
+try:
+    with ddp.join(throw_on_early_termination=True):
+        for s in range(STEPS if R == 0 else 2):
+            opt.zero_grad()
+            ((ddp(half(X[s])) - half(Y[s])) ** 2).mean().backward()
+            opt.step()
+    raised = None
+except RuntimeError as e:
+    raised = [s, str(e)]
+every = [None] * N
+dist.all_gather_object(every, raised)
+facts["join_throw"] = every
 
 # view: the same training with gradient_as_bucket_view (.grad are views of the buckets) and zero_grad to zeros
 model = mlp(0 if R == 0 else 1 + R)

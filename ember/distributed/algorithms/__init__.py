@@ -1,1 +1,4 @@
-"""torch.distributed.algorithms: the DDP communication hooks (ddp_comm_hooks)."""
+"""torch.distributed.algorithms: the join context manager (uneven inputs) and the DDP communication hooks."""
+from .join import Join, Joinable, JoinHook
+
+__all__ = ["Join", "JoinHook", "Joinable"]

@@ -28,7 +28,10 @@ As torch's (torch/nn/parallel/distributed.py and its C++ Reducer, torch/csrc/dis
 - `no_sync()` skips the reduction (gradients accumulate locally; the next synchronised backward reduces the sum);
 - `find_unused_parameters=True` walks the autograd graph of the forward's outputs and marks the parameters it does
   not reach ready at once (contributing zeros); a parameter unused on every rank keeps its .grad untouched;
-- `broadcast_buffers=True` broadcasts the buffers from rank 0 before each forward that will be synchronised.
+- `broadcast_buffers=True` broadcasts the buffers from rank 0 before each forward that will be synchronised;
+- `register_comm_hook(state, hook)` reduces each bucket with the hook (every gradient then goes through the flat
+  buffers, undivided, as torch's); `join()` lets ranks run out of batches at different iterations (torch's Join:
+  the joined ranks shadow the others' collectives with zeros, then all take the last joiner's parameters).
 """
 import contextlib
 
@@ -36,6 +39,7 @@ import numpy as np
 
 from ... import _backend
 from ... import distributed as dist
+from ...distributed.algorithms.join import Join, JoinHook, _JoinConfig
 from ..modules.module import Module
 
 _DEFAULT_FIRST_BUCKET_BYTES = 1024 * 1024
@@ -98,6 +102,39 @@ def _scale(dtype, n):
     return np.float64(1.0 / n) if dtype == np.float64 else np.float32(1.0 / n)
 
 
+class _DDPJoinHook(JoinHook):
+    """What a joined rank does for DDP while others train (torch's _DDPJoinHook)."""
+
+    def __init__(self, ddp, divide_by_initial_world_size):
+        if not isinstance(ddp, DistributedDataParallel):
+            raise AssertionError("DDP join hook requires passing in a DistributedDataParallel instance as the state, "
+                                 f"got {type(ddp).__name__}")
+        self.ddp = ddp
+        ddp._divide_by_initial_world_size = divide_by_initial_world_size
+        super().__init__()
+
+    def main_hook(self):
+        """One iteration of the ranks still training, shadowed: their buffer broadcast, their backward flag, and
+        (when they reduce) their backward's all-reduces, with zeros."""
+        ddp = self.ddp
+        if ddp._will_sync_buffers():
+            src = ddp._find_common_rank(ddp.process_group.rank(), False)
+            _broadcast_coalesced(ddp._buffers_to_sync, ddp.process_group, src)
+        should_sync_backwards = ddp._all_reduce_flag(0) != 0
+        # forward parameter sync is off in the next iteration when this one skips the gradient sync
+        ddp.require_forward_param_sync = should_sync_backwards
+        if should_sync_backwards:
+            ddp._match_all_reduce_for_bwd_pass()
+
+    def post_hook(self, is_last_joiner):
+        """Every rank takes the model of the last rank to join (the highest of them)."""
+        ddp = self.ddp
+        src = ddp._find_common_rank(ddp.process_group.rank(), is_last_joiner)
+        ddp._authoritative_rank = src
+        _broadcast_coalesced(ddp._params + (ddp._buffers_to_sync if ddp.broadcast_buffers else []),
+                             ddp.process_group, src)
+
+
 class DistributedDataParallel(Module):
     def __init__(self, module, device_ids=None, output_device=None, dim=0, broadcast_buffers=True, init_sync=True,
                  process_group=None, bucket_cap_mb=None, find_unused_parameters=False, check_reduction=False,
@@ -135,6 +172,10 @@ class DistributedDataParallel(Module):
         if init_sync:
             _broadcast_coalesced(params + self._buffers_to_sync, self.process_group, 0)
         self._comm_hook = None  # (hook, state) of register_comm_hook
+        # join(): the context's configuration (kept after the block, as torch's), and what gradients are divided by
+        self._join_config = _JoinConfig.construct_disabled_join_config()
+        self._divide_by_initial_world_size = True
+        self._div_factor = self.process_group.size()
         self._set_buckets(params)
         self._ready = [False] * len(params)
         self._locally_used = np.zeros(len(params), np.int32)
@@ -191,7 +232,7 @@ class DistributedDataParallel(Module):
         self._ready[i] = True
         bucket, j = self._bucket_of[i]
         p = bucket.params[j][1]
-        n = self.process_group.size() if self._comm_hook is None else 1  # a comm hook divides by itself
+        n = self._div_factor if self._comm_hook is None else 1  # a comm hook divides by itself
         if grad is not None:
             self._locally_used[i] = 1
             g = _host(grad)
@@ -377,8 +418,81 @@ class DistributedDataParallel(Module):
                 "`torch.nn.parallel.DistributedDataParallel`, and by making sure all `forward` function outputs "
                 "participate in calculating loss.\nParameter indices which did not receive grad for rank "
                 f"{self.process_group.rank()}: {' '.join(map(str, waiting))}")
-        if self.require_forward_param_sync and self.broadcast_buffers and self._buffers_to_sync:
-            _broadcast_coalesced(self._buffers_to_sync, self.process_group, 0)
+        active = Join.notify_join_context(self)  # under join(): how many ranks still train
+        if active is not None and not self._divide_by_initial_world_size:
+            self._div_factor = int(active.item())
+        if self._will_sync_buffers():
+            # under join(), rank 0 may have joined with stale buffers: the highest rank still training sends them
+            src = self._find_common_rank(self.process_group.rank(), True) if self._join_config.enable else 0
+            _broadcast_coalesced(self._buffers_to_sync, self.process_group, src)
+        if self._join_config.enable:
+            # tells the joined ranks whether this iteration's backward reduces (their shadow of it)
+            self._all_reduce_flag(1 if self.require_backward_grad_sync else 0)
+
+    def _will_sync_buffers(self):
+        return self.require_forward_param_sync and self.broadcast_buffers and bool(self._buffers_to_sync)
+
+    def _all_reduce_flag(self, value, op=None):
+        t = np.array([value], np.int64)
+        MPI = dist._mpi()
+        dist._blocking("all_reduce", self.process_group, self.process_group._comm.Allreduce, MPI.IN_PLACE, t,
+                       MPI.SUM if op is None else op)
+        return int(t[0])
+
+    def _find_common_rank(self, input_rank, rank_cond):
+        """The highest rank for which rank_cond holds (torch's _find_common_rank: a MAX all-reduce)."""
+        r = self._all_reduce_flag(input_rank if rank_cond else -1, dist._mpi().MAX)
+        if r == -1:
+            raise ValueError("BUG! Expected rank_cond to be true for at least one process. This indicates a bug in "
+                             "PyTorch, please report an issue.")
+        return r
+
+    # ---- join (uneven inputs) ---------------------------------------------------------------------------------------
+    def join(self, divide_by_initial_world_size=True, enable=True, throw_on_early_termination=False):
+        """Context manager for uneven inputs (torch's DDP.join): a rank that runs out of batches leaves the block
+        and shadows the others' iterations (their buffer broadcast, their flag, an all-reduce of zeros per bucket)
+        until they are done too; then every rank takes the parameters of the last rank to join. The gradients are
+        divided by the initial world size, or (divide_by_initial_world_size=False) by the ranks still training."""
+        return Join([self], enable, throw_on_early_termination,
+                    divide_by_initial_world_size=divide_by_initial_world_size)
+
+    def join_hook(self, **kwargs):
+        return _DDPJoinHook(self, kwargs.get("divide_by_initial_world_size", True))
+
+    @property
+    def join_device(self):
+        return self._params[0].device
+
+    @property
+    def join_process_group(self):
+        return self.process_group
+
+    def _match_all_reduce_for_bwd_pass(self):
+        """A joined rank's side of the others' backward: each bucket's all-reduces with zeros, in bucket order (a
+        comm hook is given a bucket of zeros), then the unused-parameter map and the first reduction's layout
+        agreement where the others make them."""
+        from ...ops.creation import from_numpy
+        pg = self.process_group
+        MPI = dist._mpi()
+        for b in self._buckets:
+            zeros = np.zeros_like(b.flat)
+            if self._comm_hook is not None:
+                hook, state = self._comm_hook
+                views = [zeros[off:off + p._data.size].reshape(p._data.shape) for (_, p), off in zip(b.params,
+                                                                                                      b.offsets)]
+                hook(state, dist.GradBucket(b.index, from_numpy(zeros), [from_numpy(v) for v in views],
+                                            [p for _, p in b.params], b.index == len(self._buckets) - 1)).wait()
+                continue
+            if zeros.size:
+                dist.all_reduce(from_numpy(zeros), group=pg)
+            for (_, p), d in zip(b.params, b.direct):
+                if d:
+                    dist._blocking("all_reduce", pg, pg._comm.Allreduce, MPI.IN_PLACE, np.zeros_like(p._data), MPI.SUM)
+        if self.find_unused_parameters:
+            dist._blocking("all_reduce", pg, pg._comm.Allreduce, MPI.IN_PLACE, np.zeros_like(self._locally_used),
+                           MPI.SUM)
+        if not self._layout_fixed:
+            self._fix_layout()
 
     def _post_forward(self, output):
         from ... import is_grad_enabled
