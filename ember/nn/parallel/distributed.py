@@ -246,8 +246,9 @@ class DistributedDataParallel(Module):
             elif g is grad._data and src.flags.c_contiguous and g.dtype == p._data.dtype and g.flags.writeable \
                     and not grad._requires_grad:
                 arr = src  # the .grad's own memory: scaled and reduced in place
-                np.multiply(arr, _scale(arr.dtype, n), out=arr)
-                grad._vc[0] += 1
+                if n != 1:
+                    np.multiply(arr, _scale(arr.dtype, n), out=arr)
+                    grad._vc[0] += 1
                 bucket.in_place[j] = True
             else:
                 arr = np.empty(src.shape, p._data.dtype)
