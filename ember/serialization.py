@@ -50,6 +50,12 @@ _TORCH_DTYPE_NAMES = {"float32", "float64", "float16", "bfloat16", "int64", "int
 
 # ---- saving ------------------------------------------------------------------------------------------------------
 
+def _is_lazy(t):
+    """Whether `t` is an UninitializedParameter/Buffer (there are none while ember.nn.parameter is not loaded)."""
+    mod = sys.modules.get("ember.nn.parameter")
+    return mod is not None and mod.is_lazy(t)
+
+
 class _Global:
     """A global written into the pickle by name (torch's functions and classes, which ember does not import)."""
     __slots__ = ("module", "name")
@@ -111,6 +117,9 @@ class _Pickler(pickle._Pickler):
         from . import _dtype, _device, _size
         from ._tensor import Tensor
         if isinstance(obj, Tensor):
+            if _is_lazy(obj):
+                # as torch pickles them: by the mixin's __reduce_ex__, the class and requires_grad (no storage)
+                return (_Global("torch.nn.parameter", type(obj).__name__), (obj.requires_grad,))
             return self._reduce_tensor(obj)
         if obj.__class__ is _dtype.dtype:
             return obj.name  # a global's name: pickle calls save_global, which writes torch.<name>
@@ -460,6 +469,9 @@ class _Unpickler(pickle.Unpickler):
                 f"got the file from a trusted source.\nPlease file an issue with the following so that we can make "
                 f"`weights_only=True` compatible with your use case: WeightsUnpickler error: Unsupported global: "
                 f"GLOBAL {module}.{name} was not an allowed global by default.")
+        if module == "torch.nn.parameter" and name in ("UninitializedParameter", "UninitializedBuffer"):
+            from .nn import parameter
+            return getattr(parameter, name)  # not for weights_only, as torch's (a class, not a tensor rebuild)
         if module.startswith("torch"):
             raise pickle.UnpicklingError(f"ember.load: {module}.{name} has no ember counterpart")
         return super().find_class(module, name)

@@ -334,6 +334,17 @@ def _broadcast_to(a, shape, subok=False):
 
 
 xp.broadcast_to = _broadcast_to
+
+
+def _diagonal(a, offset=0, axis1=0, axis2=1):
+    """CuPy's diagonal is a writable view (CuPy has no read-only arrays); NumPy's is read-only."""
+    d = np.diagonal(a._a, offset, axis1, axis2)
+    if a._a.flags.writeable:
+        d.flags.writeable = True
+    return Array(d)
+
+
+xp.diagonal = _diagonal
 xp.lib = types.ModuleType("standin.lib")
 xp.lib.stride_tricks = types.ModuleType("standin.lib.stride_tricks")
 xp.lib.stride_tricks.as_strided = _function(np.lib.stride_tricks.as_strided, "as_strided")

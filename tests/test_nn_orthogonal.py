@@ -161,3 +161,28 @@ def test_orthogonal_batched_weight(orthogonal_map, triv):
     (tm.weight ** 3).sum().backward()
     for pe, pt in zip(em.parameters(), tm.parameters()):
         np.testing.assert_allclose(pe.grad.numpy(), pt.grad.numpy(), rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("orthogonal_map", ["householder", "matrix_exp"])
+def test_orthogonal_right_inverse_on_device(orthogonal_map):
+    """right_inverse's geqrf goes through the backend seam (a host copy of a device array, the factors back on the
+    device): on the stand-in device (NumPy arrays that refuse implicit host conversion, as CuPy's) the layer is
+    made, assigned and run, with the host run's values."""
+    import standin
+    rng = np.random.default_rng(7)
+    q = np.linalg.qr(rng.standard_normal((5, 3)))[0]
+    x = rng.standard_normal((2, 3))
+    out = []
+    for device in ("cpu", "cuda"):
+        with standin.use_standin():
+            ember.manual_seed(0)
+            m = ember.nn.utils.parametrizations.orthogonal(ember.nn.Linear(3, 5, dtype=ember.float64),
+                                                           orthogonal_map=orthogonal_map).to(device)
+            with ember.no_grad():
+                m.weight = ember.tensor(q, device=device)
+            y = m(ember.tensor(x, device=device))
+            assert y.device.type == device and m.parametrizations.weight.original.device.type == device
+            out.append((m.weight.cpu().detach().numpy(), y.cpu().detach().numpy()))
+    np.testing.assert_allclose(out[1][0], out[0][0], rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(out[1][1], out[0][1], rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(out[0][0], q, rtol=1e-10, atol=1e-10)

@@ -6,7 +6,9 @@ import warnings
 
 import numpy as np
 
+from .._tensor import Tensor
 from ..autograd import no_grad
+from .parameter import _check_materialized
 
 __all__ = ["calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "ones_", "zeros_", "eye_",
            "dirac_", "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "sparse_",
@@ -209,6 +211,8 @@ def _calculate_correct_fan(tensor, mode):
 
 def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
     """He uniform: U(-bound, bound), bound = gain * sqrt(3 / fan) (nn.Linear/nn.Conv use a=sqrt(5))."""
+    if tensor.__class__ is not Tensor:
+        _check_materialized(tensor)
     if 0 in tensor.shape:
         warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=2)
         return tensor

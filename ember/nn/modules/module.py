@@ -13,7 +13,7 @@ from ..._tensor import Tensor
 from ...autograd.grad_mode import no_grad
 from ...utils import _typename
 from ...utils.hooks import RemovableHandle
-from ..parameter import Parameter
+from ..parameter import Parameter, is_lazy
 
 __all__ = ["Module", "RemovableHandle"]
 
@@ -470,9 +470,12 @@ class Module:
                 error_msgs.append(f'While copying the parameter named "{key}", expected torch.Tensor or Tensor-like '
                                   f"object from checkpoint but received {type(input_param)}")
                 continue
-            if len(param.shape) == 0 and len(input_param.shape) == 1:
+            # an uninitialized parameter of a lazy module has no shape to compare (its load pre-hook materialised
+            # it when the checkpoint's entry is initialized); torch skips both checks for it
+            lazy = is_lazy(param)
+            if not lazy and len(param.shape) == 0 and len(input_param.shape) == 1:
                 input_param = input_param[0]  # torch's backward compatibility for 0-d params saved as 1-d
-            if input_param.shape != param.shape:
+            if not lazy and input_param.shape != param.shape:
                 error_msgs.append(f"size mismatch for {key}: copying a param with shape {input_param.shape} from "
                                   f"checkpoint, the shape in current model is {param.shape}.")
                 continue
