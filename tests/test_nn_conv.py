@@ -22,6 +22,11 @@ CONV_TOL = {"float32": (2e-5, 1e-5)}
 CONV_GRAD_TOL = {"float32": (1e-4, 1e-4)}
 
 
+# fractional max pooling's samples in [0, 1) per (batch, channel, spatial dim), as torch draws them
+_U2 = np.random.default_rng(11).random((2, 3, 2))
+_U3 = np.random.default_rng(12).random((2, 3, 3))
+
+
 def _conv(name, samples, *args, **kw):
     return OpSpec(name if not args and not kw else f"{name}{args}{kw}", _F(name, *args, **kw), samples,
                   tol=CONV_TOL, grad_tol=CONV_GRAD_TOL)
@@ -93,6 +98,44 @@ SPECS = [
     OpSpec("lp_pool2d", _F("lp_pool2d", 2, 3), [(t_((2, 3, 6, 6), domain="pos"),)]),
     OpSpec("lp_pool2d/p3", _F("lp_pool2d", 3.0, (2, 3), 2, True), [(t_((2, 3, 7, 7), domain="pos"),)]),
     OpSpec("lp_pool1d", _F("lp_pool1d", 2, 3), [(t_((2, 3, 7), domain="pos"),)]),
+    OpSpec("lp_pool3d", _F("lp_pool3d", 2, 2), [(t_((1, 2, 4, 4, 5), domain="pos"),), (t_((2, 4, 3, 4), "float64",
+                                                                                          domain="pos"),)]),
+    OpSpec("lp_pool3d/p3", _F("lp_pool3d", 3.0, (2, 1, 2), 2, True), [(t_((1, 2, 5, 4, 5), domain="pos"),)]),
+    OpSpec("adaptive_max_pool3d", _F("adaptive_max_pool3d", (2, 3, None)), [(t_((1, 2, 5, 4, 3)),),
+                                                                            (t_((2, 5, 4, 3), "float64"),)]),
+    OpSpec("adaptive_max_pool3d/indices", _F("adaptive_max_pool3d", 2, True), [(t_((2, 2, 5, 4, 3)),)]),
+    OpSpec("adaptive_max_pool1d_with_indices", _F("adaptive_max_pool1d_with_indices", 3), [(t_((2, 3, 8)),)]),
+    OpSpec("adaptive_max_pool2d_with_indices", _F("adaptive_max_pool2d_with_indices", (3, 2)),
+           [(t_((2, 3, 7, 5)),)]),
+    OpSpec("adaptive_max_pool3d_with_indices", _F("adaptive_max_pool3d_with_indices", 2), [(t_((2, 3, 4, 5)),)]),
+    OpSpec("max_unpool1d", lambda lib, x: lib.nn.functional.max_unpool1d(
+        *lib.nn.functional.max_pool1d(x, 2, return_indices=True), 2), [(t_((2, 3, 8)),), (t_((3, 7), "float64"),)]),
+    # overlapping windows (kernel 3, stride 2) can share a maximum: unpooling writes it once, but its gradient (a
+    # gather, torch's formula) reaches it twice, so these two are not gradchecked (torch's would fail the same way)
+    OpSpec("max_unpool1d/output_size", lambda lib, x: lib.nn.functional.max_unpool1d(
+        *lib.nn.functional.max_pool1d(x, 3, 2, 1, return_indices=True), 3, 2, 1, output_size=(2, 3, 10)),
+        [(t_((2, 3, 9)),)], gradcheck=False),
+    OpSpec("max_unpool3d", lambda lib, x: lib.nn.functional.max_unpool3d(
+        *lib.nn.functional.max_pool3d(x, 2, return_indices=True), 2), [(t_((1, 2, 4, 4, 6)),),
+                                                                      (t_((2, 4, 4, 2), "float64"),)]),
+    OpSpec("max_unpool3d/stride", lambda lib, x: lib.nn.functional.max_unpool3d(
+        *lib.nn.functional.max_pool3d(x, 3, 2, 1, return_indices=True), 3, 2, 1, output_size=(5, 5, 6)),
+        [(t_((1, 2, 5, 5, 6)),)], gradcheck=False),
+    # fractional max pooling with explicit samples (the draws themselves are compared in test_fractional_seeded)
+    OpSpec("fractional_max_pool2d", lambda lib, x: lib.nn.functional.fractional_max_pool2d(
+        x, 2, (3, 4), _random_samples=lib.tensor(_U2, dtype=x.dtype)), [(t_((2, 3, 7, 8)),),
+                                                                       (t_((3, 7, 8), "float64"),),
+                                                                       (t_((2, 3, 7, 8), layout="t"),)]),
+    OpSpec("fractional_max_pool2d/indices", lambda lib, x: lib.nn.functional.fractional_max_pool2d(
+        x, (3, 2), output_ratio=(0.5, 0.7), return_indices=True, _random_samples=lib.tensor(_U2, dtype=x.dtype)),
+        [(t_((2, 3, 9, 8)),)]),
+    OpSpec("fractional_max_pool2d_with_indices", lambda lib, x: lib.nn.functional.fractional_max_pool2d_with_indices(
+        x, 3, 4, _random_samples=lib.tensor(_U2, dtype=x.dtype)), [(t_((2, 3, 7, 6), "float64"),)]),
+    OpSpec("fractional_max_pool3d", lambda lib, x: lib.nn.functional.fractional_max_pool3d(
+        x, (2, 3, 2), (3, 2, 3), _random_samples=lib.tensor(_U3, dtype=x.dtype)), [(t_((2, 3, 5, 6, 6)),),
+                                                                                  (t_((3, 5, 6, 6), "float64"),)]),
+    OpSpec("fractional_max_pool3d/indices", lambda lib, x: lib.nn.functional.fractional_max_pool3d_with_indices(
+        x, 2, output_ratio=0.5, _random_samples=lib.tensor(_U3, dtype=x.dtype)), [(t_((2, 3, 7, 6, 8)),)]),
     # padding
     OpSpec("pad", _F("pad", (1, 2)), [(t_((2, 3, 4)),), (t_((3, 4), "float64"),)]),
     OpSpec("pad/value", _F("pad", (1, 2, 0, 1), value=1.5), [(t_((2, 3, 4)),)]),
@@ -164,8 +207,22 @@ def test_parity(spec, i):
     check(spec, i)
 
 
+# the pooling specs again with ember on the stand-in device (tests/standin.py: arrays that refuse implicit NumPy
+# conversion, as CuPy's), so these fat primitives go through the backend seam only
+_POOL_ON_DEVICE = [s for s in SPECS if s.name.split("/")[0].split("_with")[0] in (
+    "max_pool2d", "max_pool3d", "adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_max_pool3d", "max_unpool1d",
+    "max_unpool2d", "max_unpool3d", "fractional_max_pool2d", "fractional_max_pool3d", "lp_pool3d")]
+
+
+@pytest.mark.parametrize("spec,i", **cases(_POOL_ON_DEVICE))
+def test_pooling_on_device(spec, i):
+    import standin
+    with standin.use_standin():
+        check(spec, i, device="cuda")
+
+
 def _gc_specs():
-    return [s for s in SPECS if s.grad and not s.name.startswith(("ember.", "max_pool2d/int"))]
+    return [s for s in SPECS if s.grad and s.gradcheck and not s.name.startswith(("ember.", "max_pool2d/int"))]
 
 
 def _inputs(spec):
@@ -193,7 +250,8 @@ GGC = ["conv2d", "conv2d(2, 1, 2){}", "conv2d(1, 'same', 1, 2){}", "conv1d(){'st
        "conv_transpose2d(){'stride': 2, 'output_padding': (1, 0), 'groups': 2, 'dilation': 2}", "conv3d(){'stride': 2}", "max_pool2d", "max_pool2d/ceil",
        "avg_pool2d/pad", "avg_pool3d", "adaptive_avg_pool2d", "adaptive_max_pool2d", "max_unpool2d", "pad/reflect2d",
        "pad/replicate", "pad/value", "lp_pool2d", "unfold/options", "fold", "pixel_shuffle", "channel_shuffle",
-       "interpolate/nearest", "interpolate/bilinear", "interpolate/bicubic", "interpolate/trilinear"]
+       "interpolate/nearest", "interpolate/bilinear", "interpolate/bicubic", "interpolate/trilinear", "lp_pool3d",
+       "adaptive_max_pool3d", "max_unpool1d", "max_unpool3d", "fractional_max_pool2d", "fractional_max_pool3d"]
 
 
 @pytest.mark.parametrize("name", GGC)
@@ -250,6 +308,11 @@ MODULES = [
     ("AdaptiveMaxPool2d", (3,), {"return_indices": True}, (2, 3, 8, 7)),
     ("LPPool1d", (2, 3), {}, (2, 3, 9)),
     ("LPPool2d", (2, 3), {}, (2, 3, 6, 6)),
+    ("LPPool3d", (2, (2, 1, 2)), {"stride": 1, "ceil_mode": True}, (1, 2, 4, 3, 4)),
+    ("AdaptiveMaxPool3d", ((2, None, 3),), {"return_indices": True}, (1, 2, 5, 4, 6)),
+    ("FractionalMaxPool2d", (2,), {"output_size": (3, 4), "return_indices": True}, (2, 3, 7, 8)),
+    ("FractionalMaxPool2d", ((3, 2),), {"output_ratio": 0.5}, (3, 9, 8)),
+    ("FractionalMaxPool3d", (2,), {"output_ratio": (0.5, 0.6, 0.5), "return_indices": True}, (1, 2, 7, 6, 8)),
     ("ZeroPad1d", (2,), {}, (2, 3, 4)),
     ("ZeroPad2d", ((1, 2, 0, 3),), {}, (2, 3, 4, 4)),
     ("ZeroPad3d", (1,), {}, (1, 2, 2, 3, 2)),
@@ -321,6 +384,48 @@ def test_max_unpool_module_and_output_size():
     assert outs[0][0] == outs[1][0]
     np.testing.assert_array_equal(outs[1][1], outs[0][1])
     np.testing.assert_array_equal(outs[1][2], outs[0][2])
+
+
+@pytest.mark.parametrize("dims", [1, 3])
+def test_max_unpool_1d_3d_modules(dims):
+    rng = np.random.default_rng(5)
+    shape = (2, 3, 9) if dims == 1 else (1, 2, 5, 5, 4)
+    xs = rng.standard_normal(shape).astype(np.float32)
+    outs = []
+    for lib in (torch, ember):
+        pool = getattr(lib.nn, f"MaxPool{dims}d")(3, stride=2, padding=1, return_indices=True)
+        unpool = getattr(lib.nn, f"MaxUnpool{dims}d")(3, stride=2, padding=1)
+        x = lib.tensor(xs, requires_grad=True)
+        y, i = pool(x)
+        u = unpool(y, i, output_size=x.size())
+        u.backward(lib.ones_like(u) * 2)
+        outs.append((repr(unpool), u.detach().numpy(), x.grad.numpy(), u.grad_fn.name()))
+    assert outs[0][0] == outs[1][0] and outs[0][3] == outs[1][3]
+    np.testing.assert_array_equal(outs[1][1], outs[0][1])
+    np.testing.assert_array_equal(outs[1][2], outs[0][2])
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16", "bfloat16"])
+@pytest.mark.parametrize("dims", [2, 3])
+def test_fractional_seeded(dims, dtype):
+    """After the same seed the drawn samples, hence the windows, values and indices, are torch's: the samples are
+    rand(N, C, dims) in the input's dtype (torch/nn/functional.py) and the window starts are computed in that
+    dtype's arithmetic (generate_intervals, aten/src/ATen/native/FractionalMaxPooling.h)."""
+    outs = []
+    for lib in (torch, ember):
+        lib.manual_seed(3)
+        shape = (2, 3, 17, 15) if dims == 2 else (2, 2, 9, 11, 8)
+        x = lib.randn(*shape).to(getattr(lib, dtype))
+        f = getattr(lib.nn.functional, f"fractional_max_pool{dims}d")
+        y, i = f(x, (3, 2) if dims == 2 else (2, 3, 2), output_ratio=(0.6,) * dims, return_indices=True)
+        m = getattr(lib.nn, f"FractionalMaxPool{dims}d")(2, output_size=(4,) * dims)
+        z = m(x[:1])
+        outs.append((y.float().numpy(), i.numpy(), z.float().numpy(), repr(m)))
+    for a, b in zip(*outs):
+        if isinstance(a, str):
+            assert a == b
+        else:
+            np.testing.assert_array_equal(b, a)
 
 
 def test_conv_transpose_output_size():
@@ -406,6 +511,77 @@ ERRORS = [
         x, lib.zeros(1, 1, 2, 2, dtype=lib.long) + 100, 2), (_r(1, 1, 2, 2),)),
     ("max_unpool2d dtype", lambda lib, x: lib.nn.functional.max_unpool2d(x, lib.zeros(1, 1, 2, 2), 2),
      (_r(1, 1, 2, 2),)),
+    ("avg_pool3d rank", lambda lib, x: lib.nn.functional.avg_pool3d(x, 2), (_r(4, 4),)),
+    ("avg_pool2d rank5", lambda lib, x: lib.nn.functional.avg_pool2d(x, 2), (_r(2, 2, 2, 4, 4),)),
+    ("lp_pool3d rank", lambda lib, x: lib.nn.functional.lp_pool3d(x, 2, 2), (_r(4, 4),)),
+    ("adaptive_max_pool3d rank", lambda lib, x: lib.nn.functional.adaptive_max_pool3d(x, 2), (_r(2, 3),)),
+    ("adaptive_max_pool3d empty", lambda lib, x: lib.nn.functional.adaptive_max_pool3d(x, 2), (_r(1, 2, 0, 3, 3),)),
+    ("adaptive_max_pool3d size", lambda lib, x: lib.nn.functional.adaptive_max_pool3d(x, (2, 2)),
+     (_r(1, 2, 3, 3, 3),)),
+    ("max_unpool1d index", lambda lib, x: lib.nn.functional.max_unpool1d(
+        x, lib.zeros(2, 3, 4, dtype=lib.long) + 50, 2), (_r(2, 3, 4),)),
+    ("max_unpool1d rank", lambda lib, x: lib.nn.functional.max_unpool1d(x, lib.zeros(3, 4, 5, 6, dtype=lib.long), 2),
+     (_r(3, 4, 5, 6),)),
+    ("max_unpool3d index", lambda lib, x: lib.nn.functional.max_unpool3d(
+        x, lib.arange(16).view(1, 2, 2, 2, 2) + 60, 2), (_r(1, 2, 2, 2, 2),)),
+    ("max_unpool3d dtype", lambda lib, x: lib.nn.functional.max_unpool3d(x, lib.zeros(1, 2, 2, 2, 2), 2),
+     (_r(1, 2, 2, 2, 2),)),
+    ("max_unpool3d rank", lambda lib, x: lib.nn.functional.max_unpool3d(x, lib.zeros(2, 2, 2, dtype=lib.long), 2),
+     (_r(2, 2, 2),)),
+    ("max_unpool3d indices shape", lambda lib, x: lib.nn.functional.max_unpool3d(
+        x, lib.zeros(1, 2, 2, 2, 1, dtype=lib.long), 2), (_r(1, 2, 2, 2, 2),)),
+    ("max_unpool3d stride", lambda lib, x: lib.nn.functional.max_unpool3d(
+        x, lib.zeros(1, 2, 2, 2, 2, dtype=lib.long), 2, stride=0), (_r(1, 2, 2, 2, 2),)),
+    ("max_unpool3d output_size", lambda lib, x: lib.nn.functional.max_unpool3d(
+        x, lib.zeros(1, 2, 2, 2, 2, dtype=lib.long), 2, output_size=(4, 4)), (_r(1, 2, 2, 2, 2),)),
+    ("max_unpool3d output_size range", lambda lib, x: lib.nn.functional.max_unpool3d(
+        x, lib.zeros(1, 2, 2, 2, 2, dtype=lib.long), 2, output_size=(4, 4, 9)), (_r(1, 2, 2, 2, 2),)),
+    ("max_unpool3d negative size", lambda lib, x: lib.nn.functional.max_unpool3d(
+        x, lib.zeros(1, 2, 2, 2, 2, dtype=lib.long), 2, padding=3), (_r(1, 2, 2, 2, 2),)),
+    ("max_unpool3d empty", lambda lib, x: lib.nn.functional.max_unpool3d(
+        x, lib.zeros(1, 0, 2, 2, 2, dtype=lib.long), 2), (_r(1, 0, 2, 2, 2),)),
+    ("fractional_max_pool2d size", lambda lib, x: lib.nn.functional.fractional_max_pool2d(x, 2), (_r(2, 3, 7, 8),)),
+    ("fractional_max_pool2d large", lambda lib, x: lib.nn.functional.fractional_max_pool2d(x, 2, (7, 4)),
+     (_r(2, 3, 7, 8),)),
+    ("fractional_max_pool2d ratio", lambda lib, x: lib.nn.functional.fractional_max_pool2d(
+        x, 2, output_ratio=(0.5, 0.5, 0.5)), (_r(2, 3, 7, 8),)),
+    ("fractional_max_pool2d ratio float", lambda lib, x: lib.nn.functional.fractional_max_pool2d(
+        x, 2, output_ratio=0.5), (_r(2, 3, 7, 8),)),
+    ("fractional_max_pool2d rank", lambda lib, x: lib.nn.functional.fractional_max_pool2d(x, 2, 2), (_r(7, 8),)),
+    ("fractional_max_pool2d rank5", lambda lib, x: lib.nn.functional.fractional_max_pool2d(
+        x, 2, 2, _random_samples=lib.rand(1, 2, 2)), (_r(1, 1, 2, 5, 5),)),
+    ("fractional_max_pool2d kernel", lambda lib, x: lib.nn.functional.fractional_max_pool2d(x, (2, 2, 2), 2),
+     (_r(2, 3, 7, 8),)),
+    ("fractional_max_pool2d samples dtype", lambda lib, x: lib.nn.functional.fractional_max_pool2d(
+        x, 2, 2, _random_samples=lib.rand(2, 3, 2, dtype=lib.float64)), (_r(2, 3, 7, 8),)),
+    ("fractional_max_pool2d samples batch", lambda lib, x: lib.nn.functional.fractional_max_pool2d(
+        x, 2, 2, _random_samples=lib.rand(1, 3, 2)), (_r(2, 3, 7, 8),)),
+    ("fractional_max_pool2d samples channels", lambda lib, x: lib.nn.functional.fractional_max_pool2d(
+        x, 2, 2, _random_samples=lib.rand(2, 4, 2)), (_r(2, 3, 7, 8),)),
+    ("fractional_max_pool2d samples dims", lambda lib, x: lib.nn.functional.fractional_max_pool2d(
+        x, 2, 2, _random_samples=lib.rand(2, 3, 3)), (_r(2, 3, 7, 8),)),
+    ("fractional_max_pool2d samples rank", lambda lib, x: lib.nn.functional.fractional_max_pool2d(
+        x, 2, 2, _random_samples=lib.rand(2, 3)), (_r(2, 3, 7, 8),)),
+    ("fractional_max_pool2d empty", lambda lib, x: lib.nn.functional.fractional_max_pool2d(x, 2, 2),
+     (_r(1, 0, 4, 4),)),
+    ("fractional_max_pool2d long", lambda lib, x: lib.nn.functional.fractional_max_pool2d(
+        x.long(), 2, 2, _random_samples=lib.rand(2, 3, 2).long()), (_r(2, 3, 7, 8),)),
+    ("fractional_max_pool3d large", lambda lib, x: lib.nn.functional.fractional_max_pool3d(x, 2, 4),
+     (_r(1, 2, 5, 5, 5),)),
+    ("fractional_max_pool3d large width", lambda lib, x: lib.nn.functional.fractional_max_pool3d(x, 2, (3, 4, 3)),
+     (_r(1, 2, 6, 5, 6),)),
+    ("fractional_max_pool3d size", lambda lib, x: lib.nn.functional.fractional_max_pool3d(x, 2, (3, 3)),
+     (_r(1, 2, 5, 5, 5),)),
+    ("fractional_max_pool3d rank", lambda lib, x: lib.nn.functional.fractional_max_pool3d(x, 2, 3), (_r(2, 5, 5),)),
+    ("fractional_max_pool3d samples", lambda lib, x: lib.nn.functional.fractional_max_pool3d(
+        x, 2, 3, _random_samples=lib.rand(1, 2, 2)), (_r(1, 2, 6, 6, 6),)),
+    ("FractionalMaxPool2d neither", lambda lib, x: lib.nn.FractionalMaxPool2d(2), (_r(1),)),
+    ("FractionalMaxPool2d both", lambda lib, x: lib.nn.FractionalMaxPool2d(2, output_size=2, output_ratio=0.5),
+     (_r(1),)),
+    ("FractionalMaxPool2d ratio", lambda lib, x: lib.nn.FractionalMaxPool2d(2, output_ratio=1.5), (_r(1),)),
+    ("FractionalMaxPool3d ratio", lambda lib, x: lib.nn.FractionalMaxPool3d(2, output_ratio=(0.5, 1.5, 0.5)),
+     (_r(1),)),
+    ("FractionalMaxPool3d kernel", lambda lib, x: lib.nn.FractionalMaxPool3d(0, output_ratio=0.5), (_r(1),)),
     ("pad odd", lambda lib, x: lib.nn.functional.pad(x, (1,)), (_r(2, 3),)),
     ("pad long", lambda lib, x: lib.nn.functional.pad(x, (1, 1, 1, 1, 1, 1)), (_r(2, 3),)),
     ("pad reflect size", lambda lib, x: lib.nn.functional.pad(x, (3, 3), mode="reflect"), (_r(1, 2, 3),)),

@@ -362,3 +362,70 @@ def test_ctc_errors(k):
             CTC_ERRORS[k](lib)
         msgs.append(str(exc.value).split("\n")[0])
     assert msgs[0] in msgs[1]
+
+
+# ---- AdaptiveLogSoftmaxWithLoss (torch/nn/modules/adaptive.py) ----------------------------------------------------
+def _adaptive(lib, dtype, batched=True):
+    lib.manual_seed(0)
+    m = lib.nn.AdaptiveLogSoftmaxWithLoss(8, 10, [4, 7], div_value=2.0, head_bias=True).to(getattr(lib, dtype))
+    rng = np.random.default_rng(3)
+    x = lib.tensor(rng.standard_normal((6, 8)), dtype=getattr(lib, dtype), requires_grad=True)
+    t = lib.tensor([0, 5, 9, 3, 7, 4])
+    out = m(x, t) if batched else m(x[1], t[1])
+    g = lib.tensor(rng.standard_normal(tuple(out.output.shape)), dtype=getattr(lib, dtype))
+    (out.output * g).sum().add(out.loss).backward()
+    res = [repr(m), [(n, tuple(p.shape)) for n, p in m.named_parameters()], out.output.detach().numpy(),
+           np.array(out.loss.item()), out.output.grad_fn.name(), out.loss.grad_fn.name(), type(out).__name__,
+           out._fields, x.grad.numpy()]
+    res += [p.grad.numpy() for _, p in m.named_parameters() if p.grad is not None]
+    res += [m.log_prob(x).detach().numpy(), m.predict(x).numpy(), list(m.state_dict())]
+    return res
+
+
+@pytest.mark.parametrize("batched", [True, False])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_adaptive_log_softmax_matches_torch(dtype, batched):
+    """Printing, parameters drawn in torch's order, output and loss, gradients to the input and every parameter,
+    log_prob and predict."""
+    t, e = _adaptive(torch, dtype, batched), _adaptive(ember, dtype, batched)
+    assert len(t) == len(e)
+    tol = 1e-5 if dtype == "float32" else 1e-12
+    for k, (a, b) in enumerate(zip(t, e)):
+        if isinstance(a, np.ndarray):
+            np.testing.assert_allclose(b, a, rtol=tol, atol=tol, err_msg=f"item {k}")
+        else:
+            assert str(a).replace("torch", "T") == str(b).replace("ember", "T"), f"item {k}"
+
+
+def test_adaptive_log_softmax_gradcheck():
+    ember.manual_seed(0)
+    m = ember.nn.AdaptiveLogSoftmaxWithLoss(6, 9, [3, 6], div_value=2.0).double()
+    x = ember.randn(5, 6, dtype=ember.float64, requires_grad=True)
+    t = ember.tensor([0, 4, 8, 2, 6])
+    assert ember.autograd.gradcheck(lambda x: m(x, t).output, (x,))
+    assert ember.autograd.gradgradcheck(lambda x: m(x, t).loss, (x,))
+
+
+ADAPTIVE_ERRORS = [
+    ("batch", lambda lib, x: lib.nn.AdaptiveLogSoftmaxWithLoss(4, 6, [2])(x, lib.tensor([0, 1])), (t_((3, 4)),)),
+    ("input rank", lambda lib, x: lib.nn.AdaptiveLogSoftmaxWithLoss(4, 6, [2])(x, lib.tensor([0])), (t_((1, 3, 4)),)),
+    ("0-d target", lambda lib, x: lib.nn.AdaptiveLogSoftmaxWithLoss(4, 6, [2])(x, lib.tensor(1)), (t_((3, 4)),)),
+    ("target rank", lambda lib, x: lib.nn.AdaptiveLogSoftmaxWithLoss(4, 6, [2])(x, lib.zeros(3, 1, dtype=lib.long)),
+     (t_((3, 4)),)),
+    ("target range", lambda lib, x: lib.nn.AdaptiveLogSoftmaxWithLoss(4, 6, [2])(x, lib.tensor([0, 6, 1])),
+     (t_((3, 4)),)),
+    ("no cutoffs", lambda lib, x: lib.nn.AdaptiveLogSoftmaxWithLoss(4, 6, []), (t_((1,)),)),
+    ("cutoffs order", lambda lib, x: lib.nn.AdaptiveLogSoftmaxWithLoss(4, 6, [3, 2]), (t_((1,)),)),
+    ("cutoffs repeat", lambda lib, x: lib.nn.AdaptiveLogSoftmaxWithLoss(4, 6, [2, 2]), (t_((1,)),)),
+    ("cutoffs range", lambda lib, x: lib.nn.AdaptiveLogSoftmaxWithLoss(4, 6, [2, 6]), (t_((1,)),)),
+]
+
+
+@pytest.mark.parametrize("name,fn,inputs", ADAPTIVE_ERRORS, ids=[n for n, _, _ in ADAPTIVE_ERRORS])
+def test_adaptive_log_softmax_errors(name, fn, inputs):
+    # torch prints the input's torch.Size, ember its ember.Size
+    match = {"input rank": ["1D target tensor expects 2D input tensors, but found inputs with size ",
+                            "Size([1, 3, 4])"],
+             "0-d target": ["0D target tensor expects 1D input tensors, but found inputs with size ",
+                            "Size([3, 4])"]}.get(name)
+    check_error(fn, inputs, grad=True, match=match)

@@ -1,14 +1,18 @@
 """nn.functional's convolution, pooling and padding: the fat primitives of ember/ops/conv.py, pooling.py and
-padding.py (declared in the op table there), and lp_pool1d/2d composed from them as torch/nn/functional.py does."""
+padding.py (declared in the op table there), and lp_pool1d/2d/3d composed from them as torch/nn/functional.py does."""
 from ..ops._table import op as _op
 from .functional import relu
 
 from ..ops.conv import (conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d,  # noqa: F401
                         conv_transpose3d)
 from ..ops.pooling import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d,  # noqa: F401
-                           adaptive_max_pool1d, adaptive_max_pool2d, avg_pool1d, avg_pool2d, avg_pool3d, max_pool1d,
-                           max_pool1d_with_indices, max_pool2d, max_pool2d_with_indices, max_pool3d,
-                           max_pool3d_with_indices, max_unpool2d)
+                           adaptive_max_pool1d, adaptive_max_pool2d, adaptive_max_pool3d,
+                           adaptive_max_pool1d_with_indices, adaptive_max_pool2d_with_indices,
+                           adaptive_max_pool3d_with_indices, avg_pool1d, avg_pool2d, avg_pool3d,
+                           fractional_max_pool2d, fractional_max_pool2d_with_indices, fractional_max_pool3d,
+                           fractional_max_pool3d_with_indices, max_pool1d, max_pool1d_with_indices, max_pool2d,
+                           max_pool2d_with_indices, max_pool3d, max_pool3d_with_indices, max_unpool1d, max_unpool2d,
+                           max_unpool3d)
 from ..ops.padding import pad  # noqa: F401
 from ..ops.fold import channel_shuffle, fold, pixel_shuffle, pixel_unshuffle, unfold  # noqa: F401
 
@@ -17,7 +21,11 @@ __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
            "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d", "adaptive_max_pool1d",
            "adaptive_max_pool2d", "avg_pool1d", "avg_pool2d", "avg_pool3d", "max_pool1d", "max_pool1d_with_indices",
            "max_pool2d", "max_pool2d_with_indices", "max_pool3d", "max_pool3d_with_indices", "max_unpool2d", "pad",
-           "lp_pool1d", "lp_pool2d", "unfold", "fold", "pixel_shuffle", "pixel_unshuffle", "channel_shuffle"]
+           "lp_pool1d", "lp_pool2d", "lp_pool3d", "unfold", "fold", "pixel_shuffle", "pixel_unshuffle",
+           "channel_shuffle", "adaptive_max_pool3d", "adaptive_max_pool1d_with_indices",
+           "adaptive_max_pool2d_with_indices", "adaptive_max_pool3d_with_indices", "max_unpool1d", "max_unpool3d",
+           "fractional_max_pool2d", "fractional_max_pool3d", "fractional_max_pool2d_with_indices",
+           "fractional_max_pool3d_with_indices"]
 
 
 @_op("lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False)", namespace=_NS)
@@ -49,6 +57,22 @@ def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
     else:
         out = avg_pool2d(input.pow(norm_type), kernel_size, padding=0, ceil_mode=ceil_mode)
     return (out.sign() * relu(out.abs())).mul(kw * kh).pow(1.0 / norm_type)
+
+
+@_op("lp_pool3d(input, norm_type, kernel_size, stride=None, ceil_mode=False)", namespace=_NS)
+def lp_pool3d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """(sum over the window of x^p)^(1/p), composed as torch/nn/functional.py composes it."""
+    kd, kw, kh = (kernel_size,) * 3 if isinstance(kernel_size, int) else tuple(kernel_size)
+    if isinstance(norm_type, (int, float)):
+        if norm_type == float("inf"):
+            return max_pool3d(input.abs(), kernel_size, stride, 0, 1, ceil_mode)
+        if norm_type == -float("inf"):
+            return -max_pool3d(-input.abs(), kernel_size, stride, 0, 1, ceil_mode)
+    if stride is not None:
+        out = avg_pool3d(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
+    else:
+        out = avg_pool3d(input.pow(norm_type), kernel_size, padding=0, ceil_mode=ceil_mode)
+    return (out.sign() * relu(out.abs())).mul(kd * kw * kh).pow(1.0 / norm_type)
 
 
 def _is_integer(x):

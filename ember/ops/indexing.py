@@ -878,9 +878,9 @@ class IndexSelectBackward0(Node):
         idx, = self.saved_tensors
         if not self.in_shape:  # a 0-d input: its only element was selected
             return (wrap(xp(grad._data).array(grad._data, grad._data.dtype).reshape(())),)
-        g = xp(grad._data).zeros(self.in_shape, dtype=grad._data.dtype)
-        _backend.scatter_add(g, (slice(None),) * self.dim + (idx._data,), grad._data)
-        return (wrap(g),)
+        # a scatter-add of the gradient at the indices, recorded when differentiated again (create_graph): torch's
+        # index_select_backward is zeros().index_add_(), so double backward gathers the second gradient back
+        return (_index_grad(grad, self.in_shape, (slice(None),) * self.dim + (idx._data,), True),)
 
 
 @op("index_select(Tensor input, int64_t dim, Tensor index, *, Tensor out=None)", method=True)

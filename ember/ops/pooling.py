@@ -22,7 +22,9 @@ from .conv import _COLON2, _pad_array, _prod
 __all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "max_pool1d_with_indices", "max_pool2d_with_indices",
            "max_pool3d_with_indices", "avg_pool1d", "avg_pool2d", "avg_pool3d", "adaptive_avg_pool1d",
            "adaptive_avg_pool2d", "adaptive_avg_pool3d", "adaptive_max_pool1d", "adaptive_max_pool2d",
-           "max_unpool2d"]
+           "adaptive_max_pool3d", "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d_with_indices",
+           "adaptive_max_pool3d_with_indices", "max_unpool1d", "max_unpool2d", "max_unpool3d", "fractional_max_pool2d",
+           "fractional_max_pool3d", "fractional_max_pool2d_with_indices", "fractional_max_pool3d_with_indices"]
 
 _F32 = np.dtype(np.float32)
 _LOW = _dtype.OPMATH_NP
@@ -62,7 +64,8 @@ def _node_classes(name):
 _CLASSES = {n: _node_classes(n) for n in (
     "MaxPool2DWithIndicesBackward0", "MaxPool3DWithIndicesBackward0", "AvgPool2DBackward0", "AvgPool3DBackward0",
     "AdaptiveAvgPool2DBackward0", "AdaptiveAvgPool3DBackward0", "AdaptiveMaxPool2DBackward0",
-    "AdaptiveMaxPool3DBackward0", "MaxUnpool2DBackward0")}
+    "AdaptiveMaxPool3DBackward0", "MaxUnpool2DBackward0", "MaxUnpool3DBackward0", "FractionalMaxPool2DBackward0",
+    "FractionalMaxPool3DBackward0")}
 globals().update({c.__name__: c for pair in _CLASSES.values() for c in pair})
 
 
@@ -400,6 +403,12 @@ def _avg_pool(name, dims, input, kernel_size, stride, padding, ceil_mode, count_
         raise RuntimeError("divisor must be not zero")
     nd = input.dim()
     if nd not in (dims + 1, dims + 2):
+        # avg_pool3d checks the rank first (AveragePool3d.cpp); avg_pool2d reads input.size(-3) before its check
+        if dims == 3:
+            raise RuntimeError("non-empty 4D or 5D (batch mode) tensor expected for input")
+        if nd > dims + 2:
+            raise RuntimeError(f"Expected 3D or 4D (batch mode) tensor with optional 0 dim batch size for input, but "
+                               f"got:{list(input.shape)}")
         dim = -(dims + 1)
         raise IndexError(f"Dimension out of range (expected to be in range of [{-max(nd, 1)}, {max(nd, 1) - 1}], "
                          f"but got {dim})")
@@ -583,38 +592,79 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
     return r if return_indices else r[0]
 
 
-def adaptive_max_pool1d(input, output_size, return_indices=False):
-    _check_1d(input, "adaptive_max_pool1d")
-    o = output_size if isinstance(output_size, int) else tuple(output_size)[0]
-    y, i = _adaptive_max(input.unsqueeze(-2), (1, o), 2)
-    r = (y.squeeze(-2), i.squeeze(-2))
+def adaptive_max_pool3d(input, output_size, return_indices=False):
+    r = adaptive_max_pool3d_with_indices(input, output_size)
     return r if return_indices else r[0]
 
 
+def adaptive_max_pool1d(input, output_size, return_indices=False):
+    r = adaptive_max_pool1d_with_indices(input, output_size)
+    return r if return_indices else r[0]
+
+
+def adaptive_max_pool1d_with_indices(input, output_size, return_indices=False):
+    _check_1d(input, "adaptive_max_pool1d")
+    o = output_size if isinstance(output_size, int) else tuple(output_size)[0]
+    y, i = _adaptive_max(input.unsqueeze(-2), (1, o), 2)
+    return y.squeeze(-2), i.squeeze(-2)
+
+
+def adaptive_max_pool2d_with_indices(input, output_size, return_indices=False):
+    return _adaptive_max(input, output_size, 2)
+
+
+def adaptive_max_pool3d_with_indices(input, output_size, return_indices=False):
+    if not isinstance(output_size, (int, np.integer)) and len(tuple(output_size)) != 3:
+        raise RuntimeError("adaptive_max_pool3d(): internal error: output_size.size() must be 3")
+    return _adaptive_max(input, output_size, 3)
+
+
 # ---- max unpooling --------------------------------------------------------------------------------------------
-def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
-    """Scatter input into zeros of the unpooled size at `indices` (as max_pool2d returns them)."""
-    k = _tuple("kernel_size", kernel_size, 2, "max_unpool2d")
-    st = _tuple("stride", stride, 2, "max_unpool2d", allow_empty=True) or k
-    p = _tuple("padding", padding, 2, "max_unpool2d")
-    sizes = tuple(input.shape[-2:])
+def _unpool_output_size(input, k, st, p, output_size):
+    """torch/nn/functional.py _unpool_output_size: the default (size - 1) * stride + kernel - 2 * padding, or the
+    given size (its last len(k) entries when it has len(k) + 2) within one stride of it."""
+    dims = len(k)
+    sizes = tuple(input.shape[-dims:])
     default = tuple((sz - 1) * si + ki - 2 * pi for sz, si, ki, pi in zip(sizes, st, k, p))
     if output_size is None:
         out = default
     else:
-        out = tuple(output_size)
-        if len(out) == input.dim():
-            out = out[2:]
-        elif len(out) == input.dim() - 1 and len(out) > 2:
-            out = out[1:]
-        if len(out) != 2:
-            raise ValueError(f"output_size should be a sequence containing 2 or 4 elements, but it has a length of "
-                             f"'{len(out)}'")
-        for i in range(2):
+        given = output_size[2:] if len(output_size) == dims + 2 else output_size  # printed as given, as torch
+        out = tuple(given)
+        if len(out) != dims:
+            raise ValueError(f"output_size should be a sequence containing {dims} or {dims + 2} elements, but it has "
+                             f"a length of '{len(out)}'")
+        for i in range(dims):
             lo = default[i] - st[i]
             hi = default[i] + st[i]
             if not lo < out[i] < hi:
-                raise ValueError(f"invalid output_size \"{list(out)}\" (dim {i} must be between {lo} and {hi})")
+                raise ValueError(f"invalid output_size \"{given}\" (dim {i} must be between {lo} and {hi})")
+    for i in range(dims):
+        if out[i] < 0:
+            raise ValueError("max_unpooling: output_size must contain non-negative spatial dimensions, but got "
+                             f"output_size[{i}]={out[i]}")
+    return tuple(int(o) for o in out)
+
+
+def _unpool(input, indices, out, dims):
+    """Write input into zeros of spatial size `out` at `indices`: MaxUnpool2DBackward0 / MaxUnpool3DBackward0
+    (aten/src/ATen/native/cpu/MaxUnpoolKernel.cpp: a bad index is reported as the last one met in order)."""
+    x, batched = _as_batched(input, dims)
+    ind = indices._data if batched else indices._data[None]
+    plane = _prod(out)
+    if ind.size:
+        bad = (ind < 0) | (ind >= plane)
+        if bool(bad.any()):
+            last = int(ind.reshape(-1)[int(_backend.xp(ind).flatnonzero(bad.reshape(-1))[-1])])
+            raise RuntimeError(f"Found an invalid max index: {last} (output volumes are of size "
+                               f"{'x'.join(str(o) for o in out)})")
+    oshape = x.shape[:2] + tuple(out)
+    # torch writes each value at its index (MaxUnpoolKernel.cpp: output[maxp] = input): a position named twice
+    # (overlapping pooling windows that share a maximum) holds the value once, it is not summed
+    return _apply(f"MaxUnpool{dims}DBackward0", input, _scatter(ind, oshape, True), _gather(ind), batched)
+
+
+def _unpool2d(input, indices, out):
     ind = indices._data
     if ind.dtype != _I64:
         from ._registry import _torch_type_name
@@ -626,14 +676,195 @@ def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_siz
     if nd not in (3, 4):
         raise RuntimeError(f"Input to max_unpooling2d should be a 3d or 4d Tensor, but got a tensor with {nd} "
                            "dimensions.")
-    x, batched = _as_batched(input, 2)
-    ind4 = ind if batched else ind[None]
-    plane = out[0] * out[1]
-    if ind4.size and (int(ind4.min()) < 0 or int(ind4.max()) >= plane):
-        bad = int(ind4.max()) if int(ind4.max()) >= plane else int(ind4.min())
-        raise RuntimeError(f"Found an invalid max index: {bad} (output volumes are of size {out[0]}x{out[1]})")
-    oshape = x.shape[:2] + out
-    return _apply("MaxUnpool2DBackward0", input, _scatter(ind4, oshape, False), _gather(ind4), batched)
+    return _unpool(input, indices, out, 2)
+
+
+def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """Scatter input into zeros of the unpooled size at `indices` (as max_pool2d returns them)."""
+    k = _tuple("kernel_size", kernel_size, 2, "max_unpool2d")
+    st = _tuple("stride", stride, 2, "max_unpool2d", allow_empty=True) or k
+    p = _tuple("padding", padding, 2, "max_unpool2d")
+    out = _unpool_output_size(input, k, st, p, output_size)
+    return _unpool2d(input, indices, out)
+
+
+def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """max_unpool2d of the inputs with a trailing unit dim, as torch/nn/functional.py composes it
+    (SqueezeBackward1 over MaxUnpool2DBackward0)."""
+    k = _tuple("kernel_size", kernel_size, 1, "max_unpool1d")
+    st = _tuple("stride", stride, 1, "max_unpool1d", allow_empty=True) or k
+    p = _tuple("padding", padding, 1, "max_unpool1d")
+    out = _unpool_output_size(input, k, st, p, output_size)
+    return _unpool2d(input.unsqueeze(-1), indices.unsqueeze(-1), out + (1,)).squeeze(-1)
+
+
+def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """Scatter input into zeros of the unpooled size at `indices` (as max_pool3d returns them), with
+    max_unpooling3d_shape_check's errors (aten/src/ATen/native/MaxUnpooling.cpp)."""
+    k = _tuple("kernel_size", kernel_size, 3, "max_unpool3d")
+    st = _tuple("stride", stride, 3, "max_unpool3d", allow_empty=True) or k
+    p = _tuple("padding", padding, 3, "max_unpool3d")
+    out = _unpool_output_size(input, k, st, p, output_size)
+    if indices._data.dtype != _I64:
+        raise RuntimeError("elements in indices should be type int64")
+    nd = input.dim()
+    if nd not in (4, 5):
+        raise RuntimeError(f"Input to max_unpooling3d should be a 4d or 5d Tensor, but got a tensor with {nd} "
+                           "dimensions.")
+    if tuple(indices.shape) != tuple(input.shape):
+        raise RuntimeError(f"Expected shape of indices to be same as that of the input tensor "
+                           f"({list(input.shape)}) but got indices tensor with shape: {list(indices.shape)}")
+    for i in range(1, nd):
+        if input.shape[i] == 0:
+            raise RuntimeError(f"max_unpooling3d_forward_out_cpu(): Expected input to have non-zero size for non-batch "
+                               f"dimensions, but got {list(input.shape)} with dimension {i} being empty.")
+    if any(v <= 0 for v in st):
+        raise RuntimeError(f"strides should be greater than zero, but got stride: {list(st)}")
+    return _unpool(input, indices, out, 3)
+
+
+# ---- fractional max pooling (aten/src/ATen/native/FractionalMaxPool2d.cpp, FractionalMaxPool3d.cpp) -------------
+def _intervals(samples, in_size, out_size, pool):
+    """generate_intervals (aten/src/ATen/native/FractionalMaxPooling.h) for every plane's sample at once, in the
+    samples' dtype as torch computes it (scalar_t: float32 for a float32 input, each half/bfloat16 operation rounded
+    to its type): start i = int((i + u) * alpha) - int(u * alpha), alpha = (in - pool) / (out - 1), the last window
+    ending at the input's end. (...) samples -> (..., out) int64 window starts."""
+    t = samples.dtype.type
+    seq = np.empty(samples.shape + (out_size,), np.int64)
+    if out_size > 1:
+        alpha = t(in_size - pool) / t(out_size - 1)
+        i = np.arange(out_size - 1).astype(samples.dtype)
+        seq[..., :-1] = ((i + samples[..., None]) * alpha).astype(np.int64) - \
+            (samples * alpha).astype(np.int64)[..., None]
+    if out_size > 0:
+        seq[..., -1] = in_size - pool
+    return seq
+
+
+def _fractional(name, dims, input, kernel_size, output_size, samples):
+    word = "tuple of Ints" if dims == 2 else "tuple of three Ints"
+
+    def ints(what, v):
+        v = (v,) * dims if isinstance(v, (int, np.integer)) else tuple(v)
+        if len(v) != dims:
+            raise RuntimeError(f"{name}: {what} must either be a single Int or {word}")
+        return tuple(int(i) for i in v)
+    k = ints("kernel_size", kernel_size)
+    out = ints("output_size", output_size)
+    where = f"{name}()" if dims == 2 else f"{name}_out()"
+    nd = input.dim()
+    if nd not in (dims + 1, dims + 2):
+        raise RuntimeError(f"{where}: Expected {dims + 1}D or {dims + 2}D tensor, but got: {list(input.shape)}")
+    for i in range(1, nd):
+        if input.shape[i] == 0:
+            raise RuntimeError(f"{where}: Expected input to have non-zero size for non-batch dimensions, but got"
+                               f"{list(input.shape)} with dimension {i} being empty.")
+    sizes = tuple(input.shape[-dims:])
+    names = ("height", "width") if dims == 2 else ("time", "height", "width")
+    # the 2-D kernel checks out + pool - 1 <= in, the 3-D one pool <= in and out + pool - 1 < in, in T, W, H order
+    order = (0, 1) if dims == 2 else (0, 2, 1)
+    for i in order:
+        if (out[i] + k[i] - 1 > sizes[i]) if dims == 2 else not (k[i] <= sizes[i] and out[i] + k[i] - 1 < sizes[i]):
+            raise RuntimeError(f"{where}: pool {names[i]} {k[i]} too large relative to input {names[i]} {sizes[i]}")
+    # fractional_max_pool_check_shape
+    if samples._data.dtype != input._data.dtype:
+        raise RuntimeError("Expect _random_samples to have the same dtype as input")
+    if samples.dim() != 3:
+        raise RuntimeError(f"Expect _random_samples to have 3 dimensions, got {samples.dim()}")
+    xd, batched = _as_batched(input, dims)
+    n, c = xd.shape[:2]
+    if samples.shape[0] < n:
+        raise RuntimeError("Expect _random_samples.size(0) no less then input batch size.")
+    if samples.shape[1] != c:
+        raise RuntimeError("Expect _random_samples.size(1) equals to input channel size.")
+    if samples.shape[2] != dims:
+        raise RuntimeError(f"Expect _random_samples.size(2) equals to {dims}; got {samples.shape[2]}.")
+    dt = _dtype.from_np[xd.dtype]
+    if not dt.is_floating_point:
+        from ._registry import _torch_type_name
+        raise NotImplementedError(f"\"{name}_out_frame\" not implemented for '{_torch_type_name(xd.dtype)}'")
+    xp = _backend.xp(xd)
+    if xd.size == 0 or 0 in out:
+        vals = xp.zeros((n, c) + out, xd.dtype)
+        idx = xp.zeros((n, c) + out, _I64)
+    else:
+        u = _backend.to_host(samples._data)[:n]  # (n, c, dims): the 2-D kernel reads u[..., 0] for W, u[..., 1] for H
+        which = (1, 0) if dims == 2 else (0, 1, 2)
+        flat_strides = [_prod(sizes[i + 1:]) for i in range(dims)]
+        base = np.zeros((n, c) + out, np.int64)
+        for i in range(dims):
+            st = _intervals(u[..., which[i]], sizes[i], out[i], k[i]) * flat_strides[i]  # (n, c, out_i)
+            base = base + st.reshape((n, c) + (1,) * i + (out[i],) + (1,) * (dims - 1 - i))
+        offs = _offsets(k)
+        lut = [sum(o * fs for o, fs in zip(off, flat_strides)) for off in offs]
+        base = _backend.on_device_of(base, xd)
+        flat = xd.reshape(n, c, -1)
+        views = [xp.take_along_axis(flat, (base + j).reshape(n, c, -1), axis=2).reshape(base.shape) for j in lut]
+        if not views:  # an empty window (kernel size 0, which torch does not refuse): -inf at the window's start
+            views, lut = [xp.full(base.shape, -np.inf, xd.dtype)], [0]
+        # torch's `val > maxVal || isnan(val)` from -inf: the first maximum, or the last NaN of a window
+        vals = views[0].copy()
+        for v in views[1:]:
+            xp.maximum(vals, v, out=vals)
+        arg = xp.zeros(vals.shape, np.int32)
+        for j in range(len(views) - 1, -1, -1):
+            hit = views[j] == vals
+            arg *= ~hit
+            if j:
+                arg += hit * np.int32(j)
+        if bool(xp.isnan(vals).any()):
+            for j in range(len(views)):
+                hit = xp.isnan(views[j])
+                arg *= ~hit
+                arg += hit * np.int32(j)
+        idx = base + _backend.on_device_of(np.array(lut, np.int64), xd).take(arg)
+    return _record_gather(f"FractionalMaxPool{dims}DBackward0", input, vals, idx, _scatter(idx, xd.shape, False),
+                          batched)
+
+
+def _fractional_args(name, dims, input, output_size, output_ratio, samples):
+    """torch/nn/functional.py's fractional_max_pool{2,3}d_with_indices: the output size from output_ratio, the
+    samples drawn as torch draws them (rand(N, C, dims) in the input's dtype)."""
+    if output_size is None and output_ratio is None:
+        raise ValueError(f"{name} requires specifying either an output_size or an output_ratio")
+    if output_size is None:
+        if dims == 2 and len(output_ratio) > 2:  # (torch's len() of a plain float is Python's TypeError)
+            raise ValueError(f"{name} requires output_ratio to either be a single Int or tuple of Ints.")
+        ratio = (output_ratio,) * dims if isinstance(output_ratio, (int, float)) else tuple(output_ratio)
+        if len(ratio) == 1:
+            ratio = ratio * dims
+        output_size = [int(input.size(i - dims) * ratio[i]) for i in range(dims)]
+    if samples is None:
+        from .random_ops import rand
+        n_batch = 1 if input.dim() == dims + 1 else input.size(0)
+        samples = rand(n_batch, input.size(-dims - 1), dims, dtype=input.dtype, device=input.device)
+    return output_size, samples
+
+
+def fractional_max_pool2d_with_indices(input, kernel_size, output_size=None, output_ratio=None, return_indices=False,
+                                       _random_samples=None):
+    output_size, samples = _fractional_args("fractional_max_pool2d", 2, input, output_size, output_ratio,
+                                            _random_samples)
+    return _fractional("fractional_max_pool2d", 2, input, kernel_size, output_size, samples)
+
+
+def fractional_max_pool3d_with_indices(input, kernel_size, output_size=None, output_ratio=None, return_indices=False,
+                                       _random_samples=None):
+    output_size, samples = _fractional_args("fractional_max_pool3d", 3, input, output_size, output_ratio,
+                                            _random_samples)
+    return _fractional("fractional_max_pool3d", 3, input, kernel_size, output_size, samples)
+
+
+def fractional_max_pool2d(input, kernel_size, output_size=None, output_ratio=None, return_indices=False,
+                          _random_samples=None):
+    r = fractional_max_pool2d_with_indices(input, kernel_size, output_size, output_ratio, False, _random_samples)
+    return r if return_indices else r[0]
+
+
+def fractional_max_pool3d(input, kernel_size, output_size=None, output_ratio=None, return_indices=False,
+                          _random_samples=None):
+    r = fractional_max_pool3d_with_indices(input, kernel_size, output_size, output_ratio, False, _random_samples)
+    return r if return_indices else r[0]
 
 
 # ---- the op table ---------------------------------------------------------------------------------------------
@@ -663,6 +894,22 @@ for _f, _sig in (
         (adaptive_avg_pool3d, "adaptive_avg_pool3d(input, output_size)"),
         (adaptive_max_pool1d, "adaptive_max_pool1d(input, output_size, return_indices=False)"),
         (adaptive_max_pool2d, "adaptive_max_pool2d(input, output_size, return_indices=False)"),
-        (max_unpool2d, "max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None)")):
+        (adaptive_max_pool3d, "adaptive_max_pool3d(input, output_size, return_indices=False)"),
+        (adaptive_max_pool1d_with_indices, "adaptive_max_pool1d_with_indices(input, output_size, return_indices=False)"),
+        (adaptive_max_pool2d_with_indices, "adaptive_max_pool2d_with_indices(input, output_size, return_indices=False)"),
+        (adaptive_max_pool3d_with_indices, "adaptive_max_pool3d_with_indices(input, output_size, return_indices=False)"),
+        (max_unpool1d, "max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None)"),
+        (max_unpool2d, "max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None)"),
+        (max_unpool3d, "max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_size=None)"),
+        (fractional_max_pool2d, "fractional_max_pool2d(input, kernel_size, output_size=None, output_ratio=None, "
+                                "return_indices=False, _random_samples=None)"),
+        (fractional_max_pool3d, "fractional_max_pool3d(input, kernel_size, output_size=None, output_ratio=None, "
+                                "return_indices=False, _random_samples=None)"),
+        (fractional_max_pool2d_with_indices, "fractional_max_pool2d_with_indices(input, kernel_size, "
+                                             "output_size=None, output_ratio=None, return_indices=False, "
+                                             "_random_samples=None)"),
+        (fractional_max_pool3d_with_indices, "fractional_max_pool3d_with_indices(input, kernel_size, "
+                                             "output_size=None, output_ratio=None, return_indices=False, "
+                                             "_random_samples=None)")):
     op(_sig, namespace=_NS)(_f)
 del _f, _sig
