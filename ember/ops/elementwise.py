@@ -752,6 +752,22 @@ class PowBackward2(Node):
 @op("pow(Tensor input, Tensor exponent, *, Tensor out=None)", "pow(Scalar self, Tensor exponent, *, Tensor out=None)",
     "pow(Tensor input, Scalar exponent, *, Tensor out=None)", method=True, inplace=True)
 def pow(input, exponent, *, out=None):
+    if exponent.__class__ is float and input.__class__ is Tensor and out is None:
+        d = input._data
+        e = _POW_F32[exponent]
+        if e is not None and d.dtype is _F32 and d.size <= _CHUNK:
+            # fast path: small float32 ** a float exponent without a float32 special case (_pow_scalar32's rule)
+            tok = fp_off()
+            try:
+                r = np.power(d.astype(_F64), e).astype(_F32)
+            finally:
+                fp_restore(tok)
+            r = wrap(r if r.__class__ is ndarray else as_array(r))
+            if state.enabled and input._requires_grad:
+                node = record(PowBackward0, (input,), r)
+                node.saved = (SavedTensor(input),)
+                node.exponent = exponent
+            return r
     if not isinstance(input, Tensor):
         if not isinstance(input, _NUMBER) or not isinstance(exponent, Tensor):
             raise invalid_arguments("pow", (input, exponent))  # pow(None, x) would be NaN
@@ -797,6 +813,25 @@ def pow(input, exponent, *, out=None):
     if out is not None:
         return _write_out(out, r)
     return r
+
+
+class _Pow32Exponents(dict):
+    """{float exponent: the exponent rounded to float32} for pow's fast path; None for the exponents that
+    _pow_scalar32 (and pow itself: 2, 0.5) compute another way. Filled on demand, at most 256 entries."""
+
+    def __missing__(self, e):
+        if len(self) >= 256:
+            self.clear()
+        if e in (2.0, 0.5, 3.0, -2.0, -1.0, -0.5) or e != e:
+            r = None
+        else:
+            with fp_ignore:  # 1e300 rounds to inf
+                r = float(np.float32(e))
+        self[e] = r
+        return r
+
+
+_POW_F32 = _Pow32Exponents()
 
 
 def _pow_scalar32(a, exponent, dt):
@@ -1177,11 +1212,18 @@ def _log_f64(x, out=None):
     # k from the exponent of 1.5 * x (exact in float64: x has float32's 24 bits): x = m * 2**(K - 1) with
     # m = x * 2**(1 - K) in [2/3, 4/3), exact. The same formula gives log's own answers at 0 (-inf), negatives
     # and -inf (nan), inf and nan, so no special cases (x is float64: a float32 subnormal is normal here).
+    # Each step on one dtype: NumPy's mixed-dtype loops (int32 * float, float64 + float32) cost more per call on
+    # small arrays than the casts.
     k = np.frexp(x * 1.5)[1]
     m = np.ldexp(x, 1 - k)
-    lm = np.log(m).astype(_F32)  # (m is a NumPy scalar for a 0-d x: no out=)
-    r = np.multiply(k, _LN2_F32, out=out, dtype=_F64) if out is not None else k * _LN2_F32
-    r -= _LN2_F32  # (K - 1) * ln2: both steps exact (ln2 as a float32 has 24 bits, K at most 9)
+    lm = np.log(m).astype(_F32).astype(_F64)
+    if out is None:
+        r = k.astype(_F64)
+    else:
+        r = out
+        np.copyto(r, k)
+    r -= 1.0
+    r *= _LN2_F32  # (K - 1) * ln2, exact (ln2 as a float32 has 24 bits, |K - 1| at most 8)
     r += lm  # the one rounding, in float64; the caller's cast to float32 is the second
     return r
 
