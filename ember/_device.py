@@ -104,7 +104,10 @@ def check_device_supported(d):
     if d.type == "cuda":
         from ._backend import backend
         b = backend("cuda")
-        if b is None or not b.is_available():
+        if b is None:
+            # no CUDA backend at all (CuPy not installed): what a CPU-only torch build raises (torch.cuda._lazy_init)
+            raise AssertionError("Torch not compiled with CUDA enabled")
+        if not b.is_available():  # CuPy without a driver or device: a CUDA build of torch on such a machine
             raise RuntimeError(
                 "Found no NVIDIA driver on your system. Please check that you have an NVIDIA GPU and installed a "
                 "driver (ember's CUDA backend needs CuPy: pip install cupy-cuda13x)")

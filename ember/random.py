@@ -29,7 +29,11 @@ class Generator:
         dev = _device(device)
         if dev.type != "cpu":
             from ._device import check_device_supported
-            check_device_supported(dev)
+            try:
+                check_device_supported(dev)
+            except AssertionError:  # no CUDA backend: a CPU-only torch fails in its CUDA hooks instead
+                raise RuntimeError("Cannot get CUDA generator without ATen_cuda library (ember's CUDA backend needs "
+                                   "CuPy)") from None
         self._device = dev
         self._eng = None  # built on first use
 

@@ -37,6 +37,17 @@ CASES = [
     ("where/cond_list", lambda lib, a: lib.where([True, False, True], a, a), (V3,), None),
     ("pow/none_base", lambda lib, a: lib.pow(None, a), (V3,), None),
     ("pow/str_base", lambda lib, a: lib.pow("a", a), (V3,), None),
+    ("unflatten/none", lambda lib, a: a.unflatten(0, None), (V3,), None),
+    ("unflatten/empty", lambda lib, a: lib.unflatten(a, 0, ()), (V3,), None),
+    ("unflatten/tensor", lambda lib, a: a.unflatten(0, lib.tensor([1, 3])), (V3,), None),
+    ("unflatten/mismatch", lambda lib, a: a.unflatten(0, (2, 2)), (V3,), None),
+    ("unflatten/mismatch_inferred", lambda lib, a: a.unflatten(-1, [2, -1]), (V3,), None),
+    ("cuda/no_cuda", lambda lib, a: a.cuda(), (V3,), None),
+    ("cuda/index", lambda lib, a: a.cuda(0), (V3,), None),
+    ("cuda/cpu", lambda lib, a: a.cuda("cpu"), (V3,), None),
+    ("cumsum/out_dtype_mismatch", lambda lib, a: lib.cumsum(a, 0, dtype=lib.float64, out=lib.empty(0, dtype=lib.int32)),
+     (t_((3,), grad=False),), None),
+    ("logaddexp2/complex", lambda lib, a: lib.logaddexp2(a, a), (t_((3,), "complex64"),), None),
     ("masked_fill/none", lambda lib, a: a.masked_fill(_mask(lib), None), (V3,), INVALID),
     ("masked_fill/fn_none", lambda lib, a: lib.masked_fill(a, _mask(lib), None), (V3,), None),
     ("masked_fill/str", lambda lib, a: a.masked_fill(_mask(lib), "a"), (V3,), INVALID),
@@ -312,6 +323,27 @@ ACCEPTED = [
     ("take/negative", lambda lib, x: x.take(lib.tensor([-1, -6]))),
     ("pow/scalar_base", lambda lib, x: lib.pow(2, x)),
     ("where/scalars", lambda lib, x: lib.where(x > 2, x, 0.5)),
+    # a 0-d integer tensor wherever an int is expected (the parser reads it through __index__)
+    ("eye/0d_int", lambda lib, x: lib.eye(lib.tensor(3), m=lib.tensor(2, dtype=lib.int32))),
+    # (special functions as the difference from the int form: exactly zero, whatever their last bits)
+    ("polygamma/0d_int", lambda lib, x: lib.polygamma(lib.tensor(1), x + 1) - lib.polygamma(1, x + 1)),
+    ("polygamma_/0d_int", lambda lib, x: (x + 1).polygamma_(lib.tensor(2)) - (x + 1).polygamma(2)),
+    ("mvlgamma/0d_int", lambda lib, x: (x + 2).mvlgamma(p=lib.tensor(2)) - (x + 2).mvlgamma(2)),
+    ("movedim/0d_int", lambda lib, x: x.reshape(2, 3).movedim(lib.tensor(0), lib.tensor(1))),
+    ("moveaxis/list_of_0d", lambda lib, x: lib.moveaxis(x.reshape(2, 3), [lib.tensor(1)], [0])),
+    ("kthvalue/0d_int", lambda lib, x: x.reshape(2, 3).kthvalue(lib.tensor(2), dim=lib.tensor(0))),
+    ("view/0d_int_varargs", lambda lib, x: x.view(lib.tensor(3), 2)),
+    ("view/0d_int_in_tuple", lambda lib, x: x.view((2, lib.tensor(3)))),
+    ("narrow/0d_int_dim", lambda lib, x: x.reshape(2, 3).narrow(lib.tensor(1), 1, lib.tensor(2))),
+    ("sum/0d_int_dim", lambda lib, x: x.reshape(2, 3).sum(lib.tensor(1))),
+    # copy_ of a Python number (a 0-dim tensor of its own dtype)
+    ("copy_/float", lambda lib, x: (x * 1).copy_(1.5) * 1),  # (torch's CopyBackwards node names itself
+    ("copy_/int_into_float", lambda lib, x: (x * 1).copy_(3) * 1),  # "torch::autograd::CopyBackwards")
+    ("copy_/float_into_int", lambda lib, x: lib.zeros(3, dtype=lib.int64).copy_(2.7)),
+    ("copy_/bool", lambda lib, x: lib.zeros(2, dtype=lib.float16).copy_(True)),
+    # unflatten
+    ("unflatten/minus_one", lambda lib, x: x.unflatten(0, (2, -1))),
+    ("unflatten/fn", lambda lib, x: lib.unflatten(x, 0, [3, 2])),
 ]
 
 

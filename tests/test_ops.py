@@ -432,6 +432,15 @@ spec("cumsum", lambda lib, a: a.cumsum(1), RED_DIM)
 spec("cumsum/fn_neg", lambda lib, a: lib.cumsum(a, -1), RED_DIM[:6] + [(t_((4,), "bool"),)])
 spec("cumsum/0d", lambda lib, a: a.cumsum(0), [(t_(()),), (t_((), "int32"),)])
 spec("cumsum/dtype", lambda lib, a: a.cumsum(0, dtype=lib.float64), RED_DIM[:6] + [(t_((4,), "int32"),)])
+# a narrower dtype= casts the input first (float16 partial sums of float16-rounded inputs)
+spec("cumsum/dtype_half", lambda lib, a: lib.cumsum(a, 1, dtype=lib.float16), RED[:3],
+     gradcheck=False)  # a float16 result: finite differences at float16 resolution say nothing
+spec("cumsum/inplace", lambda lib, a: ip(a).cumsum_(0), [x for x in RED_DIM if x[0].dtype != "bool"])
+spec("cumprod", lambda lib, a: a.cumprod(1), RED_DIM)
+spec("cumprod/fn_neg", lambda lib, a: lib.cumprod(a, -1), RED_DIM[:6] + [(t_((4,), "bool"),)])
+spec("cumprod/0d", lambda lib, a: a.cumprod(0), [(t_(()),), (t_((), "int32"),)])
+spec("cumprod/dtype", lambda lib, a: a.cumprod(0, dtype=lib.float64), RED_DIM[:6] + [(t_((4,), "int32"),)])
+spec("cumprod/inplace", lambda lib, a: ip(a).cumprod_(1), [x for x in RED_DIM if x[0].dtype != "bool"])
 LSE = RED + [(t_((0, 3)),), (t_((2, 3), "float64"),), (t_((2, 3), "float16"),), (t_((2, 3), "bfloat16"),)]
 spec("logsumexp/dim", lambda lib, a: a.logsumexp(1), LSE + [(t_((2, 3), "int64"),)])
 spec("logsumexp/fn_keepdim", lambda lib, a: lib.logsumexp(a, -1, keepdim=True), LSE)
@@ -660,6 +669,11 @@ OUT_FORMS = {
     "mv": (lambda lib, a, b: lib.mv(a, b, out=_out_like(lib, a)), MV),
     "addmm": (lambda lib, c, a, b: lib.addmm(c, a, b, out=_out_like(lib, a)), ADDMM),
     "cumsum": (lambda lib, a: lib.cumsum(a, 0, out=_out_like(lib, a.cumsum(0))), RED_DIM[:6]),
+    "cumprod": (lambda lib, a: lib.cumprod(a, 1, out=_out_like(lib, a.cumprod(1))), RED_DIM[:6]),
+    # out= of another dtype: the scan runs in out's dtype, the input cast to it first (float -> int64 truncates)
+    "cumsum_int64": (lambda lib, a: lib.cumsum(a * 3, 0, out=lib.empty(0, dtype=lib.int64)), RED_DIM[:6]),
+    "cumprod_int32": (lambda lib, a: lib.cumprod(a * 3, 1, out=lib.empty(0, dtype=lib.int32)), RED_DIM[:6]),
+    "cumsum_half": (lambda lib, a: lib.cumsum(a, 1, out=lib.empty(0, dtype=lib.float16)), RED[:3]),
     "prod": (lambda lib, a: lib.prod(a, 1, out=_out_like(lib, a.prod(1))), REAL_RED_DIM[:6]),
     "logsumexp": (lambda lib, a: lib.logsumexp(a, 1, out=_out_like(lib, a.logsumexp(1))), LSE),
     "norm": (lambda lib, a: lib.norm(a, dim=1, out=_out_like(lib, a.norm(dim=1))), NORM[:4]),

@@ -221,6 +221,15 @@ spec("copysign/method_inplace", lambda lib, a, b: (a.copysign(b), ip(a).copysign
      [(t_((3, 4)), t_((4,))), (t_((3, 4), "float64"), t_(()))])
 spec("nextafter", lambda lib, a, b: (lib.nextafter(a, b), a.nextafter(b * 0)), BIN_FLOAT, gradcheck=False)  # ulp steps
 spec("logaddexp", lambda lib, a, b: (lib.logaddexp(a, b), a.logaddexp(b)), BIN_FLOAT + [(t_((3, 4)), t_((), "float64"))])
+# complex: torch's _log_add_exp_helper (equal real parts, -inf/+inf/NaN parts), gradient grad / (1 + exp(b - a)).conj()
+LAE_C = [(t_((3, 4), "complex64"), t_((3, 4), "complex64")), (t_((3, 4), "complex128"), t_((4,), "complex128")),
+         (t_((2, 3), "complex128", layout="t"), t_((), "complex128")), (t_((0, 2), "complex64"), t_((2,), "complex64"))]
+spec("logaddexp/complex", lambda lib, a, b: (lib.logaddexp(a, b), a.logaddexp(b)), LAE_C)
+spec("logaddexp/complex_edges", lambda lib, a, b: lib.logaddexp(a.masked_fill(a.real > 1, complex("-inf+1j")).masked_fill(
+    a.real < -1, complex("inf-2j")), b.masked_fill(b.imag > 1.5, complex("nan+1j"))), LAE_C[:2], grad=False)
+# complex with real: values only (torch's backward refuses a real gradient for the real operand here)
+spec("logaddexp/complex_real", lambda lib, a, b: lib.logaddexp(a, b), [(t_((3, 4), "complex128"), t_((4,), "float64")),
+     (t_((3,), "float32"), t_((3,), "complex64"))], grad=False)
 spec("logaddexp2", lambda lib, a, b: (lib.logaddexp2(a, b), a.logaddexp2(b)), BIN_FLOAT)
 spec("logaddexp/inf", lambda lib, a, b: lib.logaddexp(a.log() * 1e3, b), [(t_((3, 4)), t_((3, 4)))], gradcheck=False)
 INT_BIN = [(t_((3, 4), dt), t_((3, 4), dt)) for dt in INTS] + [(t_((3, 1), "int64"), t_((4,), "int32")),

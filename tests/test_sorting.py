@@ -135,6 +135,10 @@ spec("logcumsumexp", lambda lib, a: lib.logcumsumexp(a, -1), LCSE)
 spec("logcumsumexp/method_dim0", lambda lib, a: a.logcumsumexp(0), LCSE)
 spec("logcumsumexp/inf", lambda lib, a: lib.logcumsumexp(a.masked_fill(a > 1, -math.inf), 0), LCSE[:4],
      gradcheck=False)  # (finite differences through -inf)
+# complex: torch's sequential scan (imaginary parts not wrapped into (-pi, pi]: large ones here)
+LCSE_C = [(t_((3, 5), "complex64"),), (t_((2, 3, 4), "complex128", layout="s"),), (t_((), "complex64"),),
+          (t_((0, 3), "complex128"),)]
+spec("logcumsumexp/complex", lambda lib, a: (lib.logcumsumexp(a * 2, -1), a.logcumsumexp(0)), LCSE_C)
 spec("logcumsumexp/out", lambda lib, a: lib.logcumsumexp(a, 0, out=lib.empty(0, dtype=a.dtype)), LCSE[:6],
      grad=False)
 

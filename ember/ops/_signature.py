@@ -596,8 +596,12 @@ def check(form, ok, args, kwargs):
             raise TypeError(str(e)) from None
         Tensor = _tensor_cls()
         for p in s.params:
-            if p.type != "Tensor" and isinstance(bound.get(p.name), Tensor):
-                return  # a tensor as a number: its dim, dtype and requires_grad decide
+            v = bound.get(p.name)
+            if p.type != "Tensor" and (isinstance(v, Tensor) or p.type in _INT_TYPES and v.__class__ in (tuple, list)
+                                       and any(isinstance(e, Tensor) for e in v)):
+                # a tensor as a number: its dim, dtype and requires_grad decide, so the pattern is not remembered;
+                # one standing for an int reaches the op as that int, as torch's parser unpacks it (__index__)
+                return _ints_unpacked(s, bound, args, kwargs)
     if kwargs:  # positional types, then (keyword name, type) pairs: never equal to a positional-only pattern
         key = tuple(map(type, args))
         for k, v in kwargs.items():
@@ -605,6 +609,44 @@ def check(form, ok, args, kwargs):
         ok.add(key)
     else:
         ok.add(args[0].__class__ if len(args) == 1 else tuple(map(type, args)))
+
+
+_INT_TYPES = frozenset(("int64_t", "SymInt", "DeviceIndex", "IntArrayRef", "SymIntArrayRef"))
+
+
+def _as_int(v):
+    return int(v.item()) if isinstance(v, _tensor_cls()) else v
+
+
+def _ints_unpacked(sig, bound, args, kwargs):
+    """(args, kwargs) with every integer tensor bound to an int parameter (or in an int list) replaced by its
+    int (PythonArgs::toInt64 / intlist read a 0-dim integer tensor through __index__), or None when there is
+    none. The op itself then sees what torch's kernel sees."""
+    Tensor = _tensor_cls()
+    args, kwargs, changed = list(args), dict(kwargs), False
+    if len(args) > sig.max_pos_args:  # varargs int list (x.view(t, 3))
+        if any(isinstance(a, Tensor) for a in args):
+            return tuple(map(_as_int, args)), kwargs
+        return None
+    for i, p in enumerate(sig.params):
+        if p.type not in _INT_TYPES:
+            continue
+        v = bound.get(p.name)
+        if isinstance(v, Tensor):
+            new = _as_int(v)
+        elif v.__class__ in (tuple, list) and any(isinstance(e, Tensor) for e in v):
+            new = v.__class__(map(_as_int, v))
+        else:
+            continue
+        if i < len(args) and not p.kwonly:
+            args[i] = new
+        else:
+            for n in p.names:
+                if n in kwargs:
+                    kwargs[n] = new
+                    break
+        changed = True
+    return (tuple(args), kwargs) if changed else None
 
 
 _BROADCAST = re.compile(r"operands could not be broadcast together with (?:remapped )?shapes \[?\(([\d,]*)\)\S* "

@@ -26,7 +26,7 @@ import math
 
 import numpy as np
 
-from .._backend import on_device_of
+from .._backend import on_device_of, xp as _xp_of
 
 _INF = math.inf
 
@@ -603,3 +603,22 @@ _I1E_B = (
     7.78576235018280120474E-1,
 )
 _ERFCX_TABLE = np.array(_ERFCX_Y100)
+
+
+def log_add_exp_complex(x, y):
+    """log(exp(x) + exp(y)) of complex arrays as torch's _log_add_exp_helper (aten/src/ATen/native/cpu/LogAddExp.h),
+    which logaddexp and logcumsumexp share: a NaN (in either part) of y, else of x, is the result's NaN; else the
+    operand of larger real part is `max` (y on equal real parts), and the result is log1p(exp(min - max)) + max,
+    so the imaginary part is max's plus a small angle (not wrapped into (-pi, pi]); infinite equal real parts:
+    min itself for -inf, log(exp(min) + exp(max)) for +inf. Call under fp_ignore."""
+    xp = _xp_of(x)
+    x, y = xp.broadcast_arrays(x, y)
+    ynan, xnan = xp.isnan(y), xp.isnan(x)
+    x_is_min = x.real < y.real
+    mn = xp.where(ynan, y, xp.where(xnan, x, xp.where(x_is_min, x, y)))
+    mx = xp.where(ynan, y, xp.where(xnan, x, xp.where(x_is_min, y, x)))
+    r = xp.log1p(xp.exp(mn - mx)) + mx
+    inf = ~xp.isfinite(mn.real) & (mn.real == mx.real)
+    if inf.any():
+        r = xp.where(inf, xp.where(mn.real < 0, mn, xp.log(xp.exp(mn) + xp.exp(mx))), r)
+    return xp.where(xp.isnan(mn), complex(math.nan, math.nan), r)

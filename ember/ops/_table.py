@@ -164,13 +164,17 @@ def public_function(d, name=None):
             for k, v in kwargs.items():
                 key += (k, v.__class__)
             if key not in ok:
-                _check(form, ok, args, kwargs)
+                r = _check(form, ok, args, kwargs)
+                if r is not None:  # integer tensors given for ints, unpacked
+                    args, kwargs = r
             try:
                 return fn(*args, **kwargs)
             except Exception as e:
                 return _recover(form, fn, e, args, kwargs)
         if (args[0].__class__ if len(args) == 1 else tuple(map(type, args))) not in ok:
-            _check(form, ok, args, kwargs)
+            r = _check(form, ok, args, kwargs)
+            if r is not None:
+                return function(*r[0], **r[1])  # integer tensors given for ints, unpacked
         try:
             return fn(*args)
         except Exception as e:
@@ -195,13 +199,17 @@ def public_method(d, fn, name):
             for k, v in kwargs.items():
                 key += (k, v.__class__)
             if key not in ok:
-                _check(form, ok, args, kwargs)
+                r = _check(form, ok, args, kwargs)
+                if r is not None:  # integer tensors given for ints, unpacked
+                    args, kwargs = r
             try:
                 return fn(self, *args, **kwargs)
             except Exception as e:
                 return _recover(form, fn, e, args, kwargs, self)
         if (args[0].__class__ if len(args) == 1 else tuple(map(type, args)) if args else ()) not in ok:
-            _check(form, ok, args, kwargs)
+            r = _check(form, ok, args, kwargs)
+            if r is not None:
+                return method(self, *r[0], **r[1])  # integer tensors given for ints, unpacked
         try:
             return fn(self, *args)
         except Exception as e:
@@ -216,7 +224,7 @@ def public_method(d, fn, name):
 
 def _check(form, ok, args, kwargs):
     from ._signature import check
-    check(form, ok, args, kwargs)
+    return check(form, ok, args, kwargs)
 
 
 def _recover(form, fn, e, args, kwargs, self=None):

@@ -102,7 +102,11 @@ def type_(self, dtype=None, non_blocking=False, **kwargs):
         if name not in _dtype._BY_LEGACY:
             raise ValueError(f"invalid type: '{dtype}'")
         if ".cuda." in dtype:
-            check_device_supported(to_device("cuda"))
+            try:
+                check_device_supported(to_device("cuda"))
+            except AssertionError:  # no CUDA backend: a CPU-only torch fails here in its CUDA hooks instead
+                raise RuntimeError("Cannot initialize CUDA without ATen_cuda library (ember's CUDA backend needs "
+                                   "CuPy)") from None
         dtype = _dtype._BY_LEGACY[name]
     return _convert(self, _dtype.to_ember_dtype(dtype))
 
@@ -125,7 +129,12 @@ def cpu(self, memory_format=None):
 
 @op("cuda(Tensor input, Device? device=None, bool non_blocking=False, %s)" % _MF, method=True, function=False)
 def cuda(self, device=None, non_blocking=False, memory_format=None):
+    if isinstance(device, int) and _backend.backend("cuda") is None:
+        # an index names the current accelerator (torch/csrc/utils/python_arg_parser: toDevice), and there is none
+        raise RuntimeError("Cannot access accelerator device when none is available.")
     dev = to_device("cuda" if device is None else device if not isinstance(device, int) else f"cuda:{device}")
+    if dev.type != "cuda":
+        raise RuntimeError("Invalid device, must be cuda device")
     check_device_supported(dev)
     return _convert(self, _dtype.from_np[self._data.dtype], False, dev)
 
@@ -164,6 +173,12 @@ def _copy_from(self, src):
 
 @op("copy_(Tensor input, Tensor other, bool non_blocking=False)", method=True, function=False)
 def copy_(self, src, non_blocking=False):
+    if not isinstance(src, Tensor) and isinstance(src, (bool, int, float, complex, np.number, np.bool_)):
+        # copy_ takes a Python number as a 0-dim tensor of its own dtype (python_arg_parser.cpp:
+        # should_allow_numbers_as_tensors): double for a float, int64 for an int, complex128 for a complex
+        if isinstance(src, int) and not -2**63 <= src < 2**63:
+            raise OverflowError("int too big to convert")
+        src = wrap(np.asarray(src))
     if not isinstance(src, Tensor):
         t = type(src)
         name = t.__name__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__name__}"

@@ -916,13 +916,28 @@ def _acc_dtype(dt):
     return dt
 
 
+def _scan_dtype(d, dtype, out):
+    """The dtype cumsum/cumprod compute in: with out=, `dtype` or else out's own (the input cast to it first: a
+    float input into an int64 out= is truncated, then scanned), as meta_func_cum_ops (aten/src/ATen/native/
+    ReduceOps.cpp) decides; without, the sum rule (integers in int64)."""
+    if not isinstance(out, Tensor):
+        return _sum_dtype(d, dtype)
+    odt = out._data.dtype
+    if dtype is not None and _dtype.to_ember_dtype(dtype).np != odt:
+        raise RuntimeError(f"Expected out tensor to have dtype {_dtype.to_ember_dtype(dtype).cpp_name}, "
+                           f"but got {_dtype.from_np[odt].cpp_name} instead")
+    return odt
+
+
 @op("cumsum(Tensor input, int64_t dim, *, ScalarType? dtype=None, Tensor out=None)", method=True, inplace=True)
 def cumsum(input, dim, *, dtype=None, out=None):
     d = input._data
     if isinstance(out, Tensor) and out._data.dtype == np.bool_ and dtype is None:
         raise NotImplementedError("\"cumsum_out_cpu\" not implemented for 'Bool'")
     ax = input._wrap_dim(dim)
-    odt = _sum_dtype(d, dtype)
+    odt = _scan_dtype(d, dtype, out)
+    if d.dtype != odt:
+        d = d.astype(odt)  # the input cast to the scan's dtype first, as torch's kernel reads it
     r = wrap(_scan_add(d, ax, _acc_dtype(odt)).astype(odt, copy=False) if d.ndim else d.astype(odt, copy=True))
     if state.enabled and input._requires_grad:
         record(CumsumBackward0, (input,), r).dim = ax
@@ -936,6 +951,8 @@ class CumprodBackward0(Node):
         x, result = self.saved_tensors
         if (x._data == 0).any():
             raise NotImplementedError("cumprod backward with zeros in the input is not supported yet")
+        if x._data.dtype.kind == "c":  # the conjugate Wirtinger convention: d out_j / d x_i conjugated
+            result, x = result.conj(), x.conj()
         return ((grad * result).flip(self.dim).cumsum(self.dim).flip(self.dim) / x,)
 
 
@@ -945,7 +962,9 @@ def cumprod(input, dim, *, dtype=None, out=None):
     if isinstance(out, Tensor) and out._data.dtype == np.bool_ and dtype is None:
         raise NotImplementedError("\"cumprod_out_cpu\" not implemented for 'Bool'")
     ax = input._wrap_dim(dim)
-    odt = _sum_dtype(d, dtype)
+    odt = _scan_dtype(d, dtype, out)
+    if d.dtype != odt:
+        d = d.astype(odt)  # the input cast to the scan's dtype first, as torch's kernel reads it
     with fp_ignore:
         r = wrap(np.cumprod(d, axis=ax, dtype=_acc_dtype(odt)).astype(odt, copy=False) if d.ndim
                  else d.astype(odt, copy=True))

@@ -233,11 +233,31 @@ def ravel(input):
     return view(input.contiguous(), (-1,))  # torch: contiguous().view(-1), so a copy is viewed (ViewBackward0)
 
 
-@op("unflatten(Tensor input, int64_t dim, SymIntArrayRef sizes)", method=True)
+def _unflatten_method(public):
+    """Tensor.unflatten is Python in torch (torch/_tensor.py): `if not sizes` runs before the op's argument
+    parser (None or an empty tuple: "sizes must be non-empty"; a tensor of several elements: its truth value
+    is ambiguous)."""
+    def unflatten(self, dim, sizes):
+        if not sizes:
+            raise RuntimeError("unflatten: sizes must be non-empty")
+        return public(self, dim, sizes)
+    return unflatten
+
+
+@op("unflatten(Tensor input, int64_t dim, SymIntArrayRef sizes)", method=True, fast_method=_unflatten_method)
 def unflatten(input, dim, sizes):
     d = input._data
     dim = input._wrap_dim(dim)
-    sizes = _infer_shape(tuple(sizes), d.shape[dim])
+    sizes = tuple(sizes)
+    if not sizes:
+        raise RuntimeError("unflatten: sizes must be non-empty")
+    try:
+        sizes = _infer_shape(sizes, d.shape[dim])
+    except RuntimeError as e:  # aten/src/ATen/native/TensorShape.cpp unflatten_symint's wording
+        if str(e).startswith("shape '"):
+            raise RuntimeError(f"unflatten: Provided sizes [{', '.join(map(str, sizes))}] don't multiply up to the "
+                               f"size of dim {dim} ({d.shape[dim]}) in the input tensor") from None
+        raise RuntimeError(f"unflatten got an unexpected error:\n{e}") from None
     return view(input, d.shape[:dim] + tuple(sizes) + d.shape[dim + 1:])  # splitting one dim is always a view
 
 

@@ -7,6 +7,8 @@ the dim with a stable NumPy sort and gathers the values with it; its backward sc
 indices (torch's value_selecting_reduction_backward, tools/autograd/templates/../FunctionsManual.cpp). Orders are
 torch's: NaN sorts above every number (aten/src/ATen/native/cpu/SortingKernel.cpp, KeyValueCompAsc/Desc), and
 torch's CPU sort is stable whatever `stable` says, so ties keep their input order in both directions."""
+import math
+
 import numpy as np
 
 from .. import _dtype
@@ -458,13 +460,15 @@ class LogcumsumexpBackward0(Node):
         if not x._data.ndim:
             return (grad,)
         from .elementwise import where
+
+        def rev(t):
+            return logcumsumexp(t.flip(dim), dim).flip(dim)
+        if grad._data.dtype.kind == "c":  # no split into positive and negative parts for complex gradients
+            return ((rev(grad.conj().log() - result) + x).exp().conj(),)
         lowest = float(np.finfo(_key(grad._data).dtype).min)
         log_abs = grad.abs().log()
         pos = where(grad > 0, log_abs, lowest)
         neg = where(grad < 0, log_abs, lowest)
-
-        def rev(t):
-            return logcumsumexp(t.flip(dim), dim).flip(dim)
         return ((rev(pos - result) + x).exp() - (rev(neg - result) + x).exp(),)
 
 
@@ -474,11 +478,21 @@ def logcumsumexp(input, dim, *, out=None):
     ax = input._wrap_dim(dim)
     if d.dtype.kind in "biu":
         raise NotImplementedError(f"\"logcumsumexp_out_cpu\" not implemented for '{_dtype.from_np[d.dtype].scalar_name}'")
-    if d.dtype.kind == "c":
-        raise NotImplementedError("logcumsumexp of complex tensors is not supported by ember yet")
     m = xp(d)
     if d.ndim == 0:
         r = d.copy()
+    elif d.dtype.kind == "c":
+        # torch's sequential scan (aten/src/ATen/native/ReduceOps.cpp logcumsumexp_cpu_kernel: from -inf,
+        # cum = _log_add_exp_helper(x, cum) in complex128): its imaginary parts are not wrapped into (-pi, pi], so
+        # no closed form gives its values; one vectorised step per position along dim
+        from ._special_math import log_add_exp_complex
+        acc = m.moveaxis(d.astype(np.complex128), ax, 0).copy()
+        rows = acc.reshape(acc.shape[0], math.prod(acc.shape[1:]))  # a view: the positions along dim, each a 1-D row of the others
+        cum = m.full(rows.shape[1:], -np.inf, np.complex128)
+        with fp_ignore:
+            for i in range(rows.shape[0]):
+                rows[i] = cum = log_add_exp_complex(rows[i], cum)
+        r = m.moveaxis(acc, 0, ax).astype(d.dtype)
     else:
         src = d.astype(np.float32) if d.dtype in _dtype.OPMATH_NP else d  # float16/bfloat16 in float32, as torch
         with fp_ignore:

@@ -561,14 +561,26 @@ declare(nextafter, "nextafter(Tensor input, Tensor other, *, Tensor out=None)", 
 
 
 def _logaddexp_grads(g, a, b, r):
-    return g / (exp(b - a) + 1), g / (exp(a - b) + 1)
+    da, db = exp(b - a) + 1, exp(a - b) + 1
+    if da.is_complex():  # derivatives.yaml: grad / (1 + exp(other - self)).conj()
+        da, db = da.conj(), db.conj()
+    return g / da, g / db
+
+
+def _logaddexp_fwd(a, b, dt):
+    if dt.kind == "c":  # torch's complex kernel, in the operands' own dtype as torch's (BinaryOpsKernel.cpp)
+        return _math().log_add_exp_complex(a, b)
+    return _logaddexp_real(a, b, dt)
+
+
+_logaddexp_real = _float_kernel("logaddexp_cpu", np.logaddexp)
 
 
 def _logaddexp2_grads(g, a, b, r):
     return g / (ew.pow(2, b - a) + 1), g / (ew.pow(2, a - b) + 1)
 
 
-logaddexp = _binary("logaddexp", "logaddexp_cpu", _float_kernel("logaddexp_cpu", np.logaddexp), _logaddexp_grads,
+logaddexp = _binary("logaddexp", "logaddexp_cpu", _logaddexp_fwd, _logaddexp_grads,
                     promote_int=False, scalar_ok=())
 declare(logaddexp, "logaddexp(Tensor input, Tensor other, *, Tensor out=None)", method=True)
 logaddexp2 = _binary("logaddexp2", "logaddexp2_cpu", _float_kernel("logaddexp2_cpu", np.logaddexp2),
