@@ -6,7 +6,8 @@ import torch
 
 import ember
 import standin
-from parity import OpSpec, cases, check, check_error, t_
+from parity import OpSpec, cases, check, check_error, gradcheck_inputs, t_
+from test_gradcheck import _differentiable_output, _func, _pick
 
 TYPES = ["FloatTensor", "DoubleTensor", "HalfTensor", "BFloat16Tensor", "LongTensor", "IntTensor", "ShortTensor",
          "CharTensor", "ByteTensor", "BoolTensor"]
@@ -125,3 +126,37 @@ def test_fill_diagonal_errors(fn, ins):
 def test_fill_diagonal_gradcheck():
     x = ember.tensor(np.random.default_rng(0).standard_normal((5, 2)), requires_grad=True)
     assert ember.autograd.gradcheck(lambda a: (a * 2).fill_diagonal_(0.5, wrap=True), (x,))
+
+
+# float64 gradcheck of every differentiable fill_diagonal_ form (the filled positions get no gradient)
+GC = [(s, i) for s in SPECS if s.grad and s.gradcheck for i in _pick(s) if _differentiable_output(s, i)]
+
+
+def test_every_differentiable_form_is_gradchecked():
+    checked = {s.name for s, _ in GC}
+    assert not [s.name for s in SPECS if s.grad and s.gradcheck and s.name not in checked]
+
+
+@pytest.mark.parametrize("spec,i", GC, ids=[f"{s.name}-{i}" for s, i in GC])
+def test_gradcheck(spec, i):
+    f, tensors = _func(spec, gradcheck_inputs(spec, i))
+    assert ember.autograd.gradcheck(f, tensors)
+
+
+# ---- the legacy constructors as parity specs (values, dtype, shape; no graph) -----------------------------------
+CTOR = [(t_((3,)),), (t_((2, 3), "float64"),), (t_((4,), "int64"),), (t_((), "int32"),)]
+CTOR_SPECS = [
+    OpSpec("FloatTensor", lambda lib, a: (lib.FloatTensor(a.reshape(-1).tolist()), lib.FloatTensor(2, 3).shape, lib.FloatTensor(),
+                                          lib.FloatTensor(lib.Size([2])).shape, lib.FloatTensor([[1, 2]])),
+           CTOR, grad=False),
+    OpSpec("LongTensor", lambda lib, a: (lib.LongTensor([int(v) for v in a.flatten().tolist()]), lib.LongTensor(3).shape,
+                                         lib.LongTensor(), lib.LongTensor([[True, False]]), lib.LongTensor((2, 3))),
+           CTOR, grad=False),
+    OpSpec("Tensor/legacy", lambda lib, a: (lib.Tensor(a.reshape(-1).tolist()), lib.Tensor(2).shape, lib.Tensor([1, 2])),
+           CTOR, grad=False),
+]
+
+
+@pytest.mark.parametrize("spec,i", **cases(CTOR_SPECS))
+def test_constructor_parity(spec, i):
+    check(spec, i)

@@ -4,6 +4,8 @@ out=, in-place, augmented assignment), through the harness in tests/parity.py.
 Every spec runs each of its samples in torch and in ember and compares shapes, dtypes, values, warnings,
 grad_fn names and the gradients of every input under a random upstream gradient (see parity.check).
 """
+import math
+
 import numpy as np
 import pytest
 import torch
@@ -172,6 +174,15 @@ spec("sub/out", lambda lib, a, b: lib.sub(a, b, out=out_of(lib, a, b)), BIN_NOBO
 spec("sub/inplace", lambda lib, a, b: ip(a).sub_(b), [s for s in IP_NOBOOL if s[1] is not True])
 spec("sub/isub", lambda lib, a, b: _isub(a, b), [s for s in IP_NOBOOL if s[1] is not True])
 spec("mul/op", lambda lib, a, b: a * b, BIN)
+# torch's aliases (the same ops: SubBackward0, MulBackward0, DivBackward0; numbers as tensors; in-place and out=)
+spec("subtract", lambda lib, a, b: (lib.subtract(a, b), a.subtract(b, alpha=2)),
+     [s for s in BIN_NOBOOL if hasattr(s[0], "dtype")])
+spec("subtract/inplace", lambda lib, a, b: ip(a).subtract_(b, alpha=0.5),
+     [s for s in inplace_samples(dtypes=FLOATS) if s[1] is not True])
+spec("subtract/out", lambda lib, a, b: lib.subtract(a, b, out=out_of(lib, a, b)), BIN_NOBOOL[:12], grad=False)
+spec("multiply", lambda lib, a, b: (lib.multiply(a, b), a.multiply(b)), [s for s in BIN if hasattr(s[0], "dtype")])
+spec("multiply/inplace", lambda lib, a, b: ip(a).multiply_(b), IP)
+spec("multiply/out", lambda lib, a, b: lib.multiply(a, b, out=out_of(lib, a, b)), BIN[:12], grad=False)
 spec("mul/fn", lambda lib, a, b: lib.mul(a, b), [s for s in BIN if hasattr(s[0], "dtype")])
 spec("mul/method", lambda lib, a, b: a.mul(b), [s for s in BIN if hasattr(s[0], "dtype")])
 spec("mul/out", lambda lib, a, b: lib.mul(a, b, out=out_of(lib, a, b)), BIN[:20], grad=False)
@@ -184,6 +195,13 @@ spec("div/op", lambda lib, a, b: a / b, [s for s in DIV if not isinstance(s[0], 
      + [(2, t_((3, 4), F32, "nonzero")), (-1.5, t_((3, 4), F32, "nonzero")), (3, t_((4,), "int32", "nonzero"))])
 spec("div/fn", lambda lib, a, b: lib.div(a, b), [s for s in DIV if hasattr(s[0], "dtype")])
 spec("div/method", lambda lib, a, b: a.div(b), [s for s in DIV if hasattr(s[0], "dtype")])
+for _name in ("divide", "true_divide"):
+    spec(_name, lambda lib, a, b, _n=_name: (getattr(lib, _n)(a, b), getattr(a, _n)(b)),
+         [s for s in DIV if hasattr(s[0], "dtype")])
+    spec(f"{_name}/inplace", lambda lib, a, b, _n=_name: getattr(ip(a), _n + "_")(b),
+         inplace_samples("real", "nonzero", dtypes=FLOATS + COMPLEX))
+    spec(f"{_name}/out", lambda lib, a, b, _n=_name: getattr(lib, _n)(a, b, out=lib.empty(0, dtype=(a / b).dtype)),
+         DIV[:12], grad=False)
 spec("div/out", lambda lib, a, b: lib.div(a, b, out=lib.empty(0, dtype=(a / b).dtype)), DIV[:12], grad=False)
 spec("div/inplace", lambda lib, a, b: ip(a).div_(b),
      [s for s in inplace_samples("real", "nonzero", dtypes=FLOATS + COMPLEX)])
@@ -192,6 +210,9 @@ DIV_REAL = binary_samples("real", "nonzero", dtypes=NUMERIC_REAL, scalars=(2, -1
 spec("div/floor", lambda lib, a, b: lib.div(a, b, rounding_mode="floor"),
      [s for s in DIV_REAL if hasattr(s[0], "dtype")])
 spec("div/trunc", lambda lib, a, b: lib.div(a, b, rounding_mode="trunc"),
+     [s for s in DIV_REAL if hasattr(s[0], "dtype")])
+spec("divide/rounding_mode", lambda lib, a, b: (lib.divide(a, b, rounding_mode="floor"),
+                                                a.divide(b, rounding_mode="trunc")),
      [s for s in DIV_REAL if hasattr(s[0], "dtype")])
 spec("div/method_floor", lambda lib, a, b: a.div(b, rounding_mode="floor"), DIV_REAL[:12])
 spec("div/inplace_trunc", lambda lib, a, b: ip(a).div_(b, rounding_mode="trunc"),
@@ -277,7 +298,7 @@ spec("relu/fn", lambda lib, a: lib.relu(a), unary_samples(dtypes=NUMERIC_REAL))
 spec("relu/method_inplace", lambda lib, a: ip(a).relu_(), unary_samples(dtypes=(F32, "int64")))
 spec("sign", lambda lib, a: lib.sign(a), unary_samples(dtypes=REALS))
 spec("sign/method", lambda lib, a: a.sign(), unary_samples(dtypes=(F32,)))
-for _name in ("floor", "ceil", "round", "trunc"):
+for _name in ("floor", "ceil", "round", "trunc", "fix"):
     spec(f"{_name}/fn", lambda lib, a, _n=_name: getattr(lib, _n)(a), unary_samples(dtypes=NUMERIC_REAL))
     spec(f"{_name}/method", lambda lib, a, _n=_name: getattr(a, _n)(), unary_samples(dtypes=(F32,)))
     spec(f"{_name}/inplace", lambda lib, a, _n=_name: getattr(ip(a), _n + "_")(), unary_samples(dtypes=FLOATS))
@@ -612,6 +633,12 @@ spec("outer", lambda lib, a, b: lib.outer(a, b), [(t_((3,)), t_((4,))), (t_((3,)
                                                   (t_((3,), "int64"), t_((4,), "int32")),
                                                   (t_((3,), "float64"), t_((4,)))])
 spec("outer/method", lambda lib, a, b: a.outer(b), [(t_((3,)), t_((4,)))])
+# ger: outer's deprecated alias (the same node, OuterBackward... as torch names it)
+spec("ger", lambda lib, a, b: (lib.ger(a, b), a.ger(b)), [(t_((3,)), t_((4,))), (t_((3,), layout="s"), t_((0,))),
+                                                          (t_((3,), "int64"), t_((4,), "int32")),
+                                                          (t_((3,), "float64"), t_((4,))), (t_((2,), "complex64"), t_((3,), "complex64"))])
+spec("ger/out", lambda lib, a, b: lib.ger(a, b, out=lib.empty(0, dtype=lib.result_type(a, b))),
+     [(t_((3,)), t_((4,))), (t_((3,), "int64"), t_((4,), "int64"))], grad=False)
 ADDMM = [(t_((3, 5)), t_((3, 4)), t_((4, 5))), (t_((5,)), t_((3, 4)), t_((4, 5))), (t_(()), t_((3, 4)), t_((4, 5))),
          (t_((3, 1)), t_((3, 4), layout="t"), t_((4, 5), layout="s")),
          (t_((3, 5), "float64"), t_((3, 4), "float64"), t_((4, 5), "float64")),
@@ -717,7 +744,27 @@ for _name, _dom in {"acosh": "pos", "asinh": "real", "atanh": "unit", "exp2": "s
     # torch does not differentiate asinh_/atanh_ (their backward raises; compared, not gradchecked)
     spec(f"{_name}/inplace", lambda lib, a, _n=_name: getattr(ip(a), _n + "_")(), unary_samples(_dom, dtypes=FLOATS),
          gradcheck=_name not in ("asinh", "atanh"))
+# equal: a Python bool (same shape and values; dtypes may differ, NaN never equal)
+EQUAL = [(t_((3, 4)), t_((3, 4))), (t_((3, 4), layout="t"), t_((3, 4), layout="t")), (t_(()), t_(())),
+         (t_((0, 3)), t_((0, 3))), (t_((3, 4)), t_((4,))), (t_((4,), "int64"), t_((4,), "float32")),
+         (t_((4,), "bool"), t_((4,), "bool")), (t_((3,), "complex64"), t_((3,), "complex64")), (t_((2, 3)), t_((3, 2)))]
+spec("equal", lambda lib, a, b: (lib.equal(a, b), a.equal(b), lib.equal(a, a.clone()), a.equal(a.contiguous()),
+                                 lib.equal(b, b.clone()), lib.equal(a.abs().log() * 0 / 0, a.abs().log() * 0 / 0)
+                                 if a.is_floating_point() else None),
+     EQUAL, grad=False)
+# count_nonzero: all dims, one dim, a tuple of dims (int64 results)
+CNZ = [(t_((3, 4), "int64"),), (t_((3, 4), layout="t"),), (t_((2, 3, 4), "int32", layout="s"),), (t_(()),),
+       (t_((0, 3)),), (t_((5,), "bool"),), (t_((3,), "complex64"),), (t_((4, 2), "float16"),), (t_((2, 3), "uint8"),)]
+spec("count_nonzero", lambda lib, a: (lib.count_nonzero(a), a.count_nonzero(), lib.count_nonzero(a * 0),
+                                      lib.count_nonzero(a, dim=-1), a.count_nonzero(dim=tuple(range(a.dim())))),
+     CNZ, grad=False)
+spec("count_nonzero/dims", lambda lib, a: (lib.count_nonzero(a, 0), a.count_nonzero((0, -1))),
+     [x for x in CNZ if len(x[0].shape) >= 2], grad=False)
 spec("isnan", lambda lib, a: (lib.isnan(a), a.isnan(), lib.isnan(a.log())), unary_samples(), grad=False)
+# 1 / (a * 0): +-inf and NaN (0/0) among finite values; complex: inf in either part
+for _name in ("isinf", "isfinite"):
+    spec(_name, lambda lib, a, _n=_name: (getattr(lib, _n)(a), getattr(a, _n)(), getattr(lib, _n)(1 / (a * 0)),
+                                          getattr(lib, _n)(a.log())), unary_samples(), grad=False)
 spec("isposinf", lambda lib, a: (lib.isposinf(a), (a / 0).isposinf(), lib.isneginf(a / 0), (a / 0).isneginf()),
      unary_samples(dtypes=REALS), grad=False)
 spec("isposinf/out", lambda lib, a: (lib.isposinf(a / 0, out=lib.empty(0, dtype=lib.bool)),
@@ -851,6 +898,25 @@ INDEX_FILL = [(t_((3, 4)), 0, [2, 0], -1.5), (t_((3, 4), layout="t"), 1, [3], 2)
               (t_((0, 3)), 1, [2], 1.0), (t_((4,), "bool"), 0, [0, 2], True)]
 spec("index_fill", lambda lib, a, d, i, v: (lib.index_fill(a, d, _ix(lib, i), v), a.index_fill(d, _ix(lib, i), v)),
      INDEX_FILL)
+def _mf_mask(lib, a, last=False):
+    """A fixed pattern of True (every third element), of a's shape or of its last dim only (broadcast)."""
+    shape = a.shape[-1:] if last and a.dim() else a.shape
+    return (lib.arange(max(1, math.prod(shape))) % 3 == 0)[:math.prod(shape)].reshape(shape)
+
+
+MFILL = [(t_((3, 4)),), (t_((3, 4), layout="t"),), (t_((2, 3, 4), "float64", layout="s"),), (t_(()),), (t_((0, 3)),),
+         (t_((5,), "int64"),), (t_((5,), "bool"),), (t_((4,), "complex64"),), (t_((4,), "float16"),),
+         (t_((4,), "bfloat16"),), (t_((4,), "uint8"),)]
+spec("masked_fill", lambda lib, a: (lib.masked_fill(a, _mf_mask(lib, a), 2), a.masked_fill(_mf_mask(lib, a, True), -1)),
+     MFILL)
+spec("masked_fill/float_value", lambda lib, a: a.masked_fill(_mf_mask(lib, a), -1.5), MFILL[:5] + MFILL[8:10])
+# a 0-d tensor value: its gradient is the sum of the upstream gradient where the mask is set (MaskedFillBackward1)
+spec("masked_fill/tensor_value", lambda lib, a, v: a.masked_fill(_mf_mask(lib, a), v),
+     [(t_((3, 4)), t_(())), (t_((3, 4), layout="t"), t_(())), (t_((2, 3, 4), "float64"), t_((), "float64")),
+      (t_((3,), "int64"), t_((), "int64")), (t_((0, 2)), t_(()))])
+spec("masked_fill/inplace", lambda lib, a: ip(a).masked_fill_(_mf_mask(lib, a, True), 0.25), MFILL[:5] + MFILL[8:10])
+spec("masked_fill/inplace_tensor_value", lambda lib, a, v: ip(a).masked_fill_(_mf_mask(lib, a), v),
+     [(t_((3, 4)), t_(())), (t_((2, 3, 4), "float64", layout="t"), t_((), "float64"))])
 spec("index_fill/inplace", lambda lib, a, d, i, v: ip(a).index_fill_(d, _ix(lib, i), v), INDEX_FILL)
 spec("index_fill/tensor_value", lambda lib, a, d, i, v: a.index_fill(d, _ix(lib, i), v),
      [(t_((3, 4)), 0, [1], t_((), grad=False))])

@@ -220,6 +220,10 @@ spec("copysign", lambda lib, a, b: lib.copysign(a, b), [s for s in BIN_ALL if ha
 spec("copysign/method_inplace", lambda lib, a, b: (a.copysign(b), ip(a).copysign_(b), a.copysign(-0.0)),
      [(t_((3, 4)), t_((4,))), (t_((3, 4), "float64"), t_(()))])
 spec("nextafter", lambda lib, a, b: (lib.nextafter(a, b), a.nextafter(b * 0)), BIN_FLOAT, gradcheck=False)  # ulp steps
+# in float64 the ulp step is far below gradcheck's eps: the identity's Jacobian for input, zero for other (as torch)
+spec("nextafter/float64", lambda lib, a, b: lib.nextafter(a, b),
+     [(t_((3, 4), "float64"), t_((3, 4), "float64")), (t_((3, 4), "float64", layout="t"), t_((4,), "float64")),
+      (t_((), "float64"), t_((2,), "float64"))])
 spec("logaddexp", lambda lib, a, b: (lib.logaddexp(a, b), a.logaddexp(b)), BIN_FLOAT + [(t_((3, 4)), t_((), "float64"))])
 # complex: torch's _log_add_exp_helper (equal real parts, -inf/+inf/NaN parts), gradient grad / (1 + exp(b - a)).conj()
 LAE_C = [(t_((3, 4), "complex64"), t_((3, 4), "complex64")), (t_((3, 4), "complex128"), t_((4,), "complex128")),

@@ -999,6 +999,20 @@ class MaskedFillBackward0(Node):
         return (grad.masked_fill(mask, 0),)
 
 
+class MaskedFillBackward1(Node):
+    """masked_fill with a tensor value (derivatives.yaml masked_fill.Tensor): the input's gradient outside the
+    mask, the value's the sum of the gradient inside it (masked_fill_backward: grad.masked_select(mask).sum())."""
+
+    __slots__ = ()
+
+    def backward(self, grad):
+        mask, = self.saved_tensors
+        e = self.next_edges
+        gi = grad.masked_fill(mask, 0) if e[0] is not None else None
+        gv = masked_select(grad, mask).sum() if e[1] is not None else None
+        return gi, gv
+
+
 @op("masked_fill(Tensor input, Tensor mask, Tensor value)", "masked_fill(Tensor input, Tensor mask, Scalar value)", inplace=True,
     method=True)
 def masked_fill(input, mask, value):
@@ -1032,8 +1046,11 @@ def masked_fill(input, mask, value):
     if out._data.shape != input._data.shape:
         raise RuntimeError(f"masked_fill: mask of shape {list(mask._data.shape)} does not broadcast to input of "
                            f"shape {list(input._data.shape)}")
-    if state.enabled and input._requires_grad:
-        node = record(MaskedFillBackward0, (input,), out)  # torch: one edge for a scalar value
+    if state.enabled and (input._requires_grad or vt and value._requires_grad):
+        if vt:  # a tensor value: its own edge
+            node = record(MaskedFillBackward1, (input, value), out)
+        else:  # torch: one edge for a scalar value
+            node = record(MaskedFillBackward0, (input,), out)
         node.saved = (SavedTensor(mask),)
     return out
 

@@ -432,7 +432,7 @@ def matmul(input, other, *, out=None):
     return _out(out, r)
 
 
-@op("outer(Tensor input, Tensor vec2, *, Tensor out=None)", method=True, aliases=("ger",))
+@op("outer(Tensor input, Tensor vec2, *, Tensor out=None)", method=True)
 def outer(input, vec2, *, out=None):
     for name, pos, v in (("input", 1, input), ("vec2", 2, vec2)):
         if not isinstance(v, Tensor):
@@ -441,6 +441,16 @@ def outer(input, vec2, *, out=None):
         if v._data.ndim != 1:  # aten/src/ATen/native/LinearAlgebra.cpp check_1d
             raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {v._data.ndim}-D")
     return _out(out, input.unsqueeze(1) * vec2.unsqueeze(0))
+
+
+@op("ger(Tensor input, Tensor vec2, *, Tensor out=None)", method=True)
+def ger(input, vec2, *, out=None):
+    """outer under its deprecated name; only its out= form warns (aten/src/ATen/native/LinearAlgebra.cpp ger_out),
+    at every call."""
+    if out is not None:
+        from .._warn import warn
+        warn("torch.ger is deprecated and will be removed in a future PyTorch release. Use torch.outer instead.")
+    return outer(input, vec2, out=out)
 
 
 

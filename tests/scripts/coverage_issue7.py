@@ -15,8 +15,16 @@ Columns, each `yes`, `NO` (torch has it, ember does not) or `-` (torch has no su
   harness   a parity spec (OpSpec) of the op exists in some tests/test_*.py registry
   gradcheck float64 gradcheck runs on a spec of the op (a CASES / GC registry)
 A spec belongs to an op when the part of its name before the first "/" is the op's name, an alias, or the in-place
-name (`sum/dim`, `index_copy_`), or when its function's source calls the op (`.swapaxes(`, `.T`, `linalg.norm(`). The names come from the test modules' module-level lists of OpSpec objects (SPECS
-and the like) and of (spec, sample) pairs (CASES, GC, GG_CASES), found by type."""
+name (`sum/dim`, `index_copy_`), or when its function's source calls the op (`.swapaxes(`, `.T`, `linalg.norm(`,
+`a << b` for the operators). The names come from the test modules' module-level lists of OpSpec objects (SPECS
+and the like) and of (spec, sample) pairs (CASES, GC, GG_CASES), found by type; a module that tests one namespace
+says so in a module-level NAMESPACE (tests/test_fft.py: its `ifft/ortho` is `fft.ifft`). Functions that take
+functions (autograd.functional) are compared with torch by a dict of cases `{"jacobian/vec": fn(lib)}` named in
+FUNCTION_CASES below.
+
+Where torch itself has no such form, the column is `-` and the row says why (NOT_IN_TORCH: a backward torch does
+not implement, an out= its docstring shows but its parser refuses); tests/test_coverage_issue7.py checks every
+one of those claims against torch, so nothing is excused that torch has."""
 import importlib
 import inspect
 import pathlib
@@ -77,6 +85,27 @@ OPERATORS = {"__lshift__": "<<", "__rshift__": ">>"}
 FAMILIES["also"] += " " + " ".join(OPERATORS)
 
 
+# Columns that do not apply because torch has no such form, with the reason (each claim checked against torch by
+# tests/test_coverage_issue7.py: its backward raises or its output never requires grad; out= is a TypeError).
+NOT_IN_TORCH = {
+    ("floor_divide", "backward"): "torch records NotImplemented: derivative for aten::floor_divide is not implemented",
+    ("heaviside", "backward"): "torch records NotImplemented: derivative for aten::heaviside is not implemented",
+    ("argmax", "backward"): "an int64 index: torch's result never requires grad",
+    ("argmin", "backward"): "an int64 index: torch's result never requires grad",
+    ("unique", "backward"): "torch's Unique2Backward0 raises: the derivative for '_unique2' is not implemented",
+    ("unique_consecutive", "backward"): "torch's UniqueConsecutiveBackward0 raises: not implemented",
+    ("histogram", "backward"): "torch records NotImplemented: derivative for aten::histogram is not implemented",
+    ("std_mean", "out="): "torch's docstring shows out= but its parser has no out overload (TypeError)",
+    ("var_mean", "out="): "torch's docstring shows out= but its parser has no out overload (TypeError)",
+}
+# the columns that follow from a backward torch lacks
+_NO_GRAD_COLUMNS = ("backward", "double", "gradcheck")
+# test modules whose dict of parity cases {"<name>/<case>": fn(lib)} compares functions that take functions
+FUNCTION_CASES = {"test_autograd_functional": ("CASES", "autograd.functional")}
+# the operators' source forms
+OPERATOR_SOURCE = {"__lshift__": re.compile(r"[^<]<<[^<=]"), "__rshift__": re.compile(r"[^>]>>[^>=]")}
+
+
 def names():
     return [(fam, n) for fam, text in FAMILIES.items() for n in text.split()]
 
@@ -85,21 +114,25 @@ def names():
 def registries():
     """(specs, gradcheck names, gradgradcheck names) from every tests/test_*.py module, found by type."""
     from parity import OpSpec
-    specs, gc, gg = [], set(), set()
+    specs, gc, gg, fcases = [], set(), set(), set()
     for p in sorted(TESTS.glob("test_*.py")):
         try:
             mod = importlib.import_module(p.stem)
         except Exception:  # noqa: BLE001  (a module that needs what this machine lacks: no specs from it)
             continue
+        ns = getattr(mod, "NAMESPACE", "")
+        if p.stem in FUNCTION_CASES:
+            attr, fns = FUNCTION_CASES[p.stem]
+            fcases.update(f"{fns}.{k.split('/')[0]}" for k in getattr(mod, attr))
         for attr, v in vars(mod).items():
             if not isinstance(v, list) or not v:
                 continue
             if all(isinstance(s, OpSpec) for s in v):
-                specs.extend(v)
+                specs.extend((s, ns) for s in v)
             elif all(isinstance(x, tuple) and len(x) == 2 and isinstance(x[0], OpSpec) for x in v):
                 target = gg if attr.startswith("GG") else gc
                 target.update(x[0].name for x in v)
-    return specs, gc, gg
+    return specs, gc, gg, fcases
 
 
 def _source(spec):
@@ -168,10 +201,24 @@ def status(qual, specs_by_base, gc, gg):
     pattern = re.compile(r"\b%s\(" % re.escape(qual) if not top else
                          r"\.(%s)(\(|\b(?!\())" % "|".join(map(re.escape, sorted(keys))))
     mine += [s for s, src in specs_by_base["\0sources"] if id(s) not in seen and pattern.search(src)]
-    row["harness"] = "yes" if mine else "NO"
+    if name in OPERATORS:
+        mine += [s for s, src in specs_by_base["\0sources"] if OPERATOR_SOURCE[name].search(src)]
+    row["harness"] = "yes" if mine or qual in specs_by_base["\0functions"] else "NO"
     row["backward"] = "yes" if any(s.name in gc or s.name in gg or _differentiable(s) for s in mine) else "-"
     row["double"] = "yes" if any(s.name in gg for s in mine) else "-"
     row["gradcheck"] = "yes" if any(s.name in gc for s in mine) else ("-" if row["backward"] == "-" else "NO")
+    why = []
+    for (n, col), reason in NOT_IN_TORCH.items():
+        if n != qual:
+            continue
+        if col == "out=" and row[col] == "yes":
+            raise SystemExit(f"coverage: {qual}: NOT_IN_TORCH says torch has no out=, but ember's table declares one")
+        # (no gradient of the op itself: a spec may still require grad, as torch's output does with a node that
+        # refuses backward, or call the op among differentiable ones: `(a.max(1), a.argmax(1))`)
+        for c in _NO_GRAD_COLUMNS if col == "backward" else (col,):
+            row[c] = "-"
+        why.append(f"no {col}: {reason}")
+    row["why"] = "; ".join(why)
     return row
 
 
@@ -195,12 +242,14 @@ COLUMNS = ("fn", "method", "inplace", "out=", "backward", "double", "harness", "
 
 def main(argv=()):
     quiet = "-q" in argv
-    specs, gc, gg = registries()
+    specs, gc, gg, fcases = registries()
     by_base = {}
-    for s in specs:
-        by_base.setdefault(_base(s.name), []).append(s)
-        by_base.setdefault(s.name.split("/")[0], []).append(s)
-    by_base["\0sources"] = [(s, _source(s)) for s in specs]
+    for s, ns in specs:
+        prefix = ns + "." if ns and not s.name.startswith(ns + ".") else ""
+        by_base.setdefault(prefix + _base(s.name), []).append(s)
+        by_base.setdefault(prefix + s.name.split("/")[0], []).append(s)
+    by_base["\0sources"] = [(s, _source(s)) for s, _ in specs]
+    by_base["\0functions"] = fcases
     rows = [(fam, n, status(n, by_base, gc, gg)) for fam, n in names()]
     width = max(len(n) for _, n, _ in rows)
     lines = []
@@ -210,7 +259,8 @@ def main(argv=()):
     for fam, n, r in rows:
         label = OPERATORS.get(n, n)
         if not quiet:
-            lines.append(f"{label:<{width}}  " + " ".join(f"{r[c]:<9}" for c in COLUMNS) + " " + fam)
+            lines.append(f"{label:<{width}}  " + " ".join(f"{r[c]:<9}" for c in COLUMNS) + " " + fam +
+                         (f"  ({r['why']})" if r["why"] else ""))
         missing = [c for c in COLUMNS if r[c] == "NO"]
         if missing:
             gaps.append(f"{label}: {', '.join(missing)}")
