@@ -703,21 +703,52 @@ def _check_scatter(input, ax, index, src):
                            f"{ax}" + (f" and to be no larger size than src {list(srcsh)}" if srcsh is not None else ""))
 
 
-def _gather_flat(d, idx, ax):
-    """take_along_axis(d[:idx.shape...], idx, ax) for a C-contiguous d as one np.take of linear positions: the
-    index plus each element's offset along the other dims (3x faster on 4M elements than take_along_axis, which
-    builds one broadcast index array per dim)."""
-    el = d.itemsize
+_BLOCK = 1 << 16  # index elements per block of linear positions (the block's index, positions and values stay in cache)
+
+
+def _lin_blocks(idx, ax, strides, n=None):
+    """Linear (element) positions of idx's elements in a C-contiguous array with element `strides`, the index
+    giving the position along `ax`: yields (k0, k1, lin) for blocks of rows k0:k1 of idx's first axis (lin is a
+    reused buffer: consume it before the next block). With `n`, each block's indices are checked to lie in
+    [0, n), as _check_bounds (the first bad one is named: blocks are checked in order)."""
     base = None
-    for k in range(idx.ndim):
+    for k in range(1, idx.ndim):
         if k != ax and idx.shape[k] > 1:
             shape = [1] * idx.ndim
             shape[k] = idx.shape[k]
-            off = (np.arange(idx.shape[k], dtype=np.int64) * (d.strides[k] // el)).reshape(shape)
+            off = (np.arange(idx.shape[k], dtype=np.int64) * strides[k]).reshape(shape)
             base = off if base is None else base + off
-    lin = idx if d.strides[ax] == el else idx * (d.strides[ax] // el)
-    lin = lin.astype(np.int64) if base is None else np.add(lin, base, dtype=np.int64)
-    return np.take(d.reshape(-1), lin)
+    rows = idx.shape[0]
+    row = idx.size // rows
+    step = max(1, _BLOCK // max(row, 1))
+    buf = np.empty((min(step, rows),) + idx.shape[1:], np.int64)
+    off0 = np.arange(rows, dtype=np.int64) * strides[0]
+    off0 = off0.reshape((rows,) + (1,) * (idx.ndim - 1))
+    for k0 in range(0, rows, step):
+        k1 = min(k0 + step, rows)
+        blk = idx[k0:k1]
+        if n is not None:
+            _check_bounds(blk, n, ax)
+        lin = buf[:k1 - k0]
+        np.multiply(blk, strides[ax], out=lin)
+        if ax != 0:
+            lin += off0[k0:k1]
+        if base is not None:
+            lin += base
+        yield k0, k1, lin
+
+
+def _gather_flat(d, idx, ax, n=None):
+    """take_along_axis(d[:idx.shape...], idx, ax) for a C-contiguous d as np.take of linear positions (the index
+    plus each element's offset along the other dims), block by block: 2x faster on 4M elements than one np.take
+    of all positions, 3x than take_along_axis (one broadcast index array per dim). `n`: bounds checked per
+    block (_lin_blocks)."""
+    el = d.itemsize
+    out = np.empty(idx.shape, d.dtype)
+    flat = d.reshape(-1)
+    for k0, k1, lin in _lin_blocks(idx, ax, [s // el for s in d.strides], n):
+        np.take(flat, lin, out=out[k0:k1], mode="clip")  # (in bounds: "clip" skips np.take's buffered out=)
+    return out
 
 
 def _check_bounds(idx, n, ax):
@@ -738,17 +769,20 @@ def gather(input, dim, index, *, sparse_grad=False, out=None):
     idx = index._data
     if idx.ndim != d.ndim and not (d.ndim == 0 and idx.ndim <= 1):
         raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
-    _check_bounds(idx, d.shape[ax] if d.ndim else 1, ax)
+    flat = d.ndim and d.__class__ is np.ndarray and d.flags.c_contiguous and idx.size >= 1024
     for k in range(idx.ndim):
         if k != ax and idx.shape[k] > d.shape[k]:
             raise RuntimeError(
                 f"Size does not match at dimension {k} expected index {list(idx.shape)} to be smaller than self "
                 f"{list(d.shape)} apart from dimension {ax}")
-    src = d[tuple(slice(0, s) if k != ax else slice(None) for k, s in enumerate(idx.shape))] if d.ndim else d
-    # (a 0-d input: every index is 0, and the result takes the index's shape)
-    out = wrap(_gather_flat(d, idx, ax) if d.ndim and d.__class__ is np.ndarray and d.flags.c_contiguous
-               and idx.size >= 1024 else
-               np.take_along_axis(src, idx, ax) if d.ndim else xp(d).full(idx.shape, d, d.dtype))
+    # (the sizes first: torch checks them in gather's meta function, the bounds in its kernel)
+    if flat:  # bounds checked block by block, while each block is in cache
+        out = wrap(_gather_flat(d, idx, ax, d.shape[ax]))
+    else:
+        _check_bounds(idx, d.shape[ax] if d.ndim else 1, ax)
+        src = d[tuple(slice(0, s) if k != ax else slice(None) for k, s in enumerate(idx.shape))] if d.ndim else d
+        # (a 0-d input: every index is 0, and the result takes the index's shape)
+        out = wrap(np.take_along_axis(src, idx, ax) if d.ndim else xp(d).full(idx.shape, d, d.dtype))
     if state.enabled and input._requires_grad:
         node = record(GatherBackward0, (input,), out)
         node.saved = (SavedTensor(index),)
@@ -792,6 +826,14 @@ def _scatter_add_np(out, dim, idx, src):
             out[...] += src.reshape(-1)[:idx.size].sum(dtype=out.dtype)
         return
     src = src[tuple(slice(0, s) for s in idx.shape)]
+    if out.__class__ is np.ndarray and out.flags.c_contiguous and idx.size >= 1024 and idx.ndim == out.ndim:
+        # np.add.at on a 1-D array with 1-D positions is NumPy's fast path (10x the tuple-of-grids form on 4M
+        # elements); the additions happen in the same order (index order), so the same bits
+        el = out.itemsize
+        flat = out.reshape(-1)
+        for k0, k1, lin in _lin_blocks(idx, dim, [s // el for s in out.strides]):
+            np.add.at(flat, lin.reshape(-1), src[k0:k1].reshape(-1))
+        return
     _backend.scatter_add(out, _scatter_positions(dim, idx, out.ndim), src)
 
 

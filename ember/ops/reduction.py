@@ -106,6 +106,47 @@ def _torch_order_sum(d, axes, keepdim, odt):
     return r if low is None else r.astype(d.dtype)
 
 
+def _bf16_f32(d):
+    """A bfloat16 array as float32, exactly: a bfloat16's bits are the high half of the float32's (one integer
+    widening and a shift; 1.6x ml_dtypes' cast)."""
+    u = d.view(np.uint16).astype(np.uint32)
+    u <<= 16
+    return u.view(_F32)
+
+
+_BF16_BLOCK = 1 << 17
+
+
+def _bf16_full_sum(d):
+    """Sum of a C-contiguous bfloat16 array of even size in float32 arithmetic (torch accumulates bfloat16 in
+    float32), block by block in cache: the array viewed as uint32 holds two bfloat16s per word, the high one
+    (u & 0xffff0000) and the low one (u << 16) each exactly a float32. Blocks in NumPy's pairwise order, their
+    sums added in float64 (above _cascade.LIMIT elements the order is not torch's; the accuracy is float32's)."""
+    u = d.reshape(-1).view(np.uint32)
+    buf = np.empty(_BF16_BLOCK if u.size > _BF16_BLOCK else u.size, np.uint32)  # (min is the op here)
+    f = buf.view(_F32)
+    tot = 0.0
+    for s in range(0, u.size, _BF16_BLOCK):
+        c = u[s:s + _BF16_BLOCK]
+        b, fb = buf[:c.size], f[:c.size]
+        np.bitwise_and(c, np.uint32(0xFFFF0000), out=b)
+        tot += float(np.add.reduce(fb))
+        np.left_shift(c, np.uint32(16), out=b)
+        tot += float(np.add.reduce(fb))
+    return np.float32(tot)
+
+
+def _low_sum32(d, axes, keepdim):
+    """The float32 sum of a float16/bfloat16 array over `axes` (None: all), as torch accumulates them. Large
+    bfloat16 arrays without ml_dtypes' element-by-element cast (6x faster on 4M elements)."""
+    if d.__class__ is _ndarray and d.size >= _cascade.LIMIT and d.dtype.name == "bfloat16":
+        if (axes is None or len(axes) == d.ndim) and d.flags.c_contiguous and d.size % 2 == 0:
+            r = _bf16_full_sum(d)
+            return np.full((1,) * d.ndim, r) if keepdim else r
+        return _bf16_f32(d).sum(axis=axes, keepdims=keepdim)
+    return d.sum(axis=axes, dtype=_F32, keepdims=keepdim)
+
+
 def _full_sum(input):
     """The common full sum of a float32/float64 tensor, without the general path's checks; None for the others."""
     d = input._data
@@ -149,7 +190,7 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):
     if r is not None:
         pass
     elif _low_precision(d) and dtype is None:
-        r = src.sum(axis=axes, dtype=_F32, keepdims=keepdim).astype(odt)
+        r = _low_sum32(src, axes, keepdim).astype(odt)
     elif d.dtype.kind == "f" and odt.kind in "iub":
         r = src.astype(odt).sum(axis=axes, dtype=odt, keepdims=keepdim)
     else:
@@ -248,6 +289,9 @@ def _mean_general(d, axes, keepdim, odt):
                 n *= d.shape[a]
             return (r / np.float32(n)).astype(odt)
         if _low_precision(d):
+            if d.size >= _cascade.LIMIT:  # (the sum in float32 over the count, as d.mean(dtype=float32))
+                n = d.size if axes is None else math.prod(d.shape[a] for a in axes)
+                return (_low_sum32(d, axes, keepdim) / np.float32(n)).astype(odt)
             return d.mean(axis=axes, dtype=_F32, keepdims=keepdim).astype(odt)
         return d.mean(axis=axes, dtype=odt, keepdims=keepdim)
 
