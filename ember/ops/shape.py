@@ -569,11 +569,28 @@ def clone(input, *, memory_format=None):
     return out
 
 
+def _transposed_copy(d):
+    """A C-ordered copy of a large array whose last two dims are swapped in memory (a transpose), in strips of
+    64 bytes of the output's rows: each strip reads whole cache lines of the source and writes a few columns,
+    where NumPy's one copy walks the source with a page-sized stride (3x slower on 2048x2048 float32). None
+    for other layouts."""
+    el = d.itemsize
+    if d.__class__ is not ndarray or d.ndim < 2 or d.size < 1 << 16 or d.strides[-2] != el or \
+            d.shape[-2] < 256 or d.shape[-1] < 2 or abs(d.strides[-1]) < d.shape[-2] * el:
+        return None
+    out = np.empty(d.shape, d.dtype)
+    w = 64 // el if el < 64 else 1
+    for j in range(0, d.shape[-1], w):
+        out[..., j:j + w] = d[..., j:j + w]
+    return out
+
+
 @op("contiguous(Tensor input, *, MemoryFormat memory_format=contiguous_format)", method=True, function=False)
 def contiguous(input, memory_format=None):
     if input._data.flags.c_contiguous:
         return input
-    out = wrap(xp(input._data).ascontiguousarray(input._data))
+    d = _transposed_copy(input._data)
+    out = wrap(xp(input._data).ascontiguousarray(input._data) if d is None else d)
     if state.enabled and input._requires_grad:
         record(CloneBackward0, (input,), out)
     return out
