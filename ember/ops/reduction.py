@@ -535,7 +535,7 @@ def _extreme(input, dim, keepdim, is_max, out=None):
     elif k == "f" or k == "i" or k == "u":
         # NumPy's argmax/argmin already return the first NaN, as torch does; the values come from a reduction
         # unless some are zeros, whose sign must be that of the element at the index (max(-0., 0.) is -0.)
-        idx = d.argmax(ax, None, keepdims=keepdim) if is_max else d.argmin(ax, None, keepdims=keepdim)
+        idx = _argx(d, ax, is_max, keepdim)
         vals = (np.maximum if is_max else np.minimum).reduce(d, ax, keepdims=keepdim)
         if k == "f" and np.count_nonzero(vals) != vals.size:
             vals = np.take_along_axis(d, idx if keepdim else np.expand_dims(idx, ax), ax)
@@ -562,6 +562,19 @@ def _extreme(input, dim, keepdim, is_max, out=None):
     return res
 
 
+def _argx(d, ax, is_max, keepdim=False):
+    """d.argmax(ax) / d.argmin(ax). Along the second-last axis of a large C-contiguous array, NumPy's argmax first
+    copies the array with that axis last in one transposing copy (most of max(dim=0)'s time on 2048x2048): the
+    same reduction on shape.py's strip-wise transposed copy."""
+    if d.__class__ is _ndarray and d.ndim >= 2 and ax == d.ndim - 2 and d.size > _LARGE and d.flags.c_contiguous:
+        from .shape import _transposed_copy
+        t = _transposed_copy(np.swapaxes(d, -1, -2))
+        if t is not None:
+            r = t.argmax(-1) if is_max else t.argmin(-1)
+            return np.expand_dims(r, ax) if keepdim else r
+    return d.argmax(ax, None, keepdims=keepdim) if is_max else d.argmin(ax, None, keepdims=keepdim)
+
+
 def _nan_extreme(d, axis, is_max, keepdims=False):
     """max/min that propagates NaN, as torch does."""
     if _dtype.from_np[d.dtype] is _dtype.bfloat16:
@@ -580,7 +593,7 @@ def _nan_arg(d, axis, is_max):
             first_nan = np.argmax(nan, axis=axis)
             normal = (np.argmax if is_max else np.argmin)(np.where(nan, -np.inf if is_max else np.inf, a), axis=axis)
             return np.where(nan.any(axis=axis), first_nan, normal)
-    return (np.argmax if is_max else np.argmin)(a, axis=axis)
+    return _argx(a, axis, is_max) if axis is not None else (np.argmax if is_max else np.argmin)(a, axis=axis)
 
 
 @op("max(Tensor input, *, Tensor out=None)", "max(Tensor input, Tensor other, *, Tensor out=None)",
