@@ -137,7 +137,7 @@ def _bind():
     T.__rmatmul__ = _rmatmul
     T.__imatmul__ = _imatmul
     T.__neg__ = ew.neg
-    T.__pos__ = lambda self: self
+    T.__pos__ = special.positive  # self itself, but a bool tensor raises as torch's
     T.__abs__ = ew.abs
     T.__invert__ = _invert
     T.__and__ = ew.bitwise_and

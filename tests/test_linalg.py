@@ -320,6 +320,22 @@ spec("cov/fweights", lambda lib, a, f: lib.cov(a, correction=2, fweights=f), [(t
 spec("corrcoef", lambda lib, a: lib.corrcoef(a), CV[:4])
 spec("corrcoef/method", lambda lib, a: a.corrcoef(), CV[:2])
 
+# ---- geqrf / householder_product --------------------------------------------------------------------------------------
+# geqrf: LAPACK's compact QR (values; torch's GeqrfBackward0 refuses backward); householder_product of its output is Q
+GEQ = [(t_((4, 3), F64),), (t_((3, 5), F64),), (t_((2, 4, 2), F64, layout="t"),), (t_((3, 3), C128),), (t_((5, 3)),),
+       (t_((0, 3)),)]
+spec("geqrf", lambda lib, a: (lib.geqrf(a), a.geqrf()), GEQ, grad=False)
+spec("geqrf/out", lambda lib, a: lib.geqrf(a, out=(lib.empty(0, dtype=a.dtype), lib.empty(0, dtype=a.dtype))), GEQ[:4],
+     grad=False)
+spec("geqrf/node", lambda lib, a: lib.geqrf(a * 1)[0], GEQ[:1], gradcheck=False)  # GeqrfBackward0, which raises
+HH = [(t_((4, 3), F64), t_((3,), F64)), (t_((5, 3), F64), t_((2,), F64)), (t_((2, 4, 2), F64, layout="t"), t_((2, 1), F64)),
+      (t_((3, 3), C128), t_((3,), C128)), (t_((4, 4)), t_((4,))), (t_((3, 2)), t_((0,)))]
+spec("linalg.householder_product", lambda lib, a, t: lib.linalg.householder_product(a, t), HH)
+spec("linalg.householder_product/orgqr", lambda lib, a, t: a.orgqr(t), HH[:2])
+spec("linalg.householder_product/of_geqrf", lambda lib, a: lib.linalg.householder_product(*lib.geqrf(a)), GEQ[:1] + GEQ[3:4],
+     grad=False)
+
+
 # ---- integer matmul: exact (float64 GEMM when k * max|a| * max|b| <= 2**53, else NumPy's wrapping integer loop) ----
 IM = [(t_((40, 50), "int64"), t_((50, 30), "int64")), (t_((2, 20, 30), "int32"), t_((30, 40), "int32")),
       (t_((64, 64), "int16"), t_((64,), "int16")), (t_((70, 70), "uint8"), t_((70, 70), "uint8"))]
@@ -362,7 +378,8 @@ def test_gradcheck(spec, i):
 
 GRADGRAD = ["linalg.det", "linalg.slogdet", "linalg.inv", "linalg.solve", "linalg.cholesky", "linalg.qr", "linalg.svd",
             "linalg.svdvals", "linalg.eigh", "linalg.pinv", "linalg.matrix_exp", "linalg.solve_triangular",
-            "linalg.matrix_norm/nuc", "linalg.matrix_norm/2", "linalg.lstsq", "linalg.lu_factor", "linalg.cross"]
+            "linalg.matrix_norm/nuc", "linalg.matrix_norm/2", "linalg.lstsq", "linalg.lu_factor", "linalg.cross",
+            "linalg.householder_product"]
 GG = [(s, _pick(s)[0]) for s in SPECS if s.name in GRADGRAD]
 
 
@@ -552,3 +569,14 @@ def test_namespace_and_alias():
     import ember.linalg as el
     assert el is ember.linalg and issubclass(el.LinAlgError, RuntimeError)
     assert repr(ember.linalg.slogdet(ember.eye(2))).startswith("ember.return_types.linalg_slogdet(\nsign=")
+
+
+@pytest.mark.parametrize("fn,ins", [
+    (lambda lib, a: lib.geqrf(a), [t_((3, 3), C128)]),  # no complex derivative: refused when grad is on
+    (lambda lib, a: lib.geqrf(a)[0].sum().backward(), [t_((3, 3), F64)]),  # GeqrfBackward0 raises
+    (lambda lib, a: lib.geqrf(a), [t_((3,), F64, grad=False)]),
+    (lambda lib, a: lib.geqrf(a), [t_((3, 3), "int64", grad=False)]),
+    (lambda lib, a: lib.geqrf(a), [t_((3, 3), "float16", grad=False)]),
+])
+def test_geqrf_errors(fn, ins):
+    check_error(fn, ins, grad=True)

@@ -1196,3 +1196,28 @@ def test_max_min_dim_values_are_the_indexed_elements(dtype):
                 np.testing.assert_array_equal(ev, tv)
                 np.testing.assert_array_equal(np.signbit(ev), np.signbit(tv))
                 np.testing.assert_array_equal(e.indices.numpy(), t.indices.numpy())
+
+
+# the node that computes a first-order gradient with create_graph (torch's backward formula's last op)
+_GG_UNARY = ["exp2", "exp", "log2", "log10", "sigmoid", "tanh", "relu", "sqrt", "rsqrt", "reciprocal", "expm1", "log1p",
+             "sinh", "erf", "atan", "asin", "acos", "sin", "abs", "neg", "square", "sinc", "logit", "lgamma", "digamma",
+             "erfinv", "i0", "cosh", "tan", "cos", "log", "asinh", "acosh", "atanh", "frac", "deg2rad", "rad2deg", "sgn"]
+
+
+@pytest.mark.parametrize("name", _GG_UNARY)
+def test_double_backward_node_names(name):
+    names = []
+    for lib in (torch, ember):
+        x = lib.tensor([0.25, 0.75], dtype=lib.float64, requires_grad=True)
+        xx = x + 1.1 if name == "acosh" else x
+        g, = lib.autograd.grad(getattr(lib, name)(xx).sum(), x, create_graph=True)
+        names.append(None if g.grad_fn is None else type(g.grad_fn).__name__ if lib is torch else g.grad_fn.name())
+    assert names[1] == names[0]
+
+
+def test_pos_of_bool_raises_as_torch():
+    for lib in (torch, ember):
+        with pytest.raises(RuntimeError, match="The `\\+` operator, on a bool tensor is not supported"):
+            +lib.tensor([True, False])  # noqa: B018
+        x = lib.ones(2, requires_grad=True)
+        assert +x is x

@@ -1169,6 +1169,29 @@ _CHUNK = 16384  # elements per float64 block: the block stays in cache (4M-eleme
 DIGITS_LIMIT = 1 << 16  # the float64 rules up to this many elements (what people print); above it NumPy's float32
 
 
+class MulBackward1(Node):
+    """A product with a C++ Scalar: at::mul(Tensor, Scalar) inside a backward formula or a composite op (x * 0.5 in
+    Python is mul.Tensor, MulBackward0)."""
+
+    __slots__ = ("other",)
+
+    def backward(self, grad):
+        return (grad * self.other,)
+
+
+def mul_scalar(t, c):
+    """t * c recorded as torch's at::mul(t, c) with a C++ Scalar c (MulBackward1)."""
+    prev = state.enabled
+    state.enabled = False
+    try:
+        r = t * c
+    finally:
+        state.enabled = prev
+    if state.enabled and t._requires_grad:
+        record(MulBackward1, (t,), r).other = c
+    return r
+
+
 def _rounded(f64fn, f32fn=None, limit=DIGITS_LIMIT):
     """The forward of a float math function under the float64-and-round rule. f64fn maps a float64 array to its
     float64 result (in place when given out=); f32fn (default f64fn) serves float64 inputs and, above `limit`
@@ -1311,7 +1334,8 @@ exp_arrays = _rounded(np.exp)  # exp / log forwards on arrays, for composite ops
 log_arrays = _rounded(_log_f64, np.log)
 exp = _unary("exp", exp_arrays, lambda g, x, r: g * r.conj(), save="result", arrays=lambda g, r: g * r)
 declare(exp, "exp(Tensor input, *, Tensor out=None)", method=True, inplace=True)
-exp2 = _unary("exp2", _rounded(np.exp2), lambda g, x, r: g * (r.conj() * 0.6931471805599453), save="result",
+# derivatives.yaml: grad * result.conj() * M_LN2, the scalar factor last (its node MulBackward1, as torch's)
+exp2 = _unary("exp2", _rounded(np.exp2), lambda g, x, r: mul_scalar(g * r.conj(), 0.6931471805599453), save="result",
               arrays=lambda g, r: g * (r * 0.6931471805599453))
 declare(exp2, "exp2(Tensor input, *, Tensor out=None)", method=True, inplace=True)
 expm1 = _unary("expm1", _rounded(np.expm1), lambda g, x, r: g * (r.conj() + 1), save="result", arrays=lambda g, r: g * (r + 1))

@@ -2142,40 +2142,11 @@ def lu_solve_top(input, LU_data, LU_pivots, *, out=None):
 
 
 # ---- householder_product / orgqr -----------------------------------------------------------------------------------
-def _geqrf_arrays(a):
-    """LAPACK geqrf's compact output (reflectors below the diagonal, R on and above it) and tau, for one matrix or
-    a batch, in float64/complex128 on the host (dlarfg's convention: beta = -sign(Re alpha) * ||x||, tau = (beta -
-    alpha) / beta, v = x[1:] / (alpha - beta); tau = 0 when x[1:] is zero and alpha real). Used by
-    nn.utils.parametrizations.orthogonal's right_inverse (torch.geqrf there), which runs under no_grad."""
-    a = np.array(_host(a), dtype=np.complex128 if np.iscomplexobj(a) else np.float64)
-    m, n = a.shape[-2:]
-    k = min(m, n)
-    tau = np.zeros(a.shape[:-2] + (k,), dtype=a.dtype)
-    flat = a.reshape((-1, m, n))
-    tflat = tau.reshape((-1, k))
-    for b in range(flat.shape[0]):
-        M = flat[b]
-        for i in range(k):
-            alpha = M[i, i]
-            xnorm = np.linalg.norm(M[i + 1:, i])
-            if xnorm == 0 and np.imag(alpha) == 0:
-                continue
-            beta = -math.copysign(math.hypot(abs(alpha), xnorm), np.real(alpha))
-            t = (beta - alpha) / beta
-            M[i + 1:, i] /= (alpha - beta)
-            M[i, i] = beta
-            v = np.concatenate(([1.0], M[i + 1:, i]))
-            # apply H^H = I - conj(tau) v v^H to the trailing columns
-            M[i:, i + 1:] -= np.conj(t) * np.outer(v, v.conj() @ M[i:, i + 1:])
-            tflat[b, i] = t
-    return flat.reshape(a.shape), tau
-
-
 @op("householder_product(Tensor A, Tensor tau, *, Tensor? out=None)", namespace="linalg")
 def householder_product(A, tau, *, out=None):
     """H_0 H_1 ... H_{k-1} (first n columns), H_i = I - tau_i v_i v_i^H with v_i = A[i+1:, i] below an implicit 1
     (LAPACK orgqr/ungqr). A composite of tensor ops (k rank-1 updates applied right to left), so autograd and
-    double backward follow; torch's node is LinalgHouseholderProductBackward0, ours are the composite's."""
+    double backward follow, under one node of torch's name (LinalgHouseholderProductBackward0)."""
     name = "torch.linalg.householder_product"
     if A.dim() < 2:
         raise RuntimeError(f"{name}: input must have at least 2 dimensions.")
@@ -2196,6 +2167,20 @@ def householder_product(A, tau, *, out=None):
     if A.dtype != tau.dtype:
         raise RuntimeError(f"{name}: Expected tau to have the same dtype as input, but got tau.dtype = {tau.dtype} "
                            f"and input.dtype = {A.dtype}")
+    prev = state.enabled
+    state.enabled = False  # the composite computes; one node of torch's name records it
+    try:
+        Q = _householder_composite(A, tau)
+    finally:
+        state.enabled = prev
+    if _needs(A, tau):
+        _record("LinalgHouseholderProductBackward0", (A, tau), (Q,), _householder_backward, (A, tau))
+    return _out(out, Q)
+
+
+def _householder_composite(A, tau):
+    """H_0 ... H_{k-1} (first n columns) as k rank-1 updates applied right to left, in tensor ops."""
+    m, n, k = A.shape[-2], A.shape[-1], tau.shape[-1]
     xp = xp_of(A._data)
     eye = wrap(xp.eye(m, dtype=A._data.dtype))
     Q = eye.narrow(-1, 0, n).expand(*A.shape[:-2], m, n)
@@ -2205,7 +2190,66 @@ def householder_product(A, tau, *, out=None):
         v = A.select(-1, i) * below + eye.select(-1, i)       # (..., m)
         w = v.conj().unsqueeze(-2) @ Q                         # (..., 1, n)
         Q = Q - tau.narrow(-1, i, 1).unsqueeze(-1) * (v.unsqueeze(-1) @ w)
-    return _out(out, Q)
+    return Q
+
+
+def _householder_backward(node, grads, saved):
+    """The composite's vector-Jacobian product (torch's householder_product_backward computes the same gradient by
+    another route): the composite run again with autograd on and differentiated; under create_graph on the saved
+    inputs themselves, so double backward goes through it."""
+    from ..autograd import grad as _grad
+    gQ, = grads
+    want = [_want(node, k) for k in range(2)]
+    create = state.enabled
+    ins = [t if create else t.detach().requires_grad_(w) for t, w in zip(saved, want)]
+    prev = state.enabled
+    state.enabled = True
+    try:
+        Q = _householder_composite(*ins)
+    finally:
+        state.enabled = prev
+    if not Q.requires_grad:  # k = 0: Q is the identity's first columns, whatever A is (torch: no gradients)
+        return None, None
+    got = _grad(Q, [t for t, w in zip(ins, want) if w], gQ, create_graph=create, allow_unused=True)
+    it = iter(got)
+    return tuple(next(it) if w else None for w in want)
+
+
+def _geqrf_backward(node, grads, saved):
+    raise NotImplementedError("the derivative for 'geqrf' is not implemented.")
+
+
+@op("geqrf(Tensor input, *, TensorList[2] out=None)", method=True)
+def geqrf(input, *, out=None):
+    """LAPACK's compact QR: `a` holds R on and above the diagonal and the Householder vectors below it, `tau` their
+    scalars (torch.geqrf; householder_product(a, tau) is Q). NumPy's qr(mode='raw') is that LAPACK call, its `a`
+    transposed (Fortran order)."""
+    name = "torch.geqrf"
+    if not isinstance(input, Tensor):
+        raise TypeError(f"geqrf(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+    if input._data.ndim < 2:
+        raise RuntimeError(f"{name}: input must have at least 2 dimensions.")
+    dt = input._data.dtype
+    if dt.kind not in "fc" or dt.itemsize == 2 or dt.name == "bfloat16":
+        raise NotImplementedError(f"\"geqrf_cpu\" not implemented for '{_name(dt)}'")
+    a = input._data
+    xp = xp_of(a)
+    m, n = a.shape[-2:]
+    if a.size == 0:
+        h, t = a.copy(), xp.zeros(a.shape[:-2] + (min(m, n),), dtype=dt)
+    else:
+        with fp_ignore:
+            h, t = xp.linalg.qr(a, mode="raw")
+        h = xp.swapaxes(h, -1, -2)
+    r = _GEQRF(wrap(_as(xp.ascontiguousarray(h), dt)), wrap(_as(xp.asarray(t), dt)))
+    if _needs(input):
+        if dt.kind == "c":  # torch's check for ops without a complex derivative (autograd/generated VariableType)
+            raise RuntimeError("geqrf does not support automatic differentiation for outputs with complex dtype.")
+        _record("GeqrfBackward0", (input,), tuple(r), _geqrf_backward)
+    return r if out is None else _out_tuple(out, r, _GEQRF)
+
+
+_GEQRF = _structseq("geqrf", "a tau")
 
 
 @op("orgqr(Tensor input, Tensor input2)", method=True)

@@ -317,31 +317,11 @@ special_entr = _unary_op("entr", None, lambda g, x, r: g * -(log(x) + 1), node="
                          namespace=_SP, method=False, inplace_ok=None, fwd=_entr_fwd)
 
 
-class _MulScalarBackward(Node):
-    """A product with a C++ Scalar (torch's MulBackward1: at::mul(Tensor, Scalar) inside a composite op)."""
-
-    __slots__ = ("other",)
-
-    def name(self):
-        return "MulBackward1"
-
-    def backward(self, grad):
-        return (grad * self.other,)
-
-
 def special_ndtr(input, *, out=None):
     """(1 + erf(x / sqrt(2))) * 0.5, composed as torch's special_ndtr (aten/src/ATen/native/UnaryOps.cpp), so its
     grad_fn is the final product's MulBackward1."""
     input = ensure_tensor(input)
-    t = erf(input * 0.70710678118654752440) + 1
-    prev = state.enabled
-    state.enabled = False
-    try:
-        r = t * 0.5
-    finally:
-        state.enabled = prev
-    if state.enabled and t._requires_grad:
-        record(_MulScalarBackward, (t,), r).other = 0.5
+    r = ew.mul_scalar(erf(input * 0.70710678118654752440) + 1, 0.5)
     return _write_out(out, r) if out is not None else r
 
 

@@ -144,14 +144,9 @@ def _is_orthogonal(Q, eps=None):
 
 
 def _geqrf(A):
-    """torch.geqrf (LAPACK's compact QR) for right_inverse, which runs under no_grad: computed on the host (the
-    backend seam's copy for a device array) and returned on A's device, in A's dtype."""
-    from ..._backend import on_device_of
-    from ...ops._registry import wrap
-    from ...ops.lapack import _geqrf_arrays
-    d = A._data
-    X, tau = _geqrf_arrays(d)
-    return wrap(on_device_of(X.astype(d.dtype), d)), wrap(on_device_of(tau.astype(d.dtype), d))
+    """torch.geqrf (LAPACK's compact QR) for right_inverse, which runs under no_grad (ember.geqrf: on A's device,
+    in A's dtype)."""
+    return _ember.geqrf(A.detach())
 
 
 def _make_orthogonal(A):
