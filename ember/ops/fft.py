@@ -19,7 +19,7 @@ import numpy as np
 from .. import _dtype
 from .._tensor import Tensor
 from ._registry import Node, _write_out, record, state, wrap, xp_of
-from ._table import op
+from ._table import declare, op
 
 _NS = "fft"
 _NONE, _BY_ROOT_N, _BY_N = 0, 1, 2  # torch's fft_norm_mode
@@ -410,76 +410,33 @@ def ihfft(input, n=None, dim=-1, norm=None, *, out=None):
     return _fft_r2c("ihfft", out, input, n, dim, norm, False, True)
 
 
-@op("fft2" + _SIG2, namespace=_NS)
-def fft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):
-    _check_tensor(input, "fft2")
-    return _fftn("fft2", out, input, s, dim, norm, True)
+def _nd(name, impl, *args):
+    """Declare the 2-D or N-D transform `name` (fft2/fftn, ...): `impl(name, out, input, s, dim, norm, *args)`
+    over the last two dims by default (the `2` forms) or over every dim (dim=None, the `n` forms)."""
+    if name.endswith("2"):
+        def transform(input, s=None, dim=(-2, -1), norm=None, *, out=None):
+            _check_tensor(input, name)
+            return impl(name, out, input, s, dim, norm, *args)
+    else:
+        def transform(input, s=None, dim=None, norm=None, *, out=None):
+            _check_tensor(input, name)
+            return impl(name, out, input, s, dim, norm, *args)
+    transform.__name__ = transform.__qualname__ = name
+    return declare(transform, name + (_SIG2 if name.endswith("2") else _SIGN), namespace=_NS)
 
 
-@op("ifft2" + _SIG2, namespace=_NS)
-def ifft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):
-    _check_tensor(input, "ifft2")
-    return _fftn("ifft2", out, input, s, dim, norm, False)
-
-
-@op("fftn" + _SIGN, namespace=_NS)
-def fftn(input, s=None, dim=None, norm=None, *, out=None):
-    _check_tensor(input, "fftn")
-    return _fftn("fftn", out, input, s, dim, norm, True)
-
-
-@op("ifftn" + _SIGN, namespace=_NS)
-def ifftn(input, s=None, dim=None, norm=None, *, out=None):
-    _check_tensor(input, "ifftn")
-    return _fftn("ifftn", out, input, s, dim, norm, False)
-
-
-@op("rfft2" + _SIG2, namespace=_NS)
-def rfft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):
-    _check_tensor(input, "rfft2")
-    return _rfftn("rfft2", out, input, s, dim, norm)
-
-
-@op("irfft2" + _SIG2, namespace=_NS)
-def irfft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):
-    _check_tensor(input, "irfft2")
-    return _irfftn("irfft2", out, input, s, dim, norm)
-
-
-@op("rfftn" + _SIGN, namespace=_NS)
-def rfftn(input, s=None, dim=None, norm=None, *, out=None):
-    _check_tensor(input, "rfftn")
-    return _rfftn("rfftn", out, input, s, dim, norm)
-
-
-@op("irfftn" + _SIGN, namespace=_NS)
-def irfftn(input, s=None, dim=None, norm=None, *, out=None):
-    _check_tensor(input, "irfftn")
-    return _irfftn("irfftn", out, input, s, dim, norm)
-
-
-@op("hfft2" + _SIG2, namespace=_NS)
-def hfft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):
-    _check_tensor(input, "hfft2")
-    return _hfftn("hfft2", out, input, s, dim, norm)
-
-
-@op("ihfft2" + _SIG2, namespace=_NS)
-def ihfft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):
-    _check_tensor(input, "ihfft2")
-    return _ihfftn("ihfft2", out, input, s, dim, norm)
-
-
-@op("hfftn" + _SIGN, namespace=_NS)
-def hfftn(input, s=None, dim=None, norm=None, *, out=None):
-    _check_tensor(input, "hfftn")
-    return _hfftn("hfftn", out, input, s, dim, norm)
-
-
-@op("ihfftn" + _SIGN, namespace=_NS)
-def ihfftn(input, s=None, dim=None, norm=None, *, out=None):
-    _check_tensor(input, "ihfftn")
-    return _ihfftn("ihfftn", out, input, s, dim, norm)
+fft2 = _nd("fft2", _fftn, True)
+ifft2 = _nd("ifft2", _fftn, False)
+fftn = _nd("fftn", _fftn, True)
+ifftn = _nd("ifftn", _fftn, False)
+rfft2 = _nd("rfft2", _rfftn)
+irfft2 = _nd("irfft2", _irfftn)
+rfftn = _nd("rfftn", _rfftn)
+irfftn = _nd("irfftn", _irfftn)
+hfft2 = _nd("hfft2", _hfftn)
+ihfft2 = _nd("ihfft2", _ihfftn)
+hfftn = _nd("hfftn", _hfftn)
+ihfftn = _nd("ihfftn", _ihfftn)
 
 
 # ---- frequencies and shifts -------------------------------------------------------------------------------------------

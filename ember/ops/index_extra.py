@@ -147,44 +147,20 @@ _INDEX_REDUCE_WARNED = [False]
 
 
 class IndexReduceBackward0(Node):
-    """torch's index_reduce_backward (torch/csrc/autograd/FunctionsManual.cpp), in tensor ops."""
+    """torch's index_reduce_backward (torch/csrc/autograd/FunctionsManual.cpp), in tensor ops: scatter_reduce's
+    formula along `dim` with index_select / index_add / index_fill for its gather / scatter_add / scatter."""
 
     __slots__ = ("dim", "reduce", "include_self")
 
     def backward(self, grad):
         self_, index, source, result = self.saved_tensors
         dim, reduce, include_self = self.dim, self.reduce, self.include_self
-        if reduce == "prod":
-            masked_self = self_.masked_fill(self_ == 0, 1)
-            masked_self_result = masked_self.index_reduce(dim, index, source, reduce, include_self=include_self)
-            grad_self = grad * masked_self_result / masked_self
-            src_zero = source == 0
-            src_num_zeros = self_.new_zeros(self_.shape).index_add(dim, index, src_zero.to(self_.dtype)) \
-                .index_select(dim, index)
-            src_single_zero = src_zero & (src_num_zeros == 1)
-            masked_src = source.masked_fill(src_single_zero, 1)
-            masked_src_result = self_.index_reduce(dim, index, masked_src, reduce, include_self=include_self)
-            from .elementwise import where
-            grad_src = where(src_single_zero, (grad * masked_src_result).index_select(dim, index),
-                             (grad * result).index_select(dim, index) / source.masked_fill(src_zero, 1))
-        elif reduce == "mean":
-            n = (grad.new_ones(grad.shape) if include_self else grad.new_zeros(grad.shape)).index_add(
-                dim, index, source.new_ones(source.shape))
-            n = n.masked_fill(n == 0, 1)
-            grad_self = grad / n
-            grad_src = grad.index_select(dim, index) / n.index_select(dim, index)
-        else:
-            value = result.index_select(dim, index)
-            self_is_result = (self_ == result).to(self_.dtype)
-            source_is_result = (source == value).to(self_.dtype)
-            n = self_is_result.index_add(dim, index, source_is_result)
-            distributed = grad / n
-            grad_self = self_is_result * distributed
-            grad_src = source_is_result * distributed.index_select(dim, index)
-        if not include_self:
-            grad_self = grad_self.index_fill(dim, index, 0)
-        e = self.next_edges
-        return grad_self if e[0] is not None else None, grad_src if e[1] is not None else None
+        return _reduce_backward(
+            self, grad, self_, source, result, reduce,
+            take=lambda t: t.index_select(dim, index),
+            add_into=lambda base, v: base.index_add(dim, index, v),
+            reduce_into=lambda base, v: base.index_reduce(dim, index, v, reduce, include_self=include_self),
+            clear=(lambda t: t.index_fill(dim, index, 0)) if not include_self else None)
 
 
 @op("index_reduce(Tensor input, int64_t dim, Tensor index, Tensor source, c10::string_view reduce, *, "
@@ -275,6 +251,43 @@ def put(input, index, source, accumulate=False):
 
 
 # ---- scatter_reduce -------------------------------------------------------------------------------------------------------
+def _reduce_backward(node, grad, self_, src, result, reduce, take, add_into, reduce_into, clear):
+    """The gradients of a reduction of `src` into `self_` at indices (torch's scatter_reduce_backward and
+    index_reduce_backward, tools/autograd/FunctionsManual.cpp, which are one formula): take(t) reads t at the
+    indices (gather / index_select), add_into(base, v) adds v there (scatter_add / index_add), reduce_into(base, v)
+    reduces v there again, clear(t) zeroes the indexed positions (None with include_self)."""
+    if reduce == "sum":
+        grad_self = grad
+        grad_src = take(grad)
+    elif reduce == "prod":
+        masked_self = self_.masked_fill(self_ == 0, 1)
+        masked_self_result = reduce_into(masked_self, src)
+        grad_self = grad * masked_self_result / masked_self
+        src_zero = src == 0
+        src_num_zeros = take(add_into(self_.new_zeros(self_.shape), src_zero.to(self_.dtype)))
+        src_single_zero = src_zero & (src_num_zeros == 1)
+        masked_src_result = reduce_into(self_, src.masked_fill(src_single_zero, 1))
+        from .elementwise import where
+        grad_src = where(src_single_zero, take(grad * masked_src_result),
+                         take(grad * result) / src.masked_fill(src_zero, 1))
+    elif reduce == "mean":
+        n = add_into(grad.new_ones(grad.shape) if clear is None else grad.new_zeros(grad.shape),
+                     src.new_ones(src.shape))
+        n = n.masked_fill(n == 0, 1)
+        grad_self = grad / n
+        grad_src = take(grad) / take(n)
+    else:  # amax / amin: the gradient shared evenly among the elements equal to the result
+        self_is_result = (self_ == result).to(self_.dtype)
+        src_is_result = (src == take(result)).to(self_.dtype)
+        distributed = grad / add_into(self_is_result, src_is_result)
+        grad_self = self_is_result * distributed
+        grad_src = src_is_result * take(distributed)
+    if clear is not None:
+        grad_self = clear(grad_self)
+    e = node.next_edges
+    return grad_self if e[0] is not None else None, grad_src if e[1] is not None else None
+
+
 class ScatterReduceBackward0(Node):
     """torch's scatter_reduce_backward (torch/csrc/autograd/FunctionsManual.cpp), in tensor ops."""
 
@@ -283,40 +296,12 @@ class ScatterReduceBackward0(Node):
     def backward(self, grad):
         self_, index, src, result = self.saved_tensors
         dim, reduce, include_self = self.dim, self.reduce, self.include_self
-        if reduce == "sum":
-            grad_self = grad
-            grad_src = grad.gather(dim, index)
-        elif reduce == "prod":
-            masked_self = self_.masked_fill(self_ == 0, 1)
-            masked_self_result = masked_self.scatter_reduce(dim, index, src, reduce, include_self=include_self)
-            grad_self = grad * masked_self_result / masked_self
-            src_zero = src == 0
-            src_num_zeros = self_.new_zeros(self_.shape).scatter_add(dim, index, src_zero.to(self_.dtype)) \
-                .gather(dim, index)
-            src_single_zero = src_zero & (src_num_zeros == 1)
-            masked_src = src.masked_fill(src_single_zero, 1)
-            masked_src_result = self_.scatter_reduce(dim, index, masked_src, reduce, include_self=include_self)
-            from .elementwise import where
-            grad_src = where(src_single_zero, (grad * masked_src_result).gather(dim, index),
-                             (grad * result).gather(dim, index) / src.masked_fill(src_zero, 1))
-        elif reduce == "mean":
-            n = (grad.new_ones(grad.shape) if include_self else grad.new_zeros(grad.shape)).scatter_add(
-                dim, index, src.new_ones(src.shape))
-            n = n.masked_fill(n == 0, 1)
-            grad_self = grad / n
-            grad_src = grad.gather(dim, index) / n.gather(dim, index)
-        else:
-            value = result.gather(dim, index)
-            self_is_result = (self_ == result).to(self_.dtype)
-            src_is_result = (src == value).to(self_.dtype)
-            n = self_is_result.scatter_add(dim, index, src_is_result)
-            distributed = grad / n
-            grad_self = self_is_result * distributed
-            grad_src = src_is_result * distributed.gather(dim, index)
-        if not include_self:
-            grad_self = grad_self.scatter(dim, index, 0)
-        e = self.next_edges
-        return grad_self if e[0] is not None else None, grad_src if e[1] is not None else None
+        return _reduce_backward(
+            self, grad, self_, src, result, reduce,
+            take=lambda t: t.gather(dim, index),
+            add_into=lambda base, v: base.scatter_add(dim, index, v),
+            reduce_into=lambda base, v: base.scatter_reduce(dim, index, v, reduce, include_self=include_self),
+            clear=(lambda t: t.scatter(dim, index, 0)) if not include_self else None)
 
 
 @op("scatter_reduce(Tensor input, int64_t dim, Tensor index, Tensor src, c10::string_view reduce, *, "
