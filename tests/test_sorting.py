@@ -38,6 +38,16 @@ spec("sort/method_dim0", lambda lib, a: a.sort(0), SORT)
 spec("sort/descending", lambda lib, a: lib.sort(a, -1, True), SORT)
 spec("sort/stable", lambda lib, a: lib.sort(a, stable=True, dim=0, descending=True), SORT)
 spec("sort/stable_false", lambda lib, a: a.sort(stable=False), SORT[:7])
+# ties on more than 16 elements: torch's std::sort order (introsort), not a stable one (ember/ops/_cxx_sort.py)
+SORT_TIES = [(t_((3, 40), F32, "int"),), (t_((50, 3), "float64", "int", "t"),), (t_((100,), "int64"),),
+             (t_((2, 30), "float16", "int"),), (t_((2, 30), "bfloat16", "int"),), (t_((70,), "bool"),)]
+spec("sort/ties", lambda lib, a: (lib.sort(a), a.sort(0, descending=True), lib.msort(a)), SORT_TIES, gradcheck=False)
+spec("sort/ties_stable", lambda lib, a: (lib.sort(a, stable=True), a.sort(stable=True, dim=0, descending=True)),
+     SORT_TIES, gradcheck=False)
+spec("argsort/ties", lambda lib, a: (lib.argsort(a), a.argsort(0, True), lib.argsort(a, stable=True)), SORT_TIES,
+     grad=False)
+spec("sort/ties_nan", lambda lib, a: (lib.sort(_nan(a.round())), _nan(a.round()).sort(0, True)),
+     [(t_((3, 40)),), (t_((60,), "float64"),)], gradcheck=False)
 # (gradcheck: finite differences through NaN outputs are NaN)
 spec("sort/nan", lambda lib, a: lib.sort(_nan(a)), SORT_NAN, gradcheck=False)
 spec("sort/nan_descending", lambda lib, a: _nan(a).sort(descending=True), SORT_NAN, gradcheck=False)
@@ -56,24 +66,27 @@ spec("msort/out", lambda lib, a: lib.msort(a, out=lib.empty(0, dtype=a.dtype)), 
 TOPK = [(t_((3, 5)), 2), (t_((3, 5), layout="t"), 3), (t_((2, 3, 4), layout="s"), 1), (t_((2, 3, 6), "float64"), 4),
         (t_(()), 1), (t_(()), 0), (t_((0,)), 0), (t_((3, 5)), 0), (t_((3, 5)), 5)] + \
     [(t_((6,), dt), 3) for dt in FLOATS if dt != F32]
-# Which of several equal elements topk returns is left to std::partial_sort / std::nth_element in torch
-# (aten/src/ATen/native/TopKImpl.h), not a rule ember reproduces: inputs with ties compare the values and
-# that the indices point at them (the gradient goes to the chosen one: not compared)
-TOPK_TIES = [(t_((6,), dt), 3) for dt in INTS] + [(t_((3, 8), F32, "int"), 4)]
+# Which of several equal elements topk returns is torch's std::partial_sort / std::nth_element + std::sort choice
+# (aten/src/ATen/native/TopKImpl.h), reproduced (ember/ops/_cxx_sort.py): heavy ties compared in full (indices,
+# gradients), both paths (k * 64 <= n: partial_sort), sorted or not
+TOPK_TIES = [(t_((6,), dt), 3) for dt in INTS] + [(t_((3, 8), F32, "int"), 4), (t_((2, 40), F32, "int"), 7),
+                                                  (t_((3, 130), "float64", "int"), 2), (t_((150,), "int64"), 1),
+                                                  (t_((3, 40), "float16", "int", "t"), 20)]
 spec("topk", lambda lib, a, k: lib.topk(a, k), TOPK)
 spec("topk/smallest", lambda lib, a, k: a.topk(k, largest=False), TOPK)
 spec("topk/dim0", lambda lib, a, k: lib.topk(a, min(k, a.shape[0] if a.dim() else 1), 0), TOPK)
 spec("topk/unsorted", lambda lib, a, k: lib.sort(lib.topk(a, k, sorted=False).values).values, TOPK[:9])
-spec("topk/ties", lambda lib, a, k: (lib.topk(a, k).values, a.gather(-1, lib.topk(a, k).indices)), TOPK_TIES,
-     grad=False)
-spec("topk/ties_smallest", lambda lib, a, k: (lib.topk(a, k, largest=False).values,
-                                              a.gather(-1, lib.topk(a, k, largest=False).indices)), TOPK_TIES, grad=False)
+spec("topk/ties", lambda lib, a, k: lib.topk(a, k), TOPK_TIES, gradcheck=False)  # (ties: kinks)
+spec("topk/ties_smallest", lambda lib, a, k: lib.topk(a, k, largest=False), TOPK_TIES, gradcheck=False)
+spec("topk/ties_unsorted", lambda lib, a, k: (lib.topk(a, k, sorted=False), a.topk(min(k, a.shape[0]), 0, False, False)),
+     TOPK_TIES,
+     gradcheck=False)
+spec("topk/unsorted_order", lambda lib, a: lib.topk(a, 5, sorted=False), [(t_((3, 20)),), (t_((200,), "float64"),)],
+     gradcheck=False)  # (nth_element's order, no ties)
 # (several NaNs are ties too)
-spec("topk/nan", lambda lib, a: (lib.topk(_nan(a), 3).values, _nan(a).gather(-1, lib.topk(_nan(a), 3).indices)),
-     SORT_NAN, grad=False)
-spec("topk/nan_smallest", lambda lib, a: (lib.topk(_nan(a), 4, largest=False).values,
-                                          _nan(a).gather(-1, lib.topk(_nan(a), 4, largest=False).indices)),
-     SORT_NAN, grad=False)
+spec("topk/nan", lambda lib, a: lib.topk(_nan(a), 3), SORT_NAN + [(t_((3, 70)),)], gradcheck=False)
+spec("topk/nan_smallest", lambda lib, a: lib.topk(_nan(a), 4, largest=False), SORT_NAN + [(t_((3, 70)),)],
+     gradcheck=False)
 spec("topk/out", lambda lib, a, k: lib.topk(a, k, out=(lib.empty(0, dtype=a.dtype), lib.empty(0, dtype=lib.int64))),
      TOPK[:5], grad=False)
 
@@ -83,16 +96,20 @@ spec("topk/out", lambda lib, a, k: lib.topk(a, k, out=(lib.empty(0, dtype=a.dtyp
 # elements they return is the kernel's, so inputs with ties compare values and that the indices point at them
 KTH = [(t_((3, 5)), 2), (t_((3, 5), layout="t"), 5), (t_((2, 3, 4), layout="s"), 1), (t_((2, 3, 4), "float64"), 3),
        (t_(()), 1), (t_((0, 3)), 1)] + [(t_((6,), dt), 4) for dt in FLOATS if dt != F32]
-KTH_TIES = [(t_((6,), dt), 4) for dt in INTS] + [(t_((3, 8), F32, "int"), 3)]
+KTH_TIES = [(t_((6,), dt), 4) for dt in INTS] + [(t_((3, 8), F32, "int"), 3), (t_((2, 40), F32, "int"), 17),
+                                                 (t_((90,), "float64", "int"), 45), (t_((30, 3), "int64", "real", "t"), 1)]
 spec("kthvalue", lambda lib, a, k: lib.kthvalue(a, k), KTH)
 spec("kthvalue/method_dim0_keepdim", lambda lib, a, k: a.kthvalue(1, 0, True), KTH[:5] + KTH[6:])
-spec("kthvalue/ties", lambda lib, a, k: (lib.kthvalue(a, k).values, a.gather(-1, lib.kthvalue(a, k, -1, True).indices)),
-     KTH_TIES, grad=False)
+# torch's quick_select_template choice among equal values (ember/ops/_cxx_sort.py), indices and gradients
+spec("kthvalue/ties", lambda lib, a, k: (lib.kthvalue(a, k), a.kthvalue(min(k, a.shape[0]), 0)), KTH_TIES,
+     gradcheck=False)
+spec("kthvalue/ties_nan", lambda lib, a: (lib.kthvalue(_nan(a.round()), 20), lib.kthvalue(_nan(a.round()), 39)),
+     [(t_((3, 40)),), (t_((40,), "float64"),)], gradcheck=False)
 spec("kthvalue/out", lambda lib, a, k: lib.kthvalue(a, k, out=(lib.empty(0, dtype=a.dtype), lib.empty(0, dtype=lib.long))),
      KTH[:5], grad=False)
 MED = [(t_((3, 5)),), (t_((3, 4), layout="t"),), (t_((2, 3, 4), layout="s"),), (t_((2, 3, 5), "float64"),), (t_(()),)] + \
     [(t_((7,), dt),) for dt in FLOATS if dt != F32]
-MED_TIES = [(t_((7,), dt),) for dt in INTS] + [(t_((3, 8), F32, "int"),)]
+MED_TIES = [(t_((7,), dt),) for dt in INTS] + [(t_((3, 8), F32, "int"),), (t_((40, 3), "float64", "int"),)]
 MED_NAN = [(t_((4, 6)),), (t_((3, 6), "float64", layout="t"),), (t_((9,), "float16"),), (t_((9,), "bfloat16"),)]
 for _n in ("median", "nanmedian"):
     # (all: the gradient is shared evenly among the elements equal to the median: ties in the "int" domain)
@@ -101,19 +118,25 @@ for _n in ("median", "nanmedian"):
     spec(f"{_n}/all_nan", lambda lib, a, _n=_n: getattr(lib, _n)(_nan(a)), MED_NAN, gradcheck=False)
     spec(f"{_n}/dim", lambda lib, a, _n=_n: getattr(lib, _n)(a, -1), MED + [(t_((0, 3)),)])
     spec(f"{_n}/dim0_keepdim", lambda lib, a, _n=_n: getattr(a, _n)(0, keepdim=True), MED)
-    spec(f"{_n}/dim_ties", lambda lib, a, _n=_n: (getattr(lib, _n)(a, 0).values,
-                                                  a.gather(0, getattr(lib, _n)(a, 0, True).indices)),
-         MED_TIES, grad=False)
+    # (torch's nth_element breaks ties by index: the stable order's element)
+    spec(f"{_n}/dim_ties", lambda lib, a, _n=_n: (getattr(lib, _n)(a, 0), getattr(lib, _n)(a, -1)), MED_TIES,
+         gradcheck=False)
     spec(f"{_n}/dim_nan", lambda lib, a, _n=_n: getattr(lib, _n)(_nan(a), -1), MED_NAN, gradcheck=False)
     spec(f"{_n}/out", lambda lib, a, _n=_n: getattr(lib, _n)(a, 0, out=(lib.empty(0, dtype=a.dtype),
                                                                         lib.empty(0, dtype=lib.long))),
          MED[:5], grad=False)
-# mode: the smallest of the most frequent values, at its last occurrence (torch's rule for dims up to 16)
+# mode: the smallest of the most frequent values, at the last of its run in std::sort's order (the last occurrence
+# for dims up to 16 without NaN; beyond, and with NaN, the kernel's order: ember/ops/_cxx_sort.py)
 MODE = [(t_((3, 8), F32, "int"),), (t_((4, 6), F32, "int", "t"),), (t_((2, 3, 8), "float64", "int", "s"),), (t_(()),),
         (t_((0, 3)),), (t_((3, 5)),)] + [(t_((9,), dt),) for dt in REALS if dt != F32] + \
     [(t_((9,), dt, "int"),) for dt in FLOATS if dt != F32]
 spec("mode", lambda lib, a: lib.mode(a), MODE)
 spec("mode/method_dim0_keepdim", lambda lib, a: a.mode(0, True), MODE[:4] + MODE[5:])
+spec("mode/ties", lambda lib, a: (lib.mode(a), a.mode(0)),
+     [(t_((3, 40), F32, "int"),), (t_((50, 4), "float64", "int", "t"),), (t_((100,), "int64"),), (t_((2, 30), "uint8"),)],
+     gradcheck=False)
+spec("mode/nan", lambda lib, a: (lib.mode(_nan(a.round())), _nan(a.round()).mode(0)),
+     [(t_((3, 12)),), (t_((3, 40)),), (t_((9,), "float64"),)], gradcheck=False)
 spec("mode/zeros", lambda lib, a: lib.mode(a * 0), [(t_((3, 7)),)])  # 0. and -0. are equal: the last one's sign
 spec("mode/out", lambda lib, a: lib.mode(a, out=(lib.empty(0, dtype=a.dtype), lib.empty(0, dtype=lib.long))),
      MODE[:4], grad=False)

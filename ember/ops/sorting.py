@@ -44,6 +44,46 @@ def _stable_argsort(d, axis, descending):
     return (n - 1) - m.flip(idx, axis)
 
 
+def _rows(a, ax):
+    """a with `ax` moved last, as (rows, n) (a view where it can be), and the moved shape."""
+    m = xp(a)
+    moved = m.moveaxis(a, ax, -1)
+    return moved.reshape(-1, moved.shape[-1]), moved.shape
+
+
+def _ties(sorted_rows):
+    """Per row of an ascending (NaN-last) sort: whether two neighbours are equal (NaNs equal to each other)."""
+    m = xp(sorted_rows)
+    a, b = sorted_rows[:, 1:], sorted_rows[:, :-1]
+    eq = a == b
+    if sorted_rows.dtype.kind == "f":
+        eq |= m.isnan(a) & m.isnan(b)
+    return eq.any(axis=1)
+
+
+def _emulate(d, ax, order, rows_mask, run):
+    """torch's index choices among equal values (ember/ops/_cxx_sort.py) for the rows `rows_mask` of the stable
+    `order` (indices along ax): run(pairs) returns the row's new indices (a list) for a list of (value, index)
+    pairs. Above _cxx_sort.EMULATE_LIMIT elements in all, the stable order stays. Host arrays only (the ports are
+    Python); a device array's rows come to the host and go back."""
+    from . import _cxx_sort
+    from .._backend import on_device_of, to_host
+    m = xp(order)
+    ordr, shape = _rows(order, ax)
+    sel = to_host(rows_mask).nonzero()[0]
+    if not sel.size or sel.size * ordr.shape[1] > _cxx_sort.EMULATE_LIMIT:
+        return order
+    vals = to_host(_rows(_key(d), ax)[0][sel])
+    ordr = to_host(ordr).copy()
+    width = None
+    for r, row in zip(sel.tolist(), vals.tolist()):
+        new = run(list(zip(row, range(len(row)))))
+        width = len(new)
+        ordr[r, :width] = new
+    ordr = on_device_of(ordr, order)
+    return m.moveaxis(ordr.reshape(shape), -1, ax)
+
+
 class _SelectBackward(Node):
     """The gradient of an op whose values are input elements picked along `dim` by an index tensor: scattered
     back to those positions (torch's value_selecting_reduction_backward / cummaxmin_backward)."""
@@ -124,14 +164,26 @@ def _no_complex(d, what):
 
 
 # ---- sort / argsort / msort / topk -----------------------------------------------------------------------------
-def _sort(input, dim, descending):
-    """(values array, int64 indices array) of a stable sort along `dim` (already wrapped)."""
+def _sort(input, dim, descending, stable=True):
+    """(values array, int64 indices array) of a sort along `dim` (already wrapped): stable, or with torch's
+    std::sort order among equal values (stable=False, rows of more than 16 elements with ties: _cxx_sort)."""
     d = input._data
     _no_complex(d, "Sort")
     m = xp(d)
     if d.ndim == 0:
         return d.copy(), m.zeros((), np.int64)
     idx = _stable_argsort(d, dim, descending)
+    if not stable and d.shape[dim] > 16 and d.size:
+        from . import _cxx_sort
+        asc = m.take_along_axis(_key(d), idx, dim)
+        ties = _ties(_rows(asc, dim)[0])
+        if ties.any():
+            comp = _cxx_sort.desc if descending else _cxx_sort.asc
+
+            def run(pairs):
+                _cxx_sort.sort(pairs, comp)
+                return [p[1] for p in pairs]
+            idx = _emulate(d, dim, idx, ties, run)
     return m.take_along_axis(d, idx, dim), idx.astype(np.int64, copy=False)
 
 
@@ -139,7 +191,7 @@ def _sort(input, dim, descending):
     "sort(Tensor input, int64_t dim=-1, bool descending=False, *, TensorList[2] out=None)", method=True)
 def sort(input, dim=-1, descending=False, stable=_UNSET, *, out=None):
     ax = input._wrap_dim(dim)
-    vals, idx = _sort(input, ax, descending)
+    vals, idx = _sort(input, ax, descending, bool(stable) and stable is not _UNSET)
     values, indices = wrap(vals), wrap(idx)
     # the sort.stable overload (any `stable=`, even None) records SortBackward1
     _record_select("SortBackward0" if stable is _UNSET else "SortBackward1", input, values, indices, ax)
@@ -151,14 +203,14 @@ def sort(input, dim=-1, descending=False, stable=_UNSET, *, out=None):
 def argsort(input, dim=-1, descending=False, stable=False, *, out=None):
     ax = input._wrap_dim(dim)
     _no_complex(input._data, "Sort")
-    r = wrap(_sort(input, ax, descending)[1])
+    r = wrap(_sort(input, ax, descending, bool(stable))[1])
     return r if out is None else _write_out_typed(out, r)
 
 
 @op("msort(Tensor input, *, Tensor out=None)", method=True)
 def msort(input, *, out=None):
     ax = input._wrap_dim(0)
-    vals, idx = _sort(input, ax, False)
+    vals, idx = _sort(input, ax, False, False)
     values = wrap(vals)
     _record_select("SortBackward0", input, values, wrap(idx), ax)
     return values if out is None else _write_out_typed(out, values)
@@ -186,10 +238,39 @@ def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):
         if idx is None:
             idx = _stable_argsort(d, ax, largest)
             idx = m.take(idx, m.arange(k), axis=ax).astype(np.int64, copy=False)
+        if k and (not sorted or k > 1 or n > 1):
+            idx = _topk_torch_order(d, ax, idx, k, largest, sorted)
         vals = m.take_along_axis(d, idx, ax)
     values, indices = wrap(vals), wrap(idx)
     _record_select("TopkBackward0", input, values, indices, ax)
     return _pair_out(topk_type, values, indices, out)
+
+
+def _topk_torch_order(d, ax, idx, k, largest, sorted):
+    """torch's choice and order among equal values (TopKImpl.h: std::partial_sort of (value, index) pairs when
+    k * 64 <= n, else std::nth_element, then std::sort of the first k - 1 when sorted): for the rows with equal
+    values, and for every row when not sorted (nth_element's order)."""
+    from . import _cxx_sort
+    m = xp(d)
+    n = d.shape[ax]
+    if sorted:
+        asc = m.sort(_rows(_key(d), ax)[0], axis=1)  # NaN last, as torch's order
+        rows = _ties(asc)
+        if not rows.any():
+            return idx
+    else:
+        rows = m.ones(math.prod(d.shape) // n, bool)
+    comp = _cxx_sort.desc if largest else _cxx_sort.asc
+
+    def run(pairs):
+        if k * 64 <= n:
+            _cxx_sort.partial_sort(pairs, k, comp)
+        else:
+            _cxx_sort.nth_element(pairs, k - 1, comp)
+            if sorted:
+                _cxx_sort.sort_range(pairs, 0, k - 1, comp)
+        return [p[1] for p in pairs[:k]]
+    return _emulate(d, ax, idx, rows, run)
 
 
 def _topk_partition(d, ax, k, largest):
@@ -277,9 +358,10 @@ def _nonempty_dim(d, ax, name):
         raise IndexError(f"{name}(): Expected reduction dim {ax} to have non-zero size.")
 
 
-def _pick(input, ax, pos, keepdim, name, rtype, out, check):
+def _pick(input, ax, pos, keepdim, name, rtype, out, check, quickselect=False):
     """(values, indices) at rank `pos` (an int array broadcast over the other dims, or an int) of the stable
-    sort along `ax`, with the backward of a value-selecting reduction."""
+    sort along `ax` (median/nanmedian: torch's nth_element breaks ties by index, the same), or with quickselect
+    torch's kthvalue choice among equal values; with the backward of a value-selecting reduction."""
     d = input._data
     m = xp(d)
     if d.ndim == 0:
@@ -290,6 +372,8 @@ def _pick(input, ax, pos, keepdim, name, rtype, out, check):
             at = m.take(order, [pos], axis=ax)
         else:
             at = m.take_along_axis(order, m.expand_dims(pos, ax), ax)
+        if quickselect and d.size:
+            at = _kth_torch_choice(d, ax, order, at, pos)
         idx = at.astype(np.int64, copy=False)
         vals = m.take_along_axis(d, idx, ax)
         if not keepdim:
@@ -309,8 +393,32 @@ def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {ax}")
     _no_dtype(d, "kthvalue_cpu")
     # torch selects with a quickselect (aten/src/ATen/native/SortingUtils.h): among equal elements the index it
-    # returns is the kernel's; ember returns the k-th of a stable sort
-    return _pick(input, ax, k - 1, keepdim, "KthvalueBackward0", kthvalue_type, out, _kthvalue_out_check)
+    # returns is that kernel's (_cxx_sort.quick_select, for the rows where the k-th value is not unique)
+    return _pick(input, ax, k - 1, keepdim, "KthvalueBackward0", kthvalue_type, out, _kthvalue_out_check,
+                 quickselect=True)
+
+
+def _kth_torch_choice(d, ax, order, at, k):
+    """kthvalue's index where the k-th value is not unique in its row: quick_select_template's."""
+    from . import _cxx_sort
+    m = xp(d)
+    key = _key(d)
+    v = m.take_along_axis(key, at, ax)
+    same = key == v
+    if key.dtype.kind == "f":
+        same |= m.isnan(key) & m.isnan(v)
+    rows = _rows(same, ax)[0].sum(axis=1) > 1
+    if not rows.any():
+        return at
+
+    def gt(x, y):
+        a, b = x[0], y[0]
+        return (a != a and b == b) or a > b
+
+    def run(pairs):
+        _cxx_sort.quick_select(pairs, k, gt)
+        return [pairs[k][1]]
+    return _emulate(d, ax, at, rows, run)
 
 
 def _nan_counts(d, ax):
@@ -400,6 +508,24 @@ def nanmedian(input, dim=None, keepdim=False, *, out=None):
     return _median_dim(input, dim, keepdim, out, True)
 
 
+def _mode_torch_choice(d, ax, idx, repeated):
+    """mode's index for the rows whose mode repeats: the last of its run in std::sort's order of the (value, index)
+    pairs compared by value (mode_kernel, aten/src/ATen/native/cpu/TensorCompareKernel.cpp)."""
+    from . import _cxx_sort
+
+    def run(pairs):
+        _cxx_sort.sort(pairs, _cxx_sort.value_less)
+        best, most, count = None, 0, 0
+        for i, p in enumerate(pairs):
+            count += 1
+            if i == len(pairs) - 1 or p[0] != pairs[i + 1][0]:
+                if count > most:
+                    best, most = p, count
+                count = 0
+        return [best[1]]
+    return _emulate(d, ax, idx, repeated.reshape(-1), run)
+
+
 @op("mode(Tensor input, int64_t dim=-1, bool keepdim=False, *, TensorList[2] out=None)", method=True)
 def mode(input, dim=-1, keepdim=False, *, out=None):
     """The most frequent value (the smallest of equally frequent ones) and the index of its last occurrence.
@@ -426,6 +552,14 @@ def mode(input, dim=-1, keepdim=False, *, out=None):
             run = m.where(end, ar - first + 1, 0)
             best = run.argmax(axis=-1)[..., None]  # the first (smallest value) of the longest runs
             idx = m.take_along_axis(order, best, -1).astype(np.int64, copy=False)
+            # beyond insertion sort (16 elements) std::sort's order decides which occurrence is last; a NaN (never
+            # less, nothing less than it) makes even the insertion sort's order, and so the mode, the kernel's own
+            need = m.take_along_axis(run, best, -1)[..., 0] > 1
+            need = need if n > 16 else m.zeros(need.shape, bool)
+            if s.dtype.kind == "f":
+                need = need | m.isnan(s[..., -1])  # (NaN sorts last)
+            if need.any():
+                idx = m.moveaxis(_mode_torch_choice(d, ax, m.moveaxis(idx, -1, ax), need), ax, -1)
         else:
             idx = m.zeros(s.shape[:-1] + (0,), np.int64)
         idx = m.moveaxis(idx, -1, ax)
