@@ -6,6 +6,8 @@ is within 2 ulps of torch's, and the rule ember uses (float64 computed and round
 float32 scheme; see bench/measure_digits.py and bench/README.md "Digits") differs from torch's bits on no more
 elements than NumPy's own float32 loop does. The rule itself is checked exactly against a reference written here.
 """
+import itertools
+
 import numpy as np
 import pytest
 import torch
@@ -181,6 +183,58 @@ def test_sum_visible_cases():
     x = np.random.default_rng(0).standard_normal((100, 100)).astype(F32)
     for d in (0, 1):
         np.testing.assert_array_equal(_bits(ember.from_numpy(x).sum(d).numpy()), _bits(torch.from_numpy(x).sum(d).numpy()))
+
+
+def test_sum_permuted_layouts():
+    """Sums over one or two dims of every permutation of 3-D and 4-D tensors: torch's bits in torch's places."""
+    rng = np.random.default_rng(3)
+    with _threads(1):
+        for shape in [(2, 3, 4), (5, 6, 7), (2, 3, 4, 5), (17, 3, 9)]:
+            x = (rng.standard_normal(shape) * 10.0 ** rng.integers(-4, 5, shape)).astype(F32)
+            t, e = torch.from_numpy(x), ember.from_numpy(x)
+            for perm in itertools.permutations(range(len(shape))):
+                for k in (1, 2):
+                    for dims in itertools.combinations(range(len(shape)), k):
+                        np.testing.assert_array_equal(_bits(e.permute(perm).sum(dims).numpy()),
+                                                      _bits(t.permute(perm).sum(dims).numpy()))
+
+
+PLAN_SHAPES = [(1,), (2,), (7,), (15,), (16,), (17,), (40,), (63,), (64,), (65,), (130,), (5, 3), (3, 5), (1, 15),
+               (15, 1), (8, 9), (9, 8), (4, 33), (33, 4), (2, 3, 4), (4, 1, 6), (17, 17), (64, 64), (2, 2, 2, 2)]
+
+
+@pytest.mark.parametrize("shape", PLAN_SHAPES)
+@pytest.mark.parametrize("dt", ["float32", "float16", "bfloat16"])
+def test_sum_plans(shape, dt):
+    """Small sums run a cached plan of torch's order (ember/ops/_sumplan.py) and, for contiguous float32, the fast
+    forms' caches keyed by size or shape: each layout, dim and dtype twice (recording, then the cached plan), with
+    magnitudes spread so that any other order changes the last bits, and zeros of both signs."""
+    rng = np.random.default_rng(int(np.prod(shape)) + len(shape))
+    x = (rng.standard_normal(shape) * 10.0 ** rng.integers(-4, 5, shape)).astype(F32)
+    x.reshape(-1)[::5] = -0.0
+    t = torch.from_numpy(x).to(getattr(torch, dt))
+    e = ember.from_numpy(t.float().numpy()).to(getattr(ember, dt))
+    views = [lambda a: a, lambda a: a.t() if a.dim() == 2 else a.flip(0) if a.dim() == 1 else a.transpose(0, 2),
+             lambda a: a[::2]]
+    with _threads(1):
+        for view in views:
+            tv, ev = view(t), view(e)
+            if tv.numel() == 0 or any(s < 0 for s in tv.stride()):
+                continue
+            dims = [None] + list(range(-tv.dim(), tv.dim())) + ([(0, tv.dim() - 1)] if tv.dim() > 2 else [])
+            for d in dims:
+                for _ in range(2):
+                    for f in (lambda a: a.sum() if d is None else a.sum(d), lambda a: a.mean() if d is None else a.mean(d)):
+                        want, got = f(tv), f(ev)
+                        assert str(got.dtype)[6:] == str(want.dtype)[6:] and tuple(got.shape) == tuple(want.shape)
+                        assert got.storage_offset() == 0 and got.is_contiguous()
+                        np.testing.assert_array_equal(_bits(got.float().numpy()), _bits(want.float().numpy()))
+    z = -torch.zeros(shape)
+    for d in [None] + list(range(len(shape))):
+        for _ in range(2):
+            want = z.sum() if d is None else z.sum(d)
+            got = ember.from_numpy(z.numpy()).sum() if d is None else ember.from_numpy(z.numpy()).sum(d)
+            np.testing.assert_array_equal(_bits(got.numpy()), _bits(want.numpy()))  # +0., as torch
 
 
 # ---- vectorised forms of ops whose speed issue 7 measured (bench/bench_ops.py): same values as torch ------------

@@ -243,15 +243,11 @@ def cascade_sum(a, axes, low=None):
 
 
 def _to_kept(r, a, axes, kept_shape):
-    """r holds the kept dims in iteration order, slowest first, possibly coalesced: that is C order of the kept
-    dims when their strides descend (the common case); other layouts were sorted by stride."""
-    kept = [d for d in range(a.ndim) if d not in axes and a.shape[d] != 1]
-    order = sorted(kept, key=lambda d: -abs(a.strides[d]))
-    if order == kept:
-        return r.reshape(kept_shape)
-    r = r.reshape(tuple(a.shape[d] for d in order))
-    r = np.transpose(r, [order.index(d) for d in kept])
-    return np.ascontiguousarray(r).reshape(kept_shape)
+    """r holds the kept dims in iteration order, slowest first, possibly coalesced: TensorIterator orders them by
+    the output's strides, which are C-contiguous in the kept dims' own order (_iter_dims), so that is C order of
+    the kept dims for every input layout (a permuted input's sums were once transposed here by its strides, which
+    put them in the wrong places: tests/test_digits.py test_sum_permuted_layouts)."""
+    return r.reshape(kept_shape)
 
 
 def _split_columns(a, dims, nt, low):

@@ -8,7 +8,7 @@ import numpy as np
 from .._warn import warn as _warn
 from .. import _dtype
 from .._backend import as_array, xp
-from . import _cascade
+from . import _cascade, _sumplan
 from .._tensor import Tensor
 from ._table import op
 from ._registry import _torch_type_name as _torch_name
@@ -99,9 +99,11 @@ def _torch_order_sum(d, axes, keepdim, odt):
     else:
         return None
     ax = tuple(range(d.ndim)) if axes is None else axes
-    r = _cascade.cascade_sum(d, ax, low)
+    r = _planned(d, ax, low)
     if r is None:
-        return None
+        r = _cascade.cascade_sum(d, ax, low)
+        if r is None:
+            return None
     if keepdim:
         r = r.reshape(tuple(1 if i in ax else n for i, n in enumerate(d.shape)))
     return r if low is None else r.astype(d.dtype)
@@ -148,26 +150,158 @@ def _low_sum32(d, axes, keepdim):
     return d.sum(axis=axes, dtype=_F32, keepdims=keepdim)
 
 
-def _full_sum(input):
-    """The common full sum of a float32/float64 tensor, without the general path's checks; None for the others."""
-    d = input._data
-    if d.dtype is _F32 or d.dtype is _F64:
-        r = _cascade.full_sum32(d) if d.dtype is _F32 and d.__class__ is _ndarray else None
-        r = wrap(np.add.reduce(d, None) if r is None else r)
-        if state.enabled and input._requires_grad:
-            record(SumBackward0, (input,), r).in_shape = d.shape
+_plans = _sumplan._plans
+_accumulate = np.add.accumulate
+_reduce = np.add.reduce
+_ZERO32 = np.float32(0)
+
+
+def _planned(d, axes, low=None):
+    """torch's float32 sum of ndarray `d` (float32; float16/bfloat16 with low) over `axes` (sorted) by its cached
+    plan (ember/ops/_sumplan.py: one gather and one NumPy reduction for small tensors); None where not planned."""
+    p = _plans.get((d.shape, d.strides, axes, low))
+    if p is None:
+        if d.size > _sumplan.LIMIT:
+            return None
+        p = _sumplan.plan_of(d, axes, low)
+        if p is None:
+            return None
+    return p(d.reshape(-1) if low is None else d.reshape(-1).astype(_F32))
+
+
+def _sum32(d, axes, low=None):
+    """torch's sum of ndarray `d` (float32; float16/bfloat16 with low) over `axes` (sorted) by its cached plan, in
+    float32 (a NumPy scalar for a full sum); None where not planned. The plans of one gather and one NumPy call
+    (kinds 1 and 2, ember/ops/_sumplan.py) run inline."""
+    p = _plans.get((d.shape, d.strides, axes, low))
+    if p is None:
+        r = _planned(d, axes, low)
+        p = _plans.get((d.shape, d.strides, axes, low))
+        if p is not None and low is None and d.flags.c_contiguous:  # for the fast forms' caches
+            if p.kind == 1:
+                _FULL32[d.size] = p.chain
+            elif p.kind == 2 and not p.copy and len(axes) == 1:
+                _DIM32[(d.shape, axes[0])] = _DIM32[(d.shape, axes[0] - d.ndim)] = p
         return r
-    return None
+    k = p.kind
+    if k == 1:
+        f = d.reshape(-1)[p.chain]
+        s = _accumulate(f if low is None else f.astype(_F32))[-1]  # (a 1-D accumulate adds in order)
+        return s if s else _ZERO32  # torch's zero-started sum of -0. values is 0.
+    f = d.reshape(-1)
+    if k == 2 and not p.copy:
+        f = f[p.idx]
+        r = _reduce(f if low is None else f.astype(_F32), 0, None, None, False, 0.0, p.where)
+        return r.reshape(p.shape) if p.reshape else r
+    return p(f if low is None else f.astype(_F32))
+
+
+def _low_name(dt):
+    return "bfloat16" if dt.name == "bfloat16" else "float16"
+
+
+def _full_sum(input):
+    """The common full sum of a float32/float64 (and small float16/bfloat16) tensor, without the general path's
+    checks; None for the others."""
+    d = input._data
+    dt = d.dtype
+    if dt is _F32 and d.__class__ is _ndarray:
+        r = _sum32(d, _ALL[d.ndim]) if d.ndim < 8 else None
+        if r is None:
+            r = _cascade.full_sum32(d)
+        r = wrap(np.add.reduce(d, None) if r is None else r)
+    elif dt is _F32 or dt is _F64:
+        r = wrap(np.add.reduce(d, None))
+    elif dt in _dtype.OPMATH_NP and d.__class__ is _ndarray and d.ndim < 8:
+        r = _sum32(d, _ALL[d.ndim], _low_name(dt))
+        if r is None:
+            return None
+        with fp_ignore:  # (float16 overflows to inf quietly, as torch)
+            r = wrap(dt.type(r) if r.shape == () else r.astype(dt))  # rounded once, as torch's float output
+    else:
+        return None
+    if state.enabled and input._requires_grad:
+        record(SumBackward0, (input,), r).in_shape = d.shape
+    return r
+
+
+_ALL = tuple(tuple(range(n)) for n in range(8))
+
+
+def _dim_sum(input, dim):
+    """x.sum(dim) of a float32/float16/bfloat16 tensor by its cached plan, without the general path's checks; None
+    for the others."""
+    d = input._data
+    dt = d.dtype
+    if dt is _F32:
+        low = None
+    elif dt in _dtype.OPMATH_NP:
+        low = _low_name(dt)
+    else:
+        return None
+    if d.__class__ is not _ndarray:
+        return None
+    n = d.ndim
+    if dim < 0:
+        dim += n
+    if not 0 <= dim < n:
+        return None
+    r = _sum32(d, (dim,), low)
+    if r is None:
+        return None
+    if low is not None:
+        with fp_ignore:  # (float16 overflows to inf quietly, as torch)
+            r = r.astype(dt)
+    r = wrap(r)
+    if state.enabled and input._requires_grad:
+        node = record(SumBackward1, (input,), r)
+        node.in_shape, node.axes, node.keepdim = d.shape, (dim,), False
+    return r
+
+
+_ABSENT = object()  # an argument the caller did not pass
+
+
+_FULL32 = {}  # n -> the order of a C-contiguous float32 full sum of n elements that is one chain (a kind 1 plan)
+_DIM32 = {}  # (shape, dim) -> the kind 2 plan of a C-contiguous float32 sum over dim
 
 
 def _fast_sum_method(public):
-    """x.sum() with no arguments: `_full_sum` with no layer around it (see OpDef.fast_method)."""
-    def sum(self, *args, **kwargs):
-        if not args and not kwargs:
-            r = _full_sum(self)
+    """x.sum() with no arguments and x.sum(dim) with an int: `_full_sum` / `_dim_sum` with no layer around them
+    (see OpDef.fast_method), and for C-contiguous float32 tensors whose plan is one NumPy reduction, that plan
+    inline (keyed by size, or shape and dim: the order of a contiguous layout depends on nothing else); every
+    other call goes to `public` as it was made."""
+    def sum(self, dim=_ABSENT, /, *args, **kwargs):
+        if dim is _ABSENT:
+            if not kwargs:
+                d = self._data
+                if d.dtype is _F32 and d.__class__ is _ndarray and d.flags.c_contiguous:
+                    ch = _FULL32.get(d.size)
+                    if ch is not None:
+                        s = _accumulate(d.ravel()[ch])[-1]  # (a 1-D accumulate adds in order)
+                        r = wrap(s if s else _ZERO32)  # (torch's zero-started sum of -0. values is 0.)
+                        if state.enabled and self._requires_grad:
+                            record(SumBackward0, (self,), r).in_shape = d.shape
+                        return r
+                r = _full_sum(self)
+                if r is not None:
+                    return r
+            return public(self, **kwargs)
+        if dim.__class__ is int and not args and not kwargs:
+            d = self._data
+            if d.dtype is _F32 and d.__class__ is _ndarray and d.flags.c_contiguous:
+                p = _DIM32.get((d.shape, dim))
+                if p is not None:
+                    r = _reduce(d.ravel()[p.idx], 0, None, None, False, 0.0, p.where)
+                    r = wrap(r.reshape(p.shape) if p.reshape else r)
+                    if state.enabled and self._requires_grad:
+                        node = record(SumBackward1, (self,), r)
+                        node.in_shape, node.axes, node.keepdim = d.shape, (dim + d.ndim if dim < 0 else dim,), False
+                    return r
+            r = _dim_sum(self, dim)
             if r is not None:
                 return r
-        return public(self, *args, **kwargs)
+        return public(self, dim, *args, **kwargs)
     return sum
 
 
@@ -297,16 +431,52 @@ def _mean_general(d, axes, keepdim, odt):
         return d.mean(axis=axes, dtype=odt, keepdims=keepdim)
 
 
+def _fast_mean_method(public):
+    """x.mean() and x.mean(dim) with an int of a float32 tensor: torch's float32 sum (a cached plan) divided by the
+    count, with no layer around it (see OpDef.fast_method); every other call goes to `public` as it was made."""
+    def mean(self, dim=_ABSENT, /, *args, **kwargs):
+        d = self._data
+        if d.dtype is _F32 and d.__class__ is _ndarray and d.size and d.ndim < 8 and not args and not kwargs:
+            if dim is _ABSENT:
+                t = _sum32(d, _ALL[d.ndim])
+                if t is not None:
+                    r = wrap(t / _F32.type(d.size))
+                    if state.enabled and self._requires_grad:
+                        node = record(MeanBackward0, (self,), r)
+                        node.in_shape, node.n = d.shape, d.size
+                    return r
+            elif dim.__class__ is int:
+                n = d.ndim
+                ax = dim + n if dim < 0 else dim
+                if 0 <= ax < n:
+                    t = _sum32(d, (ax,))
+                    if t is not None:
+                        c = d.shape[ax]
+                        r = wrap(t / _F32.type(c))
+                        if state.enabled and self._requires_grad:
+                            node = record(MeanBackward1, (self,), r)
+                            node.in_shape, node.axes, node.keepdim, node.n = d.shape, (ax,), False, c
+                        return r
+        if dim is _ABSENT:
+            return public(self, *args, **kwargs)
+        return public(self, dim, *args, **kwargs)
+    return mean
+
+
 @op("mean(Tensor input, *, ScalarType? dtype=None, Tensor out=None)",
     "mean(Tensor input, IntArrayRef[1]? dim, bool keepdim=False, *, ScalarType? dtype=None, Tensor out=None)",
-    method=True)
+    method=True, fast_method=_fast_mean_method)
 def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
     d = input._data
     odt = _float_out_dtype(d, dtype, "mean")
     axes = None if dim is None else _dims(input, dim)
     if axes is None and dtype is None and d.size and (odt is _F32 or odt is _F64):
         # ndarray.mean costs 4x this for small inputs (and ufunc keywords cost too); float32 in torch's order
-        t = _cascade.full_sum32(d) if odt is _F32 and d.__class__ is _ndarray else None
+        t = None
+        if odt is _F32 and d.__class__ is _ndarray:
+            t = _sum32(d, _ALL[d.ndim]) if d.ndim < 8 else None
+            if t is None:
+                t = _cascade.full_sum32(d)
         if t is None:
             r = (np.add.reduce(d, None, None, None, True) if keepdim else np.add.reduce(d, None)) / d.size
         else:
@@ -596,14 +766,85 @@ def _nan_arg(d, axis, is_max):
     return _argx(a, axis, is_max) if axis is not None else (np.argmax if is_max else np.argmin)(a, axis=axis)
 
 
+def _dim_extreme(input, dim, is_max):
+    """x.max(dim) / x.min(dim) of a float16/32/64 tensor on the CPU (dim an int, no keepdim/out), without the
+    general path's checks; None for the others. NumPy's argmax/argmin return the first NaN, as torch does; the values
+    come from a reduction unless some are zeros, whose sign must be that of the element at the index."""
+    d = input._data
+    n = d.ndim
+    if d.__class__ is not _ndarray or d.dtype.kind != "f" or not n:
+        return None
+    ax = dim + n if dim < 0 else dim
+    if not 0 <= ax < n or not d.shape[ax]:
+        return None
+    idx = d.argmax(ax) if is_max else d.argmin(ax)
+    sel = _SELECT.get((d.shape, ax))
+    if sel is None:
+        if len(_SELECT) > 256:
+            _SELECT.clear()
+        sel = _SELECT[(d.shape, ax)] = _selector(d.shape, ax)
+    values = wrap(d[sel[0] + (idx,) + sel[1]])  # the element at each index: its NaN, its zero's sign
+    indices = wrap(idx)
+    if state.enabled and input._requires_grad:
+        node = record(MaxBackward0, (input,), values)
+        node.saved = (SavedTensor(indices),)
+        node.dim, node.keepdim, node.in_shape, node.is_max = ax, False, d.shape, is_max
+    return (_MAX_TYPE if is_max else _MIN_TYPE)(values, indices)
+
+
+_SELECT = {}  # (shape, dim) -> the index arrays before and after dim that pick one element per result position
+
+
+def _selector(shape, ax):
+    """Index arrays for the dims other than `ax`, shaped to broadcast over the result (the kept dims): with the
+    indices along `ax` between them, a fancy index that reads each result's element (a fresh C-contiguous array)."""
+    kept = len(shape) - 1
+    arrs = []
+    for j, s in enumerate(shape):
+        if j != ax:
+            pos = j if j < ax else j - 1
+            arrs.append(np.arange(s).reshape((1,) * pos + (s,) + (1,) * (kept - pos - 1)))
+    return tuple(arrs[:ax]), tuple(arrs[ax:])
+
+
+_MAX_TYPE = return_types.max
+_MIN_TYPE = return_types.min
+
+
+def _fast_extreme_method(is_max):
+    """x.max(dim) / x.max(dim=dim) (and min) with an int dim: `_dim_extreme` with no layer around it (see
+    OpDef.fast_method); every other call goes to `public` as it was made."""
+    def factory(public):
+        def extreme(self, dim=_ABSENT, /, *args, **kwargs):
+            if dim is _ABSENT:
+                if not kwargs:
+                    return public(self)
+                if len(kwargs) == 1:
+                    k = kwargs.get("dim")
+                    if k.__class__ is int:
+                        r = _dim_extreme(self, k, is_max)
+                        if r is not None:
+                            return r
+                return public(self, **kwargs)
+            if dim.__class__ is int and not args and not kwargs:
+                r = _dim_extreme(self, dim, is_max)
+                if r is not None:
+                    return r
+            return public(self, dim, *args, **kwargs)
+        return extreme
+    return factory
+
+
 @op("max(Tensor input, *, Tensor out=None)", "max(Tensor input, Tensor other, *, Tensor out=None)",
-    "max(Tensor input, int64_t dim, bool keepdim=False, *, TensorList[2] out=None)", method=True)
+    "max(Tensor input, int64_t dim, bool keepdim=False, *, TensorList[2] out=None)", method=True,
+    fast_method=_fast_extreme_method(True))
 def max(input, dim=None, keepdim=False, *, out=None):
     return _extreme(input, dim, keepdim, True, out)
 
 
 @op("min(Tensor input, *, Tensor out=None)", "min(Tensor input, Tensor other, *, Tensor out=None)",
-    "min(Tensor input, int64_t dim, bool keepdim=False, *, TensorList[2] out=None)", method=True)
+    "min(Tensor input, int64_t dim, bool keepdim=False, *, TensorList[2] out=None)", method=True,
+    fast_method=_fast_extreme_method(False))
 def min(input, dim=None, keepdim=False, *, out=None):
     return _extreme(input, dim, keepdim, False, out)
 
