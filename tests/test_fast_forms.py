@@ -103,6 +103,35 @@ CALLS = [  # (name, call with lib, x, y) computed by a fast form or passed on by
     ("max int tensor", lambda lib, x, y: x.int().max(dim=1)[0]),
     ("min dim=", lambda lib, x, y: x.min(dim=0)[0]),
     ("min int indices", lambda lib, x, y: x.min(1).indices),
+    ("topk", lambda lib, x, y: x.topk(3)[0]),
+    ("topk indices", lambda lib, x, y: x.topk(3)[1]),
+    ("topk dim", lambda lib, x, y: x.topk(2, 0).indices),
+    ("topk dim values", lambda lib, x, y: x.topk(2, 0).values),
+    ("topk dim -1", lambda lib, x, y: x.topk(1, -1).values),
+    ("topk k 0", lambda lib, x, y: x.topk(0, 1)[0]),
+    ("topk of a transpose", lambda lib, x, y: x.t().topk(2, 1)[0]),
+    ("topk float64", lambda lib, x, y: x.double().topk(2, 0)[1]),
+    ("topk int", lambda lib, x, y: x.int().topk(2)[0]),
+    ("topk smallest", lambda lib, x, y: x.topk(2, largest=False)[0]),
+    ("topk 1-D", lambda lib, x, y: x[0].topk(2)[0]),
+    ("cumsum", lambda lib, x, y: x.cumsum(0)),
+    ("cumsum -1", lambda lib, x, y: x.cumsum(-1)),
+    ("cumsum float64", lambda lib, x, y: x.double().cumsum(1)),
+    ("cumsum of a transpose", lambda lib, x, y: x.t().cumsum(0)),
+    ("cumsum int", lambda lib, x, y: x.int().cumsum(0)),
+    ("cumsum dim=", lambda lib, x, y: x.cumsum(dim=1)),
+    ("cumsum dtype", lambda lib, x, y: x.cumsum(0, dtype=lib.float64)),
+    ("cumsum 1-D", lambda lib, x, y: x[1].cumsum(0)),
+    ("cat three", lambda lib, x, y: lib.cat([x, y, x], 1)),
+    ("var dim", lambda lib, x, y: x.var(1)),
+    ("var dim -2", lambda lib, x, y: x.var(-2)),
+    ("var keepdim", lambda lib, x, y: x.var(1, keepdim=True)),
+    ("var unbiased False", lambda lib, x, y: x.var(1, False)),
+    ("var float64", lambda lib, x, y: x.double().var(0)),
+    ("var", lambda lib, x, y: x.var()),
+    ("var of a transpose", lambda lib, x, y: x.t().var(1)),
+    ("var 1-D", lambda lib, x, y: x[2].var(0)),
+    ("cat one", lambda lib, x, y: lib.cat((x,))),
     ("add", lambda lib, x, y: lib.add(x, y)),
     ("add scalar", lambda lib, x, y: lib.add(x, 2)),
     ("add alpha", lambda lib, x, y: lib.add(x, y, alpha=2)),
@@ -153,6 +182,16 @@ BAD = [  # calls the fast forms must pass on: torch's exception type
     ("max dim twice", lambda lib, x, y: x.max(0, dim=0)),
     ("min float dim", lambda lib, x, y: x.min(1.0)),
     ("max empty dim", lambda lib, x, y: x[:0].max(0)),
+    ("topk bad k", lambda lib, x, y: x.topk(4, 1)),
+    ("var int", lambda lib, x, y: x.int().var(0)),
+    ("var bad dim", lambda lib, x, y: x.var(2)),
+    ("var float dim", lambda lib, x, y: x.var(1.0)),
+    ("topk negative k", lambda lib, x, y: x.topk(-1)),
+    ("topk bad dim", lambda lib, x, y: x.topk(2, 2)),
+    ("topk float k", lambda lib, x, y: x.topk(2.0)),
+    ("cumsum bad dim", lambda lib, x, y: x.cumsum(2)),
+    ("cumsum no dim", lambda lib, x, y: x.cumsum()),
+    ("cat mixed device", lambda lib, x, y: lib.cat([x, y.numpy()])),
     ("add None", lambda lib, x, y: lib.add(x, None)),
     ("add broadcast", lambda lib, x, y: lib.add(x, y.t())),
     ("add out shape", lambda lib, x, y: lib.add(x, y, out=lib.empty(5, 3, dtype=lib.int32))),
@@ -253,3 +292,24 @@ def test_max_min_dim_elements():
                     (eg,) = ember.autograd.grad(ev, e, ember.tensor(g).to(ev.dtype))
                     (tg,) = torch.autograd.grad(tv, t, torch.tensor(g).to(tv.dtype))
                     np.testing.assert_array_equal(eg.float().numpy(), tg.float().numpy())
+
+
+def test_topk_ties_zeros_and_nan():
+    """topk's fast form gives torch's values and, without ties, torch's indices; among equal elements (-0. and 0.
+    among them) it keeps the stable order of the general path (torch's order there is its partial sort's, which
+    ember does not reproduce); NaN input (NaN is the largest) goes to the general path."""
+    a = np.array([[1.0, -0.0, 0.0, 1.0, -2.0], [0.0, -0.0, -0.0, 0.0, 0.0], [3.0, np.nan, 3.0, -np.inf, np.inf],
+                  [0.5, -1.5, 2.5, -3.5, 4.5]], np.float32)
+    for view in (lambda t: t, lambda t: t.t().contiguous()):
+        e, t = view(ember.tensor(a)), view(torch.tensor(a))
+        for d in range(-2, 2):
+            for k in range(t.shape[d] + 1):
+                (ev, ei), tv = e.topk(k, d), t.topk(k, d).values
+                gv, gi = ember.topk(e, k, d, True, True)  # the op's general path (a stable sort)
+                np.testing.assert_array_equal(ev.numpy(), tv.numpy())
+                np.testing.assert_array_equal(ei.numpy(), gi.numpy())
+                np.testing.assert_array_equal(np.signbit(ev.numpy()), np.signbit(gv.numpy()))
+                assert ev.is_contiguous() and ei.is_contiguous() and ev.storage_offset() == 0
+        row = (lambda u: u[3]) if view(torch.tensor(a)).shape[0] == 4 else (lambda u: u[:, 3])
+        for k in range(6):
+            np.testing.assert_array_equal(row(e).topk(k)[1].numpy(), row(t).topk(k)[1].numpy())

@@ -1031,9 +1031,39 @@ def _var(input, dim, unbiased, keepdim, correction, is_std):
     return r
 
 
+def _fast_var_method(public):
+    """x.var(dim) with an int of a small C-contiguous float32 CPU tensor (unbiased, no keepdim): `_var`'s own
+    float64 arithmetic (the same operations, so the same bits) as bare ufunc calls, without ndarray.mean's Python
+    layer and the general path's checks (see OpDef.fast_method); every other call goes to `public` as it was
+    made."""
+    def var(self, dim=_ABSENT, /, *args, **kwargs):
+        if dim.__class__ is int and not args and not kwargs:
+            d = self._data
+            nd = d.ndim
+            if d.dtype is _F32 and d.__class__ is _ndarray and nd and d.size <= 4096 and d.flags.c_contiguous:
+                ax = dim + nd if dim < 0 else dim
+                if 0 <= ax < nd and d.shape[ax] > 1:
+                    n = d.shape[ax]
+                    src = d.astype(_F64)
+                    with fp_ignore:
+                        m = _reduce(src, ax, None, None, True) / n
+                        m = m + _reduce(src - m, ax, None, None, True) / n  # as _var: the corrected mean
+                        dev = src - m
+                        v = (_reduce(dev * dev, ax) / (n - 1)).astype(_F32)
+                    r = wrap(v)
+                    if state.enabled and self._requires_grad:
+                        node = record(VarBackward0, (self,), r)
+                        node.saved = (SavedTensor(self), SavedTensor(r, True))
+                        node.axes, node.keepdim, node.correction, node.is_std, node.n = (ax,), False, 1, False, n
+                        node.full = False
+                    return r
+        return public(self, *(a for a in (dim,) if a is not _ABSENT), *args, **kwargs)
+    return var
+
+
 @op("var(Tensor input, IntArrayRef[1]? dim, bool unbiased=True, bool keepdim=False, *, Tensor out=None)",
     "var(Tensor input, IntArrayRef[1]? dim=None, *, Scalar? correction=None, bool keepdim=False, Tensor out=None)",
-    "var(Tensor input, bool unbiased=True)", method=True)
+    "var(Tensor input, bool unbiased=True)", method=True, fast_method=_fast_var_method)
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None):
     return _out(out, _var(input, dim, unbiased, keepdim, correction, False))
 
@@ -1281,7 +1311,29 @@ def _scan_dtype(d, dtype, out):
     return odt
 
 
-@op("cumsum(Tensor input, int64_t dim, *, ScalarType? dtype=None, Tensor out=None)", method=True, inplace=True)
+def _fast_cumsum_method(public):
+    """x.cumsum(dim) with an int of a small C-contiguous float32/float64 CPU tensor: one NumPy accumulate in
+    float64 (torch's accumulation type for float32 scans; each partial sum rounded once), with no layer around it
+    (see OpDef.fast_method); every other call goes to `public` as it was made."""
+    def cumsum(self, dim=_ABSENT, /, *args, **kwargs):
+        if dim.__class__ is int and not args and not kwargs:
+            d = self._data
+            dt = d.dtype
+            n = d.ndim
+            if (dt is _F32 or dt is _F64) and d.__class__ is _ndarray and n and d.size <= 4096 and \
+                    d.flags.c_contiguous:
+                ax = dim + n if dim < 0 else dim
+                if 0 <= ax < n:
+                    r = wrap(_accumulate(d, ax) if dt is _F64 else _accumulate(d.astype(_F64), ax).astype(_F32))
+                    if state.enabled and self._requires_grad:
+                        record(CumsumBackward0, (self,), r).dim = ax
+                    return r
+        return public(self, *(a for a in (dim,) if a is not _ABSENT), *args, **kwargs)
+    return cumsum
+
+
+@op("cumsum(Tensor input, int64_t dim, *, ScalarType? dtype=None, Tensor out=None)", method=True, inplace=True,
+    fast_method=_fast_cumsum_method)
 def cumsum(input, dim, *, dtype=None, out=None):
     d = input._data
     if isinstance(out, Tensor) and out._data.dtype == np.bool_ and dtype is None:
