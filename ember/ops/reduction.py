@@ -178,6 +178,9 @@ def _sum32(d, axes, low=None):
         r = _planned(d, axes, low)
         p = _plans.get((d.shape, d.strides, axes, low))
         if p is not None and low is None and d.flags.c_contiguous:  # for the fast forms' caches
+            if len(_FULL32) > 256 or len(_DIM32) > 512:  # (bounded, as _sumplan's own cache)
+                _FULL32.clear()
+                _DIM32.clear()
             if p.kind == 1:
                 _FULL32[d.size] = p.chain
             elif p.kind == 2 and not p.copy and len(axes) == 1:
