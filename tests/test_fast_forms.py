@@ -293,23 +293,3 @@ def test_max_min_dim_elements():
                     (tg,) = torch.autograd.grad(tv, t, torch.tensor(g).to(tv.dtype))
                     np.testing.assert_array_equal(eg.float().numpy(), tg.float().numpy())
 
-
-def test_topk_ties_zeros_and_nan():
-    """topk's fast form gives torch's values and, without ties, torch's indices; among equal elements (-0. and 0.
-    among them) it keeps the stable order of the general path (torch's order there is its partial sort's, which
-    ember does not reproduce); NaN input (NaN is the largest) goes to the general path."""
-    a = np.array([[1.0, -0.0, 0.0, 1.0, -2.0], [0.0, -0.0, -0.0, 0.0, 0.0], [3.0, np.nan, 3.0, -np.inf, np.inf],
-                  [0.5, -1.5, 2.5, -3.5, 4.5]], np.float32)
-    for view in (lambda t: t, lambda t: t.t().contiguous()):
-        e, t = view(ember.tensor(a)), view(torch.tensor(a))
-        for d in range(-2, 2):
-            for k in range(t.shape[d] + 1):
-                (ev, ei), tv = e.topk(k, d), t.topk(k, d).values
-                gv, gi = ember.topk(e, k, d, True, True)  # the op's general path (a stable sort)
-                np.testing.assert_array_equal(ev.numpy(), tv.numpy())
-                np.testing.assert_array_equal(ei.numpy(), gi.numpy())
-                np.testing.assert_array_equal(np.signbit(ev.numpy()), np.signbit(gv.numpy()))
-                assert ev.is_contiguous() and ei.is_contiguous() and ev.storage_offset() == 0
-        row = (lambda u: u[3]) if view(torch.tensor(a)).shape[0] == 4 else (lambda u: u[:, 3])
-        for k in range(6):
-            np.testing.assert_array_equal(row(e).topk(k)[1].numpy(), row(t).topk(k)[1].numpy())

@@ -775,8 +775,8 @@ def _dim_extreme(input, dim, is_max):
     come from a reduction unless some are zeros, whose sign must be that of the element at the index."""
     d = input._data
     n = d.ndim
-    if d.__class__ is not _ndarray or d.dtype.kind != "f" or not n:
-        return None
+    if d.__class__ is not _ndarray or d.dtype.kind != "f" or not n or d.size > 4096:
+        return None  # (large arrays: the general path's own layout-aware argmax)
     ax = dim + n if dim < 0 else dim
     if not 0 <= ax < n or not d.shape[ax]:
         return None

@@ -216,65 +216,8 @@ def msort(input, *, out=None):
     return values if out is None else _write_out_typed(out, values)
 
 
-_ABSENT = object()  # an argument the caller did not pass
-_F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
-_TAKE = {}  # (shape, dim, k) -> flat positions and stride that read the elements at topk's indices
-_negative, _isnan, _count_nonzero = np.negative, np.isnan, np.count_nonzero
-
-
-def _topk_small(input, k, dim):
-    """x.topk(k[, dim]) of a small C-contiguous float32/float64 CPU tensor, largest first and sorted (the
-    defaults): the k first of a stable ascending argsort of -x (equal elements, -0. and 0. among them, keep their
-    input order, as in the stable descending sort the general path runs), the values read at those indices (a
-    fresh array). None for the others, and for NaN input (torch puts NaN first; NumPy sorts it last)."""
-    d = input._data
-    n = d.ndim
-    if d.__class__ is not np.ndarray or (d.dtype is not _F32 and d.dtype is not _F64) or not n or d.size > 1024 \
-            or not d.flags.c_contiguous:
-        return None
-    ax = dim + n if dim < 0 else dim
-    if not 0 <= ax < n or not 0 <= k <= d.shape[ax]:
-        return None
-    key = _negative(d)
-    if _count_nonzero(_isnan(key)):
-        return None
-    idx = key.argsort(ax, kind="stable")
-    if k != d.shape[ax]:
-        idx = idx[(slice(None),) * ax + (slice(0, k),)].copy()
-    take = _TAKE.get((d.shape, ax, k))
-    if take is None:
-        if len(_TAKE) > 256:
-            _TAKE.clear()
-        # the flat position of each result's element with index 0 along ax, and ax's stride in elements
-        st = d.strides[ax] // d.itemsize
-        base = np.arange(d.size).reshape(d.shape)[(slice(None),) * ax + (slice(0, 1),)] + np.zeros_like(idx)
-        take = _TAKE[(d.shape, ax, k)] = base, st
-    pos = idx + take[0] if take[1] == 1 else idx * take[1] + take[0]
-    values, indices = wrap(d.ravel()[pos]), wrap(idx)
-    _record_select("TopkBackward0", input, values, indices, ax)
-    return topk_type(values, indices)
-
-
-def _fast_topk_method(public):
-    """x.topk(k) / x.topk(k, dim) with ints: `_topk_small` with no layer around it (see OpDef.fast_method); every
-    other call goes to `public` as it was made."""
-    def topk(self, k=_ABSENT, dim=_ABSENT, /, *args, **kwargs):
-        if k.__class__ is int and not args and not kwargs:
-            if dim is _ABSENT:
-                r = _topk_small(self, k, -1)
-                if r is not None:
-                    return r
-                return public(self, k)
-            if dim.__class__ is int:
-                r = _topk_small(self, k, dim)
-                if r is not None:
-                    return r
-        return public(self, *(a for a in (k, dim) if a is not _ABSENT), *args, **kwargs)
-    return topk
-
-
 @op("topk(Tensor input, SymInt k, int64_t dim=-1, bool largest=True, bool sorted=True, *, "
-    "TensorList[2] out=None)", method=True, fast_method=_fast_topk_method)
+    "TensorList[2] out=None)", method=True)
 def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):
     d = input._data
     ax = input._wrap_dim(dim)
