@@ -97,6 +97,31 @@ def cast(arr, npdt):
 _F16 = np.dtype(np.float16)
 
 
+def no_kernel(npdt, kernel):
+    """torch's NotImplementedError for a kernel compiled without dtype `npdt` (a NumPy dtype): for the barebones
+    unsigned types, '"<kernel>" not implemented for 'UInt32'' as ATen's dispatch macros raise it."""
+    return NotImplementedError(f"\"{kernel}\" not implemented for '{from_np[npdt].scalar_name}'")
+
+
+def check_kernel(npdt, kernel):
+    """Raise no_kernel when `npdt` is uint16/32/64: for ops whose torch kernel `kernel` has no such dtypes."""
+    if npdt in BAREBONES_UNSIGNED_NP:
+        raise no_kernel(npdt, kernel)
+
+
+def check_kernel_of(t, kernel):
+    """check_kernel for a Tensor argument (anything else passes: the op's own checks report it)."""
+    d = getattr(t, "_data", None)
+    if d is not None and d.dtype in BAREBONES_UNSIGNED_NP:
+        raise no_kernel(d.dtype, kernel)
+
+
+def check_kernel_dtype(d, kernel):
+    """check_kernel for a dtype= argument (an ember dtype or None) of a factory whose kernel has no uint16/32/64."""
+    if d in BAREBONES_UNSIGNED:
+        raise no_kernel(d.np, kernel)
+
+
 def _dtype_by_name(name):
     return _BY_NAME[name]
 

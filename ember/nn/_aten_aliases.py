@@ -29,6 +29,8 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05, cudnn_enabl
 
 
 def rms_norm(input, normalized_shape, weight=None, eps=None):
+    from .. import _dtype
+    _dtype.check_kernel_of(input, "rms_norm")
     return F.rms_norm(input, normalized_shape, weight, eps)
 
 
@@ -73,6 +75,8 @@ def embedding(weight, indices, padding_idx=-1, scale_grad_by_freq=False, sparse=
 
 
 def kl_div(input, target, reduction=0, *, log_target=False):
+    from .functional import _uint_kl_check
+    _uint_kl_check(input)
     return F.kl_div(input, target, reduction=_reduction(reduction), log_target=log_target)
 
 
@@ -81,6 +85,8 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, pos_weight=None, reduction=0):
+    from .. import _dtype
+    _dtype.check_kernel_of(input, "log_sigmoid_cpu")
     return F.binary_cross_entropy_with_logits(input, target, weight, reduction=_reduction(reduction),
                                               pos_weight=pos_weight)
 
@@ -90,6 +96,8 @@ def cosine_embedding_loss(input1, input2, target, margin=0.0, reduction=0):
 
 
 def hinge_embedding_loss(input, target, margin=1.0, reduction=0):
+    from .. import _dtype
+    _dtype.check_kernel_of(input, "add_stub")
     return F.hinge_embedding_loss(input, target, margin, reduction=_reduction(reduction))
 
 

@@ -36,6 +36,9 @@ def _mask_bias(attn_mask, is_causal, L, S, npdt):
 def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, *, scale=None,
                                  enable_gqa=False):
     """softmax(q k^T / sqrt(E) + mask) v (scale replaces 1/sqrt(E)); dropout on the attention probabilities."""
+    from .. import _dtype
+    if getattr(getattr(query, "_data", None), "dtype", None) in _dtype.BAREBONES_UNSIGNED_NP:
+        raise RuntimeError(f"expected scalar type Float but found {_dtype.from_np[query._data.dtype].scalar_name}")
     if query.dim() < 2 or key.dim() < 2 or value.dim() < 2:
         raise RuntimeError("scaled_dot_product_attention: query, key and value must be at least 2-D")
     if is_causal and attn_mask is not None:

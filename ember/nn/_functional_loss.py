@@ -137,6 +137,8 @@ def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, red
      namespace=_NS)
 def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None, reduction="mean"):
     """x where target == 1, max(0, margin - x) where target == -1."""
+    from .. import _dtype
+    _dtype.check_kernel_of(input, "add_stub")
     from ..ops.elementwise import where
     red = _red_enum(size_average, reduce, reduction)
     zeros = _zeros_like(input)
@@ -218,6 +220,8 @@ def _frames(input, what):
 def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None, reduce=None, reduction="mean"):
     """sum over j != y of max(0, margin - x[y] + x[j])^p (times weight[y]) / C per sample
     (aten/src/ATen/native/MultiMarginCriterion.cpp)."""
+    from .. import _dtype
+    _dtype.check_kernel_of(input, "multi_margin_loss_cpu_kernel")
     red = _red_enum(size_average, reduce, reduction)
     if p != 1 and p != 2:
         raise ValueError("only p == 1 and p == 2 supported")
@@ -412,6 +416,9 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-08):
 @_op("pdist(Tensor input, float p=2)", namespace=_NS)
 def pdist(input, p=2.0):
     """The p-norm distances between the rows of a 2-D input, upper triangle in row-major order."""
+    from .. import _dtype
+    if getattr(getattr(input, "_data", None), "dtype", None) in _dtype.BAREBONES_UNSIGNED_NP:
+        raise RuntimeError("pdist only supports floating-point dtypes")
     import numpy as np
     if input.dim() != 2:
         raise RuntimeError(f"pdist only supports 2D tensors, got: {input.dim()}D")
@@ -442,6 +449,12 @@ def pdist(input, p=2.0):
 def prelu(input, weight):
     """x where x > 0, else weight * x (one weight, or one per channel of dim 1)."""
     from ..ops.elementwise import where
+    from .. import _dtype
+    if input._data.dtype in _dtype.BAREBONES_UNSIGNED_NP:
+        if weight._data.dtype != input._data.dtype:
+            raise RuntimeError(f"prelu: Type promoting not supported. Got {input.dtype.scalar_name} and "
+                               f"{weight.dtype.scalar_name}")
+        raise _dtype.no_kernel(input._data.dtype, "prelu_cpu")
     nw = weight.numel()
     if weight.dim() > 1:
         raise RuntimeError(f"prelu: Expected `weight` to be a scalar or 1D tensor, but got: ndim = {weight.dim()}")
@@ -515,6 +528,8 @@ def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):
 @_op("hardshrink(Tensor input, Scalar lambd=0.5)", namespace=_NS)
 def hardshrink(input, lambd=0.5):
     """x where |x| > lambd, else 0."""
+    from .. import _dtype
+    _dtype.check_kernel_of(input, "hardshrink_cpu")
     def fn(x):
         d = x._data
         return x * wrap(((d > lambd) | (d < -lambd)).astype(d.dtype))
@@ -524,6 +539,8 @@ def hardshrink(input, lambd=0.5):
 @_op("softshrink(Tensor input, Scalar lambd=0.5)", namespace=_NS)
 def softshrink(input, lambd=0.5):
     """x - lambd where x > lambd, x + lambd where x < -lambd, else 0."""
+    from .. import _dtype
+    _dtype.check_kernel_of(input, "softshrink_check")
     if lambd < 0:
         raise RuntimeError(f"lambda must be in range [0, 3.40282e+38] for input dtype Float, but found {lambd:g}")
 

@@ -96,6 +96,8 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05):
 def rms_norm(input, normalized_shape, weight=None, eps=None):
     """x / sqrt(mean(x^2) + eps) over the trailing dims `normalized_shape`, times weight; eps defaults to the
     machine epsilon of the input's dtype (aten/src/ATen/native/layer_norm.cpp rms_norm_symint, composed)."""
+    from .. import _dtype
+    _dtype.check_kernel_of(input, "rms_norm")
     if isinstance(normalized_shape, int):
         normalized_shape = (normalized_shape,)
     ns = tuple(normalized_shape)

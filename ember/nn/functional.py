@@ -191,11 +191,33 @@ def _xp(a):
     return m if m is not None else np if isinstance(a, np.generic) else _array_xp(a)
 
 
+def _uint_bce_check(input, target):
+    """binary_cross_entropy of uint16/32/64: torch checks the target's range first, then has no kernel."""
+    d = getattr(input, "_data", None)
+    if d is None or d.dtype not in _dt.BAREBONES_UNSIGNED_NP:
+        return
+    t = getattr(target, "_data", None)
+    if t is not None and t.dtype == d.dtype and t.size and (t > 1).any():
+        raise RuntimeError("all elements of target should be between 0 and 1")
+    if t is not None and t.dtype != d.dtype:
+        raise RuntimeError(f"Found dtype {_dt.from_np[t.dtype].scalar_name} but expected "
+                           f"{_dt.from_np[d.dtype].scalar_name}")
+    raise _dt.no_kernel(d.dtype, "binary_cross_entropy")
+
+
+def _uint_kl_check(input):
+    d = getattr(input, "_data", None)
+    if d is not None and d.dtype in _dt.BAREBONES_UNSIGNED_NP:
+        raise RuntimeError("kl_div: Integral inputs not supported.")
+
+
 def _float_check(input, kernel):
     d = input._data
     if d.dtype.kind != "f" and _dt.from_np.get(d.dtype) is not _dt.bfloat16:
-        from ..ops._registry import _torch_type_name
-        raise RuntimeError(f"\"{kernel}\" not implemented for '{_torch_type_name(d.dtype)}'")
+        if kernel == "hardtanh_cpu" and d.dtype in _dt.BAREBONES_UNSIGNED_NP:
+            kernel = "clamp_scalar_cpu"  # torch's hardtanh of an integer tensor is a clamp
+        # ATen's dispatch macros raise NotImplementedError (a RuntimeError)
+        raise _dt.no_kernel(d.dtype, kernel)
     return d
 
 
@@ -711,6 +733,7 @@ class TrilinearBackward0(_Node):
 
 @_op("bilinear(Tensor input1, Tensor input2, Tensor weight, Tensor? bias=None)", namespace=_NS)
 def bilinear(input1, input2, weight, bias=None):
+    _dt.check_kernel_of(input1, "bmm")  # torch's bilinear contracts with bmm
     """x1^T W x2 + b over the last dims, leading dims broadcast as batch."""
     if input1.dim() != input2.dim():
         raise RuntimeError(f"bilinear(): input dimensions do not match: got {input1.dim()} and {input2.dim()}")
@@ -871,6 +894,7 @@ def _check_loss_inputs(name, input, target):
 @_op("mse_loss(input, target, size_average=None, reduce=None, reduction='mean', weight=None)", namespace=_NS)
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """Mean (or sum, or none) of (input - target)^2."""
+    _dt.check_kernel_of(input, "mse_cpu")
     _check_loss_inputs("mse_loss", input, target)
     _size_warning(input, target)
     reduction = _reduction_of(size_average, reduce, reduction)
@@ -918,6 +942,7 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
 @_op("smooth_l1_loss(input, target, size_average=None, reduce=None, reduction='mean', beta=1.0)", namespace=_NS)
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
     """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (d = input - target)."""
+    _dt.check_kernel_of(input, "smooth_l1_cpu")
     _check_loss_inputs("smooth_l1_loss", input, target)
     _size_warning(input, target)
     reduction = _reduction_of(size_average, reduce, reduction)
@@ -938,6 +963,7 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
 @_op("huber_loss(input, target, reduction='mean', delta=1.0, weight=None)", namespace=_NS)
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta)."""
+    _dt.check_kernel_of(input, "huber_cpu")
     _check_loss_inputs("huber_loss", input, target)
     _size_warning(input, target)
     if input.shape != target.shape:
@@ -966,6 +992,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     """-input[n, target[n]] (times weight[target[n]]), skipping ignore_index; 'mean' divides by the total weight.
     K-dimensional input (N, C, d1, ...) as torch's nll_loss_nd: a 4-D input is nll_loss2d, other dims go through
     a (N, C, 1, -1) view."""
+    _dt.check_kernel_of(input, "nll_loss_out_frame" if getattr(input, "ndim", 2) <= 2 else "nll_loss2d_forward_out_frame")
     _check_loss_inputs("nll_loss", input, target)
     reduction = _reduction_of(size_average, reduce, reduction)
     red = _reduction_enum(reduction)
@@ -1081,6 +1108,7 @@ class BinaryCrossEntropyBackward0(_Node):
 @_op("binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction='mean')",
      namespace=_NS)
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
+    _uint_bce_check(input, target)
     _check_loss_inputs("binary_cross_entropy", input, target)
     reduction = _reduction_of(size_average, reduce, reduction)
     red = _reduction_enum(reduction)
@@ -1092,6 +1120,8 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     x, t = input._data, target._data
     if x.size and bool(((x < 0) | (x > 1)).any()):
         raise RuntimeError("all elements of input should be between 0 and 1")
+    if t.size and bool(((t < 0) | (t > 1)).any()):  # (aten/src/ATen/native/Loss.cpp binary_cross_entropy_out_cpu)
+        raise RuntimeError("all elements of target should be between 0 and 1")
     xc = x.astype(np.float32) if x.dtype in _LOW else x
     tc = t.astype(xc.dtype)
     with _fp_ignore:
@@ -1138,6 +1168,7 @@ class BinaryCrossEntropyWithLogitsBackward0(_Node):
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None, reduction="mean",
                                      pos_weight=None):
     """Sigmoid and binary cross-entropy in one numerically stable step; pos_weight weighs the positive term."""
+    _dt.check_kernel_of(input, "log_sigmoid_cpu")
     _check_loss_inputs("binary_cross_entropy_with_logits", input, target)
     reduction = _reduction_of(size_average, reduce, reduction)
     red = _reduction_enum(reduction)
@@ -1170,6 +1201,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
 def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
     """target * (log target - input) pointwise (input holds log-probabilities); 'batchmean' divides the sum by the
     batch size (the KL divergence proper)."""
+    _uint_kl_check(input)
     _check_loss_inputs("kl_div", input, target)
     if size_average is not None or reduce is not None:
         reduction = _reduction_of(size_average, reduce, reduction)

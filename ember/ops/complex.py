@@ -124,7 +124,9 @@ def conj_physical_(self):
 def conj_physical(input, *, out=None):
     d = input._data
     if d.dtype.kind != "c":
-        # a real tensor is its own conjugate: torch returns it (out=: a copy)
+        # a real tensor is its own conjugate: torch returns it (out=: a copy, by its conj kernel)
+        if out is not None:
+            _dtype.check_kernel(d.dtype, "conj_cpu")
         return input if out is None else _write_out(out, wrap(d.copy()))
     r = _conj_physical(input)
     return r if out is None else _write_out(out, r)

@@ -20,6 +20,7 @@ import itertools
 import math
 
 import numpy as np
+from .._dtype import check_kernel_of as _uint_check
 
 from .._warn import warn as _warn
 from .. import _backend, _dtype
@@ -341,6 +342,11 @@ def _convolution(name, dims, input, weight, bias, stride, padding, dilation, gro
         raise RuntimeError("non-positive dilation is not supported")
     if groups <= 0:
         raise RuntimeError("non-positive groups is not supported")
+    # torch's CPU convolutions (slow_conv2d, its dilated and transposed forms, the 3-d column builder) have no
+    # uint16/32/64 kernels
+    _uint_check(input, ("slow_conv_transpose3d_out_cpu" if wdims == 3 else "slow_conv_transpose2d_out_cpu")
+                if transposed else "compute_columns3d" if wdims == 3 else "slow_conv_dilated<>"
+                if any(d != 1 for d in dilation) else "slow_conv2d_cpu")
     ksize = tuple(weight.shape[2:])
     if isinstance(padding, str):
         if padding == "valid":

@@ -4,6 +4,7 @@ import math
 from collections import abc as _abc
 
 import numpy as np
+from .._dtype import check_kernel_of as _uint_check
 
 from .._warn import warn as _warn
 from .. import _dtype
@@ -471,6 +472,7 @@ def _scalar_default_dtype(v):
 
 
 _C_NAMES = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int", "int64": "int64_t",
+            "uint16": "uint16_t", "uint32": "uint32_t", "uint64": "uint64_t",
             "float32": "float", "float64": "double", "float16": "c10::Half", "bfloat16": "c10::BFloat16",
             "bool": "bool", "complex64": "c10::complex<float>", "complex128": "c10::complex<double>"}
 
@@ -563,6 +565,7 @@ def _int_arg(x, fn, arg, pos):
 @op("eye(SymInt n, *, Tensor out=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)",
     "eye(SymInt n, SymInt m, *, Tensor out=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)")
 def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
+    _dtype.check_kernel_dtype(dtype, "eye")
     if layout is not None or pin_memory:
         check_layout_pin("eye", layout, pin_memory)
     n = _int_arg(n, "eye", "n", 1)
@@ -645,6 +648,7 @@ def _range_number(x, fn, arg, pos):
     "arange(Scalar start, Scalar end, Scalar step=1, *, Tensor out=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)")
 def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None, requires_grad=False,
            pin_memory=False):
+    _dtype.check_kernel_dtype(dtype, "arange_cpu")
     if layout is not None or pin_memory:
         check_layout_pin("arange", layout, pin_memory)
     if end is None:
@@ -807,6 +811,7 @@ def _lin_values(start, end, steps, dt):
     "linspace(Scalar start, Scalar end, int64_t steps, *, Tensor out=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)")
 def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None, requires_grad=False,
              pin_memory=False):
+    _dtype.check_kernel_dtype(dtype, "linspace_cpu")
     if layout is not None or pin_memory:
         check_layout_pin("linspace", layout, pin_memory)
     start, end, steps = _linspace_args(start, end, steps, "linspace")
@@ -829,6 +834,7 @@ def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=Non
     "logspace(Scalar start, Scalar end, int64_t steps, double base=10.0, *, Tensor out=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)")
 def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None, device=None, requires_grad=False,
              pin_memory=False):
+    _dtype.check_kernel_dtype(dtype, "logspace_cpu")
     if layout is not None or pin_memory:
         check_layout_pin("logspace", layout, pin_memory)
     start, end, steps = _linspace_args(start, end, steps, "logspace")
@@ -997,6 +1003,7 @@ def _triangle(input, diagonal, upper):
 
 @op("tril(Tensor input, SymInt diagonal=0, *, Tensor out=None)", method=True, inplace=True)
 def tril(input, diagonal=0, *, out=None):
+    _uint_check(input, "tril")
     r = _triangle(input, diagonal, False)
     if out is not None:
         from ._registry import _write_out_typed
@@ -1006,6 +1013,7 @@ def tril(input, diagonal=0, *, out=None):
 
 @op("triu(Tensor input, SymInt diagonal=0, *, Tensor out=None)", method=True, inplace=True)
 def triu(input, diagonal=0, *, out=None):
+    _uint_check(input, "triu")
     r = _triangle(input, diagonal, True)
     if out is not None:
         from ._registry import _write_out_typed

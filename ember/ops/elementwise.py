@@ -6,6 +6,7 @@ import math
 import numpy as np
 
 from .. import _dtype
+from .._dtype import BAREBONES_UNSIGNED_NP as _UNSIGNED, check_kernel
 from .._backend import as_array, is_array, on_device_of
 from .._tensor import Tensor
 from ._table import declare, op
@@ -137,8 +138,8 @@ def _fast(ufunc, a, b, record, division=False):
     else:
         return None
     k = d.dtype.kind
-    if k != "f" and k != "c" and (division or bc is not Tensor):
-        return None
+    if k != "f" and k != "c" and (division or bc is not Tensor or d.dtype in _UNSIGNED):
+        return None  # (uint16/32/64: the general path raises torch's error where it has no kernel)
     if d.dtype.itemsize < 4 and k == "f":
         return None  # float16 overflows easily: general path, with FP warnings off
     try:
@@ -211,6 +212,8 @@ def add(input, other, *, alpha=1, out=None):
     dt = binary_dtype(input, other)
     if alpha != 1 or alpha is True:
         _check_alpha(alpha, dt, "add")
+    check_kernel(dt, "add_stub")
+    if alpha != 1 or alpha is True:
         scaled = wrap(as_array(other._data * alpha)) if isinstance(other, Tensor) else other * alpha
         r = wrap(_apply_binary(np.add, input, scaled, dt, "add"))
     else:
@@ -269,6 +272,8 @@ def sub(input, other, *, alpha=1, out=None):
     dt = binary_dtype(input, other)
     if alpha != 1 or alpha is True:
         _check_alpha(alpha, dt, "sub")
+    check_kernel(dt, "add_stub")  # torch's sub is add with -alpha
+    if alpha != 1 or alpha is True:
         scaled = wrap(as_array(other._data * alpha)) if isinstance(other, Tensor) else other * alpha
         r = wrap(_apply_binary(np.subtract, input, scaled, dt, "sub"))
     else:
@@ -337,6 +342,7 @@ def rsub(input, other, alpha=1):
             "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, "
             "use the `~` or `logical_not()` operator instead.")
     dt = binary_dtype(input, other)
+    check_kernel(dt, "add_stub")
     x = input if alpha == 1 else mul(input, alpha)
     r = wrap(as_array(np.subtract(other, x._data, dtype=dt)))
     if state.enabled and x._requires_grad:
@@ -544,6 +550,7 @@ def _int_operands(a, b, dt, kernel):
     """Integer/bool operands of an exact integer division: torch refuses bool and a zero divisor."""
     if dt.kind == "b":
         raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
+    check_kernel(dt, kernel)
     bd = _data_of(b)
     if (bool((bd == 0).any()) if is_array(bd) else bd == 0) and _nonempty_result(a, bd):
         raise RuntimeError("ZeroDivisionError")
@@ -774,6 +781,7 @@ def pow(input, exponent, *, out=None):
         return _scalar_pow(input, exponent)
     exponent = _as_operand(exponent, "pow")
     dt = binary_dtype(input, exponent)
+    check_kernel(dt, "pow")
     if input._data.dtype.kind in "iu" and not isinstance(exponent, Tensor) and isinstance(exponent, int) \
             and exponent < 0:
         raise RuntimeError("Integers to negative integer powers are not allowed.")
@@ -872,6 +880,7 @@ def _int_pow_negative(base, exp, dt):
 def _scalar_pow(base, exponent):
     exponent = ensure_tensor(exponent)
     dt = _dtype.result_dtype_of((base, exponent)).np
+    check_kernel(dt, "pow")
     if dt.kind in "iu" and (exponent._data < 0).any():  # torch's powi: 2 ** -1 is 0 in an integer dtype
         return wrap(_int_pow_negative(on_device_of(np.asarray(base, dtype=dt), exponent._data), exponent._data, dt))
     with fp_ignore:
@@ -947,6 +956,8 @@ def _compare(ufunc, name):
         if ordered and (ad.dtype.kind == "c" or getattr(od, "dtype", None) is not None and od.dtype.kind == "c"
                         or od.__class__ is complex):
             _complex_unsupported(binary_dtype(input, other), name + "_cpu")
+        if ordered and ad.dtype in _UNSIGNED:  # (compared in the common dtype: uint16/32/64 have no kernel)
+            raise _dtype.no_kernel(ad.dtype, name + "_cpu")
         try:
             with fp_ignore:
                 r = ufunc(ad, od)
@@ -1008,6 +1019,8 @@ def equal(input, other):
 def _logical(ufunc, name):
     def op(input, other, *, out=None):
         other = _as_operand(other, name)
+        if input._data.dtype in _UNSIGNED or getattr(other, "_data", input._data).dtype in _UNSIGNED:
+            check_kernel(binary_dtype(input, other), name + "_cpu")  # the kernel runs in the common dtype
         r = wrap(as_array(ufunc(input._data, _data_of(other))))
         return _write_out(out, r) if out is not None else r
     op.__name__ = name
@@ -1024,6 +1037,7 @@ declare(logical_xor, "logical_xor(Tensor input, Tensor other, *, Tensor out=None
 
 @op("logical_not(Tensor input, *, Tensor out=None)", method=True, inplace=True)
 def logical_not(input, *, out=None):
+    check_kernel(input._data.dtype, "logical_not_cpu")
     r = wrap(as_array(np.logical_not(input._data)))
     return _write_out(out, r) if out is not None else r
 
@@ -1068,14 +1082,15 @@ def bitwise_not(input, *, out=None):
     if isinstance(out, Tensor) and out._data.dtype != input._data.dtype:  # structured kernel: checked first
         raise RuntimeError(f"Found dtype {_torch_name(out._data.dtype)} but expected "
                            f"{_torch_name(input._data.dtype)}")
-    if input._data.dtype.kind not in "biu":
+    if input._data.dtype.kind not in "biu" or input._data.dtype in _UNSIGNED:
         raise NotImplementedError(f"\"bitwise_not_cpu\" not implemented for '{_torch_name(input._data.dtype)}'")
     r = wrap(as_array(np.invert(input._data)))
     return _write_out(out, r) if out is not None else r
 
 
 # ---- unary math ----------------------------------------------------------------------------------------------
-def _unary(name, fwd, grad_fn=None, save="input", int_ok=False, keep_int=False, quiet=True, arrays=None):
+def _unary(name, fwd, grad_fn=None, save="input", int_ok=False, keep_int=False, quiet=True, arrays=None,
+           uint_kernel=None):
     """Define a unary op. grad_fn(grad, x, result) gives the input gradient in tensor ops; arrays(g, t) is the
     same formula on real floating arrays (the node's backward_arrays, see Node), t being the saved input
     (save="input") or result (save="result"); save=None: the formula needs neither, nothing is saved.
@@ -1126,8 +1141,11 @@ def _unary(name, fwd, grad_fn=None, save="input", int_ok=False, keep_int=False, 
             finally:
                 fp_restore(tok)
         else:
-            if not keep_int and d.dtype.kind in "biu":
-                d = d.astype(default_dtype().np)
+            if not keep_int:
+                if d.dtype.kind in "biu":
+                    d = d.astype(default_dtype().np)
+            elif uint_kernel is not None and d.dtype in _UNSIGNED:
+                raise _dtype.no_kernel(d.dtype, uint_kernel)  # torch's kernel has no uint16/32/64
             if quiet:
                 tok = fp_off()
                 try:
@@ -1482,7 +1500,7 @@ def _relu_fwd(a):
 # relu's gradient is torch's threshold_backward(grad, result, 0): with create_graph it is recorded as
 # ThresholdBackwardBackward0 over (grad, result), as in torch
 relu = _unary("relu", _relu_fwd, lambda g, x, r: _threshold_backward(g, r), save="result", keep_int=True,
-              quiet=False, arrays=_threshold_backward_arrays)
+              quiet=False, arrays=_threshold_backward_arrays, uint_kernel="clamp_min_scalar_cpu")
 declare(relu, "relu(Tensor input)", method=True, inplace=True)
 
 
@@ -1494,7 +1512,8 @@ def _neg_fwd(a):
     return np.negative(a)
 
 
-neg = _unary("neg", _neg_fwd, lambda g, x, r: -g, save=None, keep_int=True, arrays=lambda g, _: np.negative(g))
+neg = _unary("neg", _neg_fwd, lambda g, x, r: -g, save=None, keep_int=True, arrays=lambda g, _: np.negative(g),
+             uint_kernel="neg_cpu")
 declare(neg, "neg(Tensor input, *, Tensor out=None)", method=True, inplace=True, aliases=("negative",))
 
 
@@ -1509,7 +1528,8 @@ def _abs_fwd(a):
     return np.abs(a)
 
 
-abs = _unary("abs", _abs_fwd, lambda g, x, r: g * sgn(x), keep_int=True, arrays=lambda g, x: g * _sign(x))
+abs = _unary("abs", _abs_fwd, lambda g, x, r: g * sgn(x), keep_int=True, arrays=lambda g, x: g * _sign(x),
+             uint_kernel="abs_cpu")
 
 
 def _abs_(self):
@@ -1575,6 +1595,7 @@ def sign(input, *, out=None):
     if d.dtype.kind == "b":
         r = wrap(d.copy())
     else:
+        check_kernel(d.dtype, "sign_cpu")
         r = wrap(as_array(_sign(d)))
     if state.enabled and input._requires_grad:
         record(SignBackward0, (input,), r)
@@ -1880,6 +1901,9 @@ def _clamp(input, min, max, out, which, dest_is_input=False):
             kernel = "clamp_cpu" if lo is not None and hi is not None else "maximum_cpu" if hi is None \
                 else "minimum_cpu"
             raise NotImplementedError(f'"{kernel}" not implemented for \'{_torch_name(dt)}\'')
+        if dt in _UNSIGNED:
+            check_kernel(dt, "clamp_cpu" if lo is not None and hi is not None else "maximum_cpu" if hi is None
+                         else "minimum_cpu")
         arrs = [d] + [t._data for t in (lo, hi) if t is not None]
         if any(x.__class__ is not d.__class__ for x in arrs):
             same_device(*arrs)  # raises for a mix (a 0-d CPU bound is moved below)
@@ -1912,6 +1936,9 @@ def _clamp(input, min, max, out, which, dest_is_input=False):
             raise RuntimeError("value cannot be converted to type double without overflow")
         raise NotImplementedError("clamp is not supported for complex types")
     dt = _dtype.result_dtype_of((input, min, max)).np
+    if dt in _UNSIGNED:  # aten/src/ATen/native/TensorCompare.cpp clamp_out: the scalar stubs
+        check_kernel(dt, "clamp_scalar_cpu" if min is not None and max is not None else "clamp_min_scalar_cpu"
+                     if max is None else "clamp_max_scalar_cpu")
     arr = d if d.dtype == dt else d.astype(dt)
     if dt.kind in "iu":  # Python ints outside the dtype's range wrap, as in torch
         min, max = (on_device_of(np.array(v).astype(dt), d) if v.__class__ is int else v for v in (min, max))
@@ -1991,6 +2018,7 @@ def _minmax_binary(input, other, is_max):
     dt = binary_dtype(input, other)
     if dt.kind == "c":
         raise RuntimeError(f"{'maximum' if is_max else 'minimum'} not implemented for complex tensors.")
+    check_kernel(dt, "maximum_cpu" if is_max else "minimum_cpu")
     fn = np.maximum if is_max else np.minimum
     r = wrap(_apply_binary(fn, input, other, dt, "maximum" if is_max else "minimum"))
     if _needs(input, other):
@@ -2037,6 +2065,7 @@ def _fminmax(input, other, out, is_max):
     dt = binary_dtype(input, other)
     if dt.kind == "c":
         raise RuntimeError(f"{name} not implemented for complex tensors.")
+    check_kernel(dt, "maximum_cpu" if is_max else "minimum_cpu")  # integral fmax/fmin are maximum/minimum
     with fp_ignore:
         r = wrap(_apply_binary(np.fmax if is_max else np.fmin, input, other, dt, name))
     if _needs(input, other):
@@ -2205,6 +2234,7 @@ class LerpBackward1(LerpBackward0):
 @op("addcmul(Tensor input, Tensor tensor1, Tensor tensor2, *, Scalar value=1, Tensor out=None)", method=True,
     inplace=True)
 def addcmul(input, tensor1, tensor2, *, value=1, out=None):
+    check_kernel(_dtype.result_dtype_of((input, tensor1, tensor2)).np, "addcmul_cpu_out")
     if value.__class__ is float and binary_dtype(input, tensor1).kind in "biu" and \
             binary_dtype(input, tensor2).kind in "biu":
         value = int(value)  # an integer result: torch converts the Scalar to the integer type (truncates)
@@ -2246,6 +2276,15 @@ class AddcdivBackward0(Node):
 @op("addcdiv(Tensor input, Tensor tensor1, Tensor tensor2, *, Scalar value=1, Tensor out=None)", method=True,
     inplace=True)
 def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
+    if getattr(tensor1, "_data", None) is not None and tensor1._data.dtype.kind in "biu" and \
+            getattr(tensor2, "_data", None) is not None and tensor2._data.dtype.kind in "biu":
+        # aten/src/ATen/native/PointwiseOps.cpp addcdiv_meta
+        raise RuntimeError(
+            "Integer division with addcdiv is no longer supported, and in a future  release addcdiv will perform a "
+            "true division of tensor1 and tensor2. The historic addcdiv behavior can be implemented as (input + "
+            "value * torch.trunc(tensor1 / tensor2)).to(input.dtype) for integer inputs and as (input + value * "
+            "tensor1 / tensor2) for float inputs. The future addcdiv behavior is just the latter implementation: "
+            "(input + value * tensor1 / tensor2), for all dtypes.")
     with _no_grad():
         r = input + tensor1 / tensor2 * value if value != 1 else input + tensor1 / tensor2
     return _out(out, _record_addc(AddcdivBackward0, r, input, tensor1, tensor2, value))
@@ -2293,6 +2332,8 @@ def _make_inplace(fn, ufunc=None, name=None):
             if ufunc is np.subtract:
                 _check_bool_sub(self, other)
             dt = binary_dtype(self, other)
+            if dt in _UNSIGNED and (ufunc is np.add or ufunc is np.subtract):
+                raise _dtype.no_kernel(dt, "add_stub")
             rshape = d.shape if od.__class__ is not d.__class__ or od.shape == d.shape else \
                 np.broadcast_shapes(d.shape, od.shape) if _broadcastable(d.shape, od.shape) else None
             if rshape is None:

@@ -155,6 +155,13 @@ def embedding_bag(weight, indices, offsets, scale_grad_by_freq, mode, per_sample
     """torch.embedding_bag on 1-D indices with 1-D offsets; mode 0 sum, 1 mean, 2 max. Returns the (B, D) output."""
     d = _check_indices(indices, "embedding_bag")
     w = weight._data
+    if w.dtype.kind in "biu":  # aten/src/ATen/native/EmbeddingBag.cpp checkScalarTypes on the weight
+        from .. import _dtype
+        dt = _dtype.from_np[w.dtype]
+        got = f"CPU{dt.scalar_name}Type" if dt in _dtype.BAREBONES_UNSIGNED else f"torch.{dt.legacy_name}"
+        raise RuntimeError("Expected tensor for argument #1 'weight' to have one of the following scalar types: "
+                           f"Half, BFloat16, Float, Double; but got {got} instead (while checking arguments for "
+                           "embedding_bag)")
     xp = xp_of(weight)
     off = offsets._data.astype(_I64, copy=False)
     n = d.shape[0]

@@ -5,6 +5,7 @@ Checks and messages follow aten/src/ATen/native/im2col_shape_check.h, PixelShuff
 import itertools
 
 from .. import _backend
+from .._dtype import check_kernel_of as _uint_check
 from .._tensor import Tensor
 from ._table import op
 from .conv import _COLON2, _pad_array, _prod, windows
@@ -64,6 +65,7 @@ def _linear_unbatched(x, f, ft, batched, cls, pair):
 
 @op("unfold(input, kernel_size, dilation=1, padding=0, stride=1)", namespace="nn.functional")
 def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
+    _uint_check(input, "im2col_out_cpu")
     """Extract sliding blocks: (N, C, H, W) -> (N, C*kh*kw, L)."""
     k, d, p, s = _pair(kernel_size), _pair(dilation), _pair(padding), _pair(stride)
     nd = input.dim()
@@ -87,6 +89,7 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
 
 @op("fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1)", namespace="nn.functional")
 def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    _uint_check(input, "col2im_out_cpu")
     """Sum sliding blocks back into an image: (N, C*kh*kw, L) -> (N, C, H, W) (the adjoint of unfold)."""
     osz, k, d, p, s = _pair(output_size), _pair(kernel_size), _pair(dilation), _pair(padding), _pair(stride)
     nd = input.dim()
@@ -140,6 +143,7 @@ def _check_tensor(name, input):
 @op("pixel_shuffle(Tensor input, int64_t upscale_factor)")
 def pixel_shuffle(input, upscale_factor):
     """(*, C*r^2, H, W) -> (*, C, H*r, W*r)."""
+    _uint_check(input, "pixel_shuffle")
     _check_tensor("pixel_shuffle", input)
     r = int(upscale_factor)
     if input.dim() < 3:
@@ -158,6 +162,7 @@ def pixel_shuffle(input, upscale_factor):
 @op("pixel_unshuffle(Tensor input, int64_t downscale_factor)")
 def pixel_unshuffle(input, downscale_factor):
     """(*, C, H*r, W*r) -> (*, C*r^2, H, W)."""
+    _uint_check(input, "pixel_unshuffle")
     _check_tensor("pixel_unshuffle", input)
     r = int(downscale_factor)
     if input.dim() < 3:
@@ -180,6 +185,7 @@ def pixel_unshuffle(input, downscale_factor):
 @op("channel_shuffle(Tensor input, SymInt groups)")
 def channel_shuffle(input, groups):
     """(N, g*k, *) -> channels reordered as (k, g) (ShuffleNet's channel shuffle)."""
+    _uint_check(input, "channel_shuffle")
     _check_tensor("channel_shuffle", input)
     g = int(groups)
     if g <= 0:

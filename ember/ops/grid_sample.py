@@ -458,6 +458,7 @@ def affine_grid_generator(theta, size, align_corners):
         raise RuntimeError("AffineGridGenerator needs 4d (spatial) or 5d (volumetric) inputs.")
     size = [int(s) for s in size]
     _check_theta(theta, size)
+    _dtype.check_kernel_of(theta, "linspace_cpu")  # the base grid is a linspace in theta's dtype
     d = theta._data
     xp = _backend.xp(d)
     dt = d.dtype

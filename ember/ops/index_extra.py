@@ -5,6 +5,7 @@ accumulate and nothing loops in Python over elements); backward formulas in tens
 torch/csrc/autograd/FunctionsManual.cpp (index_reduce_backward, scatter_reduce_backward), so that double backward
 records too."""
 import numpy as np
+from .._dtype import check_kernel_of as _uint_check
 
 from .._warn import warn as _warn
 from .. import _backend
@@ -123,6 +124,7 @@ class IndexCopyBackward0(Node):
 @op("index_copy(Tensor input, int64_t dim, Tensor index, Tensor source, *, Tensor out=None)", method=True,
     inplace=True)
 def index_copy(input, dim, index, source, *, out=None):
+    _uint_check(input, "index_copy_cpu")
     if out is not None and isinstance(out, Tensor) and out._data.dtype != input._data.dtype:
         raise RuntimeError(f"Expected out tensor to have dtype {_dtype_cpp(input)}, but got {_dtype_cpp(out)} instead")
     ax = input._wrap_dim(dim)
@@ -166,6 +168,11 @@ class IndexReduceBackward0(Node):
 @op("index_reduce(Tensor input, int64_t dim, Tensor index, Tensor source, c10::string_view reduce, *, "
     "bool include_self=True, Tensor out=None)", method=True, inplace=True)
 def index_reduce(input, dim, index, source, reduce, *, include_self=True, out=None):
+    # torch's kernels for uint16/32/64: none without self; with self only prod's (mean adds, amax/amin compare)
+    kernel = "index_reduce_func_exclude_input_init" if not include_self else \
+        {"mean": "add_stub", "amax": "maximum_cpu", "amin": "minimum_cpu"}.get(reduce)
+    if kernel is not None:
+        _uint_check(input, kernel)
     # aten/src/ATen/native/TensorAdvancedIndexing.cpp index_reduce_func_impl (TORCH_WARN_ONCE: in beta)
     if not _INDEX_REDUCE_WARNED[0]:
         _INDEX_REDUCE_WARNED[0] = True
@@ -215,6 +222,7 @@ class PutBackward0(Node):
 
 @op("put(Tensor input, Tensor index, Tensor source, bool accumulate=False)", method=True, inplace=True)
 def put(input, index, source, accumulate=False):
+    _uint_check(input, "take_put_cpu")
     # aten/src/ATen/native/TensorAdvancedIndexing.cpp put_
     if not isinstance(index, Tensor):
         raise not_tensor("put", "index", 2, index)
@@ -307,6 +315,8 @@ class ScatterReduceBackward0(Node):
 @op("scatter_reduce(Tensor input, int64_t dim, Tensor index, Tensor src, c10::string_view reduce, *, "
     "bool include_self=True, Tensor out=None)", method=True, inplace=True)
 def scatter_reduce(input, dim, index, src, reduce, *, include_self=True, out=None):
+    if getattr(index, "_data", None) is not None and index._data.size:  # (an empty index runs no kernel)
+        _uint_check(input, "scatter_reduce_exclude_input_init" if not include_self else "scatter_gather_tensor_cpu" if reduce in ("sum", "prod") else "scatter_gather_tensor_cpu_reduce_" + str(reduce))
     # aten/src/ATen/native/TensorAdvancedIndexing.cpp scatter_reduce_two (meta: scatter_meta_impl)
     ax = input._wrap_dim(dim)
     _check_index_tensor(index, "scatter")
@@ -345,6 +355,7 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True, out=Non
 # ---- take_along_dim ------------------------------------------------------------------------------------------------------
 @op("take_along_dim(Tensor input, Tensor indices, int64_t? dim=None, *, Tensor out=None)", method=True)
 def take_along_dim(input, indices, dim=None, *, out=None):
+    _uint_check(input, "scatter_gather_tensor_cpu")
     # aten/src/ATen/native/TensorAdvancedIndexing.cpp take_along_dim: broadcast all dims but `dim`, then gather
     if not isinstance(indices, Tensor):
         raise not_tensor("take_along_dim", "indices", 2, indices)

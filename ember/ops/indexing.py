@@ -7,6 +7,7 @@ zeros (scatter-add, so repeated indices accumulate), as a differentiable op of i
 Index arrays may live on the host (from lists and NumPy arrays) or on the tensor's device (from index tensors):
 both index a device array, as in torch (CuPy converts host index arrays)."""
 import numpy as np
+from .._dtype import check_kernel_of as _uint_check
 
 from .._warn import warn as _warn
 from .. import _backend, _dtype
@@ -646,6 +647,8 @@ def _index_put(self, idx, value):
 @op("index_put(Tensor input, c10::List<::std::optional<Tensor>> indices, Tensor values, bool accumulate=False)",
     method=True, inplace=True)
 def index_put(input, indices, values, accumulate=False):
+    if accumulate:
+        _uint_check(input, "index_put")
     if not indices:
         # torch fails here too, on an internal assertion or an undefined tensor (the TensorIterator built by
         # aten/src/ATen/native/TensorAdvancedIndexing.cpp index_put_ has no index operands); a plain message
@@ -778,6 +781,7 @@ def _check_bounds(idx, n, ax):
 
 @op("gather(Tensor input, int64_t dim, Tensor index, *, bool sparse_grad=False, Tensor out=None)", method=True)
 def gather(input, dim, index, *, sparse_grad=False, out=None):
+    _uint_check(input, "scatter_gather_tensor_cpu")
     out_ = out
     _check_index_tensor(index, "gather")
     d = input._data
@@ -875,6 +879,7 @@ class ScatterBackward0(Node):
     "scatter(Tensor input, int64_t dim, Tensor index, Scalar value, *, c10::string_view reduce, Tensor out=None)",
     method=True, inplace=True)
 def scatter(input, dim, index, src=None, *, value=None, reduce=None, out=None):
+    _uint_check(input, "scatter_gather_scalar_cpu" if src is None or not hasattr(src, "_data") else "scatter_gather_tensor_cpu")
     if out is not None:
         return _write_out_typed(out, scatter(input, dim, index, src, value=value, reduce=reduce))
     if src is None and value is None:
@@ -913,6 +918,7 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None, out=None):
 @op("scatter_add(Tensor input, int64_t dim, Tensor index, Tensor src, *, Tensor out=None)", method=True,
     inplace=True)
 def scatter_add(input, dim, index, src, *, out=None):
+    _uint_check(input, "scatter_gather_tensor_cpu")
     if out is not None:
         return _write_out_typed(out, scatter_add(input, dim, index, src))
     ax = input._wrap_dim(dim)
@@ -975,6 +981,7 @@ def index_select(input, dim, index, *, out=None):
 
 @op("take(Tensor input, Tensor index, *, Tensor out=None)", method=True)
 def take(input, index, *, out=None):
+    _uint_check(input, "take_cpu")
     if not isinstance(index, Tensor):
         raise not_tensor("take", "index", 2, index)
     if index._data.dtype != np.int64:
@@ -1074,6 +1081,7 @@ class MaskedFillBackward1(Node):
 @op("masked_fill(Tensor input, Tensor mask, Tensor value)", "masked_fill(Tensor input, Tensor mask, Scalar value)", inplace=True,
     method=True)
 def masked_fill(input, mask, value):
+    _uint_check(input, "masked_fill")
     vt = isinstance(value, Tensor)
     if not (isinstance(input, Tensor) and isinstance(mask, Tensor)) or not (vt or isinstance(value, _NUMBER)):
         # None would become NaN, a string a NumPy error
@@ -1115,6 +1123,9 @@ def masked_fill(input, mask, value):
 
 @op("masked_select(Tensor input, Tensor mask, *, Tensor out=None)", method=True)
 def masked_select(input, mask, *, out=None):
+    if getattr(input, "_data", None) is not None and input._data.size and getattr(mask, "_data", None) is not None \
+            and mask._data.any():
+        _uint_check(input, "masked_select")  # (nothing selected: torch runs no kernel)
     if not isinstance(mask, Tensor):
         raise not_tensor("masked_select", "mask", 2, mask)
     if mask._data.dtype != np.bool_:
@@ -1139,6 +1150,7 @@ def masked_select(input, mask, *, out=None):
 
 @op("masked_scatter(Tensor input, Tensor mask, Tensor source)", method=True, inplace=True)
 def masked_scatter(input, mask, source):
+    _uint_check(input, "masked_scatter")
     # aten/src/ATen/native/TensorAdvancedIndexing.cpp masked_scatter: expand_outplace(mask, self), then
     # masked_scatter__cpu's dtype checks
     from ._registry import broadcast_error
@@ -1190,6 +1202,7 @@ class MaskedScatterBackward0(Node):
 
 @op("nonzero(Tensor input, *, bool as_tuple=False, Tensor out=None)", method=True)
 def nonzero(input, *, as_tuple=False, out=None):
+    _uint_check(input, "nonzero_count_cpu")
     if out is not None and not as_tuple:
         if isinstance(out, Tensor) and out._data.dtype != np.int64:
             raise RuntimeError(f"nonzero: Expected out tensor to have scalar type Long but got scalar type"
@@ -1207,12 +1220,14 @@ def nonzero(input, *, as_tuple=False, out=None):
 
 @op("argwhere(Tensor input)", method=True)
 def argwhere(input):
+    _uint_check(input, "nonzero_count_cpu")
     return nonzero(input)
 
 
 @op("index_fill(Tensor input, int64_t dim, Tensor index, Tensor value)",
     "index_fill(Tensor input, int64_t dim, Tensor index, Scalar value)", method=True, inplace=True)
 def index_fill(self, dim, index, value):
+    _uint_check(self, "index_fill_cpu")
     # aten/src/ATen/native/TensorAdvancedIndexing.cpp index_fill_: value 0-dim, index int64, dim, index a vector
     if isinstance(value, Tensor) and value._data.ndim:
         raise RuntimeError(f"index_fill_ only supports a 0-dimensional value tensor, but got tensor with "
@@ -1317,6 +1332,7 @@ def _check_index_func(self, ax, index, source, name):
 @op("index_add(Tensor input, int64_t dim, Tensor index, Tensor source, *, Scalar alpha=1)",
     method=True, inplace=True)
 def index_add(self, dim, index, source, *, alpha=1):
+    _uint_check(self, "scatter_gather_tensor_cpu")
     ax = self._wrap_dim(dim)
     _check_index_func(self, ax, index, source, "index_add")
     check_scalar_fits(alpha, _dtype.from_np[self._data.dtype])

@@ -14,8 +14,10 @@ import collections
 import math
 
 import numpy as np
+from .._dtype import check_kernel_of as _uint_check
 
 from .._backend import fp_ignore, xp as xp_of
+from .. import _dtype
 from .._dtype import from_np
 from .._tensor import Tensor
 from .._warn import warn as _warn
@@ -612,6 +614,7 @@ def _solve_triangular_backward(node, grads, saved):
     "Tensor out=None)", namespace="linalg")
 def solve_triangular(input, B, *, upper, left=True, unitriangular=False, out=None):
     A = input
+    _uint_check(A, "triangular_solve_cpu")  # (torch dispatches before its float check)
     name = "linalg.solve_triangular"
     _check_fc(A, name)
     _check_low(A, name, "triangular_solve_cpu")
@@ -1309,6 +1312,8 @@ def _matrix_power(a, n):
     _check_square(a, "linalg.matrix_power")
     if not isinstance(n, int) or isinstance(n, bool):
         raise TypeError(f"matrix_power(): argument 'n' (position 2) must be int, not {type(n).__name__}")
+    if n <= 0:
+        _uint_check(a, "eye")  # the identity (or the inverse's) in the input's dtype: no uint16/32/64 kernel
     if n == 0:
         xp = xp_of(a._data)
         eye = wrap(xp.broadcast_to(xp.eye(a.shape[-1], dtype=a._data.dtype), a._data.shape))
@@ -1672,6 +1677,7 @@ def _cross_backward(node, grads, saved):
 
 @op("cross(Tensor input, Tensor other, *, int64_t dim=-1, Tensor out=None)", namespace="linalg")
 def cross(input, other, *, dim=-1, out=None):
+    _uint_check(input, "cross")
     a, b = input._data, other._data
     if a.dtype == np.bool_:
         raise NotImplementedError("\"cross\" not implemented for 'Bool'")
@@ -1718,6 +1724,9 @@ def cross_top(input, other, dim=None, *, out=None):
 @op("vecdot(Tensor x, Tensor y, *, int64_t dim=-1, Tensor out=None)", namespace="linalg")
 def vecdot(x, y, *, dim=-1, out=None):
     """aten/src/ATen/native/LinearAlgebra.cpp linalg_vecdot: (x.conj() * y).sum(dim)."""
+    if x._data.dtype in _dtype.BAREBONES_UNSIGNED_NP:
+        raise RuntimeError("linalg.vecdot: Expected a floating point or complex tensor as input. Got "
+                           f"{_name(x._data.dtype)}")
     if x._data.dtype != y._data.dtype:
         raise RuntimeError(f"linalg.vecdot: Expected x and y to have the same dtype, but found x of type "
                            f"{_name(x._data.dtype)} and y of type {_name(y._data.dtype)} instead")
@@ -1968,6 +1977,9 @@ def _lu_solve_backward(node, grads, saved):
     namespace="linalg")
 def lu_solve(LU, pivots, B, *, left=True, adjoint=False, out=None):
     """X with A X = B (A^H X = B when adjoint; X A = B when not left), A = P L U from lu_factor."""
+    if getattr(getattr(LU, "_data", None), "dtype", None) in _dtype.BAREBONES_UNSIGNED_NP:
+        raise RuntimeError("torch.linalg.lu_solve: Expected a floating point or complex tensor as input. Got "
+                           f"{_name(LU._data.dtype)}")
     name = "linalg.lu_solve"
     if B._data.ndim < 2:
         raise RuntimeError(f"{name}: The input tensor B must have at least 2 dimensions.")

@@ -2,9 +2,10 @@
 import math
 import string
 import numpy as np
+from .._dtype import check_kernel_of as _uint_check
 
 from .._backend import as_array, xp
-from .._dtype import OPMATH_NP, from_np
+from .._dtype import OPMATH_NP, check_kernel, from_np
 from .._tensor import Tensor
 from ._table import op
 from ._registry import _out, expandable_to, fp_ignore, Node, SavedTensor, _torch_type_name, record, state, wrap
@@ -31,6 +32,7 @@ def _check_dtypes(x, y, kind):
         raise RuntimeError(msg)
     if x.dtype == np.bool_:
         raise NotImplementedError(f"\"{_KERNEL[kind]}\" not implemented for 'Bool'")
+    check_kernel(x.dtype, _KERNEL[kind])
 
 
 def _same_dtype(a, b, kind):
@@ -640,6 +642,7 @@ def _read_batch_sizes(batch1, batch2):
     method=True, inplace=True)
 def baddbmm(input, batch1, batch2, out_dtype=None, *, beta=1, alpha=1, out=None):
     """beta * input + alpha * (batch1 @ batch2); with beta == 0 the values of input are ignored."""
+    _uint_check(batch1, "baddbmm")
     if out_dtype is not None:
         _no_out_dtype("baddbmm")
     _read_batch_sizes(batch1, batch2)
@@ -783,6 +786,10 @@ def einsum(equation, *operands):
         if o.dtype != dt:
             raise RuntimeError(f"expected scalar type {_torch_type_name(dt)} but found {_torch_type_name(o.dtype)}")
     eq = ",".join(subs) + "->" + out_sub
+    if len(arrays) > 1:
+        check_kernel(dt, "bmm")  # (uint16/32/64: torch contracts pairs with bmm, which has no such kernel)
+    elif dt.kind in "biu" and any(c not in out_sub for c in subs[0]):
+        dt = np.dtype(np.int64)  # one integer operand: torch's einsum is a sum, which accumulates in int64
     r = wrap(as_array(np.einsum(eq, *[_mat(a) for a in arrays])).astype(dt, copy=False))
     if state.enabled and any(o._requires_grad for o in operands):
         node = record(EinsumBackward, tuple(operands), r)
@@ -852,6 +859,7 @@ class VdotBackward0(Node):
 @op("vdot(Tensor input, Tensor other, *, Tensor out=None)", method=True)
 def vdot(input, other, *, out=None):
     """conj(input) . other for two vectors (aten/src/ATen/native/Blas.cpp vdot)."""
+    _uint_check(input, "dot")
     a, b = input._data, other._data
     if a.ndim != 1 or b.ndim != 1:
         raise RuntimeError(f"1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors")
@@ -922,6 +930,7 @@ class AddbmmBackward0(Node):
     method=True, inplace=True)
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
     """beta * input + alpha * sum_b batch1[b] @ batch2[b] (aten/src/ATen/native/LinearAlgebra.cpp addbmm)."""
+    _uint_check(batch1, "addmm_impl_cpu_")
     _read_batch_sizes(batch1, batch2)
     a, b = batch1._data, batch2._data
     _check_expand(input._data, (a.shape[1], b.shape[-1]))
@@ -969,6 +978,7 @@ class AddrBackward0(Node):
     inplace=True)
 def addr(input, vec1, vec2, *, beta=1, alpha=1, out=None):
     """beta * input + alpha * outer(vec1, vec2) (aten/src/ATen/native/LinearAlgebra.cpp addr)."""
+    _uint_check(vec1, "addr_cpu")
     a, b = vec1._data, vec2._data
     if a.ndim != 1:
         raise RuntimeError(f"addr: Expected 1-D argument vec1, but got {a.ndim}-D")

@@ -104,8 +104,10 @@ class NativeGroupNormBackward0(_NormBackward):
     __slots__ = ()
 
 
-def _float_input(input, kernel):
+def _float_input(input, kernel, *params):
     d = input._data
+    if d.dtype in _dtype.BAREBONES_UNSIGNED_NP:
+        _check_same_dtype(d, *params)  # (torch's dtype check comes before its kernel for these dtypes)
     if d.dtype.kind != "f" and _dtype.from_np.get(d.dtype) is not _dtype.bfloat16:
         raise NotImplementedError(f"\"{kernel}\" not implemented for '{_torch_type_name(d.dtype)}'")
     return d
@@ -193,7 +195,7 @@ def batch_norm(input, weight, bias, running_mean, running_var, training, momentu
 
 def layer_norm(input, normalized_shape, weight, bias, eps):
     """Normalize over the trailing dims `normalized_shape`; weight and bias have that shape."""
-    d = _float_input(input, "LayerNormKernelImpl")
+    d = _float_input(input, "LayerNormKernelImpl", weight, bias)
     ns = tuple(normalized_shape)
     k = len(ns)
     if k == 0:
@@ -218,7 +220,7 @@ def layer_norm(input, normalized_shape, weight, bias, eps):
 
 def group_norm(input, num_groups, weight, bias, eps):
     """Normalize each of `num_groups` channel groups of every sample; weight and bias are per channel."""
-    d = _float_input(input, "GroupNormKernelImpl")
+    d = _float_input(input, "GroupNormKernelImpl", weight, bias)
     n, c = d.shape[0], d.shape[1]
     if c % num_groups:
         raise RuntimeError(f"Expected number of channels in input to be divisible by num_groups, but got input of "

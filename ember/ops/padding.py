@@ -4,6 +4,7 @@ ReflectionPad2DBackward0, ReplicationPad1DBackward0, ...): constant padding copi
 adjoint slices; the other modes gather one index array per padded dim (`take`) and their adjoint scatter-adds along
 that dim through the seam. Checks follow aten/src/ATen/native/PadNd.cpp, ReflectionPad.cpp, ReplicationPadding.cpp."""
 import numpy as np
+from .._dtype import check_kernel_of as _uint_check
 
 from .. import _backend
 from .._tensor import Tensor
@@ -93,6 +94,8 @@ def pad(input, pad, mode="constant", value=None):
         from ._registry import not_tensor
         raise not_tensor("pad", "input", 1, input)
     pad = [int(p) for p in pad]
+    if mode in ("reflect", "replicate"):  # their kernels have no uint16/32/64 (circular pads by copies)
+        _uint_check(input, f"{'reflection' if mode == 'reflect' else 'replication'}_pad{len(pad) // 2}d")
     if len(pad) % 2:
         raise RuntimeError("Padding length must be divisible by 2")
     nd = input.dim()

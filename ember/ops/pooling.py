@@ -12,6 +12,7 @@ which gives double backward (torch's `...BackwardBackward0` nodes) for free.
 Windows are strided views of the padded input (the seam's `as_strided`) or K strided slices (K the kernel
 offsets): never a Python loop over output positions or batch items. float16/bfloat16 average in float32."""
 import numpy as np
+from .._dtype import check_kernel_of as _uint_check
 
 from .. import _backend, _dtype
 from .._tensor import Tensor
@@ -275,6 +276,7 @@ def _max_pool_arrays(x, k, s, p, d, out):
 
 def _max_pool(name, dims, input, kernel_size, stride, padding, dilation, ceil_mode):
     fn = name
+    _uint_check(input, "max_pool3d" if dims == 3 else "max_pool2d")
     k = _tuple("kernel_size", kernel_size, dims, fn)
     st = _tuple("stride", stride, dims, fn, allow_empty=True) or k
     p = _tuple("padding", padding, dims, fn)
@@ -396,6 +398,7 @@ def _avg_maps(shape, k, s, p, out, count_include_pad, divisor_override):
 
 
 def _avg_pool(name, dims, input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override):
+    _uint_check(input, "avg_pool3d_out_frame" if dims == 3 else "avg_pool2d")
     k = _tuple("kernel_size", kernel_size, dims, name)
     st = _tuple("stride", stride, dims, name, allow_empty=True) or k
     p = _tuple("padding", padding, dims, name)
@@ -528,6 +531,11 @@ def adaptive_avg_pool3d(input, output_size):
 def _adaptive_avg(input, output_size, dims):
     name = f"adaptive_avg_pool{dims}d"
     out = _output_size(output_size, input.shape[-dims:], dims)
+    if input._data.dtype in _dtype.BAREBONES_UNSIGNED_NP:
+        if all(o == 1 for o in out):  # torch takes the mean for a 1x1 output
+            raise RuntimeError("mean(): could not infer output dtype. Input dtype must be either a floating point "
+                               f"or complex dtype. Got: {_dtype.from_np[input._data.dtype].scalar_name}")
+        _uint_check(input, "adaptive_avg_pool3d_cpu" if dims == 3 else "adaptive_avg_pool2d")
     _adaptive_check(input, dims, name, out)
     if all(o == 1 for o in out):
         # torch takes the mean over the spatial dims here (MeanBackward1)
@@ -545,6 +553,7 @@ def adaptive_avg_pool1d(input, output_size):
 
 def _adaptive_max(input, output_size, dims):
     name = f"adaptive_max_pool{dims}d"
+    _uint_check(input, "adaptive_max_pool3d_cpu" if dims == 3 else "adaptive_max_pool2d")
     out = _output_size(output_size, input.shape[-dims:], dims)
     nd = input.dim()
     if nd not in (dims + 1, dims + 2):

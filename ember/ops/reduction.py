@@ -693,6 +693,7 @@ def _extreme(input, dim, keepdim, is_max, out=None):
                                "out.dtype())) to be true, but got false.  (Could this error message be improved?  "
                                "If so, please report an enhancement request to PyTorch.)")
         _check_nonempty(d, name)
+        _dtype.check_kernel(d.dtype, name + "_all")
         r = wrap(as_array(_nan_extreme(d, None, is_max)))
         if state.enabled and input._requires_grad:
             node = record(MaxBackward1, (input,), r)
@@ -701,6 +702,8 @@ def _extreme(input, dim, keepdim, is_max, out=None):
         return r if out is None else _write_out(out, r)
     ax = input._wrap_dim(dim)
     _check_nonempty(d, name, ax)
+    if d.ndim:  # (a 0-d input is returned as it is)
+        _dtype.check_kernel(d.dtype, name + "_cpu")
     k = d.dtype.kind
     if d.ndim == 0:
         idx = xp(d).zeros((), np.int64)
@@ -880,6 +883,8 @@ def _amax(input, dim, keepdim, is_max):
     if d.dtype.kind == "c" and d.size:  # (an empty result runs no kernel in torch, so no error either)
         raise NotImplementedError(f"\"{'max' if is_max else 'min'}_values_cpu\" not implemented for "
                                   f"'{_torch_name(d.dtype)}'")
+    if d.size:
+        _dtype.check_kernel(d.dtype, "max_values_cpu" if is_max else "min_values_cpu")
     r = wrap(as_array(_nan_extreme(d, axes, is_max, keepdims=keepdim)))
     if state.enabled and input._requires_grad:
         node = record(AmaxBackward0, (input,), r)
@@ -902,6 +907,7 @@ def amin(input, dim=(), keepdim=False, *, out=None):
 
 @op("aminmax(Tensor input, *, int64_t? dim=None, bool keepdim=False, TensorList[2] out=None)", method=True)
 def aminmax(input, *, dim=None, keepdim=False, out=None):
+    _dtype.check_kernel(input._data.dtype, "aminmax_cpu")
     lo = _amax(input, dim if dim is not None else (), keepdim, False)
     hi = _amax(input, dim if dim is not None else (), keepdim, True)
     if out is not None:
@@ -926,6 +932,7 @@ def _arg(input, dim, keepdim, is_max):
         raise RuntimeError(f"{name}(): does not support bool input")
     if d.dtype.kind == "c":
         raise RuntimeError(f"{name}(): does not support complex input")
+    _dtype.check_kernel(d.dtype, name + "_cpu")
     if dim is None:
         if d.size == 0:
             raise IndexError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0.")
@@ -1158,6 +1165,8 @@ def _bool_out(out, r, name):
 @op("count_nonzero(Tensor input, int64_t? dim=None)", "count_nonzero(Tensor input, IntArrayRef dim)", method=True)
 def count_nonzero(input, dim=None):
     axes = None if dim is None else _dims(input, dim)
+    if dim is None:  # (with dims torch sums `input != 0`, which runs for these dtypes)
+        _dtype.check_kernel(input._data.dtype, "nonzero_count_cpu")
     return wrap(as_array(np.count_nonzero(input._data, axis=axes)).astype(np.int64, copy=False))
 
 

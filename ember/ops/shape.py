@@ -1,6 +1,7 @@
 """Shape ops. View ops (view, reshape-when-possible, squeeze, unsqueeze, transpose, permute, expand,
 narrow, split/chunk/unbind outputs) share memory and the version counter with their base."""
 import numpy as np
+import builtins
 
 from .._warn import warn as _warn
 from .. import _backend, _dtype
@@ -1060,10 +1061,26 @@ def flip(input, *dims):
         raise RuntimeError(f"dim {axes[0]} appears multiple times in the list of dims")
     if not input._data.ndim:
         axes = ()  # a 0-d tensor accepts dim 0 / -1
+    flip_kernel_check(input._data, axes)
     out = wrap(np.flip(input._data, axes).copy())
     if state.enabled and input._requires_grad:
         record(FlipBackward0, (input,), out).dims = axes
     return out
+
+
+def flip_kernel_check(d, axes):
+    """torch's flip of a uint16/32/64 array: a dtype-blind row copy (aten/src/ATen/native/cpu/IndexKernel.cpp
+    cpu_vflip_memcpy) when the innermost dim is contiguous and not flipped, else the flip_cpu kernel, which has no
+    such dtypes. Nothing to flip (size-1 or stride-0 dims, one element) is a copy."""
+    if d.dtype not in _dtype.BAREBONES_UNSIGNED_NP or d.size <= 1:
+        return
+    work = [i for i in axes if d.shape[i] > 1 and d.strides[i] != 0]
+    if not work:
+        return
+    dims = [i for i in range(d.ndim) if d.shape[i] > 1 and d.strides[i] != 0]
+    inner = min(dims, key=lambda i: builtins.abs(d.strides[i]))
+    if inner in work or builtins.abs(d.strides[inner]) != d.itemsize:
+        raise _dtype.no_kernel(d.dtype, "flip_cpu")
 
 
 @op("fliplr(Tensor input)", method=True)

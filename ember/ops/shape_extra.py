@@ -6,6 +6,7 @@ here the same way so that the result records the node torch records (diff: SubBa
 ExpandBackward0, cartesian_prod/combinations: StackBackward0, gradient: CatBackward0); as_strided, block_diag and
 rot90 have nodes of their own, as in torch."""
 import numpy as np
+from .._dtype import check_kernel_of as _uint_check
 
 from .._warn import warn as _warn
 from .. import _backend, _dtype
@@ -231,6 +232,8 @@ def combinations(input, r=2, with_replacement=False):
     if r == 0:
         return wrap(xp(d).zeros((0,), d.dtype))
     n = d.shape[0]
+    if with_replacement or r <= n:
+        _uint_check(input, "masked_select")  # (an empty selection runs no kernel)
     grids = np.meshgrid(*([np.arange(n)] * r), indexing="ij")
     mask = np.ones(grids[0].shape, bool)
     for a, b in zip(grids[:-1], grids[1:]):
@@ -436,6 +439,9 @@ def rot90(input, k=1, dims=(0, 1)):
     if d.ndim < 2:
         raise RuntimeError(f"expected total dims >= 2, but got total dims = {d.ndim}")
     a, b = input._wrap_dim(dims[0]), input._wrap_dim(dims[1])
+    if k % 4:  # torch's rot90 flips (dims[1] for k = 1, both for 2, dims[0] for 3), then transposes
+        from .shape import flip_kernel_check
+        flip_kernel_check(d, {1: (b,), 2: (a, b), 3: (a,)}[k % 4])
     if a == b:
         raise RuntimeError(f"expected rotation dims to be different, but got dim0 = {dims[0]} and dim1 = {dims[1]}")
     out = wrap(xp(d).ascontiguousarray(np.rot90(d, k % 4, (a, b))))
@@ -462,12 +468,14 @@ def _tri_indices(name, row, col, offset, dtype, device, upper):
 @op("tril_indices(int64_t row, int64_t col, int64_t offset=0, *, ScalarType? dtype=None, Layout? layout=None, "
     "Device? device=None, bool? pin_memory=False)")
 def tril_indices(row, col, offset=0, *, dtype=None, layout=None, device=None, pin_memory=False):
+    _dtype.check_kernel_dtype(dtype, "tril_indices")
     return _tri_indices("tril_indices", row, col, offset, dtype, device, False)
 
 
 @op("triu_indices(int64_t row, int64_t col, int64_t offset=0, *, ScalarType? dtype=None, Layout? layout=None, "
     "Device? device=None, bool? pin_memory=False)")
 def triu_indices(row, col, offset=0, *, dtype=None, layout=None, device=None, pin_memory=False):
+    _dtype.check_kernel_dtype(dtype, "triu_indices")
     return _tri_indices("triu_indices", row, col, offset, dtype, device, True)
 
 
@@ -526,6 +534,7 @@ class TraceBackward0(Node):
 
 @op("trace(Tensor input)", method=True)
 def trace(input):
+    _uint_check(input, "trace")
     d = input._data
     if d.ndim != 2:
         raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {d.ndim}")

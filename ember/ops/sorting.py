@@ -10,6 +10,7 @@ torch's CPU sort is stable whatever `stable` says, so ties keep their input orde
 import math
 
 import numpy as np
+from .._dtype import check_kernel_of as _uint_check
 
 from .. import _dtype
 from .._backend import fp_ignore, xp
@@ -219,6 +220,7 @@ def msort(input, *, out=None):
 @op("topk(Tensor input, SymInt k, int64_t dim=-1, bool largest=True, bool sorted=True, *, "
     "TensorList[2] out=None)", method=True)
 def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):
+    _uint_check(input, "topk_cpu")
     d = input._data
     ax = input._wrap_dim(dim)
     k = int(k)
@@ -385,6 +387,7 @@ def _pick(input, ax, pos, keepdim, name, rtype, out, check, quickselect=False):
 
 @op("kthvalue(Tensor input, SymInt k, int64_t dim=-1, bool keepdim=False, *, TensorList[2] out=None)", method=True)
 def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):
+    _uint_check(input, "kthvalue_cpu")
     d = input._data
     ax = input._wrap_dim(dim) if d.ndim else (input._wrap_dim(dim), 0)[1]
     n = d.shape[ax] if d.ndim else 1
@@ -495,6 +498,7 @@ def _median_all(input, ignore_nan):
 @op("median(Tensor input)",
     "median(Tensor input, int64_t dim, bool keepdim=False, *, TensorList[2] out=None)", method=True)
 def median(input, dim=None, keepdim=False, *, out=None):
+    _uint_check(input, "median_cpu" if dim is None else "median_out")
     if dim is None:
         return _median_all(input, False)
     return _median_dim(input, dim, keepdim, out, False)
@@ -503,6 +507,7 @@ def median(input, dim=None, keepdim=False, *, out=None):
 @op("nanmedian(Tensor input)",
     "nanmedian(Tensor input, int64_t dim, bool keepdim=False, *, TensorList[2] out=None)", method=True)
 def nanmedian(input, dim=None, keepdim=False, *, out=None):
+    _uint_check(input, "median_cpu" if dim is None else "median_out")
     if dim is None:
         return _median_all(input, True)
     return _median_dim(input, dim, keepdim, out, True)
@@ -532,6 +537,7 @@ def mode(input, dim=-1, keepdim=False, *, out=None):
     torch scans the (value, index) pairs sorted by std::sort (aten/src/ATen/native/cpu/SortingKernel.cpp,
     mode_kernel): that is an insertion sort, stable, for up to 16 elements, so the index is the last occurrence
     there; on longer dims torch's index among equal elements is the sort's."""
+    _uint_check(input, "mode_cpu")
     d = input._data
     ax = input._wrap_dim(dim)
     _nonempty_dim(d, ax, "mode")
@@ -617,11 +623,13 @@ def _cumextreme(input, dim, is_max, out):
 
 @op("cummax(Tensor input, int64_t dim, *, TensorList[2] out=None)", method=True)
 def cummax(input, dim, *, out=None):
+    _uint_check(input, "cummax_cpu")
     return _cumextreme(input, dim, True, out)
 
 
 @op("cummin(Tensor input, int64_t dim, *, TensorList[2] out=None)", method=True)
 def cummin(input, dim, *, out=None):
+    _uint_check(input, "cummin_cpu")
     return _cumextreme(input, dim, False, out)
 
 
@@ -704,6 +712,11 @@ def _searchsorted(seq, v, right):
     "searchsorted(Tensor sorted_sequence, Scalar input, *, bool out_int32=False, bool right=False, "
     "c10::string_view? side=None, Tensor? sorter=None, Tensor out=None)")
 def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None, sorter=None, out=None):
+    if isinstance(sorted_sequence, Tensor) and (
+            sorted_sequence._data.dtype in _dtype.BAREBONES_UNSIGNED_NP or getattr(input, "_data", input) is not None
+            and getattr(getattr(input, "_data", None), "dtype", None) in _dtype.BAREBONES_UNSIGNED_NP):
+        # the kernel runs in the common dtype of the boundaries and the values
+        _dtype.check_kernel(_dtype.result_dtype_of((sorted_sequence, input)).np, "searchsorted_out_cpu")
     seq = sorted_sequence._data
     m = xp(seq)
     scalar = not isinstance(input, Tensor)
@@ -746,6 +759,7 @@ def bucketize(input, boundaries, *, out_int32=False, right=False, out=None):
 
 @op("bincount(Tensor input, Tensor? weights=None, SymInt minlength=0)", method=True)
 def bincount(input, weights=None, minlength=0):
+    _uint_check(input, "bincount_cpu")
     d = input._data
     if d.dtype.kind not in "iu":
         raise NotImplementedError(f"\"bincount_cpu\" not implemented for '{_dtype.from_np[d.dtype].scalar_name}'")

@@ -10,6 +10,7 @@ so double backward works."""
 import math
 
 import numpy as np
+from .._dtype import check_kernel_of as _uint_check
 
 from .. import _dtype
 from .._backend import as_array, is_array, xp as _xp
@@ -426,7 +427,7 @@ def _binary(name, kernel_name, fwd, grads=None, promote_int=True, save_result=Fa
 
 def _kernel_check(kernel_name, kinds):
     def check(dt):
-        if dt.kind not in kinds and not (dt.kind == "V" and "f" in kinds):
+        if dt.kind not in kinds and not (dt.kind == "V" and "f" in kinds) or dt in _dtype.BAREBONES_UNSIGNED_NP:
             raise NotImplementedError(f"\"{kernel_name}\" not implemented for '{_torch_name(dt)}'")
     return check
 
@@ -593,6 +594,7 @@ declare(lcm, "lcm(Tensor input, Tensor other, *, Tensor out=None)", method=True,
 def heaviside(input, values, *, out=None, _op="heaviside"):
     """input == 0 ? values : (input > 0); torch refuses operands of different dtypes and records the op with a
     NotImplemented node (its derivative is not implemented)."""
+    _uint_check(input, "heaviside_cpu")
     if not isinstance(values, Tensor):
         raise TypeError(f"heaviside(): argument 'values' (position 2) must be Tensor, not {type(values).__name__}")
     a, v = input._data, values._data

@@ -8,6 +8,7 @@ the adjoint's adjoint is the forward again, so double backward works)."""
 import math
 
 import numpy as np
+from .._dtype import check_kernel_of as _uint_check
 
 from .. import _backend, _dtype
 from ._registry import Node, record, state, wrap
@@ -167,6 +168,8 @@ def upsample(input, mode, output_size, scale_factors, align_corners, antialias=F
     dims = len(output_size)
     shape = tuple(input.shape)
     d = input._data
+    # torch's upsample kernels have no uint16/32/64 (nearest: its index computation; the others their own kernel)
+    _uint_check(input, "compute_indices_weights_nearest" if "nearest" in mode else f"upsample_{mode}{dims}d_out_frame")
     if antialias and d.dtype.kind != "f" or antialias and d.dtype == np.float16:
         from ._registry import _torch_type_name
         raise NotImplementedError(f"\"compute_index_ranges_weights\" not implemented for '{_torch_type_name(d.dtype)}'")
