@@ -162,6 +162,10 @@ SPECS = [
     OpSpec("F.pixel_unshuffle", _F("pixel_unshuffle", 2), [(t_((1, 2, 4, 4), "float64"),)]),
     OpSpec("channel_shuffle", lambda lib, x: lib.channel_shuffle(x, 2), [(t_((2, 6, 3)),), (t_((1, 4, 2, 2)),)]),
     OpSpec("F.channel_shuffle", _F("channel_shuffle", 3), [(t_((2, 6, 2, 2), "float64"),)]),
+    # torch's native_channel_shuffle has no derivative (a NotImplemented node: test_native_channel_shuffle_grad)
+    OpSpec("native_channel_shuffle", lambda lib, x: lib.native_channel_shuffle(x, 2), [(t_((2, 6, 3)),)], grad=False),
+    OpSpec("F.native_channel_shuffle", _F("native_channel_shuffle", 3), [(t_((2, 6, 2, 2), "float64"),)],
+           grad=False),
     # interpolate: every mode, size and scale_factor, align_corners, float32 and float64
     OpSpec("interpolate/nearest", _F("interpolate", scale_factor=1.7), [(t_((2, 3, 5)),), (t_((2, 3, 5, 4), "float64"),),
                                                                         (t_((1, 2, 3, 4, 5)),)]),
@@ -597,6 +601,9 @@ ERRORS = [
     ("pixel_unshuffle height", lambda lib, x: lib.nn.functional.pixel_unshuffle(x, 2), (_r(1, 1, 3, 4),)),
     ("pixel_unshuffle width", lambda lib, x: lib.nn.functional.pixel_unshuffle(x, 2), (_r(1, 1, 4, 3),)),
     ("channel_shuffle groups", lambda lib, x: lib.nn.functional.channel_shuffle(x, 2), (_r(1, 3, 2, 2),)),
+    ("native_channel_shuffle groups", lambda lib, x: lib.native_channel_shuffle(x, 4), (_r(2, 6, 3),)),
+    ("native_channel_shuffle groups 0", lambda lib, x: lib.native_channel_shuffle(x, 0), (_r(2, 6, 3),)),
+    ("native_channel_shuffle rank", lambda lib, x: lib.native_channel_shuffle(x, 1), (_r(3),)),
     ("CircularPad2d rank", lambda lib, x: lib.nn.CircularPad2d(1)(x), (_r(2, 2),)),
     ("interpolate align_corners", lambda lib, x: lib.nn.functional.interpolate(x, scale_factor=2, align_corners=True),
      (_r(1, 2, 3, 3),)),
@@ -643,4 +650,15 @@ def test_interpolate_antialias_backward_is_not_differentiable_again_and_dtypes()
             except NotImplementedError as e:
                 errs.append(str(e))
         res.append((g.grad_fn is None, g.requires_grad, errs))
+    assert res[0] == res[1]
+
+
+def test_native_channel_shuffle_grad():
+    """torch records native_channel_shuffle as NotImplemented: printing the grad_fn and backward's error."""
+    res = []
+    for lib in (torch, ember):
+        y = lib.native_channel_shuffle(lib.ones(2, 6, 3, requires_grad=True), 3)
+        with pytest.raises(RuntimeError) as info:
+            y.sum().backward()
+        res.append((repr(y.grad_fn).split(" object")[0], y.requires_grad, str(info.value)))
     assert res[0] == res[1]

@@ -429,3 +429,27 @@ def test_adaptive_log_softmax_errors(name, fn, inputs):
              "0-d target": ["0D target tensor expects 1D input tensors, but found inputs with size ",
                             "Size([3, 4])"]}.get(name)
     check_error(fn, inputs, grad=True, match=match)
+
+
+@pytest.mark.parametrize("form", ["NLLLoss2d", "Container"])
+def test_deprecated_modules_warn_and_work(form):
+    """NLLLoss2d (NLLLoss under its old name) and Container (submodules from keywords): torch's FutureWarning at
+    construction, attributed to the caller's line, and torch's printing and results."""
+    import warnings
+    res = []
+    for lib in (torch, ember):
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            if form == "NLLLoss2d":
+                m = lib.nn.NLLLoss2d(ignore_index=1)
+            else:
+                m = lib.nn.Container(act=lib.nn.ReLU(), lin=lib.nn.Identity())
+        x = lib.tensor(np.arange(24, dtype=np.float32).reshape(2, 3, 2, 2) / 10 - 1)
+        out = m(x.log_softmax(1), lib.tensor([[[0, 1], [2, 1]], [[2, 0], [1, 1]]])).item() if form == "NLLLoss2d" \
+            else [n for n, _ in m.named_children()]
+        res.append((repr(m), [(x.category.__name__, str(x.message), x.filename == __file__) for x in w], out))
+    assert res[0][0] == res[1][0] and res[0][1] == res[1][1]
+    if form == "NLLLoss2d":
+        np.testing.assert_allclose(res[1][2], res[0][2], rtol=1e-6)
+    else:
+        assert res[0][2] == res[1][2]

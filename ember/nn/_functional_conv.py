@@ -14,7 +14,8 @@ from ..ops.pooling import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_av
                            max_pool2d_with_indices, max_pool3d, max_pool3d_with_indices, max_unpool1d, max_unpool2d,
                            max_unpool3d)
 from ..ops.padding import pad  # noqa: F401
-from ..ops.fold import channel_shuffle, fold, pixel_shuffle, pixel_unshuffle, unfold  # noqa: F401
+from ..ops.fold import (channel_shuffle, fold, native_channel_shuffle, pixel_shuffle,  # noqa: F401
+                        pixel_unshuffle, unfold)
 
 _NS = "nn.functional"
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
@@ -25,7 +26,7 @@ __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
            "channel_shuffle", "adaptive_max_pool3d", "adaptive_max_pool1d_with_indices",
            "adaptive_max_pool2d_with_indices", "adaptive_max_pool3d_with_indices", "max_unpool1d", "max_unpool3d",
            "fractional_max_pool2d", "fractional_max_pool3d", "fractional_max_pool2d_with_indices",
-           "fractional_max_pool3d_with_indices"]
+           "fractional_max_pool3d_with_indices", "native_channel_shuffle"]
 
 
 @_op("lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False)", namespace=_NS)

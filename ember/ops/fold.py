@@ -207,3 +207,21 @@ def channel_shuffle(input, groups):
         xp = _backend.xp(y)
         return xp.ascontiguousarray(y.reshape((shape[0], c // g, g) + rest).swapaxes(1, 2)).reshape(shape)
     return _linear(input, f, ft, *_CLASSES["ChannelShuffleBackward0"])
+
+
+@op("native_channel_shuffle(Tensor input, SymInt groups)")
+def native_channel_shuffle(input, groups):
+    """channel_shuffle's values with aten's native_channel_shuffle checks (rank first) and no derivative: torch
+    records a NotImplemented node (aten/src/ATen/native/ChanelShuffle.cpp)."""
+    _check_tensor("native_channel_shuffle", input)
+    if input.dim() <= 2:
+        raise RuntimeError(f"channel_shuffle expects input with > 2 dims, but got input with sizes "
+                           f"{list(input.shape)}")
+    from ..autograd.grad_mode import no_grad
+    from ._registry import record, state
+    from .elementwise import NotImplementedBackward
+    with no_grad():
+        out = channel_shuffle(input, groups)
+    if state.enabled and input._requires_grad:
+        record(NotImplementedBackward, (input,), out).op = "native_channel_shuffle"
+    return out

@@ -72,3 +72,6 @@ __all__ += ["AdaptiveMaxPool3d", "FractionalMaxPool2d", "FractionalMaxPool3d", "
             "MaxUnpool3d"]
 from .adaptive import AdaptiveLogSoftmaxWithLoss  # noqa: E402
 __all__ += ["AdaptiveLogSoftmaxWithLoss"]
+from .container import Container  # noqa: E402
+from .loss import NLLLoss2d  # noqa: E402
+__all__ += ["Container", "NLLLoss2d"]

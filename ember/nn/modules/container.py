@@ -8,7 +8,7 @@ from ..._tensor import Tensor
 from ..parameter import Parameter
 from .module import Module, _addindent, _typename
 
-__all__ = ["Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict"]
+__all__ = ["Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict", "Container"]
 
 
 def _digit_free_dir(module):
@@ -475,3 +475,15 @@ class ParameterDict(Module):
     def __ior__(self, other):
         self.update(other)
         return self
+
+
+class Container(Module):
+    """The deprecated keyword-argument container (torch warns when one is made): its submodules by name."""
+
+    def __init__(self, **kwargs):
+        from ..._warn import warn
+        warn("`nn.Container` is deprecated. All of its functionality is now implemented in `nn.Module`. Subclass "
+             "that instead.", FutureWarning)
+        super().__init__()
+        for key, value in kwargs.items():
+            self.add_module(key, value)
