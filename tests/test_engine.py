@@ -432,3 +432,116 @@ def test_weight_gradient_through_a_transpose(case):
     # w.grad (AccumulateGrad counts the references to the view, not to its storage) and the second pass's
     # accumulation then changes the kept tensor; ember copies a gradient whose memory anyone else holds
     assert e_kept == e[4]
+
+
+# ---- chains of one-input nodes (UnaryNode: edge and saved tensor in the node's slots, run on bare arrays) -------
+def _unary_chain(m, x, n=40):
+    fns = (m.sin, m.exp, m.tanh, m.sigmoid)
+    y = x
+    for i in range(n):
+        y = fns[i & 3](y)
+    return y
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "complex64", "bfloat16"])
+def test_unary_chain_gradient(dtype):
+    def f(m):
+        dt = getattr(m, dtype)
+        x = randn(m, 5, 3, requires_grad=True).to(dt).detach().requires_grad_()
+        y = _unary_chain(m, x)
+        y.backward(rgrad(m, (5, 3)).to(dt))
+        return (x.grad if dtype != "bfloat16" else x.grad.float()), y.grad_fn.name(), y.grad_fn.next_functions[0][0].name()
+    check(f)
+
+
+def test_unary_chain_leaves_the_array_path_where_needed():
+    # a tensor hook, retain_grad, a node hook and a branch in the middle of a chain: each stops the bare-array run
+    def f(m):
+        x = randn(m, 4, requires_grad=True)
+        a = x.sin().exp()
+        a.register_hook(lambda g: g * 2)
+        b = a.tanh().sigmoid()
+        b.retain_grad()
+        c = b.sin()
+        c.grad_fn.register_hook(lambda gi, go: (gi[0] * 3,))
+        d = c.exp().tanh() + b.cos()
+        d.backward(rgrad(m, (4,)))
+        return x.grad, b.grad
+    check(f)
+
+
+def test_unary_chain_saved_tensor_modified_in_place():
+    def f(m):
+        x = randn(m, 3, requires_grad=True)
+        a = x.exp().sin()
+        b = a.exp()  # saves its output
+        c = b.tanh().sigmoid()
+        b.mul_(2)
+        c.sum().backward()
+    check_raises(f, RuntimeError)
+
+    def g(m):
+        x = randn(m, 3, requires_grad=True)
+        a = x.exp() * 1
+        b = a.sin().exp()  # sin saves its input a
+        a.add_(1)
+        b.sum().backward()
+    check_raises(g, RuntimeError)
+
+
+def test_unary_chain_retain_graph_and_second_backward():
+    def f(m):
+        x = randn(m, 3, requires_grad=True)
+        y = _unary_chain(m, x, 9).sum()
+        y.backward(retain_graph=True)
+        y.backward()
+        first = x.grad.clone()
+        try:
+            y.backward()
+        except RuntimeError as e:
+            return first, str(e)[:40]
+    check(f)
+
+
+def test_unary_chain_inplace_ops_and_views():
+    def f(m):
+        x = randn(m, 2, 3, requires_grad=True)
+        y = x.sin() * 1
+        y.exp_()  # an in-place unary op on a non-leaf: the saved output is y at its new version
+        v = y[0]
+        v.sin_()  # on a view: CopySlices
+        z = y.tanh().sum() + v.sigmoid().sum()
+        z.backward()
+        return x.grad, y.grad_fn.name()
+    check(f)
+
+
+def test_unary_chain_create_graph_and_grad_inputs():
+    def f(m):
+        x = randn(m, 3, dtype=m.float64, requires_grad=True)
+        y = _unary_chain(m, x, 12)
+        g, = m.autograd.grad(y.sum(), x, create_graph=True)
+        g2, = m.autograd.grad(g.sum(), x)
+        h = x.sin()
+        k = h.exp().tanh()
+        gh, = m.autograd.grad(k.sum(), h)  # inputs= an inner node: a pre-pass prunes
+        return g, g2, gh
+    check(f)
+
+
+def test_unary_chain_frees_its_graph_and_saved_arrays(no_gc):
+    x = ember.ones(1000, requires_grad=True)
+    a = x * 1
+    y = a.exp()  # saves its output's array
+    ref_a = weakref.ref(a)
+    z = y.sin()  # saves its input y
+    ref_y = weakref.ref(y)
+    s = z.tanh().sum()
+    del a, y, z
+    assert ref_y() is not None and ref_a() is None
+    s.backward()
+    assert ref_y() is None  # released node by node during backward
+    node = weakref.ref(s.grad_fn)
+    del s
+    assert node() is None
+    assert gc.collect() == 0

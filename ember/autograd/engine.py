@@ -16,11 +16,12 @@ from heapq import heapify, heappop, heappush
 from sys import getrefcount
 
 import numpy as np
+from numpy import ndarray
 
-from .._backend import fp_off, fp_restore, is_writeable, xp
+from .._backend import as_array, fp_off, fp_restore, is_writeable, xp
 from . import graph
 from .grad_mode import state
-from .graph import AccumulateGrad
+from .graph import FOLDED, AccumulateGrad
 
 
 _wrap = None  # ember._tensor._wrap, set by ember._tensor (it imports this module first)
@@ -229,6 +230,99 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, cap
                 _accumulate(node, grads[0], create_graph, kept)
                 continue
 
+            fn0 = node._fn0
+            if fn0 is not None and len(grads) == 1 and should_run is None and not check_nan and not node._hooks:
+                # one input, its edge in the node's own slots (make_node1): the gradient goes straight to fn0
+                g = grads[0]
+                a1 = None if create_graph else node.arrays1
+                out = None
+                try:
+                    if a1 is not None:
+                        # a chain of nodes with array formulas (UnaryNode.arrays1) runs on bare arrays: a gradient
+                        # becomes a tensor only where it leaves the chain
+                        gd = g._data
+                        while True:
+                            if gd.dtype.kind != "f":
+                                break  # complex, bfloat16: the node's tensor formula
+                            saved = node.saved
+                            if saved is FOLDED:
+                                if node._svc[0] != node._sver:
+                                    node._as_saved().unpack(node)  # raises the modified-by-an-inplace-operation error
+                                t = node._st
+                                t = node._sd if t is None else t._data
+                            else:
+                                t = node.saved_array()
+                            if t is not None and t.dtype is not gd.dtype and t.dtype != gd.dtype:
+                                break
+                            gd = a1(gd, t)
+                            if not retain_graph and saved:
+                                node.saved = None
+                                if saved is FOLDED:
+                                    node._st = node._sd = node._svc = None
+                            if gd.__class__ is not ndarray:
+                                gd = as_array(gd)  # a 0-d formula gives a NumPy scalar
+                            a1 = None
+                            dt = gd.dtype
+                            meta = node._dtype0
+                            if gd.shape != node._shape0 or (dt is not meta and dt != meta):
+                                out = _wrap(gd)  # checked below
+                                break
+                            child = fn0
+                            if child.arrays1 is not None and not child._pre_hooks and not child._hooks \
+                                    and child not in buffers and (not ready or child.seq > -ready[0][0]):
+                                # child's gradient is complete and it runs next (see `chained` below)
+                                node = child
+                                fn0 = child._fn0
+                                a1 = child.arrays1
+                                continue
+                            out = _wrap(gd)
+                            break
+                        if a1 is not None:  # `node` has not run: its tensor formula
+                            out = _run_tensor_formula(node, g if gd is g._data else _wrap(gd), False)
+                            if not retain_graph and node.saved:
+                                _release(node)
+                    else:
+                        out = _run_tensor_formula(node, g, create_graph)
+                        if not retain_graph and node.saved:
+                            _release(node)
+                except Exception as exc:
+                    if anomaly:
+                        _anomaly_context(node, exc)
+                    raise
+                if out is None:
+                    continue
+                if out.__class__ is not T:
+                    out = _wrap(out)  # an array from backward_arrays, or a NumPy scalar from a 0-d formula
+                d = out._data
+                dt = d.dtype
+                meta = node._dtype0
+                if d.shape != node._shape0 or (dt is not meta and dt != meta):
+                    out = _validate(node, 0, out, (node._shape0, meta))
+                nr = node._nr0
+                buf = buffers.get(fn0)
+                if buf is None:
+                    if fn0.num_outputs == 1:
+                        if not ready or fn0.seq > -ready[0][0]:
+                            # every pending gradient comes from a node older than fn0, and edges point to older
+                            # nodes still: fn0's gradient is complete and the heap would pop it next (1. above), so
+                            # it runs next, without the heap and the buffer (chains of ops)
+                            chained = (fn0, [out])
+                            continue
+                        buffers[fn0] = [out]
+                    else:
+                        buf = buffers[fn0] = [None] * fn0.num_outputs
+                        buf[nr] = out
+                    heappush(ready, (-fn0.seq, fn0))
+                else:
+                    prev = buf[nr]
+                    if prev is None:
+                        buf[nr] = out
+                    elif create_graph:
+                        buf[nr] = prev + out
+                    else:  # both already have the input's shape and dtype: add the arrays
+                        buf[nr] = _wrap(prev._data + out._data)
+                continue
+
             # the formula on arrays when create_graph is off and the node has that twin (see Node)
             arrays = None if create_graph else node.backward_arrays
             try:
@@ -245,40 +339,6 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, cap
                 raise
             edges = node.next_edges
             if out.__class__ is not tuple:
-                if arrays is not None and len(edges) == 1 and not node._hooks and should_run is None \
-                        and not check_nan:
-                    # one input, its gradient formula on arrays (the unary ops): the edge handled directly
-                    if not retain_graph and node.saved:
-                        node.saved = None
-                    e = edges[0]
-                    if e is None or out is None:
-                        continue
-                    child = e[0]
-                    g = _wrap(out) if out.__class__ is not T else out
-                    d = g._data
-                    meta = node.in_meta[0]
-                    dt = d.dtype
-                    if d.shape != meta[0] or (dt is not meta[1] and dt != meta[1]):
-                        g = _validate(node, 0, g, meta)
-                    buf = buffers.get(child)
-                    if buf is None:
-                        if child.num_outputs == 1:
-                            if not ready or child.seq > -ready[0][0]:
-                                # every pending gradient comes from a node older than child, and edges point to
-                                # older nodes still: child's gradient is complete and the heap would pop it next
-                                # (1. above), so it runs next, without the heap and the buffer (chains of ops)
-                                chained = (child, [g])
-                                continue
-                            buffers[child] = [g]
-                        else:
-                            buf = buffers[child] = [None] * child.num_outputs
-                            buf[e[1]] = g
-                        heappush(ready, (-child.seq, child))
-                    else:
-                        nr = e[1]
-                        prev = buf[nr]
-                        buf[nr] = g if prev is None else _wrap(prev._data + g._data)
-                    continue
                 out = (out,)
             if len(out) != len(edges):
                 raise RuntimeError(
@@ -292,7 +352,7 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, cap
                 out = _run_node_hooks(hooks, out, grads)
                 kept.update(id(g._data) for g in out if g is not None)
             if not retain_graph and node.saved:
-                node.saved = None
+                _release(node)
             newest = None  # of the nodes this one gives their first gradient: the newest, pushed last (below)
             for e, g, meta in zip(edges, out, node.in_meta):
                 if e is None or g is None:
@@ -349,6 +409,32 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, cap
                     f"The differentiated Tensor at index {i} appears to not have been used in the graph. "
                     "Set allow_unused=True if this is the desired behavior.")
     return results
+
+
+def _run_tensor_formula(node, g, create_graph):
+    """A one-input node's gradient for its input (a Tensor, an array from its array formula, or None)."""
+    arrays = None if create_graph else node.backward_arrays
+    if arrays is not None:
+        out = arrays(g)
+        if out is not NotImplemented:
+            return out[0] if out.__class__ is tuple and len(out) == 1 else _one(node, out)
+    return _one(node, node.backward(g))
+
+
+def _one(node, out):
+    if out.__class__ is tuple:
+        if len(out) != 1:
+            raise RuntimeError(f"function {node.name()} returned an incorrect number of gradients (expected 1, "
+                               f"got {len(out)})")
+        return out[0]
+    return out
+
+
+def _release(node):
+    """Free what a node saved for backward (the engine, after running it without retain_graph)."""
+    if node.saved is FOLDED:
+        node._st = node._sd = node._svc = None
+    node.saved = None
 
 
 def _run_node_hooks(hooks, out, grads):

@@ -69,10 +69,31 @@ class Node:
     layer of every tensor op in the formula; `backward` stays the formula that records (create_graph) and
     the fallback. The parity tests check both against torch."""
 
+    # A node of one input (make_node1) holds its edge and that input's metadata in its own slots (_fn0: the
+    # next node, _nr0: its output number, _shape0/_dtype0) instead of the tuples next_edges = ((fn, nr),) and
+    # in_meta = ((shape, dtype),): every object a recorded op keeps alive until backward is one more for Python's
+    # cyclic GC to walk (bench/README.md, "Per-op cost and autograd"). next_edges/in_meta are made from the slots
+    # on first access (__getattr__); _fn0 is None on a node whose edges are in next_edges.
     __slots__ = ("next_edges", "in_meta", "seq", "saved", "_pre_hooks", "_hooks", "_trace", "_metadata",
-                 "__weakref__")
+                 "_fn0", "_nr0", "_shape0", "_dtype0", "__weakref__")
     num_outputs = 1
     backward_arrays = None
+    arrays1 = None  # see UnaryNode
+
+    def __getattr__(self, name):
+        # only reached for a slot that was never set
+        if name == "next_edges" or name == "in_meta":
+            try:
+                fn0 = object.__getattribute__(self, "_fn0")
+            except AttributeError:
+                fn0 = None
+            if fn0 is not None:
+                self.next_edges = ((fn0, self._nr0),)
+                self.in_meta = ((self._shape0, self._dtype0),)
+                return object.__getattribute__(self, name)
+        elif name == "_fn0":
+            return None
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     def name(self):
         return type(self).__name__
@@ -228,6 +249,7 @@ class AccumulateGrad(Node):
         self.lock = threading.Lock()
         self.next_edges = ()
         self.in_meta = ()
+        self._fn0 = None
         self.seq = next(_leaf_seq)  # below every op node: a leaf runs once all its consumers have
         self.saved = ()
         self._pre_hooks = None
@@ -293,6 +315,7 @@ def make_node(cls, inputs):
                 meta.append(None)
         node.next_edges = tuple(edges)
         node.in_meta = tuple(meta)
+    node._fn0 = None
     node.seq = next(_seq)
     node.saved = ()
     node._pre_hooks = None
@@ -303,12 +326,24 @@ def make_node(cls, inputs):
 
 
 def make_node1(cls, t):
-    """make_node for a single input tensor that requires grad (the common unary case)."""
+    """make_node for a single input tensor that requires grad (the common unary case): the edge and the input's
+    metadata go into the node's own slots (see Node)."""
     node = _new(cls)
-    fn = t._grad_fn if t._base is None else t.grad_fn
-    node.next_edges = ((t._accumulator(), 0) if fn is None else (fn, t._output_nr),)
+    if t._base is None:
+        fn = t._grad_fn
+        if fn is None:
+            node._fn0 = t._accumulator()
+            node._nr0 = 0
+        else:
+            node._fn0 = fn
+            node._nr0 = t._output_nr
+    else:
+        fn = t.grad_fn
+        node._fn0 = t._accumulator() if fn is None else fn
+        node._nr0 = 0 if fn is None else t._output_nr
     d = t._data
-    node.in_meta = ((d.shape, d.dtype),)
+    node._shape0 = d.shape
+    node._dtype0 = d.dtype
     node.seq = next(_seq)
     node.saved = ()
     node._pre_hooks = None
@@ -316,6 +351,146 @@ def make_node1(cls, t):
     if state.anomaly:
         node._trace = forward_trace()
     return node
+
+
+FOLDED = ("folded",)  # UnaryNode.saved while the saved tensor is in the node's slots
+
+
+class UnaryNode(Node):
+    """A node of a one-input, one-output op that saves at most one tensor (its input or its output), held in the
+    node's own slots instead of a SavedTensor in a tuple. With the edge in slots too (make_node1), a recorded
+    unary op keeps three GC-tracked objects alive until backward (output tensor, its version counter, the node)
+    instead of nine.
+
+    `saved` is FOLDED while the slots hold the saved tensor: _st the input tensor (or None), _sd the output's
+    array (or None), _svc the version counter and _sver its value when saved; () when nothing is saved; None
+    once released; the generic tuple of one SavedTensor after unfold() (in-place ops rewrite what was saved).
+
+    `arrays1(g, t)`, when a subclass defines it, is the input's gradient on arrays (the node's backward_arrays,
+    see Node): g the gradient's array, real floating, and t the saved array (None when nothing is saved) of g's
+    dtype. The engine runs chains of such nodes on bare arrays, without a tensor between two of them."""
+
+    __slots__ = ("_st", "_sd", "_svc", "_sver")
+
+    def _as_saved(self):
+        """The saved tensor as a SavedTensor (for the generic form and for the error messages)."""
+        s = _new(SavedTensor)
+        s.tensor = self._st
+        s.data = self._sd
+        s.version_counter = self._svc
+        s.version = self._sver
+        s.output_nr = 0
+        return s
+
+    def unfold(self):
+        """Move the saved tensor from the slots into the generic `saved` tuple."""
+        if self.saved is FOLDED:
+            self.saved = (self._as_saved(),)
+            self._st = self._sd = self._svc = None
+
+    def saved_array(self):
+        """The saved array (None when nothing is saved), after the checks of saved_tensors."""
+        saved = self.saved
+        if saved is FOLDED:
+            if self._svc[0] != self._sver:
+                self._as_saved().unpack(self)  # raises the modified-by-an-inplace-operation error
+            t = self._st
+            return self._sd if t is None else t._data
+        if saved is None:
+            raise RuntimeError(RELEASED_ERROR)
+        if not saved:
+            return None
+        s = saved[0]
+        return None if s is None else s.unpack_data(self)
+
+    @property
+    def saved_tensors(self):
+        saved = self.saved
+        if saved is FOLDED:
+            t = self._st
+            if t is not None and self._svc[0] == self._sver:
+                return (t,)
+            return (self._as_saved().unpack(self),)
+        return Node.saved_tensors.fget(self)
+
+    def saved_arrays(self):
+        if self.saved is FOLDED:
+            return (self.saved_array(),)
+        return Node.saved_arrays(self)
+
+    def release(self):
+        if self.saved is not None and self.saved != ():
+            self.saved = None
+            self._st = self._sd = self._svc = None
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.arrays1 is not None and cls.backward_arrays is None:
+            cls.backward_arrays = UnaryNode._backward_arrays1
+
+    def _backward_arrays1(self, grad):
+        a1 = self.arrays1
+        g = grad._data
+        if g.dtype.kind != "f":
+            return NotImplemented  # complex: the conjugates; bfloat16: the tensor ops' rounding
+        t = self.saved_array()
+        if t is not None and t.dtype is not g.dtype and t.dtype != g.dtype:
+            return NotImplemented  # e.g. abs of a complex input (a real gradient)
+        return a1(g, t)
+
+
+SAVE_NONE, SAVE_INPUT, SAVE_OUTPUT = 0, 1, 2
+
+
+def record_unary(cls, t, data, save):
+    """The output tensor (array `data`) of a one-input op on `t`, which requires grad, with a new node of `cls`
+    (a UnaryNode) as its history, saving nothing, the input or the output (`save`). One call builds the output,
+    the node with its edge (make_node1) and the saved tensor in the node's slots."""
+    node = _new(cls)
+    if t._base is None:
+        fn = t._grad_fn
+        if fn is None:
+            node._fn0 = t._accumulator()
+            node._nr0 = 0
+        else:
+            node._fn0 = fn
+            node._nr0 = t._output_nr
+    else:
+        fn = t.grad_fn
+        node._fn0 = t._accumulator() if fn is None else fn
+        node._nr0 = 0 if fn is None else t._output_nr
+    d = t._data
+    node._shape0 = d.shape
+    node._dtype0 = d.dtype
+    node.seq = next(_seq)
+    node._pre_hooks = None
+    node._hooks = None
+    out = _new(_Tensor)
+    out._data = data
+    out._requires_grad = True
+    out._grad_fn = node
+    out._grad = None
+    vc = out._vc = [0]
+    out._base = None
+    out._accum = None
+    out._output_nr = 0
+    if save == 1:
+        node._st = t
+        node._sd = None
+        vc = node._svc = t._vc
+        node._sver = vc[0]
+        node.saved = FOLDED
+    elif save == 2:
+        node._st = None
+        node._sd = data
+        node._svc = vc
+        node._sver = 0
+        node.saved = FOLDED
+    else:
+        node.saved = ()
+    if state.anomaly:
+        node._trace = forward_trace()
+    return out
 
 
 class SavedTensor:

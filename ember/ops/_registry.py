@@ -30,7 +30,7 @@ from .._tensor import Tensor
 from .._tensor import _wrap as wrap
 from ..autograd import engine as _engine
 from ..autograd.grad_mode import state
-from ..autograd.graph import (_seq, Node, NoGradViewFn, _layout_perm, empty_with_layout, SavedTensor,
+from ..autograd.graph import (FOLDED, _seq, Node, NoGradViewFn, _layout_perm, empty_with_layout, SavedTensor,
                               check_view_inplace, make_node, make_node1)
 
 ndarray = np.ndarray
@@ -248,6 +248,9 @@ def inplace(t, fn, *args, name="op", **kwargs):
     check_inplace(t, name, r._data.dtype, r._data.shape)
     node = r._grad_fn
     saved = node.saved if node is not None else None
+    if saved is FOLDED:
+        node.unfold()  # the generic form, whose SavedTensors are rewritten below
+        saved = node.saved
     if saved:
         saved = node.saved = tuple(_snapshot(s, src) for s in saved)  # before the write: copies old values
     xp_of(t).copyto(t._data, r._data, casting="unsafe")
@@ -371,6 +374,7 @@ def rebase_history(t, node, src=None):
     else:
         cs.next_edges = (base_edge, (node, 0))
         cs.in_meta = (base_meta, (t._data.shape, t._data.dtype))
+    cs._fn0 = None
     cs.seq = next(_seq)
     cs._pre_hooks = None
     cs._hooks = None

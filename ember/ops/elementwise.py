@@ -11,7 +11,7 @@ from .._backend import as_array, is_array, on_device_of
 from .._tensor import Tensor
 from ._table import declare, op
 from ._registry import _torch_type_name as _torch_name
-from ..autograd.graph import RELEASED_ERROR, make_node1
+from ..autograd.graph import RELEASED_ERROR, SAVE_INPUT, SAVE_NONE, SAVE_OUTPUT, UnaryNode, record_unary
 from .indexing import nonzero
 from ._registry import fp_off, fp_restore
 from ._registry import (Node, _out, _write_out, _write_out_same, fp_ignore, SavedTensor, binary_dtype,
@@ -1096,7 +1096,8 @@ def _unary(name, fwd, grad_fn=None, save="input", int_ok=False, keep_int=False, 
     (save="input") or result (save="result"); save=None: the formula needs neither, nothing is saved.
     quiet=False: the forward can never raise a NumPy FP warning, so it runs without fp_ignore."""
     node_cls = None
-    save_input, save_result = save == "input", save == "result"
+    save_input = save == "input"
+    save_code = SAVE_INPUT if save_input else SAVE_OUTPUT if save == "result" else SAVE_NONE
     if grad_fn is not None:
         cls_name = name[0].upper() + name[1:] + "Backward0"
 
@@ -1107,24 +1108,8 @@ def _unary(name, fwd, grad_fn=None, save="input", int_ok=False, keep_int=False, 
             return (grad_fn(grad, t, None) if save_input else grad_fn(grad, None, t),)
         body = {"__slots__": (), "backward": backward}
         if arrays is not None:
-            def backward_arrays(self, grad):
-                g = grad._data
-                if g.dtype.kind != "f":
-                    return NotImplemented  # complex: the conjugates; bfloat16: the tensor ops' rounding
-                if save is None:
-                    return arrays(g, None)
-                saved = self.saved
-                if saved is None:
-                    raise RuntimeError(RELEASED_ERROR)
-                s = saved[0]
-                if s.version_counter[0] != s.version:
-                    s.unpack(self)  # raises the modified-by-an-inplace-operation error
-                t = s.data if s.tensor is None else s.tensor._data
-                if t.dtype is not g.dtype and t.dtype != g.dtype:
-                    return NotImplemented  # abs of a complex input (a real gradient)
-                return arrays(g, t)
-            body["backward_arrays"] = backward_arrays
-        node_cls = type(cls_name, (Node,), body)
+            body["arrays1"] = staticmethod(arrays)  # UnaryNode.backward_arrays, and the engine's array chains
+        node_cls = type(cls_name, (UnaryNode,), body)
     default_dtype = _dtype.get_default_dtype
     # the float64-and-round rule (_rounded): small float32 inputs take it inline, one cast each way around the
     # float64 function (5x3: the checks and calls of the general forward cost as much as the math)
@@ -1154,16 +1139,12 @@ def _unary(name, fwd, grad_fn=None, save="input", int_ok=False, keep_int=False, 
                     fp_restore(tok)
             else:
                 r = fwd(d)
-        r = wrap(r if r.__class__ is ndarray else as_array(r))  # a 0-d result keeps its own dtype (abs of complex)
+        if r.__class__ is not ndarray:
+            r = as_array(r)  # a 0-d result keeps its own dtype (abs of complex)
         if node_cls is not None and state.enabled and input._requires_grad:
-            node = make_node1(node_cls, input)
-            r._grad_fn = node
-            r._requires_grad = True
-            r._output_nr = 0
-            if save_input:
-                node.saved = (SavedTensor(input),)
-            elif save_result:
-                node.saved = (SavedTensor(r, True),)
+            r = record_unary(node_cls, input, r, save_code)
+        else:
+            r = wrap(r)
         if out is not None:
             return _write_out(out, r)
         return r
