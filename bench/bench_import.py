@@ -4,6 +4,7 @@ figure is measured), next to `import numpy` (which ember cannot be faster than) 
 
     .venv/bin/python bench/bench_import.py                        # this interpreter
     .venv/bin/python bench/bench_import.py --ml-dtypes-versions   # clean venvs with ml_dtypes 0.5.4 / 0.6.0 / 0.7.0
+    .venv/bin/python bench/bench_import.py --no-bytecode          # ember's modules compiled on every import
 
 --ml-dtypes-versions builds one clean virtual environment per version in a temporary directory (`python -m venv`,
 no system site-packages: only numpy, at this interpreter's version, and that ml_dtypes, installed by pip) and runs
@@ -32,7 +33,12 @@ CASES = {  # name: (setup, timed code)
 }
 
 
+SOURCE_ONLY = None  # --no-bytecode: a copy of ember's sources without bytecode caches, imported from there
+
+
 def _env():
+    if SOURCE_ONLY is not None:
+        return dict(os.environ, PYTHONPATH=SOURCE_ONLY, PYTHONDONTWRITEBYTECODE="1")
     env = dict(os.environ, PYTHONPATH=ROOT)
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     return env
@@ -43,10 +49,12 @@ def best_time(python, setup, code, n):
     (wall seconds, CPU seconds of the process). On a loaded machine the CPU time is the steadier figure."""
     script = (setup + "\n" if setup else "") + TIMED.format(code=code)
     env = _env()
-    subprocess.run([python, "-c", script], capture_output=True, env=env, cwd=ROOT, check=True)  # writes bytecode
+    cwd = SOURCE_ONLY or ROOT
+    if SOURCE_ONLY is None:
+        subprocess.run([python, "-c", script], capture_output=True, env=env, cwd=cwd, check=True)  # writes bytecode
     wall = cpu = float("inf")
     for _ in range(n):
-        r = subprocess.run([python, "-c", script], capture_output=True, text=True, env=env, cwd=ROOT, check=True)
+        r = subprocess.run([python, "-c", script], capture_output=True, text=True, env=env, cwd=cwd, check=True)
         w, c = map(float, r.stdout.split())
         wall, cpu = min(wall, w), min(cpu, c)
     return wall, cpu
@@ -75,7 +83,18 @@ def main():
     ap.add_argument("-n", type=int, default=9, help="fresh interpreters per figure (the best is reported)")
     ap.add_argument("--ml-dtypes-versions", nargs="*", metavar="VERSION",
                     help=f"measure in clean venvs with these ml_dtypes versions (default: {' '.join(VERSIONS)})")
+    ap.add_argument("--no-bytecode", action="store_true",
+                    help="import ember from a copy of its sources without bytecode caches, with "
+                         "PYTHONDONTWRITEBYTECODE=1: every module is compiled on import, as in an editable install "
+                         "that was never byte-compiled (NumPy keeps its own caches)")
     args = ap.parse_args()
+    if args.no_bytecode:
+        import shutil
+        global SOURCE_ONLY
+        tmp_src = tempfile.TemporaryDirectory(prefix="ember-bench-import-src-")
+        shutil.copytree(os.path.join(ROOT, "ember"), os.path.join(tmp_src.name, "ember"),
+                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        SOURCE_ONLY = tmp_src.name
     print(f"best of {args.n}: wall / CPU seconds")
     print(f"{'numpy':<8}{'ml_dtypes':<11}" + "".join(f"{name:>24}" for name in CASES))
     if args.ml_dtypes_versions is None:

@@ -18,15 +18,14 @@ from .autograd import is_anomaly_check_nan_enabled, is_anomaly_enabled
 from .autograd.grad_mode import is_inference_mode_enabled
 from .ops import copy as _copy, creation as _creation, elementwise as _elementwise, indexing as _indexing  # noqa: F401
 from .ops import linalg as _linalg, random_ops as _random_ops, reduction as _reduction, shape as _shape  # noqa: F401
-from .ops import lapack as _lapack  # noqa: F401
 from .ops import _table
 from .ops.reduction import return_types
 globals().update(_table.namespace_of(""))  # every op declared with function=True: ember.add, ember.sum, ...
 from ._legacy import TYPES as _LEGACY_TYPES, tensortype, _new as _legacy_new_method  # noqa: E402
 Tensor.new = _legacy_new_method
 globals().update(_LEGACY_TYPES)  # ember.FloatTensor, ember.LongTensor, ... (legacy constructors)
-from . import fft  # noqa: E402  (ember.fft: its ops are in the table already, binding them costs nothing)
-from . import special  # noqa: E402  (ember.special: ops declared in ember/ops/special.py)
+from . import fft  # noqa: E402  (ember.fft: its ops' table entries; ember/ops/fft.py loads on first use)
+from . import special  # noqa: E402  (ember.special: ops declared in ember/ops/special.py, loaded on first use)
 from .random import (Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state)
 from . import random
 from . import cuda

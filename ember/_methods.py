@@ -1,16 +1,15 @@
 """Binds the op table (ember/ops/_table.py) onto Tensor: every declared method, property and in-place `_`
 variant, then Python's operators. Nothing here computes: the ops live in ember/ops/."""
+import functools
+
 import numpy as np
 
 from ._tensor import Tensor
 from .ops import copy, creation, elementwise as ew, indexing, linalg, nn_ops, random_ops, reduction, shape  # noqa: F401 (declare ops)
-from .ops import conv, fold, padding, pooling  # noqa: F401 (declare ops)
-from .ops import sorting, special  # noqa: F401 (declare ops)
-from .ops import complex as _complex, fft as _fft, legacy as _legacy  # noqa: F401 (declare ops)
-from .ops import grid_sample  # noqa: F401 (declare ops)
+from .ops import sorting  # noqa: F401 (declare ops)
+from .ops import complex as _complex, legacy as _legacy  # noqa: F401 (declare ops)
 from .ops import index_extra, shape_extra, stats  # noqa: F401 (declare ops)
-from .ops import lapack  # noqa: F401 (declare ops)
-from .ops import _table
+from .ops import _table  # its entries for _table.LAZY_MODULES (special, lapack, fft, ...) load them on first use
 from .ops._registry import inplace
 
 # in-place ops with a NumPy out= fast path when nothing records (x.add_(y) in optimizer loops)
@@ -22,6 +21,7 @@ def _where_method(self, condition, other):
 
 
 def _polygamma_method(self, n):
+    from .ops import special
     return special.polygamma(n, self)
 
 
@@ -88,27 +88,57 @@ def _invert(self):
     return ew.bitwise_not(self)
 
 
+def _pos(self):
+    from .ops import special
+    return special.positive(self)
+
+
+def _lshift(self, other):
+    from .ops import special
+    return special.bitwise_left_shift(self, other)
+
+
+def _rshift(self, other):
+    from .ops import special
+    return special.bitwise_right_shift(self, other)
+
+
 def _rlshift(self, other):
+    from .ops import special
     return special.bitwise_left_shift(other, self)
 
 
 def _rrshift(self, other):
+    from .ops import special
     return special.bitwise_right_shift(other, self)
+
+
+def _ilshift(self, other):
+    return self.bitwise_left_shift_(other)  # bound from the op table when ember/ops/special.py loads
+
+
+def _irshift(self, other):
+    return self.bitwise_right_shift_(other)
+
+
+def _method_impl(d, name, kind):
+    """What Tensor.<name> calls for op `d`: the op, its method form, or its in-place variant."""
+    if kind == "method":
+        return _METHOD_FORMS.get(d.name, d.fn)
+    if callable(d.inplace) and d.inplace is not True:
+        return d.inplace
+    return ew._make_inplace(d.fn, _INPLACE_UFUNCS.get(d.name), name[:-1])
 
 
 def _bind():
     T = Tensor
     for name, d, kind in _table.method_table():
-        if kind == "method":
-            fn = _METHOD_FORMS.get(d.name, d.fn)
-        elif kind == "property":
+        if kind == "property":
             setattr(T, name, property(d.fn))
-            continue
-        elif callable(d.inplace) and d.inplace is not True:
-            fn = d.inplace
-        else:
-            fn = ew._make_inplace(d.fn, _INPLACE_UFUNCS.get(d.name), name[:-1])
-        setattr(T, name, _table.public_method(d, fn, name))
+        elif d.loaded:
+            setattr(T, name, _table.public_method(d, _method_impl(d, name, kind), name))
+        else:  # the op's module loads on first use (see _table.LAZY_MODULES)
+            setattr(T, name, _table.public_method(d, functools.partial(_method_impl, d, name, kind), name))
 
     T.__getitem__ = indexing.getitem
     T.__setitem__ = indexing.setitem
@@ -137,7 +167,7 @@ def _bind():
     T.__rmatmul__ = _rmatmul
     T.__imatmul__ = _imatmul
     T.__neg__ = ew.neg
-    T.__pos__ = special.positive  # self itself, but a bool tensor raises as torch's
+    T.__pos__ = _pos  # self itself, but a bool tensor raises as torch's
     T.__abs__ = ew.abs
     T.__invert__ = _invert
     T.__and__ = ew.bitwise_and
@@ -149,12 +179,12 @@ def _bind():
     T.__ior__ = T.bitwise_or_
     T.__xor__ = ew.bitwise_xor
     T.__rxor__ = ew.bitwise_xor
-    T.__lshift__ = special.bitwise_left_shift
+    T.__lshift__ = _lshift
     T.__rlshift__ = _rlshift
-    T.__ilshift__ = T.bitwise_left_shift_
-    T.__rshift__ = special.bitwise_right_shift
+    T.__ilshift__ = _ilshift
+    T.__rshift__ = _rshift
     T.__rrshift__ = _rrshift
-    T.__irshift__ = T.bitwise_right_shift_
+    T.__irshift__ = _irshift
     T.__eq__ = _eq
     T.__ne__ = _ne
     T.__lt__ = ew.lt

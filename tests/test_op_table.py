@@ -16,6 +16,7 @@ from ember.ops import _table
 
 import test_ops
 
+_table.load_all()  # the modules whose ops load on first use (_table.LAZY_MODULES)
 OPS = list(_table.OPS.values())
 IDS = [d.qualname for d in OPS]
 
@@ -151,3 +152,33 @@ UNTESTED = [
 
 def test_every_op_is_tested_against_torch():
     assert _uncovered() == UNTESTED
+
+
+def test_lazy_table_matches_the_declarations():
+    """ember/ops/_lazy_table.py lists what the modules of _table.LAZY_MODULES declare (regenerate it with `python -m
+    ember.ops --write-lazy-table` after declaring an op there)."""
+    from ember.ops import _lazy_table
+    assert list(_lazy_table.ROWS) == _table.lazy_rows()
+
+
+def test_lazy_modules_load_on_first_use():
+    import subprocess
+    import sys
+    import os
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    code = ("import sys, ember; from ember.ops import _table\n"
+            "print(sorted(m for m in _table.LAZY_MODULES if m in sys.modules))\n"
+            "x = ember.tensor([[2., 1.], [1., 3.]])\n"
+            "print(ember.erf(ember.tensor([0.5])).tolist(), x.det().item(), sorted(m for m in _table.LAZY_MODULES "
+            "if m in sys.modules))\n"
+            "print(ember.linalg.inv(x).tolist(), ember.special.expit(ember.tensor([0.])).tolist(), "
+            "type(ember.Tensor.det).__name__, type(ember.erf).__name__)\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root,
+                       env=dict(os.environ, PYTHONPATH=root), timeout=120)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0] == "[]"
+    t = torch.tensor([[2., 1.], [1., 3.]])
+    assert lines[1] == f"{torch.erf(torch.tensor([0.5])).tolist()} {t.det().item()} ['ember.ops.lapack', 'ember.ops.special']"
+    # after loading, ember.<op> and Tensor.<op> are the usual public callables, as for any other op
+    assert lines[2] == f"{torch.linalg.inv(t).tolist()} [0.5] function function"

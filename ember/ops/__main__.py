@@ -1,15 +1,22 @@
 """`python -m ember.ops`: the op table as a list — each public op, its forms and its torch overloads.
 
     python -m ember.ops            # one line per op: name, forms (function/method/in-place/out=), aliases
-    python -m ember.ops -v         # with every declared signature"""
+    python -m ember.ops -v         # with every declared signature
+    python -m ember.ops --write-lazy-table   # regenerate ember/ops/_lazy_table.py (after declaring an op in one
+                                             # of the modules that load on first use, _table.LAZY_MODULES)"""
 import sys
 
 import ember  # noqa: F401  (declares every op)
 import ember.nn  # noqa: F401  (declares the nn.functional ops; ember.nn loads lazily)
+from ember.ops import _table
 from ember.ops._table import OPS
 
 
 def main(argv):
+    if "--write-lazy-table" in argv:
+        print("wrote", _table.write_lazy_table())
+        return
+    _table.load_all()  # every declaration, of the modules that load on first use too
     verbose = "-v" in argv
     rows = []
     for d in OPS.values():

@@ -17,7 +17,20 @@ checks), so declaring them costs nothing on the hot path or at import. The metho
 `Tensor input` parameter and `out=`, as torch's method signatures do (torch/csrc/autograd/generated/
 python_variable_methods.cpp)."""
 
-__all__ = ["OpDef", "OPS", "op", "declare", "namespace_of", "method_table", "public_function", "public_method"]
+import sys
+
+__all__ = ["OpDef", "OPS", "op", "declare", "namespace_of", "method_table", "public_function", "public_method",
+           "LAZY_MODULES", "load_all"]
+
+# Modules of ops that load on first use: compiling and running them is a good part of `import ember` (more without
+# bytecode caches: lapack.py alone takes ~27 ms to compile), and most programs call none of their ops. Their
+# entries in the table come from ember/ops/_lazy_table.py, a list generated from their declarations (`python -m
+# ember.ops --write-lazy-table`; tests/test_op_table.py checks it is up to date): an entry is bound like any other
+# op, as a stub that imports the module on first use, whose declarations then fill in the entry (OpDef.fn, the
+# callables of `method` and `inplace`) and replace the stubs by the usual public callables.
+LAZY_MODULES = ("ember.ops.lapack", "ember.ops.special", "ember.ops.fft", "ember.ops.grid_sample",
+                "ember.ops.conv", "ember.ops.pooling", "ember.ops.fold", "ember.ops.padding")
+LAZY_CALLABLE = "<callable>"  # a lazy entry's `method` or `inplace` that is a callable of the module
 
 
 class OpDef:
@@ -35,13 +48,15 @@ class OpDef:
     itself (tests of exact classes that prove the call binds, then the op's fast path, inlined) and passes
     every other call on to `public`, unchanged, so that argument checks and errors stay those of the table."""
 
-    __slots__ = ("name", "fn", "signatures", "method", "inplace", "aliases", "function", "namespace",
-                 "fast_function", "fast_method")
+    __slots__ = ("name", "_fn", "signatures", "method", "inplace", "aliases", "function", "namespace",
+                 "fast_function", "fast_method", "module", "order")
 
     def __init__(self, name, fn, signatures, method, inplace, aliases, function, namespace, fast_function=None,
-                 fast_method=None):
+                 fast_method=None, module=None):
         self.name = name
-        self.fn = fn
+        self._fn = fn  # None for an entry of a module that has not loaded yet (LAZY_MODULES)
+        self.module = module  # the module that declares the op
+        self.order = None
         self.signatures = signatures
         self.method = method
         self.inplace = inplace
@@ -50,6 +65,16 @@ class OpDef:
         self.namespace = namespace
         self.fast_function = fast_function
         self.fast_method = fast_method
+
+    @property
+    def fn(self):
+        if self._fn is None:
+            _load(self.module)
+        return self._fn
+
+    @property
+    def loaded(self):
+        return self._fn is not None
 
     @property
     def has_out(self):
@@ -64,6 +89,14 @@ class OpDef:
 
 
 OPS = {}  # qualified name ("add", "linalg.norm") -> OpDef, in declaration order
+_order = iter(range(1 << 30))
+
+
+def _declaring_module():
+    f = sys._getframe(2)
+    while f is not None and f.f_globals.get("__name__") == __name__:
+        f = f.f_back
+    return f.f_globals.get("__name__") if f is not None else None
 
 
 def declare(fn, *signatures, method=False, inplace=None, aliases=(), function=True, namespace="", name=None,
@@ -74,12 +107,67 @@ def declare(fn, *signatures, method=False, inplace=None, aliases=(), function=Tr
     if name is None:
         name = signatures[0].split("(", 1)[0]
     d = OpDef(name, fn, signatures, method, inplace, tuple(aliases), function, namespace, fast_function,
-              fast_method)
+              fast_method, _declaring_module())
+    d.order = next(_order)
     key = d.qualname
-    if key in OPS:
-        raise ValueError(f"op {key} declared twice")
+    old = OPS.get(key)
+    if old is not None:
+        if old._fn is not None or old.module != d.module:
+            raise ValueError(f"op {key} declared twice")
+        if _lazy_row(d) != _lazy_row(old):
+            raise RuntimeError(f"ember/ops/_lazy_table.py does not match the declaration of {key} in {d.module}: "
+                               "run `python -m ember.ops --write-lazy-table`")
+        old._fn, old.method, old.inplace, old.order = fn, method, inplace, d.order  # the lazy entry, filled in
+        return fn
     OPS[key] = d
     return fn
+
+
+def _lazy_row(d):
+    """What ember/ops/_lazy_table.py records of an op: everything but the callables (known once it loads)."""
+    if d.fast_function is not None or d.fast_method is not None:
+        raise ValueError(f"op {d.qualname} of {d.module}, which loads on first use, has a fast form")
+    method = d.method if d.method in (True, False, "property") else LAZY_CALLABLE
+    inplace = d.inplace if d.inplace in (True, False, None) else LAZY_CALLABLE
+    return (d.module, d.name, tuple(d.signatures), method, inplace, tuple(d.aliases), d.function, d.namespace)
+
+
+def lazy_rows():
+    """The rows of ember/ops/_lazy_table.py for the current declarations (every lazy module loaded)."""
+    load_all()
+    rows = [d for d in OPS.values() if d.module in LAZY_MODULES]
+    rows.sort(key=lambda d: (LAZY_MODULES.index(d.module), d.order))
+    return [_lazy_row(d) for d in rows]
+
+
+def _register_lazy():
+    from ._lazy_table import ROWS
+    for module, name, signatures, method, inplace, aliases, function, namespace in ROWS:
+        if module in sys.modules:
+            continue  # already declared
+        d = OpDef(name, None, signatures, method, inplace, aliases, function, namespace, module=module)
+        OPS.setdefault(d.qualname, d)
+
+
+_stubs = []  # the lazy public callables bound so far (see _lazy_public)
+
+
+def _load(module):
+    import importlib
+    importlib.import_module(module)
+    for d in OPS.values():
+        if d.module == module and d._fn is None:
+            raise RuntimeError(f"{module} no longer declares {d.qualname}: run `python -m ember.ops "
+                               "--write-lazy-table`")
+    for stub in list(_stubs):
+        if stub._op.module == module:
+            stub._resolve()
+
+
+def load_all():
+    """Load every module of LAZY_MODULES (the coverage list and the table's tests need every declaration)."""
+    for m in LAZY_MODULES:
+        _load(m)
 
 
 def op(*signatures, method=False, inplace=None, aliases=(), function=True, namespace="", name=None,
@@ -151,9 +239,71 @@ def _adopt(f, fn, name):
     return f
 
 
+class _LazyPublic:
+    """The public callable of an op whose module has not loaded (LAZY_MODULES): the first call (or load_all)
+    loads the module, makes the callable the op would have had, binds it where this one is bound (the ember
+    namespace or Tensor) and passes the call on."""
+
+    __slots__ = ("_op", "_make", "_name", "_where", "_real", "__weakref__")
+
+    def __init__(self, d, make, name, where):
+        self._op = d
+        self._make = make
+        self._name = name
+        self._where = where  # "function" or "method"
+        self._real = None
+        _stubs.append(self)
+
+    def _resolve(self):
+        real = self._real
+        if real is None and self._op._fn is None:
+            _load(self._op.module)  # resolves every stub of the module, this one too
+            real = self._real
+        if real is None:
+            real = self._real = self._make()
+            name = self._name
+            if self._where == "method":
+                from .._tensor import Tensor
+                if Tensor.__dict__.get(name) is self:
+                    setattr(Tensor, name, real)
+            else:
+                ns = self._op.namespace
+                mod = sys.modules.get("ember" + ("." + ns if ns else ""))
+                if mod is not None and mod.__dict__.get(name) is self:
+                    setattr(mod, name, real)
+            try:
+                _stubs.remove(self)
+            except ValueError:
+                pass
+        return real
+
+    def __call__(self, *args, **kwargs):
+        return self._resolve()(*args, **kwargs)
+
+    def __get__(self, obj, cls=None):  # bound as a Tensor method
+        return self if obj is None else self._resolve().__get__(obj, cls)
+
+    @property
+    def __wrapped__(self):
+        return self._resolve().__wrapped__
+
+    @property
+    def __doc__(self):
+        return self._resolve().__doc__
+
+    @property
+    def __name__(self):
+        return self._name
+
+    def __repr__(self):
+        return f"<function {self._name}>"
+
+
 def public_function(d, name=None):
     """The callable bound as `ember.<name>` for op `d` (name: one of its aliases)."""
     name = name or d.name
+    if d._fn is None:
+        return _LazyPublic(d, lambda: public_function(d, name), name, "function")
     fn = d.fn
     ok = set()
     form = [d, name, False, None, ok]
@@ -189,7 +339,10 @@ def public_function(d, name=None):
 
 def public_method(d, fn, name):
     """The callable bound as `Tensor.<name>`: `fn(self, ...)` is the method's implementation (the op itself, its
-    method form or its in-place variant); name ends with `_` for the in-place form."""
+    method form or its in-place variant); name ends with `_` for the in-place form. For an op whose module has not
+    loaded, `fn` is a function of no arguments that gives that implementation once it has."""
+    if not d.loaded:
+        return _LazyPublic(d, lambda: public_method(d, fn(), name), name, "method")
     ok = set()
     form = [d, name, True, None, ok]
 
@@ -230,3 +383,22 @@ def _check(form, ok, args, kwargs):
 def _recover(form, fn, e, args, kwargs, self=None):
     from ._signature import recover
     return recover(form, fn, e, args, kwargs, self)
+
+
+def write_lazy_table(path=None):
+    """Write ember/ops/_lazy_table.py from the current declarations of LAZY_MODULES."""
+    import os
+    path = path or os.path.join(os.path.dirname(os.path.abspath(__file__)), "_lazy_table.py")
+    lines = ['"""The op table\'s entries for the modules that load on first use (LAZY_MODULES in ember/ops/_table.py),',
+             "generated from their declarations by `python -m ember.ops --write-lazy-table`: do not edit.",
+             'tests/test_op_table.py checks that it matches them. A row: (module, name, signatures, method, inplace,',
+             f'aliases, function, namespace); {LAZY_CALLABLE!r} stands for a callable of the module."""',
+             "ROWS = ("]
+    lines += [f"    {row!r}," for row in lazy_rows()]
+    lines.append(")")
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    return path
+
+
+_register_lazy()
