@@ -183,5 +183,6 @@ ROWS = (
     ('ember.ops.fold', 'pixel_shuffle', ('pixel_shuffle(Tensor input, int64_t upscale_factor)',), False, None, (), True, ''),
     ('ember.ops.fold', 'pixel_unshuffle', ('pixel_unshuffle(Tensor input, int64_t downscale_factor)',), False, None, (), True, ''),
     ('ember.ops.fold', 'channel_shuffle', ('channel_shuffle(Tensor input, SymInt groups)',), False, None, (), True, ''),
+    ('ember.ops.fold', 'native_channel_shuffle', ('native_channel_shuffle(Tensor input, SymInt groups)',), False, None, (), True, ''),
     ('ember.ops.padding', 'pad', ('pad(Tensor input, SymIntArrayRef pad, c10::string_view mode="constant", double? value=None)',), False, None, (), True, 'nn.functional'),
 )
