@@ -402,3 +402,67 @@ def test_grid_sample_double_backward_matches_torch(mode, pm, ac, five):
         assert (a is None) == (b is None) or np.abs(a if a is not None else b).max() == 0
         if a is not None and b is not None:
             np.testing.assert_allclose(b, a, rtol=1e-9, atol=1e-10)
+
+
+# ---- the gradient of an activation taken with create_graph=True ---------------------------------------------
+_DOUBLE_CASES = {
+    "leaky_relu": lambda F, x: F.leaky_relu(x, 0.1),
+    "leaky_relu_": lambda F, x: F.leaky_relu(x * 1, 0.1, inplace=True),
+    "hardtanh": lambda F, x: F.hardtanh(x, -1.0, 1.0),
+    "relu6": lambda F, x: F.relu6(x * 3),
+    "threshold": lambda F, x: F.threshold(x, 0.1, 2.0),
+    "threshold_": lambda F, x: F.threshold(x * 1, 0.1, 2.0, inplace=True),
+    "relu": lambda F, x: F.relu(x),
+    "elu": lambda F, x: F.elu(x),
+    "selu": lambda F, x: F.selu(x),
+    "celu": lambda F, x: F.celu(x),
+    "gelu": lambda F, x: F.gelu(x),
+    "gelu_tanh": lambda F, x: F.gelu(x, approximate="tanh"),
+    "softplus": lambda F, x: F.softplus(x, 2.0, 3.0),
+    "logsigmoid": lambda F, x: F.logsigmoid(x),
+    "hardswish": lambda F, x: F.hardswish(x * 3),
+    "hardshrink": lambda F, x: F.hardshrink(x),
+    "softshrink": lambda F, x: F.softshrink(x),
+    "rrelu_eval": lambda F, x: F.rrelu(x, training=False),
+    "rrelu_train": lambda F, x: F.rrelu(x, training=True),
+    "silu": lambda F, x: F.silu(x),
+    "mish": lambda F, x: F.mish(x),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_DOUBLE_CASES))
+def test_activation_gradient_of_gradient(case):
+    """torch records the first derivative as one `*_backward` node (LeakyReluBackwardBackward0, ...), which is
+    differentiable in grad and in the input even where it is grad times a constant mask: differentiating it again
+    gives zeros for the input, not "does not require grad"."""
+    f = _DOUBLE_CASES[case]
+    rng = np.random.default_rng(7)
+    xs, vs, ws = rng.standard_normal((3, 2, 7))
+    got = []
+    for lib in (torch, ember):
+        lib.manual_seed(3)
+        x = lib.tensor(xs, dtype=lib.float64, requires_grad=True)
+        v = lib.tensor(vs, dtype=lib.float64, requires_grad=True)
+        g, = lib.autograd.grad(f(lib.nn.functional, x), x, v, create_graph=True)
+        gx, gv = lib.autograd.grad((g * lib.tensor(ws, dtype=lib.float64)).sum(), (x, v), allow_unused=True)
+        got.append((g.grad_fn.name(), g.detach().numpy(), None if gx is None else gx.numpy(), gv.numpy()))
+    (tn, tg, tgx, tgv), (en, eg, egx, egv) = got
+    assert en == tn
+    np.testing.assert_allclose(eg, tg, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(egv, tgv, rtol=1e-12, atol=1e-14)
+    assert (egx is None) == (tgx is None)
+    if tgx is not None:
+        np.testing.assert_allclose(egx, tgx, rtol=1e-12, atol=1e-14)
+
+
+def test_hardsigmoid_gradient_of_gradient_is_not_implemented():
+    x = ember.tensor([-4.0, 0.5, 1.0], dtype=ember.float64, requires_grad=True)
+    g, = ember.autograd.grad(ember.nn.functional.hardsigmoid(x).sum(), x, create_graph=True)
+    tx = torch.tensor([-4.0, 0.5, 1.0], dtype=torch.float64, requires_grad=True)
+    tg, = torch.autograd.grad(torch.nn.functional.hardsigmoid(tx).sum(), tx, create_graph=True)
+    assert g.grad_fn.name() == tg.grad_fn.name() == "torch::autograd::NotImplemented"
+    np.testing.assert_array_equal(g.detach().numpy(), tg.detach().numpy())
+    with pytest.raises(RuntimeError, match="derivative for aten::hardsigmoid_backward is not implemented"):
+        g.sum().backward()
+    with pytest.raises(RuntimeError, match="derivative for aten::hardsigmoid_backward is not implemented"):
+        tg.sum().backward()

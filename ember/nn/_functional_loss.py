@@ -27,7 +27,7 @@ __all__ = ["cosine_embedding_loss", "margin_ranking_loss", "hinge_embedding_loss
 class _FormulaBackward(Node):
     """Backward of a fused op: differentiate `fn` (the forward formula in tensor ops) at the saved inputs."""
 
-    __slots__ = ("fn", "_name")
+    __slots__ = ("fn", "_name", "first")
 
     def name(self):
         return self._name
@@ -36,6 +36,11 @@ class _FormulaBackward(Node):
         from ..autograd import grad as _grad
         ins = self.saved_tensors
         create = state.enabled
+        first = getattr(self, "first", None)
+        if create and first is not None:
+            # torch's one `*_backward` node for the gradient taken with create_graph=True (derivatives.yaml),
+            # differentiable in grad and self even where the formula is grad times a constant mask
+            return (_fused(first[0], first[1], grad, ins[0]),)
         live = [k for k, e in enumerate(self.next_edges) if e is not None]
         if create:
             args = list(ins)
@@ -51,14 +56,16 @@ class _FormulaBackward(Node):
         return tuple(res)
 
 
-def _fused(name, fn, *inputs):
-    """fn(*inputs) computed once without recording, recorded as one node named `name` over the tensor inputs."""
+def _fused(name, fn, *inputs, first=None):
+    """fn(*inputs) computed once without recording, recorded as one node named `name` over the tensor inputs.
+    `first` = (node name, g(grad, input)): for a one-input op, its derivative as torch's `*_backward` op, recorded
+    as that node when the gradient is taken with create_graph=True."""
     with no_grad():
         out = fn(*inputs)
     if state.enabled and any(t is not None and t._requires_grad for t in inputs):
         out = out.detach()
         node = make_node(_FormulaBackward, inputs)
-        node.fn, node._name = fn, name
+        node.fn, node._name, node.first = fn, name, first
         node.saved = tuple(None if t is None else SavedTensor(t) for t in inputs)
         out._grad_fn = node
         out._requires_grad = True
@@ -514,10 +521,16 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False, *,
             y = x * noise
             return y if y.dtype == x.dtype else y.to(x.dtype)
         return where(x >= 0, x, x * slope)
+    def first(g, x):
+        if noise is not None:
+            r = g * noise
+            return r if r.dtype == g.dtype else r.to(g.dtype)
+        return where(x >= 0, g, g * slope)
+    first = ("RreluWithNoiseBackwardBackward0", first)
     if inplace:
         from ..ops._registry import inplace as _inplace
-        return _inplace(input, lambda x: _fused("RreluWithNoiseBackward1", fn, x), name="rrelu_")
-    return _fused("RreluWithNoiseBackward0", fn, input)
+        return _inplace(input, lambda x: _fused("RreluWithNoiseBackward1", fn, x, first=first), name="rrelu_")
+    return _fused("RreluWithNoiseBackward0", fn, input, first=first)
 
 
 @_op("rrelu_(Tensor input, Scalar lower=0.125, Scalar upper=0.3333333333333333, bool training=False)", namespace=_NS)
@@ -533,7 +546,15 @@ def hardshrink(input, lambd=0.5):
     def fn(x):
         d = x._data
         return x * wrap(((d > lambd) | (d < -lambd)).astype(d.dtype))
-    return _fused("HardshrinkBackward0", fn, input)
+    return _fused("HardshrinkBackward0", fn, input, first=("HardshrinkBackwardBackward0", _shrink_grad(lambd)))
+
+
+def _shrink_grad(lambd):
+    """hardshrink_backward / softshrink_backward: grad where |x| > lambd, else 0."""
+    def first(g, x):
+        d = x._data
+        return g * wrap(((d > lambd) | (d < -lambd)).astype(g._data.dtype))
+    return first
 
 
 @_op("softshrink(Tensor input, Scalar lambd=0.5)", namespace=_NS)
@@ -549,7 +570,7 @@ def softshrink(input, lambd=0.5):
         up = wrap((d > lambd).astype(d.dtype))
         lo = wrap((d < -lambd).astype(d.dtype))
         return (x - lambd) * up + (x + lambd) * lo
-    return _fused("SoftshrinkBackward0", fn, input)
+    return _fused("SoftshrinkBackward0", fn, input, first=("SoftshrinkBackwardBackward0", _shrink_grad(lambd)))
 
 
 @_op("ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reduction='mean', zero_infinity=False)",

@@ -253,12 +253,20 @@ def _erf(x):
 
 
 # ---- pointwise activations ---------------------------------------------------------------------------------
-def _pointwise(node_name, fwd, grad_t, grad_a, kernel, save="input"):
+def _pointwise(node_name, fwd, grad_t, grad_a, kernel, save="input", double=None):
     """An activation with parameters: fwd(a, *params) on arrays (float16/bfloat16 computed in float32);
     grad_t(g, x, *params) the input gradient in tensor ops, grad_a(g, x, *params) on arrays (x: the saved input
-    or output). Returns op(input, *params) and the node class."""
+    or output). Returns op(input, *params) and the node class.
+
+    `double` names the node torch records for the gradient itself when it is taken with create_graph=True: torch
+    computes it with one `*_backward` op (tools/autograd/derivatives.yaml), e.g. LeakyReluBackwardBackward0 over
+    (grad, self), which is differentiable in both even where grad_t is grad times a constant mask (so the gradient
+    of a gradient is zeros, not an error); "NotImplemented:<op>" where derivatives.yaml has no formula for that op
+    (hardsigmoid_backward); None where torch's backward is composite (silu, mish)."""
     def backward(self, grad):
         x, = self.saved_tensors
+        if double is not None and _state.enabled:
+            return (_double_backward(double, grad_t, self.params, grad, x),)
         return (grad_t(grad, x, *self.params),)
 
     def backward_arrays(self, grad):
@@ -288,6 +296,20 @@ def _pointwise(node_name, fwd, grad_t, grad_a, kernel, save="input"):
     return run, cls
 
 
+def _double_backward(name, grad_t, params, grad, x):
+    """The first derivative grad_t(grad, x, *params) recorded as torch's one `*_backward` node `name`."""
+    if name.startswith("NotImplemented:"):
+        from ..ops.elementwise import NotImplementedBackward
+        from ..autograd.grad_mode import no_grad
+        with no_grad():
+            r = grad_t(grad, x, *params)
+        if grad._requires_grad or x._requires_grad:
+            _record(NotImplementedBackward, (grad, x), r).op = name.partition(":")[2]
+        return r
+    from ._functional_loss import _fused
+    return _fused(name, lambda g, t: grad_t(g, t, *params), grad, x)
+
+
 def _gt_mask(x, th):
     """(x > th) as a float tensor of x's dtype (a constant: its derivative is zero)."""
     return wrap((x._data > th).astype(x._data.dtype))
@@ -298,9 +320,11 @@ def _threshold_fwd(a, th, v):
 
 
 _threshold, _ = _pointwise("ThresholdBackward0", _threshold_fwd, lambda g, x, th, v: g * _gt_mask(x, th),
-                           lambda g, x, th, v: g * (x > th), "threshold_cpu")
+                           lambda g, x, th, v: g * (x > th), "threshold_cpu",
+                           double="ThresholdBackwardBackward0")
 _threshold1, _ = _pointwise("ThresholdBackward1", _threshold_fwd, lambda g, x, th, v: g * _gt_mask(x, th),
-                            lambda g, x, th, v: g * (x > th), "threshold_cpu")
+                            lambda g, x, th, v: g * (x > th), "threshold_cpu",
+                            double="ThresholdBackwardBackward0")
 
 
 def _ht_fwd(a, lo, hi):
@@ -313,7 +337,8 @@ def _ht_mask_a(x, lo, hi):
 
 _hardtanh, _ = _pointwise("HardtanhBackward0", _ht_fwd,
                           lambda g, x, lo, hi: g * wrap(_ht_mask_a(x._data, lo, hi).astype(x._data.dtype)),
-                          lambda g, x, lo, hi: g * _ht_mask_a(x, lo, hi), "hardtanh_cpu")
+                          lambda g, x, lo, hi: g * _ht_mask_a(x, lo, hi), "hardtanh_cpu",
+                          double="HardtanhBackwardBackward0")
 
 
 def _leaky_fwd(a, s):
@@ -326,9 +351,11 @@ def _leaky_factor(x, s):
 
 
 _leaky, _ = _pointwise("LeakyReluBackward0", _leaky_fwd, lambda g, x, s: g * _leaky_factor(x, s),
-                       lambda g, x, s: g * _xp(x).where(x > 0, 1, s), "leaky_relu_cpu")
+                       lambda g, x, s: g * _xp(x).where(x > 0, 1, s), "leaky_relu_cpu",
+                       double="LeakyReluBackwardBackward0")
 _leaky1, _ = _pointwise("LeakyReluBackward1", _leaky_fwd, lambda g, x, s: g * _leaky_factor(x, s),
-                        lambda g, x, s: g * _xp(x).where(x > 0, 1, s), "leaky_relu_cpu")
+                        lambda g, x, s: g * _xp(x).where(x > 0, 1, s), "leaky_relu_cpu",
+                        double="LeakyReluBackwardBackward0")
 
 
 def _elu_fwd(a, alpha, scale, iscale):
@@ -345,10 +372,14 @@ def _elu_grad_a(g, x, alpha, scale, iscale):
     return g * _xp(x).where(x > 0, scale, _xp(x).exp(x * iscale) * (alpha * scale * iscale))
 
 
-_elu, _ = _pointwise("EluBackward0", _elu_fwd, _elu_grad_t, _elu_grad_a, "elu_cpu")
-_elu1, _ = _pointwise("EluBackward1", _elu_fwd, _elu_grad_t, _elu_grad_a, "elu_cpu")
-_celu, _ = _pointwise("CeluBackward0", _elu_fwd, _elu_grad_t, _elu_grad_a, "elu_cpu")
-_celu1, _ = _pointwise("CeluBackward1", _elu_fwd, _elu_grad_t, _elu_grad_a, "elu_cpu")
+_elu, _ = _pointwise("EluBackward0", _elu_fwd, _elu_grad_t, _elu_grad_a, "elu_cpu",
+                     double="EluBackwardBackward0")
+_elu1, _ = _pointwise("EluBackward1", _elu_fwd, _elu_grad_t, _elu_grad_a, "elu_cpu",
+                      double="EluBackwardBackward0")
+_celu, _ = _pointwise("CeluBackward0", _elu_fwd, _elu_grad_t, _elu_grad_a, "elu_cpu",
+                      double="EluBackwardBackward0")
+_celu1, _ = _pointwise("CeluBackward1", _elu_fwd, _elu_grad_t, _elu_grad_a, "elu_cpu",
+                       double="EluBackwardBackward0")
 
 
 def _gelu_fwd(a, approximate):
@@ -375,7 +406,8 @@ def _gelu_grad_a(g, x, approximate):
     return g * (0.5 * (1 + _erf_array(x * _SQRT1_2)) + x * _xp(x).exp(-0.5 * x * x) * (_SQRT_2_PI * 0.5))
 
 
-_gelu, _ = _pointwise("GeluBackward0", _gelu_fwd, _gelu_grad_t, _gelu_grad_a, "GeluKernelImpl")
+_gelu, _ = _pointwise("GeluBackward0", _gelu_fwd, _gelu_grad_t, _gelu_grad_a, "GeluKernelImpl",
+                      double="GeluBackwardBackward0")
 
 
 def _sig_a(a):
@@ -426,7 +458,8 @@ def _hsig_mask(d):
 
 
 _hardsigmoid, _ = _pointwise("HardsigmoidBackward0", _hsig_fwd, lambda g, x: g * wrap(_hsig_mask(x._data)),
-                             lambda g, x: g * _hsig_mask(x), "hardsigmoid_cpu")
+                             lambda g, x: g * _hsig_mask(x), "hardsigmoid_cpu",
+                             double="NotImplemented:hardsigmoid_backward")
 
 
 def _hswish_fwd(a):
@@ -442,7 +475,8 @@ def _hswish_grad_a(g, x):
     return g * _xp(x).where(x < -3, 0, _xp(x).where(x <= 3, x / 3 + 0.5, 1))
 
 
-_hardswish, _ = _pointwise("HardswishBackward0", _hswish_fwd, _hswish_grad_t, _hswish_grad_a, "hardswish_cpu")
+_hardswish, _ = _pointwise("HardswishBackward0", _hswish_fwd, _hswish_grad_t, _hswish_grad_a, "hardswish_cpu",
+                           double="HardswishBackwardBackward0")
 
 
 def _softplus_fwd(a, beta, threshold):
@@ -460,7 +494,8 @@ def _softplus_grad_a(g, x, beta, threshold):
     return g * _xp(z).where(z > threshold, 1, _sig_a(z))
 
 
-_softplus, _ = _pointwise("SoftplusBackward0", _softplus_fwd, _softplus_grad_t, _softplus_grad_a, "softplus_cpu")
+_softplus, _ = _pointwise("SoftplusBackward0", _softplus_fwd, _softplus_grad_t, _softplus_grad_a, "softplus_cpu",
+                          double="SoftplusBackwardBackward0")
 
 
 def _logsig_fwd(a):
@@ -468,7 +503,8 @@ def _logsig_fwd(a):
 
 
 _logsigmoid, _ = _pointwise("LogSigmoidBackward0", _logsig_fwd, lambda g, x: g * (-x).sigmoid(),
-                            lambda g, x: g * _sig_a(-x), "log_sigmoid_cpu")
+                            lambda g, x: g * _sig_a(-x), "log_sigmoid_cpu",
+                            double="LogSigmoidBackwardBackward0")
 
 
 def _inplace_or(input, inplace, fn, fn_inplace, *params, name):
