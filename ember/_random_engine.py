@@ -85,6 +85,7 @@ _MASK53 = np.uint64((1 << 53) - 1)
 _TWO_M24 = _f32(2.0 ** -24)
 _TWO_M53 = 2.0 ** -53
 _TWO_M21 = 2.0 ** -21
+_TWO_M24F = 2.0 ** -24
 _TWO_PI_D = 6.283185307179586  # (double)(2.0f * pi<double>) == 2.0 * pi<double>
 _NORMAL_SMALL = 32  # normal's scalar path on Python floats up to this many draws (see _normal_scalar)
 _PERM_SMALL = 32  # randperm up to this n by torch's own loop (see randperm)
@@ -878,6 +879,14 @@ class CPUGeneratorEngine:
     def _uniform_flat(self, n: int, dt: np.dtype, low: float, high: float) -> np.ndarray:
         if n == 0:
             return np.empty(0, dtype=dt)
+        if n <= _NORMAL_SMALL and low == 0.0 and high == 1.0:
+            # a few [0, 1) draws (rand(5, 3)) on Python numbers: the same exact values as _u24/_u53 (24 or 53 bits
+            # times a power of two), each below 1, so no value equals `to`
+            if dt is _F32:
+                return np.array([(v & 0xFFFFFF) * _TWO_M24F for v in self._raw_list(n)], _F32)
+            if dt is _F64:
+                it = iter(self._raw_list(2 * n))
+                return np.array([(a & 0x1FFFFF) * _TWO_M21 + b * _TWO_M53 for a, b in zip(it, it)], _F64)
         if dt == _F64:
             x = self._u53(n)
             rng = high - low

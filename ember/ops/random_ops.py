@@ -78,8 +78,8 @@ def _int_arg(x, name, arg, pos=None):
 
 def _small_call(size, generator):
     """The engine for a factory call whose sizes are all Python ints >= 0 (`randn(5, 3)`) and whose generator is
-    None or a Generator; None for any other call (left to the full argument handling)."""
-    if not size:
+    None or a Generator, on the cpu default device; None for any other call (left to the full argument handling)."""
+    if not size or _default_device[0] is not None:
         return None
     for s in size:
         if s.__class__ is not int or s < 0:
@@ -87,6 +87,48 @@ def _small_call(size, generator):
     if generator is None:
         return default_generator._engine
     return generator._engine if generator.__class__ is Generator else None
+
+
+def _small_rand(size, generator):
+    eng = _small_call(size, generator)
+    if eng is not None:  # rand(5, 3) or rand(5, 3, generator=g): no argument left to check
+        return wrap(eng._uniform_flat(_numel(size), _dtype.get_default_dtype().np, 0.0, 1.0).reshape(size))
+    return None
+
+
+def _small_randn(size, generator):
+    eng = _small_call(size, generator)
+    if eng is not None:  # randn(5, 3) or randn(5, 3, generator=g): no argument left to check
+        return wrap(eng._normal_flat(_numel(size), _dtype.get_default_dtype().np, 0.0, 1.0).reshape(size))
+    return None
+
+
+def _small_randperm(n, generator):
+    if n.__class__ is int and 1 < n <= 32 and _default_device[0] is None:
+        # randperm(n) or randperm(n, generator=g): no argument left to check
+        if generator is None:
+            return wrap(default_generator._engine.randperm_small(n))
+        if generator.__class__ is Generator:
+            return wrap(generator._engine.randperm_small(n))
+    return None
+
+
+def _fast_sampler(small, sizes=True):
+    """The public rand/randn (sizes=True: small(sizes, generator)) or randperm (small(n, generator)) as
+    OpDef.fast_function: a call with positional arguments and at most `generator=` tries `small` first, before
+    the table's argument handling (`public`), which takes every call `small` declines (None)."""
+    def factory(public):
+        def sampler(*args, **kwargs):
+            if not kwargs or (len(kwargs) == 1 and "generator" in kwargs):
+                if sizes:
+                    r = small(args, kwargs.get("generator"))
+                else:
+                    r = small(args[0], kwargs.get("generator")) if len(args) == 1 else None
+                if r is not None:
+                    return r
+            return public(*args, **kwargs)
+        return sampler
+    return factory
 
 
 def _float_dtype(dtype):
@@ -469,15 +511,15 @@ def _fresh(draw, shape, npdt):
 
 
 @op("rand(SymIntArrayRef size, *, Generator? generator, Tensor out=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)",
-    "rand(SymIntArrayRef size, *, Tensor out=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)")
+    "rand(SymIntArrayRef size, *, Tensor out=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)", fast_function=_fast_sampler(_small_rand))
 def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
          pin_memory=False, names=None, **kw):
     """Uniform [0, 1) samples of the given size (torch.rand, bit-identical)."""
-    if (out is None and dtype is None and device is None and layout is None and not requires_grad and not kw
-            and _default_device[0] is None and not pin_memory):
-        eng = _small_call(size, generator)
-        if eng is not None:  # rand(5, 3) or rand(5, 3, generator=g): no argument left to check
-            return wrap(eng._uniform_flat(_numel(size), _dtype.get_default_dtype().np, 0.0, 1.0).reshape(size))
+    if out is None and dtype is None and device is None and layout is None and not requires_grad and not kw \
+            and not pin_memory:
+        r = _small_rand(size, generator)
+        if r is not None:
+            return r
     shape = _factory_size(size, kw.pop("size", None), "rand")
     _no_kw("rand", kw)
     eng = _engine(generator, "rand")
@@ -490,15 +532,15 @@ def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None, 
 
 
 @op("randn(SymIntArrayRef size, *, Generator? generator, Tensor out=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)",
-    "randn(SymIntArrayRef size, *, Tensor out=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)")
+    "randn(SymIntArrayRef size, *, Tensor out=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)", fast_function=_fast_sampler(_small_randn))
 def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
           pin_memory=False, names=None, **kw):
     """Standard normal samples of the given size (torch.randn, bit-identical, with the cached normal)."""
-    if (out is None and dtype is None and device is None and layout is None and not requires_grad and not kw
-            and _default_device[0] is None and not pin_memory):
-        eng = _small_call(size, generator)
-        if eng is not None:  # randn(5, 3) or randn(5, 3, generator=g): no argument left to check
-            return wrap(eng._normal_flat(_numel(size), _dtype.get_default_dtype().np, 0.0, 1.0).reshape(size))
+    if out is None and dtype is None and device is None and layout is None and not requires_grad and not kw \
+            and not pin_memory:
+        r = _small_randn(size, generator)
+        if r is not None:
+            return r
     shape = _factory_size(size, kw.pop("size", None), "randn")
     _no_kw("randn", kw)
     eng = _engine(generator, "randn")
@@ -554,18 +596,14 @@ def randint(*args, generator=None, out=None, dtype=None, layout=None, device=Non
 
 
 @op("randperm(SymInt n, *, Generator? generator, Tensor out=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)",
-    "randperm(SymInt n, *, Tensor out=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)")
+    "randperm(SymInt n, *, Tensor out=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)", fast_function=_fast_sampler(_small_randperm, False))
 def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
              pin_memory=False):
     """A random permutation of 0..n-1 (torch's Fisher-Yates with its draws, bit-identical)."""
-    if (n.__class__ is int and 1 < n <= 32 and out is None and dtype is None and device is None
-            and not requires_grad and _default_device[0] is None):
-        # the common small call (randperm(n), randperm(n, generator=g)): no argument left to check
-        if generator is None:
-            return wrap(default_generator._engine.randperm_small(n))
-        if generator.__class__ is Generator:
-            return wrap(generator._engine.randperm_small(n))
-    n = _int_arg(n, "randperm", "n", 1)
+    if out is None and dtype is None and device is None and not requires_grad and not pin_memory:
+        r = _small_randperm(n, generator)
+        if r is not None:
+            return r
     n = _int_arg(n, "randperm", "n", 1)
     eng = _engine(generator, "randperm")
     _check_device(device)
