@@ -269,6 +269,8 @@ ABM = [(t_((3, 5)), t_((2, 3, 4)), t_((2, 4, 5))), (t_((5,), F64), t_((4, 3, 2),
 spec("addbmm", lambda lib, c, a, b: lib.addbmm(c, a, b), ABM)
 spec("addbmm/beta_alpha", lambda lib, c, a, b: c.addbmm(a, b, beta=0.5, alpha=2), ABM[:3])
 spec("addbmm/inplace", lambda lib, c, a, b: (c * 1).addbmm_(a, b, alpha=-1), ABM[:1] + ABM[3:4])
+# a smaller broadcastable self (0-d included) is resized to the product's shape (torch's addbmm_ is addbmm_out)
+spec("addbmm/inplace_resize", lambda lib, c, a, b: (c * 1).addbmm_(a, b, beta=0.5), ABM[1:3])
 spec("addbmm/out", lambda lib, c, a, b: lib.addbmm(c, a, b, out=lib.empty(0, dtype=a.dtype)), ABM[:2], grad=False)
 AR = [(t_((3, 4)), t_((3,)), t_((4,))), (t_((4,), F64), t_((3,), F64), t_((4,), F64)), (t_(()), t_((3,)), t_((4,))),
       (t_((3, 4), "int64"), t_((3,), "int64"), t_((4,), "int64")), (t_((3, 4), C128), t_((3,), C128), t_((4,), C128)),

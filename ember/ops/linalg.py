@@ -926,8 +926,35 @@ class AddbmmBackward0(Node):
         return gi, g1, g2
 
 
+def addbmm_(self, batch1, batch2, *, beta=1, alpha=1):
+    """torch's addbmm_ is addbmm_out(self, ..., out=self) (aten/src/ATen/native/LinearAlgebra.cpp): `self` is
+    expanded to the product's shape and the result resized to it, so a smaller broadcastable `self` (a 0-d one
+    included) becomes the (n, p) result instead of raising as other in-place ops do."""
+    from ._registry import _leaf_safe_alias, check_inplace, inplace, rebase_history
+    d = self._data
+    b1, b2 = getattr(batch1, "_data", None), getattr(batch2, "_data", None)
+    if (self._base is not None or b1 is None or b2 is None or b1.ndim != 3 or b2.ndim != 3
+            or d.shape == (b1.shape[1], b2.shape[2])):
+        return inplace(self, addbmm, batch1, batch2, beta=beta, alpha=alpha, name="addbmm_")
+    # (a view keeps the generic path: NumPy cannot grow the storage it shares with its base)
+    grad = state.enabled and (self._requires_grad or batch1._requires_grad or batch2._requires_grad)
+    if grad:
+        check_inplace(self, "addbmm_", requires_grad=True)
+        src = _leaf_safe_alias(self)
+    else:
+        src = self
+    r = addbmm(src, batch1, batch2, beta=beta, alpha=alpha)
+    if r._data.dtype != d.dtype:
+        check_inplace(self, "addbmm_", r._data.dtype)
+    self._data = r._data.astype(d.dtype, copy=False)
+    self._vc[0] += 1
+    if r._grad_fn is not None:
+        rebase_history(self, r._grad_fn, src)
+    return self
+
+
 @op("addbmm(Tensor input, Tensor batch1, Tensor batch2, *, Scalar beta=1, Scalar alpha=1, Tensor out=None)",
-    method=True, inplace=True)
+    method=True, inplace=addbmm_)
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
     """beta * input + alpha * sum_b batch1[b] @ batch2[b] (aten/src/ATen/native/LinearAlgebra.cpp addbmm)."""
     _uint_check(batch1, "addmm_impl_cpu_")
