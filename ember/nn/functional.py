@@ -358,27 +358,45 @@ _leaky1, _ = _pointwise("LeakyReluBackward1", _leaky_fwd, lambda g, x, s: g * _l
                         double="LeakyReluBackwardBackward0")
 
 
-def _elu_fwd(a, alpha, scale, iscale):
+def _elu_fwd(a, alpha, scale, iscale, giscale=None):
     neg = (_xp(a).expm1(a * a.dtype.type(iscale)) * a.dtype.type(alpha * scale))
     return _xp(a).where(a > 0, a * a.dtype.type(scale), neg)
 
 
-def _elu_grad_t(g, x, alpha, scale, iscale):
+# The gradients as torch's elu_backward computes them (aten/src/ATen/native/cpu/Activation.cpp,
+# elu_backward_kernel): grad * input_scale * (alpha * scale) * exp(x * input_scale) where x <= 0, or from the result
+# (the in-place forms, is_result: derivatives.yaml's elu_/celu_ save the result) grad * input_scale * (y + alpha *
+# scale). `giscale`: celu's backward input scale, 1.0 / alpha.toFloat() in derivatives.yaml (alpha rounded to float32
+# first; the forward's is 1. / alpha in double, aten/src/ATen/native/Activation.cpp celu).
+def _elu_grad_t(g, x, alpha, scale, iscale, giscale=None):
+    iscale = iscale if giscale is None else giscale
     pos = wrap(x._data > 0)
-    return g * _where(pos, scale, (x * iscale).exp() * (alpha * scale * iscale))
+    return _where(pos, g * scale, g * iscale * (alpha * scale) * (x * iscale).exp())
 
 
-def _elu_grad_a(g, x, alpha, scale, iscale):
-    return g * _xp(x).where(x > 0, scale, _xp(x).exp(x * iscale) * (alpha * scale * iscale))
+def _elu_grad_a(g, x, alpha, scale, iscale, giscale=None):
+    iscale = iscale if giscale is None else giscale
+    return _xp(x).where(x > 0, g * scale, g * iscale * (alpha * scale) * _xp(x).exp(x * iscale))
+
+
+def _elu_res_grad_t(g, y, alpha, scale, iscale, giscale=None):
+    iscale = iscale if giscale is None else giscale
+    pos = wrap(y._data > 0)
+    return _where(pos, g * scale, g * iscale * (y + alpha * scale))
+
+
+def _elu_res_grad_a(g, y, alpha, scale, iscale, giscale=None):
+    iscale = iscale if giscale is None else giscale
+    return _xp(y).where(y > 0, g * scale, g * iscale * (y + alpha * scale))
 
 
 _elu, _ = _pointwise("EluBackward0", _elu_fwd, _elu_grad_t, _elu_grad_a, "elu_cpu",
                      double="EluBackwardBackward0")
-_elu1, _ = _pointwise("EluBackward1", _elu_fwd, _elu_grad_t, _elu_grad_a, "elu_cpu",
+_elu1, _ = _pointwise("EluBackward1", _elu_fwd, _elu_res_grad_t, _elu_res_grad_a, "elu_cpu", save="result",
                       double="EluBackwardBackward0")
 _celu, _ = _pointwise("CeluBackward0", _elu_fwd, _elu_grad_t, _elu_grad_a, "elu_cpu",
                       double="EluBackwardBackward0")
-_celu1, _ = _pointwise("CeluBackward1", _elu_fwd, _elu_grad_t, _elu_grad_a, "elu_cpu",
+_celu1, _ = _pointwise("CeluBackward1", _elu_fwd, _elu_res_grad_t, _elu_res_grad_a, "elu_cpu", save="result",
                        double="EluBackwardBackward0")
 
 
@@ -586,7 +604,8 @@ def selu_(input):
 def celu(input, alpha=1.0, inplace=False):
     if alpha == 0:
         raise RuntimeError("ZeroDivisionError")
-    return _inplace_or(input, inplace, _celu, _celu1, alpha, 1.0, 1.0 / alpha, name="celu_")
+    return _inplace_or(input, inplace, _celu, _celu1, alpha, 1.0, 1.0 / alpha, 1.0 / float(np.float32(alpha)),
+                       name="celu_")
 
 
 @_op("celu_(Tensor input, Scalar alpha=1.0)", namespace=_NS)
