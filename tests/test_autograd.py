@@ -37,8 +37,24 @@ def node_name(fn):
     if fn is None:
         return None
     if isinstance(fn, ember.autograd.graph.Node):
-        return fn.name()
+        return fn.name().rpartition("::")[2]  # (name() qualifies torch's C++-only nodes: torch::autograd::CopySlices)
     return type(fn).__name__
+
+
+def test_cpp_only_node_names():
+    """copy_'s CopyBackwards, CopySlices and AccumulateGrad: name() is torch's qualified one
+    ("torch::autograd::CopyBackwards"), the repr and the printed grad_fn the class name."""
+    got = []
+    for lib in (torch, ember):
+        a = lib.ones(3, requires_grad=True)
+        c = (a * 1).copy_(lib.zeros(3))
+        b = a * 1
+        b[0] = 2
+        acc = a.sum().grad_fn.next_functions[0][0]
+        got.append([(fn.name(), repr(fn).split(" object")[0]) for fn in (c.grad_fn, b.grad_fn, acc)]
+                   + [repr(c).split(", ")[-1], repr(b).split(", ")[-1]])
+    assert got[1] == got[0]
+    assert got[0][0][0] == "torch::autograd::CopyBackwards"
 
 
 def struct(fn, depth=8):

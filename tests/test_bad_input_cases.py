@@ -69,6 +69,10 @@ CASES = [
     ("index_select/list", lambda lib, a: lib.index_select(a, 0, [1]), (V3,), None),
     ("masked_select/list", lambda lib, a: lib.masked_select(a, [True]), (V3,), None),
     ("hstack/element", lambda lib, a: lib.hstack([a, 1]), (V3,), None),
+    # keywords alone: torch's _argDesc keeps the trailing ", " ("got (keepdim=bool, )")
+    ("sum/keepdim_only", lambda lib, a: a.sum(keepdim=True), (A23,), None),
+    ("mean/keepdim_only", lambda lib, a: a.mean(keepdims=True), (A23,), None),
+    ("std/unknown_keyword_only", lambda lib, a: a.std(foo=1), (A23,), None),
     ("einsum/equation_int", lambda lib, a: lib.einsum(3, a), (V3,), None),
     ("einsum/operand_int", lambda lib, a: lib.einsum("ij->i", a, 3), (A23,), None),
     ("einsum/no_operand", lambda lib: lib.einsum("i->i"), (), None),

@@ -486,6 +486,26 @@ def test_elu_family_float64_gradient_digits(case):
     np.testing.assert_allclose(got[1], got[0], rtol=1e-15, atol=0)
 
 
+@pytest.mark.parametrize("dtype", ["int64", "int32", "int16", "int8", "uint8", "bool"])
+def test_hardtanh_integral_inputs(dtype):
+    """torch's hardtanh_out: an integral input is clamped to the limits truncated to integers (no promotion),
+    uint8 refuses negative limits, Bool is refused; relu6 and the in-place forms likewise."""
+    forms = [lambda F, x: F.hardtanh(x), lambda F, x: F.hardtanh(x, -0.5, 2.5), lambda F, x: F.hardtanh(x, -2, 2),
+             lambda F, x: F.hardtanh(x * 1, inplace=True), lambda F, x: F.hardtanh_(x * 1, -2.7, 2.7),
+             lambda F, x: F.relu6(x), lambda F, x: F.relu6(x * 1, inplace=True)]
+    for i, f in enumerate(forms):
+        res = []
+        for lib in (torch, ember):
+            x = lib.tensor([True, False]) if dtype == "bool" else lib.tensor([-3, 0, 1, 3, 7],
+                                                                           dtype=getattr(lib, dtype))
+            try:
+                r = f(lib.nn.functional, x)
+                res.append((r.tolist(), str(r.dtype).split(".")[1]))
+            except RuntimeError as e:
+                res.append(("RuntimeError", str(e)))
+        assert res[1] == res[0], i
+
+
 def test_hardsigmoid_gradient_of_gradient_is_not_implemented():
     x = ember.tensor([-4.0, 0.5, 1.0], dtype=ember.float64, requires_grad=True)
     g, = ember.autograd.grad(ember.nn.functional.hardsigmoid(x).sum(), x, create_graph=True)

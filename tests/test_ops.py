@@ -384,6 +384,9 @@ spec("sum/keepdim", lambda lib, a: a.sum(0, keepdim=True), RED_DIM)
 spec("sum/tuple", lambda lib, a: a.sum((0, -1)), RED_DIM)
 spec("sum/tuple_keepdim", lambda lib, a: a.sum((1, 0), True), RED_DIM)
 spec("sum/empty_tuple", lambda lib, a: a.sum(()), RED_DIM[:5])  # dim=() reduces every dim
+# dim=None given: torch's dim overload (SumBackward1 / MeanBackward1), not the overload without dim
+spec("sum/dim_None", lambda lib, a: (a.sum(None), lib.sum(a, dim=None, keepdim=True), a.sum(None, dtype=lib.float64)),
+     RED_ALL[:5])
 spec("sum/0d_dim", lambda lib, a: a.sum(0), [(t_(()),), (t_((), "int32"),)])
 # (a complex input with a real dtype= would make torch warn once per process: not a per-call comparison)
 spec("sum/dtype", lambda lib, a: a.sum(dtype=lib.float64), [x for x in RED_ALL if x[0].dtype not in COMPLEX])
@@ -398,6 +401,7 @@ spec("sum/dtype_int", lambda lib, a: a.sum(1, dtype=lib.int32), [(t_((2, 3), dt)
 spec("sum/out", lambda lib, a: lib.sum(a, 0, out=lib.empty(0, dtype=a.sum(0).dtype)), RED_DIM[:6], grad=False)
 spec("mean/all", lambda lib, a: a.mean(), RED_FLOAT_ALL)
 spec("mean/fn", lambda lib, a: lib.mean(a), RED_FLOAT_ALL)
+spec("mean/dim_None", lambda lib, a: (a.mean(None), lib.mean(a, dim=None, keepdim=True)), RED_FLOAT_ALL[:5])
 spec("mean/dim", lambda lib, a: a.mean(1), RED_FLOAT_DIM)
 spec("mean/keepdim_neg", lambda lib, a: a.mean(-1, keepdim=True), RED_FLOAT_DIM)
 spec("mean/tuple", lambda lib, a: lib.mean(a, (0, 1)), RED_FLOAT_DIM)

@@ -139,7 +139,8 @@ class Node:
         return self.backward(*grads)
 
     def __repr__(self):
-        return f"<{self.name()} object at {hex(id(self))}>"
+        # torch's repr shows the class name; name() qualifies its C++-only nodes (torch::autograd::CopySlices)
+        return f"<{self.name().rpartition('::')[2]} object at {hex(id(self))}>"
 
     @property
     def metadata(self):
@@ -259,6 +260,9 @@ class AccumulateGrad(Node):
 
     def release(self):
         pass
+
+    def name(self):
+        return "torch::autograd::AccumulateGrad"
 
 
 _Tensor = None  # set by ember._tensor (avoids an import cycle)

@@ -557,6 +557,16 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     """clamp(x, min_val, max_val), with gradient 1 strictly inside the range."""
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
+    kind = input._data.dtype.kind if isinstance(input, _Tensor) else "f"
+    if kind in "biu":
+        # aten/src/ATen/native/Activation.cpp hardtanh_out: no Bool; an integral input is clamped to the limits
+        # truncated to integers (min.toLong(): no type promotion), non-negative ones for uint8
+        if kind == "b":
+            raise RuntimeError("Bool inputs not supported for hardtanh")
+        lo, hi = int(min_val), int(max_val)
+        if input._data.dtype == np.uint8 and (lo < 0 or hi < 0):
+            raise RuntimeError("cannot do hardtanh on an unsigned type with negative limits")
+        return input.clamp_(lo, hi) if inplace else input.clamp(lo, hi)
     return _inplace_or(input, inplace, _hardtanh, _hardtanh, min_val, max_val, name="hardtanh_")
 
 

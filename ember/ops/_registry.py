@@ -307,7 +307,7 @@ class CopySlices(Node):
     __slots__ = ("fn", "wrapped", "view_fn", "base_perm")
 
     def name(self):
-        return "CopySlices"
+        return "torch::autograd::CopySlices"
 
     @property
     def saved(self):

@@ -756,8 +756,11 @@ def _matches(tname, nullable, obj):
 
 
 def _arg_desc(args, kwargs):
+    """invalid_arguments.cpp _argDesc: every part is followed by ", " and the last two characters are erased only
+    when there are positional arguments, so keywords alone keep theirs: "(keepdim=bool, )". (torch lists the
+    keywords in its unordered_map's order; ember in the call's.)"""
     parts = [type_name(a) for a in args] + [f"{k}={type_name(v)}" for k, v in kwargs.items()]
-    return "(" + ", ".join(parts) + ")"
+    return "(" + ", ".join(parts) + (", " if kwargs and not args else "") + ")"
 
 
 def _describe(obj):

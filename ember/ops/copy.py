@@ -144,7 +144,7 @@ class CopyBackwards(Node):
     __slots__ = ()
 
     def name(self):
-        return "CopyBackwards"
+        return "torch::autograd::CopyBackwards"
 
     def backward(self, grad):
         return grad * 0, grad

@@ -311,11 +311,17 @@ def _fast_sum_method(public):
 @op("sum(Tensor input, *, ScalarType? dtype=None)",
     "sum(Tensor input, IntArrayRef[1]? dim, bool keepdim=False, *, ScalarType? dtype=None, Tensor out=None)",
     method=True, fast_method=_fast_sum_method)
-def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):
-    if dim is None and dtype is None and out is None and not keepdim and input.__class__ is Tensor:
-        r = _full_sum(input)
-        if r is not None:
-            return r
+def sum(input, dim=_ABSENT, keepdim=False, *, dtype=None, out=None):
+    # torch's overload without dim records SumBackward0; dim given, None included, SumBackward1
+    if dim is _ABSENT:
+        if dtype is None and out is None and not keepdim and input.__class__ is Tensor:
+            r = _full_sum(input)
+            if r is not None:
+                return r
+        dim = None
+        overload0 = True
+    else:
+        overload0 = False
     if not isinstance(input, Tensor):
         input = ensure_tensor(input)
     d = input._data
@@ -335,7 +341,7 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):
         r = src.sum(axis=axes, dtype=odt, keepdims=keepdim)
     r = wrap(as_array(r))
     if state.enabled and input._requires_grad:
-        if dim is None and not keepdim:
+        if overload0 and not keepdim:
             record(SumBackward0, (input,), r).in_shape = d.shape
         else:
             node = record(SumBackward1, (input,), r)
@@ -469,7 +475,11 @@ def _fast_mean_method(public):
 @op("mean(Tensor input, *, ScalarType? dtype=None, Tensor out=None)",
     "mean(Tensor input, IntArrayRef[1]? dim, bool keepdim=False, *, ScalarType? dtype=None, Tensor out=None)",
     method=True, fast_method=_fast_mean_method)
-def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
+def mean(input, dim=_ABSENT, keepdim=False, *, dtype=None, out=None):
+    # torch's overload without dim records MeanBackward0; dim given, None included, MeanBackward1
+    overload0 = dim is _ABSENT
+    if overload0:
+        dim = None
     d = input._data
     odt = _float_out_dtype(d, dtype, "mean")
     axes = None if dim is None else _dims(input, dim)
@@ -488,7 +498,7 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
         r = _mean_general(d, axes, keepdim, odt)
     r = wrap(r)
     if state.enabled and input._requires_grad:
-        if dim is None and not keepdim:
+        if overload0 and not keepdim:
             node = record(MeanBackward0, (input,), r)
             node.in_shape, node.n = d.shape, d.size
         else:
