@@ -468,3 +468,59 @@ def gradcheck_inputs(spec, i):
     if not any(isinstance(x, ember.Tensor) and x.requires_grad for x in ins):
         return None
     return ins
+
+
+# ---- the tests a spec module defines ----------------------------------------------------------------------------
+GRADCHECK_TOL = {"eps": 1e-6, "atol": 1e-5, "rtol": 1e-3}  # the op modules' float64 gradcheck settings
+
+
+def define_parity_tests(namespace, specs, *, gc=None, exempt=None, no_derivative=(), gradcheck_kw=GRADCHECK_TOL,
+                        prefix=""):
+    """Define in `namespace` (a test module's globals()) the tests every spec module repeats:
+
+    - `test_{prefix}parity`: every sample of every spec against torch (`check`);
+    - `test_{prefix}parity_on_device`: the same with ember on the stand-in device (tests/standin.py), where no op
+      may call NumPy on a device array;
+    - `GC`, the float64 gradcheck cases: `gc` when given (a list of (spec, sample index)), else up to three samples
+      (`test_gradcheck._pick`) of each differentiable spec whose name does not start with `no_derivative`;
+    - `test_every_differentiable_form_is_gradchecked` (only when `exempt` is given: a predicate on a spec's name
+      for the forms that are knowingly not gradchecked; `lambda name: False` for none);
+    - `test_gradcheck`: `ember.autograd.gradcheck` of each GC case with `gradcheck_kw`."""
+    import pytest
+    import standin
+    from test_gradcheck import _differentiable_output, _func, _pick
+
+    @pytest.mark.parametrize("spec,i", **cases(specs))
+    def test_parity(spec, i):
+        check(spec, i)
+
+    @pytest.mark.parametrize("spec,i", **cases(specs))
+    def test_parity_on_device(spec, i):
+        with standin.use_standin():
+            check(spec, i, device="cuda")
+
+    for name, fn in (("parity", test_parity), ("parity_on_device", test_parity_on_device)):
+        fn.__name__ = fn.__qualname__ = f"test_{prefix}{name}"
+        fn.__module__ = namespace["__name__"]
+        namespace[fn.__name__] = fn
+
+    if gc is None:
+        gc = [(s, i) for s in specs if s.grad and s.gradcheck and not s.name.startswith(tuple(no_derivative))
+              for i in _pick(s) if _differentiable_output(s, i)]
+    namespace["GC"] = gc
+
+    def test_gradcheck(spec, i):
+        f, tensors = _func(spec, gradcheck_inputs(spec, i))
+        assert ember.autograd.gradcheck(f, tensors, **gradcheck_kw)
+
+    tests = [pytest.mark.parametrize("spec,i", gc, ids=[f"{s.name}-{i}" for s, i in gc])(test_gradcheck)]
+    if exempt is not None:
+        def test_every_differentiable_form_is_gradchecked():
+            checked = {s.name for s, _ in gc}
+            missing = [s.name for s in specs if s.grad and s.gradcheck and s.name not in checked and not exempt(s.name)
+                       and not s.name.startswith(tuple(no_derivative))]
+            assert not missing, missing
+        tests.insert(0, test_every_differentiable_form_is_gradchecked)
+    for fn in tests:
+        fn.__module__ = namespace["__name__"]
+        namespace[fn.__name__] = fn

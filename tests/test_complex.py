@@ -8,8 +8,7 @@ import pytest
 import torch
 
 import ember
-import standin
-from parity import OpSpec, cases, check, check_error, gradcheck_inputs, t_
+from parity import OpSpec, check_error, define_parity_tests, gradcheck_inputs, t_
 from test_gradcheck import _func
 
 F32, F64, C64, C128 = "float32", "float64", "complex64", "complex128"
@@ -119,17 +118,6 @@ spec("matmul/complex", lambda lib, a, b: a @ b, [(t_((3, 4), C64), t_((4, 2), C6
 spec("loss/abs_pow", lambda lib, a: (a * a.conj()).real.sum() + a.abs().pow(2).mean(), C)
 
 
-@pytest.mark.parametrize("spec,i", **cases(SPECS))
-def test_parity(spec, i):
-    check(spec, i)
-
-
-@pytest.mark.parametrize("spec,i", **cases(SPECS))
-def test_parity_on_device(spec, i):
-    with standin.use_standin():
-        check(spec, i, device="cuda")
-
-
 def _gc_cases():
     out = []
     for s in SPECS:
@@ -143,12 +131,7 @@ def _gc_cases():
 
 
 GC = _gc_cases()
-
-
-@pytest.mark.parametrize("spec,i", GC, ids=[f"{s.name}-{i}" for s, i in GC])
-def test_gradcheck(spec, i):
-    f, tensors = _func(spec, gradcheck_inputs(spec, i))
-    assert ember.autograd.gradcheck(f, tensors, eps=1e-6, atol=1e-5, rtol=1e-3)
+define_parity_tests(globals(), SPECS, gc=GC)
 
 
 @pytest.mark.parametrize("name", ["mul/complex", "div/complex", "exp/complex", "polar", "angle", "view_as_real/mul",

@@ -9,8 +9,7 @@ import torch
 
 import ember
 import ember.fft  # noqa: F401  (the submodule, as `import torch.fft`)
-import standin
-from parity import OpSpec, cases, check, check_error, gradcheck_inputs, t_
+from parity import OpSpec, check_error, define_parity_tests, gradcheck_inputs, t_
 from test_gradcheck import _func
 
 F32, F64, C64, C128 = "float32", "float64", "complex64", "complex128"
@@ -123,18 +122,6 @@ for _n in ("fftshift", "ifftshift"):
     spec(f"{_n}/dims", lambda lib, a, _n=_n: getattr(lib.fft, _n)(a, (0, -1)), SH[1:4])
 
 
-@pytest.mark.parametrize("spec,i", **cases(SPECS))
-def test_parity(spec, i):
-    check(spec, i)
-
-
-@pytest.mark.parametrize("spec,i", **cases(SPECS))
-def test_parity_on_device(spec, i):
-    """The same on the stand-in device (tests/standin.py): the transforms go through the device's fft module."""
-    with standin.use_standin():
-        check(spec, i, device="cuda")
-
-
 def _gc_cases():
     out = []
     for s in SPECS:
@@ -148,19 +135,8 @@ def _gc_cases():
 
 
 GC = _gc_cases()
-
-
-def test_every_differentiable_form_is_gradchecked():
-    checked = {s.name for s, _ in GC}
-    missing = [s.name for s in SPECS if s.grad and not s.name.endswith("/out") and s.name not in checked
-               and not s.name.endswith("/0d") and not s.name.startswith(("fftfreq", "rfftfreq"))]
-    assert not missing, missing
-
-
-@pytest.mark.parametrize("spec,i", GC, ids=[f"{s.name}-{i}" for s, i in GC])
-def test_gradcheck(spec, i):
-    f, tensors = _func(spec, gradcheck_inputs(spec, i))
-    assert ember.autograd.gradcheck(f, tensors, eps=1e-6, atol=1e-5, rtol=1e-3)
+define_parity_tests(globals(), SPECS, gc=GC, exempt=lambda name: name.endswith(("/out", "/0d"))
+                    or name.startswith(("fftfreq", "rfftfreq")))
 
 
 GG = ["fft/None", "ifft/ortho", "rfft/forward", "irfft/None", "hfft/ortho", "ihfft/None", "fftn/s", "rfftn/s",

@@ -12,10 +12,7 @@ import warnings
 import pytest
 
 import ember
-import standin
-from parity import OpSpec, cases, check, check_error, t_
-from test_gradcheck import _differentiable_output, _func, _pick
-from parity import gradcheck_inputs
+from parity import OpSpec, check_error, define_parity_tests, t_
 
 F32 = "float32"
 SPECS = []
@@ -149,32 +146,7 @@ spec("gather/int32_index", lambda lib, a: a.gather(1, lib.tensor([[0, 2], [1, 1]
      [(t_((4, 3)),), (t_((4, 3), "int64"),)])
 
 
-@pytest.mark.parametrize("spec,i", **cases(SPECS))
-def test_parity(spec, i):
-    check(spec, i)
-
-
-@pytest.mark.parametrize("spec,i", **cases(SPECS))
-def test_parity_on_device(spec, i):
-    """The same on the stand-in device (tests/standin.py): no op may call NumPy on a device array."""
-    with standin.use_standin():
-        check(spec, i, device="cuda")
-
-
-GC = [(s, i) for s in SPECS if s.grad and s.gradcheck for i in _pick(s) if _differentiable_output(s, i)]
-
-
-def test_every_differentiable_form_is_gradchecked():
-    checked = {s.name for s, _ in GC}
-    missing = [s.name for s in SPECS if s.grad and s.gradcheck and s.name not in checked
-               and not s.name.endswith(("/out", "/bool", "/empty"))]
-    assert not missing, missing
-
-
-@pytest.mark.parametrize("spec,i", GC, ids=[f"{s.name}-{i}" for s, i in GC])
-def test_gradcheck(spec, i):
-    f, tensors = _func(spec, gradcheck_inputs(spec, i))
-    assert ember.autograd.gradcheck(f, tensors, eps=1e-6, atol=1e-5, rtol=1e-3)
+define_parity_tests(globals(), SPECS, exempt=lambda name: name.endswith(("/out", "/bool", "/empty")))
 
 
 def test_index_reduce_warns_once_per_process():

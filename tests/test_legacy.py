@@ -5,9 +5,7 @@ import pytest
 import torch
 
 import ember
-import standin
-from parity import OpSpec, cases, check, check_error, gradcheck_inputs, t_
-from test_gradcheck import _differentiable_output, _func, _pick
+from parity import OpSpec, cases, check, check_error, define_parity_tests, t_
 
 TYPES = ["FloatTensor", "DoubleTensor", "HalfTensor", "BFloat16Tensor", "LongTensor", "IntTensor", "ShortTensor",
          "CharTensor", "ByteTensor", "BoolTensor"]
@@ -102,17 +100,6 @@ SPECS = [
 ]
 
 
-@pytest.mark.parametrize("spec,i", **cases(SPECS))
-def test_fill_diagonal_parity(spec, i):
-    check(spec, i)
-
-
-@pytest.mark.parametrize("spec,i", **cases(SPECS))
-def test_fill_diagonal_parity_on_device(spec, i):
-    with standin.use_standin():
-        check(spec, i, device="cuda")
-
-
 @pytest.mark.parametrize("fn,ins", [
     (lambda lib, a: a.fill_diagonal_(1), [t_((3,), grad=False)]),
     (lambda lib, a: a.fill_diagonal_(1), [t_((2, 3, 2), grad=False)]),
@@ -128,19 +115,9 @@ def test_fill_diagonal_gradcheck():
     assert ember.autograd.gradcheck(lambda a: (a * 2).fill_diagonal_(0.5, wrap=True), (x,))
 
 
-# float64 gradcheck of every differentiable fill_diagonal_ form (the filled positions get no gradient)
-GC = [(s, i) for s in SPECS if s.grad and s.gradcheck for i in _pick(s) if _differentiable_output(s, i)]
-
-
-def test_every_differentiable_form_is_gradchecked():
-    checked = {s.name for s, _ in GC}
-    assert not [s.name for s in SPECS if s.grad and s.gradcheck and s.name not in checked]
-
-
-@pytest.mark.parametrize("spec,i", GC, ids=[f"{s.name}-{i}" for s, i in GC])
-def test_gradcheck(spec, i):
-    f, tensors = _func(spec, gradcheck_inputs(spec, i))
-    assert ember.autograd.gradcheck(f, tensors)
+# parity, on the stand-in device too, and float64 gradcheck (gradcheck's default tolerances) of every
+# differentiable fill_diagonal_ form (the filled positions get no gradient)
+define_parity_tests(globals(), SPECS, prefix="fill_diagonal_", exempt=lambda name: False, gradcheck_kw={})
 
 
 # ---- the legacy constructors as parity specs (values, dtype, shape; no graph) -----------------------------------

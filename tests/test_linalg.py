@@ -14,9 +14,8 @@ import pytest
 import torch
 
 import ember
-import standin
-from parity import OpSpec, cases, check, check_error, gradcheck_inputs, t_
-from test_gradcheck import _differentiable_output, _func, _pick
+from parity import OpSpec, check, check_error, define_parity_tests, gradcheck_inputs, t_
+from test_gradcheck import _func, _pick
 
 F64 = "float64"
 C64, C128 = "complex64", "complex128"
@@ -346,36 +345,8 @@ spec("matmul/int_wrap", lambda lib, a, b: ((a * 2 ** 40) @ (b * 2 ** 20), (a * 3
 spec("matmul/int_small_types", lambda lib, a, b: (a * 100) @ (b * 100), IM[1:], grad=False)
 spec("mm/int", lambda lib, a, b: lib.mm(a, b * 7), IM[:1], grad=False)
 
-@pytest.mark.parametrize("spec,i", **cases(SPECS))
-def test_parity(spec, i):
-    check(spec, i)
-
-
-@pytest.mark.parametrize("spec,i", **cases(SPECS))
-def test_parity_on_device(spec, i):
-    """The same on the stand-in device (tests/standin.py): no op may call NumPy on a device array."""
-    with standin.use_standin():
-        check(spec, i, device="cuda")
-
-
-def _gc_ok(s, i):
-    return s.grad and s.gradcheck and _differentiable_output(s, i)
-
-
-GC = [(s, i) for s in SPECS for i in _pick(s) if _gc_ok(s, i)]
-
-
-def test_every_differentiable_form_is_gradchecked():
-    checked = {s.name for s, _ in GC}
-    missing = [s.name for s in SPECS if s.grad and s.gradcheck and s.name not in checked
-               and not s.name.startswith(("matrix_rank",)) and not s.name.endswith("/out")]
-    assert not missing, missing
-
-
-@pytest.mark.parametrize("spec,i", GC, ids=[f"{s.name}-{i}" for s, i in GC])
-def test_gradcheck(spec, i):
-    f, tensors = _func(spec, gradcheck_inputs(spec, i))
-    assert ember.autograd.gradcheck(f, tensors, eps=1e-6, atol=1e-5, rtol=1e-3)
+define_parity_tests(globals(), SPECS,
+                    exempt=lambda name: name.startswith("matrix_rank") or name.endswith("/out"))
 
 
 GRADGRAD = ["linalg.det", "linalg.slogdet", "linalg.inv", "linalg.solve", "linalg.cholesky", "linalg.qr", "linalg.svd",

@@ -6,11 +6,7 @@ import sys
 
 import pytest
 
-import ember
-import standin
-from parity import REALS, OpSpec, cases, check, check_error, t_
-from test_gradcheck import _differentiable_output, _func, _pick
-from parity import gradcheck_inputs
+from parity import REALS, OpSpec, check_error, define_parity_tests, t_
 
 F32 = "float32"
 SPECS = []
@@ -151,32 +147,8 @@ spec("sum/numpy_names", lambda lib, a: (lib.sum(a, axis=0), a.sum(axis=(0, -1), 
                                         lib.mean(a, axis=-1, keepdims=True), a.amax(axis=0)), BASIC[:4])
 
 
-@pytest.mark.parametrize("spec,i", **cases(SPECS))
-def test_parity(spec, i):
-    check(spec, i)
-
-
-@pytest.mark.parametrize("spec,i", **cases(SPECS))
-def test_parity_on_device(spec, i):
-    """The same on the stand-in device (tests/standin.py): no op may call NumPy on a device array."""
-    with standin.use_standin():
-        check(spec, i, device="cuda")
-
-
-GC = [(s, i) for s in SPECS if s.grad and s.gradcheck for i in _pick(s) if _differentiable_output(s, i)]
-
-
-def test_every_differentiable_form_is_gradchecked():
-    checked = {s.name for s, _ in GC}
-    missing = [s.name for s in SPECS if s.grad and s.gradcheck and s.name not in checked
-               and not s.name.endswith(("/out", "/r0", "/none")) and not s.name.startswith(("tril_", "triu_"))]
-    assert not missing, missing
-
-
-@pytest.mark.parametrize("spec,i", GC, ids=[f"{s.name}-{i}" for s, i in GC])
-def test_gradcheck(spec, i):
-    f, tensors = _func(spec, gradcheck_inputs(spec, i))
-    assert ember.autograd.gradcheck(f, tensors, eps=1e-6, atol=1e-5, rtol=1e-3)
+define_parity_tests(globals(), SPECS, exempt=lambda name: name.endswith(("/out", "/r0", "/none"))
+                    or name.startswith(("tril_", "triu_")))
 
 
 def test_meshgrid_warns_once_per_process():

@@ -10,10 +10,7 @@ import pytest
 import torch
 
 import ember
-import standin
-from parity import FLOATS, INTS, REALS, OpSpec, cases, check, check_error, t_
-from test_gradcheck import _differentiable_output, _func, _pick
-from parity import gradcheck_inputs
+from parity import FLOATS, INTS, REALS, OpSpec, check_error, define_parity_tests, t_
 
 F32 = "float32"
 NAN = math.nan
@@ -217,35 +214,10 @@ spec("unique_consecutive/all", lambda lib, a: a.unique_consecutive(return_invers
 spec("unique_consecutive/dim", lambda lib, a: lib.unique_consecutive(a.clamp(0, 1), dim=0, return_inverse=True,
                                                                        return_counts=True), UQD[:1] + UQD[2:])
 
-@pytest.mark.parametrize("spec,i", **cases(SPECS))
-def test_parity(spec, i):
-    check(spec, i)
-
-
-@pytest.mark.parametrize("spec,i", **cases(SPECS))
-def test_parity_on_device(spec, i):
-    """The same on the stand-in device (tests/standin.py): no op may call NumPy on a device array."""
-    with standin.use_standin():
-        check(spec, i, device="cuda")
-
-
 # unique has no derivative in torch (its node raises, as ember's does: compared in test_parity)
 NO_DERIVATIVE = ("unique",)
-GC = [(s, i) for s in SPECS if s.grad and s.gradcheck and not s.name.startswith(NO_DERIVATIVE)
-      for i in _pick(s) if _differentiable_output(s, i)]
-
-
-def test_every_differentiable_form_is_gradchecked():
-    checked = {s.name for s, _ in GC}
-    missing = [s.name for s in SPECS if s.grad and s.gradcheck and s.name not in checked
-               and not s.name.startswith(("argsort",) + NO_DERIVATIVE) and not s.name.endswith("/out")]
-    assert not missing, missing
-
-
-@pytest.mark.parametrize("spec,i", GC, ids=[f"{s.name}-{i}" for s, i in GC])
-def test_gradcheck(spec, i):
-    f, tensors = _func(spec, gradcheck_inputs(spec, i))
-    assert ember.autograd.gradcheck(f, tensors, eps=1e-6, atol=1e-5, rtol=1e-3)
+define_parity_tests(globals(), SPECS, no_derivative=NO_DERIVATIVE,
+                    exempt=lambda name: name.startswith("argsort") or name.endswith("/out"))
 
 
 def test_ties_keep_input_order():

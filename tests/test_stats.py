@@ -7,10 +7,7 @@ import pytest
 import torch
 
 import ember
-import standin
-from parity import OpSpec, cases, check, check_error, t_
-from test_gradcheck import _differentiable_output, _func, _pick
-from parity import gradcheck_inputs
+from parity import OpSpec, check_error, define_parity_tests, t_
 
 F32, F64 = "float32", "float64"
 SPECS = []
@@ -71,32 +68,7 @@ spec("histogram/out", lambda lib, a: lib.histogram(a.detach(), 3, out=(lib.empty
 spec("histogram/requires_grad", lambda lib, a: lib.histogram(a, 4), HG[:2], gradcheck=False)
 
 
-@pytest.mark.parametrize("spec,i", **cases(SPECS))
-def test_parity(spec, i):
-    check(spec, i)
-
-
-@pytest.mark.parametrize("spec,i", **cases(SPECS))
-def test_parity_on_device(spec, i):
-    """The same on the stand-in device (tests/standin.py): no op may call NumPy on a device array."""
-    with standin.use_standin():
-        check(spec, i, device="cuda")
-
-
-GC = [(s, i) for s in SPECS if s.grad and s.gradcheck for i in _pick(s) if _differentiable_output(s, i)]
-
-
-def test_every_differentiable_form_is_gradchecked():
-    checked = {s.name for s, _ in GC}
-    missing = [s.name for s in SPECS if s.grad and s.gradcheck and s.name not in checked
-               and not s.name.startswith("histc")]
-    assert not missing, missing
-
-
-@pytest.mark.parametrize("spec,i", GC, ids=[f"{s.name}-{i}" for s, i in GC])
-def test_gradcheck(spec, i):
-    f, tensors = _func(spec, gradcheck_inputs(spec, i))
-    assert ember.autograd.gradcheck(f, tensors, eps=1e-6, atol=1e-5, rtol=1e-3)
+define_parity_tests(globals(), SPECS, exempt=lambda name: name.startswith("histc"))
 
 
 def test_histogram_fields():
