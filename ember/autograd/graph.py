@@ -261,9 +261,6 @@ class AccumulateGrad(Node):
     def release(self):
         pass
 
-    def name(self):
-        return "torch::autograd::AccumulateGrad"
-
 
 _Tensor = None  # set by ember._tensor (avoids an import cycle)
 leaf_hooks_used = False  # set once any leaf tensor hook is registered (lets AccumulateGrad skip the lookup)

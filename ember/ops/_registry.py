@@ -307,7 +307,7 @@ class CopySlices(Node):
     __slots__ = ("fn", "wrapped", "view_fn", "base_perm")
 
     def name(self):
-        return "torch::autograd::CopySlices"
+        return "CopySlices"
 
     @property
     def saved(self):
