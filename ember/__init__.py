@@ -16,11 +16,9 @@ from . import autograd
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .autograd import is_anomaly_check_nan_enabled, is_anomaly_enabled
 from .autograd.grad_mode import is_inference_mode_enabled
-from .ops import copy as _copy, creation as _creation, elementwise as _elementwise, indexing as _indexing  # noqa: F401
-from .ops import linalg as _linalg, random_ops as _random_ops, reduction as _reduction, shape as _shape  # noqa: F401
 from .ops import _table
-from .ops.reduction import return_types
-globals().update(_table.namespace_of(""))  # every op declared with function=True: ember.add, ember.sum, ...
+globals().update(_table.namespace_of(""))  # every op declared with function=True: ember.add, ember.sum, ... (stubs
+# that load the op's module, ember/ops/*.py, on first use: see _table.LAZY_MODULES)
 from ._legacy import TYPES as _LEGACY_TYPES, tensortype, _new as _legacy_new_method  # noqa: E402
 Tensor.new = _legacy_new_method
 globals().update(_LEGACY_TYPES)  # ember.FloatTensor, ember.LongTensor, ... (legacy constructors)
@@ -168,6 +166,10 @@ def __getattr__(name):
     if name in _LAZY_SUBMODULES:
         import importlib
         return importlib.import_module("." + name, __name__)
+    if name == "return_types":  # torch.return_types (the named tuples of max, sort, ...): in ember/ops/reduction.py
+        from .ops.reduction import return_types
+        globals()["return_types"] = return_types
+        return return_types
     if name in _NN_ALIASES:
         from .nn import _aten_aliases
         return getattr(_aten_aliases, name)

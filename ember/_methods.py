@@ -1,16 +1,24 @@
 """Binds the op table (ember/ops/_table.py) onto Tensor: every declared method, property and in-place `_`
-variant, then Python's operators. Nothing here computes: the ops live in ember/ops/."""
+variant, then Python's operators. Nothing here computes: the ops live in ember/ops/, whose modules load on first use
+(_table.LAZY_MODULES): until then the methods and properties bound here are the table's stubs, and the operators
+stubs that bind them all (_bind_operators) on the first use of any."""
 import functools
 
 import numpy as np
 
 from ._tensor import Tensor
-from .ops import copy, creation, elementwise as ew, indexing, linalg, nn_ops, random_ops, reduction, shape  # noqa: F401 (declare ops)
-from .ops import sorting  # noqa: F401 (declare ops)
-from .ops import complex as _complex, legacy as _legacy  # noqa: F401 (declare ops)
-from .ops import index_extra, shape_extra, stats  # noqa: F401 (declare ops)
-from .ops import _table  # its entries for _table.LAZY_MODULES (special, lapack, fft, ...) load them on first use
-from .ops._registry import inplace
+from .ops import _table
+
+ew = indexing = linalg = inplace = None  # ember/ops/elementwise.py, indexing.py, linalg.py, _registry.inplace (_core)
+
+
+def _core():
+    """Import the op modules the operators and the in-place variants are made of (once: then they are globals)."""
+    global ew, indexing, linalg, inplace
+    if inplace is None:
+        from .ops import elementwise, indexing as ix, linalg as la
+        from .ops._registry import inplace as ip
+        ew, indexing, linalg, inplace = elementwise, ix, la, ip
 
 # in-place ops with a NumPy out= fast path when nothing records (x.add_(y) in optimizer loops)
 _INPLACE_UFUNCS = {"add": np.add, "sub": np.subtract, "mul": np.multiply}
@@ -123,6 +131,7 @@ def _irshift(self, other):
 
 def _method_impl(d, name, kind):
     """What Tensor.<name> calls for op `d`: the op, its method form, or its in-place variant."""
+    _core()
     if kind == "method":
         return _METHOD_FORMS.get(d.name, d.fn)
     if callable(d.inplace) and d.inplace is not True:
@@ -130,36 +139,81 @@ def _method_impl(d, name, kind):
     return ew._make_inplace(d.fn, _INPLACE_UFUNCS.get(d.name), name[:-1])
 
 
+def _property(d, name):
+    p = property(d.fn)
+    if name in ("real", "imag"):  # `x.real = v` / `x.imag = v` (torch's THPVariable_set_real / set_imag)
+        from .ops.complex import _settable
+        p = _settable(p)
+    return p
+
+
 def _bind():
     T = Tensor
     for name, d, kind in _table.method_table():
         if kind == "property":
-            setattr(T, name, property(d.fn))
+            setattr(T, name, _property(d, name) if d.loaded else
+                    _table.lazy_property(d, functools.partial(_property, d, name), name))
         elif d.loaded:
             setattr(T, name, _table.public_method(d, _method_impl(d, name, kind), name))
         else:  # the op's module loads on first use (see _table.LAZY_MODULES)
             setattr(T, name, _table.public_method(d, functools.partial(_method_impl, d, name, kind), name))
+    for name in _OPERATORS:
+        setattr(T, name, _operator_stub(name))
+    T.__hash__ = object.__hash__
 
+
+# Python's operators, bound by _bind_operators on the first use of any (the stubs below), as the op modules load
+_OPERATORS = (
+    "__getitem__", "__setitem__", "__add__", "__radd__", "__iadd__", "__sub__", "__rsub__", "__isub__", "__mul__",
+    "__rmul__", "__imul__", "__truediv__", "__rtruediv__", "__itruediv__", "__floordiv__", "__rfloordiv__",
+    "__ifloordiv__", "__mod__", "__rmod__", "__imod__", "__pow__", "__rpow__", "__ipow__", "__matmul__",
+    "__rmatmul__", "__imatmul__", "__neg__", "__pos__", "__abs__", "__invert__", "__and__", "__rand__", "__iand__",
+    "__or__", "__ror__", "__ixor__", "__ior__", "__xor__", "__rxor__", "__lshift__", "__rlshift__", "__ilshift__",
+    "__rshift__", "__rrshift__", "__irshift__", "__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__")
+
+
+def _operator_stub(name):
+    def stub(*args):
+        _bind_operators()
+        return getattr(Tensor, name)(*args)
+    stub.__name__ = stub.__qualname__ = name
+    stub._operator_stub = True
+    return stub
+
+
+def bound(name):
+    """Tensor.<name> as bound once its op's module has loaded (a stub of the op table resolved, an operator's stub
+    replaced): for code that reads methods or properties off Tensor rather than calling them."""
+    m = Tensor.__dict__[name]
+    if getattr(m, "_operator_stub", False):
+        _bind_operators()
+        return Tensor.__dict__[name]
+    return m._resolve() if isinstance(m, _table._LazyPublic) else m
+
+
+def _bind_operators():
+    _core()
+    T = Tensor
     T.__getitem__ = indexing.getitem
     T.__setitem__ = indexing.setitem
     T.__add__ = ew.add
     T.__radd__ = ew.add
-    T.__iadd__ = T.add_
+    T.__iadd__ = bound("add_")
     T.__sub__ = ew.sub
     T.__rsub__ = _rsub
-    T.__isub__ = T.sub_
+    T.__isub__ = bound("sub_")
     T.__mul__ = ew.mul
     T.__rmul__ = ew.mul
-    T.__imul__ = T.mul_
+    T.__imul__ = bound("mul_")
     T.__truediv__ = ew.div
     T.__rtruediv__ = _rtruediv
-    T.__itruediv__ = T.div_
+    T.__itruediv__ = bound("div_")
     T.__floordiv__ = ew.floor_divide
     T.__rfloordiv__ = _rfloordiv
-    T.__ifloordiv__ = T.floor_divide_
+    T.__ifloordiv__ = bound("floor_divide_")
     T.__mod__ = ew.remainder
     T.__rmod__ = _rmod
-    T.__imod__ = T.remainder_
+    T.__imod__ = bound("remainder_")
     T.__pow__ = ew.pow
     T.__rpow__ = _rpow
     T.__ipow__ = _ipow
@@ -172,11 +226,11 @@ def _bind():
     T.__invert__ = _invert
     T.__and__ = ew.bitwise_and
     T.__rand__ = ew.bitwise_and
-    T.__iand__ = T.bitwise_and_
+    T.__iand__ = bound("bitwise_and_")
     T.__or__ = ew.bitwise_or
     T.__ror__ = ew.bitwise_or
-    T.__ixor__ = T.bitwise_xor_
-    T.__ior__ = T.bitwise_or_
+    T.__ixor__ = bound("bitwise_xor_")
+    T.__ior__ = bound("bitwise_or_")
     T.__xor__ = ew.bitwise_xor
     T.__rxor__ = ew.bitwise_xor
     T.__lshift__ = _lshift
@@ -192,7 +246,8 @@ def _bind():
     T.__gt__ = ew.gt
     T.__ge__ = ew.ge
     T.__hash__ = object.__hash__
+    if any(getattr(T.__dict__[n], "_operator_stub", False) for n in _OPERATORS):
+        raise RuntimeError("an operator of _OPERATORS is not bound by _bind_operators")
 
 
 _bind()
-_complex.bind_setters(Tensor)

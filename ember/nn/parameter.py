@@ -248,15 +248,19 @@ class UninitializedTensorMixin:
 
 def _open_up(cls, rewrap):
     """Give `cls` torch's allowed methods and property accessors (run with the array readable) and refusals."""
+    from .._methods import bound  # the op table's methods and properties, not the stubs bound until they load
+    from ..ops._table import _LazyProperty
     for name in _ALLOWED_METHODS:
-        setattr(cls, name, _allowed(getattr(Tensor, name), rewrap))
+        setattr(cls, name, _allowed(bound(name), rewrap))
     for name in _REFUSED_METHODS:
         setattr(cls, name, _refused(name))
     for name, fn in vars(Tensor).items():
         if name.endswith("_") and not name.startswith("_") and callable(fn) and name not in _ALLOWED_METHODS \
                 and name not in vars(UninitializedTensorMixin):
             setattr(cls, name, _refused(name))
-    for name, prop in vars(Tensor).items():
+    for name, prop in list(vars(Tensor).items()):
+        if isinstance(prop, _LazyProperty):
+            prop = prop._resolve()
         if isinstance(prop, property) and name not in ("shape", "_data"):
             setattr(cls, name, property(prop.fget and _allowed(prop.fget, rewrap and name != "grad"),
                                         prop.fset and _allowed(prop.fset), prop.fdel, prop.__doc__))

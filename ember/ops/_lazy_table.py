@@ -1,188 +1,499 @@
 """The op table's entries for the modules that load on first use (LAZY_MODULES in ember/ops/_table.py),
 generated from their declarations by `python -m ember.ops --write-lazy-table`: do not edit.
-tests/test_op_table.py checks that it matches them. A row: (module, name, signatures, method, inplace,
-aliases, function, namespace); '<callable>' stands for a callable of the module."""
-ROWS = (
-    ('ember.ops.lapack', 'det', ('det(Tensor input)',), True, None, (), True, ''),
-    ('ember.ops.lapack', 'det', ('det(Tensor A, *, Tensor? out=None)',), False, None, (), True, 'linalg'),
-    ('ember.ops.lapack', 'slogdet', ('slogdet(Tensor A, *, Tensor? out=None)',), False, None, (), True, 'linalg'),
-    ('ember.ops.lapack', 'slogdet', ('slogdet(Tensor input)',), True, None, (), True, ''),
-    ('ember.ops.lapack', 'logdet', ('logdet(Tensor input)',), True, None, (), True, ''),
-    ('ember.ops.lapack', 'inv', ('inv(Tensor A, *, Tensor? out=None)',), False, None, (), True, 'linalg'),
-    ('ember.ops.lapack', 'inv_ex', ('inv_ex(Tensor A, *, bool check_errors=False, TensorList? out=None)',), False, None, (), True, 'linalg'),
-    ('ember.ops.lapack', 'inverse', ('inverse(Tensor input, *, Tensor out=None)',), True, None, (), True, ''),
-    ('ember.ops.lapack', 'solve', ('solve(Tensor A, Tensor B, *, bool left=True, Tensor? out=None)',), False, None, (), True, 'linalg'),
-    ('ember.ops.lapack', 'solve_ex', ('solve_ex(Tensor A, Tensor B, *, bool left=True, bool check_errors=False, TensorList? out=None)',), False, None, (), True, 'linalg'),
-    ('ember.ops.lapack', 'solve_triangular', ('solve_triangular(Tensor input, Tensor B, *, bool upper, bool left=True, bool unitriangular=False, Tensor out=None)',), False, None, (), True, 'linalg'),
-    ('ember.ops.lapack', 'cholesky', ('cholesky(Tensor A, *, bool upper=False, Tensor? out=None)',), False, None, (), True, 'linalg'),
-    ('ember.ops.lapack', 'cholesky_ex', ('cholesky_ex(Tensor A, *, bool upper=False, bool check_errors=False, TensorList? out=None)',), False, None, (), True, 'linalg'),
-    ('ember.ops.lapack', 'cholesky', ('cholesky(Tensor input, bool upper=False, *, Tensor out=None)',), True, None, (), True, ''),
-    ('ember.ops.lapack', 'qr', ("qr(Tensor A, str mode='reduced', *, TensorList? out=None)",), False, None, (), True, 'linalg'),
-    ('ember.ops.lapack', 'qr', ('qr(Tensor input, bool some=True, *, TensorList? out=None)',), True, None, (), True, ''),
-    ('ember.ops.lapack', 'svd', ('svd(Tensor A, bool full_matrices=True, *, str? driver=None, TensorList? out=None)',), False, None, (), True, 'linalg'),
-    ('ember.ops.lapack', 'svdvals', ('svdvals(Tensor A, *, str? driver=None, Tensor? out=None)',), False, None, (), True, 'linalg'),
-    ('ember.ops.lapack', 'svd', ('svd(Tensor input, bool some=True, bool compute_uv=True, *, TensorList? out=None)',), True, None, (), True, ''),
-    ('ember.ops.lapack', 'eigh', ("eigh(Tensor A, str UPLO='L', *, TensorList? out=None)",), False, None, (), True, 'linalg'),
-    ('ember.ops.lapack', 'eigvalsh', ("eigvalsh(Tensor A, str UPLO='L', *, Tensor? out=None)",), False, None, (), True, 'linalg'),
-    ('ember.ops.lapack', 'eig', ('eig(Tensor input, *, TensorList? out=None)',), False, None, (), True, 'linalg'),
-    ('ember.ops.lapack', 'eigvals', ('eigvals(Tensor input, *, Tensor? out=None)',), False, None, (), True, 'linalg'),
-    ('ember.ops.lapack', 'pinv', ('pinv(Tensor input, *, Tensor? atol=None, Tensor? rtol=None, bool hermitian=False, Tensor out=None)', 'pinv(Tensor input, *, float? atol=None, float? rtol=None, bool hermitian=False, Tensor out=None)', 'pinv(Tensor input, Tensor rcond, bool hermitian=False, *, Tensor out=None)', 'pinv(Tensor input, double rcond, bool hermitian=False, *, Tensor out=None)'), False, None, (), True, 'linalg'),
-    ('ember.ops.lapack', 'pinverse', ('pinverse(Tensor input, double rcond=1e-15)',), True, None, (), True, ''),
-    ('ember.ops.lapack', 'matrix_rank', ('matrix_rank(Tensor input, *, Tensor? atol=None, Tensor? rtol=None, bool hermitian=False, Tensor out=None)', 'matrix_rank(Tensor input, *, float? atol=None, float? rtol=None, bool hermitian=False, Tensor out=None)', 'matrix_rank(Tensor input, Tensor tol, bool hermitian=False, *, Tensor out=None)', 'matrix_rank(Tensor input, double tol, bool hermitian=False, *, Tensor out=None)'), False, None, (), True, 'linalg'),
-    ('ember.ops.lapack', 'lstsq', ('lstsq(Tensor input, Tensor b, float? rcond=None, *, str? driver=None)',), False, None, (), True, 'linalg'),
-    ('ember.ops.lapack', 'matrix_power', ('matrix_power(Tensor input, int64_t n, *, Tensor out=None)',), True, None, (), True, ''),
-    ('ember.ops.lapack', 'matrix_power', ('matrix_power(Tensor A, int64_t n, *, Tensor? out=None)',), False, None, (), True, 'linalg'),
-    ('ember.ops.lapack', 'matrix_exp', ('matrix_exp(Tensor input)',), True, None, (), True, ''),
-    ('ember.ops.lapack', 'matrix_exp', ('matrix_exp(Tensor A)',), False, None, (), True, 'linalg'),
-    ('ember.ops.lapack', 'multi_dot', ('multi_dot(TensorList tensors, *, Tensor out=None)',), False, None, (), True, 'linalg'),
-    ('ember.ops.lapack', 'chain_matmul', ('chain_matmul(*matrices, out=None)',), False, None, (), True, ''),
-    ('ember.ops.lapack', 'matrix_norm', ('matrix_norm(Tensor input, Scalar ord, IntArrayRef dim=(-2,-1), bool keepdim=False, *, ScalarType? dtype=None, Tensor out=None)', "matrix_norm(Tensor input, str ord='fro', IntArrayRef dim=(-2,-1), bool keepdim=False, *, ScalarType? dtype=None, Tensor out=None)"), False, None, (), True, 'linalg'),
-    ('ember.ops.lapack', 'norm', ('norm(Tensor input, Scalar? ord=None, IntArrayRef[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None, Tensor out=None)', 'norm(Tensor input, str ord, IntArrayRef[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None, Tensor out=None)'), False, None, (), True, 'linalg'),
-    ('ember.ops.lapack', 'vector_norm', ('vector_norm(Tensor input, Scalar ord=2, IntArrayRef[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None, Tensor out=None)',), False, None, (), True, 'linalg'),
-    ('ember.ops.lapack', 'cond', ('cond(Tensor input, Scalar? p=None, *, Tensor out=None)', 'cond(Tensor input, str p, *, Tensor out=None)'), False, None, (), True, 'linalg'),
-    ('ember.ops.lapack', 'cross', ('cross(Tensor input, Tensor other, *, int64_t dim=-1, Tensor out=None)',), False, None, (), True, 'linalg'),
-    ('ember.ops.lapack', 'cross', ('cross(Tensor input, Tensor other, int64_t? dim=None, *, Tensor out=None)',), True, None, (), True, ''),
-    ('ember.ops.lapack', 'vecdot', ('vecdot(Tensor x, Tensor y, *, int64_t dim=-1, Tensor out=None)',), False, None, (), True, 'linalg'),
-    ('ember.ops.lapack', 'diagonal', ('diagonal(Tensor A, *, int64_t offset=0, int64_t dim1=-2, int64_t dim2=-1)',), False, None, (), True, 'linalg'),
-    ('ember.ops.lapack', 'lu', ('lu(Tensor A, *, bool pivot=True, TensorList? out=None)',), False, None, (), True, 'linalg'),
-    ('ember.ops.lapack', 'lu_factor', ('lu_factor(Tensor A, *, bool pivot=True, TensorList? out=None)',), False, None, (), True, 'linalg'),
-    ('ember.ops.lapack', 'lu_factor_ex', ('lu_factor_ex(Tensor A, *, bool pivot=True, bool check_errors=False, TensorList? out=None)',), False, None, (), True, 'linalg'),
-    ('ember.ops.lapack', 'lu_unpack', ('lu_unpack(Tensor LU_data, Tensor LU_pivots, bool unpack_data=True, bool unpack_pivots=True, *, TensorList? out=None)',), False, None, (), True, ''),
-    ('ember.ops.lapack', 'lu_solve', ('lu_solve(Tensor LU, Tensor pivots, Tensor B, *, bool left=True, bool adjoint=False, Tensor out=None)',), False, None, (), True, 'linalg'),
-    ('ember.ops.lapack', 'cholesky_solve', ('cholesky_solve(Tensor input, Tensor input2, bool upper=False, *, Tensor out=None)',), True, None, (), True, ''),
-    ('ember.ops.lapack', 'cholesky_inverse', ('cholesky_inverse(Tensor input, bool upper=False, *, Tensor out=None)',), True, None, (), True, ''),
-    ('ember.ops.lapack', 'triangular_solve', ('triangular_solve(Tensor input, Tensor A, bool upper=True, bool transpose=False, bool unitriangular=False, *, TensorList? out=None)',), True, None, (), True, ''),
-    ('ember.ops.lapack', 'lu_solve', ('lu_solve(Tensor input, Tensor LU_data, Tensor LU_pivots, *, Tensor out=None)',), True, None, (), True, ''),
-    ('ember.ops.lapack', 'householder_product', ('householder_product(Tensor A, Tensor tau, *, Tensor? out=None)',), False, None, (), True, 'linalg'),
-    ('ember.ops.lapack', 'geqrf', ('geqrf(Tensor input, *, TensorList[2] out=None)',), True, None, (), True, ''),
-    ('ember.ops.lapack', 'orgqr', ('orgqr(Tensor input, Tensor input2)',), True, None, (), True, ''),
-    ('ember.ops.special', 'erf', ('erf(Tensor input, *, Tensor out=None)',), True, True, (), True, ''),
-    ('ember.ops.special', 'erfc', ('erfc(Tensor input, *, Tensor out=None)',), True, True, (), True, ''),
-    ('ember.ops.special', 'erfinv', ('erfinv(Tensor input, *, Tensor out=None)',), True, True, (), True, ''),
-    ('ember.ops.special', 'lgamma', ('lgamma(Tensor input, *, Tensor out=None)',), True, True, (), True, ''),
-    ('ember.ops.special', 'digamma', ('digamma(Tensor input, *, Tensor out=None)',), True, True, (), True, ''),
-    ('ember.ops.special', 'polygamma', ('polygamma(int64_t n, Tensor input, *, Tensor out=None)',), True, '<callable>', (), True, ''),
-    ('ember.ops.special', 'mvlgamma', ('mvlgamma(Tensor input, int64_t p, *, Tensor out=None)',), True, True, (), True, ''),
-    ('ember.ops.special', 'i0', ('i0(Tensor input, *, Tensor out=None)',), True, True, (), True, ''),
-    ('ember.ops.special', 'sinc', ('sinc(Tensor input, *, Tensor out=None)',), True, True, (), True, ''),
-    ('ember.ops.special', 'deg2rad', ('deg2rad(Tensor input, *, Tensor out=None)',), True, True, (), True, ''),
-    ('ember.ops.special', 'rad2deg', ('rad2deg(Tensor input, *, Tensor out=None)',), True, True, (), True, ''),
-    ('ember.ops.special', 'logit', ('logit(Tensor input, double? eps=None, *, Tensor out=None)',), True, True, (), True, ''),
-    ('ember.ops.special', 'erfcx', ('erfcx(Tensor input, *, Tensor out=None)',), False, None, (), True, 'special'),
-    ('ember.ops.special', 'i0e', ('i0e(Tensor input, *, Tensor out=None)',), False, None, (), True, 'special'),
-    ('ember.ops.special', 'i1', ('i1(Tensor input, *, Tensor out=None)',), False, None, (), True, 'special'),
-    ('ember.ops.special', 'i1e', ('i1e(Tensor input, *, Tensor out=None)',), False, None, (), True, 'special'),
-    ('ember.ops.special', 'ndtri', ('ndtri(Tensor input, *, Tensor out=None)',), False, None, (), True, 'special'),
-    ('ember.ops.special', 'log_ndtr', ('log_ndtr(Tensor input, *, Tensor out=None)',), False, None, (), True, 'special'),
-    ('ember.ops.special', 'entr', ('entr(Tensor input, *, Tensor out=None)',), False, None, (), True, 'special'),
-    ('ember.ops.special', 'ndtr', ('ndtr(Tensor input, *, Tensor out=None)',), False, None, (), True, 'special'),
-    ('ember.ops.special', 'xlogy', ('xlogy(Tensor input, Tensor other, *, Tensor out=None)', 'xlogy(Scalar self, Tensor other, *, Tensor out=None)', 'xlogy(Tensor input, Scalar other, *, Tensor out=None)'), True, True, (), True, ''),
-    ('ember.ops.special', 'xlogy', ('xlogy(Tensor input, Tensor other, *, Tensor out=None)', 'xlogy(Scalar self, Tensor other, *, Tensor out=None)', 'xlogy(Tensor input, Scalar other, *, Tensor out=None)'), False, None, (), True, 'special'),
-    ('ember.ops.special', 'xlog1py', ('xlog1py(Tensor input, Tensor other, *, Tensor out=None)', 'xlog1py(Scalar self, Tensor other, *, Tensor out=None)', 'xlog1py(Tensor input, Scalar other, *, Tensor out=None)'), False, None, (), True, 'special'),
-    ('ember.ops.special', 'zeta', ('zeta(Tensor input, Tensor other, *, Tensor out=None)', 'zeta(Scalar self, Tensor other, *, Tensor out=None)', 'zeta(Tensor input, Scalar other, *, Tensor out=None)'), False, None, (), True, 'special'),
-    ('ember.ops.special', 'atan2', ('atan2(Tensor input, Tensor other, *, Tensor out=None)',), True, True, ('arctan2',), True, ''),
-    ('ember.ops.special', 'hypot', ('hypot(Tensor input, Tensor other, *, Tensor out=None)',), True, True, (), True, ''),
-    ('ember.ops.special', 'copysign', ('copysign(Tensor input, Tensor other, *, Tensor out=None)', 'copysign(Tensor input, Scalar other, *, Tensor out=None)'), True, True, (), True, ''),
-    ('ember.ops.special', 'nextafter', ('nextafter(Tensor input, Tensor other, *, Tensor out=None)',), True, True, (), True, ''),
-    ('ember.ops.special', 'logaddexp', ('logaddexp(Tensor input, Tensor other, *, Tensor out=None)',), True, None, (), True, ''),
-    ('ember.ops.special', 'logaddexp2', ('logaddexp2(Tensor input, Tensor other, *, Tensor out=None)',), True, None, (), True, ''),
-    ('ember.ops.special', 'gcd', ('gcd(Tensor input, Tensor other, *, Tensor out=None)',), True, True, (), True, ''),
-    ('ember.ops.special', 'lcm', ('lcm(Tensor input, Tensor other, *, Tensor out=None)',), True, True, (), True, ''),
-    ('ember.ops.special', 'heaviside', ('heaviside(Tensor input, Tensor values, *, Tensor out=None)',), True, '<callable>', (), True, ''),
-    ('ember.ops.special', 'isclose', ('isclose(Tensor input, Tensor other, double rtol=1e-05, double atol=1e-08, bool equal_nan=False)',), True, None, (), True, ''),
-    ('ember.ops.special', 'allclose', ('allclose(Tensor input, Tensor other, double rtol=1e-05, double atol=1e-08, bool equal_nan=False)',), True, None, (), True, ''),
-    ('ember.ops.special', 'positive', ('positive(Tensor input)',), True, None, (), True, ''),
-    ('ember.ops.special', 'signbit', ('signbit(Tensor input, *, Tensor out=None)',), True, None, (), True, ''),
-    ('ember.ops.special', 'isreal', ('isreal(Tensor input)',), True, None, (), True, ''),
-    ('ember.ops.special', 'bitwise_left_shift', ('bitwise_left_shift(Tensor input, Tensor other, *, Tensor out=None)', 'bitwise_left_shift(Tensor input, Scalar other, *, Tensor out=None)', 'bitwise_left_shift(Scalar self, Tensor other)'), True, True, (), True, ''),
-    ('ember.ops.special', 'bitwise_right_shift', ('bitwise_right_shift(Tensor input, Tensor other, *, Tensor out=None)', 'bitwise_right_shift(Tensor input, Scalar other, *, Tensor out=None)', 'bitwise_right_shift(Scalar self, Tensor other)'), True, True, (), True, ''),
-    ('ember.ops.special', 'expit', ('expit(Tensor input, *, Tensor out=None)',), False, None, (), True, 'special'),
-    ('ember.ops.special', 'logit', ('logit(Tensor input, double? eps=None, *, Tensor out=None)',), False, None, (), True, 'special'),
-    ('ember.ops.special', 'erf', ('erf(Tensor input, *, Tensor out=None)',), False, None, (), True, 'special'),
-    ('ember.ops.special', 'erfc', ('erfc(Tensor input, *, Tensor out=None)',), False, None, (), True, 'special'),
-    ('ember.ops.special', 'erfinv', ('erfinv(Tensor input, *, Tensor out=None)',), False, None, (), True, 'special'),
-    ('ember.ops.special', 'gammaln', ('gammaln(Tensor input, *, Tensor out=None)',), False, None, (), True, 'special'),
-    ('ember.ops.special', 'digamma', ('digamma(Tensor input, *, Tensor out=None)',), False, None, (), True, 'special'),
-    ('ember.ops.special', 'psi', ('psi(Tensor input, *, Tensor out=None)',), False, None, (), True, 'special'),
-    ('ember.ops.special', 'polygamma', ('polygamma(int64_t n, Tensor input, *, Tensor out=None)',), False, None, (), True, 'special'),
-    ('ember.ops.special', 'multigammaln', ('multigammaln(Tensor input, int64_t p, *, Tensor out=None)',), False, None, (), True, 'special'),
-    ('ember.ops.special', 'i0', ('i0(Tensor input, *, Tensor out=None)',), False, None, (), True, 'special'),
-    ('ember.ops.special', 'sinc', ('sinc(Tensor input, *, Tensor out=None)',), False, None, (), True, 'special'),
-    ('ember.ops.special', 'exp2', ('exp2(Tensor input, *, Tensor out=None)',), False, None, (), True, 'special'),
-    ('ember.ops.special', 'expm1', ('expm1(Tensor input, *, Tensor out=None)',), False, None, (), True, 'special'),
-    ('ember.ops.special', 'log1p', ('log1p(Tensor input, *, Tensor out=None)',), False, None, (), True, 'special'),
-    ('ember.ops.special', 'round', ('round(Tensor input, *, int64_t decimals=0, Tensor out=None)',), False, None, (), True, 'special'),
-    ('ember.ops.special', 'softmax', ('softmax(Tensor input, int64_t dim, ScalarType? dtype=None)',), False, None, (), True, 'special'),
-    ('ember.ops.special', 'log_softmax', ('log_softmax(Tensor input, int64_t dim, ScalarType? dtype=None)',), False, None, (), True, 'special'),
-    ('ember.ops.special', 'logsumexp', ('logsumexp(Tensor input, IntArrayRef[1] dim, bool keepdim=False, *, Tensor out=None)',), False, None, (), True, 'special'),
-    ('ember.ops.fft', 'fft', ('fft(Tensor input, SymInt? n=None, int64_t dim=-1, c10::string_view? norm=None, *, Tensor out=None)',), False, None, (), True, 'fft'),
-    ('ember.ops.fft', 'ifft', ('ifft(Tensor input, SymInt? n=None, int64_t dim=-1, c10::string_view? norm=None, *, Tensor out=None)',), False, None, (), True, 'fft'),
-    ('ember.ops.fft', 'rfft', ('rfft(Tensor input, SymInt? n=None, int64_t dim=-1, c10::string_view? norm=None, *, Tensor out=None)',), False, None, (), True, 'fft'),
-    ('ember.ops.fft', 'irfft', ('irfft(Tensor input, SymInt? n=None, int64_t dim=-1, c10::string_view? norm=None, *, Tensor out=None)',), False, None, (), True, 'fft'),
-    ('ember.ops.fft', 'hfft', ('hfft(Tensor input, SymInt? n=None, int64_t dim=-1, c10::string_view? norm=None, *, Tensor out=None)',), False, None, (), True, 'fft'),
-    ('ember.ops.fft', 'ihfft', ('ihfft(Tensor input, SymInt? n=None, int64_t dim=-1, c10::string_view? norm=None, *, Tensor out=None)',), False, None, (), True, 'fft'),
-    ('ember.ops.fft', 'fft2', ('fft2(Tensor input, SymIntArrayRef[1]? s=None, IntArrayRef[1] dim={-2,-1}, c10::string_view? norm=None, *, Tensor out=None)',), False, None, (), True, 'fft'),
-    ('ember.ops.fft', 'ifft2', ('ifft2(Tensor input, SymIntArrayRef[1]? s=None, IntArrayRef[1] dim={-2,-1}, c10::string_view? norm=None, *, Tensor out=None)',), False, None, (), True, 'fft'),
-    ('ember.ops.fft', 'fftn', ('fftn(Tensor input, SymIntArrayRef[1]? s=None, IntArrayRef[1]? dim=None, c10::string_view? norm=None, *, Tensor out=None)',), False, None, (), True, 'fft'),
-    ('ember.ops.fft', 'ifftn', ('ifftn(Tensor input, SymIntArrayRef[1]? s=None, IntArrayRef[1]? dim=None, c10::string_view? norm=None, *, Tensor out=None)',), False, None, (), True, 'fft'),
-    ('ember.ops.fft', 'rfft2', ('rfft2(Tensor input, SymIntArrayRef[1]? s=None, IntArrayRef[1] dim={-2,-1}, c10::string_view? norm=None, *, Tensor out=None)',), False, None, (), True, 'fft'),
-    ('ember.ops.fft', 'irfft2', ('irfft2(Tensor input, SymIntArrayRef[1]? s=None, IntArrayRef[1] dim={-2,-1}, c10::string_view? norm=None, *, Tensor out=None)',), False, None, (), True, 'fft'),
-    ('ember.ops.fft', 'rfftn', ('rfftn(Tensor input, SymIntArrayRef[1]? s=None, IntArrayRef[1]? dim=None, c10::string_view? norm=None, *, Tensor out=None)',), False, None, (), True, 'fft'),
-    ('ember.ops.fft', 'irfftn', ('irfftn(Tensor input, SymIntArrayRef[1]? s=None, IntArrayRef[1]? dim=None, c10::string_view? norm=None, *, Tensor out=None)',), False, None, (), True, 'fft'),
-    ('ember.ops.fft', 'hfft2', ('hfft2(Tensor input, SymIntArrayRef[1]? s=None, IntArrayRef[1] dim={-2,-1}, c10::string_view? norm=None, *, Tensor out=None)',), False, None, (), True, 'fft'),
-    ('ember.ops.fft', 'ihfft2', ('ihfft2(Tensor input, SymIntArrayRef[1]? s=None, IntArrayRef[1] dim={-2,-1}, c10::string_view? norm=None, *, Tensor out=None)',), False, None, (), True, 'fft'),
-    ('ember.ops.fft', 'hfftn', ('hfftn(Tensor input, SymIntArrayRef[1]? s=None, IntArrayRef[1]? dim=None, c10::string_view? norm=None, *, Tensor out=None)',), False, None, (), True, 'fft'),
-    ('ember.ops.fft', 'ihfftn', ('ihfftn(Tensor input, SymIntArrayRef[1]? s=None, IntArrayRef[1]? dim=None, c10::string_view? norm=None, *, Tensor out=None)',), False, None, (), True, 'fft'),
-    ('ember.ops.fft', 'fftfreq', ('fftfreq(int64_t n, double d=1.0, *, Tensor out=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)',), False, None, (), True, 'fft'),
-    ('ember.ops.fft', 'rfftfreq', ('rfftfreq(int64_t n, double d=1.0, *, Tensor out=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)',), False, None, (), True, 'fft'),
-    ('ember.ops.fft', 'fftshift', ('fftshift(Tensor input, IntArrayRef[1]? dim=None)',), False, None, (), True, 'fft'),
-    ('ember.ops.fft', 'ifftshift', ('ifftshift(Tensor input, IntArrayRef[1]? dim=None)',), False, None, (), True, 'fft'),
-    ('ember.ops.grid_sample', 'grid_sampler_2d', ('grid_sampler_2d(Tensor input, Tensor grid, int64_t interpolation_mode, int64_t padding_mode, bool align_corners)',), False, None, (), True, ''),
-    ('ember.ops.grid_sample', 'grid_sampler_3d', ('grid_sampler_3d(Tensor input, Tensor grid, int64_t interpolation_mode, int64_t padding_mode, bool align_corners)',), False, None, (), True, ''),
-    ('ember.ops.grid_sample', 'grid_sampler', ('grid_sampler(Tensor input, Tensor grid, int64_t interpolation_mode, int64_t padding_mode, bool align_corners)',), False, None, (), True, ''),
-    ('ember.ops.grid_sample', 'affine_grid_generator', ('affine_grid_generator(Tensor theta, SymIntArrayRef size, bool align_corners)',), False, None, (), True, ''),
-    ('ember.ops.conv', 'conv1d', ('conv1d(Tensor input, Tensor weight, Tensor? bias=None, SymIntArrayRef[1] stride=1, SymIntArrayRef[1] padding=0, SymIntArrayRef[1] dilation=1, SymInt groups=1)', 'conv1d(Tensor input, Tensor weight, Tensor? bias=None, SymIntArrayRef[1] stride=1, c10::string_view padding="valid", SymIntArrayRef[1] dilation=1, SymInt groups=1)'), False, None, (), True, ''),
-    ('ember.ops.conv', 'conv1d', ('conv1d(Tensor input, Tensor weight, Tensor? bias=None, SymIntArrayRef[1] stride=1, SymIntArrayRef[1] padding=0, SymIntArrayRef[1] dilation=1, SymInt groups=1)', 'conv1d(Tensor input, Tensor weight, Tensor? bias=None, SymIntArrayRef[1] stride=1, c10::string_view padding="valid", SymIntArrayRef[1] dilation=1, SymInt groups=1)'), False, None, (), True, 'nn.functional'),
-    ('ember.ops.conv', 'conv2d', ('conv2d(Tensor input, Tensor weight, Tensor? bias=None, SymIntArrayRef[2] stride=1, SymIntArrayRef[2] padding=0, SymIntArrayRef[2] dilation=1, SymInt groups=1)', 'conv2d(Tensor input, Tensor weight, Tensor? bias=None, SymIntArrayRef[2] stride=1, c10::string_view padding="valid", SymIntArrayRef[2] dilation=1, SymInt groups=1)'), False, None, (), True, ''),
-    ('ember.ops.conv', 'conv2d', ('conv2d(Tensor input, Tensor weight, Tensor? bias=None, SymIntArrayRef[2] stride=1, SymIntArrayRef[2] padding=0, SymIntArrayRef[2] dilation=1, SymInt groups=1)', 'conv2d(Tensor input, Tensor weight, Tensor? bias=None, SymIntArrayRef[2] stride=1, c10::string_view padding="valid", SymIntArrayRef[2] dilation=1, SymInt groups=1)'), False, None, (), True, 'nn.functional'),
-    ('ember.ops.conv', 'conv3d', ('conv3d(Tensor input, Tensor weight, Tensor? bias=None, SymIntArrayRef[3] stride=1, SymIntArrayRef[3] padding=0, SymIntArrayRef[3] dilation=1, SymInt groups=1)', 'conv3d(Tensor input, Tensor weight, Tensor? bias=None, SymIntArrayRef[3] stride=1, c10::string_view padding="valid", SymIntArrayRef[3] dilation=1, SymInt groups=1)'), False, None, (), True, ''),
-    ('ember.ops.conv', 'conv3d', ('conv3d(Tensor input, Tensor weight, Tensor? bias=None, SymIntArrayRef[3] stride=1, SymIntArrayRef[3] padding=0, SymIntArrayRef[3] dilation=1, SymInt groups=1)', 'conv3d(Tensor input, Tensor weight, Tensor? bias=None, SymIntArrayRef[3] stride=1, c10::string_view padding="valid", SymIntArrayRef[3] dilation=1, SymInt groups=1)'), False, None, (), True, 'nn.functional'),
-    ('ember.ops.conv', 'conv_transpose1d', ('conv_transpose1d(Tensor input, Tensor weight, Tensor? bias=None, SymIntArrayRef[1] stride=1, SymIntArrayRef[1] padding=0, SymIntArrayRef[1] output_padding=0, SymInt groups=1, SymIntArrayRef[1] dilation=1)',), False, None, (), True, ''),
-    ('ember.ops.conv', 'conv_transpose1d', ('conv_transpose1d(Tensor input, Tensor weight, Tensor? bias=None, SymIntArrayRef[1] stride=1, SymIntArrayRef[1] padding=0, SymIntArrayRef[1] output_padding=0, SymInt groups=1, SymIntArrayRef[1] dilation=1)',), False, None, (), True, 'nn.functional'),
-    ('ember.ops.conv', 'conv_transpose2d', ('conv_transpose2d(Tensor input, Tensor weight, Tensor? bias=None, SymIntArrayRef[2] stride=1, SymIntArrayRef[2] padding=0, SymIntArrayRef[2] output_padding=0, SymInt groups=1, SymIntArrayRef[2] dilation=1)',), False, None, (), True, ''),
-    ('ember.ops.conv', 'conv_transpose2d', ('conv_transpose2d(Tensor input, Tensor weight, Tensor? bias=None, SymIntArrayRef[2] stride=1, SymIntArrayRef[2] padding=0, SymIntArrayRef[2] output_padding=0, SymInt groups=1, SymIntArrayRef[2] dilation=1)',), False, None, (), True, 'nn.functional'),
-    ('ember.ops.conv', 'conv_transpose3d', ('conv_transpose3d(Tensor input, Tensor weight, Tensor? bias=None, SymIntArrayRef[3] stride=1, SymIntArrayRef[3] padding=0, SymIntArrayRef[3] output_padding=0, SymInt groups=1, SymIntArrayRef[3] dilation=1)',), False, None, (), True, ''),
-    ('ember.ops.conv', 'conv_transpose3d', ('conv_transpose3d(Tensor input, Tensor weight, Tensor? bias=None, SymIntArrayRef[3] stride=1, SymIntArrayRef[3] padding=0, SymIntArrayRef[3] output_padding=0, SymInt groups=1, SymIntArrayRef[3] dilation=1)',), False, None, (), True, 'nn.functional'),
-    ('ember.ops.pooling', 'max_pool1d', ('max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False)',), False, None, (), True, 'nn.functional'),
-    ('ember.ops.pooling', 'max_pool2d', ('max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False)',), False, None, (), True, 'nn.functional'),
-    ('ember.ops.pooling', 'max_pool3d', ('max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False)',), False, None, (), True, 'nn.functional'),
-    ('ember.ops.pooling', 'max_pool1d_with_indices', ('max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False)',), False, None, (), True, 'nn.functional'),
-    ('ember.ops.pooling', 'max_pool2d_with_indices', ('max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False)',), False, None, (), True, 'nn.functional'),
-    ('ember.ops.pooling', 'max_pool3d_with_indices', ('max_pool3d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False)',), False, None, (), True, 'nn.functional'),
-    ('ember.ops.pooling', 'avg_pool1d', ('avg_pool1d(Tensor input, IntArrayRef[1] kernel_size, IntArrayRef[1] stride=None, IntArrayRef[1] padding=0, bool ceil_mode=False, bool count_include_pad=True)',), False, None, (), True, 'nn.functional'),
-    ('ember.ops.pooling', 'avg_pool2d', ('avg_pool2d(Tensor input, IntArrayRef[2] kernel_size, IntArrayRef[2] stride=None, IntArrayRef[2] padding=0, bool ceil_mode=False, bool count_include_pad=True, int64_t? divisor_override=None)',), False, None, (), True, 'nn.functional'),
-    ('ember.ops.pooling', 'avg_pool3d', ('avg_pool3d(Tensor input, IntArrayRef[3] kernel_size, IntArrayRef[3] stride=None, IntArrayRef[3] padding=0, bool ceil_mode=False, bool count_include_pad=True, int64_t? divisor_override=None)',), False, None, (), True, 'nn.functional'),
-    ('ember.ops.pooling', 'adaptive_avg_pool1d', ('adaptive_avg_pool1d(Tensor input, IntArrayRef[1] output_size)',), False, None, (), True, 'nn.functional'),
-    ('ember.ops.pooling', 'adaptive_avg_pool2d', ('adaptive_avg_pool2d(input, output_size)',), False, None, (), True, 'nn.functional'),
-    ('ember.ops.pooling', 'adaptive_avg_pool3d', ('adaptive_avg_pool3d(input, output_size)',), False, None, (), True, 'nn.functional'),
-    ('ember.ops.pooling', 'adaptive_max_pool1d', ('adaptive_max_pool1d(input, output_size, return_indices=False)',), False, None, (), True, 'nn.functional'),
-    ('ember.ops.pooling', 'adaptive_max_pool2d', ('adaptive_max_pool2d(input, output_size, return_indices=False)',), False, None, (), True, 'nn.functional'),
-    ('ember.ops.pooling', 'adaptive_max_pool3d', ('adaptive_max_pool3d(input, output_size, return_indices=False)',), False, None, (), True, 'nn.functional'),
-    ('ember.ops.pooling', 'adaptive_max_pool1d_with_indices', ('adaptive_max_pool1d_with_indices(input, output_size, return_indices=False)',), False, None, (), True, 'nn.functional'),
-    ('ember.ops.pooling', 'adaptive_max_pool2d_with_indices', ('adaptive_max_pool2d_with_indices(input, output_size, return_indices=False)',), False, None, (), True, 'nn.functional'),
-    ('ember.ops.pooling', 'adaptive_max_pool3d_with_indices', ('adaptive_max_pool3d_with_indices(input, output_size, return_indices=False)',), False, None, (), True, 'nn.functional'),
-    ('ember.ops.pooling', 'max_unpool1d', ('max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None)',), False, None, (), True, 'nn.functional'),
-    ('ember.ops.pooling', 'max_unpool2d', ('max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None)',), False, None, (), True, 'nn.functional'),
-    ('ember.ops.pooling', 'max_unpool3d', ('max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_size=None)',), False, None, (), True, 'nn.functional'),
-    ('ember.ops.pooling', 'fractional_max_pool2d', ('fractional_max_pool2d(input, kernel_size, output_size=None, output_ratio=None, return_indices=False, _random_samples=None)',), False, None, (), True, 'nn.functional'),
-    ('ember.ops.pooling', 'fractional_max_pool3d', ('fractional_max_pool3d(input, kernel_size, output_size=None, output_ratio=None, return_indices=False, _random_samples=None)',), False, None, (), True, 'nn.functional'),
-    ('ember.ops.pooling', 'fractional_max_pool2d_with_indices', ('fractional_max_pool2d_with_indices(input, kernel_size, output_size=None, output_ratio=None, return_indices=False, _random_samples=None)',), False, None, (), True, 'nn.functional'),
-    ('ember.ops.pooling', 'fractional_max_pool3d_with_indices', ('fractional_max_pool3d_with_indices(input, kernel_size, output_size=None, output_ratio=None, return_indices=False, _random_samples=None)',), False, None, (), True, 'nn.functional'),
-    ('ember.ops.fold', 'unfold', ('unfold(input, kernel_size, dilation=1, padding=0, stride=1)',), False, None, (), True, 'nn.functional'),
-    ('ember.ops.fold', 'fold', ('fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1)',), False, None, (), True, 'nn.functional'),
-    ('ember.ops.fold', 'pixel_shuffle', ('pixel_shuffle(Tensor input, int64_t upscale_factor)',), False, None, (), True, ''),
-    ('ember.ops.fold', 'pixel_unshuffle', ('pixel_unshuffle(Tensor input, int64_t downscale_factor)',), False, None, (), True, ''),
-    ('ember.ops.fold', 'channel_shuffle', ('channel_shuffle(Tensor input, SymInt groups)',), False, None, (), True, ''),
-    ('ember.ops.fold', 'native_channel_shuffle', ('native_channel_shuffle(Tensor input, SymInt groups)',), False, None, (), True, ''),
-    ('ember.ops.padding', 'pad', ('pad(Tensor input, SymIntArrayRef pad, c10::string_view mode="constant", double? value=None)',), False, None, (), True, 'nn.functional'),
-)
+tests/test_op_table.py checks that it matches them. A line per op: module (in ember/ops), name, method
+(1, 0, property, or * for a callable of the module), inplace (1, 0, - for None, *), aliases (comma-separated
+or -), function (1 or 0), namespace (- for ember's own); see _table.parse_lazy_rows."""
+ROWS = """\
+copy to 1 - - 0 -
+copy type 1 - - 0 -
+copy cpu 1 - - 0 -
+copy cuda 1 - - 0 -
+copy copy_ 1 - - 0 -
+copy fill_ 1 - - 0 -
+copy zero_ 1 - - 0 -
+copy float 1 - - 0 -
+copy double 1 - - 0 -
+copy half 1 - - 0 -
+copy bfloat16 1 - - 0 -
+copy int 1 - - 0 -
+copy long 1 - - 0 -
+copy short 1 - - 0 -
+copy char 1 - - 0 -
+copy byte 1 - - 0 -
+copy bool 1 - - 0 -
+copy cfloat 1 - - 0 -
+copy cdouble 1 - - 0 -
+copy type_as 1 - - 0 -
+copy apply_ 1 - - 0 -
+creation tensor 0 - - 1 -
+creation as_tensor 0 - - 1 -
+creation asarray 0 - - 1 -
+creation from_numpy 0 - - 1 -
+creation from_dlpack 0 - - 1 -
+creation empty 0 - - 1 -
+creation zeros 0 - - 1 -
+creation ones 0 - - 1 -
+creation full 0 - - 1 -
+creation eye 0 - - 1 -
+creation arange 0 - - 1 -
+creation range 0 - - 1 -
+creation linspace 0 - - 1 -
+creation logspace 0 - - 1 -
+creation empty_like 0 - - 1 -
+creation zeros_like 0 - - 1 -
+creation ones_like 0 - - 1 -
+creation full_like 0 - - 1 -
+creation new_tensor 1 - - 0 -
+creation new_empty 1 - - 0 -
+creation new_zeros 1 - - 0 -
+creation new_ones 1 - - 0 -
+creation new_full 1 - - 0 -
+creation tril 1 1 - 1 -
+creation triu 1 1 - 1 -
+creation diag 1 - - 1 -
+creation diag_embed 1 - - 1 -
+elementwise add 1 1 - 1 -
+elementwise sub 1 1 subtract 1 -
+elementwise rsub 0 - - 1 -
+elementwise mul 1 1 multiply 1 -
+elementwise div 1 1 divide,true_divide 1 -
+elementwise floor_divide 1 1 - 1 -
+elementwise remainder 1 1 - 1 -
+elementwise fmod 1 1 - 1 -
+elementwise pow 1 1 - 1 -
+elementwise float_power 1 1 - 1 -
+elementwise eq 1 1 - 1 -
+elementwise ne 1 1 not_equal 1 -
+elementwise lt 1 1 less 1 -
+elementwise le 1 1 less_equal 1 -
+elementwise gt 1 1 greater 1 -
+elementwise ge 1 1 greater_equal 1 -
+elementwise equal 1 - - 1 -
+elementwise logical_and 1 1 - 1 -
+elementwise logical_or 1 1 - 1 -
+elementwise logical_xor 1 1 - 1 -
+elementwise logical_not 1 1 - 1 -
+elementwise bitwise_and 1 1 - 1 -
+elementwise bitwise_or 1 1 - 1 -
+elementwise bitwise_xor 1 1 - 1 -
+elementwise bitwise_not 1 1 - 1 -
+elementwise exp 1 1 - 1 -
+elementwise exp2 1 1 - 1 -
+elementwise expm1 1 1 - 1 -
+elementwise log 1 1 - 1 -
+elementwise log2 1 1 - 1 -
+elementwise log10 1 1 - 1 -
+elementwise log1p 1 1 - 1 -
+elementwise sqrt 1 1 - 1 -
+elementwise rsqrt 1 1 - 1 -
+elementwise sin 1 1 - 1 -
+elementwise cos 1 1 - 1 -
+elementwise tan 1 1 - 1 -
+elementwise asin 1 1 arcsin 1 -
+elementwise acos 1 1 arccos 1 -
+elementwise atan 1 1 arctan 1 -
+elementwise sinh 1 1 - 1 -
+elementwise cosh 1 1 - 1 -
+elementwise tanh 1 1 - 1 -
+elementwise asinh 1 1 arcsinh 1 -
+elementwise acosh 1 1 arccosh 1 -
+elementwise atanh 1 1 arctanh 1 -
+elementwise reciprocal 1 1 - 1 -
+elementwise sigmoid 1 1 - 1 -
+elementwise relu 1 1 - 1 -
+elementwise neg 1 1 negative 1 -
+elementwise abs 1 * absolute 1 -
+elementwise square 1 1 - 1 -
+elementwise sgn 1 1 - 1 -
+elementwise sign 1 1 - 1 -
+elementwise floor 1 1 - 1 -
+elementwise ceil 1 1 - 1 -
+elementwise trunc 1 1 fix 1 -
+elementwise round 1 1 - 1 -
+elementwise frac 1 1 - 1 -
+elementwise conj 1 - - 1 -
+elementwise real property - - 1 -
+elementwise imag property - - 1 -
+elementwise isnan 1 - - 1 -
+elementwise isinf 1 - - 1 -
+elementwise isfinite 1 - - 1 -
+elementwise isposinf 1 - - 1 -
+elementwise isneginf 1 - - 1 -
+elementwise nan_to_num 1 1 - 1 -
+elementwise clamp 1 1 clip 1 -
+elementwise clamp_min 1 1 - 1 -
+elementwise clamp_max 1 1 - 1 -
+elementwise maximum 1 - - 1 -
+elementwise minimum 1 - - 1 -
+elementwise fmax 1 - - 1 -
+elementwise fmin 1 - - 1 -
+elementwise where 1 - - 1 -
+elementwise lerp 1 1 - 1 -
+elementwise addcmul 1 1 - 1 -
+elementwise addcdiv 1 1 - 1 -
+indexing index_put 1 1 - 1 -
+indexing gather 1 - - 1 -
+indexing scatter 1 1 - 1 -
+indexing scatter_add 1 1 - 1 -
+indexing index_select 1 - - 1 -
+indexing take 1 - - 1 -
+indexing select 1 - - 1 -
+indexing masked_fill 1 1 - 1 -
+indexing masked_select 1 - - 1 -
+indexing masked_scatter 1 1 - 1 -
+indexing nonzero 1 - - 1 -
+indexing argwhere 1 - - 1 -
+indexing index_fill 1 1 - 1 -
+indexing index_add 1 1 - 1 -
+linalg mm 1 - - 1 -
+linalg bmm 1 - - 1 -
+linalg dot 1 - - 1 -
+linalg inner 1 - - 1 -
+linalg mv 1 - - 1 -
+linalg matmul 1 - - 1 -
+linalg outer 1 - - 1 -
+linalg ger 1 - - 1 -
+linalg addmm 1 1 - 1 -
+linalg addmv 1 1 - 1 -
+linalg baddbmm 1 1 - 1 -
+linalg einsum 0 - - 1 -
+linalg vdot 1 - - 1 -
+linalg addbmm 1 1 - 1 -
+linalg addr 1 1 - 1 -
+linalg tensordot 0 - - 1 -
+linalg kron 1 - - 1 -
+linalg cdist 0 - - 1 -
+linalg pdist 0 - - 1 -
+linalg cov 1 - - 1 -
+linalg corrcoef 1 - - 1 -
+nn_ops softmax 1 - - 1 -
+nn_ops log_softmax 1 - - 1 -
+random_ops rand 0 - - 1 -
+random_ops randn 0 - - 1 -
+random_ops randint 0 - - 1 -
+random_ops randperm 0 - - 1 -
+random_ops rand_like 0 - - 1 -
+random_ops randn_like 0 - - 1 -
+random_ops randint_like 0 - - 1 -
+random_ops normal 0 - - 1 -
+random_ops bernoulli 1 - - 1 -
+random_ops multinomial 1 - - 1 -
+random_ops poisson 0 - - 1 -
+random_ops uniform_ 1 - - 0 -
+random_ops normal_ 1 - - 0 -
+random_ops random_ 1 - - 0 -
+random_ops bernoulli_ 1 - - 0 -
+random_ops exponential_ 1 - - 0 -
+random_ops geometric_ 1 - - 0 -
+random_ops log_normal_ 1 - - 0 -
+random_ops cauchy_ 1 - - 0 -
+reduction sum 1 - - 1 -
+reduction nansum 1 - - 1 -
+reduction mean 1 - - 1 -
+reduction nanmean 1 - - 1 -
+reduction prod 1 - - 1 -
+reduction max 1 - - 1 -
+reduction min 1 - - 1 -
+reduction amax 1 - - 1 -
+reduction amin 1 - - 1 -
+reduction aminmax 1 - - 1 -
+reduction argmax 1 - - 1 -
+reduction argmin 1 - - 1 -
+reduction var 1 - - 1 -
+reduction std 1 - - 1 -
+reduction var_mean 0 - - 1 -
+reduction std_mean 0 - - 1 -
+reduction all 1 - - 1 -
+reduction any 1 - - 1 -
+reduction count_nonzero 1 - - 1 -
+reduction logsumexp 1 - - 1 -
+reduction cumsum 1 1 - 1 -
+reduction cumprod 1 1 - 1 -
+reduction norm 1 - - 1 -
+reduction dist 1 - - 1 -
+shape view 1 - - 0 -
+shape view_as 1 - - 0 -
+shape reshape 1 - - 1 -
+shape reshape_as 1 - - 0 -
+shape flatten 1 - - 1 -
+shape ravel 1 - - 1 -
+shape unflatten 1 - - 1 -
+shape squeeze 1 - - 1 -
+shape unsqueeze 1 - - 1 -
+shape transpose 1 - swapaxes,swapdims 1 -
+shape t 1 - - 1 -
+shape permute 1 - - 1 -
+shape movedim 1 - moveaxis 1 -
+shape T property - - 0 -
+shape mT property - - 0 -
+shape H property - - 0 -
+shape mH property - - 0 -
+shape expand 1 - - 0 -
+shape expand_as 1 - - 0 -
+shape broadcast_to 1 - - 1 -
+shape broadcast_tensors 0 - - 1 -
+shape broadcast_shapes 0 - - 1 -
+shape clone 1 - - 1 -
+shape contiguous 1 - - 0 -
+shape cat 0 - concat,concatenate 1 -
+shape stack 0 - - 1 -
+shape hstack 0 - - 1 -
+shape vstack 0 - row_stack 1 -
+shape dstack 0 - - 1 -
+shape column_stack 0 - - 1 -
+shape split 1 - - 1 -
+shape chunk 1 - - 1 -
+shape tensor_split 1 - - 1 -
+shape unbind 1 - - 1 -
+shape narrow 1 - - 1 -
+shape flip 1 - - 1 -
+shape fliplr 1 - - 1 -
+shape flipud 1 - - 1 -
+shape roll 1 - - 1 -
+shape repeat 1 - - 0 -
+shape tile 1 - - 1 -
+shape repeat_interleave 1 - - 1 -
+shape diagonal 1 - - 1 -
+shape t_ 1 - - 0 -
+shape squeeze_ 1 - - 0 -
+shape unsqueeze_ 1 - - 0 -
+shape transpose_ 1 - swapaxes_,swapdims_ 0 -
+sorting sort 1 - - 1 -
+sorting argsort 1 - - 1 -
+sorting msort 1 - - 1 -
+sorting topk 1 - - 1 -
+sorting kthvalue 1 - - 1 -
+sorting median 1 - - 1 -
+sorting nanmedian 1 - - 1 -
+sorting mode 1 - - 1 -
+sorting cummax 1 - - 1 -
+sorting cummin 1 - - 1 -
+sorting logcumsumexp 1 - - 1 -
+sorting searchsorted 0 - - 1 -
+sorting bucketize 0 - - 1 -
+sorting bincount 1 - - 1 -
+sorting unique 1 - - 1 -
+sorting unique_consecutive 1 - - 1 -
+complex view_as_real 0 - - 1 -
+complex view_as_complex 0 - - 1 -
+complex conj_physical 1 * - 1 -
+complex resolve_conj 1 - - 1 -
+complex resolve_neg 1 - - 1 -
+complex is_conj 1 - - 1 -
+complex is_neg 1 - - 1 -
+complex angle 1 - - 1 -
+complex polar 0 - - 1 -
+complex complex 0 - - 1 -
+legacy fill_diagonal_ 1 - - 0 -
+index_extra index_copy 1 1 - 1 -
+index_extra index_reduce 1 1 - 1 -
+index_extra put 1 1 - 1 -
+index_extra scatter_reduce 1 1 - 1 -
+index_extra take_along_dim 1 - - 1 -
+shape_extra as_strided 1 - - 1 -
+shape_extra as_strided_ 1 - - 1 -
+shape_extra atleast_1d 0 - - 1 -
+shape_extra atleast_2d 0 - - 1 -
+shape_extra atleast_3d 0 - - 1 -
+shape_extra block_diag 0 - - 1 -
+shape_extra cartesian_prod 0 - - 1 -
+shape_extra combinations 0 - - 1 -
+shape_extra diagflat 1 - - 1 -
+shape_extra diff 1 - - 1 -
+shape_extra gradient 0 - - 1 -
+shape_extra hsplit 1 - - 1 -
+shape_extra vsplit 1 - - 1 -
+shape_extra dsplit 1 - - 1 -
+shape_extra rot90 1 - - 1 -
+shape_extra tril_indices 0 - - 1 -
+shape_extra triu_indices 0 - - 1 -
+shape_extra meshgrid 0 - - 1 -
+shape_extra trace 1 - - 1 -
+shape_extra unfold 1 - - 0 -
+stats quantile 1 - - 1 -
+stats nanquantile 1 - - 1 -
+stats histc 1 - - 1 -
+stats histogram 1 - - 1 -
+lapack det 1 - - 1 -
+lapack det 0 - - 1 linalg
+lapack slogdet 0 - - 1 linalg
+lapack slogdet 1 - - 1 -
+lapack logdet 1 - - 1 -
+lapack inv 0 - - 1 linalg
+lapack inv_ex 0 - - 1 linalg
+lapack inverse 1 - - 1 -
+lapack solve 0 - - 1 linalg
+lapack solve_ex 0 - - 1 linalg
+lapack solve_triangular 0 - - 1 linalg
+lapack cholesky 0 - - 1 linalg
+lapack cholesky_ex 0 - - 1 linalg
+lapack cholesky 1 - - 1 -
+lapack qr 0 - - 1 linalg
+lapack qr 1 - - 1 -
+lapack svd 0 - - 1 linalg
+lapack svdvals 0 - - 1 linalg
+lapack svd 1 - - 1 -
+lapack eigh 0 - - 1 linalg
+lapack eigvalsh 0 - - 1 linalg
+lapack eig 0 - - 1 linalg
+lapack eigvals 0 - - 1 linalg
+lapack pinv 0 - - 1 linalg
+lapack pinverse 1 - - 1 -
+lapack matrix_rank 0 - - 1 linalg
+lapack lstsq 0 - - 1 linalg
+lapack matrix_power 1 - - 1 -
+lapack matrix_power 0 - - 1 linalg
+lapack matrix_exp 1 - - 1 -
+lapack matrix_exp 0 - - 1 linalg
+lapack multi_dot 0 - - 1 linalg
+lapack chain_matmul 0 - - 1 -
+lapack matrix_norm 0 - - 1 linalg
+lapack norm 0 - - 1 linalg
+lapack vector_norm 0 - - 1 linalg
+lapack cond 0 - - 1 linalg
+lapack cross 0 - - 1 linalg
+lapack cross 1 - - 1 -
+lapack vecdot 0 - - 1 linalg
+lapack diagonal 0 - - 1 linalg
+lapack lu 0 - - 1 linalg
+lapack lu_factor 0 - - 1 linalg
+lapack lu_factor_ex 0 - - 1 linalg
+lapack lu_unpack 0 - - 1 -
+lapack lu_solve 0 - - 1 linalg
+lapack cholesky_solve 1 - - 1 -
+lapack cholesky_inverse 1 - - 1 -
+lapack triangular_solve 1 - - 1 -
+lapack lu_solve 1 - - 1 -
+lapack householder_product 0 - - 1 linalg
+lapack geqrf 1 - - 1 -
+lapack orgqr 1 - - 1 -
+special erf 1 1 - 1 -
+special erfc 1 1 - 1 -
+special erfinv 1 1 - 1 -
+special lgamma 1 1 - 1 -
+special digamma 1 1 - 1 -
+special polygamma 1 * - 1 -
+special mvlgamma 1 1 - 1 -
+special i0 1 1 - 1 -
+special sinc 1 1 - 1 -
+special deg2rad 1 1 - 1 -
+special rad2deg 1 1 - 1 -
+special logit 1 1 - 1 -
+special erfcx 0 - - 1 special
+special i0e 0 - - 1 special
+special i1 0 - - 1 special
+special i1e 0 - - 1 special
+special ndtri 0 - - 1 special
+special log_ndtr 0 - - 1 special
+special entr 0 - - 1 special
+special ndtr 0 - - 1 special
+special xlogy 1 1 - 1 -
+special xlogy 0 - - 1 special
+special xlog1py 0 - - 1 special
+special zeta 0 - - 1 special
+special atan2 1 1 arctan2 1 -
+special hypot 1 1 - 1 -
+special copysign 1 1 - 1 -
+special nextafter 1 1 - 1 -
+special logaddexp 1 - - 1 -
+special logaddexp2 1 - - 1 -
+special gcd 1 1 - 1 -
+special lcm 1 1 - 1 -
+special heaviside 1 * - 1 -
+special isclose 1 - - 1 -
+special allclose 1 - - 1 -
+special positive 1 - - 1 -
+special signbit 1 - - 1 -
+special isreal 1 - - 1 -
+special bitwise_left_shift 1 1 - 1 -
+special bitwise_right_shift 1 1 - 1 -
+special expit 0 - - 1 special
+special logit 0 - - 1 special
+special erf 0 - - 1 special
+special erfc 0 - - 1 special
+special erfinv 0 - - 1 special
+special gammaln 0 - - 1 special
+special digamma 0 - - 1 special
+special psi 0 - - 1 special
+special polygamma 0 - - 1 special
+special multigammaln 0 - - 1 special
+special i0 0 - - 1 special
+special sinc 0 - - 1 special
+special exp2 0 - - 1 special
+special expm1 0 - - 1 special
+special log1p 0 - - 1 special
+special round 0 - - 1 special
+special softmax 0 - - 1 special
+special log_softmax 0 - - 1 special
+special logsumexp 0 - - 1 special
+fft fft 0 - - 1 fft
+fft ifft 0 - - 1 fft
+fft rfft 0 - - 1 fft
+fft irfft 0 - - 1 fft
+fft hfft 0 - - 1 fft
+fft ihfft 0 - - 1 fft
+fft fft2 0 - - 1 fft
+fft ifft2 0 - - 1 fft
+fft fftn 0 - - 1 fft
+fft ifftn 0 - - 1 fft
+fft rfft2 0 - - 1 fft
+fft irfft2 0 - - 1 fft
+fft rfftn 0 - - 1 fft
+fft irfftn 0 - - 1 fft
+fft hfft2 0 - - 1 fft
+fft ihfft2 0 - - 1 fft
+fft hfftn 0 - - 1 fft
+fft ihfftn 0 - - 1 fft
+fft fftfreq 0 - - 1 fft
+fft rfftfreq 0 - - 1 fft
+fft fftshift 0 - - 1 fft
+fft ifftshift 0 - - 1 fft
+grid_sample grid_sampler_2d 0 - - 1 -
+grid_sample grid_sampler_3d 0 - - 1 -
+grid_sample grid_sampler 0 - - 1 -
+grid_sample affine_grid_generator 0 - - 1 -
+conv conv1d 0 - - 1 -
+conv conv1d 0 - - 1 nn.functional
+conv conv2d 0 - - 1 -
+conv conv2d 0 - - 1 nn.functional
+conv conv3d 0 - - 1 -
+conv conv3d 0 - - 1 nn.functional
+conv conv_transpose1d 0 - - 1 -
+conv conv_transpose1d 0 - - 1 nn.functional
+conv conv_transpose2d 0 - - 1 -
+conv conv_transpose2d 0 - - 1 nn.functional
+conv conv_transpose3d 0 - - 1 -
+conv conv_transpose3d 0 - - 1 nn.functional
+pooling max_pool1d 0 - - 1 nn.functional
+pooling max_pool2d 0 - - 1 nn.functional
+pooling max_pool3d 0 - - 1 nn.functional
+pooling max_pool1d_with_indices 0 - - 1 nn.functional
+pooling max_pool2d_with_indices 0 - - 1 nn.functional
+pooling max_pool3d_with_indices 0 - - 1 nn.functional
+pooling avg_pool1d 0 - - 1 nn.functional
+pooling avg_pool2d 0 - - 1 nn.functional
+pooling avg_pool3d 0 - - 1 nn.functional
+pooling adaptive_avg_pool1d 0 - - 1 nn.functional
+pooling adaptive_avg_pool2d 0 - - 1 nn.functional
+pooling adaptive_avg_pool3d 0 - - 1 nn.functional
+pooling adaptive_max_pool1d 0 - - 1 nn.functional
+pooling adaptive_max_pool2d 0 - - 1 nn.functional
+pooling adaptive_max_pool3d 0 - - 1 nn.functional
+pooling adaptive_max_pool1d_with_indices 0 - - 1 nn.functional
+pooling adaptive_max_pool2d_with_indices 0 - - 1 nn.functional
+pooling adaptive_max_pool3d_with_indices 0 - - 1 nn.functional
+pooling max_unpool1d 0 - - 1 nn.functional
+pooling max_unpool2d 0 - - 1 nn.functional
+pooling max_unpool3d 0 - - 1 nn.functional
+pooling fractional_max_pool2d 0 - - 1 nn.functional
+pooling fractional_max_pool3d 0 - - 1 nn.functional
+pooling fractional_max_pool2d_with_indices 0 - - 1 nn.functional
+pooling fractional_max_pool3d_with_indices 0 - - 1 nn.functional
+fold unfold 0 - - 1 nn.functional
+fold fold 0 - - 1 nn.functional
+fold pixel_shuffle 0 - - 1 -
+fold pixel_unshuffle 0 - - 1 -
+fold channel_shuffle 0 - - 1 -
+fold native_channel_shuffle 0 - - 1 -
+padding pad 0 - - 1 nn.functional
+"""

@@ -22,13 +22,19 @@ import sys
 __all__ = ["OpDef", "OPS", "op", "declare", "namespace_of", "method_table", "public_function", "public_method",
            "LAZY_MODULES", "load_all"]
 
-# Modules of ops that load on first use: compiling and running them is a good part of `import ember` (more without
-# bytecode caches: lapack.py alone takes ~27 ms to compile), and most programs call none of their ops. Their
-# entries in the table come from ember/ops/_lazy_table.py, a list generated from their declarations (`python -m
-# ember.ops --write-lazy-table`; tests/test_op_table.py checks it is up to date): an entry is bound like any other
-# op, as a stub that imports the module on first use, whose declarations then fill in the entry (OpDef.fn, the
-# callables of `method` and `inplace`) and replace the stubs by the usual public callables.
-LAZY_MODULES = ("ember.ops.lapack", "ember.ops.special", "ember.ops.fft", "ember.ops.grid_sample",
+# Every op module loads on first use: compiling and running them is most of `import ember` without bytecode caches
+# (elementwise.py alone takes ~30 ms to compile, lapack.py ~27 ms), and `import ember` should cost little more than
+# `import numpy`. Their entries in the table come from ember/ops/_lazy_table.py, a list generated from their
+# declarations (`python -m ember.ops --write-lazy-table`; tests/test_op_table.py checks it is up to date): an entry is
+# bound like any other op, as a stub that imports the module on first use, whose declarations then fill in the entry
+# (OpDef.fn, the signatures, the callables of `method` and `inplace`, the fast forms) and replace the stubs by the
+# usual public callables, so that after the first call the hot path is what it would be with the module imported
+# eagerly. The order is that of the declarations when the modules were imported eagerly (ember/_methods.py).
+LAZY_MODULES = ("ember.ops.copy", "ember.ops.creation", "ember.ops.elementwise", "ember.ops.indexing",
+                "ember.ops.linalg", "ember.ops.nn_ops", "ember.ops.random_ops", "ember.ops.reduction",
+                "ember.ops.shape", "ember.ops.sorting", "ember.ops.complex", "ember.ops.legacy",
+                "ember.ops.index_extra", "ember.ops.shape_extra", "ember.ops.stats",
+                "ember.ops.lapack", "ember.ops.special", "ember.ops.fft", "ember.ops.grid_sample",
                 "ember.ops.conv", "ember.ops.pooling", "ember.ops.fold", "ember.ops.padding")
 LAZY_CALLABLE = "<callable>"  # a lazy entry's `method` or `inplace` that is a callable of the module
 
@@ -48,7 +54,7 @@ class OpDef:
     itself (tests of exact classes that prove the call binds, then the op's fast path, inlined) and passes
     every other call on to `public`, unchanged, so that argument checks and errors stay those of the table."""
 
-    __slots__ = ("name", "_fn", "signatures", "method", "inplace", "aliases", "function", "namespace",
+    __slots__ = ("name", "_fn", "_signatures", "method", "inplace", "aliases", "function", "namespace",
                  "fast_function", "fast_method", "module", "order")
 
     def __init__(self, name, fn, signatures, method, inplace, aliases, function, namespace, fast_function=None,
@@ -57,7 +63,7 @@ class OpDef:
         self._fn = fn  # None for an entry of a module that has not loaded yet (LAZY_MODULES)
         self.module = module  # the module that declares the op
         self.order = None
-        self.signatures = signatures
+        self._signatures = signatures  # None too until the module loads (ember/ops/_lazy_table.py has no signatures)
         self.method = method
         self.inplace = inplace
         self.aliases = aliases
@@ -71,6 +77,12 @@ class OpDef:
         if self._fn is None:
             _load(self.module)
         return self._fn
+
+    @property
+    def signatures(self):
+        if self._signatures is None:
+            _load(self.module)
+        return self._signatures
 
     @property
     def loaded(self):
@@ -117,19 +129,45 @@ def declare(fn, *signatures, method=False, inplace=None, aliases=(), function=Tr
         if _lazy_row(d) != _lazy_row(old):
             raise RuntimeError(f"ember/ops/_lazy_table.py does not match the declaration of {key} in {d.module}: "
                                "run `python -m ember.ops --write-lazy-table`")
-        old._fn, old.method, old.inplace, old.order = fn, method, inplace, d.order  # the lazy entry, filled in
+        # the lazy entry, filled in
+        old._fn, old.method, old.inplace, old.order, old._signatures = fn, method, inplace, d.order, d._signatures
+        old.fast_function, old.fast_method = fast_function, fast_method
         return fn
     OPS[key] = d
     return fn
 
 
 def _lazy_row(d):
-    """What ember/ops/_lazy_table.py records of an op: everything but the callables (known once it loads)."""
-    if d.fast_function is not None or d.fast_method is not None:
-        raise ValueError(f"op {d.qualname} of {d.module}, which loads on first use, has a fast form")
+    """What ember/ops/_lazy_table.py records of an op: what binds its names (the namespace, Tensor's methods and
+    properties), not the callables, signatures and fast forms (known once the module loads)."""
     method = d.method if d.method in (True, False, "property") else LAZY_CALLABLE
     inplace = d.inplace if d.inplace in (True, False, None) else LAZY_CALLABLE
-    return (d.module, d.name, tuple(d.signatures), method, inplace, tuple(d.aliases), d.function, d.namespace)
+    return (d.module, d.name, method, inplace, tuple(d.aliases), d.function, d.namespace)
+
+
+# ember/ops/_lazy_table.py holds its rows as one string, a line per row and a space between fields, parsed at import:
+# compiling a tuple of ~600 tuples costs several times more than splitting a string.
+_ENCODE = {True: "1", False: "0", None: "-", LAZY_CALLABLE: "*", "property": "property"}
+_DECODE = {v: k for k, v in _ENCODE.items()}
+
+
+def _encode_row(row):
+    module, name, method, inplace, aliases, function, namespace = row
+    return " ".join((module.rpartition(".")[2], name, _ENCODE[method], _ENCODE[inplace], ",".join(aliases) or "-",
+                     _ENCODE[function], namespace or "-"))
+
+
+def parse_lazy_rows(text):
+    """The rows of ember/ops/_lazy_table.py's string."""
+    dec = _DECODE
+    rows = []
+    for line in text.split("\n"):
+        if line:
+            module, name, method, inplace, aliases, function, namespace = line.split(" ")
+            rows.append(("ember.ops." + module, name, dec[method], dec[inplace],
+                         () if aliases == "-" else tuple(aliases.split(",")), dec[function],
+                         "" if namespace == "-" else namespace))
+    return rows
 
 
 def lazy_rows():
@@ -142,26 +180,31 @@ def lazy_rows():
 
 def _register_lazy():
     from ._lazy_table import ROWS
-    for module, name, signatures, method, inplace, aliases, function, namespace in ROWS:
-        if module in sys.modules:
+    modules = sys.modules
+    for module, name, method, inplace, aliases, function, namespace in parse_lazy_rows(ROWS):
+        if module in modules:
             continue  # already declared
-        d = OpDef(name, None, signatures, method, inplace, aliases, function, namespace, module=module)
+        d = OpDef(name, None, None, method, inplace, aliases, function, namespace, module=module)
         OPS.setdefault(d.qualname, d)
 
 
-_stubs = []  # the lazy public callables bound so far (see _lazy_public)
+_stubs = {}  # module -> the lazy public callables of its ops bound so far (see _LazyPublic)
+_loaded = set()  # the modules whose stubs have been resolved
 
 
 def _load(module):
+    """Import `module` (one of LAZY_MODULES) and bind its ops' usual public callables where stubs are bound."""
+    if module in _loaded:
+        return
     import importlib
     importlib.import_module(module)
     for d in OPS.values():
         if d.module == module and d._fn is None:
             raise RuntimeError(f"{module} no longer declares {d.qualname}: run `python -m ember.ops "
                                "--write-lazy-table`")
-    for stub in list(_stubs):
-        if stub._op.module == module:
-            stub._resolve()
+    _loaded.add(module)
+    for stub in _stubs.pop(module, ()):
+        stub._resolve()
 
 
 def load_all():
@@ -250,19 +293,22 @@ class _LazyPublic:
         self._op = d
         self._make = make
         self._name = name
-        self._where = where  # "function" or "method"
+        self._where = where  # "function", "method" or "property"
         self._real = None
-        _stubs.append(self)
+        stubs = _stubs.get(d.module)
+        if stubs is None:
+            stubs = _stubs[d.module] = []
+        stubs.append(self)
 
     def _resolve(self):
         real = self._real
-        if real is None and self._op._fn is None:
+        if real is None and self._op.module not in _loaded:
             _load(self._op.module)  # resolves every stub of the module, this one too
             real = self._real
         if real is None:
             real = self._real = self._make()
             name = self._name
-            if self._where == "method":
+            if self._where != "function":
                 from .._tensor import Tensor
                 if Tensor.__dict__.get(name) is self:
                     setattr(Tensor, name, real)
@@ -271,10 +317,6 @@ class _LazyPublic:
                 mod = sys.modules.get("ember" + ("." + ns if ns else ""))
                 if mod is not None and mod.__dict__.get(name) is self:
                     setattr(mod, name, real)
-            try:
-                _stubs.remove(self)
-            except ValueError:
-                pass
         return real
 
     def __call__(self, *args, **kwargs):
@@ -297,6 +339,28 @@ class _LazyPublic:
 
     def __repr__(self):
         return f"<function {self._name}>"
+
+
+class _LazyProperty(_LazyPublic):
+    """A Tensor property (`x.T`, `x.real`) of an op whose module has not loaded: the first access binds the
+    property the op would have had (made by `make`) on Tensor."""
+
+    __slots__ = ()
+
+    def __init__(self, d, make, name):
+        super().__init__(d, make, name, "property")
+
+    def __get__(self, obj, cls=None):
+        return self._resolve().__get__(obj, cls)
+
+    def __set__(self, obj, value):
+        self._resolve().__set__(obj, value)
+
+    def __delete__(self, obj):
+        self._resolve().__delete__(obj)
+
+    def __repr__(self):
+        return f"<property {self._name}>"
 
 
 def public_function(d, name=None):
@@ -335,6 +399,12 @@ def public_function(d, name=None):
         form[3] = None  # nothing for specialize() to compile: the fast form is what is bound
         return _adopt(d.fast_function(function), fn, name)
     return function
+
+
+def lazy_property(d, make, name):
+    """The property bound as `Tensor.<name>` for op `d` (method="property") whose module has not loaded; `make()`
+    gives the property once it has."""
+    return _LazyProperty(d, make, name)
 
 
 def public_method(d, fn, name):
@@ -391,11 +461,12 @@ def write_lazy_table(path=None):
     path = path or os.path.join(os.path.dirname(os.path.abspath(__file__)), "_lazy_table.py")
     lines = ['"""The op table\'s entries for the modules that load on first use (LAZY_MODULES in ember/ops/_table.py),',
              "generated from their declarations by `python -m ember.ops --write-lazy-table`: do not edit.",
-             'tests/test_op_table.py checks that it matches them. A row: (module, name, signatures, method, inplace,',
-             f'aliases, function, namespace); {LAZY_CALLABLE!r} stands for a callable of the module."""',
-             "ROWS = ("]
-    lines += [f"    {row!r}," for row in lazy_rows()]
-    lines.append(")")
+             "tests/test_op_table.py checks that it matches them. A line per op: module (in ember/ops), name, method",
+             "(1, 0, property, or * for a callable of the module), inplace (1, 0, - for None, *), aliases (comma-separated",
+             'or -), function (1 or 0), namespace (- for ember\'s own); see _table.parse_lazy_rows."""',
+             'ROWS = """\\']
+    lines += [_encode_row(row) for row in lazy_rows()]
+    lines.append('"""')
     with open(path, "w") as f:
         f.write("\n".join(lines) + "\n")
     return path

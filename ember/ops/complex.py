@@ -279,16 +279,11 @@ def complex(real, imag, *, out=None):
 
 
 def _settable(prop):
-    """`x.real = v` / `x.imag = v`: copy_ into the view (torch's THPVariable_set_real / set_imag)."""
+    """`x.real = v` / `x.imag = v`: copy_ into the view (torch's THPVariable_set_real / set_imag); ember/_methods.py
+    binds the properties of the op table's `real` and `imag` through it."""
     def fset(self, value):
         from .._tensor import Tensor
         from .creation import tensor
         part = prop.fget(self)
         part.copy_(value if isinstance(value, Tensor) else tensor(value, dtype=part.dtype))
     return property(prop.fget, fset, doc=prop.__doc__)
-
-
-def bind_setters(Tensor):
-    """Called once the op table's properties are bound (ember/_methods.py): they gain torch's setters."""
-    Tensor.real = _settable(Tensor.real)
-    Tensor.imag = _settable(Tensor.imag)

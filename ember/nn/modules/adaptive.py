@@ -4,7 +4,7 @@ parameters (drawn in torch's order), outputs, losses and gradients are torch's."
 import itertools
 from collections import namedtuple
 
-from ... import argmax
+from ...ops.reduction import argmax
 from .. import functional as F
 from .container import ModuleList, Sequential
 from .linear import Linear
