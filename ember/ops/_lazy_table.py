@@ -158,7 +158,7 @@ linalg addmv 1 1 - 1 -
 linalg baddbmm 1 1 - 1 -
 linalg einsum 0 - - 1 -
 linalg vdot 1 - - 1 -
-linalg addbmm 1 1 - 1 -
+linalg addbmm 1 * - 1 -
 linalg addr 1 1 - 1 -
 linalg tensordot 0 - - 1 -
 linalg kron 1 - - 1 -
