@@ -26,6 +26,7 @@ _BASIC = (int, slice, type(None), type(Ellipsis))
 
 _INDEX_DTYPES = (np.dtype(np.int64), np.dtype(np.int32))
 _NUMBER = (int, float, complex, np.number, np.bool_)
+_F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
 _MSG_TYPES = ("only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are valid indices "
               "(got {})")
 
@@ -770,6 +771,46 @@ def _gather_flat(d, idx, ax, n=None):
     return out
 
 
+_SMALL_INDEX = 1024  # index elements: below it gather/scatter_add on host arrays use a cached plan (_small_lin)
+_LIN_PLANS = {}  # (input shape, index shape, dim) -> (stride along dim, size along dim, offsets or None)
+
+
+def _small_lin(d, idx, ax):
+    """Linear positions (in d's C order) of the elements gather/scatter_add reach for a small host index, in one or
+    two NumPy calls: the index times the stride along `ax` plus each element's offset along the other dims (cached
+    per shape). None when the call is not that simple case: the general path then checks it and raises torch's
+    errors (index dims and sizes, bounds)."""
+    key = (d.shape, idx.shape, ax)
+    plan = _LIN_PLANS.get(key)
+    if plan is None:
+        if idx.ndim != d.ndim or any(idx.shape[k] > d.shape[k] for k in range(d.ndim) if k != ax):
+            return None
+        strides = [1] * d.ndim
+        for k in range(d.ndim - 2, -1, -1):
+            strides[k] = strides[k + 1] * d.shape[k + 1]
+        off = None
+        for k in range(d.ndim):
+            if k != ax and idx.shape[k] > 1:
+                shape = [1] * d.ndim
+                shape[k] = idx.shape[k]
+                o = (np.arange(idx.shape[k], dtype=np.int64) * strides[k]).reshape(shape)
+                off = o if off is None else off + o
+        if off is not None:
+            off = np.ascontiguousarray(np.broadcast_to(off, idx.shape))
+        if len(_LIN_PLANS) > 256:
+            _LIN_PLANS.clear()
+        plan = _LIN_PLANS[key] = (strides[ax], d.shape[ax], off)
+    s, n, off = plan
+    if idx.size <= 64:  # bounds on Python ints: two NumPy reductions cost more on a few elements
+        v = idx.reshape(-1).tolist()
+        if min(v) < 0 or max(v) >= n:
+            return None
+    elif idx.min() < 0 or idx.max() >= n:
+        return None
+    lin = idx * s if s != 1 else idx
+    return lin if off is None else lin + off
+
+
 def _check_bounds(idx, n, ax):
     """gather/scatter: every index in [0, n) (no negative indices), else torch's error naming the first bad one
     (aten/src/ATen/native/cpu/ScatterGatherKernel.cpp)."""
@@ -782,6 +823,20 @@ def _check_bounds(idx, n, ax):
 @op("gather(Tensor input, int64_t dim, Tensor index, *, bool sparse_grad=False, Tensor out=None)", method=True)
 def gather(input, dim, index, *, sparse_grad=False, out=None):
     _uint_check(input, "scatter_gather_tensor_cpu")
+    d = input._data
+    if d.__class__ is np.ndarray and index.__class__ is Tensor and dim.__class__ is int and out is None and \
+            d.ndim and -d.ndim <= dim < d.ndim:
+        idx = index._data
+        if idx.__class__ is np.ndarray and 0 < idx.size < _SMALL_INDEX and idx.dtype in _INDEX_DTYPES:
+            ax = dim % d.ndim
+            lin = _small_lin(d, idx, ax)
+            if lin is not None:
+                out = wrap(d.take(lin))  # (take of the C-order flattening)
+                if state.enabled and input._requires_grad:
+                    node = record(GatherBackward0, (input,), out)
+                    node.saved = (SavedTensor(index),)
+                    node.dim, node.in_shape = ax, d.shape
+                return out
     out_ = out
     _check_index_tensor(index, "gather")
     d = input._data
@@ -921,6 +976,26 @@ def scatter_add(input, dim, index, src, *, out=None):
     _uint_check(input, "scatter_gather_tensor_cpu")
     if out is not None:
         return _write_out_typed(out, scatter_add(input, dim, index, src))
+    d = input._data
+    if d.__class__ is np.ndarray and index.__class__ is Tensor and src.__class__ is Tensor and \
+            dim.__class__ is int and d.ndim and -d.ndim <= dim < d.ndim:
+        idx, v = index._data, src._data
+        if idx.__class__ is np.ndarray and v.__class__ is np.ndarray and 0 < idx.size < _SMALL_INDEX and \
+                idx.dtype in _INDEX_DTYPES and v.dtype is d.dtype and v.ndim == idx.ndim and \
+                all(i <= j for i, j in zip(idx.shape, v.shape)):
+            ax = dim % d.ndim
+            lin = _small_lin(d, idx, ax)
+            if lin is not None:
+                r = d.copy()  # C order, as the positions
+                if v.shape != idx.shape:
+                    v = v[tuple(slice(0, i) for i in idx.shape)]
+                np.add.at(r.reshape(-1), lin.reshape(-1), v.reshape(-1))  # (in index order: torch's additions)
+                out = wrap(r)
+                if state.enabled and (input._requires_grad or src._requires_grad):
+                    node = record(ScatterBackward0, (input, src), out)
+                    node.saved = (SavedTensor(index),)
+                    node.dim, node.has_src, node.reduce_add = ax, True, True
+                return out
     ax = input._wrap_dim(dim)
     _check_index_tensor(index, "scatter_add")
     _check_scatter(input, ax, index, src)
@@ -1081,6 +1156,17 @@ class MaskedFillBackward1(Node):
 @op("masked_fill(Tensor input, Tensor mask, Tensor value)", "masked_fill(Tensor input, Tensor mask, Scalar value)", inplace=True,
     method=True)
 def masked_fill(input, mask, value):
+    if input.__class__ is Tensor and mask.__class__ is Tensor and (value.__class__ is float or value.__class__ is int
+                                                                    and -16777216 <= value <= 16777216):
+        d, m = input._data, mask._data
+        # a host float tensor, a bool mask of its shape, a number it holds (float32: within its range; ints exactly
+        # representable): np.where rounds the number to d's dtype as the general path's astype does
+        if d.__class__ is np.ndarray and m.__class__ is np.ndarray and m.dtype is _BOOL and m.shape == d.shape and \
+                (d.dtype is _F64 or d.dtype is _F32 and -3.4028234663852886e38 <= value <= 3.4028234663852886e38):
+            out = wrap(np.where(m, value, d))
+            if state.enabled and input._requires_grad:
+                record(MaskedFillBackward0, (input,), out).saved = (SavedTensor(mask),)
+            return out
     _uint_check(input, "masked_fill")
     vt = isinstance(value, Tensor)
     if not (isinstance(input, Tensor) and isinstance(mask, Tensor)) or not (vt or isinstance(value, _NUMBER)):
@@ -1123,6 +1209,14 @@ def masked_fill(input, mask, value):
 
 @op("masked_select(Tensor input, Tensor mask, *, Tensor out=None)", method=True)
 def masked_select(input, mask, *, out=None):
+    if input.__class__ is Tensor and mask.__class__ is Tensor and out is None:
+        d, m = input._data, mask._data
+        if d.__class__ is np.ndarray and m.__class__ is np.ndarray and m.dtype is _BOOL and m.shape == d.shape and \
+                d.dtype not in _dtype.BAREBONES_UNSIGNED_NP:  # (no broadcast: the selection in C order directly)
+            r = wrap(d[m])
+            if state.enabled and input._requires_grad:
+                record(MaskedSelectBackward0, (input,), r).saved = (SavedTensor(mask),)
+            return r
     if getattr(input, "_data", None) is not None and input._data.size and getattr(mask, "_data", None) is not None \
             and mask._data.any():
         _uint_check(input, "masked_select")  # (nothing selected: torch runs no kernel)

@@ -14,7 +14,7 @@ from ._table import op
 from ._registry import _torch_type_name as _torch_name
 from .elementwise import exp_arrays, log_arrays, maximum, minimum, sgn, where
 from .indexing import _scatter_into_zeros
-from ._registry import _out, _write_out, _write_out_typed, Node, fp_ignore, SavedTensor, ensure_tensor, record, state, wrap
+from ._registry import _out, _write_out, _write_out_typed, Node, fp_ignore, fp_off, fp_restore, SavedTensor, ensure_tensor, record, state, wrap
 
 _F32 = np.dtype(np.float32)
 _ndarray = np.ndarray
@@ -1388,7 +1388,39 @@ class CumprodBackward0(Node):
         return ((grad * result).flip(self.dim).cumsum(self.dim).flip(self.dim) / x,)
 
 
-@op("cumprod(Tensor input, int64_t dim, *, ScalarType? dtype=None, Tensor out=None)", method=True, inplace=True)
+def _fast_cumprod_method(public):
+    """x.cumprod(dim) with an int of a small C-contiguous float32/float64 CPU tensor: one NumPy accumulate in
+    float64, as cumprod computes it below (torch's accumulation type; each partial product rounded once), with no
+    layer around it (see OpDef.fast_method); every other call goes to `public` as it was made."""
+    def cumprod(self, dim=_ABSENT, /, *args, **kwargs):
+        if dim.__class__ is int and not args and not kwargs:
+            d = self._data
+            dt = d.dtype
+            n = d.ndim
+            if (dt is _F32 or dt is _F64) and d.__class__ is _ndarray and n and d.size <= 4096 and \
+                    d.flags.c_contiguous:
+                ax = dim + n if dim < 0 else dim
+                if 0 <= ax < n:
+                    tok = fp_off()  # (overflow: inf, quietly, as torch)
+                    try:
+                        r = _multiply_acc(d, ax) if dt is _F64 else _multiply_acc(d.astype(_F64), ax).astype(_F32)
+                    finally:
+                        fp_restore(tok)
+                    r = wrap(r)
+                    if state.enabled and self._requires_grad:
+                        node = record(CumprodBackward0, (self,), r)
+                        node.saved = (SavedTensor(self), SavedTensor(r, True))
+                        node.dim = ax
+                    return r
+        return public(self, *(a for a in (dim,) if a is not _ABSENT), *args, **kwargs)
+    return cumprod
+
+
+_multiply_acc = np.multiply.accumulate
+
+
+@op("cumprod(Tensor input, int64_t dim, *, ScalarType? dtype=None, Tensor out=None)", method=True, inplace=True,
+    fast_method=_fast_cumprod_method)
 def cumprod(input, dim, *, dtype=None, out=None):
     d = input._data
     if isinstance(out, Tensor) and out._data.dtype == np.bool_ and dtype is None:

@@ -1052,8 +1052,22 @@ class FlipBackward0(Node):
         return (grad.flip(self.dims),)
 
 
+_FLIP_ONE = tuple((slice(None),) * k + (slice(None, None, -1),) for k in range(8))  # basic index flipping dim k
+
+
 @op("flip(Tensor input, IntArrayRef dims)", method=True)
 def flip(input, *dims):
+    d = input._data
+    if len(dims) == 1 and d.ndim:  # one dim: a reversed basic slice, copied (np.flip's axis handling costs more)
+        k = dims[0]
+        if k.__class__ is not int and k.__class__ in (tuple, list) and len(k) == 1:
+            k = k[0]
+        if k.__class__ is int and -d.ndim <= k < d.ndim <= 8 and d.dtype not in _dtype.BAREBONES_UNSIGNED_NP:
+            k %= d.ndim
+            out = wrap(d[_FLIP_ONE[k]].copy())
+            if state.enabled and input._requires_grad:
+                record(FlipBackward0, (input,), out).dims = (k,)
+            return out
     if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
         dims = dims[0]
     axes = tuple(input._wrap_dim(x) for x in dims)

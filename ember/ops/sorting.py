@@ -220,8 +220,17 @@ def msort(input, *, out=None):
 @op("topk(Tensor input, SymInt k, int64_t dim=-1, bool largest=True, bool sorted=True, *, "
     "TensorList[2] out=None)", method=True)
 def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):
-    _uint_check(input, "topk_cpu")
     d = input._data
+    if d.__class__ is np.ndarray and k.__class__ is int and dim.__class__ is int and d.ndim and \
+            (dim == -1 or dim == d.ndim - 1) and 0 < k <= d.shape[-1] and d.size <= _SMALL and \
+            d.dtype.char in _TOPK_SMALL_CHARS:
+        r = _topk_small(d, k, largest, sorted)
+        if r is not None:
+            values, indices = wrap(r[0]), wrap(r[1])
+            if state.enabled and input._requires_grad:
+                _record_select("TopkBackward0", input, values, indices, d.ndim - 1)
+            return _pair_out(topk_type, values, indices, out)
+    _uint_check(input, "topk_cpu")
     ax = input._wrap_dim(dim)
     k = int(k)
     n = d.shape[ax] if d.ndim else 1
@@ -246,6 +255,49 @@ def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):
     values, indices = wrap(vals), wrap(idx)
     _record_select("TopkBackward0", input, values, indices, ax)
     return _pair_out(topk_type, values, indices, out)
+
+
+_SMALL = 4096  # elements: the small-tensor forms below (a few NumPy calls; their fixed costs dominate)
+_TOPK_SMALL_CHARS = "efdbhilqB"  # float16/32/64, int8/16/32/64, uint8: NumPy sorts them as torch compares them
+
+
+def _topk_small(d, k, largest, sorted):
+    """topk along the last axis of a small host array in a few NumPy calls, or None for the general path. The
+    first k of a stable sort of the key (-x, or ~x for integers, for largest: the same order) are torch's choice
+    when every row's values are distinct: any algorithm orders distinct values alike (with sorted=False too when
+    rows have at most 3 elements: libstdc++'s nth_element is then an insertion sort, TopKImpl.h). Rows with equal
+    values (-0. and 0. included) or NaN take the general path (_topk_torch_order)."""
+    n = d.shape[-1]
+    if not sorted and n > 3:
+        return None
+    f = d.dtype.kind == "f"
+    key = (-d if f else ~d) if largest else d
+    idx = key.argsort(axis=-1, kind="stable")
+    s = key.copy() if key is d else key  # (-d, ~d: new arrays, sorted in place)
+    s.sort(axis=-1)
+    if n > 1 and not _increasing_rows(s, n):
+        return None  # equal neighbours, or NaN (sorted last by NumPy, first by torch's comparator for largest)
+    if k < n:
+        idx, s = idx[..., :k].copy(), s[..., :k]
+    if largest:
+        s = -s if f else ~s  # exact: the key's negation undone
+    elif k < n:
+        s = s.copy()
+    return s, idx
+
+
+def _increasing_rows(s, n):
+    """Whether every row (last axis, length n > 1) of `s` increases strictly (no equal neighbours, no NaN). On
+    Python floats up to 64 elements: a NumPy comparison of two strided views costs more than the loop."""
+    if s.size > 64:
+        return np.count_nonzero(s[..., :-1] < s[..., 1:]) == s.size - s.size // n
+    for row in s.reshape(-1, n).tolist():
+        a = row[0]
+        for b in row[1:]:
+            if not a < b:
+                return False
+            a = b
+    return True
 
 
 def _topk_torch_order(d, ax, idx, k, largest, sorted):
