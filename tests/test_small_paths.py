@@ -158,3 +158,30 @@ def test_flip_cumprod_grad():
         ev.sum().backward()
         tv.sum().backward()
         np.testing.assert_allclose(e.grad.numpy(), t.grad.numpy(), rtol=1e-6)
+
+
+def test_sort_argsort():
+    for e, t in _pairs():
+        for dim in range(-t.dim(), t.dim()):
+            for kw in ({}, {"stable": True}, {"stable": False}):
+                ev, ei = e.sort(dim=dim, **kw)
+                tv, ti = t.sort(dim=dim, **kw)
+                _same(ev, tv)
+                _same(ei, ti)
+                _same(e.argsort(dim=dim, **kw), t.argsort(dim=dim, **kw))
+            _same(e.argsort(dim), t.argsort(dim))
+    b = np.random.default_rng(7).integers(0, 2, (4, 20)).astype(bool)
+    _same(ember.from_numpy(b).sort(stable=True)[1], torch.from_numpy(b).sort(stable=True)[1])
+    x = ember.randn(5, 3, requires_grad=True)
+    t = torch.from_numpy(x.detach().numpy().copy()).requires_grad_()
+    _same(x.sort(1)[0], t.sort(1)[0], grad=True)
+    _same(x.sort(dim=1, stable=True)[0], t.sort(dim=1, stable=True)[0], grad=True)
+
+
+def test_argmax_argmin_var():
+    for e, t in _pairs():
+        for dim in range(-t.dim(), t.dim()):
+            _same(e.argmax(dim), t.argmax(dim))
+            _same(e.argmin(dim), t.argmin(dim))
+            if t.dtype == torch.float32 and t.shape[dim] > 1:  # (float64: torch's Welford, last bits differ)
+                _same(e.var(dim), t.var(dim))

@@ -153,6 +153,7 @@ def _low_sum32(d, axes, keepdim):
 _plans = _sumplan._plans
 _accumulate = np.add.accumulate
 _reduce = np.add.reduce
+_add, _subtract, _multiply, _divide = np.add, np.subtract, np.multiply, np.divide
 _ZERO32 = np.float32(0)
 
 
@@ -935,6 +936,9 @@ def _out_matching_input(out, r):
     return _write_out(out, r)
 
 
+_ARG_SMALL_CHARS = "efdbhilqB"  # float16/32/64, int8/16/32/64, uint8 (no bool, complex, bfloat16, uint16/32/64)
+
+
 def _arg(input, dim, keepdim, is_max):
     d = input._data
     name = "argmax" if is_max else "argmin"
@@ -962,12 +966,20 @@ def _arg(input, dim, keepdim, is_max):
 
 @op("argmax(Tensor input, int64_t? dim=None, bool keepdim=False, *, Tensor out=None)", method=True)
 def argmax(input, dim=None, keepdim=False, *, out=None):
+    d = input._data
+    if dim.__class__ is int and d.__class__ is _ndarray and keepdim is False and out is None and \
+            -d.ndim <= dim < d.ndim and d.size <= 4096 and d.dtype.char in _ARG_SMALL_CHARS and d.shape[dim]:
+        return wrap(d.argmax(dim))  # (a small host array along a dim: NumPy's argmax is torch's, first NaN first)
     r = _arg(input, dim, keepdim, True)
     return r if out is None else _write_out_typed(out, r)
 
 
 @op("argmin(Tensor input, int64_t? dim=None, bool keepdim=False, *, Tensor out=None)", method=True)
 def argmin(input, dim=None, keepdim=False, *, out=None):
+    d = input._data
+    if dim.__class__ is int and d.__class__ is _ndarray and keepdim is False and out is None and \
+            -d.ndim <= dim < d.ndim and d.size <= 4096 and d.dtype.char in _ARG_SMALL_CHARS and d.shape[dim]:
+        return wrap(d.argmin(dim))
     r = _arg(input, dim, keepdim, False)
     return r if out is None else _write_out_typed(out, r)
 
@@ -1063,18 +1075,25 @@ def _fast_var_method(public):
             if d.dtype is _F32 and d.__class__ is _ndarray and nd and d.size <= 4096 and d.flags.c_contiguous:
                 ax = dim + nd if dim < 0 else dim
                 if 0 <= ax < nd and d.shape[ax] > 1:
-                    n = d.shape[ax]
+                    n = float(d.shape[ax])
                     src = d.astype(_F64)
-                    with fp_ignore:
-                        m = _reduce(src, ax, None, None, True) / n
-                        m = m + _reduce(src - m, ax, None, None, True) / n  # as _var: the corrected mean
-                        dev = src - m
-                        v = (_reduce(dev * dev, ax) / (n - 1)).astype(_F32)
+                    tok = fp_off()
+                    try:  # (in place where _var makes new arrays: the same operations on the same values)
+                        m = _reduce(src, ax, None, None, True)
+                        _divide(m, n, out=m)
+                        c = _reduce(src - m, ax, None, None, True)  # as _var: the corrected mean
+                        _divide(c, n, out=c)
+                        _add(m, c, out=m)
+                        _subtract(src, m, out=src)
+                        _multiply(src, src, out=src)
+                        v = (_reduce(src, ax) / (n - 1.0)).astype(_F32)  # (a NumPy scalar for 1-D input)
+                    finally:
+                        fp_restore(tok)
                     r = wrap(v)
                     if state.enabled and self._requires_grad:
                         node = record(VarBackward0, (self,), r)
                         node.saved = (SavedTensor(self), SavedTensor(r, True))
-                        node.axes, node.keepdim, node.correction, node.is_std, node.n = (ax,), False, 1, False, n
+                        node.axes, node.keepdim, node.correction, node.is_std, node.n = (ax,), False, 1, False, d.shape[ax]
                         node.full = False
                     return r
         return public(self, *(a for a in (dim,) if a is not _ABSENT), *args, **kwargs)

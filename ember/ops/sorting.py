@@ -165,6 +165,11 @@ def _no_complex(d, what):
 
 
 # ---- sort / argsort / msort / topk -----------------------------------------------------------------------------
+_SMALL = 4096  # elements: the small-tensor forms below (a few NumPy calls; their fixed costs dominate)
+_TOPK_SMALL_CHARS = "efdbhilqB"  # float16/32/64, int8/16/32/64, uint8: NumPy sorts them as torch compares them
+_SORT_SMALL_CHARS = _TOPK_SMALL_CHARS + "?"
+
+
 def _sort(input, dim, descending, stable=True):
     """(values array, int64 indices array) of a sort along `dim` (already wrapped): stable, or with torch's
     std::sort order among equal values (stable=False, rows of more than 16 elements with ties: _cxx_sort)."""
@@ -191,6 +196,20 @@ def _sort(input, dim, descending, stable=True):
 @op("sort(Tensor input, *, bool? stable, int64_t dim=-1, bool descending=False, TensorList[2] out=None)",
     "sort(Tensor input, int64_t dim=-1, bool descending=False, *, TensorList[2] out=None)", method=True)
 def sort(input, dim=-1, descending=False, stable=_UNSET, *, out=None):
+    d = input._data
+    if d.__class__ is np.ndarray and dim.__class__ is int and descending is False and d.ndim and \
+            -d.ndim <= dim < d.ndim and d.size <= _SMALL and d.dtype.char in _SORT_SMALL_CHARS and \
+            (d.shape[dim] <= 16 or stable is True):
+        # a small host array in ascending order: NumPy's stable sort is torch's order (stable, NaN last; std::sort
+        # runs an insertion sort up to 16 elements), and a stable sort of the values moves them as the indices say
+        idx = d.argsort(axis=dim, kind="stable")
+        vals = d.copy()
+        vals.sort(axis=dim, kind="stable")
+        values, indices = wrap(vals), wrap(idx)
+        if state.enabled and input._requires_grad:
+            _record_select("SortBackward0" if stable is _UNSET else "SortBackward1", input, values, indices,
+                           dim % d.ndim)
+        return _pair_out(sort_type, values, indices, out)
     ax = input._wrap_dim(dim)
     vals, idx = _sort(input, ax, descending, bool(stable) and stable is not _UNSET)
     values, indices = wrap(vals), wrap(idx)
@@ -202,6 +221,11 @@ def sort(input, dim=-1, descending=False, stable=_UNSET, *, out=None):
 @op("argsort(Tensor input, *, bool stable, int64_t dim=-1, bool descending=False, Tensor out=None)",
     "argsort(Tensor input, int64_t dim=-1, bool descending=False)", method=True)
 def argsort(input, dim=-1, descending=False, stable=False, *, out=None):
+    d = input._data
+    if d.__class__ is np.ndarray and dim.__class__ is int and descending is False and out is None and d.ndim and \
+            -d.ndim <= dim < d.ndim and d.size <= _SMALL and d.dtype.char in _SORT_SMALL_CHARS and \
+            (d.shape[dim] <= 16 or stable is True):  # (as sort's small form)
+        return wrap(d.argsort(axis=dim, kind="stable"))
     ax = input._wrap_dim(dim)
     _no_complex(input._data, "Sort")
     r = wrap(_sort(input, ax, descending, bool(stable))[1])
@@ -255,10 +279,6 @@ def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):
     values, indices = wrap(vals), wrap(idx)
     _record_select("TopkBackward0", input, values, indices, ax)
     return _pair_out(topk_type, values, indices, out)
-
-
-_SMALL = 4096  # elements: the small-tensor forms below (a few NumPy calls; their fixed costs dominate)
-_TOPK_SMALL_CHARS = "efdbhilqB"  # float16/32/64, int8/16/32/64, uint8: NumPy sorts them as torch compares them
 
 
 def _topk_small(d, k, largest, sorted):
