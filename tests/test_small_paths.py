@@ -185,3 +185,32 @@ def test_argmax_argmin_var():
             _same(e.argmin(dim), t.argmin(dim))
             if t.dtype == torch.float32 and t.shape[dim] > 1:  # (float64: torch's Welford, last bits differ)
                 _same(e.var(dim), t.var(dim))
+
+
+def test_index_tensor_index_select():
+    rng = np.random.default_rng(8)
+    for e, t in _pairs():
+        n = t.shape[0]
+        for i in (rng.integers(-n, n, (7,)), rng.integers(0, n, (2, 3)), np.array([n]), np.array([-n - 1]),
+                  np.zeros(0, np.int64)):
+            ie, it = ember.from_numpy(i.copy()), torch.from_numpy(i.copy())
+            for f in (lambda a, j: a[j], lambda a, j: a.index_select(0, j.reshape(-1)),
+                      lambda a, j: a.index_select(-1, j.reshape(-1) % a.shape[-1]),
+                      lambda a, j: a.index_select(0, j.reshape(-1).int())):
+                try:
+                    want = f(t, it)
+                except Exception as exc:
+                    with pytest.raises(type(exc)):
+                        f(e, ie)
+                else:
+                    _same(f(e, ie), want)
+    x = ember.randn(5, 3, requires_grad=True)
+    t = torch.from_numpy(x.detach().numpy().copy()).requires_grad_()
+    i = np.array([4, -1, 0, 4])
+    for f in (lambda a, j: a[j], lambda a, j: a.index_select(1, j % 3)):
+        ev, tv = f(x, ember.from_numpy(i)), f(t, torch.from_numpy(i))
+        _same(ev, tv, grad=True)
+        ev.sum().backward()
+        tv.sum().backward()
+        np.testing.assert_array_equal(x.grad.numpy(), t.grad.numpy())
+        x.grad = t.grad = None

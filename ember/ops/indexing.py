@@ -26,7 +26,7 @@ _BASIC = (int, slice, type(None), type(Ellipsis))
 
 _INDEX_DTYPES = (np.dtype(np.int64), np.dtype(np.int32))
 _NUMBER = (int, float, complex, np.number, np.bool_)
-_F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
+_F32, _F64, _I64 = np.dtype(np.float32), np.dtype(np.float64), np.dtype(np.int64)
 _MSG_TYPES = ("only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are valid indices "
               "(got {})")
 
@@ -310,6 +310,19 @@ def getitem(self, index):
                 pass
             else:
                 return view_of(self, data, lambda b, _i=index: getitem(b, _i))
+    if index.__class__ is Tensor and d.__class__ is np.ndarray and d.ndim:  # fast path: x[int64 index tensor]
+        i = index._data
+        if i.__class__ is np.ndarray and i.dtype is _I64 and i.ndim and i.size <= 4096:
+            try:
+                data = d.take(i, 0)  # (negative indices count from the end, as torch's; out of range: the checks)
+            except IndexError:
+                pass
+            else:
+                out = wrap(data)
+                if state.enabled and self._requires_grad:
+                    node = record(IndexBackward0, (self,), out)
+                    node.idx, node.in_shape, node.accumulate, node._name = (i,), d.shape, True, "IndexBackward0"
+                return out
     if index.__class__ is int:  # fast path: x[i]
         n = d.shape[0] if d.ndim else None
         if n is None:
@@ -1032,8 +1045,20 @@ def index_select(input, dim, index, *, out=None):
             raise RuntimeError("index_select(): self and result must have the same scalar type")
         return _write_out(out, r)
     d = input._data
-    ax = input._wrap_dim(dim)
     idx = index._data
+    if d.__class__ is np.ndarray and idx.__class__ is np.ndarray and dim.__class__ is int and d.ndim and \
+            -d.ndim <= dim < d.ndim and idx.ndim == 1 and 0 < idx.size <= 64 and idx.dtype in _INDEX_DTYPES:
+        # a small host index: bounds on Python ints (out of range, negative: the checks below)
+        ax = dim % d.ndim
+        v = idx.tolist()
+        if min(v) >= 0 and max(v) < d.shape[ax]:
+            out = wrap(d.take(idx, ax))
+            if state.enabled and input._requires_grad:
+                node = record(IndexSelectBackward0, (input,), out)
+                node.saved = (SavedTensor(wrap(idx.reshape(-1))),)
+                node.dim, node.in_shape = ax, d.shape
+            return out
+    ax = input._wrap_dim(dim)
     if idx.ndim > 1:
         raise IndexError("index_select(): Index is supposed to be a vector")
     if idx.dtype.kind not in "iu":
