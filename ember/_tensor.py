@@ -289,6 +289,7 @@ class Tensor:
         if not self._requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
         from .autograd.graph import _NodeHookHandle
+        _graph.order_hooks_used = True
         fn = self.grad_fn
         if fn is None:
             _graph.leaf_hooks_used = True
@@ -305,7 +306,7 @@ class Tensor:
         if self.grad_fn is not None:
             raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
         from .autograd.graph import _NodeHookHandle
-        _graph.leaf_hooks_used = True
+        _graph.leaf_hooks_used = _graph.order_hooks_used = True
         hooks = getattr(self, "_post_acc_hooks", None)
         if hooks is None:
             hooks = self._post_acc_hooks = {}

@@ -545,3 +545,192 @@ def test_unary_chain_frees_its_graph_and_saved_arrays(no_gc):
     del s
     assert node() is None
     assert gc.collect() == 0
+
+
+# ---- the order of hooks: leaves accumulate as soon as their consumers have run (torch's AccumulateGrad) ------------
+def _random_graph(m, seed, hooks):
+    """A random graph over 2-6 float64 leaves (unary, binary, stack of 2-5 inputs, unbind: several leaves become
+    ready together), hooks that log their firing: tensor hooks on leaves and non-leaves, post-accumulate-grad hooks,
+    node hooks and prehooks. Returns (log, leaves, nodes, roots)."""
+    import random
+    rnd = random.Random(seed)
+    log = []
+    nleaf = rnd.randint(2, 6)
+    leaves = [(f"l{i}", m.tensor(np.linspace(-1, 1, 3) * (i + 1) / 7, dtype=m.float64).requires_grad_())
+              for i in range(nleaf)]
+    pool = list(leaves)
+    for k in range(rnd.randint(3, 12)):
+        kind = rnd.choice(["unary", "binary", "binary", "stack", "unbind"])
+        if kind == "unary":
+            f = rnd.choice(["sin", "tanh", "neg", "mul2"])
+            a = rnd.choice(pool)[1]
+            out = [a * 2 if f == "mul2" else getattr(a, f)()]
+        elif kind == "binary":
+            a, b = rnd.choice(pool)[1], rnd.choice(pool)[1]
+            out = [getattr(a, rnd.choice(["mul", "add", "sub"]))(b)]
+        elif kind == "stack":
+            out = [m.stack([rnd.choice(pool)[1] for _ in range(rnd.randint(2, 5))]).sum(0)]
+        else:
+            out = list(m.stack([rnd.choice(pool)[1], rnd.choice(pool)[1]]).unbind(0))
+        pool += [(f"n{k}.{j}", o) for j, o in enumerate(out)]
+    if hooks:
+        for n, t in pool:
+            if rnd.random() < 0.7:
+                t.register_hook(lambda g, n=n: log.append("hook " + n))
+            if t.grad_fn is None:
+                if rnd.random() < 0.8:
+                    t.register_post_accumulate_grad_hook(lambda p, n=n: log.append("post " + n))
+            elif rnd.random() < 0.3:
+                t.grad_fn.register_hook(lambda gi, go, n=n: log.append("node " + n))
+            elif rnd.random() < 0.2:
+                t.grad_fn.register_prehook(lambda go, n=n: log.append("pre " + n))
+    roots = [rnd.choice(pool[nleaf:])[1].sum() for _ in range(rnd.choice([1, 1, 2, 3]))]
+    return log, leaves, pool[nleaf:], roots
+
+
+def _grads(ts):
+    return [None if t.grad is None else t.grad.detach().numpy().copy() for _, t in ts]
+
+
+def _same_grads(a, b):
+    assert [x is None for x in a] == [x is None for x in b]
+    for x, y in zip(a, b):
+        if x is not None:
+            np.testing.assert_allclose(x, y, rtol=1e-12, atol=1e-15)
+
+
+def _hook_order_run(m, seed, mode):
+    import random
+    log, leaves, nodes, roots = _random_graph(m, seed, hooks=True)
+    rnd = random.Random(seed + 1)
+    out = []
+    if mode == "retain_graph":
+        m.autograd.backward(roots, retain_graph=True)
+        out.append(_grads(leaves))
+        for _, t in leaves:
+            t.grad = None  # (torch's second pass accumulates into .grad's that alias each other: a stack's expand)
+        log.append("--")
+        m.autograd.backward(roots)
+    elif mode == "create_graph":
+        # (autograd.grad: torch warns once per process about backward(create_graph=True), which another test checks)
+        xs = [t for _, t in leaves]
+        gs = m.autograd.grad(roots, xs, create_graph=True, allow_unused=True, materialize_grads=True)
+        n = len(log)
+        # (the gradient's graph is made of ember's backward formulas, not torch's node for node: its order differs)
+        gg = m.autograd.grad(sum((g * g * x).sum() for g, x in zip(gs, xs)), xs, allow_unused=True,
+                             materialize_grads=True)
+        del log[n:]
+        out.append([g.detach().numpy() for g in gs] + [g.numpy() for g in gg])
+    elif mode == "inputs":
+        sub = [t for _, t in leaves if rnd.random() < 0.5] or [leaves[0][1]]
+        m.autograd.backward(roots, inputs=sub)
+    elif mode == "grad":
+        wrt = [t for _, t in rnd.sample(leaves + nodes, min(3, len(leaves)))]
+        gs = m.autograd.grad(roots, wrt, allow_unused=True, materialize_grads=True)
+        out.append([g.detach().numpy() for g in gs])
+    out.append(_grads(leaves))
+    return log, out
+
+
+@pytest.mark.parametrize("mode", ["retain_graph", "create_graph", "inputs", "grad"])
+def test_hook_order_on_random_graphs(mode):
+    """Every hook (leaf and non-leaf tensor hooks, post-accumulate-grad hooks, node hooks and prehooks) fires in
+    torch's order, on 150 random graphs where leaves are shared between ops and several become ready at once (a
+    stack of leaves: torch breaks such ties by its heap), and the gradients are torch's."""
+    for seed in range(150):
+        tlog, tout = _hook_order_run(torch, seed, mode)
+        elog, eout = _hook_order_run(ember, seed, mode)
+        assert elog == tlog, f"seed {seed}"
+        for t, e in zip(tout, eout):
+            if t and isinstance(t[0], bool):
+                assert t == e
+            else:
+                _same_grads(t, e)
+
+
+@pytest.mark.parametrize("ordered", [False, True])
+def test_both_orders_give_torch_gradients(monkeypatch, ordered):
+    """Without hooks the engine keeps its default order (leaves last, no counting pre-pass); once a hook exists it
+    runs torch's order: the gradients are torch's either way."""
+    from ember.autograd import graph
+    monkeypatch.setattr(graph, "order_hooks_used", ordered)
+    for seed in range(60):
+        _, tl, _, tr = _random_graph(torch, seed, hooks=False)
+        _, el, _, er = _random_graph(ember, seed, hooks=False)
+        torch.autograd.backward(tr)
+        ember.autograd.backward(er)
+        _same_grads(_grads(tl), _grads(el))
+
+
+def test_post_accumulate_grad_hooks_fire_during_backward():
+    """A leaf's hooks fire as soon as its gradient is complete, before the op nodes that remain (what lets DDP
+    start a bucket's all-reduce while backward goes on), also when the leaf feeds several ops."""
+    def f(m):
+        log = []
+        w1 = randn(m, 4, 3, seed=1, requires_grad=True, dtype=m.float64)
+        w2 = randn(m, 2, 4, seed=2, requires_grad=True, dtype=m.float64)
+        b = randn(m, 2, seed=3, requires_grad=True, dtype=m.float64)
+        x = randn(m, 5, 3, seed=4, dtype=m.float64)
+        for n, p in (("w1", w1), ("w2", w2), ("b", b)):
+            p.register_post_accumulate_grad_hook(lambda p, n=n: log.append(("post", n, p.grad.sum().item())))
+        h = (x @ w1.t()).tanh()
+        h.register_hook(lambda g, log=log: log.append(("hook h",)))
+        y = h @ w2.t() + b + b.sin()
+        y.register_hook(lambda g, log=log: log.append(("hook y",)))
+        (y * y).sum().backward()
+        return log
+    check(f)
+
+
+def test_a_none_gradient_still_lets_the_leaves_below_run():
+    """A node only None reaches (a custom Function's None, a prehook's None): the nodes and leaves under it still
+    run once their other consumers have, in torch's order. (torch runs such a node too, calling its hooks with None;
+    ember does not run it, so no hook sits on that path here.)"""
+    def f(m):
+        log = []
+
+        class Cut(m.autograd.Function):
+            @staticmethod
+            def forward(ctx, a, b):
+                return a * 1.0 + b
+
+            @staticmethod
+            def backward(ctx, g):
+                return None, g
+
+        x = arr(m, [1.0, 2.0], requires_grad=True)
+        y = arr(m, [3.0, 4.0], requires_grad=True)
+        for n, t in (("x", x), ("y", y)):
+            t.register_hook(lambda g, n=n: log.append(("hook", n, g.tolist())))
+            t.register_post_accumulate_grad_hook(lambda p, n=n: log.append(("post", n)))
+        z = Cut.apply(x.exp() * 2, y) + x * y
+        z.sum().backward()
+        return log, x.grad, y.grad
+    check(f)
+
+    def g(m):
+        log = []
+        x = arr(m, [1.0, 2.0], requires_grad=True)
+        x2 = arr(m, [1.0, 2.0], requires_grad=True)
+        x.register_post_accumulate_grad_hook(lambda p: log.append(("post", p.grad.tolist())))
+        b = (x2 * 3).sin()
+        b.grad_fn.register_prehook(lambda go: (None,))
+        (b + x * x2).sum().backward()
+        return log, x.grad, x2.grad
+    check(g)
+
+
+def test_shared_leaf_takes_a_gradient_another_node_still_holds_as_a_copy():
+    """y's gradient is complete before z's node runs; the array z's node will pass to its hook is the same, so y
+    copies it (torch: use_count > 1) and the hook's tensor never aliases y.grad."""
+    def f(m):
+        kept = []
+        x = arr(m, [1.0, 1.0], requires_grad=True)
+        y = arr(m, [1.0, 1.0], requires_grad=True)
+        y.register_post_accumulate_grad_hook(lambda p: None)
+        z = x + 0
+        z.register_hook(kept.append)
+        for _ in range(2):
+            (z + y).sum().backward(retain_graph=True)
+        return y.grad, kept, y.grad.data_ptr() == kept[0].data_ptr()
+    check(f)

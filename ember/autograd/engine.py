@@ -9,6 +9,14 @@
    (broadcast gradients are summed back to the input's shape here, once, for every op), then the
    gradient is added into the next node's buffer. Saved tensors are freed node by node.
 3. With `inputs=` (and for autograd.grad) a pre-pass finds the nodes that lead to the inputs; only they run.
+4. torch's order, once any hook is registered (graph.order_hooks_used): hooks can see when a leaf's .grad is
+   written (post-accumulate-grad hooks, DDP's among them, fire as each gradient is ready, so communication overlaps
+   the rest of backward). torch runs a leaf's AccumulateGrad as soon as all its consumers have run, before any op
+   node (torch/csrc/autograd/engine.cpp: compute_dependencies, evaluate_function; AccumulateGrad's sequence_nr is
+   UINT64_MAX). Then a pre-pass counts each node's consumers, a node enters the heap when its count reaches zero,
+   leaves are keyed above every op node (_key), and nothing bypasses the heap, so the heap is torch's ready queue
+   push for push: ties between leaves ready together break as torch's. Op nodes run in the same order either way;
+   without hooks only the leaves' moment differs, which nothing observes, and the pre-pass is not paid.
 No recursion, so a chain of 100,000 ops backpropagates; no engine threads.
 """
 import warnings
@@ -109,7 +117,9 @@ def _collect(root_nodes):
     seen_roots = set(stack)
     while stack:
         n = stack.pop()
-        for e in n.next_edges:
+        fn0 = n._fn0
+        # a one-input node keeps its edge in slots: reading next_edges would build (and keep) the tuples
+        for e in n.next_edges if fn0 is None else ((fn0, 0),):
             if e is not None:
                 child = e[0]
                 c = deps.get(child)
@@ -169,7 +179,7 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, cap
     # Targets: (node, output_nr) whose incoming gradient is wanted.
     targets = None
     results = None
-    should_run = None
+    should_run = target_nodes = None
     if inputs is not None:
         targets = {}
         for i, t in enumerate(inputs):
@@ -177,13 +187,40 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, cap
             key = (fn, t._output_nr) if fn is not None else (t._accumulator(), 0)
             targets.setdefault(key, []).append(i)
         results = [None] * len(inputs)
-        should_run = _ancestors_of({k[0] for k in targets}, _collect(root_nodes), root_nodes)
+        deps = _collect(root_nodes)
+        # a node runs when it leads to a target, or is one (it captures whichever of its outputs is wanted)
+        target_nodes = {k[0] for k in targets}
+        should_run = _ancestors_of(target_nodes, deps, root_nodes)
+
+    if graph.order_hooks_used:
+        # torch's order (4. above): count every node's consumers; a node is pushed once its count reaches zero
+        if should_run is None:
+            deps = _collect(root_nodes)
+        for fn in root_nodes:
+            deps[fn] = deps.get(fn, 0) + 1  # torch's GraphRoot: one edge per root, in order
+        ready = []
+        chained = None
+        # how many buffer slots hold each gradient array: a leaf takes an array as its .grad only when no node still
+        # to run holds it (torch's use_count test in AccumulateGrad::accumulateGrad); in the default order every op
+        # node has run by then
+        held = {}
+        for buf in buffers.values():
+            _hold(buf, held)
+        for fn in root_nodes:
+            c = deps[fn] - 1
+            deps[fn] = c
+            if c == 0:
+                heappush(ready, _key(fn))
+    else:
+        deps = held = None
 
     # Every edge goes from a node to one created earlier, so popping the highest sequence number among the
     # nodes that have received a gradient always yields a node whose consumers have all run: its gradient is
     # complete, and no dependency-counting pre-pass is needed (leaves, numbered below every op, run last).
     # `chained`: the node to run next without going through the heap and its buffer (see the one-input branch)
-    if len(root_nodes) == 1:
+    if deps is not None:
+        pass
+    elif len(root_nodes) == 1:
         ready = []
         chained = (root_nodes[0], buffers.pop(root_nodes[0]))
     else:
@@ -200,8 +237,13 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, cap
     try:
         while ready or chained is not None:
             if chained is None:
-                node = heappop(ready)[1]
+                node = heappop(ready)[-1]
                 grads = buffers.pop(node)
+                if held is not None:
+                    if grads is None:  # only None reached it (torch runs it on undefined gradients)
+                        _pass_none(node, buffers, deps, ready, held, should_run, target_nodes)
+                        continue
+                    _unhold(grads, held)
             else:
                 node, grads = chained
                 chained = None
@@ -209,14 +251,27 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, cap
             pre = node._pre_hooks
             if pre:
                 kept.update(id(g._data) for g in grads if g is not None)
-                for key in sorted(pre, key=lambda k: isinstance(k, str)):
-                    new = pre[key](grads)
+                # torch's call_function: tensor hooks, then retain_grad's, then the node's prehooks; a node that is
+                # only captured (autograd.grad) runs the first two (evaluate_function: call_tensor_pre_hooks)
+                only_tensor_hooks = should_run is not None and node not in should_run
+                for key in sorted(pre, key=lambda k: 1 if isinstance(k, str) else (
+                        2 if pre[k].__class__ is graph._NodePreHook else 0)):
+                    h = pre[key]
+                    if only_tensor_hooks and h.__class__ is graph._NodePreHook:
+                        continue
+                    new = h(grads)
                     if new is not None:
                         grads = new
                 if all(g is None for g in grads):  # a hook replaced every gradient by None: nothing flows on
+                    if deps is not None:
+                        _pass_none(node, buffers, deps, ready, held, should_run, target_nodes)
                     continue
 
             if targets is not None:
+                if capture and node.__class__ is AccumulateGrad and graph.leaf_hooks_used:
+                    # autograd.grad w.r.t. a leaf: its tensor hooks run and give what is captured (torch's
+                    # evaluate_function calls a captured node's tensor pre-hooks)
+                    grads = [_leaf_hooks(node.variable, grads[0], kept)]
                 for nr in range(len(grads)):
                     idx = targets.get((node, nr))
                     if idx is not None:
@@ -224,10 +279,10 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, cap
                             results[i] = grads[nr]
                 if node not in should_run:
                     if not capture and node.__class__ is AccumulateGrad:
-                        _accumulate(node, grads[0], create_graph, kept)
+                        _accumulate(node, grads[0], create_graph, kept, held)
                     continue
             elif node.__class__ is AccumulateGrad:
-                _accumulate(node, grads[0], create_graph, kept)
+                _accumulate(node, grads[0], create_graph, kept, held)
                 continue
 
             fn0 = node._fn0
@@ -268,7 +323,7 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, cap
                                 out = _wrap(gd)  # checked below
                                 break
                             child = fn0
-                            if child.arrays1 is not None and not child._pre_hooks and not child._hooks \
+                            if child.arrays1 is not None and not child._pre_hooks and not child._hooks and deps is None \
                                     and child not in buffers and (not ready or child.seq > -ready[0][0]):
                                 # child's gradient is complete and it runs next (see `chained` below)
                                 node = child
@@ -290,6 +345,8 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, cap
                         _anomaly_context(node, exc)
                     raise
                 if out is None:
+                    if deps is not None:
+                        _deliver(fn0, 0, None, buffers, deps, ready, create_graph, held)
                     continue
                 if out.__class__ is not T:
                     out = _wrap(out)  # an array from backward_arrays, or a NumPy scalar from a 0-d formula
@@ -299,6 +356,9 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, cap
                 if d.shape != node._shape0 or (dt is not meta and dt != meta):
                     out = _validate(node, 0, out, (node._shape0, meta))
                 nr = node._nr0
+                if deps is not None:
+                    _deliver(fn0, nr, out, buffers, deps, ready, create_graph, held)
+                    continue
                 buf = buffers.get(fn0)
                 if buf is None:
                     if fn0.num_outputs == 1:
@@ -355,10 +415,14 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, cap
                 _release(node)
             newest = None  # of the nodes this one gives their first gradient: the newest, pushed last (below)
             for e, g, meta in zip(edges, out, node.in_meta):
-                if e is None or g is None:
+                if e is None:
                     continue
                 child, nr = e
-                if should_run is not None and child not in should_run and (child, nr) not in targets:
+                if should_run is not None and child not in should_run and child not in target_nodes:
+                    continue
+                if g is None:
+                    if deps is not None:
+                        _deliver(child, nr, None, buffers, deps, ready, create_graph, held)
                     continue
                 if arrays is not None and g.__class__ is not T:
                     g = _wrap(g)  # an array, or a NumPy scalar from a 0-d formula
@@ -371,6 +435,9 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, cap
                     exc = RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th output.")
                     _anomaly_context(node, exc)
                     raise exc
+                if deps is not None:
+                    _deliver(child, nr, g, buffers, deps, ready, create_graph, held)
+                    continue
                 buf = buffers.get(child)
                 if buf is None:
                     if child.num_outputs == 1:
@@ -409,6 +476,72 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, cap
                     f"The differentiated Tensor at index {i} appears to not have been used in the graph. "
                     "Set allow_unused=True if this is the desired behavior.")
     return results
+
+
+_ACC = float("-inf")
+
+
+def _key(node):
+    """A node's entry in the ready heap in torch's order: newest first, every leaf accumulator before any op node
+    (torch numbers AccumulateGrad UINT64_MAX: torch/csrc/autograd/functions/accumulate_grad.cpp). Accumulators
+    compare equal, as in torch's std::priority_queue: a fresh NaN as the second item makes the tuple comparison
+    stop there, false both ways, so heapq (the same sift algorithm as libstdc++'s push_heap/pop_heap) breaks the
+    tie as torch does when several leaves become ready together."""
+    return (_ACC, float("nan"), node) if node.__class__ is AccumulateGrad else (-node.seq, node)
+
+
+def _hold(grads, held):
+    for g in grads:
+        if g is not None:
+            k = id(g._data)
+            held[k] = held.get(k, 0) + 1
+
+
+def _unhold(grads, held):
+    for g in grads:
+        if g is not None:
+            k = id(g._data)
+            c = held[k] - 1
+            if c:
+                held[k] = c
+            else:
+                del held[k]
+
+
+def _deliver(child, nr, g, buffers, deps, ready, create_graph, held):
+    """torch's order: add gradient `g` (or None) for `child`'s output `nr`; push `child` once all its consumers have
+    run (torch: Engine::evaluate_function's dependency count)."""
+    if g is not None:
+        buf = buffers.get(child)
+        if buf is None:
+            buf = buffers[child] = [None] * child.num_outputs
+        else:
+            prev = buf[nr]
+            if prev is not None:
+                _unhold((prev,), held)
+                g = prev + g if create_graph else _wrap(prev._data + g._data)
+        buf[nr] = g
+        k = id(g._data)
+        held[k] = held.get(k, 0) + 1
+    c = deps[child] - 1
+    deps[child] = c
+    if c == 0:
+        if child not in buffers:
+            buffers[child] = None  # only None reached it: see _pass_none
+        heappush(ready, _key(child))
+
+
+def _pass_none(node, buffers, deps, ready, held, should_run, target_nodes):
+    """A node only None reached, in its turn: it does not run (nor do its hooks, as in the default order; torch runs
+    it on undefined gradients), and passes None on to its inputs, whose counts go down as if it had run."""
+    fn0 = node._fn0
+    for e in node.next_edges if fn0 is None else ((fn0, node._nr0),):
+        if e is None:
+            continue
+        child = e[0]
+        if should_run is not None and child not in should_run and child not in target_nodes:
+            continue
+        _deliver(child, e[1], None, buffers, deps, ready, False, held)
 
 
 def _run_tensor_formula(node, g, create_graph):
@@ -456,8 +589,8 @@ def _sole_view(d, kept):
     return b.base is None and b.nbytes == d.nbytes and id(b) not in kept and getrefcount(b) == 3
 
 
-def _accumulate(node, g, create_graph, kept):
-    var = node.variable
+def _leaf_hooks(var, g, kept):
+    """Run the leaf's tensor hooks on its incoming gradient `g`; returns what they leave."""
     # getattr on an unset slot is slow; only look once some leaf hook was ever registered
     hooks = getattr(var, "_hooks", None) if graph.leaf_hooks_used and var._grad_fn is None else None
     if hooks:
@@ -467,8 +600,15 @@ def _accumulate(node, g, create_graph, kept):
             if new is not None:
                 g = new
                 kept.add(id(g._data))
+    return g
+
+
+def _accumulate(node, g, create_graph, kept, held=None):
+    var = node.variable
+    if graph.leaf_hooks_used:
+        g = _leaf_hooks(var, g, kept)
     with node.lock:  # backward passes in other threads may accumulate into the same leaf
-        _accumulate_locked(var, g, create_graph, kept)
+        _accumulate_locked(var, g, create_graph, kept, held)
 
 
 def _empty_like_var(var, d):
@@ -485,7 +625,7 @@ def _copy_like_var(var, d):
     return t
 
 
-def _accumulate_locked(var, g, create_graph, kept):
+def _accumulate_locked(var, g, create_graph, kept, held=None):
     old = var._grad
     if old is None:
         d = g._data
@@ -494,7 +634,8 @@ def _accumulate_locked(var, g, create_graph, kept):
             # create_graph the new .grad's history is CopyBackwards -> the gradient's history
             var._grad = _empty_like_var(var, d).copy_(g) if g._requires_grad else _copy_like_var(var, d)
         elif g._base is None and d.flags.c_contiguous and var._data.flags.c_contiguous and is_writeable(d) \
-                and g._requires_grad is False and id(d) not in kept and (d.base is None or _sole_view(d, kept)):
+                and g._requires_grad is False and id(d) not in kept and (d.base is None or _sole_view(d, kept)) \
+                and (held is None or id(d) not in held):
             var._grad = g
             kept.add(id(d))
         else:

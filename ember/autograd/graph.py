@@ -123,6 +123,8 @@ class Node:
 
     def register_hook(self, fn):
         """fn(grad_inputs, grad_outputs) runs after this node; may return new grad_inputs."""
+        global order_hooks_used
+        order_hooks_used = True
         hooks = self._hooks
         if hooks is None:
             hooks = self._hooks = {}
@@ -130,6 +132,8 @@ class Node:
 
     def register_prehook(self, fn):
         """fn(grad_outputs) runs before this node; may return new grad_outputs."""
+        global order_hooks_used
+        order_hooks_used = True
         hooks = self._pre_hooks
         if hooks is None:
             hooks = self._pre_hooks = {}
@@ -264,6 +268,8 @@ class AccumulateGrad(Node):
 
 _Tensor = None  # set by ember._tensor (avoids an import cycle)
 leaf_hooks_used = False  # set once any leaf tensor hook is registered (lets AccumulateGrad skip the lookup)
+# set once any tensor or node hook is registered: from then on the engine runs leaves in torch's order (engine, 4.)
+order_hooks_used = False
 _EMBER_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 
 
