@@ -180,6 +180,75 @@ def test_printing():
     assert repr(ez.real) == repr(z.real)
 
 
+# ---- conj() is a view: writes either way show through, views of it keep the bit --------------------------------------
+def _conj_writes(lib):
+    x = lib.tensor([1 + 2j, 3 - 4j, -0.5j])
+    y = x.conj()
+    out = [y.is_conj(), y._base is x, y.data_ptr() == x.data_ptr(), y.stride(), y.storage_offset()]
+    x[0] = 5 + 5j  # base -> view
+    out += [y.tolist(), y._version, x._version]
+    y.add_(1)  # view -> base
+    out += [x.tolist(), x._version, y.is_conj()]
+    y[1] = 7j
+    y[2:].mul_(2j)  # a view of the view
+    out += [x.tolist(), y.tolist(), repr(y)]
+    return out
+
+
+def _conj_views(lib):
+    x = lib.tensor([[1 + 2j, 3 - 4j, 0.5j], [2, -1j, 1 + 1j]])
+    y = x[:, 1:].conj()
+    t = y.t()
+    t[0, 1] = 100j
+    x[1, 2] = -1j
+    out = [x.tolist(), t.tolist(), t.is_conj(), t._base is x, y.stride(), y.storage_offset(),
+           y.data_ptr() == x[:, 1:].data_ptr()]
+    for v in (y[0], y.reshape(-1), y.unsqueeze(0), y.expand(3, 2, 2), y.detach(), y.data, y.contiguous()):
+        out += [v.is_conj(), v.tolist()]
+    for v in (y.clone(), y + 0, y.flip(0), y.resolve_conj(), y.conj_physical(), y.conj()):
+        out += [v.is_conj(), v.tolist()]
+    c = y.conj()  # a view of x's memory without the bit
+    c[0, 0] = 9
+    out += [c._base is x, x.tolist(), y.tolist(), y.real.tolist(), y.imag.tolist()]
+    y.real.add_(1)  # real and imag of the view write through too
+    y.imag.mul_(2)
+    out += [x.tolist(), lib.view_as_real(y.resolve_conj()).tolist()]
+    z = lib.zeros(2, dtype=lib.complex64).conj()
+    z.copy_(lib.tensor([1j, 2]))
+    out += [z._base.tolist(), z.tolist()]
+    return out
+
+
+def _conj_autograd(lib):
+    a = lib.tensor([1 + 1j, 2 - 1j, 0.5j], requires_grad=True)
+    y = a.conj()
+    out = [type(y.grad_fn).__name__, y._base is a, y.is_leaf, y.requires_grad]
+    b = a * 1
+    c = b.conj()
+    c.mul_(lib.tensor([2j, 1, 3]))  # in place on the view of a non-leaf: CopySlices on b
+    out += [b.tolist(), type(b.grad_fn).__name__]
+    (b * lib.tensor([1, 1j, 2])).sum().abs().backward()
+    out.append(a.grad.tolist())
+    x = lib.tensor([1 + 2j, 3 - 1j], requires_grad=True)
+    g, = lib.autograd.grad((x.conj() * lib.tensor([1j, 2])).sum().abs(), x, create_graph=True)
+    out += [g.tolist(), type(g.grad_fn).__name__]
+    return out
+
+
+@pytest.mark.parametrize("scenario", [_conj_writes, _conj_views, _conj_autograd])
+def test_conj_is_a_view(scenario):
+    """torch's conj() is a view with the conjugate bit: ember's keeps its values in a mirror of the base's memory,
+    synchronised through the shared version counter (ember/ops/complex.py), with the same observable behaviour."""
+    got = [scenario(lib) for lib in (torch, ember)]
+    for t, e in zip(*got):
+        if isinstance(t, str):
+            t = t.replace("torch.", "ember.")
+        if isinstance(t, list):
+            np.testing.assert_allclose(np.array(e), np.array(t), rtol=1e-6, atol=1e-6)
+        else:
+            assert e == t
+
+
 def test_numpy_of_a_conjugated_tensor():
     for lib in (torch, ember):
         with pytest.raises(RuntimeError, match="conjugate bit set"):

@@ -56,6 +56,9 @@ def record(cls, inputs, out):
     return node
 
 
+ConjTensor = None  # the conjugate view's class (ember/ops/complex.py): its views share its mirror
+
+
 def view_of(base, data, view_fn):
     """Wrap `data` (which shares memory with `base`) as a view: shared version counter, and a function
     that re-creates the view from the base (used to rewrite history after in-place ops on views).
@@ -63,7 +66,7 @@ def view_of(base, data, view_fn):
     As in torch, a view of a tensor that requires grad requires grad even when made under no_grad (it is
     then a leaf), and a view made under no_grad remembers it (NoGradViewFn): it may not be modified in place
     with grad mode on."""
-    t = _new(Tensor)
+    t = _new(Tensor) if base.__class__ is not ConjTensor else base._new_view()
     t._data = data
     t._requires_grad = base._requires_grad
     t._grad_fn = None

@@ -5,15 +5,24 @@ Gradients follow torch's convention for complex autograd (the conjugate Wirtinge
 the gradient of z is dL/d(conj z), and a node's backward maps grad -> J^H grad), with torch's formulas from
 tools/autograd/derivatives.yaml and torch/csrc/autograd/FunctionsManual.cpp.
 
-torch's conj() is a lazy view with the conjugate bit set (is_conj()); ember has no lazy conjugation: conj() of a
-complex tensor is a conjugated copy that keeps the bit (is_conj() is True, view_as_real and numpy() refuse it as
-torch does, resolve_conj() clears it), but it does not share memory with its input (see README)."""
+torch's conj() is a lazy view with the conjugate bit set (is_conj()): the view reads its base's memory and conjugates
+on the fly. NumPy has no lazy conjugation, and every op reads `tensor._data`, so ember's conjugate view keeps the
+conjugated values in a mirror of the base's memory (`_ConjMirror`) and keeps the two in step through the version
+counter they share, which every in-place write bumps (torch's own invariant): a write into the base is seen by the
+view at its next read (the mirror is refreshed when the counter moved), a write into the view (or a view of it) is
+copied back into the base when it bumps the counter. The view is a `_ConjTensor` (a Tensor whose `_data` is a
+property doing that check); conj() of it is a plain view of the base's memory again. What differs from torch: a
+write into the base's memory that bumps no version counter (through an array from numpy()) is seen by the view
+only after the next in-place op on either (see README)."""
 import math
 
 import numpy as np
 
 from .. import _dtype
+from .. import _backend
 from .._backend import as_strided, fp_ignore
+from .._tensor import Tensor
+from . import _registry
 from ._registry import Node, SavedTensor, _write_out, inplace, record, state, view_of, wrap, xp_of
 from ._table import op
 
@@ -24,6 +33,185 @@ _COMPLEX_OF = {np.dtype(np.float32): np.dtype(np.complex64), np.dtype(np.float64
 
 def is_conj_tensor(t):
     return getattr(t, "_is_conj", False)
+
+
+# ---- the conjugate view ---------------------------------------------------------------------------------------
+class _ConjMirror:
+    """The conjugated copy of one region of a base's memory: `span`, a 1-D complex array over the region (from its
+    lowest to its highest element), `cache` = conj(span) in memory of its own, laid out alike, `vc` the base's
+    version counter and `ver` its value when cache was last made equal to conj(span)."""
+
+    __slots__ = ("span", "cache", "vc", "ver")
+
+    def __init__(self, src, vc):
+        n, lo = _extent(src)
+        self.span = as_strided(src, (n,), (src.itemsize,), lo)
+        self.cache = _backend.xp(src).conjugate(self.span)
+        self.vc = vc
+        self.ver = vc[0]
+
+    def pull(self):
+        _backend.xp(self.span).conjugate(self.span, out=self.cache)
+        self.ver = self.vc[0]
+
+    def push(self):
+        _backend.xp(self.span).conjugate(self.cache, out=self.span)
+
+    def holds(self, a):
+        """Whether array `a` lies in cache's memory (a view of it)."""
+        c = self.cache
+        if a.__class__ is not c.__class__ or c.size == 0:
+            return False
+        p, c0 = _backend.data_ptr(a), _backend.data_ptr(c)
+        return c0 <= p < c0 + c.nbytes
+
+    def view(self, src):
+        """cache's counterpart of `src` (an array over span's memory)."""
+        off = _backend.data_ptr(src) - _backend.data_ptr(self.span)
+        return as_strided(self.cache, src.shape, src.strides, off)
+
+    def source(self, a):
+        """span's counterpart of `a` (an array over cache's memory, of any dtype)."""
+        off = _backend.data_ptr(a) - _backend.data_ptr(self.cache)
+        span = self.span if a.dtype == self.span.dtype else self.span.view(a.dtype)
+        return as_strided(span, a.shape, a.strides, off)
+
+
+def _extent(a):
+    """(elements from a's lowest to its highest element, byte offset of the lowest from a's first element)."""
+    lo = hi = 0
+    for n, st in zip(a.shape, a.strides):
+        if st < 0:
+            lo += (n - 1) * st
+        else:
+            hi += (n - 1) * st
+    return (hi - lo) // a.itemsize + 1, lo
+
+
+class _ConjVersion:
+    """A conjugate view's version counter: the base's, read and bumped through it. Every in-place write into the
+    view ends with a bump; when the mirror was current (it was read for the write), the bump copies it back into
+    the base's memory."""
+
+    __slots__ = ("m",)
+
+    def __init__(self, m):
+        self.m = m
+
+    def __getitem__(self, i):
+        return self.m.vc[i]
+
+    def __setitem__(self, i, v):
+        m = self.m
+        current = m.ver == m.vc[0]
+        m.vc[i] = v
+        if current:
+            m.push()
+            m.ver = v
+
+
+class _ConjTensor(Tensor):
+    """A tensor over a `_ConjMirror`: reading `_data` refreshes the mirror first when the base was written since.
+    Its views (view_of) are _ConjTensors over the same mirror; `_mirror` is None once `_data` is set to an array
+    outside the mirror (a resize)."""
+
+    __slots__ = ("_cdata", "_mirror")
+
+    @property
+    def _data(self):
+        m = self._mirror
+        if m is not None and m.ver != m.vc[0]:
+            m.pull()
+        return self._cdata
+
+    @_data.setter
+    def _data(self, value):
+        m = getattr(self, "_mirror", None)
+        if m is not None and not m.holds(value):
+            self._mirror = None
+        self._cdata = value
+
+    def _new_view(self):
+        """A blank tensor over the same mirror, with the same bit (view_of fills in the rest)."""
+        t = _new(_ConjTensor)
+        t._mirror = self._mirror
+        t._is_conj = self._is_conj
+        return t
+
+    def _source(self):
+        """The base's memory this tensor shows (conjugated, when it has the bit)."""
+        m = self._mirror
+        return self._cdata if m is None else m.source(self._cdata)
+
+    def detach(self):
+        t = self._new_view()
+        t._data = self._data
+        t._requires_grad = False
+        t._grad_fn = None
+        t._grad = None
+        t._vc = self._vc
+        t._base = None
+        return t
+
+    @property
+    def data(self):
+        t = self.detach()
+        return t
+
+    def data_ptr(self):
+        return _backend.data_ptr(self._source())
+
+    def __deepcopy__(self, memo):
+        if id(self) in memo:
+            return memo[id(self)]
+        if self._grad_fn is not None:
+            return Tensor.__deepcopy__(self, memo)  # (torch's error)
+        new = wrap(self._data.copy())  # a tensor of its own, without the bit (as torch's deepcopy of a conj view)
+        new._requires_grad = self._requires_grad
+        memo[id(self)] = new
+        return new
+
+    def storage_offset(self):
+        d = self._source()
+        return (_backend.data_ptr(d) - _backend.base_ptr(d)) // d.itemsize
+
+
+_ConjTensor.__name__ = _ConjTensor.__qualname__ = "Tensor"  # type(t).__name__ as torch's
+_ConjTensor.__module__ = Tensor.__module__
+_registry.ConjTensor = _ConjTensor
+_new = object.__new__
+_SLOTS = tuple(n for n in Tensor.__slots__ if n not in ("_data", "__weakref__"))
+
+
+def conj_view(input, view_fn):
+    """The conjugate view of complex `input` (which has no bit): a _ConjTensor over a mirror of its memory, a view
+    of it (_base, version counter) made by view_fn from its base."""
+    d = input._data
+    if d.size == 0 or any(st % d.itemsize for st in d.strides):
+        t = wrap(xp_of(input).conj(d))  # (nothing to share / a layout the mirror cannot hold: a copy)
+        t._is_conj = True
+        return t
+    m = _ConjMirror(d, input._vc)
+    v = view_of(input, m.view(d), view_fn)
+    t = _new(_ConjTensor)
+    t._mirror = m
+    for name in _SLOTS:
+        try:
+            setattr(t, name, getattr(v, name))
+        except AttributeError:
+            pass
+    t._data = v._data
+    t._vc = _ConjVersion(m)
+    t._is_conj = True
+    return t
+
+
+def unconj_view(input, view_fn):
+    """conj() of a conjugate view: a view of the base's memory without the bit (and the base's own counter)."""
+    t = view_of(input, input._source(), view_fn)
+    t._is_conj = False
+    t._vc = input._mirror.vc
+    return t
 
 
 # ---- view_as_real / view_as_complex ----------------------------------------------------------------------------

@@ -1670,13 +1670,17 @@ class FracBackward0(Node):
 
 @op("conj(Tensor input)", method=True)
 def conj(input):
-    """torch's conj() sets the conjugate bit on a view; ember conjugates into a new array that keeps the bit
-    (is_conj(), see ember/ops/complex.py): conj() of it again clears the bit."""
+    """A view with the conjugate bit (is_conj(); ember/ops/complex.py, conj_view); conj() of such a view is a view
+    of its base's memory without the bit, as torch's."""
     if input._data.dtype.kind != "c":
         return input
-    r = wrap(xp_of(input).conj(input._data))
+    from .complex import conj_view, unconj_view
     if not getattr(input, "_is_conj", False):
-        r._is_conj = True
+        r = conj_view(input, conj)
+    elif getattr(input, "_mirror", None) is not None:
+        r = unconj_view(input, conj)
+    else:  # a conjugated copy with the bit (an empty one): a copy without it
+        r = wrap(xp_of(input).conj(input._data))
     if state.enabled and input._requires_grad:
         record(ConjBackward0, (input,), r)
     return r
@@ -1686,7 +1690,12 @@ class ConjBackward0(Node):
     __slots__ = ()
 
     def backward(self, grad):
-        return (conj(grad),)
+        # conj(grad) as a new array, not a conjugate view (the engine takes plain tensors; torch's gradient here is
+        # a view with the bit: x.grad.is_conj() is True there, False in ember), recorded as torch's node
+        r = wrap(xp_of(grad).conj(grad._data))
+        if state.enabled and grad._requires_grad:
+            record(ConjBackward0, (grad,), r)
+        return (r,)
 
 
 @op("real(Tensor input)", method="property")
@@ -1710,11 +1719,12 @@ def imag(input):
 
 
 def _resolved(input):
-    """A conjugated tensor's values as they are stored (ember keeps them conjugated, so no resolve is needed): the
-    tensor itself seen without its conjugate bit, sharing data and history."""
+    """A conjugate view's values as ember keeps them (conjugated in its mirror, ember/ops/complex.py, so no
+    resolve is needed): the tensor seen without its conjugate bit, sharing mirror, data and history."""
     if not getattr(input, "_is_conj", False):
         return input
-    t = Tensor.__new__(Tensor)
+    t = input._new_view() if getattr(input, "_mirror", None) is not None else Tensor.__new__(Tensor)
+    t._is_conj = False
     t._data = input._data
     t._requires_grad = input._requires_grad
     t._grad_fn = input._grad_fn
