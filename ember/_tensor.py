@@ -540,6 +540,10 @@ _ACCUMULATOR_LOCK = threading.Lock()
 def _wrap(data, _new=object.__new__, _asarray=np.asarray):
     """A new tensor around `data` (an ndarray; 0-d NumPy scalars are turned into 0-d arrays). The op hot path."""
     if data.__class__ is not _ndarray and data.__class__ not in _ARRAY_MODULES:
+        if isinstance(data, Tensor):
+            # a conjugate view (a Tensor subclass, ember/ops/complex.py) that a backward formula ended with: the
+            # engine takes plain tensors, so its values as one (its history kept, under a CloneBackward0)
+            return data.resolve_conj()
         data = _asarray(data)
     t = _new(Tensor)
     t._data = data
