@@ -328,6 +328,8 @@ def _topk_torch_order(d, ax, idx, k, largest, sorted):
     m = xp(d)
     n = d.shape[ax]
     if sorted:
+        if not _topk_ties(d, ax, idx, k):
+            return idx
         asc = m.sort(_rows(_key(d), ax)[0], axis=1)  # NaN last, as torch's order
         rows = _ties(asc)
         if not rows.any():
@@ -345,6 +347,22 @@ def _topk_torch_order(d, ax, idx, k, largest, sorted):
                 _cxx_sort.sort_range(pairs, 0, k - 1, comp)
         return [p[1] for p in pairs[:k]]
     return _emulate(d, ax, idx, rows, run)
+
+
+def _topk_ties(d, ax, idx, k):
+    """Whether torch's value-only comparisons could take or order some row's k first differently from the
+    stable order `idx`: two equal values among the k, or the k-th value again outside them (NaN among them: True,
+    the full check decides). A row with ties elsewhere only comes out the same from _emulate, so when this is
+    False the sort of every row that finds the tied rows (4x topk's own time on 2048x2048) is skipped."""
+    m = xp(d)
+    key = _key(d)
+    vals = m.take_along_axis(key, idx, ax)  # monotone along ax: equal values are neighbours
+    if vals.dtype.kind == "f" and m.isnan(vals).any():
+        return True
+    kth = m.take(vals, [k - 1], axis=ax)
+    if (m.count_nonzero(key == kth, axis=ax) != m.count_nonzero(vals == kth, axis=ax)).any():
+        return True
+    return k > 1 and bool((m.take(vals, range(1, k), axis=ax) == m.take(vals, range(k - 1), axis=ax)).any())
 
 
 def _topk_partition(d, ax, k, largest):
