@@ -2,9 +2,12 @@
 
 torch's float32 math runs on MKL VML or SLEEF, picked by function and CPU, so its last bit is machine-dependent.
 What holds on any machine, and is asserted here against torch's own results computed in this run: every element
-is within 2 ulps of torch's, and the rule ember uses (float64 computed and rounded once, or the function's own
-float32 scheme; see bench/measure_digits.py and bench/README.md "Digits") differs from torch's bits on no more
-elements than NumPy's own float32 loop does. The rule itself is checked exactly against a reference written here.
+is within 2 ulps of torch's. The rule ember uses (float64 computed and rounded once, or the function's own float32
+scheme) is checked exactly against a reference written here. How often that rule gives torch's exact bits, against
+NumPy's float32 loops, is a measurement of one machine's kernels and lives in bench/measure_digits.py (bench/README.md
+"Digits"), not here: on an AMD EPYC that exposes AVX but not AVX2, torch's (MKL VML's) float32 acos and atan took
+another code path and matched NumPy's float32 loop on more elements than the float64 rule (acos: 304 against 973
+of 20,000 differing), the reverse of the AVX2 machines the rule was measured on.
 """
 import itertools
 
@@ -49,9 +52,6 @@ def test_float32_math_near_torch(name):
     fin = np.isfinite(t)
     np.testing.assert_array_equal(np.isfinite(e), fin)
     assert np.abs(_bits(e)[fin] - _bits(t)[fin]).max() <= 2
-    with np.errstate(all="ignore"):
-        old = (1 / (1 + np.exp(-x))) if name == "sigmoid" else _npf(name)(x)
-    assert np.count_nonzero(_bits(e) != _bits(t)) <= np.count_nonzero(_bits(old) != _bits(t))
 
 
 @pytest.mark.parametrize("name", RULE64)
@@ -103,8 +103,7 @@ def test_pow_scalar(exponent):
     else:
         ref = (x.astype(F64) ** F64(F32(exponent))).astype(F32)
         np.testing.assert_array_equal(_bits(e), _bits(ref))
-        assert np.abs(_bits(e) - _bits(t)).max() <= 2
-        assert np.count_nonzero(_bits(e) != _bits(t)) <= np.count_nonzero(_bits(x ** F32(exponent)) != _bits(t))
+        assert np.abs(_bits(e) - _bits(t)).max() <= 2  # torch's powf kernel is the CPU's (module docstring)
 
 
 def test_pow_tensor():

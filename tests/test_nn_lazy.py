@@ -34,7 +34,7 @@ def run(lib):
         out.append((type(e).__name__, str(e)))
     y = m(lib.randn(2, 3, 6, 6))
     out.append(repr(m))
-    out.append(y.detach().numpy().round(5).tolist())
+    out.append(y.detach().numpy())  # compared with a tolerance: conv and batch norm in float32 (BLAS rounding)
     out.append(list(m.state_dict().keys()))
     out.append(type(m[0].weight).__name__)
     out.append(type(m[1].running_mean).__name__)
@@ -61,6 +61,12 @@ def test_lazy_scenario_matches_torch():
         t, e = run(torch), run(ember)
     assert len(t) == len(e)
     for k, (a, b) in enumerate(zip(t, e)):
+        if isinstance(a, np.ndarray):
+            # rounded to 5 digits and compared as text, one value (-0.405485, a rounding boundary) printed
+            # -0.40548 in torch and -0.40549 in ember on a machine whose BLAS kernel rounds differently
+            assert a.shape == b.shape and a.dtype == b.dtype, f"step {k}"
+            np.testing.assert_allclose(b, a, rtol=1e-5, atol=1e-6, err_msg=f"step {k}")
+            continue
         assert str(a).replace("torch", "T") == str(b).replace("ember", "T"), f"step {k}"
 
 
@@ -232,6 +238,12 @@ def test_uninitialized_allowed_uses_match_torch():
         t, e = _allowed_uses(torch), _allowed_uses(ember)
     assert len(t) == len(e)
     for k, (a, b) in enumerate(zip(t, e)):
+        if isinstance(a, np.ndarray):
+            # rounded to 5 digits and compared as text, one value (-0.405485, a rounding boundary) printed
+            # -0.40548 in torch and -0.40549 in ember on a machine whose BLAS kernel rounds differently
+            assert a.shape == b.shape and a.dtype == b.dtype, f"step {k}"
+            np.testing.assert_allclose(b, a, rtol=1e-5, atol=1e-6, err_msg=f"step {k}")
+            continue
         assert str(a).replace("torch", "T") == str(b).replace("ember", "T"), f"step {k}"
 
 
