@@ -113,6 +113,19 @@ def test_ddp_matches_torch_on_whole_batches(ddp_run):
     assert facts["direct/reduced_in_place"] == [True] * facts["plain/buckets"]
 
 
+def test_ddp_user_hook_sees_local_gradient(ddp_run):
+    # torch's reducer runs after every tensor post-accumulate-grad hook: a hook registered after DDP sees the rank's
+    # own gradient (rank 0: the first half of the batch), and .grad ends averaged over the whole batch
+    got, _ = ddp_run
+    X, Y = data()
+    for name, rows in (("user_hook_seen", slice(0, B)), ("user_hook_grad", slice(0, 2 * B))):
+        model = mlp()
+        ((model(X[0][rows]) - Y[0][rows]) ** 2).mean().backward()
+        for k, p in model.named_parameters():
+            want = p.grad.numpy()  # for .grad: the whole batch's mean, the average of the two halves' means
+            np.testing.assert_allclose(got[f"{name}/{k}"], want, rtol=0, atol=1e-6, err_msg=f"{name} {k}")
+
+
 def test_ddp_column_major_gradient_reduced_in_place(ddp_run):
     got, facts = ddp_run
     nn = torch.nn
@@ -422,6 +435,27 @@ def test_launcher_command_several_hosts_and_mpich():
         build_command(parse("--nnodes", "1:4", "t.py"), "mpirun", "openmpi")
 
 
+def test_launcher_on_two_nodes(tmp_path):
+    # `--nnodes 2 --hostfile`: node 0's mpirun starts the second node's daemon over ssh (here a stand-in that runs it
+    # on this machine) and 2 workers on each node, with torchrun's variables; node 1's launcher has nothing to start.
+    # The workers make no MPI calls: Open MPI believes the two "nodes" are two machines, so its shared-memory
+    # transport collides between them (both on this machine's /dev/shm) and its TCP transport will not use loopback
+    # between hosts; on two real hosts they talk over the network.
+    hosts = tmp_path / "hosts"
+    hosts.write_text("localhost slots=2\nember-test-node-1 slots=2\n")
+    log = tmp_path / "ssh.log"
+    env = {"PRTE_MCA_plm_ssh_agent": os.path.join(SCRIPTS, "dist_fake_ssh.sh"), "EMBER_TEST_SSH_LOG": str(log)}
+    runs = [launch(2, "dist_env.py", extra=("--nnodes", "2", "--node-rank", str(n), "--hostfile", str(hosts)),
+                   env=env) for n in (0, 1)]
+    assert runs[0].returncode == 0, runs[0].stdout + runs[0].stderr
+    workers = sorted(line.split()[1:] for line in runs[0].stdout.splitlines() if line.startswith("worker "))
+    assert workers == [[f"RANK={r}", f"LOCAL_RANK={r % 2}", f"GROUP_RANK={r // 2}", "WORLD_SIZE=4",
+                        "LOCAL_WORLD_SIZE=2", "GROUP_WORLD_SIZE=2"] for r in range(4)]
+    assert log.read_text().split() == ["ember-test-node-1"]
+    assert runs[1].returncode == 0 and "nothing to start here" in runs[1].stdout + runs[1].stderr
+    assert not any(line.startswith("worker ") for line in runs[1].stdout.splitlines())
+
+
 def test_torchrun_environment_from_mpi_launchers():
     from ember.distributed._bootstrap import torchrun_env
     env = torchrun_env({"OMPI_COMM_WORLD_RANK": "5", "OMPI_COMM_WORLD_SIZE": "8", "OMPI_COMM_WORLD_LOCAL_RANK": "1",
@@ -431,6 +465,10 @@ def test_torchrun_environment_from_mpi_launchers():
                                 "GROUP_WORLD_SIZE", "TORCHELASTIC_RUN_ID")} == {
         "RANK": "5", "WORLD_SIZE": "8", "LOCAL_RANK": "1", "LOCAL_WORLD_SIZE": "4", "GROUP_RANK": "1",
         "MASTER_PORT": "29501", "GROUP_WORLD_SIZE": "2", "TORCHELASTIC_RUN_ID": "abc"}
+    # OMPI_COMM_WORLD_NODE_RANK is a process's rank on its node, not the node's: rank 1 of 4 per node is on node 0
+    env = torchrun_env({"OMPI_COMM_WORLD_RANK": "1", "OMPI_COMM_WORLD_SIZE": "8", "OMPI_COMM_WORLD_LOCAL_RANK": "1",
+                        "OMPI_COMM_WORLD_LOCAL_SIZE": "4", "OMPI_COMM_WORLD_NODE_RANK": "1"})
+    assert (env["LOCAL_RANK"], env["GROUP_RANK"]) == ("1", "0")
     env = torchrun_env({"PMI_RANK": "3", "PMI_SIZE": "4", "EMBER_NPROC_PER_NODE": "2"})
     assert (env["RANK"], env["WORLD_SIZE"], env["LOCAL_RANK"], env["GROUP_RANK"]) == ("3", "4", "1", "1")
     with pytest.raises(RuntimeError, match="not started by mpirun"):

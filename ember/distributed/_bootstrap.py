@@ -9,12 +9,11 @@ import os
 import runpy
 import sys
 
-# (RANK, WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE, node rank) in the variables of each MPI launcher
+# (RANK, WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE) in the variables of each MPI launcher
 _LAUNCHERS = (
-    ("OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE", "OMPI_COMM_WORLD_LOCAL_RANK", "OMPI_COMM_WORLD_LOCAL_SIZE",
-     "OMPI_COMM_WORLD_NODE_RANK"),
-    ("PMI_RANK", "PMI_SIZE", "MPI_LOCALRANKID", "MPI_LOCALNRANKS", None),
-    ("PMIX_RANK", None, None, None, None),
+    ("OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE", "OMPI_COMM_WORLD_LOCAL_RANK", "OMPI_COMM_WORLD_LOCAL_SIZE"),
+    ("PMI_RANK", "PMI_SIZE", "MPI_LOCALRANKID", "MPI_LOCALNRANKS"),
+    ("PMIX_RANK", None, None, None),
 )
 
 
@@ -24,7 +23,7 @@ def torchrun_env(environ):
     if names is None:
         raise RuntimeError("ember.distributed._bootstrap: not started by mpirun (no OMPI_COMM_WORLD_RANK / PMI_RANK "
                            "in the environment); use `python -m ember.distributed.run`")
-    rank, size, local, local_size, node = names
+    rank, size, local, local_size = names
     r = int(environ[rank])
     nproc = int(environ.get("EMBER_NPROC_PER_NODE", "1"))
     out = {
@@ -34,8 +33,10 @@ def torchrun_env(environ):
         "LOCAL_RANK": environ[local] if local and local in environ else str(r % nproc),
         "LOCAL_WORLD_SIZE": environ[local_size] if local_size and local_size in environ else str(nproc),
     }
-    group_rank = environ[node] if node and node in environ else str(r // nproc)
-    out.update(GROUP_RANK=group_rank, ROLE_RANK=out["RANK"], ROLE_WORLD_SIZE=out["WORLD_SIZE"],
+    # torchrun's GROUP_RANK is the node's index; the launcher's mpirun places ranks node by node (ppr:N:node, -ppn N),
+    # as torchrun numbers them. (Open MPI's OMPI_COMM_WORLD_NODE_RANK is not it: that is the process's rank among
+    # those on its node.)
+    out.update(GROUP_RANK=str(r // int(out["LOCAL_WORLD_SIZE"])), ROLE_RANK=out["RANK"], ROLE_WORLD_SIZE=out["WORLD_SIZE"],
                ROLE_NAME=environ.get("EMBER_ROLE", "default"),
                GROUP_WORLD_SIZE=environ.get("EMBER_NNODES", "1"),
                TORCHELASTIC_RESTART_COUNT="0", TORCHELASTIC_MAX_RESTARTS="0",

@@ -5,7 +5,7 @@ same models with torch on whole batches in one process and compares.
 
 Scenarios: plain (small buckets: several per step; ranks start from different weights, DDP broadcasts rank 0's),
 direct, direct_zeros, direct_transposed, direct_unused (every gradient reduced in its own memory, apart from the
-buckets' flat buffers), hook_* (communication hooks), join_* (uneven inputs), view (gradient_as_bucket_view), no_sync (two micro-batches per step, the first under
+buckets' flat buffers), user_hook (what a post-accumulate-grad hook registered after DDP's sees), hook_* (communication hooks), join_* (uneven inputs), view (gradient_as_bucket_view), no_sync (two micro-batches per step, the first under
 no_sync), unused (find_unused_parameters: a head only rank 0 uses, a layer nobody uses), bn (BatchNorm with
 broadcast_buffers)."""
 import json
@@ -92,6 +92,19 @@ facts["plain/state_dict_keys"] = list(ddp.state_dict())
 DDPmod._DIRECT_MIN_BYTES = 0
 ddp = train("direct", mlp(0 if R == 0 else 1 + R), momentum=0.9, bucket_cap_mb=0.001)
 facts["direct/reduced_in_place"] = [all(f) for f in ddp._last_in_place]
+# user_hook: a post-accumulate-grad hook registered after DDP's (gradients reduced in place) sees the rank's local
+# gradient, as torch's (its reducer hooks the AccumulateGrad node, after every tensor post-accumulate-grad hook)
+model = mlp(0)
+ddp = DDP(model)
+seen = {}
+for name, p in model.named_parameters():
+    p.register_post_accumulate_grad_hook(lambda p, name=name: seen.__setitem__(name, p.grad.numpy().copy()))
+((ddp(half(X[0])) - half(Y[0])) ** 2).mean().backward()
+if R == 0:
+    for k, v in seen.items():
+        out[f"user_hook_seen/{k}"] = v
+for k, p in model.named_parameters():
+    out[f"user_hook_grad/{k}"] = p.grad.numpy().copy()
 # zero_grad to zeros: backward adds into the .grad of the last step, which is scaled and reduced in place again
 train("direct_zeros", mlp(0 if R == 0 else 1 + R), momentum=0.9, set_to_none=False)
 # a column-major gradient: staged in a row-major copy in the first step; after it every rank agrees to lay it out

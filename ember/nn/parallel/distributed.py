@@ -7,18 +7,22 @@ As torch's (torch/nn/parallel/distributed.py and its C++ Reducer, torch/csrc/dis
   gradients): the first bucket holds at most 1 MiB (`_DEFAULT_FIRST_BUCKET_BYTES`), the others `bucket_cap_mb`
   (25 MiB by default); each bucket holds one dtype;
 - a post-accumulate-grad hook on every parameter multiplies its gradient by 1 / world size (torch's reducer
-  multiplies while copying, `at::mul_out(bucket_view, grad, 1. / div_factor_)`, before the sum); a bucket whose
-  gradients are all in is all-reduced at once; buckets are reduced in bucket order on every rank (MPI matches
-  collectives by order). The all-reduces are blocking calls: ember's engine accumulates the leaves' gradients
-  after every op node has run, so the hooks fire together at the end of backward and nothing is left for
-  communication to overlap with (see `_reduce`);
+  multiplies while copying, `at::mul_out(bucket_view, grad, 1. / div_factor_)`, before the sum); DDP's hook runs
+  after any post-accumulate-grad hook the user registers, before or after DDP (torch's reducer hooks the
+  AccumulateGrad node, which runs after the tensor's hooks), so a user's hook sees the local gradient; a bucket
+  whose gradients are all in is all-reduced at once, during backward (once a hook is registered ember's engine
+  accumulates a leaf's gradient as soon as its consumers have run, as torch's); buckets are reduced in bucket
+  order on every rank (MPI matches collectives by order); the last parameter's hook writes the results (torch's
+  finalize_backward, which torch queues for the end of backward: every parameter's gradient is in by then). The
+  all-reduces are blocking calls (see `_reduce`);
 - a bucket's small gradients are copied into its flat buffer and reduced by one all-reduce; a large gradient
   (`_DIRECT_MIN_BYTES`) is scaled and all-reduced where it lies, in the .grad's own memory, when that is a
   contiguous writable host array of the parameter's dtype (the engine's .grad is never shared with another tensor:
   it takes a gradient only when nothing else holds it): no copy into the bucket and none back, each of which cost
   about what the reduction itself costs on these CPUs (a 16.8 MB model: ~3 ms per pass over the gradients). torch
   copies in and out (gradient_as_bucket_view=False); the .grad tensors end with the same values, in the same
-  tensor objects (only a hook registered after DDP's sees a large .grad already scaled by 1 / world size). A
+  tensor objects (between DDP's hook and the end of backward a large .grad holds the scaled, then the summed
+  values, where torch's holds the local gradient until finalize_backward copies the averages in). A
   gradient that cannot be reduced in place (another dtype, layout or device) is staged in a contiguous copy and
   written back. Whether a parameter is reduced apart depends on its size and dtype alone, so every rank makes the
   same MPI calls;
@@ -282,10 +286,11 @@ class DistributedDataParallel(Module):
 
     def _reduce(self, b):
         """All-reduce bucket `b`: its flat buffer, then each direct array, in bucket order (every rank makes the
-        same calls). Blocking calls: ember's engine accumulates every leaf's gradient after the last op node has
-        run, so the post-accumulate-grad hooks fire together at the end of backward and there is no computation
-        left for a nonblocking all-reduce to overlap with; Open MPI's nonblocking collectives (libnbc) also took
-        1.3-1.6x its blocking ones for 8-16 MB here and move only inside MPI calls."""
+        same calls). Blocking calls, though torch's reducer launches them asynchronously and waits in
+        finalize_backward: Open MPI's nonblocking collectives (libnbc) took 1.3-1.6x its blocking ones for 8-16 MB
+        here and move only inside MPI calls, and with Iallreduce per bucket waited for in the last hook (tried on
+        2026-12-04) bench_dist.py's DDP step of the wide MLP took 1.22-1.31x (single step + all_reduce) against
+        1.05-1.13x with these blocking calls, the MLP's 1.10-1.25x against 1.06-1.19x."""
         pg = self.process_group
         if self._comm_hook is not None:
             hook, state = self._comm_hook
@@ -500,6 +505,7 @@ class DistributedDataParallel(Module):
         if is_grad_enabled() and self.require_backward_grad_sync:
             self.require_forward_param_sync = True
             self._reset()
+            self._hooks_last()
             if self.find_unused_parameters:
                 reached = _leaves_reached(output)
                 for i, p in enumerate(self._params):
@@ -509,6 +515,15 @@ class DistributedDataParallel(Module):
         else:
             self.require_forward_param_sync = False
         return output
+
+    def _hooks_last(self):
+        """Put DDP's hook after any post-accumulate-grad hook registered since: torch's reducer hooks the
+        AccumulateGrad node (add_post_hook), which runs after every tensor post-accumulate-grad hook, so a user's
+        hook sees the local gradient (before DDP scales and reduces it, here possibly in the .grad's own memory)."""
+        for h in self._hook_handles:
+            hooks = h.hooks
+            if next(reversed(hooks)) != h.id:
+                hooks[h.id] = hooks.pop(h.id)
 
     def forward(self, *inputs, **kwargs):
         self._pre_forward()
