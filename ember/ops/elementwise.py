@@ -1090,11 +1090,13 @@ def bitwise_not(input, *, out=None):
 
 # ---- unary math ----------------------------------------------------------------------------------------------
 def _unary(name, fwd, grad_fn=None, save="input", int_ok=False, keep_int=False, quiet=True, arrays=None,
-           uint_kernel=None):
+           uint_kernel=None, small=None):
     """Define a unary op. grad_fn(grad, x, result) gives the input gradient in tensor ops; arrays(g, t) is the
     same formula on real floating arrays (the node's backward_arrays, see Node), t being the saved input
     (save="input") or result (save="result"); save=None: the formula needs neither, nothing is saved.
-    quiet=False: the forward can never raise a NumPy FP warning, so it runs without fp_ignore."""
+    quiet=False: the forward can never raise a NumPy FP warning, so it runs without fp_ignore.
+    small(d): fwd's arithmetic for a float32 array of at most _CHUNK elements (default: fwd's float64 function
+    when fwd is _rounded's), computed inline by the op and by its fast form `op.fast_function` (OpDef)."""
     node_cls = None
     save_input = save == "input"
     save_code = SAVE_INPUT if save_input else SAVE_OUTPUT if save == "result" else SAVE_NONE
@@ -1114,15 +1116,18 @@ def _unary(name, fwd, grad_fn=None, save="input", int_ok=False, keep_int=False, 
     # the float64-and-round rule (_rounded): small float32 inputs take it inline, one cast each way around the
     # float64 function (5x3: the checks and calls of the general forward cost as much as the math)
     f64 = getattr(fwd, "f64fn", None)
+    if small is None and f64 is not None:
+        def small(d):
+            return f64(d.astype(_F64)).astype(_F32)
 
     def op(input, *, out=None):
         if input.__class__ is not Tensor and not isinstance(input, Tensor):
             input = ensure_tensor(input)
         d = input._data
-        if d.dtype is _F32 and f64 is not None and d.size <= _CHUNK:
+        if d.dtype is _F32 and small is not None and d.size <= _CHUNK:
             tok = fp_off()
             try:
-                r = f64(d.astype(_F64)).astype(_F32)
+                r = small(d)
             finally:
                 fp_restore(tok)
         else:
@@ -1150,6 +1155,30 @@ def _unary(name, fwd, grad_fn=None, save="input", int_ok=False, keep_int=False, 
         return r
     op.__name__ = name
     op.node_cls = node_cls
+    op.fast_function = None
+    if small is not None:
+        def factory(public):
+            # ember.<name>(x) on a small float32 tensor: op's arithmetic and record with no layer around them (the
+            # table's generated callable costs ~0.3 us per call, a tenth of the op); every other call to `public`
+            def unary(*args, **kwargs):
+                if len(args) == 1 and not kwargs:
+                    x = args[0]
+                    if x.__class__ is Tensor:
+                        d = x._data
+                        if d.dtype is _F32 and d.size <= _CHUNK:
+                            tok = fp_off()
+                            try:  # _rounded's float64 function called here, not through `small` (~0.1 us)
+                                r = small(d) if f64 is None else f64(d.astype(_F64)).astype(_F32)
+                            finally:
+                                fp_restore(tok)
+                            if r.__class__ is not ndarray:
+                                r = as_array(r)  # 0-d
+                            if node_cls is not None and state.enabled and x._requires_grad:
+                                return record_unary(node_cls, x, r, save_code)
+                            return wrap(r)
+                return public(*args, **kwargs)
+            return unary
+        op.fast_function = factory
     return op
 
 
@@ -1332,58 +1361,58 @@ def _threshold_backward(g, y):
 exp_arrays = _rounded(np.exp)  # exp / log forwards on arrays, for composite ops (logsumexp)
 log_arrays = _rounded(_log_f64, np.log)
 exp = _unary("exp", exp_arrays, lambda g, x, r: g * r.conj(), save="result", arrays=lambda g, r: g * r)
-declare(exp, "exp(Tensor input, *, Tensor out=None)", method=True, inplace=True)
+declare(exp, "exp(Tensor input, *, Tensor out=None)", method=True, inplace=True, fast_function=exp.fast_function)
 # derivatives.yaml: grad * result.conj() * M_LN2, the scalar factor last (its node MulBackward1, as torch's)
 exp2 = _unary("exp2", _rounded(np.exp2), lambda g, x, r: mul_scalar(g * r.conj(), 0.6931471805599453), save="result",
               arrays=lambda g, r: g * (r * 0.6931471805599453))
-declare(exp2, "exp2(Tensor input, *, Tensor out=None)", method=True, inplace=True)
+declare(exp2, "exp2(Tensor input, *, Tensor out=None)", method=True, inplace=True, fast_function=exp2.fast_function)
 expm1 = _unary("expm1", _rounded(np.expm1), lambda g, x, r: g * (r.conj() + 1), save="result", arrays=lambda g, r: g * (r + 1))
-declare(expm1, "expm1(Tensor input, *, Tensor out=None)", method=True, inplace=True)
+declare(expm1, "expm1(Tensor input, *, Tensor out=None)", method=True, inplace=True, fast_function=expm1.fast_function)
 log = _unary("log", log_arrays, lambda g, x, r: g / x.conj(), arrays=lambda g, x: g / x)
-declare(log, "log(Tensor input, *, Tensor out=None)", method=True, inplace=True)
+declare(log, "log(Tensor input, *, Tensor out=None)", method=True, inplace=True, fast_function=log.fast_function)
 log2 = _unary("log2", _rounded(np.log2), lambda g, x, r: g / (x.conj() * 0.6931471805599453),
               arrays=lambda g, x: g / (x * 0.6931471805599453))
-declare(log2, "log2(Tensor input, *, Tensor out=None)", method=True, inplace=True)
+declare(log2, "log2(Tensor input, *, Tensor out=None)", method=True, inplace=True, fast_function=log2.fast_function)
 log10 = _unary("log10", _rounded(np.log10), lambda g, x, r: g / (x.conj() * 2.302585092994046),
                arrays=lambda g, x: g / (x * 2.302585092994046))
-declare(log10, "log10(Tensor input, *, Tensor out=None)", method=True, inplace=True)
+declare(log10, "log10(Tensor input, *, Tensor out=None)", method=True, inplace=True, fast_function=log10.fast_function)
 log1p = _unary("log1p", _rounded(np.log1p), lambda g, x, r: g / (x + 1).conj(), arrays=lambda g, x: g / (x + 1))
-declare(log1p, "log1p(Tensor input, *, Tensor out=None)", method=True, inplace=True)
+declare(log1p, "log1p(Tensor input, *, Tensor out=None)", method=True, inplace=True, fast_function=log1p.fast_function)
 log1p.node_cls.__name__ = "Log1PBackward0"
 sqrt = _unary("sqrt", np.sqrt, lambda g, x, r: g / (r.conj() * 2), save="result", arrays=lambda g, r: g / (r * 2))
-declare(sqrt, "sqrt(Tensor input, *, Tensor out=None)", method=True, inplace=True)
+declare(sqrt, "sqrt(Tensor input, *, Tensor out=None)", method=True, inplace=True, fast_function=sqrt.fast_function)
 rsqrt = _unary("rsqrt", _rsqrt, lambda g, x, r: g * (r.pow(3) * -0.5).conj(), save="result",
                arrays=lambda g, r: g * (np.power(r, 3) * -0.5))
-declare(rsqrt, "rsqrt(Tensor input, *, Tensor out=None)", method=True, inplace=True)
+declare(rsqrt, "rsqrt(Tensor input, *, Tensor out=None)", method=True, inplace=True, fast_function=rsqrt.fast_function)
 sin = _unary("sin", _rounded(np.sin), lambda g, x, r: g * cos(x).conj(), arrays=lambda g, x: g * np.cos(x))
-declare(sin, "sin(Tensor input, *, Tensor out=None)", method=True, inplace=True)
+declare(sin, "sin(Tensor input, *, Tensor out=None)", method=True, inplace=True, fast_function=sin.fast_function)
 cos = _unary("cos", _rounded(np.cos), lambda g, x, r: g * -sin(x).conj(), arrays=lambda g, x: g * -np.sin(x))
-declare(cos, "cos(Tensor input, *, Tensor out=None)", method=True, inplace=True)
+declare(cos, "cos(Tensor input, *, Tensor out=None)", method=True, inplace=True, fast_function=cos.fast_function)
 tan = _unary("tan", _rounded(np.tan), lambda g, x, r: g * (r * r + 1).conj(), save="result", arrays=lambda g, r: g * (r * r + 1))
-declare(tan, "tan(Tensor input, *, Tensor out=None)", method=True, inplace=True)
+declare(tan, "tan(Tensor input, *, Tensor out=None)", method=True, inplace=True, fast_function=tan.fast_function)
 asin = _unary("asin", _rounded(np.arcsin), lambda g, x, r: g * rsqrt(-x * x + 1).conj(),
               arrays=lambda g, x: g * _rsqrt(-x * x + 1))
-declare(asin, "asin(Tensor input, *, Tensor out=None)", method=True, inplace=True, aliases=("arcsin",))
+declare(asin, "asin(Tensor input, *, Tensor out=None)", method=True, inplace=True, fast_function=asin.fast_function, aliases=("arcsin",))
 acos = _unary("acos", _rounded(np.arccos), lambda g, x, r: g * -rsqrt(-x * x + 1).conj(),
               arrays=lambda g, x: g * -_rsqrt(-x * x + 1))
-declare(acos, "acos(Tensor input, *, Tensor out=None)", method=True, inplace=True, aliases=("arccos",))
+declare(acos, "acos(Tensor input, *, Tensor out=None)", method=True, inplace=True, fast_function=acos.fast_function, aliases=("arccos",))
 atan = _unary("atan", _rounded(np.arctan), lambda g, x, r: g / (x * x + 1).conj(), arrays=lambda g, x: g / (x * x + 1))
-declare(atan, "atan(Tensor input, *, Tensor out=None)", method=True, inplace=True, aliases=("arctan",))
+declare(atan, "atan(Tensor input, *, Tensor out=None)", method=True, inplace=True, fast_function=atan.fast_function, aliases=("arctan",))
 sinh = _unary("sinh", _rounded(np.sinh), lambda g, x, r: g * cosh(x).conj(), arrays=lambda g, x: g * np.cosh(x))
-declare(sinh, "sinh(Tensor input, *, Tensor out=None)", method=True, inplace=True)
+declare(sinh, "sinh(Tensor input, *, Tensor out=None)", method=True, inplace=True, fast_function=sinh.fast_function)
 cosh = _unary("cosh", _rounded(np.cosh), lambda g, x, r: g * sinh(x).conj(), arrays=lambda g, x: g * np.sinh(x))
-declare(cosh, "cosh(Tensor input, *, Tensor out=None)", method=True, inplace=True)
+declare(cosh, "cosh(Tensor input, *, Tensor out=None)", method=True, inplace=True, fast_function=cosh.fast_function)
 tanh = _unary("tanh", _rounded(np.tanh), lambda g, x, r: _tanh_backward(g, r), save="result",
               arrays=lambda g, r: g * (1 - r * r))
-declare(tanh, "tanh(Tensor input, *, Tensor out=None)", method=True, inplace=True)
+declare(tanh, "tanh(Tensor input, *, Tensor out=None)", method=True, inplace=True, fast_function=tanh.fast_function)
 asinh = _unary("asinh", np.arcsinh, lambda g, x, r: g * rsqrt(x * x + 1).conj(),
                arrays=lambda g, x: g * _rsqrt(x * x + 1))
-declare(asinh, "asinh(Tensor input, *, Tensor out=None)", method=True, inplace=True, aliases=("arcsinh",))
+declare(asinh, "asinh(Tensor input, *, Tensor out=None)", method=True, inplace=True, fast_function=asinh.fast_function, aliases=("arcsinh",))
 acosh = _unary("acosh", np.arccosh, lambda g, x, r: g * rsqrt(x * x - 1).conj(),
                arrays=lambda g, x: g * _rsqrt(x * x - 1))
-declare(acosh, "acosh(Tensor input, *, Tensor out=None)", method=True, inplace=True, aliases=("arccosh",))
+declare(acosh, "acosh(Tensor input, *, Tensor out=None)", method=True, inplace=True, fast_function=acosh.fast_function, aliases=("arccosh",))
 atanh = _unary("atanh", _rounded(np.arctanh), lambda g, x, r: g / (1 - x * x).conj(), arrays=lambda g, x: g / (1 - x * x))
-declare(atanh, "atanh(Tensor input, *, Tensor out=None)", method=True, inplace=True, aliases=("arctanh",))
+declare(atanh, "atanh(Tensor input, *, Tensor out=None)", method=True, inplace=True, fast_function=atanh.fast_function, aliases=("arctanh",))
 
 
 class _InplaceNotImplemented(Node):
@@ -1433,6 +1462,15 @@ def _neg_exp32(a):
 _SIGMOID_BLOCK = 1 << 16  # float32 elements per block of the large sigmoid (256 KiB: stays in L2)
 
 
+def _sigmoid_small(a):
+    """sigmoid of a float32 array of at most _CHUNK elements: _neg_exp32's arithmetic inline."""
+    b = a.astype(_F64)
+    np.negative(b, out=b)
+    e = np.exp(b, out=b).astype(_F32)
+    e += np.float32(1)
+    return np.reciprocal(e, out=e)
+
+
 def _sigmoid_fwd(a):
     # 1 / (1 + exp(-x)) without overflow warnings. float32 (float16/bfloat16 through float32, as torch): torch's
     # vectorised kernel in float32 ops on its (nearly correctly rounded) exp: exp(-x) rounded from float64, then
@@ -1455,12 +1493,8 @@ def _sigmoid_fwd(a):
             np.add(e, one, out=e)
             np.divide(one, e, out=e)  # 1 / e, as reciprocal (both IEEE division) at twice its speed
         return out.reshape(a.shape)
-    if a.dtype is _F32 and a.size <= _CHUNK:  # small float32: _neg_exp32's arithmetic inline
-        b = a.astype(_F64)
-        np.negative(b, out=b)
-        e = np.exp(b, out=b).astype(_F32)
-        e += np.float32(1)
-        return np.reciprocal(e, out=e)
+    if a.dtype is _F32 and a.size <= _CHUNK:
+        return _sigmoid_small(a)
     if a.dtype == _F32 or a.dtype in _dtype.OPMATH_NP:
         e = _neg_exp32(a)
         if e.__class__ is not ndarray:  # 0-d
@@ -1476,8 +1510,8 @@ def _sigmoid_fwd(a):
 
 
 sigmoid = _unary("sigmoid", _sigmoid_fwd, lambda g, x, r: _sigmoid_backward(g, r), save="result",
-                 arrays=lambda g, r: g * (r * (1 - r)))
-declare(sigmoid, "sigmoid(Tensor input, *, Tensor out=None)", method=True, inplace=True)
+                 arrays=lambda g, r: g * (r * (1 - r)), small=_sigmoid_small)
+declare(sigmoid, "sigmoid(Tensor input, *, Tensor out=None)", method=True, inplace=True, fast_function=sigmoid.fast_function)
 
 
 def _relu_fwd(a):
