@@ -295,3 +295,28 @@ def test_large_math_keeps_numpy_float32():
     s = ember.from_numpy(x).sigmoid().numpy()
     # NumPy's SIMD float32 exp is within a few ulps of torch's (measured: up to 4 ulps here)
     assert np.abs(_bits(s) - _bits(torch.from_numpy(x).sigmoid().numpy())).max() <= 8
+
+
+@pytest.mark.parametrize("shape", [(5, 3), (7, 16), (2, 3, 4), (3, 17), (1, 9)])
+@pytest.mark.parametrize("kw", [{}, {"keepdim": True}, {"correction": 0}, {"correction": 2.5}])
+@pytest.mark.parametrize("fn", ["var", "std"])
+@pytest.mark.filterwarnings("ignore:.*degrees of freedom")  # (correction 2.5 on 2-long slices: torch warns too)
+def test_float64_var_along_a_dim_is_torchs_welford(shape, kw, fn):
+    # torch reduces float64 along one dim with serial Welford updates (ReduceOpsKernel.cpp std_var_kernel_impl): its
+    # exact bits for slices up to 16 long (17 keeps the two-pass: allclose only); inf and nan included; the gradient
+    a = np.random.default_rng(sum(shape)).standard_normal(shape) * 10 + 3
+    if a.size > 10:
+        a.flat[3], a.flat[7] = np.inf, np.nan
+    for dim in range(-len(shape), len(shape)):
+        e, t = ember.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+        re, rt = getattr(e, fn)(dim, **kw), getattr(t, fn)(dim, **kw)
+        assert re.dtype == ember.float64 and tuple(re.shape) == tuple(rt.shape)
+        assert re.grad_fn.name() == rt.grad_fn.name()
+        if shape[dim] <= 16:
+            np.testing.assert_array_equal(re.detach().numpy(), rt.detach().numpy())
+        else:
+            np.testing.assert_allclose(re.detach().numpy(), rt.detach().numpy(), rtol=1e-13)
+        g = np.random.default_rng(1).standard_normal(tuple(rt.shape))
+        re.backward(ember.tensor(g))
+        rt.backward(torch.tensor(g))
+        np.testing.assert_allclose(e.grad.numpy(), t.grad.numpy(), rtol=1e-12, atol=1e-12)

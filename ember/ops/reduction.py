@@ -1031,6 +1031,9 @@ class VarBackward0(Node):
         return "StdBackward0" if self.is_std else "VarBackward0"
 
 
+_WELFORD_MAX = 16  # the longest slice float64 var/std reduces with torch's Welford steps (see _var; ~4 us a step)
+
+
 def _var(input, dim, unbiased, keepdim, correction, is_std):
     if isinstance(dim, bool):  # legacy var(unbiased) positional form
         dim, unbiased = None, dim
@@ -1051,7 +1054,24 @@ def _var(input, dim, unbiased, keepdim, correction, is_std):
     # full float32 reduction) and rounds the double variance (or its square root) once: so does this
     src = d.astype(_F64) if d.dtype == _F32 or _low_precision(d) else d
     with fp_ignore:
-        if d.size:
+        if d.dtype == _F64 and d.__class__ is _ndarray and len(axes) == 1 and 1 < d.shape[axes[0]] <= _WELFORD_MAX \
+                and out_numel > 1:
+            # float64 along one dim: torch's std_var_kernel_impl (aten/src/ATen/native/cpu/ReduceOpsKernel.cpp) runs
+            # WelfordOps::reduce (aten/src/ATen/native/SharedReduceOps.h) serially over each slice (below GRAIN_SIZE),
+            # which a two-pass sum misses in the last bit: the same updates, one vector op per step across slices
+            # (longer slices keep the two-pass below: a Python step per element costs too much there)
+            xs = np.moveaxis(d, axes[0], -1)
+            mean = np.zeros(xs.shape[:-1])
+            m2 = np.zeros(xs.shape[:-1])
+            for i in range(xs.shape[-1]):  # (from zero, as torch: a first inf or nan gives nan)
+                x = xs[..., i]
+                delta = x - mean
+                mean += delta / float(i + 1)
+                m2 += delta * (x - mean)
+            v = m2 / (n - corr if n - corr > 0 else 0)
+            if keepdim:
+                v = np.expand_dims(v, axes[0])
+        elif d.size:
             # corrected two-pass mean: exact for constant slices (var 0, as torch's Welford gives), where a
             # plain mean can be off by an ulp and make std's gradient O(1) instead of 0
             m = src.mean(axis=axes, keepdims=True)
