@@ -153,6 +153,7 @@ def _low_sum32(d, axes, keepdim):
 _plans = _sumplan._plans
 _accumulate = np.add.accumulate
 _reduce = np.add.reduce
+_max_reduce = np.maximum.reduce
 _add, _subtract, _multiply, _divide = np.add, np.subtract, np.multiply, np.divide
 _ZERO32 = np.float32(0)
 
@@ -1262,8 +1263,11 @@ def logsumexp(input, dim, keepdim=False, *, out=None):
     src = d.astype(_F32) if _low_precision(d) else d
     with fp_ignore:
         if src.size:
-            m = np.max(src, axis=axes, keepdims=True)
-            m = np.where(np.isinf(m), 0, m)
+            m = _max_reduce(src, axes, None, None, True)  # (np.max without its Python layer)
+            if m.__class__ is _ndarray:  # (0-d input: a NumPy scalar)
+                m[np.isinf(m)] = 0
+            else:
+                m = np.where(np.isinf(m), 0, m)
         else:
             m = xp(src).zeros([1 if i in axes else s for i, s in enumerate(src.shape)], src.dtype)
         if src.dtype == _F32:  # torch's composition: exp, sum, log kernels on float32 (ReduceOps.cpp logsumexp)
