@@ -499,6 +499,11 @@ def addmm(input, mat1, mat2, out_dtype=None, *, beta=1, alpha=1, out=None):
     if a.shape[1] != b.shape[0]:
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({a.shape[0]}x{a.shape[1]} and "
                            f"{b.shape[0]}x{b.shape[1]})")
+    if a.dtype != b.dtype:
+        # addmm's meta function checks the two matrices before the mm kernel's own (differently worded) check
+        # (aten/src/ATen/native/LinearAlgebra.cpp, TORCH_META_FUNC(addmm) via ADDMM_META)
+        raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {_torch_type_name(a.dtype)} and "
+                           f"{_torch_type_name(b.dtype)}")
     _same_dtype(mat1, mat2, "mm")
     if c.dtype != a.dtype:
         raise RuntimeError(f"self and mat2 must have the same dtype, but got {_torch_type_name(c.dtype)} and "
