@@ -1,6 +1,7 @@
 """The large-tensor paths (issue 7 performance, 4M elements; bench/README.md "4M elements: the large-tensor
 paths") against torch on inputs big enough to take them: gather/scatter_add over linear positions in blocks, topk
 from a candidate set, bfloat16 sums through the uint32 view, cumsum's blocked GEMM order (from 2**20 elements),
+cumsum/cumprod along the last axis in column steps over blocks of rows,
 transposed copies in strips, max/argmax along the second-last axis, x[mask] = value as a masked copy."""
 import numpy as np
 import pytest
@@ -120,6 +121,33 @@ def test_cumsum_gemm_blocks_falls_back_exactly():
     x = np.random.default_rng(5).standard_normal((1024, 1024)).astype(F32)
     x[3, 5], x[7, 9], x[10, 100], x[11, 200], x[12, 300] = np.inf, np.nan, 3e38, 3e38, -np.inf
     np.testing.assert_array_equal(ember.from_numpy(x).cumsum(1).numpy(), torch.from_numpy(x).cumsum(1).numpy())
+
+
+@pytest.mark.parametrize("shape", [(600, 131), (3, 300, 70), (2100, 130), (513, 1), (700, 64), (520, 3)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.float16])
+@pytest.mark.parametrize("op", ["cumprod", "cumsum"])
+def test_scan_rows_column_steps(shape, dtype, op):
+    # from 512 rows a scan along the last axis runs as one vector op per column over blocks of rows (64 columns
+    # at a time, 2048 rows per block): the same operations as torch's running float64 (float32 for float16)
+    # result, so torch's bits, with zeros, infinities, NaNs, overflow and negative values in the rows
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal(shape)
+    x.flat[::97] = 0
+    x.flat[5::1013] = np.inf
+    x.flat[7::2011] = np.nan
+    x.flat[3::31] *= -1e3 if op == "cumsum" else -20
+    x = x.astype(dtype)
+    e, t = _pair(x)
+    with np.errstate(all="ignore"):
+        for dim in (-1, x.ndim - 1):
+            np.testing.assert_array_equal(getattr(e, op)(dim).numpy(), getattr(t, op)(dim).numpy())
+        # a non-contiguous input: every other column of a wider array, and the transpose of a C-ordered one
+        w = np.repeat(x, 2, -1)
+        np.testing.assert_array_equal(getattr(ember.from_numpy(w)[..., ::2], op)(-1).numpy(),
+                                      getattr(torch.from_numpy(w)[..., ::2], op)(-1).numpy())
+        xt = np.ascontiguousarray(np.swapaxes(x, -1, -2))
+        np.testing.assert_array_equal(getattr(ember.from_numpy(xt).transpose(-1, -2), op)(-1).numpy(),
+                                      getattr(torch.from_numpy(xt).transpose(-1, -2), op)(-1).numpy())
 
 
 @pytest.mark.parametrize("shape,perm", [((1000, 300), (1, 0)), ((300, 1000), (1, 0)), ((4, 500, 300), (0, 2, 1)),
