@@ -4,7 +4,10 @@
 - DDP train step of the MLP 784-512-256-10 (bench_train.py's), each rank a batch of 64 (128 in all): ember's
   DistributedDataParallel vs (the same step without DDP + one all_reduce of all the gradients, timed apart, and
   in one call: the call includes the wait for the slower rank, as a DDP step does), and vs torch's DDP on gloo;
-  goals: within 1.1x of the sum, faster than torch's DDP.
+  goals: within 1.1x of the sum, faster than torch's DDP. ember's DDP step is timed twice in the same rounds: with
+  its bucket all-reduces made in the post-accumulate-grad hooks (synchronous), and queued on ember.distributed's
+  communication thread so that they run while backward goes on (EMBER_DDP_COMM_THREAD=1; the default only where
+  a rank has a spare core), with the per-round ratio of the two.
 
 Run: .venv/bin/python bench/bench_dist.py   (it starts the workers itself: ember's through
 `python -m ember.distributed.run --nproc-per-node 2`, torch's through `python -m torch.distributed.run`)
@@ -86,6 +89,17 @@ def _step_fn(lib, net, x, y):
     return step
 
 
+def _comm_mode(step, on):
+    """`step` with ember.distributed's communication thread forced on or off (what EMBER_DDP_COMM_THREAD=1/0
+    does for a whole process), so both modes are timed in the same process and the same rounds."""
+    import ember.distributed as dist
+
+    def run():
+        dist._comm.enabled = on
+        step()
+    return run
+
+
 def worker_ember(rounds):
     import numpy as np
     from mpi4py import MPI
@@ -94,6 +108,7 @@ def worker_ember(rounds):
     import ember.distributed as dist
     from ember.nn.parallel import DistributedDataParallel as DDP
     dist.init_process_group("mpi")
+    default_mode = dist._comm.enabled
     rank = dist.get_rank()
     comm = MPI.COMM_WORLD
     raw = np.ones(NUMEL, np.float32)
@@ -102,7 +117,7 @@ def worker_ember(rounds):
                   "allreduce_ember": lambda: dist.all_reduce(t)}, comm.Barrier, rounds)
     x, y = _batch(ember, rank)
     plain = _mlp(ember)
-    ddp_net = DDP(_mlp(ember))
+    ddp_net, ddp_thread_net = DDP(_mlp(ember)), DDP(_mlp(ember))
     nparams = sum(p.numel() for p in plain.parameters())
     grads = ember.zeros(nparams)
     local = _step_fn(ember, plain, x, y)
@@ -113,12 +128,15 @@ def worker_ember(rounds):
     res.update(_timed({"step_local": local,
                        "allreduce_grads": lambda: dist.all_reduce(grads),
                        "step_then_allreduce": manual,
-                       "step_ddp": _step_fn(ember, ddp_net, x, y)}, comm.Barrier, rounds))
+                       "step_ddp": _comm_mode(_step_fn(ember, ddp_net, x, y), False),
+                       "step_ddp_thread": _comm_mode(_step_fn(ember, ddp_thread_net, x, y), True)},
+                      comm.Barrier, rounds))
+    res["comm_thread_default"] = default_mode
     res["params"] = nparams
     res["buckets"] = len(ddp_net._buckets)
     # communication-bound: 4.2M parameters (16.8 MB of gradients), 8 samples per rank
     xw, yw = _batch(ember, rank, 8, 1024)
-    wide, wide_ddp = _wide(ember), DDP(_wide(ember))
+    wide, wide_ddp, wide_ddp_thread = _wide(ember), DDP(_wide(ember)), DDP(_wide(ember))
     wgrads = ember.zeros(sum(p.numel() for p in wide.parameters()))
     wlocal = _step_fn(ember, wide, xw, yw)
 
@@ -127,7 +145,8 @@ def worker_ember(rounds):
         dist.all_reduce(wgrads)
     res.update({"wide_" + k: v for k, v in _timed({
         "step_local": wlocal, "allreduce_grads": lambda: dist.all_reduce(wgrads), "step_then_allreduce": wmanual,
-        "step_ddp": _step_fn(ember, wide_ddp, xw, yw)}, comm.Barrier, rounds).items()})
+        "step_ddp": _comm_mode(_step_fn(ember, wide_ddp, xw, yw), False),
+        "step_ddp_thread": _comm_mode(_step_fn(ember, wide_ddp_thread, xw, yw), True)}, comm.Barrier, rounds).items()})
     res["wide_params"] = int(wgrads.numel())
     if rank == 0:
         print("RESULT " + json.dumps(res), flush=True)
@@ -181,6 +200,7 @@ def main():
                    help="time each call in rank 0's process CPU time (user + system, all threads) instead of wall "
                         "time: a rank descheduled by other jobs on the shared machine does not count, a rank "
                         "spinning in MPI (or gloo's threads) does")
+    p.add_argument("--ember-only", action="store_true", help="skip torch's launches (and goal 3)")
     a = p.parse_args()
     if a.cpu_time:
         CLOCK[0] = time.process_time
@@ -188,11 +208,14 @@ def main():
         return worker_ember(a.rounds)
     if a.worker == "torch":
         return worker_torch(a.rounds)
+    def torch_launch():
+        return None if a.ember_only else launch("torch.distributed.run", a.rounds, "torch", a.cpu_time)
+
     e = launch("ember.distributed.run", a.rounds, "ember", a.cpu_time)
-    t = launch("torch.distributed.run", a.rounds, "torch", a.cpu_time)
+    t = torch_launch()
     # each library launched twice, alternately (ember, torch, ember, torch): load from elsewhere drifts
     e2 = launch("ember.distributed.run", a.rounds, "ember", a.cpu_time)
-    t2 = launch("torch.distributed.run", a.rounds, "torch", a.cpu_time)
+    t2 = torch_launch()
 
     def row(name, d):
         print(f"{name:<52} median {d['median_ms']:8.2f} ms   best {d['best_ms']:8.2f} ms")
@@ -202,14 +225,15 @@ def main():
     for tag, r in (("", e), (" (2nd)", e2)):
         row("all_reduce 16 MB float32: raw mpi4py" + tag, r["allreduce_mpi4py"])
         row("all_reduce 16 MB float32: ember.distributed" + tag, r["allreduce_ember"])
-    for tag, r in (("", t), (" (2nd)", t2)):
+    for tag, r in (("", t), (" (2nd)", t2)) if t else ():
         row("all_reduce 16 MB float32: torch gloo" + tag, r["allreduce_gloo"])
     for tag, r in (("", e), (" (2nd)", e2)):
         row("ember MLP step, no DDP (local batch)" + tag, r["step_local"])
         row("ember all_reduce of all gradients (one flat tensor)" + tag, r["allreduce_grads"])
         row("ember MLP step then that all_reduce (one call)" + tag, r["step_then_allreduce"])
-        row("ember MLP step, DDP" + tag, r["step_ddp"])
-    for tag, r in (("", t), (" (2nd)", t2)):
+        row("ember MLP step, DDP (all-reduces in the hooks)" + tag, r["step_ddp"])
+        row("ember MLP step, DDP (on the communication thread)" + tag, r["step_ddp_thread"])
+    for tag, r in (("", t), (" (2nd)", t2)) if t else ():
         row("torch MLP step, no DDP (local batch)" + tag, r["step_local"])
         row("torch gloo all_reduce of all gradients" + tag, r["allreduce_grads"])
         row("torch MLP step, DDP on gloo" + tag, r["step_ddp_gloo"])
@@ -218,8 +242,9 @@ def main():
         row("  ember step, no DDP" + tag, r["wide_step_local"])
         row("  ember all_reduce of all gradients" + tag, r["wide_allreduce_grads"])
         row("  ember step then that all_reduce (one call)" + tag, r["wide_step_then_allreduce"])
-        row("  ember step, DDP" + tag, r["wide_step_ddp"])
-    for tag, r in (("", t), (" (2nd)", t2)):
+        row("  ember step, DDP (all-reduces in the hooks)" + tag, r["wide_step_ddp"])
+        row("  ember step, DDP (on the communication thread)" + tag, r["wide_step_ddp_thread"])
+    for tag, r in (("", t), (" (2nd)", t2)) if t else ():
         row("  torch step, no DDP" + tag, r["wide_step_local"])
         row("  torch gloo all_reduce of all gradients" + tag, r["wide_allreduce_grads"])
         row("  torch step, DDP on gloo" + tag, r["wide_step_ddp_gloo"])
@@ -229,15 +254,23 @@ def main():
               f"(per-round {_paired(r['allreduce_ember'], r['allreduce_mpi4py']):.3f}x; goal <= 1.1)")
         for w, name in (("", "MLP"), ("wide_", "wide")):
             base = r[w + "step_local"][m] + r[w + "allreduce_grads"][m]
-            print(f"goal 2{tag} {name}: ember DDP step / (step + all_reduce): {r[w + 'step_ddp'][m] / base:.3f}x "
-                  f"(per-round {_paired(r[w + 'step_ddp'], r[w + 'step_local'], r[w + 'allreduce_grads']):.3f}x; "
-                  f"goal <= 1.1); / (step then all_reduce, one call): "
-                  f"{r[w + 'step_ddp'][m] / r[w + 'step_then_allreduce'][m]:.3f}x")
+            for k, mode in (("step_ddp", "hooks"), ("step_ddp_thread", "thread")):
+                print(f"goal 2{tag} {name} ({mode}): ember DDP step / (step + all_reduce): {r[w + k][m] / base:.3f}x "
+                      f"(per-round {_paired(r[w + k], r[w + 'step_local'], r[w + 'allreduce_grads']):.3f}x; "
+                      f"goal <= 1.1); / (step then all_reduce, one call): "
+                      f"{r[w + k][m] / r[w + 'step_then_allreduce'][m]:.3f}x")
+            print(f"comm thread{tag} {name}: DDP step on the thread / in the hooks: "
+                  f"{r[w + 'step_ddp_thread'][m] / r[w + 'step_ddp'][m]:.3f}x "
+                  f"(per-round {_paired(r[w + 'step_ddp_thread'], r[w + 'step_ddp']):.3f}x); "
+                  f"the default here: {'thread' if r['comm_thread_default'] else 'hooks'}")
     def mean(key, *runs):
         return statistics.fmean(r[key][m] for r in runs)
 
+    if t is None:
+        return
+    mode = "step_ddp_thread" if e["comm_thread_default"] else "step_ddp"  # the default DDP of this machine
     for w, name in (("", "MLP"), ("wide_", "wide")):
-        ddp_t, ddp_e = mean(w + "step_ddp_gloo", t, t2), mean(w + "step_ddp", e, e2)
+        ddp_t, ddp_e = mean(w + "step_ddp_gloo", t, t2), mean(w + mode, e, e2)
         print(f"goal 3 {name}: torch DDP gloo step / ember DDP step: {ddp_t / ddp_e:.3f}x (goal > 1; the mean of "
               f"each library's two launches' medians); torch step, no DDP / ember's: "
               f"{mean(w + 'step_local', t, t2) / mean(w + 'step_local', e, e2):.3f}x; torch DDP / (torch step + "

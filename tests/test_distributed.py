@@ -4,7 +4,11 @@ The worker scripts (tests/scripts/dist_*.py) are started with `python -m ember.d
 with a timeout; each launch batches many checks, since starting MPI processes is the slow part. MPI is the `mpi`
 extra (mpi4py + the Open MPI wheel), which `python3 dev.py test` installs: without it these tests fail, they do not
 skip. The launcher's command line, its failure summary and the environment each worker gets are also checked
-without starting MPI."""
+without starting MPI.
+
+ember.distributed runs queued MPI work (DDP's bucket all-reduces, async_op=True collectives) on a communication
+thread where a rank has a spare core, and in the calling thread otherwise (EMBER_DDP_COMM_THREAD=1/0 forces
+either): the MPI launches run in both modes, so whichever this machine picks, both are covered."""
 import json
 import os
 import subprocess
@@ -36,10 +40,15 @@ def test_mpi_is_installed():
     assert mpi4py.__version__ and os.path.exists(find_mpirun())
 
 
+COMM_THREAD = "EMBER_DDP_COMM_THREAD"
+MODES = {"comm_thread": "1", "in_caller": "0"}
+
+
+@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("nproc", [2, 4])
-def test_collectives_against_numpy(tmp_path, nproc):
+def test_collectives_against_numpy(tmp_path, nproc, mode):
     out = tmp_path / "report.json"
-    r = launch(nproc, "dist_collectives.py", str(out))
+    r = launch(nproc, "dist_collectives.py", str(out), env={COMM_THREAD: MODES[mode]})
     assert r.returncode == 0, r.stdout + r.stderr
     report = json.loads(out.read_text())
     assert report["world"] == nproc
@@ -52,14 +61,30 @@ def test_collectives_against_numpy(tmp_path, nproc):
 STEPS, B = 5, 8
 
 
-@pytest.fixture(scope="module")
-def ddp_run(tmp_path_factory):
+@pytest.fixture(scope="module", params=list(MODES))
+def ddp_run(tmp_path_factory, request):
     out = tmp_path_factory.mktemp("ddp") / "params.npz"
-    r = launch(2, "dist_ddp.py", str(out))
+    r = launch(2, "dist_ddp.py", str(out), env={COMM_THREAD: MODES[request.param]})
     assert r.returncode == 0, r.stdout + r.stderr
     with open(str(out) + ".json") as f:
         facts = json.load(f)
+    assert facts["comm_thread"] == (request.param == "comm_thread")
     return dict(np.load(out)), facts
+
+
+def test_ddp_comm_thread_runs_buckets_during_backward(ddp_run):
+    # with the thread, the buckets before the first layer's are queued (running) when its gradient's hook runs,
+    # backward still going on; without it none is queued: each was reduced in its own hook
+    _, facts = ddp_run
+    queued, buckets = facts["queued_at_last_hook"]
+    assert buckets >= 2
+    assert queued == ([buckets - 1] if facts["comm_thread"] else [0])
+
+
+def test_ddp_failed_all_reduce_raises_from_backward(ddp_run):
+    # raised by the communication thread or in the hook: the same exception, in the main thread
+    _, facts = ddp_run
+    assert facts["comm_error"] == ["RuntimeError", "injected: Allreduce failed"]
 
 
 def data():
@@ -383,14 +408,17 @@ def test_ddp_unfinished_reduction_is_torchs_error(ddp_run):
 
 
 # ---- failures ------------------------------------------------------------------------------------------------------
+HANG = ["rank 0: all_reduce did not complete within the process group's timeout (2 s)", "called MPI_Abort"]
+
+
 @pytest.mark.parametrize("mode,expect", [
     ("kill", ["rank: 1 (local_rank: 1)", "SIGKILL"]),
     ("raise", ["ValueError: rank 1 gives up", "rank: 1 (local_rank: 1) called MPI_Abort"]),
-    ("hang", ["rank 0: all_reduce did not complete within the process group's timeout (2 s)",
-              "called MPI_Abort"]),
+    ("hang", HANG),
+    ("ddp_hang", HANG),  # the all-reduce hangs on the communication thread
 ])
 def test_a_failed_rank_fails_the_job(mode, expect):
-    r = launch(2, "dist_failures.py", mode)
+    r = launch(2, "dist_failures.py", mode, env={COMM_THREAD: "1"} if mode == "ddp_hang" else None)
     assert r.returncode != 0
     assert "ember.distributed.run: the job failed" in r.stderr, r.stderr
     for e in expect:

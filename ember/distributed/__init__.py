@@ -16,7 +16,12 @@ Failure handling: a blocking collective, or `Work.wait()`, that has not complete
 aborts the whole MPI job (MPI_Abort), as torch's NCCL watchdog tears the job down. mpirun itself stops every rank
 when one dies on a signal or exits with an error, and an uncaught exception in a rank aborts the job instead of
 leaving the others waiting in a collective.
+
+Where a rank has a spare core, DDP's bucket all-reduces and async_op=True collectives run on one communication
+thread per process (torch's ProcessGroupMPI worker), while the caller goes on: see `_CommThread`.
 """
+import atexit
+import collections
 import datetime
 import enum
 import os
@@ -100,9 +105,10 @@ class ProcessGroup:
         self._ranks = list(ranks)
         self._backend = backend
         self._timeout = timeout
+        self._rank = comm.Get_rank()  # asked once: no MPI call beside the communication thread's
 
     def rank(self):
-        return self._comm.Get_rank()
+        return self._rank
 
     def size(self):
         return len(self._ranks)
@@ -284,6 +290,8 @@ _watchdog = _Watchdog()
 
 
 def _blocking(what, pg, fn, *args):
+    if _comm.thread is not None:
+        _comm.drain()
     token = _watchdog.enter(what, pg)
     try:
         return fn(*args)
@@ -291,17 +299,146 @@ def _blocking(what, pg, fn, *args):
         _watchdog.ops.pop(token, None)
 
 
+# ---- the communication thread ------------------------------------------------------------------------------------
+COMM_THREAD_ENV = "EMBER_DDP_COMM_THREAD"
+
+
+class _Entry:
+    """One queued piece of MPI work (torch's WorkEntry): `fn(*args)`, run on the communication thread; wait()
+    returns when it has run and raises, in the waiting thread, the exception it raised."""
+    __slots__ = ("fn", "args", "event", "exc")
+
+    def __init__(self, fn, args):
+        self.fn = fn
+        self.args = args
+        self.event = threading.Event()
+        self.exc = None
+
+    def wait(self):
+        self.event.wait()
+        if self.exc is not None:
+            raise self.exc
+
+    def done(self):
+        if self.event.is_set():
+            if self.exc is not None:
+                raise self.exc
+            return True
+        return False
+
+
+class _CommThread:
+    """A single background thread per process that runs queued MPI work in the order it was queued: torch's
+    ProcessGroupMPI (torch/csrc/distributed/c10d/ProcessGroupMPI.cpp: `enqueue` appends a WorkEntry to `queue_`,
+    `runLoop` on `workerThread_` pops and runs them in order, MPI being initialised at MPI_THREAD_SERIALIZED).
+    DDP queues each bucket's all-reduce here from its post-accumulate-grad hook and backward goes on while it runs
+    (mpi4py releases the GIL inside MPI calls, NumPy inside its large array loops); an async_op=True collective
+    runs here too, its Work waiting for the entry.
+
+    Only one thread is ever inside MPI: an MPI call made by any other thread (`_blocking`, the requests of
+    isend/irecv) first waits for the queue to empty (`drain`), so every rank still makes its MPI calls in program
+    order, the calls themselves being the ones the synchronous path makes (the same results, bit for bit).
+
+    Used when enabled (`_comm_thread_enabled`): EMBER_DDP_COMM_THREAD=1 or 0 forces it on or off; by default it is
+    on only when the process may run on more cores than this node has ranks (len(os.sched_getaffinity(0)) >
+    local world size): on a core of its own the thread's MPI call (Open MPI polls while it waits) runs beside
+    backward; sharing the cores it only takes turns with it (bench/README.md, 2026-12-04 afternoon). It needs MPI
+    initialised at MPI_THREAD_SERIALIZED or above (mpi4py asks for MPI_THREAD_MULTIPLE): below, the synchronous
+    path is kept."""
+
+    def __init__(self):
+        self.cv = threading.Condition(threading.Lock())
+        self.queue = collections.deque()
+        self.busy = False      # an entry is running
+        self.thread = None     # started on the first submit
+        self.ident = None
+        self.stop = False
+        self.enabled = False   # set by init_process_group
+
+    def submit(self, fn, *args):
+        entry = _Entry(fn, args)
+        with self.cv:
+            if self.thread is None:
+                self.stop = False
+                self.thread = threading.Thread(target=self._loop, name="ember.distributed comm", daemon=True)
+                self.thread.start()
+                self.ident = self.thread.ident
+            self.queue.append(entry)
+            self.cv.notify_all()
+        return entry
+
+    def drain(self):
+        """Wait until every queued entry has run (nothing to wait for on the thread itself: it runs them)."""
+        if threading.get_ident() == self.ident:
+            return
+        with self.cv:
+            while self.queue or self.busy:
+                self.cv.wait()
+
+    def _loop(self):
+        cv = self.cv
+        while True:
+            with cv:
+                while not self.queue and not self.stop:
+                    cv.wait()
+                if not self.queue:
+                    return  # stopped, and nothing left (torch's destroy() waits for the queue to empty first)
+                entry = self.queue.popleft()
+                self.busy = True
+            try:
+                entry.fn(*entry.args)
+            except BaseException as e:  # surfaces in the thread that waits for the entry
+                entry.exc = e
+            entry.event.set()
+            with cv:
+                self.busy = False
+                cv.notify_all()
+
+    def shutdown(self):
+        """Run what is queued, then end the thread (destroy_process_group, and at exit: a daemon thread, so an
+        interpreter that exits without destroy_process_group does not wait for it past this)."""
+        thread = self.thread
+        if thread is None:
+            return
+        with self.cv:
+            self.stop = True
+            self.cv.notify_all()
+        if thread is not threading.current_thread():
+            thread.join()
+        self.thread = None
+        self.ident = None
+
+
+_comm = _CommThread()
+atexit.register(_comm.shutdown)
+
+
+def _comm_thread_enabled(MPI, comm):
+    """Whether this process runs its queued MPI work on the communication thread (see _CommThread)."""
+    forced = os.environ.get(COMM_THREAD_ENV, "")
+    if forced not in ("", "0", "1"):
+        raise ValueError(f"ember.distributed: {COMM_THREAD_ENV} must be 0 or 1, got {forced!r}")
+    # a collective: made whatever this rank decides, since ranks may be set up differently
+    node = comm.Split_type(MPI.COMM_TYPE_SHARED)  # the ranks of this node
+    local = node.Get_size()
+    node.Free()
+    if forced == "0" or MPI.Query_thread() < MPI.THREAD_SERIALIZED:
+        return False
+    return forced == "1" or len(os.sched_getaffinity(0)) > local
+
+
 class Work:
     """The handle of an async_op=True operation (and of isend/irecv): wait() completes it."""
 
-    def __init__(self, what, pg, requests=(), finish=None, result=(), status=None):
+    def __init__(self, what, pg, requests=(), finish=None, result=(), status=None, entry=None):
         self._what = what
         self._pg = pg
         self._requests = list(requests)
         self._finish = finish
         self._result = list(result)
         self._status = status
-        self._done = not self._requests and finish is None
+        self._entry = entry  # the operation queued on the communication thread, instead of MPI requests
+        self._done = not self._requests and finish is None and entry is None
         self._future = None
 
     def _complete(self):
@@ -341,6 +478,8 @@ class Work:
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"ember.distributed: {self._what} timed out after {seconds:g} s in wait()")
                 time.sleep(0.0005)
+        elif self._entry is not None:
+            self._entry.wait()  # its MPI call runs under the watchdog on the communication thread
         elif self._requests:
             _blocking(self._what, self._pg, self._wait_requests)
         self._complete()
@@ -353,6 +492,10 @@ class Work:
             _mpi().Request.Waitall(self._requests)
 
     def _test(self):
+        if self._entry is not None:
+            return self._entry.done()
+        if _comm.thread is not None:
+            _comm.drain()
         if self._status is not None:
             return self._requests[0].Test(self._status)
         return _mpi().Request.Testall(self._requests)
@@ -496,6 +639,7 @@ def init_process_group(backend=None, init_method=None, timeout=None, world_size=
     if name == "gloo" and comm.Get_rank() == 0:
         warnings.warn("ember.distributed: backend 'gloo' runs on MPI (ember has no Gloo); the collectives are "
                       "torch's", stacklevel=2)
+    _comm.enabled = _comm_thread_enabled(MPI, comm)
     pg = ProcessGroup(comm, range(n), name, timeout)
     _world.default = pg
     _world.backend_name = name
@@ -511,6 +655,8 @@ def destroy_process_group(group=None):
         if _world.default is None:
             raise ValueError("Default process group has not been initialized, please make sure to call "
                              "init_process_group.")
+        _comm.shutdown()
+        _comm.enabled = False
         for g in _world.groups:
             g._comm.Free()
         _world.groups = []
@@ -522,6 +668,7 @@ def destroy_process_group(group=None):
     if isinstance(group, int) and group == GroupMember.NON_GROUP_MEMBER:
         return
     if group in _world.groups:
+        _comm.drain()
         _world.groups.remove(group)
         group._comm.Free()
 
@@ -701,6 +848,9 @@ def _run(what, g, async_op, call, args, done=None, result=(), empty=False):
         if done is not None:
             done()
         return None
+    if _comm.enabled:  # the blocking call, run by the communication thread (torch's ProcessGroupMPI)
+        return Work(what, g, finish=done, result=result, entry=_comm.submit(_blocking, what, g, getattr(g._comm, call),
+                                                                             *args))
     return Work(what, g, [getattr(g._comm, "I" + call.lower())(*args)], done, result)
 
 
@@ -720,6 +870,9 @@ def barrier(group=None, async_op=False, device_ids=None):
         return None
     g = _group(group)
     if async_op:
+        if _comm.enabled:
+            return Work("barrier", g, entry=_comm.submit(_blocking, "barrier", g, g._comm.Barrier))
+        _comm.drain()
         return Work("barrier", g, [g._comm.Ibarrier()])
     _blocking("barrier", g, g._comm.Barrier)
     return None
@@ -963,6 +1116,7 @@ def isend(tensor, dst=None, group=None, tag=0, group_dst=None):
         return None
     peer = _p2p_peer(g, dst, group_dst, "dst")
     h = _host_view(tensor)
+    _comm.drain()
     return Work("isend", g, [g._comm.Isend(_bytes(h), peer, tag)], lambda: h, [tensor])
 
 
@@ -974,6 +1128,7 @@ def irecv(tensor, src=None, group=None, tag=0, group_src=None):
     peer = MPI.ANY_SOURCE if src is None and group_src is None else _peer(g, src, group_src, "src")
     h = _host_view(tensor)
     status = MPI.Status()
+    _comm.drain()
     return Work("irecv", g, [g._comm.Irecv(_bytes(h), peer, tag)], lambda: _write_back(tensor, h), [tensor], status)
 
 

@@ -260,6 +260,41 @@ try:
 except RuntimeError as e:
     facts["unfinished_error"] = str(e)
 
+# the communication thread (EMBER_DDP_COMM_THREAD, which the test sets to 1 and 0): whether this process uses it,
+# and how many bucket all-reduces are queued on it when the hook of the first layer's weight (its gradient is the
+# last one backward makes) runs: the others' are queued before backward ends, and it goes on while they run
+facts["comm_thread"] = dist._comm.enabled
+model = mlp(0)
+ddp = DDP(model, bucket_cap_mb=0.001)
+queued = []
+model[0].weight.register_post_accumulate_grad_hook(lambda p: queued.append(len(ddp._queued)))
+((ddp(half(X[0])) - half(Y[0])) ** 2).mean().backward()
+facts["queued_at_last_hook"] = [queued, len(ddp._buckets)]
+
+
+class FailingComm:
+    """A communicator whose Allreduce fails (on every rank, so none waits for the others)."""
+
+    def __init__(self, comm):
+        self.comm = comm
+
+    def __getattr__(self, name):
+        return getattr(self.comm, name)
+
+    def Allreduce(self, *args):
+        raise RuntimeError("injected: Allreduce failed")
+
+
+# a failed MPI call in a bucket's all-reduce raises from backward, in the main thread, the exception it raised
+pg = dist.group.WORLD
+failing = dist.ProcessGroup(FailingComm(pg._comm), pg._ranks, "mpi", pg._timeout)
+ddp = DDP(mlp(0), process_group=failing)
+try:
+    ((ddp(half(X[0])) - half(Y[0])) ** 2).mean().backward()
+    facts["comm_error"] = None
+except RuntimeError as e:
+    facts["comm_error"] = [type(e).__name__, str(e)]
+
 if R == 0:
     np.savez(sys.argv[1], **out)
     with open(sys.argv[1] + ".json", "w") as f:

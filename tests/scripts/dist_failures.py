@@ -2,7 +2,8 @@
 all_reduce; the job must fail (not hang) and the launcher must say which rank failed.
   kill:  rank 1 is killed by SIGKILL (mpirun stops the others)
   raise: rank 1 raises (the launcher's worker aborts the job)
-  hang:  rank 1 never calls the all_reduce (rank 0's watchdog aborts after the group's 2 s timeout)"""
+  hang:  rank 1 never calls the all_reduce (rank 0's watchdog aborts after the group's 2 s timeout)
+  ddp_hang: the same in a DDP backward (run with the communication thread: the watchdog watches its calls)"""
 import datetime
 import os
 import signal
@@ -15,9 +16,12 @@ import ember.distributed as dist
 mode = sys.argv[1]
 # a short timeout where the watchdog is what must act; elsewhere a long one, so that mpirun's own report of the
 # dead rank comes first however loaded the machine is
-dist.init_process_group("mpi", timeout=datetime.timedelta(seconds=2 if mode == "hang" else 120))
+dist.init_process_group("mpi", timeout=datetime.timedelta(seconds=2 if mode.endswith("hang") else 120))
 rank = dist.get_rank()
 dist.barrier()
+if mode == "ddp_hang":
+    from ember.nn.parallel import DistributedDataParallel as DDP
+    ddp = DDP(ember.nn.Linear(4, 2))
 if rank == 1:
     if mode == "kill":
         os.kill(os.getpid(), signal.SIGKILL)
@@ -25,6 +29,9 @@ if rank == 1:
         raise ValueError("rank 1 gives up")
     else:
         time.sleep(120)
-t = ember.ones(4)
-dist.all_reduce(t)
+if mode == "ddp_hang":
+    ddp(ember.ones(3, 4)).sum().backward()
+else:
+    t = ember.ones(4)
+    dist.all_reduce(t)
 print("rank 0 finished", flush=True)

@@ -13,8 +13,11 @@ As torch's (torch/nn/parallel/distributed.py and its C++ Reducer, torch/csrc/dis
   whose gradients are all in is all-reduced at once, during backward (once a hook is registered ember's engine
   accumulates a leaf's gradient as soon as its consumers have run, as torch's); buckets are reduced in bucket
   order on every rank (MPI matches collectives by order); the last parameter's hook writes the results (torch's
-  finalize_backward, which torch queues for the end of backward: every parameter's gradient is in by then). The
-  all-reduces are blocking calls (see `_reduce`);
+  finalize_backward, which torch queues for the end of backward: every parameter's gradient is in by then, and
+  it waits for the buckets' all-reduces first). With ember.distributed's communication thread (one per process,
+  torch's ProcessGroupMPI worker; EMBER_DDP_COMM_THREAD=1/0, on by default only where a rank has a spare core)
+  the hooks queue the all-reduces on it and backward goes on while they run; without it they are blocking calls
+  made in the hook (see `_reduce`). The same MPI calls in the same order either way: the same bits;
 - a bucket's small gradients are copied into its flat buffer and reduced by one all-reduce; a large gradient
   (`_DIRECT_MIN_BYTES`) is scaled and all-reduced where it lies, in the .grad's own memory, when that is a
   contiguous writable host array of the parameter's dtype (the engine's .grad is never shared with another tensor:
@@ -22,7 +25,8 @@ As torch's (torch/nn/parallel/distributed.py and its C++ Reducer, torch/csrc/dis
   about what the reduction itself costs on these CPUs (a 16.8 MB model: ~3 ms per pass over the gradients). torch
   copies in and out (gradient_as_bucket_view=False); the .grad tensors end with the same values, in the same
   tensor objects (between DDP's hook and the end of backward a large .grad holds the scaled, then the summed
-  values, where torch's holds the local gradient until finalize_backward copies the averages in). A
+  values, being reduced by the communication thread when it runs, where torch's holds the local gradient until
+  finalize_backward copies the averages in). A
   gradient that cannot be reduced in place (another dtype, layout or device) is staged in a contiguous copy and
   written back. Whether a parameter is reduced apart depends on its size and dtype alone, so every rank makes the
   same MPI calls;
@@ -190,6 +194,7 @@ class DistributedDataParallel(Module):
         self._next_bucket = 0
         self._hooks_fired = False
         self._last_in_place = None
+        self._queued = []  # this backward's bucket all-reduces queued on the communication thread
         self._hook_handles = [p.register_post_accumulate_grad_hook(self._make_hook(i)) for i, p in enumerate(params)]
 
     # ---- buckets ------------------------------------------------------------------------------------------------
@@ -285,12 +290,15 @@ class DistributedDataParallel(Module):
             self._finalize()
 
     def _reduce(self, b):
-        """All-reduce bucket `b`: its flat buffer, then each direct array, in bucket order (every rank makes the
-        same calls). Blocking calls, though torch's reducer launches them asynchronously and waits in
-        finalize_backward: Open MPI's nonblocking collectives (libnbc) took 1.3-1.6x its blocking ones for 8-16 MB
-        here and move only inside MPI calls, and with Iallreduce per bucket waited for in the last hook (tried on
-        2026-12-04) bench_dist.py's DDP step of the wide MLP took 1.22-1.31x (single step + all_reduce) against
-        1.05-1.13x with these blocking calls, the MLP's 1.10-1.25x against 1.06-1.19x."""
+        """All-reduce bucket `b` (`_all_reduce_bucket`), in bucket order (every rank makes the same calls). With
+        ember.distributed's communication thread (dist._CommThread, torch's ProcessGroupMPI worker) the
+        all-reduces are queued on it and backward goes on while they run; `_finalize` waits for them, as torch's
+        reducer launches each bucket's allreduce when it is ready and waits for them all in finalize_backward.
+        Without it they are blocking calls made here. Not MPI's nonblocking collectives: Open MPI's (libnbc) took
+        1.3-1.6x its blocking ones for 8-16 MB here and move only inside MPI calls; with Iallreduce per bucket
+        waited for in the last hook (tried on 2026-12-04) bench_dist.py's DDP step of the wide MLP took 1.22-1.31x
+        (single step + all_reduce) against 1.05-1.13x with blocking calls, the MLP's 1.10-1.25x against
+        1.06-1.19x."""
         pg = self.process_group
         if self._comm_hook is not None:
             hook, state = self._comm_hook
@@ -300,15 +308,15 @@ class DistributedDataParallel(Module):
                                  b.index == len(self._buckets) - 1)
             b.future = hook(state, gb)
             return
-        if b.flat.size:
-            dist.all_reduce(b.tensor, group=pg)
-        MPI = dist._mpi()
-        comm = pg._comm
-        for arr in b.arrays:
-            if arr is not None:
-                dist._blocking("all_reduce", pg, comm.Allreduce, MPI.IN_PLACE, arr, MPI.SUM)
+        if dist._comm.enabled:
+            self._queued.append(dist._comm.submit(_all_reduce_bucket, b.tensor, b.arrays, pg))
+        else:
+            _all_reduce_bucket(b.tensor, b.arrays, pg)
 
     def _finalize(self):
+        queued, self._queued = self._queued, []
+        for entry in queued:
+            entry.wait()  # raises here what the communication thread raised (a failed MPI call)
         used = None
         if self.find_unused_parameters:
             used = self._locally_used.copy()
@@ -411,6 +419,7 @@ class DistributedDataParallel(Module):
         self._locally_used[:] = 0
         self._next_bucket = 0
         self._hooks_fired = False
+        self._queued = []
 
     # ---- forward ------------------------------------------------------------------------------------------------
     def _pre_forward(self):
@@ -538,6 +547,18 @@ class DistributedDataParallel(Module):
             yield
         finally:
             self.require_backward_grad_sync = old
+
+
+def _all_reduce_bucket(flat, arrays, pg):
+    """Sum a bucket over the ranks: its flat buffer (`flat`, a tensor), then each direct array (None for the
+    parameters in the buffer), blocking calls."""
+    if flat._data.size:
+        dist.all_reduce(flat, group=pg)
+    MPI = dist._mpi()
+    comm = pg._comm
+    for arr in arrays:
+        if arr is not None:
+            dist._blocking("all_reduce", pg, comm.Allreduce, MPI.IN_PLACE, arr, MPI.SUM)
 
 
 def _leaves_reached(output):
