@@ -52,6 +52,38 @@ def test_gather_bounds_checked_per_block():
     assert str(ee.value) == str(te.value)
 
 
+@pytest.mark.parametrize("op", ["gather", "scatter_add", "scatter"])
+@pytest.mark.parametrize("bad,itype", [(-1, np.int64), (-5, np.int32), (400, np.int64), (2 ** 31 - 1, np.int32),
+                                       (-2 ** 63, np.int64)])
+@pytest.mark.parametrize("dim", [0, 1, -1])
+def test_index_bounds_one_pass(op, bad, itype, dim):
+    # the bounds are checked in one pass over the index read as unsigned (a negative index is then above any size),
+    # block by block on gather's and scatter_add's blocked paths: torch's error, naming the first bad index
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal((300, 400)).astype(F32)
+    idx = rng.integers(0, 200, (300, 400)).astype(itype)
+    idx[250, 7] = bad  # in a later block
+    idx[280, 3] = 300
+    ex, tx = _pair(x)
+    args = (dim, torch.from_numpy(idx)) + (() if op == "gather" else (torch.from_numpy(x),))
+    eargs = (dim, ember.from_numpy(idx)) + (() if op == "gather" else (ex,))
+    if itype is np.int32 and op != "gather":  # torch's scatter kernels take int64 indices only
+        args = (dim, args[1].long(), args[2])
+    with pytest.raises(RuntimeError) as te:
+        getattr(tx, op)(*args)
+    with pytest.raises(RuntimeError) as ee:
+        getattr(ex, op)(*eargs)
+    assert str(ee.value) == str(te.value)
+    # in bounds again: the same results as torch, also for a non-contiguous index and input
+    idx[250, 7], idx[280, 3] = 199, 0
+    ei, ti = ember.from_numpy(idx.astype(np.int64)), torch.from_numpy(idx.astype(np.int64))
+    for e, t, i, j in ((ex, tx, ei, ti), (ex.t(), tx.t(), ei.t(), ti.t()), (ex[:, ::2], tx[:, ::2], ei[:, ::2],
+                                                                         ti[:, ::2])):
+        targs = (dim, j) + (() if op == "gather" else (t,))
+        eargs = (dim, i) + (() if op == "gather" else (e,))
+        np.testing.assert_array_equal(getattr(e, op)(*eargs).numpy(), getattr(t, op)(*targs).numpy())
+
+
 @pytest.mark.parametrize("dtype", ["float32", "float64", "float16", "int64", "int32", "uint8"])
 @pytest.mark.parametrize("k", [1, 5, 64])
 @pytest.mark.parametrize("largest", [True, False])

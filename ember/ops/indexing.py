@@ -25,6 +25,7 @@ _BASIC = (int, slice, type(None), type(Ellipsis))
 
 
 _INDEX_DTYPES = (np.dtype(np.int64), np.dtype(np.int32))
+_UNSIGNED = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}  # by itemsize: _check_bounds' one-pass view
 _NUMBER = (int, float, complex, np.number, np.bool_)
 _F32, _F64, _I64 = np.dtype(np.float32), np.dtype(np.float64), np.dtype(np.int64)
 _MSG_TYPES = ("only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are valid indices "
@@ -763,8 +764,12 @@ def _lin_blocks(idx, ax, strides, n=None):
         if n is not None:
             _check_bounds(blk, n, ax)
         lin = buf[:k1 - k0]
-        np.multiply(blk, strides[ax], out=lin)
-        if ax != 0:
+        if ax == 0:
+            np.multiply(blk, strides[0], out=lin)
+        elif strides[ax] == 1:  # (the last axis: the index plus the rows' offsets in one pass)
+            np.add(blk, off0[k0:k1], out=lin)
+        else:
+            np.multiply(blk, strides[ax], out=lin)
             lin += off0[k0:k1]
         if base is not None:
             lin += base
@@ -826,8 +831,15 @@ def _small_lin(d, idx, ax):
 
 def _check_bounds(idx, n, ax):
     """gather/scatter: every index in [0, n) (no negative indices), else torch's error naming the first bad one
-    (aten/src/ATen/native/cpu/ScatterGatherKernel.cpp)."""
-    if idx.size and (idx.max() >= n or idx.min() < 0):
+    (aten/src/ATen/native/cpu/ScatterGatherKernel.cpp). A host int64/int32 index in one pass, as unsigned: a
+    negative index reads as one above any size."""
+    if not idx.size:
+        return
+    if idx.__class__ is np.ndarray and idx.dtype.kind == "i":
+        bad = idx.view(_UNSIGNED[idx.itemsize]).max() >= n
+    else:
+        bad = idx.max() >= n or idx.min() < 0
+    if bad:
         flat = idx.reshape(-1)
         bad = flat[(flat >= n) | (flat < 0)][0]
         raise RuntimeError(f"index {bad} is out of bounds for dimension {ax} with size {n}")
@@ -908,7 +920,12 @@ def _scatter_positions(dim, idx, ndim):
     return tuple(pos)
 
 
-def _scatter_add_np(out, dim, idx, src):
+def _scatter_add_np(out, dim, idx, src, n=None):
+    """out.scatter_add_(dim, idx, src) on arrays. With `n`, the indices are first checked to lie in [0, n) (on
+    the blocked path block by block, while each is in cache: torch's error names the first bad one either way)."""
+    if n is not None and not (out.__class__ is np.ndarray and out.ndim and out.flags.c_contiguous and
+                              idx.size >= 1024 and idx.ndim == out.ndim):
+        _check_bounds(idx, n, dim)
     if out.ndim == 0:  # every index is 0: the first idx.size elements of src are summed in
         if idx.size:
             out[...] += src.reshape(-1)[:idx.size].sum(dtype=out.dtype)
@@ -919,7 +936,7 @@ def _scatter_add_np(out, dim, idx, src):
         # elements); the additions happen in the same order (index order), so the same bits
         el = out.itemsize
         flat = out.reshape(-1)
-        for k0, k1, lin in _lin_blocks(idx, dim, [s // el for s in out.strides]):
+        for k0, k1, lin in _lin_blocks(idx, dim, [s // el for s in out.strides], n):
             np.add.at(flat, lin.reshape(-1), src[k0:k1].reshape(-1))
         return
     _backend.scatter_add(out, _scatter_positions(dim, idx, out.ndim), src)
@@ -1013,8 +1030,7 @@ def scatter_add(input, dim, index, src, *, out=None):
     _check_index_tensor(index, "scatter_add")
     _check_scatter(input, ax, index, src)
     d = input._data.copy()
-    _check_bounds(index._data, d.shape[ax] if d.ndim else 1, ax)
-    _scatter_add_np(d, ax, index._data, src._data.astype(d.dtype, copy=False))
+    _scatter_add_np(d, ax, index._data, src._data.astype(d.dtype, copy=False), d.shape[ax] if d.ndim else 1)
     out = wrap(d)
     if state.enabled and (input._requires_grad or src._requires_grad):
         node = record(ScatterBackward0, (input, src), out)
