@@ -5,11 +5,12 @@ import numpy as np
 from .._dtype import check_kernel_of as _uint_check
 
 from .._backend import as_array, xp
-from .._dtype import OPMATH_NP, check_kernel, from_np
+from .._dtype import OPMATH_NP, check_kernel, from_np, promote_np
 from .._tensor import Tensor
 from ._table import op
 from ._registry import _out, expandable_to, fp_ignore, Node, SavedTensor, _torch_type_name, record, state, wrap
-from ._registry import broadcast_error, not_tensor, same_device, xp_of
+from ._registry import _write_out_typed, broadcast_error, not_tensor, same_device, xp_of
+from .creation import check_scalar_fits
 
 
 _KERNEL = {"mm": "addmm_impl_cpu_", "bmm": "bmm", "mv": "addmv_impl_cpu", "dot": "dot"}
@@ -484,14 +485,15 @@ class AddmmBackward0(Node):
         return (grad if self.next_edges[0] is not None else None,) + _mm_grads(g, m1, m2, self.layout)
 
 
-@op("addmm(Tensor input, Tensor mat1, Tensor mat2, *, Scalar beta=1, Scalar alpha=1, Tensor out=None)",
-    "addmm(Tensor input, Tensor mat1, Tensor mat2, ScalarType out_dtype, *, Scalar beta=1, Scalar alpha=1, Tensor out=None)",
-    method=True, inplace=True)
-def addmm(input, mat1, mat2, out_dtype=None, *, beta=1, alpha=1, out=None):
-    """beta * input + alpha * (mat1 @ mat2); with beta == 0 the values of input are ignored (nan/inf too)."""
-    if out_dtype is not None:
-        _no_out_dtype("addmm")
-    a, b, c = mat1._data, mat2._data, input._data
+def _addmm_meta(c, a, b):
+    """addmm's meta checks, in their order (aten/src/ATen/native/LinearAlgebra.cpp ADDMM_META): the dtypes of
+    self and mat2, then of mat1 and mat2, then the shapes."""
+    if c.dtype != b.dtype:
+        raise RuntimeError(f"self and mat2 must have the same dtype, but got {_torch_type_name(c.dtype)} and "
+                           f"{_torch_type_name(b.dtype)}")
+    if a.dtype != b.dtype:
+        raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {_torch_type_name(a.dtype)} and "
+                           f"{_torch_type_name(b.dtype)}")
     if a.ndim != 2:
         raise RuntimeError(f"mat1 must be a matrix, got {a.ndim}-D tensor")
     if b.ndim != 2:
@@ -499,29 +501,20 @@ def addmm(input, mat1, mat2, out_dtype=None, *, beta=1, alpha=1, out=None):
     if a.shape[1] != b.shape[0]:
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({a.shape[0]}x{a.shape[1]} and "
                            f"{b.shape[0]}x{b.shape[1]})")
-    if a.dtype != b.dtype:
-        # addmm's meta function checks the two matrices before the mm kernel's own (differently worded) check
-        # (aten/src/ATen/native/LinearAlgebra.cpp, TORCH_META_FUNC(addmm) via ADDMM_META)
-        raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {_torch_type_name(a.dtype)} and "
-                           f"{_torch_type_name(b.dtype)}")
-    _same_dtype(mat1, mat2, "mm")
-    if c.dtype != a.dtype:
-        raise RuntimeError(f"self and mat2 must have the same dtype, but got {_torch_type_name(c.dtype)} and "
-                           f"{_torch_type_name(b.dtype)}")
-    shape = (a.shape[0], b.shape[1])
-    if not expandable_to(c.shape, shape):
-        if len(c.shape) > 2:
-            raise RuntimeError(f"expand(torch.{_dtype_legacy(c)}{{[{', '.join(map(str, c.shape))}]}}, size=[{shape[0]}, "
-                               f"{shape[1]}]): the number of sizes provided (2) must be greater or equal to the number "
-                               f"of dimensions in the tensor ({len(c.shape)})")
-        i = max(k for k in range(-len(c.shape), 0) if c.shape[k] not in (1, shape[k]))
-        raise RuntimeError(f"The expanded size of the tensor ({shape[i]}) must match the existing size "
-                           f"({c.shape[i]}) at non-singleton dimension {2 + i}.  Target sizes: [{shape[0]}, "
-                           f"{shape[1]}].  Tensor sizes: [{', '.join(map(str, c.shape))}]")
-    if isinstance(alpha, float) and a.dtype.kind in "iub" or isinstance(beta, float) and a.dtype.kind in "iub":
-        raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number."
-                           if isinstance(alpha, float) else
-                           "For integral input tensors, argument beta must not be a floating point number.")
+    if a.__class__ is not b.__class__ or c.__class__ is not a.__class__:
+        same_device(c, a, b)
+
+
+def _addmm_arrays(c, a, b, shape, beta, alpha):
+    """beta * c + alpha * (a @ b) once the checks have passed and the contraction is not empty: the kernel's dtype
+    checks (addmm_impl_cpu_ has no Bool or uint16/32/64 kernel), alpha and beta read as the kernel reads them. An
+    empty result returns before the kernel is chosen."""
+    if 0 in shape:
+        return xp(a).empty(shape, a.dtype)
+    if a.dtype == np.bool_:
+        raise NotImplementedError("\"addmm_impl_cpu_\" not implemented for 'Bool'")
+    check_kernel(a.dtype, "addmm_impl_cpu_")
+    alpha, beta = _scalar_to(alpha, a.dtype), _scalar_to(beta, a.dtype)
     p = _matmul_np(a, b)
     with fp_ignore:
         if alpha != 1:
@@ -533,49 +526,76 @@ def addmm(input, mat1, mat2, out_dtype=None, *, beta=1, alpha=1, out=None):
             r = p
         else:
             r = p + c * c.dtype.type(beta)
-    r = wrap(as_array(r).astype(a.dtype, copy=False))
+    return as_array(r).astype(a.dtype, copy=False)
+
+
+@op("addmm(Tensor input, Tensor mat1, Tensor mat2, *, Scalar beta=1, Scalar alpha=1, Tensor out=None)",
+    "addmm(Tensor input, Tensor mat1, Tensor mat2, ScalarType out_dtype, *, Scalar beta=1, Scalar alpha=1, Tensor out=None)",
+    method=True, inplace=True)
+def addmm(input, mat1, mat2, out_dtype=None, *, beta=1, alpha=1, out=None):
+    """beta * input + alpha * (mat1 @ mat2); with beta == 0 the values of input are ignored (nan/inf too)."""
+    if out_dtype is not None:
+        _no_out_dtype("addmm")
+    a, b, c = mat1._data, mat2._data, input._data
+    _addmm_meta(c, a, b)
+    shape = (a.shape[0], b.shape[1])
+    _check_expand(c, shape)
+    if a.shape[1] == 0:
+        r = _empty_k(c, shape, beta)
+    else:
+        r = _addmm_arrays(c, a, b, shape, beta, alpha)
+    r = wrap(r)
     if state.enabled and (input._requires_grad or mat1._requires_grad or mat2._requires_grad):
         node = record(AddmmBackward0, (input, mat1, mat2), r)
         node.saved = (SavedTensor(mat1) if mat2._requires_grad else None,
                       SavedTensor(mat2) if mat1._requires_grad else None)
         node.alpha, node.beta = alpha, beta
         node.layout = _layout(a, b)
-    return _out(out, r)
+    return _write_out_typed(out, r) if out is not None else r
 
 
-
-
-def _dtype_legacy(t):
-    return from_np[t._data.dtype].legacy_name
 
 
 @op("addmv(Tensor input, Tensor mat, Tensor vec, *, Scalar beta=1, Scalar alpha=1, Tensor out=None)", method=True,
     inplace=True)
 def addmv(input, mat, vec, *, beta=1, alpha=1, out=None):
-    """beta * input + alpha * (mat @ vec); with beta == 0 the values of input are ignored (nan/inf too)."""
-    with _NoGrad():
-        p = mv(mat, vec)
-    r = wrap(_add_scaled(input, p._data, beta, alpha, "addmv"))
+    """beta * input + alpha * (mat @ vec); with beta == 0 the values of input are ignored (nan/inf too).
+    aten/src/ATen/native/Blas.cpp: addmv's meta checks the dims and sizes, addmv_out_cpu the three dtypes; an empty
+    mat gives `input * beta` in input's shape (mul_out resizes the result), else the kernel (no Bool, no
+    uint16/32/64)."""
+    c, a, b = input._data, mat._data, vec._data
+    if not (a.ndim == 2 and b.ndim == 1 and c.ndim <= 1):
+        raise RuntimeError(f"vector + matrix @ vector expected, got {c.ndim}, {a.ndim}, {b.ndim}")
+    if a.shape[1] != b.shape[0] or (a.shape[0] != c.size and c.size != 1):
+        raise RuntimeError(f"size mismatch, got input ({c.shape[0]}), mat ({a.shape[0]}x{a.shape[1]}), vec "
+                           f"({b.shape[0]})")
+    if not c.dtype == a.dtype == b.dtype:
+        raise RuntimeError(f"addmv input tensors must have the same dtype, but got {_torch_type_name(c.dtype)}, "
+                           f"{_torch_type_name(a.dtype)}, and {_torch_type_name(b.dtype)}")
+    if a.__class__ is not b.__class__ or c.__class__ is not a.__class__:
+        same_device(c, a, b)
+    if a.size == 0:
+        xp_ = xp(c)
+        # beta == 0: result.zero_(); else mul_out(result, self, scalar_tensor(beta, self's dtype))
+        r = xp_.zeros(a.shape[:1], c.dtype) if beta == 0 else c * xp_.asarray(_scalar_to(beta, c.dtype)).astype(c.dtype)
+    else:
+        if a.dtype == np.bool_:
+            raise NotImplementedError("\"addmv_impl_cpu\" not implemented for 'Bool'")
+        check_kernel(a.dtype, "addmv_impl_cpu")
+        r = _add_scaled(c, _matmul_np(a, b), beta, alpha)
+    r = wrap(r)
     if state.enabled and (input._requires_grad or mat._requires_grad or vec._requires_grad):
         node = record(AddmvBackward0, (input, mat, vec), r)
         node.saved = (SavedTensor(mat) if vec._requires_grad else None,
                       SavedTensor(vec) if mat._requires_grad else None)
         node.alpha, node.beta = alpha, beta
-    return _out(out, r)
+    return _write_out_typed(out, r) if out is not None else r
 
 
-def _add_scaled(input, p, beta, alpha, name):
-    """beta * input + alpha * p in p's dtype (input broadcast to p's shape), as addmv/baddbmm compute it."""
-    c = input._data
-    if c.dtype != p.dtype:
-        raise RuntimeError(f"expected scalar type {_torch_type_name(p.dtype)} but found {_torch_type_name(c.dtype)}")
-    if not expandable_to(c.shape, p.shape):
-        raise RuntimeError(f"The expanded size of the tensor must match the existing size: {name} got input of "
-                           f"shape {list(c.shape)} for a result of shape {list(p.shape)}")
-    if p.dtype.kind in "iub" and (isinstance(alpha, float) or isinstance(beta, float)):
-        raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number."
-                           if isinstance(alpha, float) else
-                           "For integral input tensors, argument beta must not be a floating point number.")
+def _add_scaled(c, p, beta, alpha):
+    """beta * c + alpha * p in p's dtype (c broadcast to p's shape, its dtype p's), alpha and beta read as the
+    kernel reads them (Scalar::to<scalar_t>)."""
+    alpha, beta = _scalar_to(alpha, p.dtype), _scalar_to(beta, p.dtype)
     with fp_ignore:
         if alpha != 1:
             p = p * p.dtype.type(alpha)
@@ -642,24 +662,74 @@ def _read_batch_sizes(batch1, batch2):
             raise IndexError(f"Dimension out of range (expected to be in range of [{-nd}, {nd - 1}], but got {d})")
 
 
+def _baddbmm_meta(input, batch1, batch2):
+    """baddbmm's meta checks, in their order (the result's shape returned): input expanded, its dtype checked
+    against batch1's only, then the shapes (aten/src/ATen/native/LinearAlgebra.cpp common_checks_baddbmm_bmm)."""
+    _read_batch_sizes(batch1, batch2)
+    a, b, c = batch1._data, batch2._data, input._data
+    shape = (a.shape[0], a.shape[1], b.shape[2])
+    _check_expand(c, shape)
+    if c.dtype != a.dtype:
+        raise RuntimeError(f"Input dtypes must be the same, got: input {from_np[c.dtype].cpp_name}, batch1: "
+                           f"{from_np[a.dtype].cpp_name}, batch2: {from_np[b.dtype].cpp_name}")
+    if a.ndim != 3:
+        raise RuntimeError("batch1 must be a 3D tensor")
+    if b.ndim != 3:
+        raise RuntimeError("batch2 must be a 3D tensor")
+    if b.shape[0] != a.shape[0] or b.shape[1] != a.shape[2]:
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{a.shape[0]}, "
+                           f"{a.shape[2]}] but got: [{b.shape[0]}, {b.shape[1]}].")
+    if a.__class__ is not b.__class__ or c.__class__ is not a.__class__:
+        same_device(c, a, b)
+    return shape
+
+
+def baddbmm_(self, batch1, batch2, *, beta=1, alpha=1):
+    """In place, the result (batch2's dtype) is self: the meta's set_output refuses another dtype before the
+    kernel runs."""
+    from ._registry import inplace
+    if isinstance(self, Tensor) and isinstance(batch1, Tensor) and isinstance(batch2, Tensor):
+        _baddbmm_meta(self, batch1, batch2)
+        if self._data.dtype != batch2._data.dtype:
+            raise RuntimeError(f"Bad in-place call: input tensor dtype {from_np[self._data.dtype].cpp_name} and "
+                               f"output tensor dtype {from_np[batch2._data.dtype].cpp_name} should match")
+    return inplace(self, baddbmm, batch1, batch2, beta=beta, alpha=alpha, name="baddbmm_")
+
+
 @op("baddbmm(Tensor input, Tensor batch1, Tensor batch2, *, Scalar beta=1, Scalar alpha=1, Tensor out=None)",
     "baddbmm(Tensor input, Tensor batch1, Tensor batch2, ScalarType out_dtype, *, Scalar beta=1, Scalar alpha=1, Tensor out=None)",
-    method=True, inplace=True)
+    method=True, inplace=baddbmm_)
 def baddbmm(input, batch1, batch2, out_dtype=None, *, beta=1, alpha=1, out=None):
-    """beta * input + alpha * (batch1 @ batch2); with beta == 0 the values of input are ignored."""
-    _uint_check(batch1, "baddbmm")
+    """beta * input + alpha * (batch1 @ batch2); with beta == 0 the values of input are ignored.
+    aten/src/ATen/native/LinearAlgebra.cpp: baddbmm's meta expands input, checks its dtype against batch1's only,
+    then the shapes (common_checks_baddbmm_bmm); the result takes batch2's dtype; bmm_out_or_baddbmm_ returns an
+    empty result as is and computes an empty contraction as result.mul_(beta) before the kernel is chosen (the
+    kernel finds a batch2 of another dtype)."""
     if out_dtype is not None:
         _no_out_dtype("baddbmm")
-    _read_batch_sizes(batch1, batch2)
-    with _NoGrad():
-        p = bmm(batch1, batch2)
-    r = wrap(_add_scaled(input, p._data, beta, alpha, "baddbmm"))
+    a, b, c = batch1._data, batch2._data, input._data
+    shape = _baddbmm_meta(input, batch1, batch2)
+    if isinstance(out, Tensor) and out._data.dtype != b.dtype:  # set_output's check, before the kernel
+        raise RuntimeError(f"Expected out tensor to have dtype {from_np[b.dtype].cpp_name}, but got "
+                           f"{from_np[out._data.dtype].cpp_name} instead")
+    if 0 in shape:
+        r = xp(b).empty(shape, b.dtype)
+    elif a.shape[2] == 0:
+        r = _empty_k(c.astype(b.dtype, copy=False), shape, beta)
+    else:
+        if a.dtype == np.bool_:
+            raise NotImplementedError("\"baddbmm\" not implemented for 'Bool'")
+        check_kernel(a.dtype, "baddbmm")
+        if a.dtype != b.dtype:
+            raise RuntimeError(f"expected scalar type {_torch_type_name(a.dtype)} but found {_torch_type_name(b.dtype)}")
+        r = _add_scaled(c, _matmul_np(a, b), beta, alpha)
+    r = wrap(r)
     if state.enabled and (input._requires_grad or batch1._requires_grad or batch2._requires_grad):
         node = record(BaddbmmBackward0, (input, batch1, batch2), r)
         node.saved = (SavedTensor(batch1) if batch2._requires_grad else None,
                       SavedTensor(batch2) if batch1._requires_grad else None)
         node.alpha, node.beta = alpha, beta
-    return _out(out, r)
+    return _write_out_typed(out, r) if out is not None else r
 
 
 def _einsum_parse(equation, shapes):
@@ -885,17 +955,51 @@ def vdot(input, other, *, out=None):
 
 
 def _check_expand(c, shape):
-    """torch's expand error for `input` of addbmm/addr (it is expanded to the result's shape first)."""
+    """torch's expand_size error for the `input` of addmm/addbmm/baddbmm/addr (expanded to the result's shape before
+    the product; aten/src/ATen/ExpandUtils.h expand_size, then TensorImpl::expand's size checks)."""
     if expandable_to(c.shape, shape):
         return
     if len(c.shape) > len(shape):
-        raise RuntimeError(f"expand(torch.{from_np[c.dtype].legacy_name}{{[{', '.join(map(str, c.shape))}]}}, size=["
+        raise RuntimeError(f"expand({_type_str(c.dtype)}{{[{', '.join(map(str, c.shape))}]}}, size=["
                            f"{', '.join(map(str, shape))}]): the number of sizes provided ({len(shape)}) must be greater "
                            f"or equal to the number of dimensions in the tensor ({len(c.shape)})")
     i = max(k for k in range(-len(c.shape), 0) if c.shape[k] not in (1, shape[k]))
     raise RuntimeError(f"The expanded size of the tensor ({shape[i]}) must match the existing size ({c.shape[i]}) at "
                        f"non-singleton dimension {len(shape) + i}.  Target sizes: [{', '.join(map(str, shape))}].  "
                        f"Tensor sizes: [{', '.join(map(str, c.shape))}]")
+
+
+# the dtypes with a legacy tensor class: c10's Type::toString prints "torch.FloatTensor" for these and
+# "CPU<Name>Type" for the others (Bool, BFloat16, complex, uint16/32/64)
+_LEGACY_TYPES = frozenset(("Byte", "Char", "Short", "Int", "Long", "Half", "Float", "Double"))
+
+
+def _type_str(npdt):
+    name = from_np[npdt].scalar_name
+    return f"torch.{name}Tensor" if name in _LEGACY_TYPES else f"CPU{name}Type"
+
+
+def _scalar_to(v, npdt):
+    """alpha/beta as the kernel reads them, Scalar::to<scalar_t>() (c10/core/Scalar.h): an error for a value the
+    type cannot hold (a complex one with an imaginary part, for a real type), a float truncated toward zero for an
+    integer type."""
+    check_scalar_fits(v, from_np[npdt])
+    if npdt.kind in "iu":
+        return int(v.real if isinstance(v, complex) else v)
+    return v
+
+
+def _empty_k(c, shape, beta):
+    """The result of an addmm-like product over an empty contraction: beta * input expanded to `shape`, computed as
+    torch does (result.copy_(self); result.mul_(beta), or zero_() for beta == 0), so mul_'s dtype check applies:
+    a bool input with beta=1 is "result type Long can't be cast to the desired output type Bool"."""
+    xp_ = xp(c)
+    if beta == 0:
+        return xp_.zeros(shape, c.dtype)
+    r = wrap(xp_.broadcast_to(c, shape).copy())
+    with _NoGrad():
+        r.mul_(beta)
+    return r._data
 
 
 def _sum_to(g, shape):
@@ -961,11 +1065,13 @@ def addbmm_(self, batch1, batch2, *, beta=1, alpha=1):
 @op("addbmm(Tensor input, Tensor batch1, Tensor batch2, *, Scalar beta=1, Scalar alpha=1, Tensor out=None)",
     method=True, inplace=addbmm_)
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
-    """beta * input + alpha * sum_b batch1[b] @ batch2[b] (aten/src/ATen/native/LinearAlgebra.cpp addbmm)."""
-    _uint_check(batch1, "addmm_impl_cpu_")
+    """beta * input + alpha * sum_b batch1[b] @ batch2[b] (aten/src/ATen/native/LinearAlgebra.cpp addbmm_out /
+    addbmm_impl_): input expanded, the shapes checked, the result (input's dtype, or out's) set to input; no batches:
+    result.mul_(beta); else one result.addmm_ per batch, whose meta checks give the dtype errors."""
     _read_batch_sizes(batch1, batch2)
-    a, b = batch1._data, batch2._data
-    _check_expand(input._data, (a.shape[1], b.shape[-1]))
+    a, b, c = batch1._data, batch2._data, input._data
+    shape = (a.shape[1], b.shape[-1])
+    _check_expand(c, shape)
     if a.ndim != 3:
         raise RuntimeError("batch1 must be a 3D tensor")
     if b.ndim != 3:
@@ -974,12 +1080,22 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
         raise RuntimeError(f"batch1 and batch2 must have same number of batches, got {a.shape[0]} and {b.shape[0]}")
     if a.shape[2] != b.shape[1]:
         raise RuntimeError(f"Incompatible matrix sizes for bmm ({a.shape[1]}x{a.shape[2]} and {b.shape[1]}x{b.shape[2]})")
-    _same_dtype(batch1, batch2, "bmm")
-    with _NoGrad():
-        p = bmm(batch1, batch2)
-    xp = xp_of(batch1)
-    pd = p._data.sum(0) if a.shape[0] else xp.zeros((a.shape[1], b.shape[2]), a.dtype)
-    r = wrap(_add_scaled(input, as_array(pd).astype(a.dtype, copy=False), beta, alpha, "addbmm"))
+    if isinstance(out, Tensor):  # the result is `out`, which input is copied into
+        c = c.astype(out._data.dtype, copy=False)
+    if a.shape[0] == 0:
+        r = _empty_k(c, shape, beta)
+    else:
+        _addmm_meta(c, a[0], b[0])
+        if a.shape[2] == 0:
+            r = _empty_k(c, shape, beta)
+        elif 0 in shape:
+            r = xp(a).empty(shape, a.dtype)
+        else:
+            if a.dtype == np.bool_:
+                raise NotImplementedError("\"addmm_impl_cpu_\" not implemented for 'Bool'")
+            check_kernel(a.dtype, "addmm_impl_cpu_")
+            r = _add_scaled(c, as_array(_matmul_np(a, b).sum(0)).astype(a.dtype, copy=False), beta, alpha)
+    r = wrap(r)
     if state.enabled and (input._requires_grad or batch1._requires_grad or batch2._requires_grad):
         node = record(AddbmmBackward0, (input, batch1, batch2), r)
         node.saved = (SavedTensor(batch1), SavedTensor(batch2))
@@ -1009,29 +1125,41 @@ class AddrBackward0(Node):
 @op("addr(Tensor input, Tensor vec1, Tensor vec2, *, Scalar beta=1, Scalar alpha=1, Tensor out=None)", method=True,
     inplace=True)
 def addr(input, vec1, vec2, *, beta=1, alpha=1, out=None):
-    """beta * input + alpha * outer(vec1, vec2) (aten/src/ATen/native/LinearAlgebra.cpp addr)."""
-    _uint_check(vec1, "addr_cpu")
-    a, b = vec1._data, vec2._data
+    """beta * input + alpha * outer(vec1, vec2) (aten/src/ATen/native/LinearAlgebra.cpp addr): input expanded to the
+    result's shape, the three operands promoted to their common dtype (a TensorIterator), beta then alpha checked
+    against it (check_addr_scalar), then the kernel's `beta * self + alpha * vec1 * vec2` in that dtype, one rounding
+    per operation (aten/src/ATen/native/cpu/LinearAlgebraKernel.cpp addr_kernel)."""
+    a, b, c = vec1._data, vec2._data, input._data
     if a.ndim != 1:
         raise RuntimeError(f"addr: Expected 1-D argument vec1, but got {a.ndim}-D")
     if b.ndim != 1:
         raise RuntimeError(f"addr: Expected 1-D argument vec2, but got {b.ndim}-D")
-    if a.dtype != b.dtype or input._data.dtype != a.dtype:
-        raise RuntimeError(f"expected scalar type {_torch_type_name(a.dtype)} but found "
-                           f"{_torch_type_name(b.dtype if b.dtype != a.dtype else input._data.dtype)}")
-    xp = xp_of(vec1)
-    if a.dtype == np.bool_:
-        if isinstance(alpha, float) or isinstance(beta, float):
-            raise RuntimeError("Boolean alpha only supported for Boolean results.")
-        p = xp.logical_and(a[:, None], b[None, :]) & bool(alpha)
-        c = input._data
-        if not expandable_to(c.shape, p.shape):
-            raise broadcast_error("addr", c.shape, p.shape)
-        r = wrap(xp.logical_or(p, c & bool(beta)) if beta else xp.broadcast_to(p, p.shape).copy())
+    shape = (a.shape[0], b.shape[0])
+    _check_expand(c, shape)
+    dt = promote_np(promote_np(c.dtype, a.dtype), b.dtype)
+    cat = dt.kind
+    for name, v in (("beta", beta), ("alpha", alpha)):
+        if isinstance(v, (bool, np.bool_)) and cat != "b":
+            raise RuntimeError(f"Boolean {name} only supported for Boolean results.")
+        if cat in "biu" and not isinstance(v, (int, np.integer, np.bool_)):
+            raise RuntimeError(f"For integral input tensors, argument {name} must not be a floating point number.")
+    if a.__class__ is not b.__class__ or c.__class__ is not a.__class__:
+        same_device(c, a, b)
+    xp_ = xp_of(vec1)
+    a, b, c = a.astype(dt, copy=False), b.astype(dt, copy=False), c.astype(dt, copy=False)
+    if cat == "b":
+        p = xp_.logical_and(a[:, None], b[None, :]) & bool(alpha)
+        r = wrap(xp_.logical_or(p, c & bool(beta)) if beta else xp_.broadcast_to(p, shape).copy())
         return _out(out, r)
-    p = _mat(a)[:, None] * _mat(b)[None, :]
-    _check_expand(input._data, p.shape)
-    r = wrap(_add_scaled(input, as_array(p).astype(a.dtype, copy=False), beta, alpha, "addr"))
+    check_kernel(dt, "addr_cpu")
+    al, be = _scalar_to(alpha, dt), _scalar_to(beta, dt)
+    with fp_ignore:
+        p = (a if al == 1 else a * dt.type(al))[:, None] * b[None, :]
+        if be == 0:
+            r = xp_.broadcast_to(p, shape).copy()
+        else:
+            r = (c if be == 1 else c * dt.type(be)) + p
+    r = wrap(as_array(r).astype(dt, copy=False))
     if state.enabled and (input._requires_grad or vec1._requires_grad or vec2._requires_grad):
         node = record(AddrBackward0, (input, vec1, vec2), r)
         node.saved = (SavedTensor(vec1), SavedTensor(vec2))

@@ -1,0 +1,123 @@
+"""addmm, addmv, addr, baddbmm and addbmm with mixed dtypes, bad shapes, empty contractions, alpha/beta of another
+kind, out= and in place, compared with torch: the same exception type and message, or the same dtype, shape,
+values (small integers: every dtype holds them exactly) and grad_fn name. Each op checks its arguments in its own
+order (addmm's meta, addmv's three-dtype check, addr's promotion, baddbmm's input/batch1 check, addbmm's per-batch
+addmm_), so the cases cover every pair of checks that can both fail."""
+import itertools
+
+import numpy as np
+import pytest
+import torch
+
+import ember
+
+SHAPES = {
+    "addmm": [[(2, 2), (2, 3), (3, 2)], [(2,), (2, 3), (3, 2)], [(), (2, 3), (3, 2)], [(3, 2), (2, 3), (3, 2)],
+              [(2, 2), (2, 3), (2, 2)], [(2, 2), (3,), (3, 2)], [(1, 2, 2), (2, 3), (3, 2)], [(2, 2), (2, 0), (0, 2)],
+              [(0, 2), (0, 3), (3, 2)]],
+    "addmv": [[(2,), (2, 3), (3,)], [(), (2, 3), (3,)], [(3,), (2, 3), (3,)], [(2,), (2, 3), (2,)],
+              [(2, 2), (2, 3), (3,)], [(2,), (2, 3), (3, 1)], [(1,), (0, 3), (3,)], [(2,), (2, 0), (0,)]],
+    "addr": [[(2, 3), (2,), (3,)], [(), (2,), (3,)], [(3,), (2,), (3,)], [(1, 2, 3), (2,), (3,)],
+             [(2, 3), (2, 1), (3,)]],
+    "baddbmm": [[(2, 2, 2), (2, 2, 3), (2, 3, 2)], [(2,), (2, 2, 3), (2, 3, 2)], [(3, 2, 2), (2, 2, 3), (2, 3, 2)],
+                [(2, 2, 2), (2, 2, 3), (2, 2, 2)], [(2, 2, 2), (2, 3), (2, 3, 2)], [(2, 2, 2), (2, 2, 3), (3,)],
+                [(1, 2, 2, 2), (2, 2, 3), (2, 3, 2)], [(2, 2, 2), (2, 2, 0), (2, 0, 2)], [(1,), (0, 2, 3), (0, 3, 2)]],
+    "addbmm": [[(2, 2), (2, 2, 3), (2, 3, 2)], [(2,), (2, 2, 3), (2, 3, 2)], [(3, 2), (2, 2, 3), (2, 3, 2)],
+               [(2, 2), (2, 2, 3), (2, 2, 2)], [(2, 2), (2, 2, 3), (3, 3, 2)], [(2, 2), (2, 3), (2, 3, 2)],
+               [(2, 2), (2, 2, 3), (3,)], [(1, 2, 2), (2, 2, 3), (2, 3, 2)], [(2, 2), (2, 2, 0), (2, 0, 2)],
+               [(1,), (0, 2, 3), (0, 3, 2)]],
+}
+MIXED = ["float32", "float64", "int64", "bool"]
+SAME = ["float16", "bfloat16", "int32", "uint8", "uint16", "complex64"]
+KWARGS = [{"alpha": 2.5}, {"beta": 0.5}, {"beta": 0}, {"alpha": True}, {"beta": False}, {"alpha": 1j}, {"alpha": 300}]
+
+
+def _t(lib, shape, dtype):
+    return (lib.arange(int(np.prod(shape))) % 3 + 1).reshape(shape).to(getattr(lib, dtype))
+
+
+def _outcome(lib, fn):
+    try:
+        r = fn(lib)
+    except Exception as e:  # noqa: BLE001 - the exception is the outcome compared
+        return type(e).__name__, str(e)
+    gf = r.grad_fn
+    name = None if gf is None else (type(gf).__name__ if lib is torch else gf.name())
+    d = r.detach()
+    if d.dtype in (lib.bfloat16, lib.float16):
+        d = d.float()
+    return str(r.dtype).split(".")[1], tuple(r.shape), name, d.resolve_conj().numpy().tolist()
+
+
+def _mismatches(cases):
+    bad = []
+    for label, fn in cases:
+        t, e = _outcome(torch, fn), _outcome(ember, fn)
+        if t != e:
+            bad.append(f"{label}: torch {t} / ember {e}")
+    return bad
+
+
+def _call(op, shapes, dtypes, **kw):
+    return lambda lib: getattr(lib, op)(*[_t(lib, s, d) for s, d in zip(shapes, dtypes)], **kw)
+
+
+@pytest.mark.parametrize("op", list(SHAPES))
+def test_mixed_dtypes_and_shapes(op):
+    cases = []
+    for shapes in SHAPES[op]:
+        for dts in itertools.chain(itertools.product(MIXED, repeat=3), ((d, d, d) for d in SAME)):
+            cases.append((f"{op}{dts}{shapes}", _call(op, shapes, dts)))
+    assert not _mismatches(cases)
+
+
+@pytest.mark.parametrize("op", list(SHAPES))
+def test_alpha_beta_kinds(op):
+    cases = []
+    for shapes in SHAPES[op][:1] + SHAPES[op][-1:]:
+        for d in ["float32", "int64", "bool", "int8", "uint8", "complex64"]:
+            for kw in KWARGS:
+                cases.append((f"{op}{d}{shapes}{kw}", _call(op, shapes, (d, d, d), **kw)))
+    assert not _mismatches(cases)
+
+
+@pytest.mark.parametrize("op", list(SHAPES))
+def test_out_and_inplace(op):
+    shapes = SHAPES[op][0]
+    cases = []
+    for dts in [("float32",) * 3, ("float64", "float32", "float32"), ("float32", "float32", "float64"),
+                ("int64",) * 3, ("int64", "float32", "float32"), ("float32", "bool", "bool")]:
+        for od in ["float32", "float64", "int64"]:
+            cases.append((f"out {op}{dts}{od}", lambda lib, dts=dts, od=od: getattr(lib, op)(
+                *[_t(lib, s, d) for s, d in zip(shapes, dts)], out=_t(lib, shapes[0], od))))
+        cases.append((f"{op}_{dts}", lambda lib, dts=dts: getattr(_t(lib, shapes[0], dts[0]), op + "_")(
+            *[_t(lib, s, d) for s, d in zip(shapes[1:], dts[1:])])))
+    assert not _mismatches(cases)
+
+
+@pytest.mark.parametrize("op", list(SHAPES))
+def test_gradients_mixed_input_dtype(op):
+    """addr promotes: each gradient comes back in its input's dtype."""
+    shapes = SHAPES[op][0]
+    cases = []
+    for dts in [("float32",) * 3, ("float64",) * 3, ("float64", "float32", "float32"), ("float32", "float64", "float64")]:
+        for i in range(3):
+            def grad(lib, dts=dts, i=i):
+                ts = [_t(lib, s, d).requires_grad_() for s, d in zip(shapes, dts)]
+                getattr(lib, op)(*ts, alpha=0.5, beta=2).sum().backward()
+                return ts[i].grad
+            cases.append((f"grad{i} {op}{dts}", grad))
+    assert not _mismatches(cases)
+
+
+def test_addr_half_rounds_each_operation():
+    """addr_kernel computes beta * self + alpha * vec1 * vec2 in the result's dtype, rounding after every
+    operation: float16/bfloat16 bits equal torch's."""
+    g = torch.Generator().manual_seed(0)
+    for dt in ["float16", "bfloat16"]:
+        c, v1, v2 = (torch.randn(s, generator=g).to(getattr(torch, dt)) for s in [(7, 9), (7,), (9,)])
+        for alpha, beta in [(1, 1), (0.3, 1.7), (2.1, 0), (1, 0.7)]:
+            want = torch.addr(c, v1, v2, alpha=alpha, beta=beta)
+            e = [ember.tensor(x.float().numpy()).to(getattr(ember, dt)) for x in (c, v1, v2)]
+            got = ember.addr(*e, alpha=alpha, beta=beta)
+            assert np.array_equal(got.float().numpy(), want.float().numpy())
