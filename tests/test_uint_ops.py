@@ -27,10 +27,6 @@ KNOWN_GAPS = {
     # torch runs no kernel for an empty input or grid and returns an empty integer tensor; ember refuses every
     # non-floating grid_sample before looking at the sizes (int64 alike)
     "F.grid_sample/empty": "empty integer grid_sample",
-    # x.cumsum_(0) / x.cumprod_(0) write in x's dtype, where torch's cumsum_out_cpu/cumprod_out_cpu have no uint
-    # kernel; ember computes in int64 and casts back (the out-of-place forms, in int64, match)
-    "cumsum/inplace": "in-place cumsum of uint16/32/64",
-    "cumprod/inplace": "in-place cumprod of uint16/32/64",
 }
 
 

@@ -1457,10 +1457,9 @@ def _fast_cumsum_method(public):
     fast_method=_fast_cumsum_method)
 def cumsum(input, dim, *, dtype=None, out=None):
     d = input._data
-    if isinstance(out, Tensor) and out._data.dtype == np.bool_ and dtype is None:
-        raise NotImplementedError("\"cumsum_out_cpu\" not implemented for 'Bool'")
     ax = input._wrap_dim(dim)
     odt = _scan_dtype(d, dtype, out)
+    _scan_kernel(d, odt, "cumsum_out_cpu")
     if d.dtype != odt:
         d = d.astype(odt)  # the input cast to the scan's dtype first, as torch's kernel reads it
     r = None
@@ -1522,10 +1521,9 @@ _multiply_acc = np.multiply.accumulate
     fast_method=_fast_cumprod_method)
 def cumprod(input, dim, *, dtype=None, out=None):
     d = input._data
-    if isinstance(out, Tensor) and out._data.dtype == np.bool_ and dtype is None:
-        raise NotImplementedError("\"cumprod_out_cpu\" not implemented for 'Bool'")
     ax = input._wrap_dim(dim)
     odt = _scan_dtype(d, dtype, out)
+    _scan_kernel(d, odt, "cumprod_out_cpu")
     if d.dtype != odt:
         d = d.astype(odt)  # the input cast to the scan's dtype first, as torch's kernel reads it
     with fp_ignore:
@@ -1538,12 +1536,25 @@ def cumprod(input, dim, *, dtype=None, out=None):
     return _out(out, r)
 
 
+def _scan_kernel(d, odt, kernel):
+    """The scan runs in its output's dtype, which has no Bool or uint16/32/64 kernel; a 0-d or empty input is
+    filled or zeroed without one (aten/src/ATen/native/ReduceOps.cpp impl_func_cum_ops)."""
+    if d.ndim and d.size and (odt == np.bool_ or odt in _dtype.BAREBONES_UNSIGNED_NP):
+        raise _dtype.no_kernel(odt, kernel)
+
+
 def _scan_into(fn, kernel):
-    """cumsum_/cumprod_ (and out=): the scan runs in the output's dtype, which has no Bool kernel
-    (aten/src/ATen/native/ReduceOps.cpp cumsum_out/cumprod_out)."""
+    """cumsum_/cumprod_: the output is the input, so a dtype= of another type is refused (meta_func_cum_ops's
+    set_output), and the scan runs in the input's own dtype."""
     def variant(input, dim, *, dtype=None):
-        if input._data.dtype == np.bool_ and dtype is None:
-            raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
+        input._wrap_dim(dim)
+        d = input._data
+        if dtype is not None and _dtype.to_ember_dtype(dtype).np != d.dtype:
+            raise RuntimeError(f"Bad in-place call: input tensor dtype {_dtype.from_np[d.dtype].cpp_name} and output "
+                               f"tensor dtype {_dtype.to_ember_dtype(dtype).cpp_name} should match")
+        _scan_kernel(d, d.dtype, kernel)
+        if dtype is None and d.dtype == np.bool_:
+            dtype = _dtype.bool  # (an empty or 0-d input, copied in its own dtype, not summed in int64)
         return fn(input, dim, dtype=dtype)
     return variant
 

@@ -1,0 +1,61 @@
+"""Small semantic mismatches with torch, each compared with torch's outcome: the same exception type and message,
+or the same dtype, shape, values and grad_fn name."""
+import pytest
+import torch
+
+import ember
+
+
+def _outcome(lib, fn):
+    try:
+        r = fn(lib)
+    except Exception as e:  # noqa: BLE001 - the exception is the outcome compared
+        return type(e).__name__, str(e)
+    if not isinstance(r, (torch.Tensor, ember.Tensor)):
+        return r
+    gf = r.grad_fn
+    name = None if gf is None else (type(gf).__name__ if lib is torch else gf.name())
+    return str(r.dtype).split(".")[1], tuple(r.shape), name, r.detach().resolve_conj().tolist()
+
+
+def _same(fn):
+    assert _outcome(ember, fn) == _outcome(torch, fn)
+
+
+SCAN = []
+for _d in ["uint16", "uint32", "uint64", "uint8", "bool", "int8", "float32"]:
+    for _op in ["cumsum", "cumprod"]:
+        def _x(lib, d=_d, n=3):
+            return lib.ones(n, dtype=getattr(lib, d))
+        SCAN += [
+            (f"{_op}_/{_d}", lambda lib, x=_x, op=_op: getattr(x(lib), op + "_")(0)),
+            (f"{_op}_/{_d}/bad_dim", lambda lib, x=_x, op=_op: getattr(x(lib), op + "_")(5)),
+            (f"{_op}_/{_d}/empty", lambda lib, x=_x, op=_op: getattr(x(lib, n=0), op + "_")(0)),
+            (f"{_op}_/{_d}/0-d", lambda lib, op=_op, d=_d: getattr(lib.tensor(1, dtype=getattr(lib, d)), op + "_")(0)),
+            (f"{_op}/{_d}/dtype_same", lambda lib, x=_x, op=_op, d=_d: getattr(x(lib), op)(0, dtype=getattr(lib, d))),
+            (f"{_op}/{_d}/out_float", lambda lib, op=_op, d=_d: getattr(lib, op)(
+                lib.ones(3), 0, out=lib.ones(3, dtype=getattr(lib, d)))),
+        ] + [(f"{_op}_/{_d}/dtype_{d2}", lambda lib, x=_x, op=_op, d2=d2: getattr(x(lib), op + "_")(
+            0, dtype=getattr(lib, d2))) for d2 in ["int64", "float32", _d]]
+
+
+@pytest.mark.parametrize("fn", [f for _, f in SCAN], ids=[n for n, _ in SCAN])
+def test_scan_output_dtype_kernels(fn):
+    """cumsum_/cumprod_ run in the input's dtype (no uint16/32/64 or Bool kernel; a dtype= of another type is a
+    bad in-place call); out=/dtype= name the dtype the kernel runs in."""
+    _same(fn)
+
+
+HARDTANH = {
+    "hardtanh": lambda lib: lib.nn.functional.hardtanh(lib.tensor([1 + 1j])),
+    "hardtanh_inplace": lambda lib: lib.nn.functional.hardtanh(lib.tensor([1 + 1j], dtype=lib.complex128), inplace=True),
+    "hardtanh_": lambda lib: lib.nn.functional.hardtanh_(lib.tensor([1 + 1j])),
+    "relu6": lambda lib: lib.nn.functional.relu6(lib.tensor([1 + 1j])),
+    "Hardtanh_empty": lambda lib: lib.nn.Hardtanh()(lib.ones(0, dtype=lib.complex64)),
+    "int64": lambda lib: lib.nn.functional.hardtanh(lib.tensor([-3, 0, 2, 5]), -2.5, 3.5),
+}
+
+
+@pytest.mark.parametrize("name", list(HARDTANH))
+def test_hardtanh_complex_and_integer(name):
+    _same(HARDTANH[name])
