@@ -1354,6 +1354,7 @@ def _scan_rows(d, acc, ufunc):
 _SCAN_ROWS_COLS = 64
 _SCAN_ROWS_BLOCK = 2048
 _SCAN_BLOCK = 16
+_CARRY_ROWS = 64  # _cumsum_rows32's carries are added this many rows at a time (a block of 2048-long rows: 512 KiB)
 _TRIU = {}
 # from this many elements _cumsum_rows32's blocked order; below it torch's sequential float64 order and bits (which
 # tests/test_digits.py test_cumsum_steps asserts up to 120,000 elements)
@@ -1383,23 +1384,20 @@ def _cumsum_rows32(d):
         u = _TRIU[b] = np.triu(np.ones((b, b), _F32))
     main = x2 if nb * b == n else np.ascontiguousarray(x2[:, :nb * b])
     y = np.matmul(main.reshape(-1, b), u).reshape(r, nb, b)
-    last = np.ascontiguousarray(y[:, :, b - 1].T)  # the block totals, block-major: one vector add per block
-    tot = np.empty((nb, r), np.float64)
-    tot[0] = last[0]
-    for k in range(1, nb):
-        np.add(tot[k - 1], last[k], out=tot[k])
+    # the block totals' running float64 sums along each row (the row-major layout as it is: no transposes)
+    tot = _scan_add(y[:, :, b - 1].astype(np.float64), 1, np.dtype(np.float64))
     carry = np.zeros((r, nb), _F32)
-    carry[:, 1:] = tot[:-1].T
+    carry[:, 1:] = tot[:, :-1]
     # each block plus its carry: np.repeat makes the carries a full-size operand (a broadcast over the
-    # 16-element blocks runs NumPy's inner loop once per block, 3x slower)
-    y = y.reshape(-1)
-    np.add(y, np.repeat(carry.reshape(-1), b), out=y)
-    y = y.reshape(r, nb, b)
+    # 16-element blocks runs NumPy's inner loop once per block, 3x slower), _CARRY_ROWS rows at a time (in cache)
+    for i in range(0, r, _CARRY_ROWS):
+        yb = y[i:i + _CARRY_ROWS].reshape(-1)
+        np.add(yb, np.repeat(carry[i:i + _CARRY_ROWS].reshape(-1), b), out=yb)
     if nb * b == n:
         return y.reshape(d.shape)
     out = np.empty((r, n), _F32)
     out[:, :nb * b] = y.reshape(r, nb * b)
-    run = tot[-1]
+    run = tot[:, -1]
     for j in range(nb * b, n):  # the last columns, one running float64 sum each
         run = run + x2[:, j]
         out[:, j] = run
