@@ -155,7 +155,7 @@ def test_cumsum_gemm_blocks_falls_back_exactly():
     np.testing.assert_array_equal(ember.from_numpy(x).cumsum(1).numpy(), torch.from_numpy(x).cumsum(1).numpy())
 
 
-@pytest.mark.parametrize("shape", [(600, 131), (3, 300, 70), (2100, 130), (513, 1), (700, 64), (520, 3)])
+@pytest.mark.parametrize("shape", [(600, 131), (3, 300, 70), (2100, 130), (513, 1), (700, 64), (520, 3), (520, 32)])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64, np.float16])
 @pytest.mark.parametrize("op", ["cumprod", "cumsum"])
 def test_scan_rows_column_steps(shape, dtype, op):

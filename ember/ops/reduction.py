@@ -1304,7 +1304,7 @@ def _scan_add(d, ax, acc, ufunc=np.add):
     after = math.prod(d.shape[ax + 1:])  # contiguous run of each step's slice
     if d.__class__ is not _ndarray or acc.kind not in "fiu":
         return (np.cumsum if ufunc is np.add else np.cumprod)(d, axis=ax, dtype=acc)
-    if after == 1 and n > 1 and acc.kind == "f" and d.dtype.kind == "f" and d.size >= _SCAN_ROWS_MIN * n:
+    if after == 1 and n >= 32 and acc.kind == "f" and d.dtype.kind == "f" and d.size >= _SCAN_ROWS_MIN * n:
         return _scan_rows(d, acc, ufunc)
     y = d.astype(acc)  # a C-ordered copy for a C-ordered d
     if n < 2 or after < 256 or n > 16 * after:
@@ -1315,7 +1315,7 @@ def _scan_add(d, ax, acc, ufunc=np.add):
     return y
 
 
-# from this many rows _scan_rows' column steps (an accumulate along the last axis is one dependent chain at a time)
+# from this many rows (and 32 columns) _scan_rows' column steps (an accumulate along the last axis runs one row at a time)
 _SCAN_ROWS_MIN = 512
 
 
