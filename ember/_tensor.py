@@ -279,7 +279,10 @@ class Tensor:
             # the common `loss.backward()`: skip argument normalisation
             one = (np if d.__class__ is _ndarray else _backend.xp(d)).empty(d.shape, d.dtype)
             one.fill(1)
-            _run_backward((self,), (_wrap(one),), bool(retain_graph), False)
+            if _graph.order_hooks_used or state.anomaly:
+                _run_backward((self,), (_wrap(one),), bool(retain_graph), False)
+            else:
+                _engine.run_default(self.grad_fn, self._output_nr, one, bool(retain_graph))
             return
         from .autograd import backward
         backward(self, gradient, retain_graph, create_graph, inputs=inputs)

@@ -119,7 +119,7 @@ def _collect(root_nodes):
         n = stack.pop()
         fn0 = n._fn0
         # a one-input node keeps its edge in slots: reading next_edges would build (and keep) the tuples
-        for e in n.next_edges if fn0 is None else ((fn0, 0),):
+        for e in n._edges if fn0 is None else ((fn0, 0),):
             if e is not None:
                 child = e[0]
                 c = deps.get(child)
@@ -156,6 +156,12 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, cap
     capture=False: accumulate into `.grad` of leaves (of `inputs` only, when given).
     capture=True: return the gradients w.r.t. `inputs` instead (autograd.grad); `.grad` is untouched.
     """
+    if len(roots) == 1 and inputs is None and not create_graph and not graph.order_hooks_used and not state.anomaly:
+        t = roots[0]
+        fn = t.grad_fn
+        if fn is not None and root_grads[0].__class__ is graph._Tensor:
+            run_default(fn, t._output_nr, root_grads[0]._data, retain_graph)
+            return None
     buffers = {}
     root_nodes = []
     # ids of the arrays a leaf may not take as its .grad without a copy, because someone else holds them: the
@@ -250,19 +256,8 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, cap
 
             pre = node._pre_hooks
             if pre:
-                kept.update(id(g._data) for g in grads if g is not None)
-                # torch's call_function: tensor hooks, then retain_grad's, then the node's prehooks; a node that is
-                # only captured (autograd.grad) runs the first two (evaluate_function: call_tensor_pre_hooks)
-                only_tensor_hooks = should_run is not None and node not in should_run
-                for key in sorted(pre, key=lambda k: 1 if isinstance(k, str) else (
-                        2 if pre[k].__class__ is graph._NodePreHook else 0)):
-                    h = pre[key]
-                    if only_tensor_hooks and h.__class__ is graph._NodePreHook:
-                        continue
-                    new = h(grads)
-                    if new is not None:
-                        grads = new
-                if all(g is None for g in grads):  # a hook replaced every gradient by None: nothing flows on
+                grads = _run_pre_hooks(pre, grads, kept, should_run is not None and node not in should_run)
+                if grads is None:  # a hook replaced every gradient by None: nothing flows on
                     if deps is not None:
                         _pass_none(node, buffers, deps, ready, held, should_run, target_nodes)
                     continue
@@ -478,6 +473,180 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, cap
     return results
 
 
+def run_default(node, nr, g, retain_graph):
+    """run_backward for one root with an op history (`node` its grad_fn, `nr` its output number, `g` the root
+    gradient's array), create_graph off, no inputs=, anomaly mode off and no hook that asks for torch's order
+    (graph.order_hooks_used; a node can then hold retain_grad's pre-hooks only): the common `loss.backward()`.
+
+    The same order and arithmetic as run_backward's default order (1. and 2. above), without the bookkeeping of the
+    other cases. A gradient passes from node to node as the array an array formula made (or the tensor a formula
+    passed on unchanged); it becomes a tensor only where a node's formula, a hook or a leaf takes one. Chains of
+    one-input nodes (each consumer older than every pending node) run without the heap and the buffers."""
+    T = graph._Tensor
+    kept = {id(g)}  # see run_backward
+    buffers = {}
+    ready = []
+    n = node.num_outputs
+    if n == 1:
+        grads = [g]
+    else:
+        grads = [None] * n
+        grads[nr] = g
+    prev_enabled = state.enabled
+    state.enabled = False
+    fp_token = fp_off()  # see run_backward
+    try:
+        while True:
+            pre = node._pre_hooks
+            if pre:
+                grads = _run_pre_hooks(pre, [None if x is None or x.__class__ is T else _wrap(x) for x in grads],
+                                       kept, False)
+                if grads is None:
+                    if not ready:
+                        break
+                    node = heappop(ready)[1]
+                    grads = buffers.pop(node)
+                    continue
+            fn0 = node._fn0
+            if fn0 is not None:
+                # one input and one output, its edge in the node's own slots (make_node1)
+                g = grads[0]
+                a1 = node.arrays1
+                gd = g._data if g.__class__ is T else g
+                if a1 is not None and gd.dtype.kind == "f":  # (complex, bfloat16: the node's tensor formula)
+                    saved = node.saved
+                    if saved is FOLDED:
+                        if node._svc[0] != node._sver:
+                            node._as_saved().unpack(node)  # raises the modified-by-an-inplace-operation error
+                        t = node._st
+                        t = node._sd if t is None else t._data
+                    else:
+                        t = node.saved_array()
+                    if t is None or t.dtype is gd.dtype or t.dtype == gd.dtype:
+                        g = a1(gd, t)
+                        if g.__class__ is not ndarray:
+                            g = as_array(g)  # a 0-d formula gives a NumPy scalar
+                        if not retain_graph and saved:
+                            node.saved = None
+                            if saved is FOLDED:
+                                node._st = node._sd = node._svc = None
+                        a1 = None
+                if a1 is not None or node.arrays1 is None:
+                    g = _run_tensor_formula(node, g if g.__class__ is T else _wrap(g), False)
+                    if not retain_graph and node.saved:
+                        _release(node)
+                    if g is None:
+                        if not ready:
+                            break
+                        node = heappop(ready)[1]
+                        grads = buffers.pop(node)
+                        continue
+                    if g.__class__ is not ndarray and g.__class__ is not T:
+                        g = _wrap(g)  # a NumPy scalar from a 0-d formula, a device array, a conjugate view
+                d = g._data if g.__class__ is T else g
+                dt = d.dtype
+                meta = node._dtype0
+                if d.shape != node._shape0 or (dt is not meta and dt != meta):
+                    g = _validate(node, 0, g if g.__class__ is T else _wrap(g), (node._shape0, meta))
+                buf = buffers.get(fn0)
+                if buf is None:
+                    if fn0.num_outputs == 1:
+                        if not ready or fn0.seq > -ready[0][0]:
+                            # every pending gradient comes from a node older than fn0: fn0's gradient is complete
+                            # and the heap would pop it next (1. above)
+                            node = fn0
+                            grads = [g]
+                            continue
+                        buffers[fn0] = [g]
+                    else:
+                        buf = buffers[fn0] = [None] * fn0.num_outputs
+                        buf[node._nr0] = g
+                    heappush(ready, (-fn0.seq, fn0))
+                else:
+                    _add_into(buf, node._nr0, g, T)
+            elif node.__class__ is AccumulateGrad:
+                g = grads[0]
+                _accumulate(node, g if g.__class__ is T else _wrap(g), False, kept)
+            else:
+                arrays = node.backward_arrays
+                g = grads[0]
+                if arrays is not None:
+                    out = arrays(g if g.__class__ is T else _wrap(g))
+                    if out is NotImplemented:
+                        out = node.backward(g if g.__class__ is T else _wrap(g))
+                elif len(grads) == 1:
+                    out = node.backward(g if g.__class__ is T else _wrap(g))
+                else:
+                    out = node.backward(*[x if x is None or x.__class__ is T else _wrap(x) for x in grads])
+                edges = node._edges
+                if out.__class__ is not tuple:
+                    out = (out,)
+                if len(out) != len(edges):
+                    raise RuntimeError(
+                        f"function {node.name()} returned an incorrect number of gradients (expected {len(edges)}, "
+                        f"got {len(out)})")
+                if not retain_graph and node.saved:
+                    _release(node)
+                newest = None  # of the nodes this one gives their first gradient: the newest, pushed last (below)
+                i = -1
+                for e, g, meta in zip(edges, out, node._meta):
+                    i += 1
+                    if e is None or g is None:
+                        continue
+                    c = g.__class__
+                    if c is T:
+                        d = g._data
+                    elif c is ndarray:
+                        d = g
+                    else:
+                        g = _wrap(g)  # a NumPy scalar from a 0-d formula, a device array, a conjugate view
+                        d = g._data
+                    dt = d.dtype
+                    if d.shape != meta[0] or (dt is not meta[1] and dt != meta[1]):
+                        g = _validate(node, i, g if g.__class__ is T else _wrap(g), meta)
+                    child, nr = e
+                    buf = buffers.get(child)
+                    if buf is None:
+                        if child.num_outputs == 1:
+                            buffers[child] = [g]
+                        else:
+                            buf = buffers[child] = [None] * child.num_outputs
+                            buf[nr] = g
+                        if newest is None:
+                            newest = child
+                        elif child.seq > newest.seq:
+                            heappush(ready, (-newest.seq, newest))
+                            newest = child
+                        else:
+                            heappush(ready, (-child.seq, child))
+                    else:
+                        _add_into(buf, nr, g, T)
+                if newest is not None:
+                    if not ready or newest.seq > -ready[0][0]:
+                        node = newest  # it runs next: see the one-input branch above
+                        grads = buffers.pop(newest)
+                        continue
+                    heappush(ready, (-newest.seq, newest))
+            if not ready:
+                break
+            node = heappop(ready)[1]
+            grads = buffers.pop(node)
+    finally:
+        state.enabled = prev_enabled
+        fp_restore(fp_token)
+
+
+def _add_into(buf, nr, g, T):
+    """run_default: add gradient `g` (an array or a tensor) into slot `nr` of a node's buffer. Both already have the
+    input's shape and dtype: the sum is of the arrays (a 0-d sum, a NumPy scalar, becomes a tensor)."""
+    prev = buf[nr]
+    if prev is None:
+        buf[nr] = g
+    else:
+        s = (prev._data if prev.__class__ is T else prev) + (g._data if g.__class__ is T else g)
+        buf[nr] = s if s.__class__ is ndarray else _wrap(s)
+
+
 _ACC = float("-inf")
 
 
@@ -535,7 +704,7 @@ def _pass_none(node, buffers, deps, ready, held, should_run, target_nodes):
     """A node only None reached, in its turn: it does not run (nor do its hooks, as in the default order; torch runs
     it on undefined gradients), and passes None on to its inputs, whose counts go down as if it had run."""
     fn0 = node._fn0
-    for e in node.next_edges if fn0 is None else ((fn0, node._nr0),):
+    for e in node._edges if fn0 is None else ((fn0, node._nr0),):
         if e is None:
             continue
         child = e[0]
@@ -568,6 +737,23 @@ def _release(node):
     if node.saved is FOLDED:
         node._st = node._sd = node._svc = None
     node.saved = None
+
+
+def _run_pre_hooks(pre, grads, kept, only_tensor_hooks):
+    """A node's pre-hooks on its incoming gradients (tensors or None); returns what they leave, None when they
+    replaced every gradient by None. torch's call_function: tensor hooks, then retain_grad's, then the node's
+    prehooks; a node that is only captured (autograd.grad: only_tensor_hooks) runs the first two (evaluate_function:
+    call_tensor_pre_hooks)."""
+    kept.update(id(g._data) for g in grads if g is not None)
+    for key in sorted(pre, key=lambda k: 1 if isinstance(k, str) else (
+            2 if pre[k].__class__ is graph._NodePreHook else 0)):
+        h = pre[key]
+        if only_tensor_hooks and h.__class__ is graph._NodePreHook:
+            continue
+        new = h(grads)
+        if new is not None:
+            grads = new
+    return None if all(g is None for g in grads) else grads
 
 
 def _run_node_hooks(hooks, out, grads):

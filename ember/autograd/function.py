@@ -150,7 +150,7 @@ class Function(FunctionCtx, metaclass=FunctionMeta):
             # history of each input as it was before forward (a dirty input's history changes below)
             pre = {id(d): _leaf_safe_alias(d) for d in dirty if any(d is a for a in tensor_args)}
             node = make_node(node_cls, tensor_args)
-            for k in ("next_edges", "in_meta", "_fn0", "seq", "saved", "_pre_hooks", "_hooks"):
+            for k in ("_edges", "_meta", "_fn0", "seq", "saved", "_pre_hooks", "_hooks"):
                 setattr(ctx, k, getattr(node, k))
             if state.anomaly:
                 ctx._trace = node._trace

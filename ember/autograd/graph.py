@@ -72,28 +72,32 @@ class Node:
     # A node of one input (make_node1) holds its edge and that input's metadata in its own slots (_fn0: the
     # next node, _nr0: its output number, _shape0/_dtype0) instead of the tuples next_edges = ((fn, nr),) and
     # in_meta = ((shape, dtype),): every object a recorded op keeps alive until backward is one more for Python's
-    # cyclic GC to walk (bench/README.md, "Per-op cost and autograd"). next_edges/in_meta are made from the slots
-    # on first access (__getattr__); _fn0 is None on a node whose edges are in next_edges.
-    __slots__ = ("next_edges", "in_meta", "seq", "saved", "_pre_hooks", "_hooks", "_trace", "_metadata",
+    # cyclic GC to walk (bench/README.md, "Per-op cost and autograd"). Every node sets _fn0: None on a node whose
+    # edges are the tuples in _edges/_meta, which next_edges/in_meta read (made from the slots for a one-input
+    # node). No __getattr__ here: a class with one pays a second type lookup on every attribute read of every node
+    # (CPython's slot_tp_getattr_hook), ~25 ns each.
+    __slots__ = ("_edges", "_meta", "seq", "saved", "_pre_hooks", "_hooks", "_trace", "_metadata",
                  "_fn0", "_nr0", "_shape0", "_dtype0", "__weakref__")
     num_outputs = 1
     backward_arrays = None
     arrays1 = None  # see UnaryNode
 
-    def __getattr__(self, name):
-        # only reached for a slot that was never set
-        if name == "next_edges" or name == "in_meta":
-            try:
-                fn0 = object.__getattribute__(self, "_fn0")
-            except AttributeError:
-                fn0 = None
-            if fn0 is not None:
-                self.next_edges = ((fn0, self._nr0),)
-                self.in_meta = ((self._shape0, self._dtype0),)
-                return object.__getattribute__(self, name)
-        elif name == "_fn0":
-            return None
-        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+    @property
+    def next_edges(self):
+        fn0 = self._fn0
+        return self._edges if fn0 is None else ((fn0, self._nr0),)
+
+    @next_edges.setter
+    def next_edges(self, edges):
+        self._edges = edges
+
+    @property
+    def in_meta(self):
+        return self._meta if self._fn0 is None else ((self._shape0, self._dtype0),)
+
+    @in_meta.setter
+    def in_meta(self, meta):
+        self._meta = meta
 
     def name(self):
         return type(self).__name__
@@ -252,8 +256,8 @@ class AccumulateGrad(Node):
     def __init__(self, variable):
         self.variable = variable
         self.lock = threading.Lock()
-        self.next_edges = ()
-        self.in_meta = ()
+        self._edges = ()
+        self._meta = ()
         self._fn0 = None
         self.seq = next(_leaf_seq)  # below every op node: a leaf runs once all its consumers have
         self.saved = ()
@@ -303,8 +307,8 @@ def make_node(cls, inputs):
             mb = (d.shape, d.dtype)
         else:
             eb = mb = None
-        node.next_edges = (ea, eb)
-        node.in_meta = (ma, mb)
+        node._edges = (ea, eb)
+        node._meta = (ma, mb)
     else:
         edges = []
         meta = []
@@ -320,8 +324,8 @@ def make_node(cls, inputs):
             else:
                 edges.append(None)
                 meta.append(None)
-        node.next_edges = tuple(edges)
-        node.in_meta = tuple(meta)
+        node._edges = tuple(edges)
+        node._meta = tuple(meta)
     node._fn0 = None
     node.seq = next(_seq)
     node.saved = ()

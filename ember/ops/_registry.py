@@ -372,11 +372,11 @@ def rebase_history(t, node, src=None):
     cs.fn = node
     cs.wrapped = wrapped
     if wrapped:
-        cs.next_edges = (base_edge,) + node.next_edges[1:]
-        cs.in_meta = (base_meta,) + node.in_meta[1:]
+        cs._edges = (base_edge,) + node.next_edges[1:]
+        cs._meta = (base_meta,) + node.in_meta[1:]
     else:
-        cs.next_edges = (base_edge, (node, 0))
-        cs.in_meta = (base_meta, (t._data.shape, t._data.dtype))
+        cs._edges = (base_edge, (node, 0))
+        cs._meta = (base_meta, (t._data.shape, t._data.dtype))
     cs._fn0 = None
     cs.seq = next(_seq)
     cs._pre_hooks = None
