@@ -59,3 +59,54 @@ HARDTANH = {
 @pytest.mark.parametrize("name", list(HARDTANH))
 def test_hardtanh_complex_and_integer(name):
     _same(HARDTANH[name])
+
+
+def _z(lib, rg=False):
+    return lib.tensor([1 + 2j, 3 - 1j, -2 + 0.5j], requires_grad=rg)
+
+
+NEG = {
+    "is_neg": lambda lib: _z(lib).conj().imag.is_neg(),
+    "real_is_neg": lambda lib: _z(lib).conj().real.is_neg(),
+    "plain_imag_is_neg": lambda lib: _z(lib).imag.is_neg(),
+    "view_is_neg": lambda lib: _z(lib).conj().imag[1:].unsqueeze(0).is_neg(),
+    "detach_is_neg": lambda lib: _z(lib).conj().imag.detach().is_neg(),
+    "clone_is_neg": lambda lib: _z(lib).conj().imag.clone().is_neg(),
+    "mul_is_neg": lambda lib: (_z(lib).conj().imag * 2).is_neg(),
+    "resolve_neg": lambda lib: _z(lib).conj().imag.resolve_neg(),
+    "resolve_neg_is_neg": lambda lib: _z(lib).conj().imag.resolve_neg().is_neg(),
+    "resolve_neg_grad_fn": lambda lib: _z(lib, True).conj().imag.resolve_neg(),
+    "numpy": lambda lib: _z(lib).conj().imag.numpy(),
+    "numpy_view": lambda lib: _z(lib).conj().imag[1:].numpy(),
+    "numpy_requires_grad": lambda lib: _z(lib, True).conj().imag.numpy(),
+    "asarray": lambda lib: __import__("numpy").asarray(_z(lib).conj().imag),
+    "resolve_neg_numpy": lambda lib: _z(lib).conj().imag.resolve_neg().numpy().tolist(),
+    "write_through": lambda lib: (lambda b: (b.conj().imag.mul_(2), b.tolist()))(_z(lib))[1],
+    "is_conj": lambda lib: _z(lib).conj().is_conj(),
+    "numpy_conj": lambda lib: _z(lib).conj().numpy(),
+    "view_as_real_conj": lambda lib: lib.view_as_real(_z(lib).conj()),
+}
+
+
+@pytest.mark.parametrize("name", list(NEG))
+def test_conj_view_imag_has_negative_bit(name):
+    """torch's imag of a conj view is a view with the negative bit: is_neg(), numpy() refused, resolve_neg() a
+    copy (CloneBackward0); views and detach() keep the bit, results of ops do not."""
+    _same(NEG[name])
+
+
+ADJOINT = {f"{a}/{n}d/{d}": (lambda lib, a=a, n=n, d=d: (
+    lambda t: lib.adjoint(t) if a == "adjoint" else getattr(t, a))(lib.ones((2, 3, 2)[:n], dtype=getattr(lib, d))))
+    for a in ["adjoint", "mT", "mH", "H"] for n in [0, 1, 2, 3] for d in ["float32", "complex64"]}
+ADJOINT["adjoint/method/grad_fn"] = lambda lib: lib.ones(2, 3, dtype=lib.complex64, requires_grad=True).adjoint()
+ADJOINT["adjoint/is_conj"] = lambda lib: lib.ones(2, 3, dtype=lib.complex64).adjoint().is_conj()
+
+
+@pytest.mark.parametrize("name", list(ADJOINT))
+def test_adjoint_and_matrix_transposes(name):
+    """adjoint (new), mT and mH on 0-d tensors (identity / conj with TORCH_WARN_ONCE, not an error), 1-D errors
+    naming the attribute."""
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _same(ADJOINT[name])

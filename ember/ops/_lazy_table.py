@@ -155,7 +155,7 @@ linalg outer 1 - - 1 -
 linalg ger 1 - - 1 -
 linalg addmm 1 1 - 1 -
 linalg addmv 1 1 - 1 -
-linalg baddbmm 1 1 - 1 -
+linalg baddbmm 1 * - 1 -
 linalg einsum 0 - - 1 -
 linalg vdot 1 - - 1 -
 linalg addbmm 1 * - 1 -
@@ -228,6 +228,7 @@ shape T property - - 0 -
 shape mT property - - 0 -
 shape H property - - 0 -
 shape mH property - - 0 -
+shape adjoint 1 - - 1 -
 shape expand 1 - - 0 -
 shape expand_as 1 - - 0 -
 shape broadcast_to 1 - - 1 -

@@ -115,7 +115,7 @@ class _ConjTensor(Tensor):
     Its views (view_of) are _ConjTensors over the same mirror; `_mirror` is None once `_data` is set to an array
     outside the mirror (a resize)."""
 
-    __slots__ = ("_cdata", "_mirror")
+    __slots__ = ("_cdata", "_mirror", "_neg")
 
     @property
     def _data(self):
@@ -136,7 +136,18 @@ class _ConjTensor(Tensor):
         t = _new(_ConjTensor)
         t._mirror = self._mirror
         t._is_conj = self._is_conj
+        t._neg = self._neg
         return t
+
+    def numpy(self, *, force=False):
+        if self._neg and not force and not self._requires_grad:
+            raise RuntimeError(_NEG_NUMPY)
+        return Tensor.numpy(self, force=force)
+
+    def __array__(self, dtype=None, copy=None):
+        if self._neg and not self._requires_grad:
+            raise RuntimeError(_NEG_NUMPY)
+        return Tensor.__array__(self, dtype, copy)
 
     def _source(self):
         """The base's memory this tensor shows (conjugated, when it has the bit)."""
@@ -176,6 +187,7 @@ class _ConjTensor(Tensor):
         return (_backend.data_ptr(d) - _backend.base_ptr(d)) // d.itemsize
 
 
+_NEG_NUMPY = "Can't call numpy() on Tensor that has negative bit set. Use tensor.resolve_neg().numpy() instead."
 _ConjTensor.__name__ = _ConjTensor.__qualname__ = "Tensor"  # type(t).__name__ as torch's
 _ConjTensor.__module__ = Tensor.__module__
 _registry.ConjTensor = _ConjTensor
@@ -203,6 +215,16 @@ def conj_view(input, view_fn):
     t._data = v._data
     t._vc = _ConjVersion(m)
     t._is_conj = True
+    t._neg = False
+    return t
+
+
+def neg_view(t):
+    """Mark `t`, the imaginary part of a conjugate view, with torch's negative bit (is_neg(): torch's imag of a conj
+    view reads the base's imaginary part negated). ember's mirror already holds the negated values: the bit is what
+    is_neg(), resolve_neg() and numpy() report, and views of `t` keep it."""
+    if t.__class__ is _ConjTensor:
+        t._neg = True
     return t
 
 
@@ -343,8 +365,14 @@ def resolve_conj(input):
 
 @op("resolve_neg(Tensor input)", method=True)
 def resolve_neg(input):
-    """ember has no negative bit (torch sets it on the imaginary part of a conj view): `input` itself."""
-    return input
+    """A tensor without the negative bit (set on the imaginary part of a conj view, neg_view): `input` itself when
+    it has none, else a copy (CloneBackward0)."""
+    if not getattr(input, "_neg", False):
+        return input
+    r = wrap(input._data.copy())
+    if state.enabled and input._requires_grad:
+        record(_CloneBackward0, (input,), r)
+    return r
 
 
 @op("is_conj(Tensor input)", method=True)
@@ -354,7 +382,7 @@ def is_conj(input):
 
 @op("is_neg(Tensor input)", method=True)
 def is_neg(input):
-    return False
+    return getattr(input, "_neg", False)
 
 
 # ---- angle / polar / complex ---------------------------------------------------------------------------------------

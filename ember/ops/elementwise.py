@@ -1763,9 +1763,10 @@ def real(input):
 def imag(input):
     if input._data.dtype.kind != "c":
         raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
-    from .complex import view_as_real
+    from .complex import neg_view, view_as_real
     from .indexing import select
-    return select(view_as_real(_resolved(input)), -1, 1)
+    r = select(view_as_real(_resolved(input)), -1, 1)
+    return neg_view(r) if getattr(input, "_is_conj", False) else r
 
 
 def _resolved(input):

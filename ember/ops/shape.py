@@ -431,6 +431,8 @@ def matrix_T(input):
     d = input._data
     if d.ndim == 2:
         return permute(input, (1, 0))
+    if d.ndim == 0:
+        _warn_once("Tensor.T is deprecated on 0-D tensors. This function is the identity in these cases.")
     if d.ndim > 2 or d.ndim == 1:
         _warn(
             "The use of `x.T` on tensors of dimension other than 2 to reverse their shape is deprecated and it will "
@@ -439,32 +441,57 @@ def matrix_T(input):
     return permute(input, tuple(range(d.ndim - 1, -1, -1)))
 
 
+_warned_once = set()
+
+
+def _warn_once(msg):
+    """TORCH_WARN_ONCE: once per process."""
+    if msg not in _warned_once:
+        _warned_once.add(msg)
+        _warn(msg)
+
+
+def _adjoint(input, transpose_only, name):
+    """mT / mH / adjoint (aten/src/ATen/native/TensorShape.cpp _adjoint): a 0-d tensor is itself (conjugated
+    for mH/adjoint of a complex one), a 1-D one an error, else the last two dims transposed."""
+    n = input._data.ndim
+    if n == 1:
+        raise RuntimeError(f"tensor.{name} is only supported on matrices or batches of matrices. Got 1-D tensor.")
+    r = input if n == 0 else transpose(input, -2, -1)
+    return r if transpose_only or input._data.dtype.kind != "c" else r.conj()
+
+
 @op("mT(Tensor input)", method="property", function=False)
 def matrix_mT(input):
-    if input._data.ndim < 2:
-        raise RuntimeError(f"tensor.mT is only supported on matrices or batches of matrices. Got {input._data.ndim}-D tensor.")
-    return transpose(input, -2, -1)
-
-
-_warned_h = []
+    if input._data.ndim == 0:
+        _warn_once("Tensor.mT is deprecated on 0-D tensors. This function is the identity in these cases.")
+    return _adjoint(input, True, "mT")
 
 
 @op("H(Tensor input)", method="property", function=False)
 def matrix_H(input):
     n = input._data.ndim
     if n == 0:
-        if not _warned_h:  # TORCH_WARN_ONCE (aten/src/ATen/native/TensorShape.cpp, matrix_H)
-            _warned_h.append(True)
-            _warn("Tensor.H is deprecated on 0-D tensors. Consider using x.conj().")
+        _warn_once("Tensor.H is deprecated on 0-D tensors. Consider using x.conj().")
         return input.conj()
     if n != 2:
-        raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors). Got {n}-D tensor.")
+        raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors). Got {n}-D tensor."
+                           + (" For batches of matrices, consider using tensor.mH" if n > 2 else ""))
     return transpose(input, 0, 1).conj()
 
 
 @op("mH(Tensor input)", method="property", function=False)
 def matrix_mH(input):
-    return matrix_mT(input).conj()
+    if input._data.ndim == 0:
+        _warn_once("Tensor.mH is deprecated on 0-D tensors. Consider using x.conj().")
+    return _adjoint(input, False, "mH")
+
+
+@op("adjoint(Tensor input)", method=True)
+def adjoint(input):
+    if input._data.ndim == 0:
+        _warn_once("adjoint() is deprecated on 0-D tensors. Consider using x.conj().")
+    return _adjoint(input, False, "adjoint()")
 
 
 class ExpandBackward0(Node):
