@@ -7,7 +7,10 @@
   goals: within 1.1x of the sum, faster than torch's DDP. ember's DDP step is timed twice in the same rounds: with
   its bucket all-reduces made in the post-accumulate-grad hooks (synchronous), and queued on ember.distributed's
   communication thread so that they run while backward goes on (EMBER_DDP_COMM_THREAD=1; the default only where
-  a rank has a spare core), with the per-round ratio of the two.
+  a rank has a spare core), with the per-round ratio of the two;
+- overlap: a deep MLP (8 layers 1024-1024, batch 64 per rank, bucket_cap_mb=4: 8 buckets), forward and backward
+  through DDP in both modes, each bucket's all-reduce timed where it runs: how much of it ends before backward's
+  last hook (the one that waits for the buckets) against what the last hook waits.
 
 Run: .venv/bin/python bench/bench_dist.py   (it starts the workers itself: ember's through
 `python -m ember.distributed.run --nproc-per-node 2`, torch's through `python -m torch.distributed.run`)
@@ -148,9 +151,60 @@ def worker_ember(rounds):
         "step_ddp": _comm_mode(_step_fn(ember, wide_ddp, xw, yw), False),
         "step_ddp_thread": _comm_mode(_step_fn(ember, wide_ddp_thread, xw, yw), True)}, comm.Barrier, rounds).items()})
     res["wide_params"] = int(wgrads.numel())
+    res.update(_overlap(ember, dist, DDP, rank, comm.Barrier, rounds))
     if rank == 0:
         print("RESULT " + json.dumps(res), flush=True)
     dist.destroy_process_group()
+
+
+def _overlap(ember, dist, DDP, rank, barrier, rounds):
+    """The deep MLP's forward and backward through DDP, in both modes in the same rounds; each bucket's all-reduce
+    timed (start, end) where it runs (the hook, or the communication thread) and the last hook's entry: the
+    all-reduce time before that entry ran during the rest of backward."""
+    from ember.nn.parallel import distributed as ddp_module
+    nn = ember.nn
+    ember.manual_seed(0)
+    layers = []
+    for _ in range(8):
+        layers += [nn.Linear(1024, 1024), nn.ReLU()]
+    net = nn.Sequential(*layers, nn.Linear(1024, 10))
+    nets = {on: DDP(net, bucket_cap_mb=4) for on in (False, True)}
+    x, y = _batch(ember, rank, 64, 1024)
+    spans, marks = [], []
+    reduce_bucket, finalize = ddp_module._all_reduce_bucket, ddp_module.DistributedDataParallel._finalize
+
+    def timed_reduce(*args):
+        t = time.perf_counter()
+        reduce_bucket(*args)
+        spans.append((t, time.perf_counter()))
+
+    def timed_finalize(self):
+        marks.append(time.perf_counter())
+        finalize(self)
+        marks.append(time.perf_counter())
+    ddp_module._all_reduce_bucket = timed_reduce
+    ddp_module.DistributedDataParallel._finalize = timed_finalize
+    out = {on: [] for on in (False, True)}
+    try:
+        for i in range(rounds + 2):
+            for on in (False, True):
+                dist._comm.enabled = on
+                nets[on].zero_grad()
+                spans.clear()
+                marks.clear()
+                barrier()
+                t = time.perf_counter()
+                ember.nn.functional.cross_entropy(nets[on](x), y).backward()
+                total = time.perf_counter() - t
+                last = marks[0]
+                if i >= 2:
+                    out[on].append((total, sum(e - s for s, e in spans),
+                                    sum(max(0.0, min(e, last) - s) for s, e in spans), marks[1] - marks[0]))
+    finally:
+        ddp_module._all_reduce_bucket, ddp_module.DistributedDataParallel._finalize = reduce_bucket, finalize
+    return {"deep_buckets": len(nets[False]._buckets),
+            **{f"deep_{'thread' if on else 'hooks'}": [statistics.median(c) * 1e3 for c in zip(*v)]
+               for on, v in out.items()}}
 
 
 def worker_torch(rounds):
@@ -266,6 +320,13 @@ def main():
     def mean(key, *runs):
         return statistics.fmean(r[key][m] for r in runs)
 
+    for tag, r in (("", e), (" (2nd)", e2)):
+        fb, ar, _, _ = r["deep_hooks"]
+        print(f"overlap{tag}: deep MLP ({r['deep_buckets']} buckets), in the hooks: forward+backward {fb:7.2f} ms, "
+              f"all-reduces {ar:6.2f} ms (backward waits for each)")
+        fb, ar, before, wait = r["deep_thread"]
+        print(f"overlap{tag}: deep MLP, on the thread: forward+backward {fb:7.2f} ms, all-reduces {ar:6.2f} ms, "
+              f"{before:6.2f} ms of it while backward went on; the last hook waits {wait:6.2f} ms (medians)")
     if t is None:
         return
     mode = "step_ddp_thread" if e["comm_thread_default"] else "step_ddp"  # the default DDP of this machine

@@ -57,6 +57,58 @@ def test_collectives_against_numpy(tmp_path, nproc, mode):
     assert report["env"] == {"RANK": "0", "LOCAL_RANK": "0", "WORLD_SIZE": str(nproc), "MASTER_ADDR": "127.0.0.1"}
 
 
+def test_comm_thread_default_needs_a_spare_core(monkeypatch):
+    # on by default only when a rank may run on more CPUs than the node has ranks, and MPI allows another thread
+    # (MPI_THREAD_SERIALIZED or above); EMBER_DDP_COMM_THREAD forces it; the node's ranks are counted whatever
+    # this rank decides (a collective)
+    import ember.distributed as dist
+
+    class Node:
+        def __init__(self, size):
+            self.size = size
+
+        def Get_size(self):
+            return self.size
+
+        def Free(self):
+            pass
+
+    class Comm:
+        splits = 0
+
+        def __init__(self, local):
+            self.local = local
+
+        def Split_type(self, kind):
+            Comm.splits += 1
+            return Node(self.local)
+
+    class MPI:
+        THREAD_SERIALIZED, THREAD_MULTIPLE, COMM_TYPE_SHARED = 2, 3, 0
+        level = 3
+
+        @classmethod
+        def Query_thread(cls):
+            return cls.level
+
+    def enabled(env, cores, local, level=3):
+        MPI.level = level
+        monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(cores)))
+        if env is None:
+            monkeypatch.delenv(COMM_THREAD, raising=False)
+        else:
+            monkeypatch.setenv(COMM_THREAD, env)
+        return dist._comm_thread_enabled(MPI, Comm(local))
+
+    assert [enabled(None, 2, 2), enabled(None, 3, 2), enabled(None, 16, 4), enabled(None, 1, 1)] == \
+        [False, True, True, False]
+    assert [enabled("1", 2, 2), enabled("0", 16, 2), enabled("1", 16, 2, level=1), enabled(None, 16, 2, level=1)] \
+        == [True, False, False, False]
+    assert Comm.splits == 8
+    with pytest.raises(ValueError, match="EMBER_DDP_COMM_THREAD must be 0 or 1, got 'yes'"):
+        enabled("yes", 2, 2)
+
+
 # ---- DDP on 2 ranks against torch on whole batches in one process ---------------------------------------------------
 STEPS, B = 5, 8
 

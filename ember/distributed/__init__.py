@@ -424,7 +424,9 @@ def _comm_thread_enabled(MPI, comm):
     node.Free()
     if forced == "0" or MPI.Query_thread() < MPI.THREAD_SERIALIZED:
         return False
-    return forced == "1" or len(os.sched_getaffinity(0)) > local
+    # the CPUs this process may run on (macOS has no affinity call: its CPU count)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return forced == "1" or cores > local
 
 
 class Work:
