@@ -349,7 +349,7 @@ _LOG_P = [_c32(h) for h in (0x3D9021BB, 0xBDEBD1B8, 0x3DEF251A, 0xBDFE5D4F, 0x3E
 _LOG_P64 = [float(p) for p in _LOG_P]
 _Q1 = _c32(0xB95E8083)
 _Q2 = _c32(0x3F318000)
-_SQRTHF = _c32(0x3F3504F3)
+_SQRTHF_BITS = 0x3F3504F3  # cephes_SQRTHF, float32 sqrt(1/2)
 _FOPI = _c32(0x3FA2F983)
 _MDP1 = _c32(0xBF490000)
 _MDP2 = _c32(0xB97DA000)
@@ -362,6 +362,9 @@ _TWO_PI_F = _c32(0x40C90FDB)
 _BM_PAIRS = 1 << 15  # Box-Muller pairs per chunk (working set stays in L2)
 _V32 = np.dtype((np.void, 32))  # 8 words of 4 bytes: half a block of NormalFill16
 _TWO_PI_F_M24 = _f32(float(_TWO_PI_F) * 2.0 ** -24)  # 2pi_f * 2**-24, exact
+# y * (DP1 + DP2 + DP3) for y = 2 * jj in sincos256_ps's range reduction: the sum of the three float32 constants
+# and its products by 0..4 are exact in float64
+_DP_SUM2 = 2.0 * (float(_MDP1) + float(_MDP2) + float(_MDP3))
 
 
 class _BMWork:
@@ -371,44 +374,38 @@ class _BMWork:
         f = lambda: np.empty(k, dtype=np.float32)  # noqa: E731
         i = lambda: np.empty(k, dtype=np.int32)  # noqa: E731
         d = lambda: np.empty(k, dtype=np.float64)  # noqa: E731
-        self.A, self.E, self.Y, self.Z, self.X, self.JF, self.C, self.S = (f() for _ in range(8))
-        self.I0, self.I1, self.I2, self.J = (i() for _ in range(4))
-        self.D0, self.T = d(), d()
-        self.B = np.empty(k, dtype=np.bool_)
+        self.A, self.E, self.Y, self.Z, self.X, self.C, self.S, self.W = (f() for _ in range(8))
+        self.K, self.J = i(), i()
+        self.D0, self.D1, self.T = d(), d(), d()
 
     def take(self, k: int):
         return {name: buf[:k] for name, buf in vars(self).items()}
 
 
-def _bm_block_f32(w, out0, out1, mean, std):
-    """Box-Muller on k pairs.  In: w['A'] = u1 = 1 - d[j], w['X'] = theta = 2pi*d[j+8]
-    (float32).  Out: fma(radius*cos, std, mean) -> out0, fma(radius*sin, std, mean) -> out1
-    (float32 arrays of length k).  Literal emulation of log256_ps / sincos256_ps as
-    compiled (with FMA contraction) in torch 2.13.  The float64-then-round form of
-    each fma equals the correctly rounded fma on all 2**24 possible inputs."""
-    A, E, Y, Z, X, JF, C, S = (w[c] for c in ("A", "E", "Y", "Z", "X", "JF", "C", "S"))
-    I0, I1, I2, J, D0, T, B = (w[c] for c in ("I0", "I1", "I2", "J", "D0", "T", "B"))
-    u32 = np.uint32
+# Literal emulation of log256_ps / sincos256_ps (avx_mathfun.h) as compiled, with FMA contraction, into torch 2.13.
+# Each fma of float32 operands is a float64 product (exact: 24 x 24 bits) and sum rounded to float32: that double
+# rounding equals the fused result on all 2**24 possible inputs of each routine. Mixed float32/float64 operands are
+# converted by copyto first: a ufunc casting its inputs itself runs 3-5x slower.
+def _bm_radius(w):
+    """sqrt(-2 * log256_ps(u1)) into w['A'] for u1 = 1 - k * 2**-24, k the low 24 bits of the raw words in w['K']."""
+    K, A, E, Y, Z, W, D0, D1, T = (w[c] for c in ("K", "A", "E", "Y", "Z", "W", "D0", "D1", "T"))
     i32 = np.int32
     unsafe = "unsafe"
-    # ------------------------------------------------------------ log256_ps(A)
-    bits = A.view(u32)
-    MB = I0.view(u32)
-    np.bitwise_and(bits, u32(0x807FFFFF), out=MB)
-    np.bitwise_or(MB, u32(0x3F000000), out=MB)
-    m = MB.view(np.float32)  # mantissa in [0.5, 1)
-    np.less(m, _SQRTHF, out=B)  # lt
-    np.copyto(I1, B)  # 0/1
-    np.right_shift(bits, u32(23), out=I2.view(u32))
-    np.subtract(I2, I1, out=I2)
-    np.subtract(I2, i32(126), out=I2)  # e = float(k) + 1 - lt, exact small ints
-    np.copyto(E, I2, casting=unsafe)
-    np.negative(I1, out=I1)  # all-ones mask where lt
-    np.bitwise_and(I0, I1, out=I1)  # tmp = m & mask (+0 elsewhere)
-    np.subtract(m, _f32(1.0), out=A)
-    np.add(A, I1.view(np.float32), out=A)  # m = (m - 1) + tmp
+    np.bitwise_or(K, i32(-1 << 24), out=K)  # k - 2**24
+    np.copyto(A, K, casting=unsafe)
+    np.negative(A, out=A)  # N = 2**24 - k = u1 * 2**24, exact
+    # log256_ps's fields: u1 = m * 2**e, m in [0.5, 1); below sqrt(1/2) m doubles (x = 2m - 1, exact) and e drops.
+    # Adding 2**23 - mantissa(sqrt(1/2)) to N's bits carries into the exponent exactly when m >= sqrt(1/2)
+    ix = A.view(i32)
+    np.add(ix, i32(0x800000 - (_SQRTHF_BITS & 0x7FFFFF)), out=ix)
+    np.right_shift(ix, i32(23), out=K)
+    np.subtract(K, i32(151), out=K)  # 127 + 24 (u1 = N * 2**-24) - 1 (the carry's increment is log256_ps's e + 1)
+    np.copyto(E, K, casting=unsafe)  # e
+    np.bitwise_and(ix, i32(0x7FFFFF), out=ix)
+    np.add(ix, i32(_SQRTHF_BITS), out=ix)  # the carried mantissa in [sqrt(1/2), sqrt(2))
+    np.subtract(A, _f32(1.0), out=A)  # x, exact
+    np.copyto(D0, A)
     np.multiply(A, A, out=Z)  # z
-    np.copyto(D0, A)  # m as float64
     np.multiply(D0, _LOG_P64[0], out=T)
     np.add(T, _LOG_P64[1], out=T)
     np.copyto(Y, T, casting=unsafe)
@@ -417,97 +414,92 @@ def _bm_block_f32(w, out0, out1, mean, std):
         np.multiply(T, D0, out=T)
         np.add(T, pk, out=T)
         np.copyto(Y, T, casting=unsafe)
-    np.multiply(Y, A, out=Y)  # y = y * m
-    np.multiply(E, _Q1, out=m)  # e*Q1 (m's buffer is free now)
+    np.multiply(Y, A, out=Y)  # y = y * x
     np.copyto(T, Y)
-    np.copyto(D0, Z)
-    np.multiply(T, D0, out=T)
-    np.add(T, m, out=T)
+    np.copyto(D1, Z)
+    np.multiply(T, D1, out=T)
+    np.multiply(E, _Q1, out=W)
+    np.copyto(D0, W)
+    np.add(T, D0, out=T)
     np.copyto(Y, T, casting=unsafe)  # fma(y, z, e*Q1)
     np.multiply(Z, _f32(-0.5), out=Z)
     np.add(Y, Z, out=Y)  # fma(-z, 0.5, y): exact product
-    np.add(A, Y, out=A)  # r = m + y
+    np.add(A, Y, out=A)  # r = x + y
     np.multiply(E, _Q2, out=E)
     np.add(A, E, out=A)  # fma(e, Q2, r): exact product
     np.multiply(A, _f32(-2.0), out=A)
-    np.sqrt(A, out=A)  # radius
-    # ------------------------------------------------------------ sincos256_ps(X), X >= +0
-    np.multiply(X, _FOPI, out=JF)
-    np.copyto(J, JF, casting=unsafe)  # cvttps: truncation
+    np.sqrt(A, out=A)
+    return A
+
+
+def _bm_sincos(w):
+    """cos and sin of theta = 2pi_f * k * 2**-24 (sincos256_ps), k the low 24 bits of the raw words in w['J'], into
+    w['C'] and w['S']; theta >= +0, so the input's sign bit is 0."""
+    J, K, X, Z, C, S, W, D0, D1, T = (w[c] for c in ("J", "K", "X", "Z", "C", "S", "W", "D0", "D1", "T"))
+    i32 = np.int32
+    unsafe = "unsafe"
+    np.bitwise_and(J, i32(0xFFFFFF), out=J)
+    np.copyto(X, J, casting=unsafe)
+    np.multiply(X, _TWO_PI_F_M24, out=X)  # theta (scaling by 2**-24 is exact)
+    np.multiply(X, _FOPI, out=W)
+    np.copyto(J, W, casting=unsafe)  # cvttps: truncation
     np.add(J, i32(1), out=J)
-    np.bitwise_and(J, i32(~1), out=J)
-    np.copyto(JF, J, casting=unsafe)  # y = float(j)
-    np.multiply(JF, _MDP1, out=C)
-    np.add(X, C, out=X)
-    np.multiply(JF, _MDP2, out=C)
-    np.add(X, C, out=X)
-    np.copyto(T, JF)
-    np.multiply(T, float(_MDP3), out=T)
+    np.right_shift(J, i32(1), out=J)  # jj = ((j + 1) & ~1) / 2, in 0..4
+    # x + y*DP1 + y*DP2 (two float32 steps) is exact (Sterbenz, then a multiple of 2**-24 below 1), and so is the
+    # float64 sum with y*DP3 (48 bits): one rounding to float32, the fma's
+    np.copyto(T, J)
+    np.multiply(T, _DP_SUM2, out=T)
     np.copyto(D0, X)
     np.add(T, D0, out=T)
-    np.copyto(X, T, casting=unsafe)  # fma(y, -DP3, x)
-    np.multiply(X, X, out=Z)
-    np.copyto(D0, Z)  # z as float64
-    # cosine polynomial
-    np.multiply(D0, float(_C0), out=T)
-    np.add(T, float(_C1), out=T)
-    np.copyto(C, T, casting=unsafe)
-    np.copyto(T, C)
-    np.multiply(T, D0, out=T)
-    np.add(T, float(_C2), out=T)
-    np.copyto(C, T, casting=unsafe)
-    np.multiply(C, Z, out=C)
-    np.copyto(T, C)
-    np.multiply(T, D0, out=T)
-    np.multiply(Z, _f32(-0.5), out=JF)  # -(z*0.5), exact
-    np.add(T, JF, out=T)
-    np.copyto(C, T, casting=unsafe)  # fma(z, c, -(z*0.5))
-    np.add(C, _f32(1.0), out=C)
+    np.copyto(X, T, casting=unsafe)
+    np.multiply(X, X, out=Z)  # z
+    np.copyto(D1, Z)
+    np.copyto(D0, X)
     # sine polynomial
-    np.multiply(D0, float(_S0), out=T)
+    np.multiply(D1, float(_S0), out=T)
     np.add(T, float(_S1), out=T)
     np.copyto(S, T, casting=unsafe)
     np.copyto(T, S)
-    np.multiply(T, D0, out=T)
+    np.multiply(T, D1, out=T)
     np.add(T, float(_S2), out=T)
     np.copyto(S, T, casting=unsafe)
     np.multiply(S, Z, out=S)
     np.copyto(T, S)
-    np.copyto(D0, X)
     np.multiply(T, D0, out=T)
     np.add(T, D0, out=T)
     np.copyto(S, T, casting=unsafe)  # fma(x, s, x)
-    # select with bit masks (poly_mask = (j & 2) == 0), add +0, xor the signs
-    np.bitwise_and(J, i32(2), out=I0)
-    np.equal(I0, 0, out=B)
-    np.copyto(I0, B)
-    np.negative(I0, out=I0)
-    Sv = S.view(i32)
-    Cv = C.view(i32)
-    np.bitwise_xor(Sv, Cv, out=I1)
-    np.bitwise_and(I1, I0, out=I1)
-    sn = JF
-    np.bitwise_xor(Cv, I1, out=sn.view(i32))  # poly ? s : c
-    np.bitwise_xor(Sv, I1, out=Sv)  # poly ? c : s   (S now holds the cosine)
-    cs = S
-    np.add(sn, _f32(0.0), out=sn)
-    np.add(cs, _f32(0.0), out=cs)
-    np.bitwise_and(J, i32(4), out=I0)
-    np.left_shift(I0, i32(29), out=I0)
-    np.bitwise_xor(sn.view(i32), I0, out=sn.view(i32))  # sign of sin (theta >= +0)
-    np.add(J, i32(2), out=I0)  # ~(j - 2) & 4 == (j + 2) & 4 for j in {0, 2, 4, 6, 8}
-    np.bitwise_and(I0, i32(4), out=I0)
-    np.left_shift(I0, i32(29), out=I0)
-    np.bitwise_xor(cs.view(i32), I0, out=cs.view(i32))  # sign of cos
-    # ------------------------------------------------------------ outputs
-    np.multiply(cs, A, out=cs)  # n1 = radius * cos
-    np.multiply(sn, A, out=sn)  # n2 = radius * sin
-    if out0 is None:  # in place: the caller moves them
-        _affine32_into(cs, std, mean, cs, T)
-        _affine32_into(sn, std, mean, sn, T)
-        return cs, sn
-    _affine32_into(cs.reshape(out0.shape), std, mean, out0, T.reshape(out0.shape))
-    _affine32_into(sn.reshape(out1.shape), std, mean, out1, T.reshape(out1.shape))
+    # cosine polynomial
+    np.multiply(D1, float(_C0), out=T)
+    np.add(T, float(_C1), out=T)
+    np.copyto(C, T, casting=unsafe)
+    np.copyto(T, C)
+    np.multiply(T, D1, out=T)
+    np.add(T, float(_C2), out=T)
+    np.copyto(C, T, casting=unsafe)
+    np.multiply(C, Z, out=C)
+    np.copyto(T, C)
+    np.multiply(T, D1, out=T)
+    np.multiply(D1, -0.5, out=D0)  # -(z*0.5), exact
+    np.add(T, D0, out=T)
+    np.copyto(C, T, casting=unsafe)  # fma(z, c, -(z*0.5))
+    np.add(C, _f32(1.0), out=C)
+    # octant: odd jj swaps the two polynomials (poly_mask = (j & 2) == 0); sin < 0 for jj in {2, 3} (j & 4), cos < 0
+    # for jj in {1, 2} (~(j - 2) & 4). torch's "+ 0" on the selected values changes nothing: neither is ever -0
+    Ci, Si, Wi = C.view(i32), S.view(i32), W.view(i32)
+    np.bitwise_and(J, i32(1), out=K)
+    np.negative(K, out=K)
+    np.bitwise_xor(Ci, Si, out=Wi)
+    np.bitwise_and(Wi, K, out=Wi)
+    np.bitwise_xor(Ci, Wi, out=Ci)
+    np.bitwise_xor(Si, Wi, out=Si)
+    np.bitwise_and(J, i32(2), out=K)
+    np.left_shift(K, i32(30), out=K)
+    np.bitwise_xor(Si, K, out=Si)
+    np.add(J, i32(1), out=J)
+    np.bitwise_and(J, i32(2), out=J)
+    np.left_shift(J, i32(30), out=J)
+    np.bitwise_xor(Ci, J, out=Ci)
+    return C, S
 
 
 def _affine32_into(x, std, mean, out, T):
@@ -558,25 +550,17 @@ def _box_muller16_f32(r: np.ndarray, mean: np.float32, std: np.float32, out=None
     # strided views ran NumPy's inner loop once per 8 elements: a third of the kernel's time)
     rv = np.ascontiguousarray(r[: nb * 16]).view(_V32).reshape(nb, 2)
     ov = out.view(_V32).reshape(nb, 2)
-    mask = np.uint32(0xFFFFFF)
     for b0 in range(0, nb, step):
         b1 = min(nb, b0 + step)
-        nbk = b1 - b0
-        w = work.take(nbk * 8)
-        A, X, I2 = w["A"], w["X"], w["I2"]
-        u2 = I2.view(np.uint32)
-        # u1 = 1 - d  ==  (2**24 - k) * 2**-24   (exact)
-        np.copyto(u2.view(_V32), rv[b0:b1, 0])
-        np.bitwise_and(u2, mask, out=u2)
-        np.subtract(np.int32(1 << 24), I2, out=I2)
-        np.copyto(A, I2, casting="unsafe")
-        np.multiply(A, _TWO_M24, out=A)
-        # theta = 2pi_f * d  ==  (2pi_f * 2**-24) * k   (scaling by 2**-24 is exact)
-        np.copyto(u2.view(_V32), rv[b0:b1, 1])
-        np.bitwise_and(u2, mask, out=u2)
-        np.copyto(X, I2, casting="unsafe")
-        np.multiply(X, _TWO_PI_F_M24, out=X)
-        cs, sn = _bm_block_f32(w, None, None, mean, std)
+        w = work.take((b1 - b0) * 8)
+        np.copyto(w["K"].view(_V32), rv[b0:b1, 0])
+        np.copyto(w["J"].view(_V32), rv[b0:b1, 1])
+        radius = _bm_radius(w)
+        cs, sn = _bm_sincos(w)
+        np.multiply(cs, radius, out=cs)  # n1
+        np.multiply(sn, radius, out=sn)  # n2
+        _affine32_into(cs, std, mean, cs, w["T"])
+        _affine32_into(sn, std, mean, sn, w["T"])
         np.copyto(ov[b0:b1, 0], cs.view(_V32))
         np.copyto(ov[b0:b1, 1], sn.view(_V32))
     return out

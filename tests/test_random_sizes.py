@@ -13,6 +13,8 @@ def same(e, t, what=""):
     t = t.detach().contiguous()
     assert str(e.dtype).replace("ember.", "") == str(t.dtype).replace("torch.", ""), what
     assert tuple(e.shape) == tuple(t.shape), what
+    if t.dtype == torch.bfloat16:  # torch's numpy() has no bfloat16: compare the 16-bit patterns
+        t = t.view(torch.int16)
     a = np.ascontiguousarray(e.numpy()).reshape(-1)
     b = t.numpy().reshape(-1)
     assert a.view(np.uint8).tobytes() == b.view(np.uint8).tobytes(), what
@@ -69,3 +71,39 @@ def test_fisher_yates_extreme_draws(n):
               np.random.default_rng(n).integers(0, 3, n - 1)):
         r = np.asarray(r).astype(np.uint32)
         assert np.array_equal(R._fisher_yates(r, n), _swap_loop(r, n))
+
+
+# ---- randn / normal_: float32 Box-Muller in chunks of _BM_PAIRS pairs (16 draws a block, 8 pairs) ---------------
+CHUNK = R._BM_PAIRS * 2  # elements per chunk
+
+
+@pytest.mark.parametrize("seed", [0, 3, 2**63])
+def test_randn_chunk_edges_match_torch(seed):
+    ge, gt = generators(seed)
+    for n in (16, 17, 31, 32, 33, CHUNK - 16, CHUNK - 1, CHUNK, CHUNK + 1, CHUNK + 16, 2 * CHUNK + 15, 3 * CHUNK):
+        for name in ("float32", "float64", "float16", "bfloat16"):
+            same(ember.randn(n, dtype=getattr(ember, name), generator=ge),
+                 torch.randn(n, dtype=getattr(torch, name), generator=gt), f"randn({n}, {name})")
+            same_state(ge, gt, f"randn({n}, {name})")
+
+
+@pytest.mark.parametrize("mean, std", [(0.0, 1.0), (0.25, 1.75), (-3.0, 0.5), (1e-3, 1.0), (0.0, 2.0), (-0.0, 1.0)])
+def test_normal_mean_std_across_chunks(mean, std):
+    ge, gt = generators(77)
+    n = 2 * CHUNK + 40
+    same(ember.empty(n).normal_(mean, std, generator=ge), torch.empty(n).normal_(mean, std, generator=gt),
+         f"normal_({mean}, {std})")
+    same(ember.normal(mean, std, (CHUNK + 3,), generator=ge), torch.normal(mean, std, (CHUNK + 3,), generator=gt),
+         f"normal({mean}, {std}, size)")
+    same_state(ge, gt, "normal")
+
+
+def test_randn_4m_out_and_default_generator():
+    ember.manual_seed(2024)
+    torch.manual_seed(2024)
+    oe, ot = ember.empty(1), torch.empty(1)
+    ember.randn(2048, 2048, out=oe)
+    torch.randn(2048, 2048, out=ot)
+    same(oe, ot, "randn(2048, 2048, out=)")
+    same(ember.randn_like(oe[:5]), torch.randn_like(ot[:5]), "randn_like after")
+    assert ember.get_rng_state().numpy().tobytes() == torch.get_rng_state().numpy().tobytes()
