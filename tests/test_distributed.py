@@ -137,6 +137,10 @@ def test_ddp_failed_all_reduce_raises_from_backward(ddp_run):
     # raised by the communication thread or in the hook: the same exception, in the main thread
     _, facts = ddp_run
     assert facts["comm_error"] == ["RuntimeError", "injected: Allreduce failed"]
+    # an async collective: the thread runs the blocking call, and wait() raises (exception() holds it); without it,
+    # MPI's nonblocking call raises at once
+    assert facts["async_error"] == (["wait"] + ["injected: Allreduce failed"] * 2 if facts["comm_thread"] else
+                                    ["call", "injected: Iallreduce failed", None])
 
 
 def data():

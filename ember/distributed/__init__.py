@@ -411,6 +411,10 @@ class _CommThread:
 
 _comm = _CommThread()
 atexit.register(_comm.shutdown)
+# a forked child (a DataLoader worker) has no communication thread: it starts with an empty queue and a fresh lock,
+# which the parent's thread may have held at the fork
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=lambda: _comm.__init__())
 
 
 def _comm_thread_enabled(MPI, comm):
@@ -514,7 +518,8 @@ class Work:
         return self.is_completed()
 
     def exception(self):
-        return None
+        """What the operation raised on the communication thread, or None."""
+        return None if self._entry is None else self._entry.exc
 
     def result(self):
         self.wait()

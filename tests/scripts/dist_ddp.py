@@ -284,6 +284,9 @@ class FailingComm:
     def Allreduce(self, *args):
         raise RuntimeError("injected: Allreduce failed")
 
+    def Iallreduce(self, *args):
+        raise RuntimeError("injected: Iallreduce failed")
+
 
 # a failed MPI call in a bucket's all-reduce raises from backward, in the main thread, the exception it raised
 pg = dist.group.WORLD
@@ -294,6 +297,16 @@ try:
     facts["comm_error"] = None
 except RuntimeError as e:
     facts["comm_error"] = [type(e).__name__, str(e)]
+# an async_op=True collective that fails: raised by the call (MPI's nonblocking call) or by wait() (on the thread,
+# as torch's ProcessGroupMPI), which exception() then returns
+try:
+    work = dist.all_reduce(torch.ones(3), group=failing, async_op=True)
+    try:
+        work.wait()
+    except RuntimeError as e:
+        facts["async_error"] = ["wait", str(e), str(work.exception())]
+except RuntimeError as e:
+    facts["async_error"] = ["call", str(e), None]
 
 if R == 0:
     np.savez(sys.argv[1], **out)
