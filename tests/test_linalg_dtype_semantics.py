@@ -121,3 +121,41 @@ def test_addr_half_rounds_each_operation():
             e = [ember.tensor(x.float().numpy()).to(getattr(ember, dt)) for x in (c, v1, v2)]
             got = ember.addr(*e, alpha=alpha, beta=beta)
             assert np.array_equal(got.float().numpy(), want.float().numpy())
+
+
+# (op, shapes, dtypes, kwargs): calls found by comparing random mixed-dtype / mixed-shape calls with torch
+FUZZ = [
+    ("matmul", [(3,), (3, 1)], ["int32", "int32"], {}),  # an integer 1-D @ 2-D crashed inside ember
+    ("matmul", [(3,), (3, 2)], ["int64", "int64"], {}),
+    ("matmul", [(3, 3, 3), (2, 3, 2)], ["int32", "int32"], {}),  # torch's exact broadcast message
+    ("matmul", [(0, 3), (2, 3, 3)], ["int64", "float16"], {}),  # empty: no dtype check, the second's dtype
+    ("matmul", [(2, 0, 3), (2, 3, 2)], ["float32", "float64"], {}),
+    ("matmul", [(3,), (2, 1, 3, 2)], ["bool", "int64"], {}),  # bmm picks its kernel by the first dtype
+    ("matmul", [(3,), (2, 1, 3, 2)], ["int64", "bool"], {}),
+    ("matmul", [(2, 2, 3), (2, 3, 2)], ["uint16", "uint16"], {}),
+    ("matmul", [(0,), (3,)], ["int64", "bool"], {}),  # dot: the dtypes before the sizes
+    ("matmul", [(2, 2, 3), (3,)], ["int64", "float16"], {}),
+    ("bmm", [(2, 0, 3), (2, 3, 2)], ["float32", "float64"], {}),
+    ("bmm", [(2, 2, 0), (2, 0, 2)], ["bool", "bool"], {}),
+    ("bmm", [(2, 2, 3), (2, 3, 2)], ["bool", "int64"], {}),
+    ("bmm", [(2, 2, 3), (2, 3, 2)], ["int64", "bool"], {}),
+    ("mm", [(2, 0), (0, 2)], ["bool", "bool"], {}),
+    ("mm", [(0, 3), (3, 2)], ["float32", "float64"], {}),
+    ("mv", [(2, 0), (0,)], ["bool", "bool"], {}),
+    ("dot", [(4,), (0,)], ["float32", "int32"], {}),
+    ("dot", [(0,), (0,)], ["bool", "bool"], {}),
+    ("vdot", [(3, 3), (3, 3)], ["uint16", "uint16"], {}),
+    ("vdot", [(3,), (2,)], ["uint16", "int64"], {}),
+    ("vdot", [(3,), (3,)], ["bool", "bool"], {}),
+    ("addbmm", [(2, 3, 3), (2, 1, 3, 2), ()], ["float32"] * 3, {}),
+    ("addbmm", [(3, 3), (), (2, 3, 2)], ["int32", "uint8", "int8"], {}),
+    ("addbmm", [(3,), (2, 3, 3), (2, 1, 3, 2)], ["float32"] * 3, {}),
+    ("addbmm", [(3, 2), (2, 2, 3), (2, 1, 3, 2)], ["int64"] * 3, {}),
+    ("baddbmm", [(2, 1, 3, 2), (), (1,)], ["float64"] * 3, {}),
+    ("baddbmm", [(1, 3, 2), (1, 3), ()], ["int32"] * 3, {"alpha": 0}),
+    ("addmv", [(), (2, 3), (4,)], ["int64", "bool", "bool"], {"alpha": 0}),
+]
+
+
+def test_fuzz_cases():
+    assert not _mismatches([(f"{op}{dts}{shapes}{kw}", _call(op, shapes, dts, **kw)) for op, shapes, dts, kw in FUZZ])

@@ -2,7 +2,6 @@
 import math
 import string
 import numpy as np
-from .._dtype import check_kernel_of as _uint_check
 
 from .._backend import as_array, xp
 from .._dtype import OPMATH_NP, check_kernel, from_np, promote_np
@@ -17,23 +16,38 @@ _KERNEL = {"mm": "addmm_impl_cpu_", "bmm": "bmm", "mv": "addmv_impl_cpu", "dot":
 
 
 def _check_dtypes(x, y, kind):
-    """torch's device and dtype errors of the kernel a product runs on (x, y: arrays in the kernel's operand order)."""
+    """torch's device and dtype errors of the kernel a product runs on (x, y: arrays in the kernel's operand order).
+    mm, mv and dot check the dtypes first; bmm (bmm_out_or_baddbmm_) chooses its kernel by x's dtype and finds a y
+    of another dtype inside it. mm, mv and bmm run no kernel for an empty operand (a zero-size result or an empty
+    contraction): no kernel error then, and bmm no dtype error either (its result takes y's dtype)."""
     if x.__class__ is not y.__class__:
         same_device(x, y)
+    run = kind == "dot" or (x.size != 0 and y.size != 0)
+    if kind == "bmm":
+        if run:
+            _check_kernel(x.dtype, "bmm")
+            if x.dtype != y.dtype:
+                raise RuntimeError(f"expected scalar type {_torch_type_name(x.dtype)} but found "
+                                   f"{_torch_type_name(y.dtype)}")
+        return
     if x.dtype != y.dtype:
         X, Y = _torch_type_name(x.dtype), _torch_type_name(y.dtype)
         if kind == "mm":
             msg = f"expected m1 and m2 to have the same dtype, but got: {from_np[x.dtype].cpp_name} != {from_np[y.dtype].cpp_name}"
-        elif kind == "bmm":
-            msg = f"expected scalar type {X} but found {Y}"
         elif kind == "mv":
             msg = f"addmv input tensors must have the same dtype, but got {Y}, {X}, and {Y}"
         else:
             msg = f"dot : expected both vectors to have same dtype, but found {X} and {Y}"
         raise RuntimeError(msg)
-    if x.dtype == np.bool_:
-        raise NotImplementedError(f"\"{_KERNEL[kind]}\" not implemented for 'Bool'")
-    check_kernel(x.dtype, _KERNEL[kind])
+    if run:
+        _check_kernel(x.dtype, _KERNEL[kind])
+
+
+def _check_kernel(npdt, kernel):
+    """A kernel compiled without Bool and uint16/32/64 (ATen's AT_DISPATCH_ALL_TYPES_AND_COMPLEX_AND2)."""
+    if npdt == np.bool_:
+        raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
+    check_kernel(npdt, kernel)
 
 
 def _same_dtype(a, b, kind):
@@ -67,7 +81,7 @@ def _int_matmul(a, b):
     integer float64 holds exactly, in any summation order: one float64 GEMM gives the exact result. Otherwise (or
     for tiny operands) NumPy's integer loop, which wraps on overflow as torch does."""
     k = a.shape[-1]
-    if a.size == 0 or b.size == 0 or k * a.shape[-2] * (b.shape[-1] if b.ndim > 1 else 1) < 4096:
+    if a.size == 0 or b.size == 0 or k * (a.shape[-2] if a.ndim > 1 else 1) * (b.shape[-1] if b.ndim > 1 else 1) < 4096:
         return np.matmul(a, b)
     xp_ = xp(a)
     ma = max(int(a.max()), -int(a.min()))
@@ -171,7 +185,7 @@ def bmm(input, mat2, out_dtype=None, *, out=None):
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{a.shape[0]}, "
                            f"{a.shape[2]}] but got: [{b.shape[0]}, {b.shape[1]}].")
     _same_dtype(input, mat2, "bmm")
-    r = wrap(_matmul_np(a, b))
+    r = wrap(_matmul_np(a, b) if a.size and b.size else xp(b).zeros(a.shape[:2] + b.shape[2:], b.dtype))
     if state.enabled and (input._requires_grad or mat2._requires_grad):
         _record_mm(input, mat2, r, "BmmBackward0")
     return _out(out, r)
@@ -186,15 +200,23 @@ class DotBackward0(Node):
                 grad * a.conj() if self.next_edges[1] is not None else None)
 
 
-@op("dot(Tensor input, Tensor tensor, *, Tensor out=None)", method=True)
-def dot(input, tensor, *, out=None):
-    a, b = input._data, tensor._data
+def _dot_check(a, b):
+    """dot/vdot's checks in their order (aten/src/ATen/native/Blas.cpp dot_check), then the kernel's dtypes."""
     if a.ndim != 1 or b.ndim != 1:
         raise RuntimeError(f"1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors")
+    if a.dtype != b.dtype:
+        raise RuntimeError(f"dot : expected both vectors to have same dtype, but found {_torch_type_name(a.dtype)} and "
+                           f"{_torch_type_name(b.dtype)}")
     if a.shape[0] != b.shape[0]:
         raise RuntimeError(f"inconsistent tensor size, expected tensor [{a.shape[0]}] and src [{b.shape[0]}] to have "
                            f"the same number of elements, but got {a.shape[0]} and {b.shape[0]} elements respectively")
     _check_dtypes(a, b, "dot")
+
+
+@op("dot(Tensor input, Tensor tensor, *, Tensor out=None)", method=True)
+def dot(input, tensor, *, out=None):
+    a, b = input._data, tensor._data
+    _dot_check(a, b)
     r = wrap(as_array(np.dot(_mat(a), _mat(b))).astype(a.dtype))
     if state.enabled and (input._requires_grad or tensor._requires_grad):
         node = record(DotBackward0, (input, tensor), r)
@@ -352,6 +374,18 @@ def _desc(t):
     return d.shape, tuple(s // item for s in d.strides), t._requires_grad
 
 
+def _size_mismatch(sa, sb):
+    """infer_size's error for two shapes that do not broadcast (aten/src/ATen/ExpandUtils.cpp), exactly."""
+    n = max(len(sa), len(sb))
+    for i in range(1, n + 1):
+        x = sa[-i] if i <= len(sa) else 1
+        y = sb[-i] if i <= len(sb) else 1
+        if x != y and x != 1 and y != 1:
+            return RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b ({y}) at non-singleton "
+                                f"dimension {n - i}")
+    raise AssertionError("the shapes broadcast")
+
+
 def _check_matmul(input, other):
     """Shape and dtype errors of the N-D matmul cases, worded as the kernel torch would run (see _matmul_name):
     mm/mv of the folded operand, or bmm of the broadcast batches."""
@@ -381,7 +415,7 @@ def _check_matmul(input, other):
     try:
         batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
     except ValueError:
-        raise broadcast_error("matmul", a.shape[:-2], b.shape[:-2]) from None
+        raise _size_mismatch(a.shape[:-2], b.shape[:-2]) from None
     k1 = a.shape[-1]
     k2 = b.shape[-2] if nb > 1 else b.shape[0]
     if k1 != k2:
@@ -425,7 +459,8 @@ def matmul(input, other, *, out=None):
     if na == 2 and nb == 2:
         return mm(input, other, out=out)
     _check_matmul(input, other)
-    r = wrap(as_array(_matmul_np(a, b)))
+    # (operands of two dtypes get here only when empty: bmm's result takes the second one's dtype)
+    r = wrap(as_array(_matmul_np(a, b)).astype(b.dtype, copy=False))
     if state.enabled and (input._requires_grad or other._requires_grad):
         node = record(MatmulBackward, (input, other), r)
         node.saved = (SavedTensor(input) if other._requires_grad else None,
@@ -567,7 +602,7 @@ def addmv(input, mat, vec, *, beta=1, alpha=1, out=None):
     if not (a.ndim == 2 and b.ndim == 1 and c.ndim <= 1):
         raise RuntimeError(f"vector + matrix @ vector expected, got {c.ndim}, {a.ndim}, {b.ndim}")
     if a.shape[1] != b.shape[0] or (a.shape[0] != c.size and c.size != 1):
-        raise RuntimeError(f"size mismatch, got input ({c.shape[0]}), mat ({a.shape[0]}x{a.shape[1]}), vec "
+        raise RuntimeError(f"size mismatch, got input ({_size(input, 0)}), mat ({a.shape[0]}x{a.shape[1]}), vec "
                            f"({b.shape[0]})")
     if not c.dtype == a.dtype == b.dtype:
         raise RuntimeError(f"addmv input tensors must have the same dtype, but got {_torch_type_name(c.dtype)}, "
@@ -653,19 +688,29 @@ class BaddbmmBackward0(Node):
         return gi, g1, g2
 
 
-def _read_batch_sizes(batch1, batch2):
-    """torch reads batch1.size(0), batch1.size(1) and batch2.size(2) (to expand `input`) before its dim checks
-    (aten/src/ATen/native/LinearAlgebra.cpp baddbmm / addbmm): a 1-D batch is an IndexError there."""
-    for t, d in ((batch1, 1), (batch2, 2)):
-        nd = max(t._data.ndim, 1)
-        if not -nd <= d < nd:
-            raise IndexError(f"Dimension out of range (expected to be in range of [{-nd}, {nd - 1}], but got {d})")
+def _size(t, d):
+    """t.size(d) as torch reads it: an IndexError for a 0-d tensor or a dim out of range."""
+    n = t._data.ndim
+    if n == 0:
+        raise IndexError(f"Dimension specified as {d} but tensor has no dimensions")
+    if not -n <= d < n:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {d})")
+    return t._data.shape[d]
+
+
+def _read_batch_sizes(batch1, batch2, dims1):
+    """torch reads batch1's sizes `dims1` and batch2.size(2) (to expand `input`) before its dim checks
+    (aten/src/ATen/native/LinearAlgebra.cpp baddbmm: (0, 1); addbmm: (1,)): a 0-d or 1-D batch is an IndexError
+    there."""
+    for d in dims1:
+        _size(batch1, d)
+    _size(batch2, 2)
 
 
 def _baddbmm_meta(input, batch1, batch2):
     """baddbmm's meta checks, in their order (the result's shape returned): input expanded, its dtype checked
     against batch1's only, then the shapes (aten/src/ATen/native/LinearAlgebra.cpp common_checks_baddbmm_bmm)."""
-    _read_batch_sizes(batch1, batch2)
+    _read_batch_sizes(batch1, batch2, (0, 1))
     a, b, c = batch1._data, batch2._data, input._data
     shape = (a.shape[0], a.shape[1], b.shape[2])
     _check_expand(c, shape)
@@ -934,18 +979,8 @@ class VdotBackward0(Node):
 @op("vdot(Tensor input, Tensor other, *, Tensor out=None)", method=True)
 def vdot(input, other, *, out=None):
     """conj(input) . other for two vectors (aten/src/ATen/native/Blas.cpp vdot)."""
-    _uint_check(input, "dot")
     a, b = input._data, other._data
-    if a.ndim != 1 or b.ndim != 1:
-        raise RuntimeError(f"1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors")
-    if a.dtype != b.dtype:
-        raise RuntimeError(f"dot : expected both vectors to have same dtype, but found {_torch_type_name(a.dtype)} and "
-                           f"{_torch_type_name(b.dtype)}")
-    if a.shape[0] != b.shape[0]:
-        raise RuntimeError(f"inconsistent tensor size, expected tensor [{a.shape[0]}] and src [{b.shape[0]}] to have "
-                           f"the same number of elements, but got {a.shape[0]} and {b.shape[0]} elements respectively")
-    if a.dtype == np.bool_:
-        raise RuntimeError("\"dot\" not implemented for 'Bool'")
+    _dot_check(a, b)
     xp = xp_of(input)
     r = wrap(xp.asarray(xp.vdot(_mat(a), _mat(b))).astype(a.dtype))
     if state.enabled and (input._requires_grad or other._requires_grad):
@@ -1068,9 +1103,9 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
     """beta * input + alpha * sum_b batch1[b] @ batch2[b] (aten/src/ATen/native/LinearAlgebra.cpp addbmm_out /
     addbmm_impl_): input expanded, the shapes checked, the result (input's dtype, or out's) set to input; no batches:
     result.mul_(beta); else one result.addmm_ per batch, whose meta checks give the dtype errors."""
-    _read_batch_sizes(batch1, batch2)
+    _read_batch_sizes(batch1, batch2, (1,))
     a, b, c = batch1._data, batch2._data, input._data
-    shape = (a.shape[1], b.shape[-1])
+    shape = (a.shape[1], b.shape[2])
     _check_expand(c, shape)
     if a.ndim != 3:
         raise RuntimeError("batch1 must be a 3D tensor")
