@@ -360,7 +360,7 @@ _C0, _C1, _C2 = _c32(0x37CCF5CE), _c32(0xBAB6061A), _c32(0x3D2AAAA5)
 _TWO_PI_F = _c32(0x40C90FDB)
 
 
-_BM_PAIRS = 1 << 15  # Box-Muller pairs per chunk (working set stays in L2)
+_BM_PAIRS = 1 << 16  # Box-Muller pairs per chunk (4 MB of buffers; 1 << 15: 5-7% slower on 4M draws)
 _V32 = np.dtype((np.void, 32))  # 8 words of 4 bytes: half a block of NormalFill16
 _TWO_PI_F_M24 = _f32(float(_TWO_PI_F) * 2.0 ** -24)  # 2pi_f * 2**-24, exact
 # y * (DP1 + DP2 + DP3) for y = 2 * jj in sincos256_ps's range reduction: the sum of the three float32 constants
