@@ -159,3 +159,60 @@ FUZZ = [
 
 def test_fuzz_cases():
     assert not _mismatches([(f"{op}{dts}{shapes}{kw}", _call(op, shapes, dts, **kw)) for op, shapes, dts, kw in FUZZ])
+
+
+def _ein(eq, shapes, dtypes):
+    return lambda lib: lib.einsum(eq, *[_t(lib, s, d) for s, d in zip(shapes, dtypes)])
+
+
+FUZZ_MORE = [
+    # tensordot: a size-1 contracted dim broadcasts (summed first); dims as given in the message; size() errors
+    ("tensordot", _call("tensordot", [(4,), (2, 1, 3, 2)], ["float64"] * 2, dims=([0], [1]))),
+    ("tensordot", _call("tensordot", [(2, 0), (1,)], ["complex128"] * 2, dims=([1], [0]))),
+    ("tensordot", _call("tensordot", [(3, 2), (1, 3, 2)], ["int32"] * 2, dims=1)),
+    ("tensordot", _call("tensordot", [(2, 1, 3, 2), (3,)], ["float64"] * 2, dims=1)),
+    ("tensordot", _call("tensordot", [(3,), (2, 3)], ["int64"] * 2, dims=([0, 1], [0, 1]))),
+    ("tensordot", _call("tensordot", [(), (3, 2)], ["float32"] * 2, dims=([0, 1], [0, 1]))),
+    ("tensordot", _call("tensordot", [(2, 3), (3, 2)], ["float32"] * 2, dims=([0, -2], [1, 1]))),
+    ("tensordot", _call("tensordot", [(2, 3), (1, 2)], ["float32"] * 2, dims=([1, 5], [0, 1]))),
+    # cross: ranks, sizes along dim, broadcast, then the kernel (by input's dtype), empty inputs included
+    ("cross", _call("cross", [(2, 2, 3), (3, 3, 3)], ["float64", "uint8"], dim=2)),
+    ("cross", _call("cross", [(3, 2), (3, 3)], ["int32"] * 2, dim=-1)),
+    ("cross", _call("cross", [(2, 3), (2, 2, 3)], ["bool", "float64"], dim=0)),
+    ("cross", _call("cross", [(), ()], ["float32"] * 2, dim=1)),
+    ("cross", _call("cross", [(3, 3, 3), (2, 3, 3)], ["float64"] * 2, dim=-1)),
+    ("cross", _call("cross", [(3,), (3,)], ["int64", "bool"], dim=0)),
+    ("cross", _call("cross", [(0, 3), (0, 3)], ["bool"] * 2, dim=1)),
+    ("cross", _call("cross", [(3,), (3,)], ["uint16"] * 2, dim=0)),
+    # einsum: pairs with a contraction go through bmm, pairs without one are a mul (promotion), a label of one
+    # operand only is summed first (int64 for Bool/integers); the operand named in the subscript-count error
+    ("einsum", _ein("i,i->", [(1,), (2, 3)], ["float32"] * 2)),
+    ("einsum", _ein("ij,jk->ik", [(3, 2), (2, 3)], ["bool"] * 2)),
+    ("einsum", _ein("ij,jk->ik", [(3, 2), (2, 3)], ["uint16", "int32"])),
+    ("einsum", _ein("ij,jk->ik", [(0, 3), (3, 2)], ["float32", "int64"])),
+    ("einsum", _ein("ij,jk->ik", [(2, 0), (0, 2)], ["float32", "int64"])),
+    ("einsum", _ein("i,j->ij", [(2,), (3,)], ["uint8", "int8"])),
+    ("einsum", _ein("i,i->i", [(3,), (3,)], ["bool", "int64"])),
+    ("einsum", _ein("ij,k->k", [(2, 3), (3,)], ["bool"] * 2)),
+    ("einsum", _ein("ij,k->k", [(2, 3), (3,)], ["uint16"] * 2)),
+    ("einsum", _ein("ij,jk,kl->il", [(2, 3), (3, 2), (2, 2)], ["float32", "float32", "int64"])),
+    ("einsum", _ein("i,j,k->ijk", [(2,), (3,), (2,)], ["int64", "bool", "int64"])),
+]
+
+
+def test_fuzz_cases_more():
+    assert not _mismatches(FUZZ_MORE)
+
+
+@pytest.mark.parametrize("eq,shapes", [("i,j->ij", [(2,), (3,)]), ("ij,k->k", [(2, 3), (3,)]),
+                                       ("i,i->i", [(3,), (3,)])])
+def test_einsum_mixed_dtype_gradients(eq, shapes):
+    cases = []
+    for dts in [("float32", "float64"), ("float64", "float32")]:
+        for i in range(2):
+            def grad(lib, dts=dts, i=i):
+                ts = [_t(lib, s, d).requires_grad_() for s, d in zip(shapes, dts)]
+                lib.einsum(eq, *ts).sum().backward()
+                return ts[i].grad
+            cases.append((f"{eq}{dts}{i}", grad))
+    assert not _mismatches(cases)

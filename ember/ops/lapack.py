@@ -1677,29 +1677,27 @@ def _cross_backward(node, grads, saved):
 
 @op("cross(Tensor input, Tensor other, *, int64_t dim=-1, Tensor out=None)", namespace="linalg")
 def cross(input, other, *, dim=-1, out=None):
-    _uint_check(input, "cross")
+    """linalg_cross's meta checks in their order (aten/src/ATen/native/Cross.cpp): the ranks, both sizes along dim
+    (read as size(dim): an IndexError out of range), the broadcast; then the kernel, chosen by input's dtype (no Bool,
+    no uint16/32/64), which finds an `other` of another dtype; an empty input runs it too."""
+    from .linalg import _size, _size_mismatch
     a, b = input._data, other._data
-    if a.dtype == np.bool_:
-        raise NotImplementedError("\"cross\" not implemented for 'Bool'")
     if a.ndim != b.ndim:
         raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
-    if a.dtype != b.dtype:
-        raise RuntimeError(f"expected scalar type {_name(a.dtype)} but found {_name(b.dtype)}")
+    da, db = _size(input, dim), _size(other, dim)
+    if da != 3 or db != 3:
+        raise RuntimeError(f"linalg.cross: inputs dimension {dim} must have length 3. Got {da} and {db}")
     try:
         shape = np.broadcast_shapes(a.shape, b.shape)
     except ValueError:
-        raise RuntimeError(f"linalg.cross: inputs must be broadcastable: got shapes {list(a.shape)} and "
-                           f"{list(b.shape)}") from None
-    nd = len(shape)
-    if not -nd <= dim < nd:
-        raise IndexError(f"Dimension out of range (expected to be in range of [{-nd}, {nd - 1}], but got {dim})")
-    d = dim % nd
-    da, db = a.shape[d - nd + a.ndim] if d - nd + a.ndim >= 0 else 1, b.shape[d - nd + b.ndim] if d - nd + b.ndim >= 0 else 1
-    if da != 3 or db != 3:
-        raise RuntimeError(f"linalg.cross: inputs dimension {dim} must have length 3. Got {da} and {db}")
-    xp = xp_of(a)
+        raise _size_mismatch(a.shape, b.shape) from None
     if a.dtype == np.bool_:
-        raise NotImplementedError("\"linalg_cross\" not implemented for 'Bool'")
+        raise NotImplementedError("\"cross\" not implemented for 'Bool'")
+    _uint_check(input, "cross")
+    if a.dtype != b.dtype:
+        raise RuntimeError(f"expected scalar type {_name(a.dtype)} but found {_name(b.dtype)}")
+    d = dim % a.ndim
+    xp = xp_of(a)
     with fp_ignore:
         r = xp.cross(xp.broadcast_to(a, shape), xp.broadcast_to(b, shape), axis=d)
     r = wrap(_as(xp.asarray(r), a.dtype))

@@ -790,11 +790,11 @@ def _einsum_parse(equation, shapes):
     used = {c for c in eq if c.isalpha()}
     fresh = [c for c in string.ascii_letters if c not in used]
     n_ell = 0
-    for sub, shape in zip(subs, shapes):
+    for k, (sub, shape) in enumerate(zip(subs, shapes)):
         named = len(sub) - (3 if "..." in sub else 0)
         if "..." not in sub and named != len(shape) or named > len(shape):
             raise RuntimeError(f"einsum(): the number of subscripts in the equation ({named}) does not match the "
-                               f"number of dimensions ({len(shape)}) for operand {subs.index(sub)}"
+                               f"number of dimensions ({len(shape)}) for operand {k}"
                                + ("" if "..." in sub else " and no ellipsis was given"))
         if "..." in sub:
             n_ell = max(n_ell, len(shape) - named)
@@ -823,6 +823,47 @@ def _einsum_parse(equation, shapes):
                 counts[c] = counts.get(c, 0) + 1
         out = "".join(ell) + "".join(sorted(c for c, n in counts.items() if n == 1))
     return new_subs, out, fresh
+
+
+def _einsum_dtype(subs, out_sub, arrays):
+    """The result dtype of torch's einsum of several operands, with its errors (aten/src/ATen/native/Linear.cpp
+    einsum, no opt_einsum path: operands combined left to right). A label found in one operand only (and not in the
+    output) is summed out of it first (an integer or Bool sum gives int64); a pair with labels to contract goes
+    through bmm (sumproduct_pair): its kernel is chosen by the left dtype (no Bool, no uint16/32/64) and finds a right
+    operand of another dtype, unless one side is empty (no kernel: the right dtype); a pair with nothing to contract
+    is a mul, which promotes."""
+    out = set(out_sub)
+    owners = {}
+    for k, sub in enumerate(subs):
+        for c in sub:
+            owners.setdefault(c, set()).add(k)
+    sizes = {}
+    for sub, a in zip(subs, arrays):
+        for c, n in zip(sub, a.shape):
+            if sizes.get(c, 1) == 1:
+                sizes[c] = n
+    int64 = np.dtype(np.int64)
+    dts, labels = [], []
+    for k, (sub, a) in enumerate(zip(subs, arrays)):
+        alone = {c for c in sub if c not in out and owners[c] == {k}}
+        dts.append(int64 if alone and a.dtype.kind in "biu" else a.dtype)
+        labels.append(set(sub) - alone)
+    dt, left = dts[0], labels[0]
+    for k in range(1, len(subs)):
+        right = labels[k]
+        later = out.union(*subs[k + 1:])
+        contract = {c for c in left & right if c not in later}
+        if contract:
+            if math.prod(sizes[c] for c in left) and math.prod(sizes[c] for c in right):
+                _check_kernel(dt, "bmm")
+                if dt != dts[k]:
+                    raise RuntimeError(f"expected scalar type {_torch_type_name(dt)} but found "
+                                       f"{_torch_type_name(dts[k])}")
+            dt = dts[k]
+        else:
+            dt = promote_np(dt, dts[k])
+        left = (left | right) - contract
+    return dt
 
 
 def _einsum_check(equation, operands):
@@ -901,15 +942,15 @@ def einsum(equation, *operands):
     _einsum_check(equation, operands)
     subs, out_sub, fresh = _einsum_parse(equation, [o._data.shape for o in operands])
     arrays = [o._data for o in operands]
-    dt = arrays[0].dtype if arrays else np.dtype(np.float32)
-    for o in arrays[1:]:
-        if o.dtype != dt:
-            raise RuntimeError(f"expected scalar type {_torch_type_name(dt)} but found {_torch_type_name(o.dtype)}")
     eq = ",".join(subs) + "->" + out_sub
     if len(arrays) > 1:
-        check_kernel(dt, "bmm")  # (uint16/32/64: torch contracts pairs with bmm, which has no such kernel)
-    elif dt.kind in "biu" and any(c not in out_sub for c in subs[0]):
-        dt = np.dtype(np.int64)  # one integer operand: torch's einsum is a sum, which accumulates in int64
+        dt = _einsum_dtype(subs, out_sub, arrays)
+        if dt not in _HALF:
+            arrays = [a.astype(dt, copy=False) for a in arrays]  # (the sums and products in the result's dtype)
+    else:
+        dt = arrays[0].dtype
+        if dt.kind in "biu" and any(c not in out_sub for c in subs[0]):
+            dt = np.dtype(np.int64)  # one integer operand: torch's einsum is a sum, which accumulates in int64
     r = wrap(as_array(np.einsum(eq, *[_mat(a) for a in arrays])).astype(dt, copy=False))
     if state.enabled and any(o._requires_grad for o in operands):
         node = record(EinsumBackward, tuple(operands), r)
@@ -943,7 +984,9 @@ class EinsumBackward(Node):
             if e is None:
                 grads.append(None)
                 continue
-            others = [o.conj() for j, o in enumerate(ops) if j != i]
+            # (operands of another dtype than the result, which promoted them, are cast to it)
+            others = [o.conj() if o._data.dtype == grad._data.dtype else o.conj().to(grad.dtype)
+                      for j, o in enumerate(ops) if j != i]
             in_subs = [out_sub] + [x for j, x in enumerate(subs) if j != i]
             shape = ops[i]._data.shape
             extra, extra_subs, target, seen = [], [], [], set()
@@ -1244,20 +1287,27 @@ def tensordot(a, b, dims=2, out=None):
         raise RuntimeError("both dimension lists should have same length")
     if a._data.dtype != b._data.dtype:
         raise RuntimeError("both inputs should have same dtype")
-    da = [_wrap_dim(d, na) for d in da]
-    db = [_wrap_dim(d, nb) for d in db]
+    # aten/src/ATen/native/Linear.cpp tensordot: each contracted pair's sizes read (as given, for the message); a
+    # size-1 dim broadcasts against the other: summed away first (keepdim), contributing 1 to the contraction
+    t1, t2, ka = a, b, 1
     for x, y in zip(da, db):
-        sa, sb = a._data.shape[x], b._data.shape[y]
-        if sa != sb:
+        sa, sb = _size(a, x), _size(b, y)
+        if sb == 1:
+            t1 = t1.sum(x, keepdim=True, dtype=t1.dtype)
+        elif sa == 1:
+            t2 = t2.sum(y, keepdim=True, dtype=t2.dtype)
+        elif sa != sb:
             raise RuntimeError(f"contracted dimensions need to match, but first has size {sa} in dim {x} and second "
                                f"has size {sb} in dim {y}")
+        else:
+            ka *= sa
+    da, db = _dim_set(da, na), _dim_set(db, nb)
     fa = [i for i in range(na) if i not in da]
     fb = [i for i in range(nb) if i not in db]
-    ka = math.prod(a._data.shape[i] for i in da)
     ma = math.prod(a._data.shape[i] for i in fa)
     mb = math.prod(b._data.shape[i] for i in fb)
-    t1 = a.permute(fa + da).reshape(ma, ka)
-    t2 = b.permute(db + fb).reshape(ka, mb)
+    t1 = t1.permute(fa + da).reshape(ma, ka)
+    t2 = t2.permute(db + fb).reshape(ka, mb)
     r = mm(t1, t2).view([a._data.shape[i] for i in fa] + [b._data.shape[i] for i in fb])
     return _out(out, r)
 
@@ -1267,6 +1317,17 @@ def _wrap_dim(d, n):
         raise IndexError(f"Dimension out of range (expected to be in range of [{-max(n, 1)}, {max(n, 1) - 1}], but "
                          f"got {d})")
     return d % max(n, 1)
+
+
+def _dim_set(dims, n):
+    """The dims wrapped, each at most once (aten/src/ATen/WrapDimUtilsMulti.h dim_list_to_bitset)."""
+    out = []
+    for d in dims:
+        w = _wrap_dim(d, n)
+        if w in out:
+            raise RuntimeError(f"dim {w} appears multiple times in the list of dims")
+        out.append(w)
+    return out
 
 
 class UnsafeViewBackward0(Node):
