@@ -275,15 +275,17 @@ class Tensor:
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         d = self._data
         if gradient is None and inputs is None and not create_graph and self._requires_grad and d.size == 1 \
-                and d.dtype.kind == "f" and self.grad_fn is not None:
+                and d.dtype.kind == "f":
             # the common `loss.backward()`: skip argument normalisation
-            one = (np if d.__class__ is _ndarray else _backend.xp(d)).empty(d.shape, d.dtype)
-            one.fill(1)
-            if _graph.order_hooks_used or state.anomaly:
-                _run_backward((self,), (_wrap(one),), bool(retain_graph), False)
-            else:
-                _engine.run_default(self.grad_fn, self._output_nr, one, bool(retain_graph))
-            return
+            fn = self._grad_fn if self._base is None else self.grad_fn
+            if fn is not None:
+                one = (np if d.__class__ is _ndarray else _backend.xp(d)).empty(d.shape, d.dtype)
+                one.fill(1)
+                if _graph.order_hooks_used or state.anomaly:
+                    _run_backward((self,), (_wrap(one),), bool(retain_graph), False)
+                else:
+                    _engine.run_default(fn, self._output_nr, one, bool(retain_graph))
+                return
         from .autograd import backward
         backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 

@@ -532,7 +532,14 @@ def run_default(node, nr, g, retain_graph):
                                 node._st = node._sd = node._svc = None
                         a1 = None
                 if a1 is not None or node.arrays1 is None:
-                    g = _run_tensor_formula(node, g if g.__class__ is T else _wrap(g), False)
+                    # _run_tensor_formula, inline
+                    if g.__class__ is not T:
+                        g = _wrap(g)
+                    arrays = node.backward_arrays
+                    out = NotImplemented if arrays is None else arrays(g)
+                    if out is NotImplemented:
+                        out = node.backward(g)
+                    g = (out[0] if len(out) == 1 else _one(node, out)) if out.__class__ is tuple else out
                     if not retain_graph and node.saved:
                         _release(node)
                     if g is None:

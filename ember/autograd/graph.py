@@ -506,6 +506,46 @@ def record_unary(cls, t, data, save):
     return out
 
 
+def make_node2(cls, a, b):
+    """make_node(cls, (a, b)) for a binary op whose first operand `a` is a Tensor and `b` a Tensor or a Python
+    number: the same node, without the inputs tuple and the loop (the hot path of add, mul, ...)."""
+    node = _new(cls)
+    if a._requires_grad:
+        fn = a._grad_fn if a._base is None else a.grad_fn
+        d = a._data
+        ea = (a._accumulator(), 0) if fn is None else (fn, a._output_nr)
+        ma = (d.shape, d.dtype)
+    else:
+        ea = ma = None
+    if (b.__class__ is _Tensor or isinstance(b, _Tensor)) and b._requires_grad:
+        fn = b._grad_fn if b._base is None else b.grad_fn
+        d = b._data
+        eb = (b._accumulator(), 0) if fn is None else (fn, b._output_nr)
+        mb = (d.shape, d.dtype)
+    else:
+        eb = mb = None
+    node._edges = (ea, eb)
+    node._meta = (ma, mb)
+    node._fn0 = None
+    node.seq = next(_seq)
+    node.saved = ()
+    node._pre_hooks = None
+    node._hooks = None
+    if state.anomaly:
+        node._trace = forward_trace()
+    return node
+
+
+def saved_input(t):
+    """SavedTensor(t) for an input `t`, without the type call and __init__ (binary ops' hot path)."""
+    s = _new(SavedTensor)
+    s.tensor = t
+    s.data = None
+    vc = s.version_counter = t._vc
+    s.version = vc[0]
+    return s
+
+
 class SavedTensor:
     """A tensor kept for backward, with the version it had when saved.
 

@@ -437,7 +437,32 @@ def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=F
     return _finish(np.zeros(size_args(size, "zeros"), _np_dtype(dtype)), requires_grad, device, out)
 
 
-@op("ones(SymIntArrayRef size, *, Tensor out=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)")
+def _fast_ones(public):
+    """ember.ones(2, 3) and ones(2, 3, requires_grad=True): the op body's common call with no layer around it (see
+    OpDef.fast_function); every other call goes to `public` as it was made."""
+    def ones(*size, **kwargs):
+        if kwargs:
+            rg = kwargs.get("requires_grad")
+            if len(kwargs) != 1 or rg.__class__ is not bool:
+                return public(*size, **kwargs)
+        else:
+            rg = False
+        if size and _device.default[0] is None:
+            for s in size:
+                if s.__class__ is not int or s < 0:
+                    return public(*size, **kwargs)
+            data = np.empty(size, _dtype.get_default_dtype().np)
+            data.fill(1)  # np.ones is a Python function around the same two steps
+            t = wrap(data)
+            if rg:
+                t._requires_grad = True
+            return t
+        return public(*size, **kwargs)
+    return ones
+
+
+@op("ones(SymIntArrayRef size, *, Tensor out=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)",
+    fast_function=_fast_ones)
 def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
     if layout is not None or pin_memory:
         check_layout_pin("ones", layout, pin_memory)

@@ -11,11 +11,12 @@ from .._backend import as_array, is_array, on_device_of
 from .._tensor import Tensor
 from ._table import declare, op
 from ._registry import _torch_type_name as _torch_name
-from ..autograd.graph import RELEASED_ERROR, SAVE_INPUT, SAVE_NONE, SAVE_OUTPUT, UnaryNode, record_unary
+from ..autograd.graph import RELEASED_ERROR, SAVE_INPUT, SAVE_NONE, SAVE_OUTPUT, UnaryNode, record_unary, saved_input
 from .indexing import nonzero
 from ._registry import fp_off, fp_restore
 from ._registry import (Node, _out, _write_out, _write_out_same, fp_ignore, SavedTensor, binary_dtype,
                         broadcast_error, check_inplace, check_int_scalar, ensure_tensor, inplace, invalid_arguments, not_tensor, record,
+                        record2,
                         same_device, state, wrap, xp_of)
 
 ndarray = np.ndarray
@@ -79,6 +80,8 @@ def _as_operand(x, name):
 # the general path, with FP warnings off)
 _FAST_DTYPES = frozenset(np.dtype(t) for t in (np.float32, np.float64, np.complex64, np.complex128))
 _BOOL = np.dtype(np.bool_)
+_F32 = np.dtype(np.float32)
+_F64 = np.dtype(np.float64)
 
 
 def _fast_out(ufunc, a, b, out, division=False):
@@ -137,11 +140,13 @@ def _fast(ufunc, a, b, record, division=False):
         bd = b  # (a larger int: the general path raises torch's OverflowError)
     else:
         return None
-    k = d.dtype.kind
-    if k != "f" and k != "c" and (division or bc is not Tensor or d.dtype in _UNSIGNED):
-        return None  # (uint16/32/64: the general path raises torch's error where it has no kernel)
-    if d.dtype.itemsize < 4 and k == "f":
-        return None  # float16 overflows easily: general path, with FP warnings off
+    dt = d.dtype
+    if dt is not _F32 and dt is not _F64:
+        k = dt.kind
+        if k != "f" and k != "c" and (division or bc is not Tensor or dt in _UNSIGNED):
+            return None  # (uint16/32/64: the general path raises torch's error where it has no kernel)
+        if dt.itemsize < 4 and k == "f":
+            return None  # float16 overflows easily: general path, with FP warnings off
     try:
         if division:
             tok = fp_off()
@@ -226,7 +231,7 @@ def add(input, other, *, alpha=1, out=None):
 
 
 def _record_add(input, other, r, alpha=1):
-    record(AddBackward0, (input, other), r).alpha = alpha
+    record2(AddBackward0, input, other, r).alpha = alpha
 
 
 def _check_alpha(alpha, dt, name):
@@ -286,7 +291,7 @@ def sub(input, other, *, alpha=1, out=None):
 
 
 def _record_sub(input, other, r, alpha=1):
-    record(SubBackward0, (input, other), r).alpha = alpha
+    record2(SubBackward0, input, other, r).alpha = alpha
 
 
 
@@ -418,12 +423,15 @@ def mul(input, other, *, out=None):
 
 
 def _record_mul(input, other, r):
-    node = record(MulBackward0, (input, other), r)
-    other_t = isinstance(other, Tensor)
-    # save each operand only if the *other* one needs its gradient
-    node.saved = (SavedTensor(input) if other_t and other._requires_grad else None,
-                  SavedTensor(other) if other_t and input._requires_grad else None)
-    node.other_scalar = None if other_t else other
+    node = record2(MulBackward0, input, other, r)
+    if other.__class__ is Tensor or isinstance(other, Tensor):
+        # save each operand only if the *other* one needs its gradient
+        node.saved = (saved_input(input) if other._requires_grad else None,
+                      saved_input(other) if input._requires_grad else None)
+        node.other_scalar = None
+    else:
+        node.saved = (None, None)
+        node.other_scalar = other
 
 
 
@@ -1188,9 +1196,7 @@ def _unary(name, fwd, grad_fn=None, save="input", int_ok=False, keep_int=False, 
 # exact value; the exact value rounded once to float32 matches its bits far more often than NumPy's own float32
 # loops (1M inputs per range, bench/measure_digits.py, table in bench/README.md "Digits"): exp 0.9% differ
 # instead of 37%, tanh 0.04% instead of 21%. Such a function computes in float64 and rounds to float32 (then to
-# float16/bfloat16, rounding twice as torch does); float64 inputs keep NumPy's float64 loop.
-_F32 = np.dtype(np.float32)
-_F64 = np.dtype(np.float64)
+# float16/bfloat16, rounding twice as torch does); float64 inputs keep NumPy's float64 loop (_F32, _F64 above).
 _CHUNK = 16384  # elements per float64 block: the block stays in cache (4M-element exp: 13 ms blocked, 27 ms whole)
 
 
