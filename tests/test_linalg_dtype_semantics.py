@@ -216,3 +216,50 @@ def test_einsum_mixed_dtype_gradients(eq, shapes):
                 return ts[i].grad
             cases.append((f"{eq}{dts}{i}", grad))
     assert not _mismatches(cases)
+
+
+SIZE_ONE = [
+    # a label of size 1 on one side is not contracted: the other side is summed over it (int64 for integers),
+    # then the pair is a mul
+    ("einsum", _ein("i,i->", [(3,), (1,)], ["int32"] * 2)),
+    ("einsum", _ein("i,i->", [(1,), (3,)], ["bool"] * 2)),
+    ("einsum", _ein("ij,jk->ik", [(2, 3), (1, 2)], ["uint16"] * 2)),
+    ("einsum", _ein("ij,jk->ik", [(2, 1), (3, 2)], ["uint16"] * 2)),
+    ("einsum", _ein("i,i->", [(1,), (3,)], ["complex64", "float64"])),
+    ("einsum", _ein("i,i->", [(1,), (1,)], ["bool"] * 2)),
+]
+
+
+def test_einsum_size_one_labels():
+    assert not _mismatches(SIZE_ONE)
+
+
+def _grads(fn, shapes, dtypes):
+    def each(i):
+        def grad(lib):
+            ts = [_t(lib, s, d).requires_grad_() for s, d in zip(shapes, dtypes)]
+            r = fn(lib, *ts)
+            y = r * _t(lib, tuple(r.shape), str(r.dtype).split(".")[1])
+            (y.abs() if y.is_complex() else y).sum().backward()
+            return ts[i].grad
+        return grad
+    return [each(i) for i in range(len(shapes))]
+
+
+def test_broadcast_gradients_and_batch_of_one():
+    """einsum's gradient of a broadcast label (size 1 on one operand) summed/expanded back; matmul of a batch of
+    one that requires grad reports the folded mm's shapes, as torch (it takes that operand as a matrix); addbmm
+    recording a node reads batch1.size(0) first."""
+    cases = []
+    for shapes in [[(3, 1), (3, 2)], [(3, 2), (1, 2)]]:
+        for i, g in enumerate(_grads(lambda lib, a, b: lib.einsum("ij,jk->ik", a, b), shapes, ["float32"] * 2)):
+            cases.append((f"einsum grad{i} {shapes}", g))
+    for i, g in enumerate(_grads(lambda lib, a, b: lib.einsum("i,i->", a, b), [(3,), (1,)], ["complex64"] * 2)):
+        cases.append((f"einsum i,i grad{i}", g))
+    cases.append(("matmul batch of one", lambda lib: lib.matmul(_t(lib, (1, 3, 2), "float64").requires_grad_(),
+                                                                 _t(lib, (2, 3, 3), "float64"))))
+    cases.append(("matmul batch of one rhs", lambda lib: lib.matmul(_t(lib, (2, 3, 2), "float32"),
+                                                                     _t(lib, (1, 3, 2), "float32").requires_grad_())))
+    cases.append(("addbmm grad size read", lambda lib: lib.addbmm(_t(lib, (3, 3), "float32").requires_grad_(),
+                                                                   _t(lib, (), "float32"), _t(lib, (3, 3, 3), "float32"))))
+    assert not _mismatches(cases)

@@ -397,6 +397,12 @@ def _check_matmul(input, other):
                                f"{b.shape[0]}x{b.shape[1]})")
         _check_dtypes(a, b, "mm")
         return
+    if na == 3 and nb == 3 and a.shape[0] != b.shape[0]:
+        # a batch of one that requires grad is taken as a matrix (see _matmul_name): the folded checks
+        if a.shape[0] == 1 and input._requires_grad:
+            return _check_matmul(input[0], other)
+        if b.shape[0] == 1 and other._requires_grad:
+            return _check_matmul(input, other[0])
     if (na >= 3 and nb <= 2 or nb >= 3 and na <= 2) and _should_fold(_desc(input), _desc(other)):
         transpose = nb > na
         t1 = np.swapaxes(b, -1, -2) if transpose else a
@@ -843,26 +849,43 @@ def _einsum_dtype(subs, out_sub, arrays):
             if sizes.get(c, 1) == 1:
                 sizes[c] = n
     int64 = np.dtype(np.int64)
+
+    def summed(d):
+        return int64 if d.kind in "biu" else d
+
     dts, labels = [], []
     for k, (sub, a) in enumerate(zip(subs, arrays)):
         alone = {c for c in sub if c not in out and owners[c] == {k}}
-        dts.append(int64 if alone and a.dtype.kind in "biu" else a.dtype)
-        labels.append(set(sub) - alone)
+        dts.append(summed(a.dtype) if alone else a.dtype)
+        labels.append({c: n for c, n in zip(sub, a.shape) if c not in alone})
     dt, left = dts[0], labels[0]
     for k in range(1, len(subs)):
-        right = labels[k]
+        right, rdt = labels[k], dts[k]
         later = out.union(*subs[k + 1:])
-        contract = {c for c in left & right if c not in later}
+        contract = set()
+        for c in left.keys() & right.keys():
+            if c in later:
+                continue
+            # a label of size 1 on one side is not contracted: the other side is summed over it alone
+            if left[c] == 1 and right[c] != 1:
+                rdt = summed(rdt)
+            elif right[c] == 1 and left[c] != 1:
+                dt = summed(dt)
+            elif left[c] != 1:
+                contract.add(c)
         if contract:
-            if math.prod(sizes[c] for c in left) and math.prod(sizes[c] for c in right):
+            if math.prod(left.values()) and math.prod(right.values()):
                 _check_kernel(dt, "bmm")
-                if dt != dts[k]:
+                if dt != rdt:
                     raise RuntimeError(f"expected scalar type {_torch_type_name(dt)} but found "
-                                       f"{_torch_type_name(dts[k])}")
-            dt = dts[k]
+                                       f"{_torch_type_name(rdt)}")
+            dt = rdt
         else:
-            dt = promote_np(dt, dts[k])
-        left = (left | right) - contract
+            dt = promote_np(dt, rdt)
+        for c, n in right.items():
+            if left.get(c, 1) == 1:
+                left[c] = n
+        left = {c: n for c, n in left.items() if c in later}
     return dt
 
 
@@ -1003,7 +1026,13 @@ class EinsumBackward(Node):
                     extra.append(wrap(xp(grad._data).ones(shape[k], dtype=grad._data.dtype)))
                     extra_subs.append(c)
             eq = ",".join(in_subs + extra_subs) + "->" + "".join(target)
-            grads.append(einsum(eq, grad, *others, *extra))
+            g = einsum(eq, grad, *others, *extra)
+            # a dim of size 1 here that another operand broadcasts: its gradient summed back to size 1; a dim this
+            # operand broadcasts over another's size 1: the gradient (of size 1 there) expanded back
+            axes = tuple(k for k, n in enumerate(shape) if n == 1 and g._data.shape[k] != 1)
+            if axes:
+                g = g.sum(axes, keepdim=True)
+            grads.append(g if g._data.shape == shape else g.expand(shape))
         return tuple(grads)
 
 
@@ -1146,7 +1175,9 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
     """beta * input + alpha * sum_b batch1[b] @ batch2[b] (aten/src/ATen/native/LinearAlgebra.cpp addbmm_out /
     addbmm_impl_): input expanded, the shapes checked, the result (input's dtype, or out's) set to input; no batches:
     result.mul_(beta); else one result.addmm_ per batch, whose meta checks give the dtype errors."""
-    _read_batch_sizes(batch1, batch2, (1,))
+    grad = state.enabled and any(getattr(t, "_requires_grad", False) for t in (input, batch1, batch2))
+    # (recording a node, torch's autograd kernel reads batch1.size(0) first, for the saved sizes)
+    _read_batch_sizes(batch1, batch2, (0, 1) if grad else (1,))
     a, b, c = batch1._data, batch2._data, input._data
     shape = (a.shape[1], b.shape[2])
     _check_expand(c, shape)
