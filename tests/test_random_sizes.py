@@ -32,8 +32,11 @@ def same_state(ge, gt, what=""):
 @pytest.mark.parametrize("seed", [0, 5, 2**32 - 1])
 def test_randperm_sizes_match_torch(seed):
     ge, gt = generators(seed)
-    # 32 | 33: torch's loop on a list | the vectorised form; 624-word MT blocks; 2**16 and 2**20 neighbours
-    for n in (31, 32, 33, 34, 35, 63, 64, 65, 623, 624, 625, 626, 1249, 2**16 - 1, 2**16, 2**16 + 1, 2**20 + 7):
+    # 32 | 33: torch's loop on a list | the vectorised form; 624-word MT blocks; _fisher_yates' cell blocks (one
+    # block up to _PERM_BLOCK cells, blocks of an eighth of the cells left from 8 * _PERM_BLOCK); 2**16, 2**20
+    b = R._PERM_BLOCK
+    for n in (31, 32, 33, 34, 35, 63, 64, 65, 623, 624, 625, 626, 1249, b - 1, b, b + 1, 8 * b - 1, 8 * b, 8 * b + 1,
+              2**16 - 1, 2**16, 2**16 + 1, 2**20 + 7):
         same(ember.randperm(n, generator=ge), torch.randperm(n, generator=gt), f"randperm({n})")
         same_state(ge, gt, f"randperm({n})")
     for name, n in (("int32", 4099), ("int16", 30000), ("float32", 1000), ("float64", 777), ("uint8", 256)):
