@@ -4,7 +4,7 @@ import string
 import numpy as np
 
 from .._backend import as_array, xp
-from .._dtype import OPMATH_NP, check_kernel, from_np, promote_np
+from .._dtype import BAREBONES_UNSIGNED_NP, OPMATH_NP, check_kernel, from_np, promote_np
 from .._tensor import Tensor
 from ._table import op
 from ._registry import _out, expandable_to, fp_ignore, Node, SavedTensor, _torch_type_name, record, state, wrap
@@ -22,25 +22,24 @@ def _check_dtypes(x, y, kind):
     contraction): no kernel error then, and bmm no dtype error either (its result takes y's dtype)."""
     if x.__class__ is not y.__class__:
         same_device(x, y)
-    run = kind == "dot" or (x.size != 0 and y.size != 0)
+    dt = x.dtype
+    no_kernel = dt == np.bool_ or dt in BAREBONES_UNSIGNED_NP
     if kind == "bmm":
-        if run:
-            _check_kernel(x.dtype, "bmm")
-            if x.dtype != y.dtype:
-                raise RuntimeError(f"expected scalar type {_torch_type_name(x.dtype)} but found "
-                                   f"{_torch_type_name(y.dtype)}")
+        if (no_kernel or dt != y.dtype) and x.size and y.size:
+            _check_kernel(dt, "bmm")
+            raise RuntimeError(f"expected scalar type {_torch_type_name(dt)} but found {_torch_type_name(y.dtype)}")
         return
-    if x.dtype != y.dtype:
-        X, Y = _torch_type_name(x.dtype), _torch_type_name(y.dtype)
+    if dt != y.dtype:
+        X, Y = _torch_type_name(dt), _torch_type_name(y.dtype)
         if kind == "mm":
-            msg = f"expected m1 and m2 to have the same dtype, but got: {from_np[x.dtype].cpp_name} != {from_np[y.dtype].cpp_name}"
+            msg = f"expected m1 and m2 to have the same dtype, but got: {from_np[dt].cpp_name} != {from_np[y.dtype].cpp_name}"
         elif kind == "mv":
             msg = f"addmv input tensors must have the same dtype, but got {Y}, {X}, and {Y}"
         else:
             msg = f"dot : expected both vectors to have same dtype, but found {X} and {Y}"
         raise RuntimeError(msg)
-    if run:
-        _check_kernel(x.dtype, _KERNEL[kind])
+    if no_kernel and (kind == "dot" or x.size and y.size):
+        _check_kernel(dt, _KERNEL[kind])
 
 
 def _check_kernel(npdt, kernel):
@@ -465,8 +464,10 @@ def matmul(input, other, *, out=None):
     if na == 2 and nb == 2:
         return mm(input, other, out=out)
     _check_matmul(input, other)
-    # (operands of two dtypes get here only when empty: bmm's result takes the second one's dtype)
-    r = wrap(as_array(_matmul_np(a, b)).astype(b.dtype, copy=False))
+    r = as_array(_matmul_np(a, b))
+    if r.dtype != b.dtype:  # (operands of two dtypes get here only when empty: bmm's result takes the second's)
+        r = r.astype(b.dtype)
+    r = wrap(r)
     if state.enabled and (input._requires_grad or other._requires_grad):
         node = record(MatmulBackward, (input, other), r)
         node.saved = (SavedTensor(input) if other._requires_grad else None,
@@ -1090,6 +1091,8 @@ def _scalar_to(v, npdt):
     """alpha/beta as the kernel reads them, Scalar::to<scalar_t>() (c10/core/Scalar.h): an error for a value the
     type cannot hold (a complex one with an imaginary part, for a real type), a float truncated toward zero for an
     integer type."""
+    if v.__class__ is int and 0 <= v <= 127:  # (the defaults 1 and 0: every dtype holds them)
+        return v
     check_scalar_fits(v, from_np[npdt])
     if npdt.kind in "iu":
         return int(v.real if isinstance(v, complex) else v)
