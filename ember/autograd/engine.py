@@ -382,7 +382,7 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, cap
             arrays = None if create_graph else node.backward_arrays
             try:
                 if arrays is not None:
-                    out = arrays(grads[0])
+                    out = arrays(grads[0]._data if node.arrays_in else grads[0])
                     if out is NotImplemented:
                         arrays = None
                         out = node.backward(grads[0])
@@ -533,12 +533,17 @@ def run_default(node, nr, g, retain_graph):
                         a1 = None
                 if a1 is not None or node.arrays1 is None:
                     # _run_tensor_formula, inline
-                    if g.__class__ is not T:
-                        g = _wrap(g)
                     arrays = node.backward_arrays
-                    out = NotImplemented if arrays is None else arrays(g)
+                    if arrays is None:
+                        out = NotImplemented
+                    elif node.arrays_in:
+                        out = arrays(gd)
+                    else:
+                        if g.__class__ is not T:
+                            g = _wrap(g)
+                        out = arrays(g)
                     if out is NotImplemented:
-                        out = node.backward(g)
+                        out = node.backward(g if g.__class__ is T else _wrap(g))
                     g = (out[0] if len(out) == 1 else _one(node, out)) if out.__class__ is tuple else out
                     if not retain_graph and node.saved:
                         _release(node)
@@ -578,7 +583,12 @@ def run_default(node, nr, g, retain_graph):
                 arrays = node.backward_arrays
                 g = grads[0]
                 if arrays is not None:
-                    out = arrays(g if g.__class__ is T else _wrap(g))
+                    if node.arrays_in:
+                        out = arrays(g._data if g.__class__ is T else g)
+                    else:
+                        if g.__class__ is not T:
+                            g = _wrap(g)
+                        out = arrays(g)
                     if out is NotImplemented:
                         out = node.backward(g if g.__class__ is T else _wrap(g))
                 elif len(grads) == 1:
@@ -724,7 +734,7 @@ def _run_tensor_formula(node, g, create_graph):
     """A one-input node's gradient for its input (a Tensor, an array from its array formula, or None)."""
     arrays = None if create_graph else node.backward_arrays
     if arrays is not None:
-        out = arrays(g)
+        out = arrays(g._data if node.arrays_in else g)
         if out is not NotImplemented:
             return out[0] if out.__class__ is tuple and len(out) == 1 else _one(node, out)
     return _one(node, node.backward(g))

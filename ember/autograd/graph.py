@@ -67,7 +67,8 @@ class Node:
     (passed on unchanged) or None, or returns NotImplemented where it does not cover the case (e.g. complex
     dtypes). The engine calls it instead of `backward` when create_graph is off, which saves the op-dispatch
     layer of every tensor op in the formula; `backward` stays the formula that records (create_graph) and
-    the fallback. The parity tests check both against torch."""
+    the fallback. The parity tests check both against torch. A class that sets `arrays_in` takes the gradient's
+    array itself as `grad` (and passes it on unchanged as that array): the engine then wraps no tensor for it."""
 
     # A node of one input (make_node1) holds its edge and that input's metadata in its own slots (_fn0: the
     # next node, _nr0: its output number, _shape0/_dtype0) instead of the tuples next_edges = ((fn, nr),) and
@@ -80,6 +81,7 @@ class Node:
                  "_fn0", "_nr0", "_shape0", "_dtype0", "__weakref__")
     num_outputs = 1
     backward_arrays = None
+    arrays_in = False
     arrays1 = None  # see UnaryNode
 
     @property

@@ -195,10 +195,14 @@ def _needs(a, b):
 # ---- add / sub --------------------------------------------------------------------------------------------
 class AddBackward0(Node):
     __slots__ = ("alpha",)
+    arrays_in = True
 
     def backward(self, grad):
         alpha = self.alpha
         return grad, (grad if alpha == 1 else grad * alpha)
+
+    def backward_arrays(self, g):
+        return (g, g) if self.alpha == 1 else NotImplemented
 
 
 @op("add(Tensor input, Tensor other, *, Scalar alpha=1, Tensor out=None)", method=True, inplace=True,
@@ -248,16 +252,17 @@ def _check_alpha(alpha, dt, name):
 
 class SubBackward0(Node):
     __slots__ = ("alpha",)
+    arrays_in = True
 
     def backward(self, grad):
         if self.next_edges[1] is None:
             return grad, None
         return grad, (-grad if self.alpha == 1 else grad * -self.alpha)
 
-    def backward_arrays(self, grad):
+    def backward_arrays(self, g):
         if self.alpha != 1:
             return NotImplemented
-        return grad, (np.negative(grad._data) if self.next_edges[1] is not None else None)
+        return g, (np.negative(g) if self._edges[1] is not None else None)
 
 
 @op("sub(Tensor input, Tensor other, *, Scalar alpha=1, Tensor out=None)", method=True, inplace=True,
@@ -323,10 +328,10 @@ class RsubBackward0(SubBackward0):
     def backward(self, grad):
         return (-grad if self.alpha == 1 else grad * -self.alpha), grad
 
-    def backward_arrays(self, grad):
+    def backward_arrays(self, g):
         if self.alpha != 1:
             return NotImplemented
-        return np.negative(grad._data), grad
+        return np.negative(g), g
 
 
 @op("rsub(Tensor input, Tensor other, *, Scalar alpha=1)", "rsub(Tensor input, Scalar other, Scalar alpha=1)")
@@ -363,6 +368,7 @@ def _conj_scalar(v):
 
 class MulBackward0(Node):
     __slots__ = ("other_scalar",)
+    arrays_in = True
 
     def backward(self, grad):
         a, b = _unpack_opt(self)
@@ -375,8 +381,7 @@ class MulBackward0(Node):
             gb = grad * a.conj()
         return ga, gb
 
-    def backward_arrays(self, grad):
-        g = grad._data
+    def backward_arrays(self, g):
         if g.dtype.kind != "f":
             return NotImplemented  # complex: the conjugates; bfloat16: the tensor ops' rounding
         saved = self.saved
@@ -391,7 +396,7 @@ class MulBackward0(Node):
             if b.dtype != dt:
                 return NotImplemented  # mixed dtypes: torch's promotion, not NumPy's, in the tensor ops
             ga = g * b
-        elif self.next_edges[0] is not None:
+        elif self._edges[0] is not None:
             ga = g * self.other_scalar
         if a is not None:
             if a.dtype != dt:

@@ -396,12 +396,12 @@ class NansumBackward0(Node):
 
 class MeanBackward0(Node):
     __slots__ = ("in_shape", "n")
+    arrays_in = True
 
     def backward(self, grad):
         return ((grad / self.n).expand(self.in_shape),)
 
-    def backward_arrays(self, grad):
-        g = grad._data
+    def backward_arrays(self, g):
         if g.dtype.kind != "f":
             return NotImplemented  # complex and bfloat16: div's own dtype rules, in the tensor ops
         r = xp(g).empty(self.in_shape, g.dtype)
