@@ -110,3 +110,41 @@ def test_adjoint_and_matrix_transposes(name):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         _same(ADJOINT[name])
+
+
+def _grad_through(f):
+    """x.grad (complex128) of |f(x) * w|.sum(), rounded to 12 digits (abs's gradient: one rounding may differ)."""
+    def run(lib):
+        x = _z(lib).to(lib.complex128).requires_grad_()
+        r = f(lib, x)
+        (r * lib.tensor([0.5 + 1j, -1j, 2], dtype=lib.complex128)).abs().sum().backward()
+        return [complex(round(v.real, 12), round(v.imag, 12)) for v in x.grad.tolist()]
+    return run
+
+
+def _inplace_then(op):
+    """y = x * 1; op(y.conj()) in place; y: the gradient flows through the rebased history of y."""
+    return _grad_through(lambda lib, x: (lambda y: (op(lib, x, y.conj()), y)[1])(x * 1))
+
+
+CONJ_INPLACE = {
+    "imag_setitem": _inplace_then(lambda lib, x, c: c.imag.__setitem__(0, 5.0)),
+    "real_setitem": _inplace_then(lambda lib, x, c: c.real.__setitem__(0, 5.0)),
+    "imag_mul_": _inplace_then(lambda lib, x, c: c.imag.mul_(3)),
+    "real_add_tensor": _inplace_then(lambda lib, x, c: c.real.add_(x.imag)),
+    "imag_copy_": _inplace_then(lambda lib, x, c: c.imag.copy_(x.real * 2)),
+    "imag_slice_mul_": _inplace_then(lambda lib, x, c: c.imag[1:].mul_(2)),
+    "mul_": _inplace_then(lambda lib, x, c: c.mul_(lib.tensor([0.5 + 1j, -1j, 2], dtype=lib.complex128))),
+    "copy_": _inplace_then(lambda lib, x, c: c.copy_(x * 2)),
+    "leaf_imag_mul_": lambda lib: _z(lib, True).conj().imag.mul_(2),
+    "detach_view": lambda lib: _z(lib).conj().detach_(),
+    "detach_slice": lambda lib: lib.ones(3)[1:].detach_(),
+    "detach_real_conj": lambda lib: lib.ones(3).conj().detach_(),
+}
+
+
+@pytest.mark.parametrize("name", list(CONJ_INPLACE))
+def test_conj_view_inplace_gradients(name):
+    """An in-place write into the real or imaginary part of a conj view rebases the history of the view's base
+    (the gradient of the overwritten part is zero); detach_() refuses every view, as torch (is_view())."""
+    _same(CONJ_INPLACE[name])

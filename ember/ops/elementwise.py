@@ -1785,14 +1785,19 @@ def _resolved(input):
     resolve is needed): the tensor seen without its conjugate bit, sharing mirror, data and history."""
     if not getattr(input, "_is_conj", False):
         return input
-    t = input._new_view() if getattr(input, "_mirror", None) is not None else Tensor.__new__(Tensor)
+    if getattr(input, "_mirror", None) is not None:
+        # a view of input (so an in-place write into real/imag of it rebases its base's history), sharing its node
+        from ._registry import view_of
+        t = view_of(input, input._data, _resolved)
+    else:  # (a conjugated copy with the bit: no memory to share)
+        t = Tensor.__new__(Tensor)
+        t._data = input._data
+        t._requires_grad = input._requires_grad
+        t._grad = None
+        t._vc = input._vc
+        t._base = None
     t._is_conj = False
-    t._data = input._data
-    t._requires_grad = input._requires_grad
     t._grad_fn = input._grad_fn
-    t._grad = None
-    t._vc = input._vc
-    t._base = None
     t._output_nr = getattr(input, "_output_nr", 0)
     return t
 
