@@ -514,15 +514,17 @@ def run_default(node, nr, g, retain_graph):
                 a1 = node.arrays1
                 gd = g._data if g.__class__ is T else g
                 if a1 is not None and gd.dtype.kind == "f":  # (complex, bfloat16: the node's tensor formula)
-                    saved = node.saved
-                    if saved is FOLDED:
-                        if node._svc[0] != node._sver:
-                            node._as_saved().unpack(node)  # raises the modified-by-an-inplace-operation error
-                        t = node._st
-                        t = node._sd if t is None else t._data
-                    else:
-                        t = node.saved_array()
-                    if t is None or t.dtype is gd.dtype or t.dtype == gd.dtype:
+                    while True:
+                        saved = node.saved
+                        if saved is FOLDED:
+                            if node._svc[0] != node._sver:
+                                node._as_saved().unpack(node)  # raises the modified-by-an-inplace-operation error
+                            t = node._st
+                            t = node._sd if t is None else t._data
+                        else:
+                            t = node.saved_array()
+                        if t is not None and t.dtype is not gd.dtype and t.dtype != gd.dtype:
+                            break  # the tensor formula (a1 still set)
                         g = a1(gd, t)
                         if g.__class__ is not ndarray:
                             g = as_array(g)  # a 0-d formula gives a NumPy scalar
@@ -531,6 +533,20 @@ def run_default(node, nr, g, retain_graph):
                             if saved is FOLDED:
                                 node._st = node._sd = node._svc = None
                         a1 = None
+                        # a chain of nodes with array formulas runs here, on bare arrays: what the top of the loop
+                        # would do with fn0 next, when fn0 is such a node, runs next (see below) and g is checked
+                        dt = g.dtype
+                        meta = node._dtype0
+                        if g.shape != node._shape0 or (dt is not meta and dt != meta) or dt.kind != "f":
+                            break
+                        a1 = fn0.arrays1
+                        if a1 is None or fn0._pre_hooks or fn0._fn0 is None or fn0 in buffers \
+                                or (ready and fn0.seq < -ready[0][0]):
+                            a1 = None
+                            break
+                        node = fn0
+                        fn0 = node._fn0
+                        gd = g
                 if a1 is not None or node.arrays1 is None:
                     # _run_tensor_formula, inline
                     arrays = node.backward_arrays

@@ -321,7 +321,9 @@ class _LazyPublic:
         return real
 
     def __call__(self, *args, **kwargs):
-        return self._resolve()(*args, **kwargs)
+        # a stub captured before its op loaded (`fns = (ember.sin, ...)`) is called on every use: no _resolve then
+        real = self._real
+        return (self._resolve() if real is None else real)(*args, **kwargs)
 
     def __get__(self, obj, cls=None):  # bound as a Tensor method
         return self if obj is None else self._resolve().__get__(obj, cls)
