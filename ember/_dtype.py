@@ -76,13 +76,23 @@ class dtype:
         return (_dtype_by_name, (self.name,))
 
 
+_warned_complex = []
+
+
+def warn_complex_to_real():
+    """torch's TORCH_WARN_ONCE of a complex -> real copy (aten/src/ATen/native/Copy.cpp): once per process."""
+    if not _warned_complex:
+        _warned_complex.append(True)
+        _warn("Casting complex values to real discards the imaginary part")
+
+
 def cast(arr, npdt):
     """arr.astype(npdt) as torch converts: float64/complex128 -> float16 goes through float32 (torch has no
     direct double -> half conversion, and NumPy's direct one rounds differently in rare cases)."""
     if arr.dtype.kind == "c" and np.dtype(npdt).kind == "b":
         return arr != 0
     if arr.dtype.kind == "c" and np.dtype(npdt).kind != "c":
-        _warn("Casting complex values to real discards the imaginary part")
+        warn_complex_to_real()
         arr = arr.real
     with np.errstate(over="ignore", invalid="ignore"):
         if npdt == _F16 and arr.dtype.itemsize >= 8 and arr.dtype.kind in "fc":

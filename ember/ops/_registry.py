@@ -189,6 +189,19 @@ def broadcast_error(name, a_shape, b_shape):
     return RuntimeError(f"{name}: shapes {_shape_str(a_shape)} and {_shape_str(b_shape)} cannot be broadcast")
 
 
+def size_mismatch(a_shape, b_shape):
+    """infer_size's error for two shapes that do not broadcast (aten/src/ATen/ExpandUtils.cpp), exactly as torch's
+    (broadcast_error adds the op and the shapes)."""
+    n = max(len(a_shape), len(b_shape))
+    for i in range(1, n + 1):
+        x = a_shape[-i] if i <= len(a_shape) else 1
+        y = b_shape[-i] if i <= len(b_shape) else 1
+        if x != y and x != 1 and y != 1:
+            return RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b ({y}) at non-singleton "
+                                f"dimension {n - i}")
+    raise AssertionError("the shapes broadcast")
+
+
 def expandable_to(src, dst, drop_leading_ones=False):
     """Whether shape `src` broadcasts to exactly `dst` (as `expand`). drop_leading_ones: extra leading size-1
     dims of `src` are allowed too, as torch allows for copy_ and index assignment values."""

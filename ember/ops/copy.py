@@ -2,13 +2,12 @@
 `zero_`, `apply_` (Tensor methods only, as in torch)."""
 import numpy as np
 
-from .._warn import warn as _warn
 from .. import _backend, _dtype
 from .._device import CPU, check_device_supported, device as _device_cls, to_device
 from .._tensor import Tensor
 from . import creation, elementwise as ew, indexing
 from ._table import declare, op
-from ._registry import Node, broadcast_error, expandable_to, fp_ignore, check_inplace, inplace, record, state, wrap
+from ._registry import Node, size_mismatch, expandable_to, fp_ignore, check_inplace, inplace, record, state, wrap
 
 _F16 = np.dtype(np.float16)
 _MF = "*, MemoryFormat? memory_format=None"
@@ -41,7 +40,7 @@ def _convert(self, dt, copy=False, dev=None):
     if dt.category == 0 and d.dtype.kind == "c":
         src = d != 0  # complex -> bool: nonzero, no warning (as torch)
     elif dt.category < 3 and d.dtype.kind == "c":
-        _warn("Casting complex values to real discards the imaginary part")
+        _dtype.warn_complex_to_real()
         src = d.real
     else:
         src = d
@@ -158,16 +157,16 @@ def _copy_from(self, src):
         src = src.to(self.device)
     sd = src._data
     if not ew._broadcastable(d.shape, sd.shape):
-        raise broadcast_error("copy_", d.shape, sd.shape)
+        raise size_mismatch(d.shape, sd.shape)
     if sd.ndim > d.ndim and any(s != 1 for s in sd.shape[:sd.ndim - d.ndim]):
         bshape = list(np.broadcast_shapes(d.shape, sd.shape))
         raise RuntimeError(f"output with shape {list(d.shape)} doesn't match the broadcast shape {bshape}")
     with fp_ignore:
-        data = np.broadcast_to(sd.reshape(sd.shape[len(sd.shape) - len(d.shape):] if sd.ndim > d.ndim else sd.shape),
-                               d.shape).astype(d.dtype, copy=True)
+        data = _dtype.cast(np.broadcast_to(sd.reshape(sd.shape[len(sd.shape) - len(d.shape):] if sd.ndim > d.ndim
+                                                      else sd.shape), d.shape), d.dtype)
     out = wrap(data)
-    if state.enabled and (self._requires_grad or src._requires_grad):
-        record(CopyBackwards, (self, src), out)
+    if state.enabled and (self._requires_grad or src._requires_grad) and d.dtype.kind in "fcV":
+        record(CopyBackwards, (self, src), out)  # (an integer or Bool destination has no gradient)
     return out
 
 
@@ -195,10 +194,12 @@ def copy_(self, src, non_blocking=False):
     d = indexing._writeable(d)  # a region of an expanded tensor may be written if it does not overlap itself
     indexing._check_overlap(d, sd)
     if sd.dtype.kind == "c" and d.dtype.kind != "c":
-        _warn("Casting complex values to real discards the imaginary part")
+        _dtype.warn_complex_to_real()
         sd = sd.real
     if d.dtype == _F16 and sd.dtype.itemsize >= 8 and sd.dtype.kind == "f":
         sd = sd.astype(np.float32)  # torch's double -> half goes through float
+    elif sd.dtype.kind == "V" and d.dtype.kind in "iu":
+        sd = sd.astype(np.float32)  # bfloat16 -> integer through float, as _dtype.cast (ml_dtypes saturates)
     with fp_ignore:
         np.copyto(d, sd, casting="unsafe")
     self._vc[0] += 1

@@ -22,7 +22,7 @@ from .._dtype import from_np
 from .._tensor import Tensor
 from .._warn import warn as _warn
 from ..autograd.graph import make_node
-from ._registry import Node, SavedTensor, _out, _torch_type_name, state, wrap
+from ._registry import Node, SavedTensor, _out, _torch_type_name, size_mismatch, state, wrap
 from ._table import declare, op
 
 
@@ -1680,7 +1680,7 @@ def cross(input, other, *, dim=-1, out=None):
     """linalg_cross's meta checks in their order (aten/src/ATen/native/Cross.cpp): the ranks, both sizes along dim
     (read as size(dim): an IndexError out of range), the broadcast; then the kernel, chosen by input's dtype (no Bool,
     no uint16/32/64), which finds an `other` of another dtype; an empty input runs it too."""
-    from .linalg import _size, _size_mismatch
+    from .linalg import _size
     a, b = input._data, other._data
     if a.ndim != b.ndim:
         raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
@@ -1690,7 +1690,7 @@ def cross(input, other, *, dim=-1, out=None):
     try:
         shape = np.broadcast_shapes(a.shape, b.shape)
     except ValueError:
-        raise _size_mismatch(a.shape, b.shape) from None
+        raise size_mismatch(a.shape, b.shape) from None
     if a.dtype == np.bool_:
         raise NotImplementedError("\"cross\" not implemented for 'Bool'")
     _uint_check(input, "cross")

@@ -8,7 +8,7 @@ from .._dtype import BAREBONES_UNSIGNED_NP, OPMATH_NP, check_kernel, from_np, pr
 from .._tensor import Tensor
 from ._table import op
 from ._registry import _out, expandable_to, fp_ignore, Node, SavedTensor, _torch_type_name, record, state, wrap
-from ._registry import _write_out_typed, broadcast_error, not_tensor, same_device, xp_of
+from ._registry import _write_out_typed, broadcast_error, not_tensor, same_device, size_mismatch, xp_of
 from .creation import check_scalar_fits
 
 
@@ -373,18 +373,6 @@ def _desc(t):
     return d.shape, tuple(s // item for s in d.strides), t._requires_grad
 
 
-def _size_mismatch(sa, sb):
-    """infer_size's error for two shapes that do not broadcast (aten/src/ATen/ExpandUtils.cpp), exactly."""
-    n = max(len(sa), len(sb))
-    for i in range(1, n + 1):
-        x = sa[-i] if i <= len(sa) else 1
-        y = sb[-i] if i <= len(sb) else 1
-        if x != y and x != 1 and y != 1:
-            return RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b ({y}) at non-singleton "
-                                f"dimension {n - i}")
-    raise AssertionError("the shapes broadcast")
-
-
 def _check_matmul(input, other):
     """Shape and dtype errors of the N-D matmul cases, worded as the kernel torch would run (see _matmul_name):
     mm/mv of the folded operand, or bmm of the broadcast batches."""
@@ -420,7 +408,7 @@ def _check_matmul(input, other):
     try:
         batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
     except ValueError:
-        raise _size_mismatch(a.shape[:-2], b.shape[:-2]) from None
+        raise size_mismatch(a.shape[:-2], b.shape[:-2]) from None
     k1 = a.shape[-1]
     k2 = b.shape[-2] if nb > 1 else b.shape[0]
     if k1 != k2:
