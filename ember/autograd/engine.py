@@ -594,7 +594,13 @@ def run_default(node, nr, g, retain_graph):
                     _add_into(buf, node._nr0, g, T)
             elif node.__class__ is AccumulateGrad:
                 g = grads[0]
-                _accumulate(node, g if g.__class__ is T else _wrap(g), False, kept)
+                if g.__class__ is not T:
+                    g = _wrap(g)
+                if graph.leaf_hooks_used:
+                    _accumulate(node, g, False, kept)
+                else:
+                    with node.lock:  # _accumulate without the leaf hooks
+                        _accumulate_locked(node.variable, g, False, kept)
             else:
                 arrays = node.backward_arrays
                 g = grads[0]

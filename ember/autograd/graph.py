@@ -508,9 +508,10 @@ def record_unary(cls, t, data, save):
     return out
 
 
-def make_node2(cls, a, b):
-    """make_node(cls, (a, b)) for a binary op whose first operand `a` is a Tensor and `b` a Tensor or a Python
-    number: the same node, without the inputs tuple and the loop (the hot path of add, mul, ...)."""
+def record2(cls, a, b, out):
+    """ember.ops._registry.record(cls, (a, b), out) for a binary op whose first operand `a` is a Tensor and `b` a
+    Tensor or a Python number: `out` becomes the output of a new node of `cls` (make_node's, without the inputs
+    tuple and the loop: the hot path of add, mul, ...); returns the node."""
     node = _new(cls)
     if a._requires_grad:
         fn = a._grad_fn if a._base is None else a.grad_fn
@@ -535,6 +536,9 @@ def make_node2(cls, a, b):
     node._hooks = None
     if state.anomaly:
         node._trace = forward_trace()
+    out._grad_fn = node
+    out._requires_grad = True
+    out._output_nr = 0
     return node
 
 

@@ -31,14 +31,14 @@ from .._tensor import _wrap as wrap
 from ..autograd import engine as _engine
 from ..autograd.grad_mode import state
 from ..autograd.graph import (FOLDED, _seq, Node, NoGradViewFn, _layout_perm, empty_with_layout, SavedTensor,
-                              check_view_inplace, make_node, make_node1, make_node2)
+                              check_view_inplace, make_node, make_node1, record2)
 
 ndarray = np.ndarray
 _new = object.__new__
 _asarray = np.asarray
 _PY_SCALARS = (int, float, bool, complex)
 
-__all__ = ["Node", "SavedTensor", "state", "wrap", "record", "ensure_tensor", "float_data", "inplace",
+__all__ = ["Node", "SavedTensor", "state", "wrap", "record", "record2", "ensure_tensor", "float_data", "inplace",
            "ndarray", "binary_dtype", "check_inplace", "view_of", "same_device", "xp_of", "fp_ignore", "fp_off",
            "fp_restore"]
 
@@ -50,16 +50,6 @@ def record(cls, inputs, out):
         node = make_node1(cls, inputs[0])
     else:
         node = make_node(cls, inputs)
-    out._grad_fn = node
-    out._requires_grad = True
-    out._output_nr = 0
-    return node
-
-
-def record2(cls, a, b, out):
-    """record(cls, (a, b), out) for a binary op whose first operand `a` is a Tensor and `b` a Tensor or a Python
-    number (graph.make_node2); returns the node."""
-    node = make_node2(cls, a, b)
     out._grad_fn = node
     out._requires_grad = True
     out._output_nr = 0
