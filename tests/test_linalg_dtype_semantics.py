@@ -41,6 +41,8 @@ def _outcome(lib, fn):
         r = fn(lib)
     except Exception as e:  # noqa: BLE001 - the exception is the outcome compared
         return type(e).__name__, str(e)
+    if not isinstance(r, (torch.Tensor, ember.Tensor)):
+        return r
     gf = r.grad_fn
     name = None if gf is None else (type(gf).__name__ if lib is torch else gf.name())
     d = r.detach()
@@ -263,3 +265,28 @@ def test_broadcast_gradients_and_batch_of_one():
     cases.append(("addbmm grad size read", lambda lib: lib.addbmm(_t(lib, (3, 3), "float32").requires_grad_(),
                                                                    _t(lib, (), "float32"), _t(lib, (3, 3, 3), "float32"))))
     assert not _mismatches(cases)
+
+
+FAMILY = [
+    ("linalg.matmul", lambda lib: lib.linalg.matmul(_t(lib, (2, 3, 2), "float32"), _t(lib, (2,), "float32"))),
+    ("linalg.matmul/0d", lambda lib: lib.linalg.matmul(_t(lib, (2, 3), "int64"), _t(lib, (), "int64"))),
+    ("vecdot/int", lambda lib: lib.linalg.vecdot(_t(lib, (3,), "int64"), _t(lib, (2, 2, 3), "bool"))),
+    ("vecdot/bool_1d", lambda lib: lib.linalg.vecdot(_t(lib, (3,), "bool"), _t(lib, (2,), "bool"), dim=1)),
+    ("vecdot/broadcast", lambda lib: lib.linalg.vecdot(_t(lib, (1, 3), "float32"), _t(lib, (2, 3, 2), "float32"))),
+    ("multi_dot/half", lambda lib: lib.linalg.multi_dot([_t(lib, (2, 2), "float16"), _t(lib, (2, 2), "float32")])),
+    ("multi_dot/complex", lambda lib: lib.linalg.multi_dot([_t(lib, (2, 2), "float32"), _t(lib, (2, 2), "complex64")])),
+    # one output element: tensordot (and inner) take a dot of the flattened operands, with dot's kernel
+    ("inner/one_element_uint16", lambda lib: lib.inner(_t(lib, (1, 3), "uint16"), _t(lib, (1, 3), "uint16"))),
+    ("inner/one_element_node", lambda lib: lib.inner(_t(lib, (1, 3), "float32").requires_grad_(),
+                                                     _t(lib, (1, 3), "float32")).grad_fn.next_functions[0][0].name()),
+    ("tensordot/one_element_node", lambda lib: lib.tensordot(_t(lib, (1, 1, 3), "float32").requires_grad_(),
+                                                             _t(lib, (3, 1, 1), "float32"), dims=1)
+     .grad_fn.next_functions[0][0].name()),
+    ("tensordot/one_element_bool", lambda lib: lib.tensordot(_t(lib, (1, 3), "bool"), _t(lib, (3, 1), "bool"), dims=1)),
+]
+
+
+def test_product_family():
+    """linalg.matmul (an alias), vecdot's checks in torch's order (floating or complex x first), multi_dot's dtype
+    message with C++ type names, tensordot/inner with a single output element."""
+    assert not _mismatches(FAMILY)

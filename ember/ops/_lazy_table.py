@@ -151,6 +151,7 @@ linalg dot 1 - - 1 -
 linalg inner 1 - - 1 -
 linalg mv 1 - - 1 -
 linalg matmul 1 - - 1 -
+linalg matmul 0 - - 1 linalg
 linalg outer 1 - - 1 -
 linalg ger 1 - - 1 -
 linalg addmm 1 1 - 1 -

@@ -1457,8 +1457,7 @@ def _multi_dot(tensors, name):
     for i in range(1, n):
         if t[i]._data.dtype != t[0]._data.dtype:
             raise RuntimeError(f"multi_dot(): all tensors must have be the same dtype but tensor 0 is "
-                               f"{from_np[t[0]._data.dtype].cpp_name.replace('c10::', '')} and tensor {i} "
-                               f"{from_np[t[i]._data.dtype].cpp_name.replace('c10::', '')}")
+                               f"{from_np[t[0]._data.dtype].cpp_name} and tensor {i} {from_np[t[i]._data.dtype].cpp_name}")
         if t[i - 1].shape[-1] != t[i].shape[0]:
             raise RuntimeError(f"multi_dot(): tensors {i - 1} and {i} with shapes {list(ts[i - 1].shape)} and "
                                f"{list(ts[i].shape)} cannot be multiplied")
@@ -1721,8 +1720,9 @@ def cross_top(input, other, dim=None, *, out=None):
 
 @op("vecdot(Tensor x, Tensor y, *, int64_t dim=-1, Tensor out=None)", namespace="linalg")
 def vecdot(x, y, *, dim=-1, out=None):
-    """aten/src/ATen/native/LinearAlgebra.cpp linalg_vecdot: (x.conj() * y).sum(dim)."""
-    if x._data.dtype in _dtype.BAREBONES_UNSIGNED_NP:
+    """aten/src/ATen/native/LinearAlgebra.cpp linalg_vecdot: (x.conj() * y).sum(dim), x floating or complex
+    (checkFloatingOrComplex) and of y's dtype, the shapes broadcast (mul's infer_size)."""
+    if x._data.dtype.kind not in "fc" and x._data.dtype != _dtype.bfloat16.np:
         raise RuntimeError("linalg.vecdot: Expected a floating point or complex tensor as input. Got "
                            f"{_name(x._data.dtype)}")
     if x._data.dtype != y._data.dtype:
@@ -1731,6 +1731,10 @@ def vecdot(x, y, *, dim=-1, out=None):
     if x._data.ndim == 1 and y._data.ndim == 1:
         from .linalg import vdot
         return vdot(x, y, out=out)
+    try:
+        np.broadcast_shapes(x._data.shape, y._data.shape)
+    except ValueError:
+        raise size_mismatch(x._data.shape, y._data.shape) from None
     r = (x.conj() * y).sum(dim) if x._data.dtype.kind == "c" else (x * y).sum(dim)
     return _out(out, r)
 

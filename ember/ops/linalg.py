@@ -228,7 +228,7 @@ def inner(input, other, *, out=None):
     """torch.inner as ATen composes it (aten/src/ATen/native/LinearAlgebra.cpp inner): a product when an operand
     is 0-d, else tensordot over the last dims (dot for two vectors, else one mm of the flattened operands), viewed
     as input.shape[:-1] + other.shape[:-1]; the nodes are those (MulBackward0, DotBackward0, MmBackward0 under a
-    ViewBackward0)."""
+    ViewBackward0; dot whenever the result has one element)."""
     a, b = input._data, other._data
     if a.ndim == 0 or b.ndim == 0:
         return _out(out, input * other)
@@ -237,10 +237,10 @@ def inner(input, other, *, out=None):
                            f"{list(a.shape)} and {list(b.shape)}")
     if a.dtype != b.dtype:  # tensordot's check
         raise RuntimeError("both inputs should have same dtype")
-    if a.ndim == 1 and b.ndim == 1:
-        r = dot(input, other)
+    k = a.shape[-1]
+    if math.prod(a.shape[:-1]) == 1 and math.prod(b.shape[:-1]) == 1:  # one output element: tensordot's dot
+        r = dot(input.reshape(k), other.reshape(k))
     else:
-        k = a.shape[-1]
         r = mm(input.reshape(math.prod(a.shape[:-1]), k), other.reshape(math.prod(b.shape[:-1]), k).t())
     return _out(out, r.view(a.shape[:-1] + b.shape[:-1]))
 
@@ -463,6 +463,12 @@ def matmul(input, other, *, out=None):
         node.shapes = (a.shape, b.shape)
         node._name = _matmul_name(_desc(input), _desc(other))
     return _out(out, r)
+
+
+@op("matmul(Tensor input, Tensor other, *, Tensor out=None)", namespace="linalg")
+def linalg_matmul(input, other, *, out=None):
+    """torch.linalg.matmul: an alias of matmul."""
+    return matmul(input, other, out=out)
 
 
 @op("outer(Tensor input, Tensor vec2, *, Tensor out=None)", method=True)
@@ -1330,7 +1336,9 @@ def tensordot(a, b, dims=2, out=None):
     mb = math.prod(b._data.shape[i] for i in fb)
     t1 = t1.permute(fa + da).reshape(ma, ka)
     t2 = t2.permute(db + fb).reshape(ka, mb)
-    r = mm(t1, t2).view([a._data.shape[i] for i in fa] + [b._data.shape[i] for i in fb])
+    # a single output element is a dot of the flattened operands (DotBackward0 under the view), else one mm
+    p = dot(t1.reshape(-1), t2.reshape(-1)) if ma == 1 and mb == 1 else mm(t1, t2)
+    r = p.view([a._data.shape[i] for i in fa] + [b._data.shape[i] for i in fb])
     return _out(out, r)
 
 
