@@ -290,3 +290,28 @@ def test_product_family():
     """linalg.matmul (an alias), vecdot's checks in torch's order (floating or complex x first), multi_dot's dtype
     message with C++ type names, tensordot/inner with a single output element."""
     assert not _mismatches(FAMILY)
+
+
+OUT_OPS = {"mm": [(2, 3), (3, 2)], "bmm": [(2, 2, 3), (2, 3, 2)], "mv": [(2, 3), (3,)], "dot": [(3,), (3,)],
+           "vdot": [(3,), (3,)], "matmul": [(2, 2, 3), (3, 2)], "inner": [(2, 3), (2, 3)], "cross": [(2, 3), (2, 3)]}
+
+
+@pytest.mark.parametrize("op", list(OUT_OPS))
+def test_out_of_another_dtype(op):
+    """out= of another dtype: the structured kernels' 'Expected out tensor to have dtype float, but got double
+    instead', dot_out's 'result dtype Double does not match input dtype Float', mv_out's out as addmv's self,
+    tensordot_out's message for inner; out= of the right size or a resized one."""
+    cases = []
+    for d in ["float32", "int64"]:
+        for od in ["float32", "float64", "int64"]:
+            for oshape in [None, (0,), (7,)]:
+                def call(lib, d=d, od=od, oshape=oshape):
+                    ts = [_t(lib, s, d) for s in OUT_OPS[op]]
+                    fn = lib.linalg.cross if op == "cross" else getattr(lib, op)
+                    out = lib.zeros(tuple(fn(*ts).shape) if oshape is None else oshape, dtype=getattr(lib, od))
+                    return fn(*ts, out=out) is out, out
+                cases.append((f"{op} {d}->{od} {oshape}", lambda lib, call=call: (lambda r: r[1] if r[0] else None)(call(lib))))
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (the resize of a non-empty out=)
+        assert not _mismatches(cases)

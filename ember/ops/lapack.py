@@ -22,7 +22,7 @@ from .._dtype import from_np
 from .._tensor import Tensor
 from .._warn import warn as _warn
 from ..autograd.graph import make_node
-from ._registry import Node, SavedTensor, _out, _torch_type_name, size_mismatch, state, wrap
+from ._registry import Node, SavedTensor, _out, _torch_type_name, _write_out_typed, size_mismatch, state, wrap
 from ._table import declare, op
 
 
@@ -1702,7 +1702,7 @@ def cross(input, other, *, dim=-1, out=None):
     r = wrap(_as(xp.asarray(r), a.dtype))
     if _needs(input, other):
         _record("LinalgCrossBackward0", (input, other), (r,), _cross_backward, (input, other), (), dim)
-    return _out(out, r)
+    return r if out is None else _write_out_typed(out, r)
 
 
 @op("cross(Tensor input, Tensor other, int64_t? dim=None, *, Tensor out=None)", method=True, name="cross")

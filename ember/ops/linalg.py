@@ -167,7 +167,7 @@ def mm(input, mat2, out_dtype=None, *, out=None):
     r = wrap(_matmul_np(a, b))
     if state.enabled and (input._requires_grad or mat2._requires_grad):
         _record_mm(input, mat2, r, "MmBackward0")
-    return _out(out, r)
+    return r if out is None else _write_out_typed(out, r)
 
 
 @op("bmm(Tensor input, Tensor mat2, *, Tensor out=None)",
@@ -187,7 +187,7 @@ def bmm(input, mat2, out_dtype=None, *, out=None):
     r = wrap(_matmul_np(a, b) if a.size and b.size else xp(b).zeros(a.shape[:2] + b.shape[2:], b.dtype))
     if state.enabled and (input._requires_grad or mat2._requires_grad):
         _record_mm(input, mat2, r, "BmmBackward0")
-    return _out(out, r)
+    return r if out is None else _write_out_typed(out, r)
 
 
 class DotBackward0(Node):
@@ -197,6 +197,13 @@ class DotBackward0(Node):
         a, b = self.saved_tensors
         return (grad * b.conj() if self.next_edges[0] is not None else None,
                 grad * a.conj() if self.next_edges[1] is not None else None)
+
+
+def _dot_out_check(out, a):
+    """dot_out/vdot_out (aten/src/ATen/native/Blas.cpp): out's dtype must be the input's, checked first."""
+    if isinstance(out, Tensor) and out._data.dtype != a.dtype:
+        raise RuntimeError(f"result dtype {_torch_type_name(out._data.dtype)} does not match input dtype "
+                           f"{_torch_type_name(a.dtype)}")
 
 
 def _dot_check(a, b):
@@ -215,6 +222,7 @@ def _dot_check(a, b):
 @op("dot(Tensor input, Tensor tensor, *, Tensor out=None)", method=True)
 def dot(input, tensor, *, out=None):
     a, b = input._data, tensor._data
+    _dot_out_check(out, a)
     _dot_check(a, b)
     r = wrap(as_array(np.dot(_mat(a), _mat(b))).astype(a.dtype))
     if state.enabled and (input._requires_grad or tensor._requires_grad):
@@ -242,7 +250,7 @@ def inner(input, other, *, out=None):
         r = dot(input.reshape(k), other.reshape(k))
     else:
         r = mm(input.reshape(math.prod(a.shape[:-1]), k), other.reshape(math.prod(b.shape[:-1]), k).t())
-    return _out(out, r.view(a.shape[:-1] + b.shape[:-1]))
+    return _tensordot_out(out, r.view(a.shape[:-1] + b.shape[:-1]))
 
 
 class MvBackward0(Node):
@@ -268,12 +276,17 @@ def mv(input, vec, *, out=None):
     if a.shape[1] != b.shape[0]:
         raise RuntimeError(f"size mismatch, got input ({a.shape[0]}), mat ({a.shape[0]}x{a.shape[1]}), vec "
                            f"({b.shape[0]})")
+    od = out._data if isinstance(out, Tensor) else None
+    if od is not None and od.ndim <= 1 and od.size in (a.shape[0], 1) and od.dtype != b.dtype:
+        # mv_out passes an out= of the right size to addmv_out as its `self` (aten/src/ATen/native/Blas.cpp)
+        raise RuntimeError(f"addmv input tensors must have the same dtype, but got {_torch_type_name(od.dtype)}, "
+                           f"{_torch_type_name(a.dtype)}, and {_torch_type_name(b.dtype)}")
     _check_dtypes(a, b, "mv")
     r = wrap(_matmul_np(a, b))
     if state.enabled and (input._requires_grad or vec._requires_grad):
         node = record(MvBackward0, (input, vec), r)
         node.saved = (SavedTensor(input), SavedTensor(vec))
-    return _out(out, r)
+    return r if out is None else _write_out_typed(out, r)
 
 
 class MatmulBackward(Node):
@@ -462,7 +475,7 @@ def matmul(input, other, *, out=None):
                       SavedTensor(other) if input._requires_grad else None)
         node.shapes = (a.shape, b.shape)
         node._name = _matmul_name(_desc(input), _desc(other))
-    return _out(out, r)
+    return r if out is None else _write_out_typed(out, r)
 
 
 @op("matmul(Tensor input, Tensor other, *, Tensor out=None)", namespace="linalg")
@@ -1047,6 +1060,7 @@ class VdotBackward0(Node):
 def vdot(input, other, *, out=None):
     """conj(input) . other for two vectors (aten/src/ATen/native/Blas.cpp vdot)."""
     a, b = input._data, other._data
+    _dot_out_check(out, a)
     _dot_check(a, b)
     xp = xp_of(input)
     r = wrap(xp.asarray(xp.vdot(_mat(a), _mat(b))).astype(a.dtype))
@@ -1339,6 +1353,14 @@ def tensordot(a, b, dims=2, out=None):
     # a single output element is a dot of the flattened operands (DotBackward0 under the view), else one mm
     p = dot(t1.reshape(-1), t2.reshape(-1)) if ma == 1 and mb == 1 else mm(t1, t2)
     r = p.view([a._data.shape[i] for i in fa] + [b._data.shape[i] for i in fb])
+    return _tensordot_out(out, r)
+
+
+def _tensordot_out(out, r):
+    """tensordot_out (aten/src/ATen/native/Linear.cpp): the result computed, then out's dtype checked against it."""
+    if isinstance(out, Tensor) and out._data.dtype != r._data.dtype:
+        raise RuntimeError(f"tensordot: Expected the output tensor to have dtype {_torch_type_name(r._data.dtype)}, "
+                           f"but got an output tensor with dtype {_torch_type_name(out._data.dtype)}")
     return _out(out, r)
 
 
