@@ -11,7 +11,7 @@ from .._backend import as_array, is_array, on_device_of
 from .._tensor import Tensor
 from ._table import declare, op
 from ._registry import _torch_type_name as _torch_name
-from ..autograd.graph import RELEASED_ERROR, SAVE_INPUT, SAVE_NONE, SAVE_OUTPUT, UnaryNode, record_unary, saved_input
+from ..autograd.graph import RELEASED_ERROR, SAVE_INPUT, SAVE_NONE, SAVE_OUTPUT, UnaryNode, own_copy, record_unary, saved_input
 from .indexing import nonzero
 from ._registry import fp_off, fp_restore
 from ._registry import (Node, _out, _write_out, _write_out_same, fp_ignore, SavedTensor, binary_dtype,
@@ -235,7 +235,10 @@ def add(input, other, *, alpha=1, out=None):
 
 
 def _record_add(input, other, r, alpha=1):
-    record2(AddBackward0, input, other, r).alpha = alpha
+    _record2_add(AddBackward0, input, other, r).alpha = alpha
+
+
+_record2_add = own_copy(record2)  # (see graph.own_copy)
 
 
 def _check_alpha(alpha, dt, name):
@@ -296,7 +299,10 @@ def sub(input, other, *, alpha=1, out=None):
 
 
 def _record_sub(input, other, r, alpha=1):
-    record2(SubBackward0, input, other, r).alpha = alpha
+    _record2_sub(SubBackward0, input, other, r).alpha = alpha
+
+
+_record2_sub = own_copy(record2)
 
 
 
@@ -428,7 +434,7 @@ def mul(input, other, *, out=None):
 
 
 def _record_mul(input, other, r):
-    node = record2(MulBackward0, input, other, r)
+    node = _record2_mul(MulBackward0, input, other, r)
     if other.__class__ is Tensor or isinstance(other, Tensor):
         # save each operand only if the *other* one needs its gradient
         node.saved = (saved_input(input) if other._requires_grad else None,
@@ -439,6 +445,9 @@ def _record_mul(input, other, r):
         node.other_scalar = other
 
 
+
+
+_record2_mul = own_copy(record2)
 
 
 def _unpack_opt(node):
@@ -1125,6 +1134,7 @@ def _unary(name, fwd, grad_fn=None, save="input", int_ok=False, keep_int=False, 
         if arrays is not None:
             body["arrays1"] = staticmethod(arrays)  # UnaryNode.backward_arrays, and the engine's array chains
         node_cls = type(cls_name, (UnaryNode,), body)
+        record1 = own_copy(record_unary)  # its attribute stores meet node_cls only (see own_copy)
     default_dtype = _dtype.get_default_dtype
     # the float64-and-round rule (_rounded): small float32 inputs take it inline, one cast each way around the
     # float64 function (5x3: the checks and calls of the general forward cost as much as the math)
@@ -1160,7 +1170,7 @@ def _unary(name, fwd, grad_fn=None, save="input", int_ok=False, keep_int=False, 
         if r.__class__ is not ndarray:
             r = as_array(r)  # a 0-d result keeps its own dtype (abs of complex)
         if node_cls is not None and state.enabled and input._requires_grad:
-            r = record_unary(node_cls, input, r, save_code)
+            r = record1(node_cls, input, r, save_code)
         else:
             r = wrap(r)
         if out is not None:
@@ -1187,7 +1197,7 @@ def _unary(name, fwd, grad_fn=None, save="input", int_ok=False, keep_int=False, 
                             if r.__class__ is not ndarray:
                                 r = as_array(r)  # 0-d
                             if node_cls is not None and state.enabled and x._requires_grad:
-                                return record_unary(node_cls, x, r, save_code)
+                                return record1(node_cls, x, r, save_code)
                             return wrap(r)
                 return public(*args, **kwargs)
             return unary
