@@ -734,3 +734,43 @@ def test_shared_leaf_takes_a_gradient_another_node_still_holds_as_a_copy():
             (z + y).sum().backward(retain_graph=True)
         return y.grad, kept, y.grad.data_ptr() == kept[0].data_ptr()
     check(f)
+
+
+def test_default_loop_matches_torch(monkeypatch):
+    """The common `loss.backward()` takes the engine's lean loop (run_default) while no hook asks for torch's order:
+    the seed example with retain_grad and a second pass, a chain of unary ops with a shared leaf, a leaf used twice
+    by one op, add/sub/mul/mean's array formulas, a multi-output op, a float64 chain: torch's gradients; and torch's
+    errors for a second pass without retain_graph and for a saved tensor modified in place."""
+    from ember.autograd import graph
+    monkeypatch.setattr(graph, "order_hooks_used", False)
+
+    def f(m):
+        x = m.ones(2, 2, requires_grad=True)
+        y = x + 2
+        y.retain_grad()
+        z = y * y * 3
+        out = z.mean()
+        out.backward(retain_graph=True)
+        out.backward()
+        a = randn(m, 3, 4, seed=1, requires_grad=True)
+        b = a.sin().exp().tanh().sigmoid()
+        (b * a + a - a.tanh() - 1.5 * b).sum().backward()
+        c = randn(m, 4, seed=2, requires_grad=True, dtype=m.float64)
+        p, q = (c + c).unbind(0)[:2]
+        (p * q - c.tanh().exp()).sum().backward()
+        return x.grad, y.grad, a.grad, c.grad
+    check(f)
+
+    def twice(m):
+        out = (m.ones(3, requires_grad=True).exp() * 2).sum()
+        out.backward()
+        out.backward()
+    check_raises(twice)
+
+    def modified(m):
+        w = m.ones(3, requires_grad=True)
+        v = w.exp()
+        s = (v * 2).sum()
+        v.add_(1)
+        s.backward()
+    check_raises(modified)
