@@ -84,6 +84,18 @@ def _sum_dtype(d, dtype):
     return d.dtype
 
 
+def _check_reduce_kernel(d, dtype, out, kernel):
+    """sum/nansum/prod run their kernel in the dtype= type (a NumPy dtype or None), else in out='s; torch 2.13
+    compiles none for uint16/32/64 (aten/src/ATen/native/cpu/SumKernel.cpp, ReduceOpsKernel.cpp: their dispatch
+    macros leave the barebones unsigned types out). An empty input runs no kernel: its result is the empty or
+    initial value. Without dtype= or out=, an unsigned input sums into int64, which has a kernel."""
+    if d.size:
+        if dtype is None and out.__class__ is Tensor:
+            dtype = out._data.dtype
+        if dtype is not None:
+            _dtype.check_kernel(dtype, kernel)
+
+
 def _torch_order_sum(d, axes, keepdim, odt):
     """A float32/float16/bfloat16 sum in torch's order of additions (ember/ops/_cascade.py), for arrays of up to
     _cascade.LIMIT elements; None for the others (NumPy's pairwise sum)."""
@@ -341,6 +353,7 @@ def sum(input, dim=_ABSENT, keepdim=False, *, dtype=None, out=None):
         input = ensure_tensor(input)
     d = input._data
     odt = _sum_dtype(d, dtype)
+    _check_reduce_kernel(d, odt if dtype is not None else None, out, "sum_cpu")
     axes = None if dim is None else _dims(input, dim)
     src = d
     if d.dtype.kind == "c" and odt.kind != "c":
@@ -588,6 +601,7 @@ def prod(input, dim=None, keepdim=False, *, dtype=None, out=None):
     odt = _sum_dtype(d, dtype)
     if dim is not None and isinstance(dim, (tuple, list)):
         raise TypeError("prod(): argument 'dim' must be int, not tuple")
+    _check_reduce_kernel(d, odt if dtype is not None else None, out, "prod_out_cpu")
     axes = None if dim is None else _dims(input, dim)
     with fp_ignore:
         if _low_precision(d) and dtype is None:
