@@ -437,6 +437,20 @@ def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=F
     return _finish(np.zeros(size_args(size, "zeros"), _np_dtype(dtype)), requires_grad, device, out)
 
 
+def _plain_ones(size, requires_grad):
+    """ones(*size) in the default dtype on the CPU when every size is a non-negative int, else None (the general
+    path parses and checks the sizes)."""
+    for s in size:
+        if s.__class__ is not int or s < 0:
+            return None
+    data = np.empty(size, _dtype.get_default_dtype().np)
+    data.fill(1)  # np.ones is a Python function around the same two steps
+    t = wrap(data)
+    if requires_grad:
+        t._requires_grad = True
+    return t
+
+
 def _fast_ones(public):
     """ember.ones(2, 3) and ones(2, 3, requires_grad=True): the op body's common call with no layer around it (see
     OpDef.fast_function); every other call goes to `public` as it was made."""
@@ -448,15 +462,9 @@ def _fast_ones(public):
         else:
             rg = False
         if size and _device.default[0] is None:
-            for s in size:
-                if s.__class__ is not int or s < 0:
-                    return public(*size, **kwargs)
-            data = np.empty(size, _dtype.get_default_dtype().np)
-            data.fill(1)  # np.ones is a Python function around the same two steps
-            t = wrap(data)
-            if rg:
-                t._requires_grad = True
-            return t
+            t = _plain_ones(size, rg)
+            if t is not None:
+                return t
         return public(*size, **kwargs)
     return ones
 
@@ -468,16 +476,9 @@ def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=Fa
         check_layout_pin("ones", layout, pin_memory)
     if dtype is None and device is None and out is None and size and size[0].__class__ is int \
             and _device.default[0] is None:
-        # ones(2, 3): the common call, without size parsing (sizes are still checked)
-        for s in size:
-            if s.__class__ is not int or s < 0:
-                break
-        else:
-            data = np.empty(size, _dtype.get_default_dtype().np)
-            data.fill(1)  # np.ones is a Python function around the same two steps
-            t = wrap(data)
-            if requires_grad:
-                t._requires_grad = True
+        # ones(2, 3): the common call, without size parsing
+        t = _plain_ones(size, requires_grad)
+        if t is not None:
             return t
     if out is not None:
         dtype = _out_dtype(out, dtype, "ones")

@@ -170,12 +170,9 @@ def mm(input, mat2, out_dtype=None, *, out=None):
     return r if out is None else _write_out_typed(out, r)
 
 
-@op("bmm(Tensor input, Tensor mat2, *, Tensor out=None)",
-    "bmm(Tensor input, Tensor mat2, ScalarType out_dtype, *, Tensor out=None)", method=True)
-def bmm(input, mat2, out_dtype=None, *, out=None):
-    if out_dtype is not None:
-        _no_out_dtype("bmm")
-    a, b = input._data, mat2._data
+def _check_batches(a, b):
+    """bmm's and baddbmm's shape checks on the batch arrays, in torch's order
+    (aten/src/ATen/native/LinearAlgebra.cpp common_checks_baddbmm_bmm)."""
     if a.ndim != 3:
         raise RuntimeError("batch1 must be a 3D tensor")
     if b.ndim != 3:
@@ -183,6 +180,15 @@ def bmm(input, mat2, out_dtype=None, *, out=None):
     if b.shape[0] != a.shape[0] or b.shape[1] != a.shape[2]:
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{a.shape[0]}, "
                            f"{a.shape[2]}] but got: [{b.shape[0]}, {b.shape[1]}].")
+
+
+@op("bmm(Tensor input, Tensor mat2, *, Tensor out=None)",
+    "bmm(Tensor input, Tensor mat2, ScalarType out_dtype, *, Tensor out=None)", method=True)
+def bmm(input, mat2, out_dtype=None, *, out=None):
+    if out_dtype is not None:
+        _no_out_dtype("bmm")
+    a, b = input._data, mat2._data
+    _check_batches(a, b)
     _same_dtype(input, mat2, "bmm")
     r = wrap(_matmul_np(a, b) if a.size and b.size else xp(b).zeros(a.shape[:2] + b.shape[2:], b.dtype))
     if state.enabled and (input._requires_grad or mat2._requires_grad):
@@ -731,13 +737,7 @@ def _baddbmm_meta(input, batch1, batch2):
     if c.dtype != a.dtype:
         raise RuntimeError(f"Input dtypes must be the same, got: input {from_np[c.dtype].cpp_name}, batch1: "
                            f"{from_np[a.dtype].cpp_name}, batch2: {from_np[b.dtype].cpp_name}")
-    if a.ndim != 3:
-        raise RuntimeError("batch1 must be a 3D tensor")
-    if b.ndim != 3:
-        raise RuntimeError("batch2 must be a 3D tensor")
-    if b.shape[0] != a.shape[0] or b.shape[1] != a.shape[2]:
-        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{a.shape[0]}, "
-                           f"{a.shape[2]}] but got: [{b.shape[0]}, {b.shape[1]}].")
+    _check_batches(a, b)
     if a.__class__ is not b.__class__ or c.__class__ is not a.__class__:
         same_device(c, a, b)
     return shape
