@@ -8,6 +8,7 @@ import numpy as np
 from ._warn import warn as _warn
 from . import _dtype
 from . import _backend
+from . import _memory_format
 from ._backend import MODULES as _ARRAY_MODULES
 from ._device import CPU
 from ._size import Size
@@ -112,11 +113,14 @@ class Tensor:
                 st[i] = acc
                 acc *= max(shape[i], 1)
         elif 1 in shape and self._base is None and d.flags.c_contiguous:
-            # a fresh contiguous tensor: torch's canonical strides (NumPy may leave size-1 dims' strides arbitrary)
-            acc = 1
-            for i in range(len(shape) - 1, -1, -1):
-                st[i] = acc
-                acc *= shape[i]
+            # a fresh contiguous tensor: torch's canonical strides (NumPy may leave size-1 dims' strides arbitrary),
+            # unless they are exactly a channels_last tensor's, which is contiguous too where C or H*W is 1
+            # (empty(2, 1, 3, 4, memory_format=channels_last).stride() is (12, 1, 4, 1) in torch)
+            if len(shape) < 4 or len(shape) > 5 or st != _memory_format.channels_last_strides(shape):
+                acc = 1
+                for i in range(len(shape) - 1, -1, -1):
+                    st[i] = acc
+                    acc *= shape[i]
         elif 1 in shape:
             # NumPy gives new size-1 dims (None, unsqueeze, expand) stride 0; torch gives them
             # size * stride of the next dim (1 for the last), as its unsqueeze/expand do.
@@ -136,8 +140,16 @@ class Tensor:
     def data_ptr(self):
         return _backend.data_ptr(self._data)
 
-    def is_contiguous(self, memory_format=None):
-        return self._data.flags.c_contiguous
+    def is_contiguous(self, *args, memory_format=_memory_format.DEFAULT):
+        if memory_format is _memory_format.DEFAULT and not args:
+            return self._data.flags.c_contiguous
+        if args:  # torch's binding takes memory_format by keyword only
+            raise TypeError(f"is_contiguous() takes 0 positional arguments but {len(args)} "
+                            f"{'was' if len(args) == 1 else 'were'} given")
+        name = _memory_format.name_of(memory_format, "is_contiguous")
+        if name in ("contiguous_format", "preserve_format"):
+            return self._data.flags.c_contiguous
+        return _memory_format.is_contiguous_as(self._data.shape, self.stride(), name)
 
     def is_floating_point(self):
         return self._data.dtype.kind == "f" or _dtype.from_np[self._data.dtype] is _dtype.bfloat16

@@ -2,7 +2,7 @@
 `zero_`, `apply_` (Tensor methods only, as in torch)."""
 import numpy as np
 
-from .. import _backend, _dtype
+from .. import _backend, _dtype, _memory_format
 from .._device import CPU, check_device_supported, device as _device_cls, to_device
 from .._tensor import Tensor
 from . import creation, elementwise as ew, indexing
@@ -57,7 +57,7 @@ def _parse_to(args, kwargs):
     device = kwargs.pop("device", None)
     copy = kwargs.pop("copy", False)
     kwargs.pop("non_blocking", None)
-    kwargs.pop("memory_format", None)
+    memory_format = kwargs.pop("memory_format", None)
     if kwargs:
         raise TypeError(f"to() got an unexpected keyword argument '{next(iter(kwargs))}'")
     for a in args:
@@ -73,7 +73,7 @@ def _parse_to(args, kwargs):
             continue
         else:
             dtype = _dtype.to_ember_dtype(a)
-    return dtype, device, copy
+    return dtype, device, copy, memory_format
 
 
 @op("to(Tensor input, Device device=None, ScalarType dtype=None, bool non_blocking=False, bool copy=False, %s)" % _MF,
@@ -81,14 +81,32 @@ def _parse_to(args, kwargs):
     "to(Tensor input, Tensor tensor, bool non_blocking=False, bool copy=False, %s)" % _MF, method=True,
     function=False)
 def to(self, *args, **kwargs):
-    dtype, device, copy = _parse_to(args, dict(kwargs))
+    dtype, device, copy, memory_format = _parse_to(args, dict(kwargs))
     dev = None
     if device is not None:
         dev = to_device(device)
         if dev.type != "cpu":
             check_device_supported(dev)
     dt = _dtype.to_ember_dtype(dtype) if dtype is not None else _dtype.from_np[self._data.dtype]
+    if memory_format is not None:
+        name = _memory_format.name_of(memory_format, "to")
+        if name != "preserve_format":
+            return _to_format(self, dt, copy, dev, name)
     return _convert(self, dt, copy, dev)
+
+
+def _to_format(self, dt, copy, dev, name):
+    """to(..., memory_format=name) for a format other than preserve_format: self when nothing changes and self
+    already suggests that format (aten/src/ATen/native/TensorConversions.cpp to_will_alias), else _to_copy's
+    empty tensor of that format, filled."""
+    d = self._data
+    if (not copy and dt.np == d.dtype and (dev is None or dev == _backend.device_of(d))
+            and _memory_format.suggest(d.shape, self.stride()) == name):
+        return self
+    _memory_format.check_rank(name, d.ndim)
+    out = _convert(self, dt, True, dev)
+    out._data = _memory_format.layout_copy(out._data, name)
+    return out
 
 
 @op("type(Tensor input, PyObject* dtype=None, bool non_blocking=False, %s)" % _MF, method=True, function=False)
@@ -107,11 +125,15 @@ def type_(self, dtype=None, non_blocking=False, **kwargs):
                 raise RuntimeError("Cannot initialize CUDA without ATen_cuda library (ember's CUDA backend needs "
                                    "CuPy)") from None
         dtype = _dtype._BY_LEGACY[name]
+    if kwargs:  # memory_format= (the table has checked it): as to(dtype, memory_format=)
+        return to(self, dtype, **kwargs)
     return _convert(self, _dtype.to_ember_dtype(dtype))
 
 
 def _caster(dt):
     def cast(self, *, memory_format=None):
+        if memory_format is not None:  # python_variable_methods.cpp dispatch_to: to(dtype, memory_format=)
+            return to(self, dt, memory_format=memory_format)
         return _convert(self, dt)
     cast.__name__ = cast.__qualname__ = {"float32": "float", "float64": "double", "float16": "half", "int32": "int",
                                          "int64": "long", "int16": "short", "int8": "char", "uint8": "byte",

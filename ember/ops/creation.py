@@ -8,7 +8,7 @@ from .._dtype import check_kernel_of as _uint_check
 
 from .._warn import warn as _warn
 from .. import _dtype
-from .. import _backend, _device
+from .. import _backend, _device, _memory_format
 from .._device import check_device_supported, to_device
 from .._parallel import parallel_chunks
 from .._tensor import Tensor, _grad_dtype
@@ -423,9 +423,24 @@ def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=F
           memory_format=None):
     if layout is not None or pin_memory:
         check_layout_pin("empty", layout, pin_memory)
+    if memory_format is not None:
+        return _empty_in_format(size, dtype, device, requires_grad, memory_format, out)
     if out is not None:
         dtype = _out_dtype(out, dtype, "empty")
     return _finish(np.empty(size_args(size, "empty"), _np_dtype(dtype)), requires_grad, device, out)
+
+
+def _empty_in_format(size, dtype, device, requires_grad, memory_format, out):
+    """empty(..., memory_format=): aten/src/ATen/native/TensorFactories.cpp empty_cpu / empty_out and
+    TensorImpl::empty_tensor_restride."""
+    name = _memory_format.name_of(memory_format, "empty")
+    if out is not None:
+        raise RuntimeError("'memory_format' argument is incompatible with 'out' tensor argument")
+    shape = size_args(size, "empty")
+    if name == "preserve_format":
+        raise RuntimeError("unsupported memory format Preserve")
+    _memory_format.check_rank(name, len(shape))
+    return _finish(_memory_format.empty(shape, _np_dtype(dtype), name), requires_grad, device)
 
 
 @op("zeros(SymIntArrayRef size, *, Tensor out=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)")
@@ -918,13 +933,19 @@ def empty_like(input, *, dtype=None, layout=None, device=None, requires_grad=Fal
     if layout is not None or pin_memory:
         check_layout_pin("empty_like", layout, pin_memory)
     npdt = _like_dtype(input, dtype, "empty_like")
+    return _finish(_empty_like_array(input, npdt, memory_format, "empty_like"), requires_grad,
+                   _like_device(input, device))
+
+
+def _empty_like_array(input, npdt, memory_format, fn):
+    """The host array of torch.empty_like(input, dtype=npdt, memory_format=memory_format): a non-contiguous
+    input's layout is kept (preserve_format, aten/src/ATen/native/TensorFactories.cpp empty_like), so
+    empty_like(x.t()).normal_() fills like torch."""
     d = input._data
-    if (d.__class__ is np.ndarray and not d.flags.c_contiguous
-            and getattr(memory_format, "name", "preserve_format") == "preserve_format"):
-        # torch keeps a non-contiguous input's layout, so empty_like(x.t()).normal_() fills like torch
-        from .random_ops import _empty_like_layout  # here: random_ops builds on this module
-        return _finish(_empty_like_layout(input, npdt), requires_grad, _like_device(input, device))
-    return _finish(np.empty(input._data.shape, npdt), requires_grad, _like_device(input, device))
+    if memory_format is None and d.flags.c_contiguous:
+        return np.empty(d.shape, npdt)
+    from .random_ops import _empty_like_layout  # here: random_ops builds on this module
+    return _empty_like_layout(input, npdt, memory_format, fn)
 
 
 def _like_device(input, device):
@@ -941,7 +962,12 @@ def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=Fal
     if layout is not None or pin_memory:
         check_layout_pin("zeros_like", layout, pin_memory)
     npdt = _like_dtype(input, dtype, "zeros_like")
-    return _finish(np.zeros(input._data.shape, npdt), requires_grad, _like_device(input, device))
+    if memory_format is None and input._data.flags.c_contiguous:
+        data = np.zeros(input._data.shape, npdt)
+    else:
+        data = _empty_like_array(input, npdt, memory_format, "zeros_like")
+        data.fill(0)
+    return _finish(data, requires_grad, _like_device(input, device))
 
 
 @op("ones_like(Tensor input, *, MemoryFormat? memory_format=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)")
@@ -950,7 +976,12 @@ def ones_like(input, *, dtype=None, layout=None, device=None, requires_grad=Fals
     if layout is not None or pin_memory:
         check_layout_pin("ones_like", layout, pin_memory)
     npdt = _like_dtype(input, dtype, "ones_like")
-    return _finish(np.ones(input._data.shape, npdt), requires_grad, _like_device(input, device))
+    if memory_format is None and input._data.flags.c_contiguous:
+        data = np.ones(input._data.shape, npdt)
+    else:
+        data = _empty_like_array(input, npdt, memory_format, "ones_like")
+        data.fill(1)
+    return _finish(data, requires_grad, _like_device(input, device))
 
 
 @op("full_like(Tensor input, Scalar fill_value, *, MemoryFormat? memory_format=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)")
@@ -961,7 +992,15 @@ def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requir
     fill_value = _fill_value_arg(fill_value, "full_like")
     npdt = _like_dtype(input, dtype, "full_like")
     check_scalar_fits(fill_value, _dtype.from_np[npdt], input._data.size)
-    return _finish(_fill_array(input._data.shape, fill_value, npdt), requires_grad, _like_device(input, device))
+    data = _fill_array(input._data.shape, fill_value, npdt)
+    if memory_format is not None or not input._data.flags.c_contiguous:
+        data = _into_layout(_empty_like_array(input, npdt, memory_format, "full_like"), data)
+    return _finish(data, requires_grad, _like_device(input, device))
+
+
+def _into_layout(dest, data):
+    dest[...] = data
+    return dest
 
 
 # ---- Tensor.new_* : same dtype/device as self unless given ------------------------------------------------------

@@ -18,7 +18,7 @@ import math
 
 import numpy as np
 
-from .. import _dtype
+from .. import _dtype, _memory_format
 from .._backend import on_device_of, to_host, xp
 from .._tensor import Tensor
 from ..autograd.grad_mode import state
@@ -202,9 +202,13 @@ def _infer_dense_strides(shape, strides):
     return out
 
 
-def _like_strides(input):
-    """Strides of torch.empty_like(input) (preserve_format)."""
+def _like_strides(input, memory_format=None, fn="empty_like"):
+    """Strides of torch.empty_like(input, memory_format=memory_format) (None: preserve_format)."""
     shape = input._data.shape
+    name = "preserve_format" if memory_format is None else _memory_format.name_of(memory_format, fn)
+    if name != "preserve_format":
+        _memory_format.check_rank(name, len(shape))
+        return _memory_format.strides_of(shape, name)
     st = list(input.stride())
     from .._random_engine import _non_overlapping_and_dense
     return st if _non_overlapping_and_dense(shape, st) else _infer_dense_strides(shape, st)
@@ -215,16 +219,17 @@ def _strided(flat, shape, strides):
     return as_strided(flat, shape, [s * flat.itemsize for s in strides])
 
 
-def _empty_like_layout(input, npdt):
-    """np.empty with torch.empty_like(input)'s shape and strides."""
+def _empty_like_layout(input, npdt, memory_format=None, fn="empty_like"):
+    """np.empty with torch.empty_like(input, memory_format=memory_format)'s shape and strides."""
     shape = input._data.shape
-    return _strided(np.empty(_numel(shape), npdt), shape, _like_strides(input))
+    return _strided(np.empty(_numel(shape), npdt), shape, _like_strides(input, memory_format, fn))
 
 
-def _like_layout_values(input, npdt, draw):
-    """empty_like(input) filled by `draw(n, contiguous, dtype)`: a dense result is filled in memory order."""
+def _like_layout_values(input, npdt, draw, memory_format=None, fn="empty_like"):
+    """empty_like(input, memory_format=memory_format) filled by `draw(n, contiguous, dtype)`: a dense result
+    is filled in memory order."""
     shape = input._data.shape
-    st = _like_strides(input)
+    st = _like_strides(input, memory_format, fn)
     contiguous = _is_contiguous(shape, st)
     n = _numel(shape)
     if npdt.kind == "c":
@@ -633,7 +638,8 @@ def rand_like(input, *, dtype=None, layout=None, device=None, requires_grad=Fals
         check_layout_pin("rand_like", layout, pin_memory)
     npdt = _like_dtype(input, dtype)
     eng._check_uniform(_real_np(npdt) if npdt.kind == "c" else npdt, 0.0, 1.0)
-    data = _like_layout_values(input, npdt, lambda n, c, dt: eng.uniform((n,), dt))
+    data = _like_layout_values(input, npdt, lambda n, c, dt: eng.uniform((n,), dt),
+                               memory_format, "rand_like")
     return _finish(data, requires_grad, _like_device(input, device))
 
 
@@ -649,7 +655,8 @@ def randn_like(input, *, dtype=None, layout=None, device=None, requires_grad=Fal
     npdt = _like_dtype(input, dtype)
     std = 1.0 / math.sqrt(2) if npdt.kind == "c" else 1.0
     eng._check_normal(_real_np(npdt) if npdt.kind == "c" else npdt, std)
-    data = _like_layout_values(input, npdt, lambda n, c, dt: eng.normal((n,), dt, 0.0, std, contiguous=c))
+    data = _like_layout_values(input, npdt, lambda n, c, dt: eng.normal((n,), dt, 0.0, std, contiguous=c),
+                               memory_format, "randn_like")
     return _finish(data, requires_grad, _like_device(input, device))
 
 
@@ -682,7 +689,8 @@ def randint_like(input, *args, generator=None, dtype=None, layout=None, device=N
     npdt = _like_dtype(input, dtype)
     if npdt.kind == "c":  # aten/src/ATen/native/DistributionTemplates.h check_random_bounds
         raise RuntimeError("check_random_bounds handles only integral, floating-point and boolean types")
-    data = _like_layout_values(input, npdt, lambda n, c, dt: eng.random_int((n,), dt, low, high))
+    data = _like_layout_values(input, npdt, lambda n, c, dt: eng.random_int((n,), dt, low, high),
+                               memory_format, "randint_like")
     return _finish(data, requires_grad, _like_device(input, device))
 
 

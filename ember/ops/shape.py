@@ -4,7 +4,7 @@ import numpy as np
 import builtins
 
 from .._warn import warn as _warn
-from .. import _backend, _dtype
+from .. import _backend, _dtype, _memory_format
 from .._backend import on_device_of, xp
 from .._size import Size
 from .._tensor import Tensor
@@ -591,7 +591,12 @@ def clone(input, *, memory_format=None):
     if not isinstance(input, Tensor):
         raise not_tensor("clone", "input", 1, input)
     d = input._data
-    out = wrap((np if d.__class__ is ndarray else xp(d)).array(d, copy=True, order="K" if memory_format is None else "C"))
+    name = "preserve_format" if memory_format is None else _memory_format.name_of(memory_format, "clone")
+    if name == "preserve_format":  # NumPy's order K keeps the layout: torch's empty_strided / infer_dense_strides
+        out = wrap((np if d.__class__ is ndarray else xp(d)).array(d, copy=True, order="K"))
+    else:
+        _memory_format.check_rank(name, d.ndim)
+        out = wrap(_memory_format.layout_copy(d, name))
     if state.enabled and input._requires_grad:
         record(CloneBackward0, (input,), out)
     return out
@@ -615,6 +620,14 @@ def _transposed_copy(d):
 
 @op("contiguous(Tensor input, *, MemoryFormat memory_format=contiguous_format)", method=True, function=False)
 def contiguous(input, memory_format=None):
+    if memory_format is not None:
+        name = _memory_format.name_of(memory_format, "contiguous")
+        if name != "contiguous_format":  # aten/src/ATen/native/TensorProperties.cpp contiguous
+            if input.is_contiguous(memory_format=memory_format):
+                return input
+            if name == "preserve_format":
+                raise RuntimeError("preserve memory format is unsupported by the contiguous operator")
+            return clone(input, memory_format=memory_format)
     if input._data.flags.c_contiguous:
         return input
     d = _transposed_copy(input._data)

@@ -1,0 +1,242 @@
+"""Memory formats against torch: channels_last / channels_last_3d / contiguous_format / preserve_format in
+contiguous, clone, to (dtype, device and memory_format forms), type and the dtype casts, is_contiguous, empty,
+the *_like factories, elementwise ops (which keep their input's layout), the NumPy view, printing and the
+gradients of channels_last leaves: strides, both contiguity tests, values, and torch's errors."""
+import numpy as np
+import pytest
+import torch
+
+import ember
+
+
+def _fmt(lib, name):
+    return getattr(lib, name)
+
+
+def _x4(lib):
+    return lib.arange(24.).reshape(1, 2, 3, 4)
+
+
+def _x5(lib):
+    return lib.arange(48.).reshape(1, 2, 3, 4, 2)
+
+
+def _cl(lib):
+    return _x4(lib).contiguous(memory_format=lib.channels_last)
+
+
+def _cl3(lib):
+    return _x5(lib).contiguous(memory_format=lib.channels_last_3d)
+
+
+def _layout(t, lib):
+    """What a test compares about a tensor: shape, strides, both contiguity answers, dtype and values."""
+    cl = t.is_contiguous(memory_format=lib.channels_last)
+    cl3 = t.is_contiguous(memory_format=lib.channels_last_3d)
+    return (tuple(t.shape), t.stride(), t.is_contiguous(), cl, cl3, str(t.dtype).split(".")[-1],
+            t.detach().numpy().tolist())
+
+
+def _outcome(fn, lib):
+    try:
+        r = fn(lib)
+    except Exception as e:  # the exception's type and text are compared with torch's
+        return ("raise", type(e).__name__, str(e).replace("ember", "torch"))
+    if isinstance(r, (torch.Tensor, ember.Tensor)):
+        return ("tensor",) + _layout(r, lib)
+    return ("value", r)
+
+
+def _same(fn):
+    t, e = _outcome(fn, torch), _outcome(fn, ember)
+    assert e == t
+
+
+CASES = {
+    # contiguous / is_contiguous
+    "contiguous_cl": lambda m: _cl(m),
+    "contiguous_cl3d": lambda m: _cl3(m),
+    "contiguous_cl_twice_is_self": lambda m: (lambda y: y.contiguous(memory_format=m.channels_last) is y)(_cl(m)),
+    "contiguous_back": lambda m: _cl(m).contiguous(),
+    "contiguous_cf_kw": lambda m: _cl(m).contiguous(memory_format=m.contiguous_format),
+    "contiguous_preserve_of_contiguous": lambda m: _x4(m).contiguous(memory_format=m.preserve_format),
+    "contiguous_preserve_error": lambda m: _cl(m).contiguous(memory_format=m.preserve_format),
+    "contiguous_cl_rank3": lambda m: m.arange(6.).reshape(1, 2, 3).contiguous(memory_format=m.channels_last),
+    "contiguous_cl3d_rank4": lambda m: _x4(m).contiguous(memory_format=m.channels_last_3d),
+    "contiguous_cl_on_cl3d_rank": lambda m: _x5(m).contiguous(memory_format=m.channels_last),
+    "contiguous_bad_type": lambda m: _x4(m).contiguous(memory_format="x"),
+    "contiguous_positional": lambda m: _x4(m).contiguous(m.channels_last),
+    "is_contiguous_rank3": lambda m: m.ones(2, 3, 4).is_contiguous(memory_format=m.channels_last),
+    "is_contiguous_preserve": lambda m: _cl(m).is_contiguous(memory_format=m.preserve_format),
+    "is_contiguous_none": lambda m: _x4(m).is_contiguous(memory_format=None),
+    "is_contiguous_positional": lambda m: _x4(m).is_contiguous(m.channels_last),
+    "is_contiguous_permuted_view": lambda m: _x4(m).permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2),
+    "cl_sliced": lambda m: _cl(m)[:, :, ::2],
+    "cl_view_error": lambda m: _cl(m).view(-1),
+    "cl_reshape": lambda m: _cl(m).reshape(-1),
+    "cl_permute_nhwc": lambda m: _cl(m).permute(0, 2, 3, 1),
+    # size-1 channel / spatial dims keep torch's channels_last strides
+    "cl_c1": lambda m: m.arange(24.).reshape(2, 1, 3, 4).contiguous(memory_format=m.channels_last),
+    "cl_hw1": lambda m: m.arange(6.).reshape(2, 3, 1, 1).contiguous(memory_format=m.channels_last),
+    "empty_c1": lambda m: m.empty(2, 1, 3, 4, memory_format=m.channels_last).stride(),
+    # clone
+    "clone_preserve": lambda m: _cl(m).clone(),
+    "clone_preserve_kw": lambda m: _cl(m).clone(memory_format=m.preserve_format),
+    "clone_cf": lambda m: _cl(m).clone(memory_format=m.contiguous_format),
+    "clone_cl": lambda m: _x4(m).clone(memory_format=m.channels_last),
+    "clone_cl3d": lambda m: _x5(m).clone(memory_format=m.channels_last_3d),
+    "clone_cl_rank3": lambda m: m.ones(2, 3, 4).clone(memory_format=m.channels_last),
+    "clone_bad_type": lambda m: m.ones(3).clone(memory_format="a"),
+    "clone_sliced": lambda m: _cl(m)[:, :, ::2].clone(),
+    "clone_function": lambda m: m.clone(_x4(m), memory_format=m.channels_last),
+    # to / type / casts
+    "to_cl": lambda m: _x4(m).to(memory_format=m.channels_last),
+    "to_cl_is_self": lambda m: (lambda y: y.to(memory_format=m.channels_last) is y)(_cl(m)),
+    "to_preserve_is_self": lambda m: (lambda y: y.to(memory_format=m.preserve_format) is y)(_cl(m)),
+    "to_cf_of_contiguous_is_self": lambda m: (lambda y: y.to(memory_format=m.contiguous_format) is y)(_x4(m)),
+    "to_cf": lambda m: _cl(m).to(memory_format=m.contiguous_format),
+    "to_dtype_cl": lambda m: _x4(m).to(m.float64, memory_format=m.channels_last),
+    "to_dtype_keeps": lambda m: _cl(m).to(m.float64),
+    "to_dtype_cf": lambda m: _cl(m).to(m.float16, memory_format=m.contiguous_format),
+    "to_device_cl": lambda m: _x4(m).to("cpu", memory_format=m.channels_last),
+    "to_device_dtype_cl": lambda m: _x4(m).to("cpu", m.float16, memory_format=m.channels_last),
+    "to_tensor_cl": lambda m: _x4(m).to(m.ones(1, dtype=m.int32), memory_format=m.channels_last),
+    "to_copy_cl": lambda m: _cl(m).to(m.float32, memory_format=m.channels_last, copy=True),
+    "to_cl3d": lambda m: _x5(m).to(memory_format=m.channels_last_3d),
+    "to_cl_rank3": lambda m: m.ones(3).to(memory_format=m.channels_last),
+    "to_bad_type": lambda m: m.ones(3).to(memory_format=3),
+    "float_keeps": lambda m: _cl(m).float(),
+    "double_keeps": lambda m: _cl(m).double(),
+    "half_keeps": lambda m: _cl(m).half(),
+    "int_keeps": lambda m: _cl(m).int(),
+    "bool_keeps": lambda m: _cl(m).bool(),
+    "type_keeps": lambda m: _cl(m).type(m.float64),
+    "type_str_keeps": lambda m: _cl(m).type("torch.DoubleTensor"),
+    "float_cl": lambda m: _x4(m).float(memory_format=m.channels_last),
+    "double_cl": lambda m: _x4(m).double(memory_format=m.channels_last),
+    "double_cf": lambda m: _cl(m).double(memory_format=m.contiguous_format),
+    "float_preserve": lambda m: _cl(m).float(memory_format=m.preserve_format),
+    "type_cl": lambda m: _x4(m).type(m.float64, memory_format=m.channels_last),
+    "cpu_keeps": lambda m: _cl(m).cpu(),
+    # empty / *_like
+    "empty_cl": lambda m: m.empty(2, 3, 4, 5, memory_format=m.channels_last).stride(),
+    "empty_cl3d": lambda m: m.empty(2, 3, 4, 5, 6, memory_format=m.channels_last_3d).stride(),
+    "empty_cf": lambda m: m.empty(2, 3, 4, memory_format=m.contiguous_format).stride(),
+    "empty_cl_contiguity": lambda m: (lambda t: (t.is_contiguous(), t.is_contiguous(memory_format=m.channels_last)))(
+        m.empty(2, 3, 4, 5, memory_format=m.channels_last)),
+    "empty_preserve": lambda m: m.empty(2, 3, 4, 5, memory_format=m.preserve_format),
+    "empty_cl_rank2": lambda m: m.empty(2, 3, memory_format=m.channels_last),
+    "empty_cl3d_rank3": lambda m: m.empty(2, 3, 4, memory_format=m.channels_last_3d),
+    "empty_cl_out": lambda m: m.empty(2, 3, 4, 5, out=m.empty(0), memory_format=m.channels_last),
+    "empty_bad_type": lambda m: m.empty(3, memory_format=1),
+    "empty_like_preserve": lambda m: m.empty_like(_cl(m)).stride(),
+    "empty_like_cl": lambda m: m.empty_like(_x4(m), memory_format=m.channels_last).stride(),
+    "empty_like_cf": lambda m: m.empty_like(_cl(m), memory_format=m.contiguous_format).stride(),
+    "empty_like_cl3d_rank4": lambda m: m.empty_like(_x4(m), memory_format=m.channels_last_3d),
+    "empty_like_sliced": lambda m: m.empty_like(_cl(m)[:, :, ::2]).stride(),
+    "empty_like_dtype_cl": lambda m: m.empty_like(_x4(m), dtype=m.int64, memory_format=m.channels_last).stride(),
+    "zeros_like_preserve": lambda m: m.zeros_like(_cl(m)),
+    "zeros_like_cl": lambda m: m.zeros_like(_x4(m), memory_format=m.channels_last),
+    "zeros_like_cf": lambda m: m.zeros_like(_cl(m), memory_format=m.contiguous_format),
+    "zeros_like_rank1": lambda m: m.zeros_like(m.ones(3), memory_format=m.channels_last),
+    "zeros_like_bad_type": lambda m: m.zeros_like(_x4(m), memory_format=2),
+    "ones_like_preserve": lambda m: m.ones_like(_cl(m)),
+    "ones_like_cl": lambda m: m.ones_like(_x4(m), memory_format=m.channels_last),
+    "ones_like_transposed": lambda m: m.ones_like(m.ones(3, 4).t()),
+    "full_like_preserve": lambda m: m.full_like(_cl(m), 2),
+    "full_like_cf": lambda m: m.full_like(_cl(m), 2, memory_format=m.contiguous_format),
+    "full_like_cl3d": lambda m: m.full_like(_x5(m), 7, dtype=m.int32, memory_format=m.channels_last_3d),
+    "full_like_transposed": lambda m: m.full_like(m.ones(3, 4).t(), 5),
+    "rand_like_preserve": lambda m: m.rand_like(_cl(m)).stride(),
+    "rand_like_cl": lambda m: m.rand_like(_x4(m), memory_format=m.channels_last).stride(),
+    "randn_like_cl": lambda m: m.randn_like(_x4(m), memory_format=m.channels_last).stride(),
+    "randn_like_cf": lambda m: m.randn_like(_cl(m), memory_format=m.contiguous_format).stride(),
+    "randint_like_cl": lambda m: m.randint_like(_x4(m), 5, memory_format=m.channels_last).stride(),
+    "randint_like_preserve": lambda m: m.randint_like(_cl(m), 5).stride(),
+    "rand_like_cl3d_rank4": lambda m: m.rand_like(_x4(m), memory_format=m.channels_last_3d),
+    # elementwise ops keep a channels_last input's layout (TensorIterator; NumPy's order K)
+    "add_scalar": lambda m: _cl(m) + 1,
+    "mul_scalar": lambda m: _cl(m) * 2.5,
+    "add_same_layout": lambda m: _cl(m) + _cl(m),
+    "contiguous_plus_cl": lambda m: _x4(m) + _cl(m),
+    "add_broadcast_bias": lambda m: _cl(m) + m.ones(1, 2, 1, 1),
+    "exp": lambda m: _cl(m).exp(),
+    "neg": lambda m: -_cl(m),
+    "abs": lambda m: _cl(m).abs(),
+    "floor": lambda m: (_cl(m) / 3).floor(),
+    "relu": lambda m: _cl(m).relu(),
+    "gt": lambda m: _cl(m) > 5,
+    "where_cl": lambda m: m.where(_cl(m) > 5, _cl(m), 0.),
+    "inplace_add": lambda m: _cl(m).add_(1),
+    "cl3d_mul": lambda m: _cl3(m) * 3,
+    "cl3d_sin_bits": lambda m: _cl3(m).float().sin().stride(),
+    "cl_cat_channels": lambda m: m.cat([_cl(m), _cl(m)], 1),
+    # printing and NumPy
+    "repr": lambda m: repr(_cl(m)).replace("ember", "torch"),
+    "numpy_strides": lambda m: _cl(m).numpy().strides,
+    "numpy_values": lambda m: _cl(m).numpy().tolist(),
+    "numpy_shares": lambda m: (lambda y: (y.numpy().__setitem__((0, 1, 2, 3), -1.), y[0, 1, 2, 3].item())[1])(_cl(m)),
+    "tolist": lambda m: _cl(m).tolist(),
+    "item_order": lambda m: _cl(m).flatten().tolist(),
+    "constants": lambda m: [repr(f).replace("ember", "torch") for f in (
+        m.channels_last, m.channels_last_3d, m.contiguous_format, m.preserve_format)],
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_memory_format(name):
+    _same(CASES[name])
+
+
+def _leaf(lib, fmt="channels_last"):
+    x = lib.arange(24.).reshape(1, 2, 3, 4) / 7
+    return x.contiguous(memory_format=getattr(lib, fmt)).requires_grad_()
+
+
+GRADS = {
+    "mul_sum": lambda m, y: (y * 2).sum(),
+    "square": lambda m, y: (y * y).sum(),
+    "exp": lambda m, y: y.exp().sum(),
+    "mean": lambda m, y: y.mean(),
+    "clone_cf": lambda m, y: (y.clone(memory_format=m.contiguous_format) * 3).sum(),
+    "to_cf": lambda m, y: (y.to(memory_format=m.contiguous_format) * 3).sum(),
+    "to_double": lambda m, y: (y.double() ** 2).sum(),
+    "contiguous": lambda m, y: (y.contiguous() * m.arange(24.).reshape(1, 2, 3, 4)).sum(),
+    "sum_dim": lambda m, y: (y.sum(1) * m.arange(12.).reshape(1, 3, 4)).sum(),
+    "nhwc_view": lambda m, y: (y.permute(0, 2, 3, 1).reshape(-1) * m.arange(24.)).sum(),
+    "add_bias": lambda m, y: ((y + m.ones(1, 2, 1, 1)) * m.arange(24.).reshape(1, 2, 3, 4)).sum(),
+}
+
+
+@pytest.mark.parametrize("name", list(GRADS))
+def test_grad_of_channels_last_leaf(name):
+    """A channels_last leaf's gradient: torch's values, and torch's strides (AccumulateGrad gives a dense leaf's
+    gradient the leaf's own strides)."""
+    out = []
+    for lib in (torch, ember):
+        y = _leaf(lib)
+        GRADS[name](lib, y).backward()
+        out.append((y.grad.stride(), y.grad.is_contiguous(), y.grad.is_contiguous(memory_format=lib.channels_last),
+                    y.grad.numpy()))
+    (ts, tc, tcl, tv), (es, ec, ecl, ev) = out
+    assert (es, ec, ecl) == (ts, tc, tcl)
+    np.testing.assert_array_equal(ev, tv)
+
+
+def test_grad_of_contiguous_leaf_through_channels_last():
+    out = []
+    for lib in (torch, ember):
+        x = lib.arange(24.).reshape(1, 2, 3, 4).requires_grad_()
+        y = x.contiguous(memory_format=lib.channels_last)
+        assert type(y.grad_fn).__name__ == "CloneBackward0"
+        (y * lib.arange(24.).reshape(1, 2, 3, 4)).sum().backward()
+        out.append((x.grad.stride(), x.grad.numpy().tolist()))
+    assert out[0] == out[1]
+
+
+def test_to_memory_format_records_to_copy():
+    for lib in (torch, ember):
+        y = lib.ones(2, 3, 4, 5).contiguous(memory_format=lib.channels_last).requires_grad_()
+        assert type(y.to(memory_format=lib.contiguous_format).grad_fn).__name__ == "ToCopyBackward0"
+        assert type(y.clone(memory_format=lib.contiguous_format).grad_fn).__name__ == "CloneBackward0"
+        assert y.contiguous(memory_format=lib.channels_last).grad_fn is None
