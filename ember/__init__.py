@@ -11,7 +11,6 @@ from ._parallel import get_num_threads, set_num_threads
 from ._size import Size
 from ._tensor import Tensor
 from . import _methods  # noqa: F401  (binds operators and methods onto Tensor)
-from ._tensor_str import set_printoptions, get_printoptions, printoptions
 from . import autograd
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .autograd import is_anomaly_check_nan_enabled, is_anomaly_enabled
@@ -19,15 +18,6 @@ from .autograd.grad_mode import is_inference_mode_enabled
 from .ops import _table
 globals().update(_table.namespace_of(""))  # every op declared with function=True: ember.add, ember.sum, ... (stubs
 # that load the op's module, ember/ops/*.py, on first use: see _table.LAZY_MODULES)
-from ._legacy import TYPES as _LEGACY_TYPES, tensortype, _new as _legacy_new_method  # noqa: E402
-Tensor.new = _legacy_new_method
-globals().update(_LEGACY_TYPES)  # ember.FloatTensor, ember.LongTensor, ... (legacy constructors)
-from . import fft  # noqa: E402  (ember.fft: its ops' table entries; ember/ops/fft.py loads on first use)
-from . import special  # noqa: E402  (ember.special: ops declared in ember/ops/special.py, loaded on first use)
-from .random import (Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state)
-from . import random
-from . import cuda
-from . import testing
 
 import math as _math
 
@@ -99,7 +89,8 @@ def detach(input):
 
 
 def manual_seed_all(s):
-    return manual_seed(s)
+    from .random import manual_seed as _manual_seed
+    return _manual_seed(s)
 
 
 def set_default_device(device):
@@ -148,8 +139,32 @@ def install_as_torch():
 
 
 # ember.nn, ember.optim and ember.utils load on first use (`ember.nn`, `import ember.nn`): together they are about
-# a third of `import ember`'s time, and a script that only uses tensors never needs them.
-_LAZY_SUBMODULES = frozenset(("nn", "optim", "utils", "distributed", "linalg", "futures"))
+# a third of `import ember`'s time, and a script that only uses tensors never needs them. The small ones too: each
+# module `import ember` runs is compiled on every import where no bytecode cache can be written.
+_LAZY_SUBMODULES = frozenset(("nn", "optim", "utils", "distributed", "linalg", "futures", "fft", "special", "random",
+                              "cuda", "testing"))
+
+# Names that load their module on first use (PEP 562's module __getattr__ below), then stay bound here: the printing
+# engine, the legacy constructors (ember.FloatTensor, ...: tests/test_import.py checks the list against
+# ember/_legacy.py) and torch.random's functions. name -> (module, attribute)
+_LAZY_NAMES = {
+    **{n: ("_tensor_str", n) for n in ("set_printoptions", "get_printoptions", "printoptions")},
+    **{n: ("_legacy", n) for n in ("tensortype", "FloatTensor", "DoubleTensor", "HalfTensor", "BFloat16Tensor",
+                                   "LongTensor", "IntTensor", "ShortTensor", "CharTensor", "ByteTensor",
+                                   "BoolTensor")},
+    **{n: ("random", n) for n in ("Generator", "default_generator", "get_rng_state", "initial_seed", "manual_seed",
+                                  "seed", "set_rng_state")},
+}
+
+
+def _tensor_new(self, *args, **kwargs):
+    """Tensor.new until its first call, which binds ember/_legacy.py's in its place."""
+    from ._legacy import _new
+    Tensor.new = _new
+    return _new(self, *args, **kwargs)
+
+
+Tensor.new = _tensor_new
 
 
 # torch's top-level forms of nn functionals (torch.max_pool2d, torch.batch_norm, ...): ember/nn/_aten_aliases.py
@@ -167,6 +182,12 @@ def __getattr__(name):
     if name in _LAZY_SUBMODULES:
         import importlib
         return importlib.import_module("." + name, __name__)
+    if name in _LAZY_NAMES:
+        import importlib
+        module, attr = _LAZY_NAMES[name]
+        value = getattr(importlib.import_module("." + module, __name__), attr)
+        globals()[name] = value
+        return value
     if name == "return_types":  # torch.return_types (the named tuples of max, sort, ...): in ember/ops/reduction.py
         from .ops.reduction import return_types
         globals()["return_types"] = return_types
@@ -175,3 +196,7 @@ def __getattr__(name):
         from .nn import _aten_aliases
         return getattr(_aten_aliases, name)
     raise AttributeError(f"module 'ember' has no attribute '{name}'")
+
+
+def __dir__():
+    return sorted({*globals(), *_LAZY_SUBMODULES, *_LAZY_NAMES, *_NN_ALIASES, "return_types"})

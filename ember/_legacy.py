@@ -92,3 +92,4 @@ def _make(d):
 TYPES = {d.legacy_name: _make(d) for d in (_dtype.float32, _dtype.float64, _dtype.float16, _dtype.bfloat16,
                                            _dtype.int64, _dtype.int32, _dtype.int16, _dtype.int8, _dtype.uint8,
                                            _dtype.bool)}
+globals().update(TYPES)  # ember.FloatTensor, ...: ember/__init__.py binds them from here on first use

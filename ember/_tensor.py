@@ -293,10 +293,11 @@ class Tensor:
             if fn is not None:
                 one = (np if d.__class__ is _ndarray else _backend.xp(d)).empty(d.shape, d.dtype)
                 one.fill(1)
+                engine = _engine or _load_engine()
                 if _graph.order_hooks_used or state.anomaly:
-                    _run_backward((self,), (_wrap(one),), bool(retain_graph), False)
+                    engine.run_backward((self,), (_wrap(one),), bool(retain_graph), False)
                 else:
-                    _engine.run_default(fn, self._output_nr, one, bool(retain_graph))
+                    engine.run_default(fn, self._output_nr, one, bool(retain_graph))
                 return
         from .autograd import backward
         backward(self, gradient, retain_graph, create_graph, inputs=inputs)
@@ -546,8 +547,16 @@ class Tensor:
 
 
 from .autograd import graph as _graph  # noqa: E402
-from .autograd import engine as _engine  # noqa: E402
-from .autograd.engine import run_backward as _run_backward  # noqa: E402
+
+_engine = None  # ember/autograd/engine.py, imported by the first backward (_load_engine), not by `import ember`
+
+
+def _load_engine():
+    global _engine
+    from .autograd import engine
+    _engine = engine
+    return engine
+
 
 _graph._Tensor = Tensor
 _weakref = weakref.ref
@@ -632,6 +641,3 @@ def _index_of(x, what):
         return x.__index__()
     except AttributeError:
         raise TypeError(f"{what} must be an integer, not {type(x).__name__}") from None
-
-
-_engine._wrap = _wrap  # the engine adds gradient arrays into fresh tensors

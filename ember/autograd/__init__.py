@@ -3,12 +3,18 @@ import warnings
 
 from .. import _backend
 from . import graph
-from .engine import run_backward
-from .function import Function, FunctionCtx, once_differentiable
 from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
                         set_grad_enabled, state)
+# (gradcheck stays eager: `import ember.autograd.gradcheck` would rebind this package's `gradcheck` to the module)
 from .gradcheck import gradcheck, gradgradcheck
-from . import functional  # noqa: E402  (torch.autograd.functional; pure Python over grad, nothing to load)
+
+# The backward engine (ember/autograd/engine.py) loads on the first backward or grad, Function and
+# torch.autograd.functional on first use (__getattr__ below): `import ember` compiles and runs none of them.
+# name -> (submodule, attribute; None: the submodule itself)
+_LAZY_NAMES = {"Function": ("function", "Function"), "FunctionCtx": ("function", "FunctionCtx"),
+               "once_differentiable": ("function", "once_differentiable"), "functional": ("functional", None),
+               "function": ("function", None), "engine": ("engine", None)}
+
 
 __all__ = ["backward", "grad", "Function", "FunctionCtx", "once_differentiable", "no_grad", "enable_grad",
            "set_grad_enabled", "inference_mode", "is_grad_enabled", "detect_anomaly", "set_detect_anomaly",
@@ -80,6 +86,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
             "avoid this. If you have to use this function, make sure to reset the .grad fields of your parameters "
             "to None after use to break the cycle and avoid the leak.", UserWarning, stacklevel=3)
     grads = _make_grads(tensors, grad_tensors)
+    from .engine import run_backward
     results = run_backward(tensors, grads, retain_graph, create_graph, inputs=inputs, capture=False)
     if inputs is not None:
         # non-leaf inputs get their gradient accumulated in .grad (leaves were handled by their AccumulateGrad)
@@ -111,6 +118,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     if retain_graph is None:
         retain_graph = create_graph
     grads = _make_grads(outputs, grad_outputs)
+    from .engine import run_backward
     res = run_backward(outputs, grads, retain_graph, create_graph, inputs=inputs, capture=True,
                        allow_unused=allow_unused)
     out = []
@@ -161,3 +169,19 @@ def is_anomaly_enabled():
 
 def is_anomaly_check_nan_enabled():
     return state.anomaly_check_nan
+
+
+def __getattr__(name):
+    if name in _LAZY_NAMES:
+        import importlib
+        module, attr = _LAZY_NAMES[name]
+        value = importlib.import_module("." + module, __name__)
+        if attr is not None:
+            value = getattr(value, attr)
+            globals()[name] = value
+        return value
+    raise AttributeError(f"module 'ember.autograd' has no attribute '{name}'")
+
+
+def __dir__():
+    return sorted({*globals(), *_LAZY_NAMES})

@@ -30,9 +30,7 @@ from .._backend import as_array, fp_off, fp_restore, is_writeable, xp
 from . import graph
 from .grad_mode import state
 from .graph import FOLDED, AccumulateGrad
-
-
-_wrap = None  # ember._tensor._wrap, set by ember._tensor (it imports this module first)
+from .._tensor import _wrap  # (loaded after ember._tensor: on the first backward, see Tensor.backward)
 
 
 def _sum_axes(gshape, shape):

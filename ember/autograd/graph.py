@@ -7,7 +7,6 @@ unpack), so a graph is freed by reference counting the moment its last tensor go
 import itertools
 import os
 import threading
-import traceback
 import types
 
 import numpy as np
@@ -282,6 +281,7 @@ _EMBER_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.se
 
 def forward_trace():
     """The user's stack at the forward op (ember's own frames left out), for anomaly mode."""
+    import traceback  # anomaly mode only
     frames = [f for f in traceback.extract_stack()[:-1] if not f.filename.startswith(_EMBER_DIR)]
     return traceback.format_list(frames)
 

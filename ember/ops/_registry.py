@@ -28,7 +28,6 @@ from .._backend import device_of, fp_ignore, fp_off, fp_restore, is_array, is_wr
 from .._dtype import PROMOTE_NP, from_np
 from .._tensor import Tensor
 from .._tensor import _wrap as wrap
-from ..autograd import engine as _engine
 from ..autograd.grad_mode import state
 from ..autograd.graph import (FOLDED, _seq, Node, NoGradViewFn, _layout_perm, empty_with_layout, SavedTensor,
                               check_view_inplace, make_node, make_node1, record2)
@@ -353,7 +352,8 @@ class CopySlices(Node):
         else:
             meta = fn.in_meta[0]
             if meta is not None and (g0._data.shape != meta[0] or g0._data.dtype != meta[1]):
-                g0 = _engine._validate(fn, 0, g0, meta)
+                from ..autograd.engine import _validate
+                g0 = _validate(fn, 0, g0, meta)
             grad_slice.copy_(g0)
         return (result,) + tuple(res[1:])
 
