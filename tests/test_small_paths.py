@@ -187,6 +187,28 @@ def test_argmax_argmin_var():
                 _same(e.var(dim), t.var(dim))
 
 
+def test_var_rows_bits():
+    # x.var(-1) of float32 rows up to 7 long runs on Python floats (reduction._var_rows): the bits of the general
+    # path's NumPy arithmetic (ember.var), NaN's sign bit included, on magnitudes from 1e-20 to 1e20 and specials
+    rng = np.random.default_rng(9)
+    specials = np.array([0., -0., np.inf, -np.inf, np.nan, -np.nan, 1e-45, 3.4e38, -3.4e38, 1.], np.float32)
+    for shape in [(5, 3), (7,), (2, 3, 4), (9, 7), (1, 2), (3, 8)]:
+        for k in range(60):
+            if k % 3 == 0:
+                a = rng.choice(specials, shape)
+            else:
+                a = (rng.standard_normal(shape) * 10.0 ** rng.integers(-20, 20, shape)).astype(np.float32)
+            x = ember.from_numpy(a)
+            assert x.var(-1).numpy().tobytes() == ember.var(x, -1).numpy().tobytes()
+    x = np.random.default_rng(10).standard_normal((5, 3)).astype(np.float32)
+    e, t = ember.from_numpy(x.copy()).requires_grad_(), torch.from_numpy(x.copy()).requires_grad_()
+    ev, tv = e.var(1), t.var(1)
+    _same(ev, tv, grad=True)
+    ev.sum().backward()
+    tv.sum().backward()
+    np.testing.assert_allclose(e.grad.numpy(), t.grad.numpy(), rtol=1e-6)
+
+
 def test_index_tensor_index_select():
     rng = np.random.default_rng(8)
     for e, t in _pairs():
