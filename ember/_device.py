@@ -2,6 +2,11 @@
 (CuPy, imported lazily; ember/_backend.py)."""
 _builtin_int = int
 
+# every device type torch.device names (c10/core/Device.cpp parse_type), in its error message's order: a device
+# of a type ember cannot store tensors on is made, and refused where a tensor is to be put on it
+_TYPES = ("cpu", "cuda", "ipu", "xpu", "mkldnn", "opengl", "opencl", "ideep", "hip", "ve", "fpga", "maia", "xla",
+          "lazy", "vulkan", "mps", "meta", "hpu", "mtia", "privateuseone")
+
 
 class device:
     __slots__ = ("type", "index")
@@ -30,9 +35,15 @@ class device:
             if not idx.isdigit() or (len(idx) > 1 and idx[0] == "0"):
                 raise RuntimeError(f"Invalid device string: '{type_or_str}'")
             index = _builtin_int(idx)
-        if kind not in ("cpu", "cuda", "meta"):
-            raise RuntimeError(
-                "Expected one of cpu, cuda, meta device type at start of device string: " + type_or_str)
+        if kind not in _TYPES:
+            # c10/core/Device.cpp: the string must match ([a-zA-Z_]+)(?::([1-9]\d*|0))?, then name a known type
+            if not kind or not kind.replace("_", "a").isascii() or not kind.replace("_", "a").isalpha():
+                raise RuntimeError(f"Invalid device string: '{type_or_str}'")
+            raise RuntimeError(f"Expected one of {', '.join(_TYPES)} device type at start of device string: {kind}")
+        if kind == "mkldnn":
+            from ._warn import warn
+            warn("'mkldnn' is no longer used as device type. So torch.device('mkldnn') will be deprecated and "
+                 "removed in the future. Please use other valid device types instead.")
         if index is not None and index < 0:
             raise RuntimeError("Device index must not be negative")
         key = (kind, index)

@@ -37,7 +37,8 @@ def raises_like(fn):
 
 
 # ---- device -------------------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("args", [("cpu",), ("cuda",), ("cuda:1",), ("cuda", 1), ("cpu", 0), ("cuda:0",), ("meta",)])
+@pytest.mark.parametrize("args", [("cpu",), ("cuda",), ("cuda:1",), ("cuda", 1), ("cpu", 0), ("cuda:0",), ("meta",),
+                                  ("mps",), ("xla:1",), ("lazy",), ("privateuseone", 0), ("hpu",)])
 def test_device_objects(args):
     e, t = ember.device(*args), torch.device(*args)
     assert (e.type, e.index) == (t.type, t.index)
@@ -65,6 +66,21 @@ def test_device_equality():
 def test_device_bad_input(bad):
     # device(1) names the current accelerator; with none available both raise RuntimeError
     raises_like(lambda m: m.device(bad))
+
+
+@pytest.mark.parametrize("bad", ["foo", "CPU", "gpu:0", "my_dev", ":0", "cuda1", "gpu:x"])
+def test_unknown_device_type_message(bad):
+    """torch's message lists every device type it knows (c10/core/Device.cpp), for device() and to() alike."""
+    for make in (lambda m: m.device(bad), lambda m: m.zeros(1).to(bad), lambda m: m.zeros(1, device=bad)):
+        t_msg, e_msg = raises_like(make)
+        assert e_msg == t_msg
+
+
+def test_device_type_ember_cannot_store_on():
+    """A device of a type torch names but ember has no backend for is made, and refused for a tensor."""
+    assert repr(ember.device("mps")) == repr(torch.device("mps"))
+    with pytest.raises(RuntimeError, match="device type 'mps' is not supported"):
+        ember.zeros(1).to("mps")
 
 
 def test_cuda_not_available():
