@@ -150,6 +150,56 @@ def test_conj_view_inplace_gradients(name):
     _same(CONJ_INPLACE[name])
 
 
+def _w(lib):
+    return lib.tensor([0.5 + 1j, -1j, 2], dtype=lib.complex128)
+
+
+REPLAYED_VIEWS = {
+    "conj": lambda lib, y: y.conj(),
+    "real": lambda lib, y: y.real,
+    "imag": lambda lib, y: y.imag,
+    "view_as_real": lambda lib, y: lib.view_as_real(y),
+    "slice_conj": lambda lib, y: y[1:].conj(),
+    "conj_slice": lambda lib, y: y.conj()[1:],
+    "conj_imag": lambda lib, y: y.conj().imag,
+    "conj_conj": lambda lib, y: y.conj().conj(),
+    "view_as_complex": lambda lib, y: lib.view_as_complex(lib.view_as_real(y)),
+}
+BASE_WRITES = {
+    "mul_": lambda lib, y: y.mul_(_w(lib)),
+    "conj_imag_mul_": lambda lib, y: y.conj().imag.mul_(3),
+    "setitem": lambda lib, y: y.__setitem__(1, 2 + 5j),
+}
+
+
+@pytest.mark.parametrize("write", list(BASE_WRITES))
+@pytest.mark.parametrize("view", list(REPLAYED_VIEWS))
+def test_view_used_after_its_base_is_written(view, write):
+    """A view made with conj / view_as_real / view_as_complex, used after its base was written in place: torch
+    replays the view (ConjBackward0 for a conj view, not AsStridedBackward0) and the gradient flows through the
+    conjugation (it was conjugated wrongly, or raised, before)."""
+    def run(lib):
+        x = _z(lib).to(lib.complex128).requires_grad_()
+        y = x * 1
+        v = REPLAYED_VIEWS[view](lib, y)
+        BASE_WRITES[write](lib, y)
+        name = v.grad_fn.name()
+        r = v * (_w(lib)[:v.shape[0]] if v.is_complex() else 0.75)
+        (r.abs().sum() if r.is_complex() else r.sum() * 1.5).backward()
+        return name, [complex(round(g.real, 12), round(g.imag, 12)) for g in x.grad.tolist()]
+    _same(run)
+
+
+def test_conj_view_grad_fn_after_write_through_imag():
+    def run(lib):
+        y = _z(lib).to(lib.complex128).requires_grad_() * 1
+        c = y.conj()
+        c.imag.mul_(3)
+        fn = c.grad_fn
+        return fn.name(), type(fn.next_functions[0][0]).__name__
+    _same(run)
+
+
 def _bf16(lib):
     return lib.tensor([-1.0, 0, 1, -2.5, 300, -300, 70000], dtype=lib.bfloat16)
 

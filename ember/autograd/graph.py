@@ -679,6 +679,24 @@ class NoGradViewFn:
         return self.fn(base)
 
 
+class ComposedViewFn:
+    """The view function of a view of a view: `fn` applied to what `parent` makes from the base. Kept as two
+    parts so that a regenerated history can replay a conj step as torch does (view_grad_fn)."""
+
+    __slots__ = ("parent", "fn")
+
+    def __init__(self, parent, fn):
+        self.parent = parent
+        self.fn = fn
+
+    def __call__(self, base):
+        return self.fn(self.parent(base))
+
+    def steps(self):
+        p = self.parent
+        return (p.steps() if p.__class__ is ComposedViewFn else [p]) + [self.fn]
+
+
 def check_view_inplace(t, modified_base=False):
     """Raise torch's error if the view `t` may not be modified in place (or, with modified_base=True, may not
     be used after its base was modified in place)."""
@@ -760,6 +778,48 @@ def as_strided_scatter_grad(grad, pos, base_shape):
     return res
 
 
+def _as_strided_node(base, vf):
+    node = make_node1(AsStridedBackward0, base)
+    d = base._data
+    node.view_fn = vf
+    node.base_shape = d.shape
+    node.base_perm = _layout_perm(d)
+    return node
+
+
+def _replay_view(base, steps, replayed):
+    """The regenerated grad_fn of a view whose making includes conj(), view_as_real() or view_as_complex(), which
+    no as_strided can express: torch replays such a view's functions (torch/csrc/autograd/variable.cpp,
+    VariableHooks::grad_fn), each of those as its own node (ConjBackward0, ViewAsRealBackward0, ...) and each run
+    of strided views between them as one AsStridedBackward0 (a ChainedViewFunc of AsStridedViewFuncs)."""
+    from .._tensor import _wrap
+    prev = state.enabled
+    cur = base
+    run = []
+    try:
+        for fn in steps + [None]:
+            if fn is not None and fn not in replayed:
+                run.append(fn)
+                continue
+            if run:
+                vf = run[0]
+                for f in run[1:]:
+                    vf = ComposedViewFn(vf, f)
+                node = _as_strided_node(cur, vf)
+                state.enabled = False
+                cur = _wrap(vf(cur)._data)
+                cur._grad_fn = node
+                cur._requires_grad = True
+                cur._output_nr = 0
+                run = []
+            if fn is not None:
+                state.enabled = True
+                cur = fn(cur)
+    finally:
+        state.enabled = prev
+    return cur._grad_fn
+
+
 def view_grad_fn(t):
     """grad_fn of the view `t` after its base changed version: regenerated from the base's current history."""
     base = t._base
@@ -767,11 +827,14 @@ def view_grad_fn(t):
     if vf is None or vf.__class__ is NoGradViewFn:
         check_view_inplace(t, modified_base=True)
         return t._grad_fn
-    node = make_node1(AsStridedBackward0, base)
-    d = base._data
-    node.view_fn = vf
-    node.base_shape = d.shape
-    node.base_perm = _layout_perm(d)
+    from ..ops.elementwise import _resolved, conj
+    from ..ops.complex import view_as_complex, view_as_real
+    replayed = (conj, view_as_real, view_as_complex, _resolved)  # (_resolved: no node of its own)
+    steps = vf.steps() if vf.__class__ is ComposedViewFn else [vf]
+    if any(f in replayed for f in steps):
+        node = _replay_view(base, steps, replayed)
+    else:
+        node = _as_strided_node(base, vf)
     t._grad_fn = node
     t._output_nr = 0
     t._requires_grad = True

@@ -29,7 +29,7 @@ from .._dtype import PROMOTE_NP, from_np
 from .._tensor import Tensor
 from .._tensor import _wrap as wrap
 from ..autograd.grad_mode import state
-from ..autograd.graph import (FOLDED, _seq, Node, NoGradViewFn, _layout_perm, empty_with_layout, SavedTensor,
+from ..autograd.graph import (FOLDED, _seq, ComposedViewFn, Node, NoGradViewFn, _layout_perm, empty_with_layout, SavedTensor,
                               check_view_inplace, make_node, make_node1, record2)
 
 ndarray = np.ndarray
@@ -92,7 +92,7 @@ def view_of(base, data, view_fn):
 def _compose(parent_fn, view_fn):
     if parent_fn.__class__ is NoGradViewFn:
         parent_fn = parent_fn.fn
-    return lambda b: view_fn(parent_fn(b))
+    return ComposedViewFn(parent_fn, view_fn)
 
 
 def ensure_tensor(x, like=None):
