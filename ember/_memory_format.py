@@ -119,3 +119,22 @@ def layout_copy(data, name):
     out = empty(data.shape, data.dtype, name, xp(data))
     out[...] = data
     return out
+
+
+def follow_inputs(out, inputs):
+    """Lay out `out`, a fresh 4-D/5-D result (no one holds its array yet), as torch's convolution and pooling
+    kernels do: in the channels_last format an input suggests (aten/src/ATen/native/ConvUtils.h
+    *_conv_use_channels_last, the pooling kernels' suggest_memory_format), else contiguous. Returns `out`."""
+    d = out._data
+    name = "contiguous_format"
+    for t in inputs:
+        td = t._data
+        if td.ndim == d.ndim and not td.flags.c_contiguous:
+            name = suggest(td.shape, t.stride())
+            if name != "contiguous_format":
+                break
+    if name != "contiguous_format":
+        out._data = layout_copy(d, name)
+    elif not d.flags.c_contiguous:
+        out._data = xp(d).ascontiguousarray(d)
+    return out

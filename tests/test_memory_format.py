@@ -183,6 +183,47 @@ CASES = {
 }
 
 
+def _img(lib, fmt=None, shape=(2, 3, 5, 5)):
+    """Small integers in float64: convolutions and pools of them are exact whatever the summation order."""
+    n = int(np.prod(shape))
+    x = (lib.arange(float(n), dtype=lib.float64) % 7 - 3).reshape(shape)
+    return x if fmt is None else x.contiguous(memory_format=getattr(lib, fmt))
+
+
+def _w(lib, fmt=None, shape=(4, 3, 3, 3)):
+    return _img(lib, fmt, shape)
+
+
+NN = {
+    "conv2d_cl_input": lambda m: m.nn.functional.conv2d(_img(m, "channels_last"), _w(m)),
+    "conv2d_cl_weight": lambda m: m.nn.functional.conv2d(_img(m), _w(m, "channels_last")),
+    "conv2d_cl_bias_padding": lambda m: m.nn.functional.conv2d(_img(m, "channels_last"), _w(m), m.ones(4).double(),
+                                                               padding=1),
+    "conv2d_groups": lambda m: m.nn.functional.conv2d(_img(m, "channels_last"), _w(m, shape=(3, 1, 3, 3)), groups=3),
+    "conv2d_contiguous": lambda m: m.nn.functional.conv2d(_img(m), _w(m)),
+    "conv_transpose2d_cl": lambda m: m.nn.functional.conv_transpose2d(_img(m, "channels_last"), _w(m, shape=(3, 4, 3, 3))),
+    "conv_transpose2d_contiguous": lambda m: m.nn.functional.conv_transpose2d(_img(m), _w(m, shape=(3, 4, 3, 3))),
+    "conv3d_contiguous": lambda m: m.nn.functional.conv3d(_img(m, shape=(2, 3, 4, 5, 5)), _w(m, shape=(4, 3, 3, 3, 3))),
+    "conv2d_module": lambda m: (lambda c: (c.weight.data.fill_(0.5), c.bias.data.fill_(1.), c(_img(m, "channels_last")))[2])(
+        m.nn.Conv2d(3, 2, 3, dtype=m.float64)),
+    "max_pool2d": lambda m: m.nn.functional.max_pool2d(_img(m, "channels_last"), 2),
+    "max_pool2d_indices": lambda m: m.nn.functional.max_pool2d(_img(m, "channels_last"), 2, return_indices=True)[1],
+    "max_pool2d_with_indices": lambda m: m.nn.functional.max_pool2d_with_indices(_img(m, "channels_last"), 2)[0],
+    "max_pool3d": lambda m: m.nn.functional.max_pool3d(_img(m, "channels_last_3d", (2, 3, 4, 4, 4)), 2),
+    "avg_pool2d": lambda m: m.nn.functional.avg_pool2d(_img(m, "channels_last"), 2),
+    "avg_pool3d": lambda m: m.nn.functional.avg_pool3d(_img(m, "channels_last_3d", (2, 3, 4, 4, 4)), 2),
+    "adaptive_avg_pool2d": lambda m: m.nn.functional.adaptive_avg_pool2d(_img(m, "channels_last", (2, 3, 4, 4)), 2),
+    "adaptive_avg_pool2d_1": lambda m: m.nn.functional.adaptive_avg_pool2d(_img(m, "channels_last"), 1),
+    "adaptive_max_pool2d": lambda m: m.nn.functional.adaptive_max_pool2d(_img(m, "channels_last"), 2),
+    "max_pool2d_module": lambda m: m.nn.MaxPool2d(2)(_img(m, "channels_last")),
+    "batch_norm": lambda m: m.nn.functional.batch_norm(_img(m, "channels_last"), m.zeros(3).double(),
+                                                       m.ones(3).double()),
+    "relu": lambda m: m.nn.functional.relu(_img(m, "channels_last")),
+    "unbatched_max_pool2d": lambda m: m.nn.functional.max_pool2d(_img(m, shape=(3, 4, 4)), 2),
+}
+CASES.update({"nn/" + k: v for k, v in NN.items()})
+
+
 @pytest.mark.parametrize("name", list(CASES))
 def test_memory_format(name):
     _same(CASES[name])
@@ -206,6 +247,18 @@ GRADS = {
     "nhwc_view": lambda m, y: (y.permute(0, 2, 3, 1).reshape(-1) * m.arange(24.)).sum(),
     "add_bias": lambda m, y: ((y + m.ones(1, 2, 1, 1)) * m.arange(24.).reshape(1, 2, 3, 4)).sum(),
 }
+
+
+def _conv_loss(m, y):
+    w = m.arange(36.).reshape(2, 2, 3, 3) / 8
+    return (m.nn.functional.conv2d(y, w) * m.arange(4.).reshape(1, 2, 1, 2)).sum()
+
+
+GRADS.update({
+    "conv2d": _conv_loss,
+    "max_pool2d": lambda m, y: (m.nn.functional.max_pool2d(y, (1, 2)) * m.arange(12.).reshape(1, 2, 3, 2)).sum(),
+    "avg_pool2d": lambda m, y: (m.nn.functional.avg_pool2d(y, (1, 2)) * m.arange(12.).reshape(1, 2, 3, 2)).sum(),
+})
 
 
 @pytest.mark.parametrize("name", list(GRADS))

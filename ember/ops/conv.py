@@ -23,7 +23,7 @@ import numpy as np
 from .._dtype import check_kernel_of as _uint_check
 
 from .._warn import warn as _warn
-from .. import _backend, _dtype
+from .. import _backend, _dtype, _memory_format
 from .._tensor import Tensor
 from ._registry import Node, SavedTensor, record, state, wrap
 from ._table import op
@@ -431,7 +431,11 @@ def _convolution(name, dims, input, weight, bias, stride, padding, dilation, gro
             raise RuntimeError(f"Given input size per channel: ({_dims_str(x.shape[2:])}). Calculated output size "
                                f"per channel: ({_dims_str(xshape[2:])}). Output size is too small")
         y = _apply(1, input, weight, (stride, pads, dilation, groups), xshape, ConvolutionBackward0, bias)
-    return y if batched else y.squeeze(0)
+    if not batched:
+        return y.squeeze(0)
+    # torch's 2-D convolutions answer in channels_last when the input or the weight suggests it (ConvUtils.h); its
+    # 3-D ones only on the mkldnn path (float32, thread- and shape-dependent): contiguous here
+    return _memory_format.follow_inputs(y, (input, weight) if dims == 2 else ())
 
 
 _warned_same = []

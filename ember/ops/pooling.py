@@ -14,7 +14,7 @@ offsets): never a Python loop over output positions or batch items. float16/bflo
 import numpy as np
 from .._dtype import check_kernel_of as _uint_check
 
-from .. import _backend, _dtype
+from .. import _backend, _dtype, _memory_format
 from .._tensor import Tensor
 from ._registry import Node, record, state, wrap
 from ._table import op
@@ -296,14 +296,24 @@ def _max_pool(name, dims, input, kernel_size, stride, padding, dilation, ceil_mo
     return _record_gather(f"MaxPool{dims}DWithIndicesBackward0", input, vals, idx, scatter, batched)
 
 
+def _follow(r, input):
+    """Pooling results (values and indices) in the memory format the input suggests, as torch's CPU pooling
+    kernels write them (channels_last for a channels_last input)."""
+    if input._data.ndim < 4 or input._data.flags.c_contiguous:
+        return r
+    if isinstance(r, tuple):
+        return tuple(_memory_format.follow_inputs(t, (input,)) for t in r)
+    return _memory_format.follow_inputs(r, (input,))
+
+
 def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                             return_indices=False):
-    return _max_pool("max_pool2d", 2, input, kernel_size, stride, padding, dilation, ceil_mode)
+    return _follow(_max_pool("max_pool2d", 2, input, kernel_size, stride, padding, dilation, ceil_mode), input)
 
 
 def max_pool3d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                             return_indices=False):
-    return _max_pool("max_pool3d", 3, input, kernel_size, stride, padding, dilation, ceil_mode)
+    return _follow(_max_pool("max_pool3d", 3, input, kernel_size, stride, padding, dilation, ceil_mode), input)
 
 
 def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
@@ -326,12 +336,12 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
 
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
-    r = _max_pool("max_pool2d", 2, input, kernel_size, stride, padding, dilation, ceil_mode)
+    r = _follow(_max_pool("max_pool2d", 2, input, kernel_size, stride, padding, dilation, ceil_mode), input)
     return r if return_indices else r[0]
 
 
 def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
-    r = _max_pool("max_pool3d", 3, input, kernel_size, stride, padding, dilation, ceil_mode)
+    r = _follow(_max_pool("max_pool3d", 3, input, kernel_size, stride, padding, dilation, ceil_mode), input)
     return r if return_indices else r[0]
 
 
@@ -426,8 +436,8 @@ def _avg_pool(name, dims, input, kernel_size, stride, padding, ceil_mode, count_
 
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
                divisor_override=None):
-    return _avg_pool("avg_pool2d", 2, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
-                     divisor_override)
+    return _follow(_avg_pool("avg_pool2d", 2, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                             divisor_override), input)
 
 
 def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
@@ -521,7 +531,7 @@ def _output_size(output_size, sizes, dims):
 
 
 def adaptive_avg_pool2d(input, output_size):
-    return _adaptive_avg(input, output_size, 2)
+    return _follow(_adaptive_avg(input, output_size, 2), input)
 
 
 def adaptive_avg_pool3d(input, output_size):
@@ -597,7 +607,7 @@ def _adaptive_max(input, output_size, dims):
 
 
 def adaptive_max_pool2d(input, output_size, return_indices=False):
-    r = _adaptive_max(input, output_size, 2)
+    r = _follow(_adaptive_max(input, output_size, 2), input)
     return r if return_indices else r[0]
 
 
@@ -619,7 +629,7 @@ def adaptive_max_pool1d_with_indices(input, output_size, return_indices=False):
 
 
 def adaptive_max_pool2d_with_indices(input, output_size, return_indices=False):
-    return _adaptive_max(input, output_size, 2)
+    return _follow(_adaptive_max(input, output_size, 2), input)
 
 
 def adaptive_max_pool3d_with_indices(input, output_size, return_indices=False):
