@@ -4,7 +4,7 @@ linear kind (array map + adjoint; Im2ColBackward0 and Col2ImBackward0 are each o
 Checks and messages follow aten/src/ATen/native/im2col_shape_check.h, PixelShuffle.cpp, ChannelShuffle.cpp."""
 import itertools
 
-from .. import _backend
+from .. import _backend, _memory_format
 from .._dtype import check_kernel_of as _uint_check
 from .._tensor import Tensor
 from ._table import op
@@ -156,7 +156,7 @@ def pixel_shuffle(input, upscale_factor):
         raise RuntimeError(f"pixel_shuffle expects its input's 'channel' dimension to be divisible by the square of "
                            f"upscale_factor, but input.size(-3)={c} is not divisible by {r * r}")
     f, ft = _shuffle_maps(tuple(input.shape), r)
-    return _linear(input, f, ft, *_CLASSES["PixelShuffleBackward0"])
+    return _memory_format.follow_input(_linear(input, f, ft, *_CLASSES["PixelShuffleBackward0"]), input)
 
 
 @op("pixel_unshuffle(Tensor input, int64_t downscale_factor)")
@@ -179,7 +179,7 @@ def pixel_unshuffle(input, downscale_factor):
                            f"input.size(-1)={w} is not divisible by {r}")
     shape = tuple(input.shape[:-3]) + (input.shape[-3] * r * r, h // r, w // r)
     f, ft = _shuffle_maps(shape, r)
-    return _linear(input, ft, f, *_CLASSES["PixelUnshuffleBackward0"])
+    return _memory_format.follow_input(_linear(input, ft, f, *_CLASSES["PixelUnshuffleBackward0"]), input)
 
 
 @op("channel_shuffle(Tensor input, SymInt groups)")

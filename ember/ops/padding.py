@@ -6,7 +6,7 @@ that dim through the seam. Checks follow aten/src/ATen/native/PadNd.cpp, Reflect
 import numpy as np
 from .._dtype import check_kernel_of as _uint_check
 
-from .. import _backend
+from .. import _backend, _memory_format
 from .._tensor import Tensor
 from ._registry import wrap
 from ._table import op
@@ -94,6 +94,7 @@ def pad(input, pad, mode="constant", value=None):
         from ._registry import not_tensor
         raise not_tensor("pad", "input", 1, input)
     pad = [int(p) for p in pad]
+    src = input
     if mode in ("reflect", "replicate"):  # their kernels have no uint16/32/64 (circular pads by copies)
         _uint_check(input, f"{'reflection' if mode == 'reflect' else 'replication'}_pad{len(pad) // 2}d")
     if len(pad) % 2:
@@ -110,12 +111,13 @@ def pad(input, pad, mode="constant", value=None):
             if s + lo + hi < 0:
                 raise RuntimeError("narrow(): length must be non-negative.")
         f, ft, _ = _constant_maps(shape, pairs, 0)
+        # constant_pad_nd and the reflection / replication kernels write in the input's suggested memory format
         if not value:
-            return _linear(input, f, ft, *_CLASSES["ConstantPadNdBackward0"])
+            return _memory_format.follow_input(_linear(input, f, ft, *_CLASSES["ConstantPadNdBackward0"]), src)
         # affine: the output is filled with `value`, the recorded map (for the double backward) with zeros
         out = _linear(input, f, ft, *_CLASSES["ConstantPadNdBackward0"])
         out._data = _constant_maps(shape, pairs, value)[0](input._data)
-        return out
+        return _memory_format.follow_input(out, src)
     if mode not in ("reflect", "replicate", "circular"):
         raise NotImplementedError(f"Unrecognised padding mode {mode}")
     if value is not None and value != 0:
@@ -144,5 +146,6 @@ def pad(input, pad, mode="constant", value=None):
         return wrap(input._data)
     f, ft = _index_maps(shape, pairs, mode)
     name = {"reflect": "ReflectionPad", "replicate": "ReplicationPad"}.get(mode)
-    name = f"{name}{k}DBackward0" if name else "CircularPadBackward0"
-    return _linear(input, f, ft, *_CLASSES[name])
+    if not name:  # circular: torch's copies into a contiguous result
+        return _memory_format.follow_inputs(_linear(input, f, ft, *_CLASSES["CircularPadBackward0"]), ())
+    return _memory_format.follow_input(_linear(input, f, ft, *_CLASSES[f"{name}{k}DBackward0"]), src)

@@ -10,7 +10,7 @@ import math
 import numpy as np
 from .._dtype import check_kernel_of as _uint_check
 
-from .. import _backend, _dtype
+from .. import _backend, _dtype, _memory_format
 from ._registry import Node, record, state, wrap
 from .pooling import _CLASSES, _linear, _node_classes
 
@@ -186,7 +186,7 @@ def upsample(input, mode, output_size, scale_factors, align_corners, antialias=F
         if state.enabled and input._requires_grad:
             node = record(_AA[mode], (input,), out)
             node.f, node.ft = f, ft
-        return out
+        return _memory_format.follow_input(out, input)
     if d.dtype in _dtype.OPMATH_NP and mode not in ("nearest", "nearest-exact"):  # float16/bfloat16: in float32
         f0, ft0 = f, ft
 
@@ -195,7 +195,8 @@ def upsample(input, mode, output_size, scale_factors, align_corners, antialias=F
 
         def ft(g):
             return ft0(g.astype(_F32)).astype(g.dtype)
-    return _linear(input, f, ft, *_CLASSES[_NAMES[(mode, dims)]])
+    # the upsample kernels write in the input's suggested memory format (channels_last in, channels_last out)
+    return _memory_format.follow_input(_linear(input, f, ft, *_CLASSES[_NAMES[(mode, dims)]]), input)
 
 
 def output_size_of(shape, dims, scale_factors):
