@@ -16,6 +16,7 @@ from .autograd.grad_mode import state
 from .autograd.graph import AccumulateGrad, version_property
 
 _ndarray = np.ndarray
+_MF_DEFAULT = _memory_format.DEFAULT
 
 
 class Tensor:
@@ -140,8 +141,8 @@ class Tensor:
     def data_ptr(self):
         return _backend.data_ptr(self._data)
 
-    def is_contiguous(self, *args, memory_format=_memory_format.DEFAULT):
-        if memory_format is _memory_format.DEFAULT and not args:
+    def is_contiguous(self, *args, memory_format=_MF_DEFAULT):
+        if memory_format is _MF_DEFAULT and not args:
             return self._data.flags.c_contiguous
         if args:  # torch's binding takes memory_format by keyword only
             raise TypeError(f"is_contiguous() takes 0 positional arguments but {len(args)} "
