@@ -241,7 +241,17 @@ NN = {
     "upsample_module": lambda m: m.nn.Upsample(scale_factor=2)(_img(m, "channels_last")),
     "pixel_shuffle": lambda m: m.nn.functional.pixel_shuffle(_img(m, "channels_last", (2, 8, 3, 3)), 2),
     "pixel_unshuffle": lambda m: m.nn.functional.pixel_unshuffle(_img(m, "channels_last", (2, 3, 4, 4)), 2),
+    # contiguous results whatever the input's layout (strides only: exp's last bit is not this file's subject)
+    "softmax_cl": lambda m: _strides(m.nn.functional.softmax(_img(m, "channels_last"), 1)),
+    "softmax_transposed": lambda m: _strides(_img(m, shape=(3, 4)).t().softmax(0)),
+    "log_softmax_cl": lambda m: _strides(m.nn.functional.log_softmax(_img(m, "channels_last"), 3)),
+    "layer_norm_cl": lambda m: _strides(m.nn.functional.layer_norm(_img(m, "channels_last"), (5,))),
+    "layer_norm_transposed": lambda m: _strides(m.nn.functional.layer_norm(_img(m, shape=(3, 4)).t(), (3,))),
 }
+
+
+def _strides(t):
+    return t.stride(), t.is_contiguous()
 CASES.update({"nn/" + k: v for k, v in NN.items()})
 
 

@@ -88,7 +88,10 @@ def _softmax_arrays(d, axis, log):
 def _softmax_op(input, dim, dtype, out, log, node_cls, name):
     """softmax / log_softmax: the forward on arrays, the node (which saves the output), out=."""
     input, d, axis = _softmax_prep(input, dim, dtype, name)
-    r = wrap(_softmax_arrays(d, axis, log))
+    a = _softmax_arrays(d, axis, log)
+    if not a.flags.c_contiguous:  # torch's softmax kernels write a contiguous result whatever the input's layout
+        a = _xp(a).ascontiguousarray(a)
+    r = wrap(a)
     if state.enabled and input._requires_grad:
         node = record(node_cls, (input,), r)
         node.dim = axis if d.ndim else 0

@@ -215,6 +215,8 @@ def layer_norm(input, normalized_shape, weight, bias, eps):
     pview = (1,) * lead + ns
     out, _, _ = _normalize(NativeLayerNormBackward0, input, weight, bias, d.shape, axes, pview, tuple(range(lead)),
                            ns, eps)
+    if not out._data.flags.c_contiguous:  # torch's layer_norm writes into a contiguous result (layer_norm_cpu)
+        out._data = xp_of(out).ascontiguousarray(out._data)
     return out
 
 
