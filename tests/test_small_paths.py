@@ -209,6 +209,56 @@ def test_var_rows_bits():
     np.testing.assert_allclose(e.grad.numpy(), t.grad.numpy(), rtol=1e-6)
 
 
+@pytest.mark.parametrize("fn", ["maximum", "minimum"])
+def test_maximum_minimum_same_dtype(fn):
+    # two float tensors of one dtype and shape take elementwise._minmax_binary's one-ufunc form (no zeros of both
+    # signs here: maximum(-0., 0.) is a separate difference from torch, on every path)
+    rng = np.random.default_rng(11)
+    for shape in [(5, 3), (), (7,), (2, 3, 4)]:
+        for dt in (np.float32, np.float64):
+            a = np.asarray(rng.standard_normal(shape), dt)
+            b = np.asarray(np.round(rng.standard_normal(shape)), dt)
+            if a.ndim:
+                a.reshape(-1)[::4] = np.nan
+                b.reshape(-1)[1::5] = np.inf
+            for x, y in ((a, b), (b, a), (a, a.copy())):
+                e = getattr(ember, fn)(ember.from_numpy(x.copy()), ember.from_numpy(y.copy()))
+                t = getattr(torch, fn)(torch.from_numpy(x.copy()), torch.from_numpy(y.copy()))
+                _same(e, t)
+    x = rng.standard_normal((5, 3)).astype(np.float32)
+    y = np.where(rng.random((5, 3)) < 0.3, x, rng.standard_normal((5, 3))).astype(np.float32)  # ties
+    e, t = ember.from_numpy(x.copy()).requires_grad_(), torch.from_numpy(x.copy()).requires_grad_()
+    ev, tv = getattr(ember, fn)(e, ember.from_numpy(y.copy())), getattr(torch, fn)(t, torch.from_numpy(y.copy()))
+    _same(ev, tv, grad=True)
+    g = rng.standard_normal((5, 3)).astype(np.float32)
+    ev.backward(ember.from_numpy(g))
+    tv.backward(torch.from_numpy(g))
+    np.testing.assert_array_equal(e.grad.numpy(), t.grad.numpy())
+
+
+def test_reshape_view_of_a_plain_tensor():
+    # x.reshape / x.view of a C-contiguous tensor that is no view build the view inline (shape._fast_view_method):
+    # shared memory and version counter, the base, the history, and a write through the view seen by the base
+    for f in (lambda a: a.reshape(-1), lambda a: a.view(3, 5), lambda a: a.reshape(15, 1)):
+        x = np.random.default_rng(12).standard_normal((5, 3)).astype(np.float32)
+        e, t = ember.from_numpy(x.copy()).requires_grad_(), torch.from_numpy(x.copy()).requires_grad_()
+        ev, tv = f(e), f(t)
+        _same(ev, tv, grad=True)
+        assert ev._base is e and tv._base is t
+        ev.sum().backward()
+        tv.sum().backward()
+        np.testing.assert_array_equal(e.grad.numpy(), t.grad.numpy())
+        e2, t2 = ember.from_numpy(x.copy()), torch.from_numpy(x.copy())
+        v, w = f(e2), f(t2)
+        v.mul_(2)
+        w.mul_(2)
+        _same(e2, t2)
+        assert e2._version == t2._version
+        with ember.no_grad():
+            ng = f(ember.from_numpy(x.copy()).requires_grad_())
+        assert ng.requires_grad and ng.grad_fn is None
+
+
 def test_index_tensor_index_select():
     rng = np.random.default_rng(8)
     for e, t in _pairs():

@@ -2090,6 +2090,19 @@ class MaximumBackward0(Node):
 
 
 def _minmax_binary(input, other, is_max):
+    if other.__class__ is Tensor and input.__class__ is Tensor:
+        ad, bd = input._data, other._data
+        dt = ad.dtype
+        if (dt is _F32 or dt is _F64) and bd.dtype is dt and ad.__class__ is ndarray and bd.__class__ is ndarray \
+                and ad.shape == bd.shape:
+            # two host float tensors of one dtype and shape: the general path's one ufunc call, without the
+            # promotion, kernel and broadcast checks it needs for other operands
+            r = wrap((np.maximum if is_max else np.minimum)(ad, bd))
+            if state.enabled and (input._requires_grad or other._requires_grad):
+                node = record(MaximumBackward0, (input, other), r)
+                node.saved = (SavedTensor(input), SavedTensor(other))
+                node.is_max = is_max
+            return r
     if not isinstance(other, Tensor):
         raise TypeError(f"{'maximum' if is_max else 'minimum'}(): argument 'other' (position 2) must be Tensor, "
                         f"not {type(other).__name__}")

@@ -1012,14 +1012,15 @@ def scatter_add(input, dim, index, src, *, out=None):
         idx, v = index._data, src._data
         if idx.__class__ is np.ndarray and v.__class__ is np.ndarray and 0 < idx.size < _SMALL_INDEX and \
                 idx.dtype in _INDEX_DTYPES and v.dtype is d.dtype and v.ndim == idx.ndim and \
-                all(i <= j for i, j in zip(idx.shape, v.shape)):
+                (v.shape == idx.shape or all(i <= j for i, j in zip(idx.shape, v.shape))):
             ax = dim % d.ndim
             lin = _small_lin(d, idx, ax)
             if lin is not None:
                 r = d.copy()  # C order, as the positions
                 if v.shape != idx.shape:
                     v = v[tuple(slice(0, i) for i in idx.shape)]
-                np.add.at(r.reshape(-1), lin.reshape(-1), v.reshape(-1))  # (in index order: torch's additions)
+                # (in the index's C order: torch's additions; np.add.at takes the positions in their shape)
+                np.add.at(r.reshape(-1), lin, v)
                 out = wrap(r)
                 if state.enabled and (input._requires_grad or src._requires_grad):
                     node = record(ScatterBackward0, (input, src), out)

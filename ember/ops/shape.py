@@ -69,6 +69,9 @@ def _infer_shape(shape, numel):
     return shape
 
 
+_new = object.__new__
+
+
 class ViewBackward0(Node):
     __slots__ = ("in_shape",)
 
@@ -88,6 +91,8 @@ def _fast_view_method(name):
     """Tensor.view / Tensor.reshape for ints or one tuple of ints, on a C-contiguous tensor (where reshape is a
     view too): the op's fast path with no layer around it; every other call goes to the table's `public` (see
     OpDef.fast_method)."""
+    is_view = name == "view"
+
     def factory(public):
         def method(self, *shape, **kwargs):
             if shape and not kwargs:  # (no size at all is torch's TypeError, from `public`)
@@ -103,8 +108,22 @@ def _fast_view_method(name):
                     except ValueError:
                         pass  # sizes that do not fit: the op raises torch's error
                     else:
-                        out = view_of(self, data, (lambda b, _s=fast: b.view(_s)) if name == "view" else
-                                      (lambda b, _s=fast: b.reshape(_s)))
+                        fn = (lambda b, _s=fast: b.view(_s)) if is_view else (lambda b, _s=fast: b.reshape(_s))
+                        if self._base is None and self.__class__ is Tensor and state.enabled:
+                            # view_of's own steps for a tensor that is no view, under grad mode (a call less)
+                            out = _new(Tensor)
+                            out._data = data
+                            out._requires_grad = rg = self._requires_grad
+                            out._grad_fn = None
+                            out._grad = None
+                            out._vc = vc = self._vc
+                            out._base = self
+                            out._view_fn = fn
+                            out._view_ver = vc[0]
+                            if rg:
+                                record(ViewBackward0, (self,), out).in_shape = d.shape
+                            return out
+                        out = view_of(self, data, fn)
                         if state.enabled and self._requires_grad:
                             record(ViewBackward0, (self,), out).in_shape = d.shape
                         return out
