@@ -118,6 +118,13 @@ CASES = {
     "float_preserve": lambda m: _cl(m).float(memory_format=m.preserve_format),
     "type_cl": lambda m: _x4(m).type(m.float64, memory_format=m.channels_last),
     "cpu_keeps": lambda m: _cl(m).cpu(),
+    "cpu_cl": lambda m: _x4(m).cpu(memory_format=m.channels_last),
+    "module_to_cl": lambda m: [(tuple(p.shape), p.stride()) for p in m.nn.Sequential(
+        m.nn.Conv2d(3, 4, 3), m.nn.BatchNorm2d(4), m.nn.Linear(2, 2)).to(memory_format=m.channels_last).parameters()],
+    "module_to_dtype_cl": lambda m: (lambda c: (c.weight.stride(), str(c.weight.dtype).split(".")[1]))(
+        m.nn.Conv2d(3, 4, 3).to(m.float64, memory_format=m.channels_last)),
+    "module_to_cl3d": lambda m: m.nn.Conv3d(2, 2, 2).to(memory_format=m.channels_last_3d).weight.stride(),
+    "module_to_cl_on_5d": lambda m: m.nn.Conv3d(1, 1, 1).to(memory_format=m.channels_last),
     # empty / *_like
     "empty_cl": lambda m: m.empty(2, 3, 4, 5, memory_format=m.channels_last).stride(),
     "empty_cl3d": lambda m: m.empty(2, 3, 4, 5, 6, memory_format=m.channels_last_3d).stride(),
@@ -201,11 +208,12 @@ NN = {
                                                                padding=1),
     "conv2d_groups": lambda m: m.nn.functional.conv2d(_img(m, "channels_last"), _w(m, shape=(3, 1, 3, 3)), groups=3),
     "conv2d_contiguous": lambda m: m.nn.functional.conv2d(_img(m), _w(m)),
-    "conv_transpose2d_cl": lambda m: m.nn.functional.conv_transpose2d(_img(m, "channels_last"), _w(m, shape=(3, 4, 3, 3))),
+    "conv_transpose2d_cl": lambda m: m.nn.functional.conv_transpose2d(_img(m, "channels_last"),
+                                                                      _w(m, shape=(3, 4, 3, 3))),
     "conv_transpose2d_contiguous": lambda m: m.nn.functional.conv_transpose2d(_img(m), _w(m, shape=(3, 4, 3, 3))),
     "conv3d_contiguous": lambda m: m.nn.functional.conv3d(_img(m, shape=(2, 3, 4, 5, 5)), _w(m, shape=(4, 3, 3, 3, 3))),
-    "conv2d_module": lambda m: (lambda c: (c.weight.data.fill_(0.5), c.bias.data.fill_(1.), c(_img(m, "channels_last")))[2])(
-        m.nn.Conv2d(3, 2, 3, dtype=m.float64)),
+    "conv2d_module": lambda m: (lambda c: (c.weight.data.fill_(0.5), c.bias.data.fill_(1.),
+                                           c(_img(m, "channels_last")))[2])(m.nn.Conv2d(3, 2, 3, dtype=m.float64)),
     "max_pool2d": lambda m: m.nn.functional.max_pool2d(_img(m, "channels_last"), 2),
     "max_pool2d_indices": lambda m: m.nn.functional.max_pool2d(_img(m, "channels_last"), 2, return_indices=True)[1],
     "max_pool2d_with_indices": lambda m: m.nn.functional.max_pool2d_with_indices(_img(m, "channels_last"), 2)[0],

@@ -143,6 +143,8 @@ def _caster(dt):
 
 @op("cpu(Tensor input, %s)" % _MF, method=True, function=False)
 def cpu(self, memory_format=None):
+    if memory_format is not None:  # python_variable_methods.cpp THPVariable_cpu: to(cpu, memory_format=)
+        return to(self, CPU, memory_format=memory_format)
     if self._data.__class__ is np.ndarray:
         return self
     return _convert(self, _dtype.from_np[self._data.dtype], False, CPU)

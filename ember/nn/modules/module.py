@@ -379,7 +379,7 @@ class Module:
         return self
 
     def to(self, *args, **kwargs):
-        device, dtype, non_blocking = _parse_to(args, kwargs)
+        device, dtype, non_blocking, memory_format = _parse_to(args, kwargs)
         if dtype is not None and not (dtype.is_floating_point or dtype.is_complex):
             raise TypeError(f"nn.Module.to only accepts floating point or complex dtypes, but got desired "
                             f"dtype={dtype}")
@@ -387,6 +387,8 @@ class Module:
         def convert(t):
             float_like = t.is_floating_point() or t.is_complex()
             dt = dtype if float_like else None
+            if memory_format is not None and t.dim() in (4, 5):  # torch: 4-D/5-D parameters and buffers only
+                return t.to(device, dt, non_blocking=non_blocking, memory_format=memory_format)
             if device is None and dt is None:
                 return t
             if device is None:
@@ -668,14 +670,14 @@ class Module:
 
 
 def _parse_to(args, kwargs):
-    """(device, dtype, non_blocking) of Module.to's forms: to(device), to(dtype), to(tensor), to(device, dtype),
-    with keywords device=, dtype=, non_blocking=, memory_format= (torch._C._nn._parse_to)."""
+    """(device, dtype, non_blocking, memory_format) of Module.to's forms: to(device), to(dtype), to(tensor),
+    to(device, dtype), with keywords device=, dtype=, non_blocking=, memory_format= (torch._C._nn._parse_to)."""
     from ... import _dtype
     from ..._device import device as Device
     device = kwargs.pop("device", None)
     dtype = kwargs.pop("dtype", None)
     non_blocking = kwargs.pop("non_blocking", False)
-    kwargs.pop("memory_format", None)
+    memory_format = kwargs.pop("memory_format", None)
     if kwargs:
         raise TypeError(f"to() received an invalid combination of arguments - got unexpected keyword "
                         f"'{next(iter(kwargs))}'")
@@ -695,7 +697,7 @@ def _parse_to(args, kwargs):
         raise TypeError(f"to() received an invalid combination of arguments - got {tuple(args)}")
     if device is not None and not isinstance(device, Device):
         device = Device(device)
-    return device, dtype, non_blocking
+    return device, dtype, non_blocking, memory_format
 
 
 # ---- full backward hooks ---------------------------------------------------------------------------------
