@@ -332,3 +332,18 @@ def test_to_memory_format_records_to_copy():
         assert type(y.to(memory_format=lib.contiguous_format).grad_fn).__name__ == "ToCopyBackward0"
         assert type(y.clone(memory_format=lib.contiguous_format).grad_fn).__name__ == "CloneBackward0"
         assert y.contiguous(memory_format=lib.channels_last).grad_fn is None
+
+
+def test_device_moves_keep_the_layout():
+    """to(device) and cpu() keep a channels_last layout, as torch's _to_copy (preserve_format) does; checked on the
+    test-only stand-in device (tests/standin.py) against torch's CPU strides."""
+    import standin
+    want = _cl(torch).stride()
+    with standin.use_standin():
+        on_dev = _cl(ember).to("cuda")
+        assert on_dev.device.type == "cuda"
+        assert on_dev.stride() == want and on_dev.is_contiguous(memory_format=ember.channels_last)
+        assert on_dev.to("cuda", ember.float16).stride() == want
+        back = on_dev.double().cpu()
+        assert back.stride() == want
+        assert back.tolist() == _cl(torch).double().tolist()

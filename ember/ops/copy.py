@@ -3,6 +3,7 @@
 import numpy as np
 
 from .. import _backend, _dtype, _memory_format
+from ..autograd.graph import _layout_perm, empty_with_layout
 from .._device import CPU, check_device_supported, device as _device_cls, to_device
 from .._tensor import Tensor
 from . import creation, elementwise as ew, indexing
@@ -30,6 +31,11 @@ def _convert(self, dt, copy=False, dev=None):
     d = self._data
     moved = d if dev is None else _backend.to_device(d, dev)
     if moved is not d:
+        if d.ndim > 1 and not d.flags.c_contiguous and moved.flags.c_contiguous:
+            # torch's _to_copy keeps the layout (preserve_format: a channels_last or transposed tensor stays so)
+            like = empty_with_layout(d.shape, moved.dtype, _layout_perm(d), _backend.xp(moved))
+            like[...] = moved
+            moved = like
         out = wrap(moved) if dt.np == d.dtype else _convert(wrap(moved), dt)
         if state.enabled and self._requires_grad and dt.category >= 2:
             node = record(ToCopyBackward0, (self,), out)
