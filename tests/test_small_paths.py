@@ -259,6 +259,34 @@ def test_reshape_view_of_a_plain_tensor():
         assert ng.requires_grad and ng.grad_fn is None
 
 
+def test_sum_dim_in_numpys_order():
+    # x.sum(dim) of a C-contiguous float32 tensor whose plan adds each slice of at most 7 in index order reduces
+    # the tensor itself (reduction._in_order): the plan's bits (ember.sum, the general path), NaN's sign included,
+    # and torch's values
+    rng = np.random.default_rng(13)
+    specials = np.array([0., -0., np.inf, -np.inf, np.nan, 1e-45, 3.4e38, -3.4e38, 1., -1.], np.float32)
+    for shape in [(5, 3), (3, 5), (2, 7), (7, 2), (4, 3, 2), (2, 3, 7), (7, 1), (3, 9)]:
+        for k in range(40):
+            if k % 3 == 0:
+                a = rng.choice(specials, shape)
+            else:
+                a = (rng.standard_normal(shape) * 10.0 ** rng.integers(-6, 6, shape)).astype(np.float32)
+            x = ember.from_numpy(a)
+            with np.errstate(all="ignore"):
+                for dim in range(-len(shape), len(shape)):
+                    for _ in range(2):  # (the first call records the plan)
+                        r = x.sum(dim)
+                        assert r.numpy().tobytes() == ember.sum(x, dim).numpy().tobytes()
+                    np.testing.assert_array_equal(r.numpy(), torch.from_numpy(a).sum(dim).numpy())
+    e = ember.randn(5, 3, requires_grad=True)
+    t = torch.from_numpy(e.detach().numpy().copy()).requires_grad_()
+    ev, tv = e.sum(1), t.sum(1)
+    _same(ev, tv, grad=True)
+    ev.backward(ember.ones(5))
+    tv.backward(torch.ones(5))
+    _same(e.grad, t.grad)
+
+
 def test_index_tensor_index_select():
     rng = np.random.default_rng(8)
     for e, t in _pairs():

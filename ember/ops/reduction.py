@@ -199,7 +199,8 @@ def _sum32(d, axes, low=None):
             if p.kind == 1:
                 _FULL32[d.size] = p.chain
             elif p.kind == 2 and not p.copy and len(axes) == 1:
-                _DIM32[(d.shape, axes[0])] = _DIM32[(d.shape, axes[0] - d.ndim)] = p
+                ax = axes[0]
+                _DIM32[(d.shape, ax)] = _DIM32[(d.shape, ax - d.ndim)] = ax if _in_order(p, d.shape, ax) else p
         return r
     k = p.kind
     if k == 1:
@@ -212,6 +213,18 @@ def _sum32(d, axes, low=None):
         r = _reduce(f if low is None else f.astype(_F32), 0, None, None, False, 0.0, p.where)
         return r.reshape(p.shape) if p.reshape else r
     return p(f if low is None else f.astype(_F32))
+
+
+def _in_order(p, shape, ax):
+    """Whether the kind 2 plan `p` of a C-contiguous float32 sum over `ax` adds each slice's elements in index
+    order, in slices of at most 7: NumPy's own reduction over `ax` then adds as the plan does (below 8 elements
+    its pairwise sum is a sequential loop, and along an outer axis it adds slice by slice), so the fast form
+    reduces the tensor itself and skips the plan's gather."""
+    n = shape[ax]
+    if n > 7 or p.where is not True or p.reshape:
+        return False
+    natural = np.moveaxis(np.arange(math.prod(shape)).reshape(shape), ax, 0).reshape(n, -1)
+    return p.idx.shape == natural.shape and bool((p.idx == natural).all())
 
 
 def _low_name(dt):
@@ -293,7 +306,8 @@ _ABSENT = object()  # an argument the caller did not pass
 
 
 _FULL32 = {}  # n -> the order of a C-contiguous float32 full sum of n elements that is one chain (a kind 1 plan)
-_DIM32 = {}  # (shape, dim) -> the kind 2 plan of a C-contiguous float32 sum over dim
+_DIM32 = {}  # (shape, dim) -> the kind 2 plan of a C-contiguous float32 sum over dim, or the dim (0 <= dim < ndim)
+# where NumPy's own reduction adds in the plan's order (_in_order)
 
 
 def _fast_sum_method(public):
@@ -322,8 +336,11 @@ def _fast_sum_method(public):
             if d.dtype is _F32 and d.__class__ is _ndarray and d.flags.c_contiguous:
                 p = _DIM32.get((d.shape, dim))
                 if p is not None:
-                    r = _reduce(d.ravel()[p.idx], 0, None, None, False, 0.0, p.where)
-                    r = wrap(r.reshape(p.shape) if p.reshape else r)
+                    if p.__class__ is int:  # (the plan's order is NumPy's: _in_order)
+                        r = wrap(_reduce(d, p, None, None, False, 0.0))
+                    else:
+                        r = _reduce(d.ravel()[p.idx], 0, None, None, False, 0.0, p.where)
+                        r = wrap(r.reshape(p.shape) if p.reshape else r)
                     if state.enabled and self._requires_grad:
                         node = record(SumBackward1, (self,), r)
                         node.in_shape, node.axes, node.keepdim = d.shape, (dim + d.ndim if dim < 0 else dim,), False
