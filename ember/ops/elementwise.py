@@ -1141,7 +1141,8 @@ def _unary(name, fwd, grad_fn=None, save="input", int_ok=False, keep_int=False, 
     f64 = getattr(fwd, "f64fn", None)
     if small is None and f64 is not None:
         def small(d):
-            return f64(d.astype(_F64)).astype(_F32)
+            b = d.astype(_F64)
+            return f64(b, b).astype(_F32)  # in place (positional out=: NumPy parses a keyword ~0.1 us slower)
 
     def op(input, *, out=None):
         if input.__class__ is not Tensor and not isinstance(input, Tensor):
@@ -1190,8 +1191,12 @@ def _unary(name, fwd, grad_fn=None, save="input", int_ok=False, keep_int=False, 
                         d = x._data
                         if d.dtype is _F32 and d.size <= _CHUNK:
                             tok = fp_off()
-                            try:  # _rounded's float64 function called here, not through `small` (~0.1 us)
-                                r = small(d) if f64 is None else f64(d.astype(_F64)).astype(_F32)
+                            try:
+                                if f64 is None:
+                                    r = small(d)
+                                else:  # _rounded's float64 function called here, not through `small` (~0.1 us)
+                                    r = d.astype(_F64)
+                                    r = f64(r, r).astype(_F32)
                             finally:
                                 fp_restore(tok)
                             if r.__class__ is not ndarray:
@@ -1428,9 +1433,23 @@ _ONE32.flags.writeable = False
 
 
 def _tanh_grad_arrays(g, r):
-    # 1 as a float32 0-d array, not a Python int: NumPy's conversion of a Python scalar operand costs ~0.5 us per
-    # call on 5x3 (the same float32 subtraction either way; device arrays take the int)
-    return g * ((_ONE32 if r.dtype is _F32 and r.__class__ is ndarray else 1) - r * r)
+    # g * (1 - r * r), the subtraction in place into r * r; 1 as a float32 0-d array, not a Python int: NumPy's
+    # conversion of a Python scalar operand costs ~0.5 us per call on 5x3 (the same float32 subtraction either way;
+    # device arrays take the int)
+    t = r * r
+    if t.__class__ is ndarray and t.dtype is _F32:
+        np.subtract(_ONE32, t, t)
+        return g * t
+    return g * (1 - t)  # 0-d (a NumPy scalar), float16/float64, device arrays
+
+
+def _sigmoid_grad_arrays(g, r):
+    # g * (r * (1 - r)), r * (1 - r) in place into 1 - r; 1 as in _tanh_grad_arrays
+    t = (_ONE32 if r.dtype is _F32 and r.__class__ is ndarray else 1) - r
+    if t.__class__ is ndarray:
+        np.multiply(r, t, t)
+        return g * t
+    return g * (r * t)
 
 
 tanh = _unary("tanh", _rounded(np.tanh), lambda g, x, r: _tanh_backward(g, r), save="result",
@@ -1494,11 +1513,16 @@ _SIGMOID_BLOCK = 1 << 16  # float32 elements per block of the large sigmoid (256
 
 
 def _sigmoid_small(a):
-    """sigmoid of a float32 array of at most _CHUNK elements: _neg_exp32's arithmetic inline."""
+    """sigmoid of a float32 array of at most _CHUNK elements: _neg_exp32's arithmetic inline. Each step in place
+    with its out= given by position, and 1 as a float32 0-d array: on 5x3 a keyword out= costs NumPy ~0.1 us of
+    parsing and a NumPy scalar operand ~0.5 us of conversion (the same float32 add either way)."""
     b = a.astype(_F64)
-    np.negative(b, out=b)
-    e = np.exp(b, out=b).astype(_F32)
-    e += np.float32(1)
+    np.negative(b, b)
+    e = np.exp(b, b).astype(_F32)
+    if e.__class__ is ndarray:
+        np.add(e, _ONE32, e)
+        return np.reciprocal(e, e)
+    e += np.float32(1)  # a device array: it takes no host array as an operand
     return np.reciprocal(e, out=e)
 
 
@@ -1541,7 +1565,7 @@ def _sigmoid_fwd(a):
 
 
 sigmoid = _unary("sigmoid", _sigmoid_fwd, lambda g, x, r: _sigmoid_backward(g, r), save="result",
-                 arrays=lambda g, r: g * (r * (1 - r)), small=_sigmoid_small)
+                 arrays=_sigmoid_grad_arrays, small=_sigmoid_small)
 declare(sigmoid, "sigmoid(Tensor input, *, Tensor out=None)", method=True, inplace=True, fast_function=sigmoid.fast_function)
 
 
