@@ -66,17 +66,10 @@ def strides_of(shape, name):
 
 
 def is_contiguous_as(shape, strides, name):
-    """TensorImpl::is_contiguous(memory_format): compute_channels_last_contiguous_2d/3d for the channels_last
-    formats (size-1 dims skipped; False at any other rank), C-contiguity otherwise."""
-    perm = _PERM.get(name)
-    if perm is None:
-        expected = 1
-        for size, st in zip(reversed(shape), reversed(strides)):
-            if size != 1:
-                if st != expected:
-                    return False
-                expected *= size
-        return True
+    """TensorImpl::is_contiguous(memory_format) for a channels_last format `name`:
+    compute_channels_last_contiguous_2d/3d (size-1 dims skipped; False at any other rank). Tensor.is_contiguous
+    answers contiguous_format and preserve_format from the array's own C-contiguity flag."""
+    perm = _PERM[name]
     if len(shape) != len(perm):
         return False
     expected = 1

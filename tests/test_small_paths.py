@@ -187,6 +187,14 @@ def test_argmax_argmin_var():
                 _same(e.var(dim), t.var(dim))
 
 
+def _float32_sample(rng, shape, specials, k, decades):
+    """Sample k of a bit check: every third one drawn from `specials`, the others normals scaled by 10**e for e
+    in [-decades, decades)."""
+    if k % 3 == 0:
+        return rng.choice(specials, shape)
+    return (rng.standard_normal(shape) * 10.0 ** rng.integers(-decades, decades, shape)).astype(np.float32)
+
+
 def test_var_rows_bits():
     # x.var(-1) of float32 rows up to 7 long runs on Python floats (reduction._var_rows): the bits of the general
     # path's NumPy arithmetic (ember.var), NaN's sign bit included, on magnitudes from 1e-20 to 1e20 and specials
@@ -194,10 +202,7 @@ def test_var_rows_bits():
     specials = np.array([0., -0., np.inf, -np.inf, np.nan, -np.nan, 1e-45, 3.4e38, -3.4e38, 1.], np.float32)
     for shape in [(5, 3), (7,), (2, 3, 4), (9, 7), (1, 2), (3, 8)]:
         for k in range(60):
-            if k % 3 == 0:
-                a = rng.choice(specials, shape)
-            else:
-                a = (rng.standard_normal(shape) * 10.0 ** rng.integers(-20, 20, shape)).astype(np.float32)
+            a = _float32_sample(rng, shape, specials, k, 20)
             x = ember.from_numpy(a)
             assert x.var(-1).numpy().tobytes() == ember.var(x, -1).numpy().tobytes()
     x = np.random.default_rng(10).standard_normal((5, 3)).astype(np.float32)
@@ -267,10 +272,7 @@ def test_sum_dim_in_numpys_order():
     specials = np.array([0., -0., np.inf, -np.inf, np.nan, 1e-45, 3.4e38, -3.4e38, 1., -1.], np.float32)
     for shape in [(5, 3), (3, 5), (2, 7), (7, 2), (4, 3, 2), (2, 3, 7), (7, 1), (3, 9)]:
         for k in range(40):
-            if k % 3 == 0:
-                a = rng.choice(specials, shape)
-            else:
-                a = (rng.standard_normal(shape) * 10.0 ** rng.integers(-6, 6, shape)).astype(np.float32)
+            a = _float32_sample(rng, shape, specials, k, 6)
             x = ember.from_numpy(a)
             with np.errstate(all="ignore"):
                 for dim in range(-len(shape), len(shape)):

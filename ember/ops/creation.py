@@ -948,6 +948,16 @@ def _empty_like_array(input, npdt, memory_format, fn):
     return _empty_like_layout(input, npdt, memory_format, fn)
 
 
+def _constant_like_array(input, npdt, memory_format, fn, make, value):
+    """zeros_like / ones_like's host array: `make` (np.zeros, np.ones) for a C-contiguous input in preserve_format,
+    else _empty_like_array's layout filled with `value`."""
+    if memory_format is None and input._data.flags.c_contiguous:
+        return make(input._data.shape, npdt)
+    data = _empty_like_array(input, npdt, memory_format, fn)
+    data.fill(value)
+    return data
+
+
 def _like_device(input, device):
     """*_like and new_* create on the input's device unless told otherwise."""
     if device is None:
@@ -962,11 +972,7 @@ def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=Fal
     if layout is not None or pin_memory:
         check_layout_pin("zeros_like", layout, pin_memory)
     npdt = _like_dtype(input, dtype, "zeros_like")
-    if memory_format is None and input._data.flags.c_contiguous:
-        data = np.zeros(input._data.shape, npdt)
-    else:
-        data = _empty_like_array(input, npdt, memory_format, "zeros_like")
-        data.fill(0)
+    data = _constant_like_array(input, npdt, memory_format, "zeros_like", np.zeros, 0)
     return _finish(data, requires_grad, _like_device(input, device))
 
 
@@ -976,11 +982,7 @@ def ones_like(input, *, dtype=None, layout=None, device=None, requires_grad=Fals
     if layout is not None or pin_memory:
         check_layout_pin("ones_like", layout, pin_memory)
     npdt = _like_dtype(input, dtype, "ones_like")
-    if memory_format is None and input._data.flags.c_contiguous:
-        data = np.ones(input._data.shape, npdt)
-    else:
-        data = _empty_like_array(input, npdt, memory_format, "ones_like")
-        data.fill(1)
+    data = _constant_like_array(input, npdt, memory_format, "ones_like", np.ones, 1)
     return _finish(data, requires_grad, _like_device(input, device))
 
 

@@ -299,11 +299,11 @@ def _max_pool(name, dims, input, kernel_size, stride, padding, dilation, ceil_mo
 def _follow(r, input):
     """Pooling results (values and indices) in the memory format the input suggests, as torch's CPU pooling
     kernels write them (channels_last for a channels_last input)."""
-    if input._data.ndim < 4 or input._data.flags.c_contiguous:
+    if input._data.ndim < 4:
         return r
     if isinstance(r, tuple):
-        return tuple(_memory_format.follow_inputs(t, (input,)) for t in r)
-    return _memory_format.follow_inputs(r, (input,))
+        return tuple(_memory_format.follow_input(t, input) for t in r)
+    return _memory_format.follow_input(r, input)
 
 
 def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,

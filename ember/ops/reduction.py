@@ -1180,26 +1180,21 @@ def _fast_var_method(public):
                         finally:
                             fp_restore(tok)
                         r = wrap(v if nd == 2 else v.reshape(d.shape[:ax]))
-                        if state.enabled and self._requires_grad:
-                            node = record(VarBackward0, (self,), r)
-                            node.saved = (SavedTensor(self), SavedTensor(r, True))
-                            node.axes, node.keepdim, node.correction, node.is_std, node.n = (ax,), False, 1, False, d.shape[ax]
-                            node.full = False
-                        return r
-                    src = d.astype(_F64)
-                    tok = fp_off()
-                    try:  # (in place where _var makes new arrays: the same operations on the same values)
-                        m = _reduce(src, ax, None, None, True)
-                        _divide(m, n, out=m)
-                        c = _reduce(src - m, ax, None, None, True)  # as _var: the corrected mean
-                        _divide(c, n, out=c)
-                        _add(m, c, out=m)
-                        _subtract(src, m, out=src)
-                        _multiply(src, src, out=src)
-                        v = (_reduce(src, ax) / (n - 1.0)).astype(_F32)  # (a NumPy scalar for 1-D input)
-                    finally:
-                        fp_restore(tok)
-                    r = wrap(v)
+                    else:
+                        src = d.astype(_F64)
+                        tok = fp_off()
+                        try:  # (in place where _var makes new arrays: the same operations on the same values)
+                            m = _reduce(src, ax, None, None, True)
+                            _divide(m, n, out=m)
+                            c = _reduce(src - m, ax, None, None, True)  # as _var: the corrected mean
+                            _divide(c, n, out=c)
+                            _add(m, c, out=m)
+                            _subtract(src, m, out=src)
+                            _multiply(src, src, out=src)
+                            v = (_reduce(src, ax) / (n - 1.0)).astype(_F32)  # (a NumPy scalar for 1-D input)
+                        finally:
+                            fp_restore(tok)
+                        r = wrap(v)
                     if state.enabled and self._requires_grad:
                         node = record(VarBackward0, (self,), r)
                         node.saved = (SavedTensor(self), SavedTensor(r, True))
