@@ -72,12 +72,19 @@ def test_float64_rounded_rule(name):
         np.testing.assert_array_equal(r.float().numpy(), want.float().numpy())
 
 
+def _log_reference(x):
+    """The log rule on float32 values x: x = m * 2**k with m in [2/3, 4/3), k * ln2 (ln2 as a float32) plus log(m)
+    rounded to float32, in float64, rounded once (written with frexp: ember reads k from the float64 bits)."""
+    with np.errstate(all="ignore"):
+        m, k = np.frexp(x.astype(F64))
+        low = m < 2 / 3
+        m, k = np.where(low, m * 2, m), np.where(low, k - 1, k)
+        return (k * F64(F32(np.log(2))) + np.log(m).astype(F32).astype(F64)).astype(F32)
+
+
 def test_log_rule():
     x = _inputs("log", 40000)
-    m, k = np.frexp(x.astype(F64))
-    low = m < 2 / 3
-    m, k = np.where(low, m * 2, m), np.where(low, k - 1, k)
-    ref = (k * F64(F32(np.log(2))) + np.log(m).astype(F32).astype(F64)).astype(F32)
+    ref = _log_reference(x)
     e = ember.log(ember.from_numpy(x)).numpy()
     pos = x > 0
     np.testing.assert_array_equal(_bits(e[pos]), _bits(ref[pos]))
@@ -85,6 +92,32 @@ def test_log_rule():
     with np.errstate(all="ignore"):
         want = np.log(special.astype(F64)).astype(F32)
     np.testing.assert_array_equal(ember.log(ember.from_numpy(special)).numpy(), want)
+
+
+@pytest.mark.parametrize("dt", ["float32", "float16", "bfloat16"])
+def test_log_rule_every_magnitude(dt):
+    # the small tensors' path (up to 16,384 elements: 5x3, 0-d, non-contiguous, empty) on random bit patterns (every
+    # magnitude, subnormals, negatives, NaNs) and the special values: the rule's bits, torch's NaNs and infinities
+    bits = np.random.default_rng(5).integers(0, 2 ** 32, 16000, dtype=np.uint64).astype(np.uint32)
+    special = np.array([0., -0., -1., np.inf, -np.inf, np.nan, 1e-45, -1e-45, 1e-40, 1.17549435e-38, 3.4028235e38,
+                        1., 2 / 3, 4 / 3, 0.5, 2.], F32)
+    adjacent = np.array([0x3faaaaaa, 0x3faaaaab, 0x3f2aaaaa, 0x3f2aaaab, 0x7fc00001, 0xffc00000, 1, 0x807fffff],
+                        np.uint32).view(F32)  # around m = 4/3 and 2/3, NaN payloads, subnormal ends
+    x = torch.from_numpy(np.concatenate([special, adjacent, bits.view(F32)])).to(getattr(torch, dt))
+    xe = ember.from_numpy(x.float().numpy()).to(getattr(ember, dt))
+    for view in (lambda v: v, lambda v: v[:15].reshape(5, 3), lambda v: v[:15].reshape(5, 3).t(), lambda v: v[::3],
+                 lambda v: v[2], lambda v: v[:0]):
+        xt = view(x)
+        e = ember.log(view(xe))
+        want = torch.from_numpy(np.asarray(_log_reference(xt.float().numpy()))).to(xt.dtype)
+        got = e.float().numpy()
+        assert e.dtype == getattr(ember, dt) and got.shape == tuple(xt.shape)
+        np.testing.assert_array_equal(got, want.float().numpy())  # (NaN where NaN)
+        t = torch.log(xt).float().numpy()
+        fin = np.isfinite(t)
+        np.testing.assert_array_equal(np.isfinite(got), fin)
+        np.testing.assert_array_equal(got[~fin], t[~fin])
+        assert not fin.any() or np.abs(_bits(got[fin]) - _bits(t[fin])).max() <= 2
 
 
 def test_visible_cases():

@@ -2,7 +2,8 @@
 paths") against torch on inputs big enough to take them: gather/scatter_add over linear positions in blocks, topk
 from a candidate set, bfloat16 sums through the uint32 view, cumsum's blocked GEMM order (from 2**20 elements),
 cumsum/cumprod along the last axis in column steps over blocks of rows,
-transposed copies in strips, max/argmax along the second-last axis, x[mask] = value as a masked copy."""
+transposed copies in strips, max/argmax along the second-last axis, x[mask] = value as a masked copy, sigmoid in
+blocks through a scratch block."""
 import numpy as np
 import pytest
 import torch
@@ -229,3 +230,25 @@ def test_masked_assign_large(dtype, value, as_tensor):
     if dtype == "bfloat16":
         e, t = e.to(ember.float64), t.to(torch.float64)
     np.testing.assert_array_equal(e.numpy(), t.numpy())
+
+
+@pytest.mark.parametrize("shape,t", [((2 * 65536 + 1234,), False), ((300, 500), True), ((70000,), False)])
+def test_sigmoid_blocks(shape, t):
+    # above 65,536 elements: NumPy's float32 1 / (1 + exp(-x)), contiguous inputs block by block through a scratch
+    # block (the last one partial), others in whole passes; the same bits as the formula in one pass, and within a
+    # few ulps of torch (NumPy's SIMD exp against torch's)
+    x = np.random.default_rng(3).uniform(-30, 30, shape).astype(F32)
+    x[:7] = [0, -0., np.inf, -np.inf, np.nan, 89, -104] if x.ndim == 1 else x[:7]
+    ex, tx = _pair(x)
+    if t:
+        ex, tx = ex.t(), tx.t()
+    got = ex.sigmoid().numpy()
+    xv = x.T if t else x
+    with np.errstate(all="ignore"):
+        e = np.exp(-xv)
+        want = np.float32(1) / (e + np.float32(1))
+    np.testing.assert_array_equal(got.view(np.int32), want.view(np.int32))
+    ts = tx.sigmoid().numpy()
+    num = ~np.isnan(ts)
+    np.testing.assert_array_equal(np.isnan(got), ~num)
+    assert np.abs(got[num].view(np.int32).astype(np.int64) - ts[num].view(np.int32)).max() <= 8
