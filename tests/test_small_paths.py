@@ -316,3 +316,128 @@ def test_index_tensor_index_select():
         tv.sum().backward()
         np.testing.assert_array_equal(x.grad.numpy(), t.grad.numpy())
         x.grad = t.grad = None
+
+
+def _both(fe, ft):
+    """fe() against ft(): the same result (_same), or the same exception type and message."""
+    try:
+        want = ft()
+    except Exception as exc:
+        with pytest.raises(type(exc)) as got:
+            fe()
+        assert str(got.value) == str(exc)
+        return
+    got = fe()
+    for g, w in zip(got, want) if isinstance(want, tuple) else ((got, want),):
+        _same(g, w, grad=True)
+
+
+@pytest.mark.parametrize("idt", ["int64", "int32"])
+def test_gather_scatter_add_advanced_index(idt):
+    """gather/scatter_add's small form (one NumPy advanced index, negative indices found from the sign bytes,
+    too-large ones by NumPy's IndexError): sizes around _SMALL_INDEX, non-contiguous input, index and src,
+    negative dims, dtypes, repeated indices (float32 sums in torch's order), bad indices at any position,
+    0-d inputs and empty indices (the general path), the function and in-place forms."""
+    rng = np.random.default_rng(9)
+    cases = [((5, 3), 1, (5, 3)), ((5, 3), 0, (5, 3)), ((15,), 0, (15,)), ((2, 3, 4), -2, (2, 5, 3)),
+             ((40, 26), -1, (39, 26)), ((40, 26), -1, (40, 26)), ((1024,), 0, (1023,)), ((1024,), 0, (1024,)),
+             ((4, 1), 1, (4, 3)), ((7,), 0, (0,)), ((), 0, (3,)), ((), -1, ())]
+    dtypes = [np.float32, np.float64, np.float16, np.int64, np.bool_, np.complex64]
+    for shape, dim, ishape in cases:
+        n = shape[dim] if shape else 1
+        for dt in dtypes:
+            x = rng.standard_normal(shape).astype(dt)
+            idx = rng.integers(0, n, ishape).astype(idt)
+            src = rng.standard_normal([s + (dt is np.float32) for s in ishape] or ()).astype(dt)
+            layouts = [(x, idx, src)]
+            if len(shape) == 2 and len(ishape) == 2:  # transposed input, index and src
+                layouts.append((np.ascontiguousarray(x.T).T, np.ascontiguousarray(idx.T).T, np.ascontiguousarray(src.T).T))
+            for a, i, v in layouts:
+                e, t = ember.from_numpy(a.copy()), torch.from_numpy(a.copy())
+                ie, it = ember.from_numpy(i.copy()), torch.from_numpy(i.copy())
+                ve, vt = ember.from_numpy(v.copy()), torch.from_numpy(v.copy())
+                _both(lambda: e.gather(dim, ie), lambda: t.gather(dim, it))
+                _both(lambda: ember.gather(e, dim, ie), lambda: torch.gather(t, dim, it))
+                if dt is np.float16:
+                    continue  # (torch's float16 scatter_add sums in another order on every path: not this form's)
+                _both(lambda: e.scatter_add(dim, ie, ve), lambda: t.scatter_add(dim, it, vt))
+                _both(lambda: e.clone().scatter_add_(dim, ie, ve), lambda: t.clone().scatter_add_(dim, it, vt))
+    for dt in (np.float32, np.float64):  # many repeated indices: the sums' order shows in the bits
+        x = (rng.standard_normal((6, 50)) * 10.0 ** rng.integers(-8, 8, (6, 50))).astype(dt)
+        for dim in (0, 1, -1):
+            i = rng.integers(0, 2, (6, 50))
+            v = (rng.standard_normal((6, 50)) * 10.0 ** rng.integers(-8, 8, (6, 50))).astype(dt)
+            _same(ember.from_numpy(x).scatter_add(dim, ember.from_numpy(i), ember.from_numpy(v)),
+                  torch.from_numpy(x).scatter_add(dim, torch.from_numpy(i), torch.from_numpy(v)))
+    x = np.arange(15.0, dtype=np.float32).reshape(5, 3)
+    for pos in ((0, 0), (2, 1), (4, 2)):
+        for bad in (3, 4, 100, -1, -3, -4, -2 ** 40):
+            i = rng.integers(0, 3, (5, 3)).astype(idt if abs(bad) < 2 ** 31 else np.int64)
+            i[pos] = bad
+            e, t = ember.from_numpy(x), torch.from_numpy(x)
+            ie, it = ember.from_numpy(i), torch.from_numpy(i)
+            _both(lambda: e.gather(1, ie), lambda: t.gather(1, it))
+            _both(lambda: e.scatter_add(1, ie, e), lambda: t.scatter_add(1, it, t))
+            _both(lambda: e.gather(0, ie), lambda: t.gather(0, it))
+    e, t = ember.from_numpy(x), torch.from_numpy(x)
+    i = np.zeros((5, 3), np.int64)
+    for dim in (2, -3):  # dim out of range
+        _both(lambda: e.gather(dim, ember.from_numpy(i)), lambda: t.gather(dim, torch.from_numpy(i)))
+    _both(lambda: e.gather(1, ember.from_numpy(i[:, :, None])), lambda: t.gather(1, torch.from_numpy(i[:, :, None])))
+    _both(lambda: e.gather(1, ember.from_numpy(np.zeros((6, 3), np.int64))),
+          lambda: t.gather(1, torch.from_numpy(np.zeros((6, 3), np.int64))))
+    _both(lambda: e.scatter_add(1, ember.from_numpy(i), e.double()), lambda: t.scatter_add(1, torch.from_numpy(i), t.double()))
+    _both(lambda: e.scatter_add(1, ember.from_numpy(i), e[:4]), lambda: t.scatter_add(1, torch.from_numpy(i), t[:4]))
+    _both(lambda: e.gather(1, ember.from_numpy(i.astype(np.int16))), lambda: t.gather(1, torch.from_numpy(i.astype(np.int16))))
+    _both(lambda: e.gather(1, ember.from_numpy(i), sparse_grad=False), lambda: t.gather(1, torch.from_numpy(i), sparse_grad=False))
+
+
+def test_gather_scatter_add_advanced_index_grad():
+    rng = np.random.default_rng(10)
+    x = rng.standard_normal((5, 3)).astype(np.float32)
+    i = rng.integers(0, 3, (5, 3))
+    v = rng.standard_normal((5, 3)).astype(np.float32)
+    for f in (lambda a, j, s: a.gather(1, j), lambda a, j, s: a.gather(-2, j),
+              lambda a, j, s: a.scatter_add(1, j, s), lambda a, j, s: a.scatter_add(0, j, s * 2)):
+        e, t = ember.from_numpy(x.copy()).requires_grad_(), torch.from_numpy(x.copy()).requires_grad_()
+        se, st = ember.from_numpy(v.copy()).requires_grad_(), torch.from_numpy(v.copy()).requires_grad_()
+        ev, tv = f(e, ember.from_numpy(i), se), f(t, torch.from_numpy(i), st)
+        _same(ev, tv, grad=True)
+        ev.sum().backward()
+        tv.sum().backward()
+        _same(e.grad, t.grad)
+        if t.grad is not None and st.grad is not None:
+            _same(se.grad, st.grad)
+        with ember.no_grad():
+            assert f(e, ember.from_numpy(i), se).grad_fn is None
+
+
+def test_topk_forms():
+    """topk's small form through the method's argument forms and around its size limit, against torch."""
+    rng = np.random.default_rng(11)
+    for shape in ((5, 3), (2, 3, 4), (1, 1), (64,), (65,), (4096,), (4097,), (1024, 4), (2, 2049)):
+        for dt in (np.float32, np.float16, np.int32):
+            a = (rng.standard_normal(shape) * 1000).astype(dt)
+            if dt is np.int32:
+                a = a.reshape(-1)
+                a[:] = rng.permutation(a.size)  # distinct
+                a = a.reshape(shape)
+            e, t = ember.from_numpy(a.copy()), torch.from_numpy(a.copy())
+            n = shape[-1]
+            for k in sorted({1, min(2, n), n}):
+                _both(lambda: e.topk(k), lambda: t.topk(k))
+                _both(lambda: e.topk(k, -1, False), lambda: t.topk(k, -1, False))
+                _both(lambda: e.topk(k, largest=False), lambda: t.topk(k, largest=False))
+                _both(lambda: e.topk(k=k, dim=len(shape) - 1), lambda: t.topk(k=k, dim=len(shape) - 1))
+                _both(lambda: ember.topk(e, k, len(shape) - 1, True, True), lambda: torch.topk(t, k, len(shape) - 1, True, True))
+            _both(lambda: e.topk(n + 1), lambda: t.topk(n + 1))
+            _both(lambda: e.topk(0), lambda: t.topk(0))
+    e, t = ember.from_numpy(np.float32([[1, 2, 3]])), torch.tensor([[1.0, 2, 3]])
+    _both(lambda: e.topk(2, 1, 1), lambda: t.topk(2, 1, 1))  # an int for a bool: the general path
+    _both(lambda: e.topk(2, 5), lambda: t.topk(2, 5))
+    ov, oi = ember.empty(0), ember.empty(0, dtype=ember.int64)
+    tv, ti = torch.empty(0), torch.empty(0, dtype=torch.int64)
+    ember.topk(e, 2, out=(ov, oi))
+    torch.topk(t, 2, out=(tv, ti))
+    _same(ov, tv)
+    _same(oi, ti)

@@ -6,6 +6,8 @@ zeros (scatter-add, so repeated indices accumulate), as a differentiable op of i
 
 Index arrays may live on the host (from lists and NumPy arrays) or on the tensor's device (from index tensors):
 both index a device array, as in torch (CuPy converts host index arrays)."""
+import sys
+
 import numpy as np
 from .._dtype import check_kernel_of as _uint_check
 
@@ -22,6 +24,7 @@ from ._registry import _write_out, _write_out_typed
 ndarray = np.ndarray
 _ARRAYS = _backend.MODULES  # array class -> module: `k.__class__ in _ARRAYS` is is_array(k), inlined
 _BASIC = (int, slice, type(None), type(Ellipsis))
+_ABSENT = object()  # an argument the caller did not pass
 
 
 _INDEX_DTYPES = (np.dtype(np.int64), np.dtype(np.int32))
@@ -789,44 +792,72 @@ def _gather_flat(d, idx, ax, n=None):
     return out
 
 
-_SMALL_INDEX = 1024  # index elements: below it gather/scatter_add on host arrays use a cached plan (_small_lin)
-_LIN_PLANS = {}  # (input shape, index shape, dim) -> (stride along dim, size along dim, offsets or None)
+_SMALL_INDEX = 1024  # index elements: below it gather/scatter_add on host arrays use a cached plan (_fancy_plan)
+_FANCY_PLANS = {}  # (input shape, index shape, dim, input dtype, index dtype) -> _fancy_plan's plan
+_SIGN_BYTE = 0 if sys.byteorder == "big" else -1  # the byte of an integer that holds its sign, from its end
 
 
-def _small_lin(d, idx, ax):
-    """Linear positions (in d's C order) of the elements gather/scatter_add reach for a small host index, in one or
-    two NumPy calls: the index times the stride along `ax` plus each element's offset along the other dims (cached
-    per shape). None when the call is not that simple case: the general path then checks it and raises torch's
-    errors (index dims and sizes, bounds)."""
-    key = (d.shape, idx.shape, ax)
-    plan = _LIN_PLANS.get(key)
+def _fancy_plan(d, idx, dim):
+    """How gather/scatter_add(d, dim, idx) reach a small host index's elements as one NumPy advanced index
+    `pre + (idx,) + post` (broadcast aranges of the index's sizes along the other dims: the elements torch reads,
+    dim k < index.size(k)), cached as (ax, pre, post, sign, step, zeros), or None when the call is not that simple
+    case: the general path then checks it and raises torch's errors (dtypes, index dims and sizes, bounds). NumPy
+    checks the index against the size along `ax` itself (IndexError) but wraps negative indices: those are found
+    first from the byte that holds each index's sign, `idx.tobytes()[sign::step] != zeros` (a bytes slice and a
+    comparison: cheaper than a NumPy reduction). dim is an int; d and idx are NumPy arrays."""
+    key = (d.shape, idx.shape, dim, d.dtype, idx.dtype)
+    plan = _FANCY_PLANS.get(key)
     if plan is None:
-        if idx.ndim != d.ndim or any(idx.shape[k] > d.shape[k] for k in range(d.ndim) if k != ax):
+        n = d.ndim
+        if not (n and -n <= dim < n and idx.ndim == n and 0 < idx.size < _SMALL_INDEX and idx.dtype in _INDEX_DTYPES
+                and d.dtype not in _dtype.BAREBONES_UNSIGNED_NP):
             return None
-        strides = [1] * d.ndim
-        for k in range(d.ndim - 2, -1, -1):
-            strides[k] = strides[k + 1] * d.shape[k + 1]
-        off = None
-        for k in range(d.ndim):
-            if k != ax and idx.shape[k] > 1:
-                shape = [1] * d.ndim
-                shape[k] = idx.shape[k]
-                o = (np.arange(idx.shape[k], dtype=np.int64) * strides[k]).reshape(shape)
-                off = o if off is None else off + o
-        if off is not None:
-            off = np.ascontiguousarray(np.broadcast_to(off, idx.shape))
-        if len(_LIN_PLANS) > 256:
-            _LIN_PLANS.clear()
-        plan = _LIN_PLANS[key] = (strides[ax], d.shape[ax], off)
-    s, n, off = plan
-    if idx.size <= 64:  # bounds on Python ints: two NumPy reductions cost more on a few elements
-        v = idx.reshape(-1).tolist()
-        if min(v) < 0 or max(v) >= n:
+        ax = dim % n
+        if any(idx.shape[k] > d.shape[k] for k in range(n) if k != ax):
             return None
-    elif idx.min() < 0 or idx.max() >= n:
+        if len(_FANCY_PLANS) > 256:
+            _FANCY_PLANS.clear()
+        grids = np.indices(idx.shape, sparse=True)
+        step = idx.itemsize
+        plan = _FANCY_PLANS[key] = (ax, tuple(grids[:ax]), tuple(grids[ax + 1:]), (step + _SIGN_BYTE) % step, step,
+                                    bytes(idx.size))
+    return plan
+
+
+def _small_gather(input, dim, index):
+    """gather of a small host index (see _fancy_plan): one advanced index of the input as it is (any strides; a
+    C-ordered result of the index's shape, as the general path's), or None for the general path (an index
+    negative or too large included: it raises torch's error)."""
+    d, idx = input._data, index._data
+    if d.__class__ is not ndarray or idx.__class__ is not ndarray or dim.__class__ is not int:
         return None
-    lin = idx * s if s != 1 else idx
-    return lin if off is None else lin + off
+    plan = _FANCY_PLANS.get((d.shape, idx.shape, dim, d.dtype, idx.dtype)) or _fancy_plan(d, idx, dim)
+    if plan is None:
+        return None
+    ax, pre, post, sign, step, zeros = plan
+    if idx.tobytes()[sign::step] != zeros:  # a negative index
+        return None
+    try:
+        out = wrap(d[pre + (idx,) + post])
+    except IndexError:  # an index >= the size along dim
+        return None
+    if input._requires_grad and state.enabled:
+        node = record(GatherBackward0, (input,), out)
+        node.saved = (SavedTensor(index),)
+        node.dim, node.in_shape = ax, d.shape
+    return out
+
+
+def _fast_gather_method(public):
+    """x.gather(dim, index) with a small host index: _small_gather with no layer around it (see
+    OpDef.fast_method); every other call goes to `public` as it was made."""
+    def gather(self, dim=_ABSENT, index=_ABSENT, /, *args, **kwargs):
+        if index.__class__ is Tensor and not args and not kwargs:
+            r = _small_gather(self, dim, index)
+            if r is not None:
+                return r
+        return public(self, *(a for a in (dim, index) if a is not _ABSENT), *args, **kwargs)
+    return gather
 
 
 def _check_bounds(idx, n, ax):
@@ -845,23 +876,14 @@ def _check_bounds(idx, n, ax):
         raise RuntimeError(f"index {bad} is out of bounds for dimension {ax} with size {n}")
 
 
-@op("gather(Tensor input, int64_t dim, Tensor index, *, bool sparse_grad=False, Tensor out=None)", method=True)
+@op("gather(Tensor input, int64_t dim, Tensor index, *, bool sparse_grad=False, Tensor out=None)", method=True,
+    fast_method=_fast_gather_method)
 def gather(input, dim, index, *, sparse_grad=False, out=None):
     _uint_check(input, "scatter_gather_tensor_cpu")
-    d = input._data
-    if d.__class__ is np.ndarray and index.__class__ is Tensor and dim.__class__ is int and out is None and \
-            d.ndim and -d.ndim <= dim < d.ndim:
-        idx = index._data
-        if idx.__class__ is np.ndarray and 0 < idx.size < _SMALL_INDEX and idx.dtype in _INDEX_DTYPES:
-            ax = dim % d.ndim
-            lin = _small_lin(d, idx, ax)
-            if lin is not None:
-                out = wrap(d.take(lin))  # (take of the C-order flattening)
-                if state.enabled and input._requires_grad:
-                    node = record(GatherBackward0, (input,), out)
-                    node.saved = (SavedTensor(index),)
-                    node.dim, node.in_shape = ax, d.shape
-                return out
+    if index.__class__ is Tensor and out is None:
+        r = _small_gather(input, dim, index)
+        if r is not None:
+            return r
     out_ = out
     _check_index_tensor(index, "gather")
     d = input._data
@@ -873,7 +895,7 @@ def gather(input, dim, index, *, sparse_grad=False, out=None):
     for k in range(idx.ndim):
         if k != ax and idx.shape[k] > d.shape[k]:
             raise RuntimeError(
-                f"Size does not match at dimension {k} expected index {list(idx.shape)} to be smaller than self "
+                f"Size does not match at dimension {k} expected index {list(idx.shape)} to be no larger than self "
                 f"{list(d.shape)} apart from dimension {ax}")
     # (the sizes first: torch checks them in gather's meta function, the bounds in its kernel)
     if flat:  # bounds checked block by block, while each block is in cache
@@ -926,9 +948,9 @@ def _scatter_add_np(out, dim, idx, src, n=None):
     if n is not None and not (out.__class__ is np.ndarray and out.ndim and out.flags.c_contiguous and
                               idx.size >= 1024 and idx.ndim == out.ndim):
         _check_bounds(idx, n, dim)
-    if out.ndim == 0:  # every index is 0: the first idx.size elements of src are summed in
+    if out.ndim == 0:  # every index is 0: the first idx.size elements of src are added in, one by one as torch
         if idx.size:
-            out[...] += src.reshape(-1)[:idx.size].sum(dtype=out.dtype)
+            _backend.scatter_add(out.reshape(1), xp(out).zeros(idx.size, np.intp), src.reshape(-1)[:idx.size])
         return
     src = src[tuple(slice(0, s) for s in idx.shape)]
     if out.__class__ is np.ndarray and out.flags.c_contiguous and idx.size >= 1024 and idx.ndim == out.ndim:
@@ -1000,33 +1022,62 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None, out=None):
     return out
 
 
+def _small_scatter_add(input, dim, index, src):
+    """scatter_add of a small host index (see _fancy_plan) and a src of the input's dtype whose sizes are the index's
+    or larger: np.add.at of the advanced index into a C-ordered copy of the input, or None for the general path
+    (an index negative or too large included: it raises torch's error). np.add.at adds in the index's C order
+    (both index and src C-contiguous: NumPy iterates them in memory order), torch's order of the additions."""
+    d, idx, v = input._data, index._data, src._data
+    if d.__class__ is not ndarray or idx.__class__ is not ndarray or v.__class__ is not ndarray or \
+            dim.__class__ is not int or v.dtype is not d.dtype or not idx.flags.c_contiguous:
+        return None
+    plan = _FANCY_PLANS.get((d.shape, idx.shape, dim, d.dtype, idx.dtype)) or _fancy_plan(d, idx, dim)
+    if plan is None:
+        return None
+    ax, pre, post, sign, step, zeros = plan
+    if idx.tobytes()[sign::step] != zeros:  # a negative index
+        return None
+    if v.shape != idx.shape:
+        if v.ndim != idx.ndim or any(i > j for i, j in zip(idx.shape, v.shape)):
+            return None
+        v = v[tuple(slice(0, i) for i in idx.shape)]
+    if not v.flags.c_contiguous:
+        v = v.copy()
+    r = d.copy()
+    try:
+        np.add.at(r, pre + (idx,) + post, v)
+    except IndexError:  # an index >= the size along dim (r is dropped)
+        return None
+    out = wrap(r)
+    if (input._requires_grad or src._requires_grad) and state.enabled:
+        node = record(ScatterBackward0, (input, src), out)
+        node.saved = (SavedTensor(index),)
+        node.dim, node.has_src, node.reduce_add = ax, True, True
+    return out
+
+
+def _fast_scatter_add_method(public):
+    """x.scatter_add(dim, index, src) with a small host index: _small_scatter_add with no layer around it (see
+    OpDef.fast_method); every other call goes to `public` as it was made."""
+    def scatter_add(self, dim=_ABSENT, index=_ABSENT, src=_ABSENT, /, *args, **kwargs):
+        if index.__class__ is Tensor and src.__class__ is Tensor and not args and not kwargs:
+            r = _small_scatter_add(self, dim, index, src)
+            if r is not None:
+                return r
+        return public(self, *(a for a in (dim, index, src) if a is not _ABSENT), *args, **kwargs)
+    return scatter_add
+
+
 @op("scatter_add(Tensor input, int64_t dim, Tensor index, Tensor src, *, Tensor out=None)", method=True,
-    inplace=True)
+    inplace=True, fast_method=_fast_scatter_add_method)
 def scatter_add(input, dim, index, src, *, out=None):
     _uint_check(input, "scatter_gather_tensor_cpu")
     if out is not None:
         return _write_out_typed(out, scatter_add(input, dim, index, src))
-    d = input._data
-    if d.__class__ is np.ndarray and index.__class__ is Tensor and src.__class__ is Tensor and \
-            dim.__class__ is int and d.ndim and -d.ndim <= dim < d.ndim:
-        idx, v = index._data, src._data
-        if idx.__class__ is np.ndarray and v.__class__ is np.ndarray and 0 < idx.size < _SMALL_INDEX and \
-                idx.dtype in _INDEX_DTYPES and v.dtype is d.dtype and v.ndim == idx.ndim and \
-                (v.shape == idx.shape or all(i <= j for i, j in zip(idx.shape, v.shape))):
-            ax = dim % d.ndim
-            lin = _small_lin(d, idx, ax)
-            if lin is not None:
-                r = d.copy()  # C order, as the positions
-                if v.shape != idx.shape:
-                    v = v[tuple(slice(0, i) for i in idx.shape)]
-                # (in the index's C order: torch's additions; np.add.at takes the positions in their shape)
-                np.add.at(r.reshape(-1), lin, v)
-                out = wrap(r)
-                if state.enabled and (input._requires_grad or src._requires_grad):
-                    node = record(ScatterBackward0, (input, src), out)
-                    node.saved = (SavedTensor(index),)
-                    node.dim, node.has_src, node.reduce_add = ax, True, True
-                return out
+    if index.__class__ is Tensor and src.__class__ is Tensor:
+        r = _small_scatter_add(input, dim, index, src)
+        if r is not None:
+            return r
     ax = input._wrap_dim(dim)
     _check_index_tensor(index, "scatter_add")
     _check_scatter(input, ax, index, src)

@@ -241,19 +241,50 @@ def msort(input, *, out=None):
     return values if out is None else _write_out_typed(out, values)
 
 
-@op("topk(Tensor input, SymInt k, int64_t dim=-1, bool largest=True, bool sorted=True, *, "
-    "TensorList[2] out=None)", method=True)
-def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):
+def _small_topk(input, k, dim, largest, sorted):
+    """topk of a small host tensor along its last dim (_topk_small) as the named tuple, or None for the general
+    path; k and dim are ints."""
     d = input._data
-    if d.__class__ is np.ndarray and k.__class__ is int and dim.__class__ is int and d.ndim and \
-            (dim == -1 or dim == d.ndim - 1) and 0 < k <= d.shape[-1] and d.size <= _SMALL and \
-            d.dtype.char in _TOPK_SMALL_CHARS:
+    n = d.ndim
+    if d.__class__ is np.ndarray and n and (dim == -1 or dim == n - 1) and 0 < k <= d.shape[-1] and \
+            d.size <= _SMALL and d.dtype.char in _TOPK_SMALL_CHARS:
         r = _topk_small(d, k, largest, sorted)
         if r is not None:
             values, indices = wrap(r[0]), wrap(r[1])
-            if state.enabled and input._requires_grad:
-                _record_select("TopkBackward0", input, values, indices, d.ndim - 1)
-            return _pair_out(topk_type, values, indices, out)
+            if input._requires_grad and state.enabled:
+                _record_select("TopkBackward0", input, values, indices, n - 1)
+            return _tuple_new(topk_type, (values, indices))
+    return None
+
+
+_tuple_new = tuple.__new__  # (the return type's own __new__ is a Python frame more)
+
+
+def _fast_topk_method(public):
+    """x.topk(k[, dim[, largest[, sorted]]]) with ints and bools of a small host tensor along its last dim:
+    _small_topk with no layer around it (see OpDef.fast_method); every other call goes to `public` as it was
+    made."""
+    def topk(self, k=_UNSET, dim=_UNSET, largest=_UNSET, sorted=_UNSET, /, *args, **kwargs):
+        if k.__class__ is int and not args and not kwargs:
+            dm = -1 if dim is _UNSET else dim
+            lg = True if largest is _UNSET else largest
+            st = True if sorted is _UNSET else sorted
+            if dm.__class__ is int and (lg is True or lg is False) and (st is True or st is False):
+                r = _small_topk(self, k, dm, lg, st)
+                if r is not None:
+                    return r
+        return public(self, *(a for a in (k, dim, largest, sorted) if a is not _UNSET), *args, **kwargs)
+    return topk
+
+
+@op("topk(Tensor input, SymInt k, int64_t dim=-1, bool largest=True, bool sorted=True, *, "
+    "TensorList[2] out=None)", method=True, fast_method=_fast_topk_method)
+def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):
+    d = input._data
+    if k.__class__ is int and dim.__class__ is int and out is None:
+        r = _small_topk(input, k, dim, largest, sorted)
+        if r is not None:
+            return r
     _uint_check(input, "topk_cpu")
     ax = input._wrap_dim(dim)
     k = int(k)
