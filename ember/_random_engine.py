@@ -82,16 +82,18 @@ _I64 = np.dtype(np.int64)
 _f32 = np.float32
 _U64_MASK = (1 << 64) - 1
 _MASK24 = np.uint32(0xFFFFFF)
+_MASK24_W = np.uint64(0xFFFFFF)  # for the uint64 words of MT19937.random_raw
 _MASK53 = np.uint64((1 << 53) - 1)
 _TWO_M24 = _f32(2.0 ** -24)
 _TWO_M53 = 2.0 ** -53
 _TWO_M21 = 2.0 ** -21
-_TWO_M24F = 2.0 ** -24
 _TWO_PI_D = 6.283185307179586  # (double)(2.0f * pi<double>) == 2.0 * pi<double>
 _NORMAL_SMALL = 32  # normal's scalar path on Python floats up to this many draws (see _normal_scalar)
 _PERM_SMALL = 32  # randperm up to this n by torch's own loop (see randperm)
 _PERM_BLOCK = 4096  # the smallest cell block of _fisher_yates
 _RAW_SMALL = 16384  # up to this many words per draw through MT19937.random_raw (see _words)
+_REWIND = 1 << 18  # draws of more words move the bit generator back over the words fetched ahead (see _raw32)
+_NO_WORDS = np.empty(0, dtype=np.uint64)
 _HI32 = 1 if sys.byteorder == "little" else 0  # the high 32-bit word of an int64 (see _fisher_yates)
 
 
@@ -534,12 +536,12 @@ def _affine32_array(x: np.ndarray, b: np.float32, c: np.float32) -> np.ndarray:
     return out
 
 
-def _box_muller16_f32(r: np.ndarray, mean: np.float32, std: np.float32, out=None) -> np.ndarray:
-    """NormalFill16<float> (AVX2 kernel) on consecutive blocks of 16 raw 32-bit draws.
+def _box_muller16_f32(draw, nb: int, mean: np.float32, std: np.float32, out=None) -> np.ndarray:
+    """NormalFill16<float> (AVX2 kernel) on nb consecutive blocks of 16 raw 32-bit draws.
 
-    ``r`` holds the raw ``random()`` words (uniform d = (r & 0xFFFFFF) * 2**-24);
-    returns (or writes into ``out``) ``len(r) // 16 * 16`` float32 normals."""
-    nb = r.size // 16
+    ``draw(k)`` returns the next k raw ``random()`` words as uint32 (uniform d = (r & 0xFFFFFF) * 2**-24); it is
+    called once per chunk of blocks, so the words are used while they are in cache and no array of all the draws
+    is made. Returns (or writes into ``out``) ``nb * 16`` float32 normals."""
     if out is None:
         out = np.empty(nb * 16, dtype=np.float32)
     if nb == 0:
@@ -549,13 +551,13 @@ def _box_muller16_f32(r: np.ndarray, mean: np.float32, std: np.float32, out=None
     # each block's two halves of 8 words as one 32-byte item: the halves are moved in and the results out by
     # 1-D copies of those items, and the arithmetic runs on contiguous arrays (elementwise ops on the (blocks, 8)
     # strided views ran NumPy's inner loop once per 8 elements: a third of the kernel's time)
-    rv = np.ascontiguousarray(r[: nb * 16]).view(_V32).reshape(nb, 2)
     ov = out.view(_V32).reshape(nb, 2)
     for b0 in range(0, nb, step):
         b1 = min(nb, b0 + step)
+        rv = draw((b1 - b0) * 16).view(_V32).reshape(b1 - b0, 2)
         w = work.take((b1 - b0) * 8)
-        np.copyto(w["K"].view(_V32), rv[b0:b1, 0])
-        np.copyto(w["J"].view(_V32), rv[b0:b1, 1])
+        np.copyto(w["K"].view(_V32), rv[:, 0])
+        np.copyto(w["J"].view(_V32), rv[:, 1])
         radius = _bm_radius(w)
         cs, sn = _bm_sincos(w)
         np.multiply(cs, radius, out=cs)  # n1
@@ -720,6 +722,7 @@ class CPUGeneratorEngine:
         return s
 
     def _set_engine(self, key: np.ndarray, left: int, next_: int) -> None:
+        self._clear_ahead()
         self._left = int(left)
         self._next = int(next_)
         pos = _N if self._left == 1 else self._next
@@ -767,6 +770,15 @@ class CPUGeneratorEngine:
         self._float_cache = float(float_sample) if float_valid else None
 
     # ------------------------------------------------------------ raw draws
+    # Draws of up to _RAW_SMALL words take them from _ahead: the rest of the current block of 624 words, fetched from
+    # the bit generator in one call when a draw first needs it (MT19937.random_raw's per-call cost is the most of a
+    # few-word draw), of which _ahead[_ahead_at:] are the next words of torch's stream; the bit generator continues
+    # after them. They never reach past the block's end, so the bit generator's key is the state of the stream's
+    # position, the one get_state reads. Empty in an irregular state (set_state), whose draws go through _raw32.
+    def _clear_ahead(self) -> None:
+        self._ahead = _NO_WORDS
+        self._ahead_at = 0
+
     def _raw32(self, n: int) -> np.ndarray:
         n = int(n)
         if n <= 0:
@@ -783,16 +795,55 @@ class CPUGeneratorEngine:
             if k == n:
                 return head
             return np.concatenate([head, self._raw32(n - k)])
-        out = self._bg.random_raw(n).astype(np.uint32) if n <= _RAW_SMALL else self._words(n)
+        if n <= _RAW_SMALL:
+            return self._raw_small(n).astype(np.uint32)
+        ahead = self._ahead.size - self._ahead_at
+        if ahead:
+            if n > _REWIND:  # resetting the bit generator's position (~60 us) costs less than copying the draw
+                self._rewind()
+            else:
+                return np.concatenate((self._raw_small(ahead).astype(np.uint32), self._raw32(n - ahead)))
+        out = self._words(n)
         self._advance(n)
         return out
+
+    def _raw_small(self, n: int) -> np.ndarray:
+        """_raw32(n) as uint64 words (a view of _ahead: not to be written) for 0 < n <= _RAW_SMALL in a regular
+        state."""
+        at = self._ahead_at
+        end = at + n
+        if end <= self._ahead.size:  # before the block's end: left + next stays N + 1
+            self._ahead_at = end
+            self._next += n
+            self._left -= n
+            return self._ahead[at:end]
+        head = self._ahead[at:]
+        need = n - head.size
+        pos = (_N if self._left == 1 else self._next) + head.size  # the bit generator's
+        if pos == _N:
+            pos = 0  # its next output twists
+        if need <= _N - pos:  # the draw ends in this block: fetch the block's rest
+            words = self._bg.random_raw(_N - pos)
+            self._ahead = words
+            self._ahead_at = need
+            words = words[:need]
+        else:
+            words = self._bg.random_raw(need)
+            self._clear_ahead()
+        self._advance(n)
+        return np.concatenate((head, words)) if head.size else words
+
+    def _rewind(self) -> None:
+        """Moves the bit generator back to the stream's position, before the words fetched ahead, which are
+        dropped. They lie before the block's end, so the stream's position is _next."""
+        key = self._bg.state["state"]["key"]
+        self._bg.state = {"bit_generator": "MT19937", "state": {"key": key, "pos": self._next}}
+        self._clear_ahead()
 
     def _raw_list(self, n: int) -> list:
         """_raw32(n) as a list of Python ints, for a few draws (n <= _RAW_SMALL) used one by one."""
         if self._left == 1 or self._left + self._next == _N + 1:
-            r = self._bg.random_raw(n).tolist()
-            self._advance(n)
-            return r
+            return self._raw_small(n).tolist()
         return self._raw32(n).tolist()
 
     def _words(self, n: int) -> np.ndarray:
@@ -817,8 +868,7 @@ class CPUGeneratorEngine:
     def _raw64(self, n: int) -> np.ndarray:
         n = 2 * int(n)
         if 0 < n <= _RAW_SMALL and (self._left == 1 or self._left + self._next == _N + 1):
-            u = self._bg.random_raw(n)  # already uint64: no cast
-            self._advance(n)
+            u = self._raw_small(n)  # already uint64: no cast
         else:
             u = self._raw32(n).astype(np.uint64)
         u = u.reshape(-1, 2)
@@ -834,9 +884,12 @@ class CPUGeneratorEngine:
 
     def _u24(self, n: int) -> np.ndarray:
         """``uniform_real_distribution<float>(0, 1)``: float32 in [0, 1), 24 bits."""
-        r = self._raw32(n)
-        r &= _MASK24
-        x = r.astype(np.float32)
+        if 0 < n <= _RAW_SMALL and (self._left == 1 or self._left + self._next == _N + 1):
+            x = (self._raw_small(n) & _MASK24_W).astype(np.float32)  # a view of the words ahead: not masked in place
+        else:
+            r = self._raw32(n)
+            r &= _MASK24
+            x = r.astype(np.float32)
         x *= _TWO_M24
         return x
 
@@ -879,16 +932,11 @@ class CPUGeneratorEngine:
     def _uniform_flat(self, n: int, dt: np.dtype, low: float, high: float) -> np.ndarray:
         if n == 0:
             return np.empty(0, dtype=dt)
-        if n <= _NORMAL_SMALL and low == 0.0 and high == 1.0:
-            # a few [0, 1) draws (rand(5, 3)) on Python numbers: the same exact values as _u24/_u53 (24 or 53 bits
-            # times a power of two), each below 1, so no value equals `to`
-            if dt is _F32:
-                return np.array([(v & 0xFFFFFF) * _TWO_M24F for v in self._raw_list(n)], _F32)
-            if dt is _F64:
-                it = iter(self._raw_list(2 * n))
-                return np.array([(a & 0x1FFFFF) * _TWO_M21 + b * _TWO_M53 for a, b in zip(it, it)], _F64)
+        unit = low == 0.0 and high == 1.0  # [0, 1): every value is below `to`, none is replaced
         if dt == _F64:
             x = self._u53(n)
+            if unit:
+                return x
             rng = high - low
             if not (low == 0.0 and rng == 1.0):
                 x = _fma64(x, rng, low)
@@ -896,6 +944,8 @@ class CPUGeneratorEngine:
                 x[x == high] = low
             return x
         x = self._u24(n)
+        if unit and dt == _F32:
+            return x
         f = _f32(low)
         t = _f32(high)
         with np.errstate(over="ignore"):
@@ -954,18 +1004,19 @@ class CPUGeneratorEngine:
             return out
         m32 = _f32(mean)
         s32 = _f32(std)
+        raw = self._raw32
         if dt == _F32:
-            r = self._raw32(n)  # all n uniforms first (the last n % 16 are wasted)
             out = np.empty(n, dtype=np.float32)
-            _box_muller16_f32(r[: nb * 16], m32, s32, out=out[: nb * 16])
-            if tail:  # 16 fresh uniforms for the last (overlapping) block
-                out[n - 16:] = _box_muller16_f32(self._raw32(16), m32, s32)
+            _box_muller16_f32(raw, nb, m32, s32, out=out[: nb * 16])
+            if tail:  # all n uniforms are drawn first (the last n % 16 are wasted), then 16 fresh ones for the last
+                raw(tail)  # (overlapping) block
+                out[n - 16:] = _box_muller16_f32(raw, 1, m32, s32)
             return out
         # float16 / bfloat16: 16 uniforms per block, no up-front fill
         out = np.empty(n, dtype=dt)
-        out[: nb * 16] = _to_reduced(_box_muller16_f32(self._raw32(nb * 16), m32, s32), dt)
+        out[: nb * 16] = _to_reduced(_box_muller16_f32(raw, nb, m32, s32), dt)
         if tail:
-            out[n - 16:] = _to_reduced(_box_muller16_f32(self._raw32(16), m32, s32), dt)
+            out[n - 16:] = _to_reduced(_box_muller16_f32(raw, 1, m32, s32), dt)
         return out
 
     def _normal_small(self, n, mean, std) -> list:

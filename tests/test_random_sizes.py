@@ -110,3 +110,119 @@ def test_randn_4m_out_and_default_generator():
     same(oe, ot, "randn(2048, 2048, out=)")
     same(ember.randn_like(oe[:5]), torch.randn_like(ot[:5]), "randn_like after")
     assert ember.get_rng_state().numpy().tobytes() == torch.get_rng_state().numpy().tobytes()
+
+
+# ---- small draws: words fetched ahead of the stream (_raw_list), drained or rewound by the larger draws ----------
+def _small_and_large_calls(lib, g, rs):
+    """A reproducible sequence of calls of both libraries: few-word draws (the word list) between draws straight
+    from the bit generator of every size class (_RAW_SMALL, _REWIND) and both word widths."""
+    calls = []
+    for _ in range(60):
+        kind = rs.choice(["rand", "rand64", "randn", "randn64", "randperm", "large", "large64", "randint"])
+        k = rs.choice([1, 2, 3, 7, 15, 16, 31, 32])
+        if kind == "rand":
+            calls.append((kind, lambda k=k: lib.rand(k, generator=g)))
+        elif kind == "rand64":
+            calls.append((kind, lambda k=k: lib.rand(k, dtype=lib.float64, generator=g)))
+        elif kind == "randn":
+            calls.append((kind, lambda k=min(k, 15): lib.randn(k, generator=g)))
+        elif kind == "randn64":
+            calls.append((kind, lambda k=min(k, 15): lib.randn(k, dtype=lib.float64, generator=g)))
+        elif kind == "randperm":
+            calls.append((kind, lambda k=k: lib.randperm(k + 1, generator=g)))
+        elif kind in ("large", "large64"):
+            n = rs.choice([33, 100, 600, 700, R._RAW_SMALL - 1, R._RAW_SMALL + 5, R._REWIND + 3])
+            dt = lib.float64 if kind == "large64" else lib.float32
+            calls.append((kind, lambda n=n, dt=dt: lib.rand(n, dtype=dt, generator=g)))
+        else:
+            calls.append((kind, lambda k=k: lib.randint(0, 1000, (k,), generator=g)))
+    return calls
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2**40 + 3])
+def test_small_draws_between_large_draws(seed):
+    ge, gt = generators(seed)
+    import random
+    calls_e = _small_and_large_calls(ember, ge, random.Random(seed))
+    calls_t = _small_and_large_calls(torch, gt, random.Random(seed))
+    for i, ((kind, fe), (_, ft)) in enumerate(zip(calls_e, calls_t)):
+        same(fe(), ft(), f"call {i} {kind}")
+        same_state(ge, gt, f"call {i} {kind}")
+
+
+def test_small_draws_across_block_ends_and_state_round_trips():
+    ge, gt = generators(9)
+    for pos in (600, 610, 620, 623):  # a 624-word block ends inside the next few draws
+        ember.rand(pos, generator=ge), torch.rand(pos, generator=gt)
+        for k in (3, 15, 8, 30, 1):
+            same(ember.rand(k, generator=ge), torch.rand(k, generator=gt), f"rand({k}) at {pos}")
+            state = ge.get_state()  # taken while words are fetched ahead
+            assert state.numpy().tobytes() == gt.get_state().numpy().tobytes()
+            twin = ember.Generator().set_state(state)
+            same(ember.randn(5, 3, generator=twin), torch.randn(5, 3, generator=gt.clone_state()), "twin")
+            same(ember.randn(5, 3, generator=ge), torch.randn(5, 3, generator=gt), f"randn(5, 3) at {pos}")
+            same(ember.randperm(15, generator=ge), torch.randperm(15, generator=gt), f"randperm(15) at {pos}")
+        same_state(ge, gt, f"block end {pos}")
+    # set_state and manual_seed drop the words fetched ahead
+    ember.rand(3, generator=ge), torch.rand(3, generator=gt)
+    state = ge.get_state()
+    ember.rand(7, generator=ge)
+    ge.set_state(state)
+    same(ember.rand(40, generator=ge), torch.rand(40, generator=gt), "after set_state")
+    ge.manual_seed(4), gt.manual_seed(4)
+    same(ember.rand(5, 3, generator=ge), torch.rand(5, 3, generator=gt), "after manual_seed")
+    same_state(ge, gt, "end")
+
+
+def test_small_draws_after_irregular_state():
+    gt = torch.Generator().manual_seed(7)
+    torch.rand(10, generator=gt)
+    st = gt.get_state().clone()
+    st[8:12] = torch.tensor(np.array([5], "<i4").view(np.uint8))  # left = 5 with next = 10: 4 words, then a twist
+    gt.set_state(st)
+    ge = ember.Generator().set_state(ember.tensor(st.numpy()))
+    for k in (2, 3, 15, 31, 5):
+        same(ember.rand(k, generator=ge), torch.rand(k, generator=gt), f"rand({k})")
+        same_state(ge, gt, f"rand({k})")
+
+
+# ---- rand: [0, 1) draws straight from the words (no `to` replacement), small ones from the words fetched ahead ----
+@pytest.mark.parametrize("seed", [0, 12, 2**33 + 1])
+def test_rand_sizes_dtypes_forms_match_torch(seed):
+    ge, gt = generators(seed)
+    half = R._RAW_SMALL // 2  # float64 draws two words per value
+    for n in (1, 2, 15, 16, 31, 32, 33, 311, 312, 313, 623, 624, 625, half - 1, half, half + 1, R._RAW_SMALL - 1,
+              R._RAW_SMALL, R._RAW_SMALL + 1):
+        for name in ("float32", "float64", "float16", "bfloat16"):
+            same(ember.rand(n, dtype=getattr(ember, name), generator=ge),
+                 torch.rand(n, dtype=getattr(torch, name), generator=gt), f"rand({n}, {name})")
+            same_state(ge, gt, f"rand({n}, {name})")
+    for low, high in ((0.0, 1.0), (-0.0, 1.0), (0.0, 0.5), (-1.0, 0.0), (2.0, 3.0)):
+        for name in ("float32", "float64", "bfloat16"):
+            same(ember.empty(5, 3, dtype=getattr(ember, name)).uniform_(low, high, generator=ge),
+                 torch.empty(5, 3, dtype=getattr(torch, name)).uniform_(low, high, generator=gt),
+                 f"uniform_({low}, {high}) {name}")
+    oe, ot = ember.empty(2), torch.empty(2)
+    ember.rand(5, 3, out=oe, generator=ge), torch.rand(5, 3, out=ot, generator=gt)
+    same(oe, ot, "rand(out=)")
+    e, t = ember.rand(5, 3, requires_grad=True, generator=ge), torch.rand(5, 3, requires_grad=True, generator=gt)
+    assert e.requires_grad and t.requires_grad
+    same(e.detach(), t, "rand(requires_grad=True)")
+    same(ember.randn(5, 3, generator=ge), torch.randn(5, 3, generator=gt), "randn(5, 3)")
+    same(ember.randperm(15, generator=ge), torch.randperm(15, generator=gt), "randperm(15)")
+    same_state(ge, gt, "end")
+
+
+def test_rand_default_generator_after_state_round_trip():
+    ember.manual_seed(31)
+    torch.manual_seed(31)
+    for k in (3, 15, 200):
+        same(ember.rand(k), torch.rand(k), f"rand({k})")
+    state = ember.get_rng_state()  # taken while words are fetched ahead
+    a = ember.rand(5, 3)
+    ember.set_rng_state(state)
+    same(ember.rand(5, 3), torch.rand(5, 3), "rand after set_rng_state")
+    twin = ember.Generator().set_state(state)
+    same(ember.rand(5, 3, generator=twin), torch.from_numpy(a.numpy()), "a generator from the state")
+    torch.set_rng_state(torch.from_numpy(ember.get_rng_state().numpy()))
+    same(ember.rand(7, dtype=ember.float64), torch.rand(7, dtype=torch.float64), "float64 after the state's copy")
