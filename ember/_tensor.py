@@ -295,7 +295,7 @@ class Tensor:
                 one = (np if d.__class__ is _ndarray else _backend.xp(d)).empty(d.shape, d.dtype)
                 one.fill(1)
                 engine = _engine or _load_engine()
-                if _graph.order_hooks_used or state.anomaly:
+                if _graph.order_hooks_used or (_graph.anomaly_used and state.anomaly):
                     engine.run_backward((self,), (_wrap(one),), bool(retain_graph), False)
                 else:
                     engine.run_default(fn, self._output_nr, one, bool(retain_graph))

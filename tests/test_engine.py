@@ -547,6 +547,72 @@ def test_unary_chain_frees_its_graph_and_saved_arrays(no_gc):
     assert gc.collect() == 0
 
 
+
+def test_unary_chain_steps_fall_back_where_their_checks_fail():
+    """Each array-chain step (graph._chain_step) hands a node it cannot run on arrays to the node's formulas: an input
+    whose .data changed dtype or shape after it was used, a node of an op that saves nothing (neg), a node whose
+    saved tensor was moved to the generic tuple by an in-place op; torch's gradients and errors in each case."""
+    def dtype_changed(m):
+        x = randn(m, 5, 3, requires_grad=True)
+        a = x.sin().exp()
+        b = a.tanh()  # saves its output (float32)
+        b.data = b.data.double()  # the next op sees a float64 input: its gradient reaches b's node as float64
+        c = b.sigmoid().sin()
+        c.backward(rgrad(m, (5, 3), dtype=m.float64))
+        return x.grad
+    check(dtype_changed)
+
+    def shape_changed(m):
+        x = randn(m, 5, 3, requires_grad=True)
+        a = x.exp().tanh()
+        a.data = a.data.expand(2, 5, 3).clone()  # the next op's input has another shape than tanh's output had
+        b = a.sin().exp()
+        b.backward(rgrad(m, (2, 5, 3)))  # the gradient reaching tanh's node is summed to its shape
+        return x.grad
+    check(shape_changed)
+
+    def saves_nothing(m):
+        x = randn(m, 5, 3, requires_grad=True)
+        y = x.sin().neg().exp().neg().tanh().neg()
+        y.backward(rgrad(m, (5, 3)))
+        return x.grad, y.grad_fn.name()
+    check(saves_nothing)
+
+    def unfolded(m):
+        x = randn(m, 5, 3, requires_grad=True)
+        y = (x * 1).exp_().sin().sigmoid()  # exp_ on a non-leaf: the saved output in the generic tuple
+        y.backward(rgrad(m, (5, 3)))
+        return x.grad
+
+    check(unfolded)
+
+
+def test_unary_chain_under_anomaly_mode():
+    """A chain recorded and run in anomaly mode (each node keeps its forward trace): torch's gradient, and its
+    in-place error with the anomaly-mode hint; after the mode is off again, the same chain without traces."""
+    def f(m):
+        x = randn(m, 5, 3, requires_grad=True)
+        with m.autograd.detect_anomaly():
+            _unary_chain(m, x, 8).sum().backward()
+        g = x.grad.clone()
+        x.grad = None
+        _unary_chain(m, x, 8).sum().backward()
+        return g, x.grad
+
+    check(f)
+
+    def inplace(m):
+        x = randn(m, 5, 3, requires_grad=True)
+        with m.autograd.detect_anomaly():
+            a = x.exp() * 1
+            b = a.sin().exp()
+            a.add_(1)
+            b.sum().backward()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        check_raises(inplace, RuntimeError, match="Good luck!")
+
+
 # ---- the order of hooks: leaves accumulate as soon as their consumers have run (torch's AccumulateGrad) ------------
 def _random_graph(m, seed, hooks):
     """A random graph over 2-6 float64 leaves (unary, binary, stack of 2-5 inputs, unbind: several leaves become

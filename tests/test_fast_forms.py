@@ -328,3 +328,34 @@ def test_unary_fast_forms(name):
         fn(None)
     with pytest.raises(TypeError):
         torch.sin(None)
+
+
+@pytest.mark.parametrize("name", ["sin", "exp", "tanh", "sigmoid"])
+def test_unary_fast_form_call_forms(name):
+    """The fast form takes `fn(x)` of a small float32 tensor; every other form goes on to the op's table callable.
+    Each form raises where torch raises (the same error type); otherwise its value, gradient and grad_fn are the
+    op's own (its general path) and the grad_fn's name is torch's. Views and non-leaf inputs take the fast form."""
+    a = np.random.default_rng(1).standard_normal((5, 3)).astype(np.float32)
+    calls = [lambda f, m, x: f(input=x), lambda f, m, x: f(x, out=m.empty(5, 3)), lambda f, m, x: f(x, x),
+             lambda f, m, x: f(x, foo=1), lambda f, m, x: f(x, input=x), lambda f, m, x: f(),
+             lambda f, m, x: f(x[1:]), lambda f, m, x: f(x.t()), lambda f, m, x: f(x * 1)]
+    for i, call in enumerate(calls):
+        grad = i >= 6
+        tx = torch.tensor(a, requires_grad=grad)
+        try:
+            t = call(getattr(torch, name), torch, tx)
+        except Exception as exc:  # noqa: BLE001 - the error types are compared
+            with pytest.raises(type(exc)):
+                call(getattr(ember, name), ember, ember.tensor(a, requires_grad=grad))
+            continue
+        results = []
+        for fn in (getattr(ember, name), _table.OPS[name].fn):
+            x = ember.tensor(a, requires_grad=grad)
+            r = call(fn, ember, x)
+            if grad:
+                assert r.grad_fn.name() == t.grad_fn.name()
+                r.backward(ember.ones_like(r))
+                results.append((r.detach().numpy().tobytes(), x.grad.numpy().tobytes()))
+            else:
+                results.append(r.numpy().tobytes())
+        assert results[0] == results[1]

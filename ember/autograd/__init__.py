@@ -143,6 +143,7 @@ class detect_anomaly:
 
     def __enter__(self):
         self.prev = (state.anomaly, state.anomaly_check_nan)
+        graph.anomaly_used = True
         state.anomaly = True
         state.anomaly_check_nan = self.check_nan
 
@@ -153,6 +154,8 @@ class detect_anomaly:
 class set_detect_anomaly:
     def __init__(self, mode, check_nan=True):
         self.prev = (state.anomaly, state.anomaly_check_nan)
+        if mode:
+            graph.anomaly_used = True
         state.anomaly = mode
         state.anomaly_check_nan = check_nan
 

@@ -29,7 +29,7 @@ from numpy import ndarray
 from .._backend import as_array, fp_off, fp_restore, is_writeable, xp
 from . import graph
 from .grad_mode import state
-from .graph import FOLDED, AccumulateGrad
+from .graph import FOLDED, AccumulateGrad, chain_steps
 from .._tensor import _wrap  # (loaded after ember._tensor: on the first backward, see Tensor.backward)
 
 
@@ -154,7 +154,8 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, cap
     capture=False: accumulate into `.grad` of leaves (of `inputs` only, when given).
     capture=True: return the gradients w.r.t. `inputs` instead (autograd.grad); `.grad` is untouched.
     """
-    if len(roots) == 1 and inputs is None and not create_graph and not graph.order_hooks_used and not state.anomaly:
+    if len(roots) == 1 and inputs is None and not create_graph and not graph.order_hooks_used \
+            and not (graph.anomaly_used and state.anomaly):
         t = roots[0]
         fn = t.grad_fn
         if fn is not None and root_grads[0].__class__ is graph._Tensor:
@@ -481,6 +482,7 @@ def run_default(node, nr, g, retain_graph):
     passed on unchanged); it becomes a tensor only where a node's formula, a hook or a leaf takes one. Chains of
     one-input nodes (each consumer older than every pending node) run without the heap and the buffers."""
     T = graph._Tensor
+    step_of = chain_steps.get
     kept = {id(g)}  # see run_backward
     buffers = {}
     ready = []
@@ -509,43 +511,33 @@ def run_default(node, nr, g, retain_graph):
             if fn0 is not None:
                 # one input and one output, its edge in the node's own slots (make_node1)
                 g = grads[0]
-                a1 = node.arrays1
-                gd = g._data if g.__class__ is T else g
-                if a1 is not None and gd.dtype.kind == "f":  # (complex, bfloat16: the node's tensor formula)
+                gd = g._data if type(g) is T else g
+                step = step_of(type(node))
+                formula = True  # node's gradient is still to be computed (by the formulas below)
+                if step is not None and gd.dtype.kind == "f":  # (complex, bfloat16: the node's tensor formula)
+                    # a chain of nodes with array formulas runs here, on bare arrays, each node by its class's step
+                    # (graph._chain_step): what the top of the loop would do with fn0 next, when fn0 is such a node,
+                    # runs next (see below)
                     while True:
-                        saved = node.saved
-                        if saved is FOLDED:
-                            if node._svc[0] != node._sver:
-                                node._as_saved().unpack(node)  # raises the modified-by-an-inplace-operation error
-                            t = node._st
-                            t = node._sd if t is None else t._data
-                        else:
-                            t = node.saved_array()
-                        if t is not None and t.dtype is not gd.dtype and t.dtype != gd.dtype:
-                            break  # the tensor formula (a1 still set)
-                        g = a1(gd, t)
-                        if g.__class__ is not ndarray:
-                            g = as_array(g)  # a 0-d formula gives a NumPy scalar
-                        if not retain_graph and saved:
-                            node.saved = None
-                            if saved is FOLDED:
-                                node._st = node._sd = node._svc = None
-                        a1 = None
-                        # a chain of nodes with array formulas runs here, on bare arrays: what the top of the loop
-                        # would do with fn0 next, when fn0 is such a node, runs next (see below) and g is checked
-                        dt = g.dtype
-                        meta = node._dtype0
-                        if g.shape != node._shape0 or (dt is not meta and dt != meta) or dt.kind != "f":
+                        r = step(node, gd, retain_graph)
+                        if type(r) is not ndarray:
+                            if r is not None:
+                                g = r[0]  # checked below
+                                formula = False
                             break
-                        a1 = fn0.arrays1
-                        if a1 is None or fn0._pre_hooks or fn0._fn0 is None or fn0 in buffers \
-                                or (ready and fn0.seq < -ready[0][0]):
-                            a1 = None
+                        g = r
+                        formula = False
+                        step = step_of(type(fn0))
+                        if step is None or (buffers and fn0 in buffers) or (ready and fn0.seq < -ready[0][0]):
+                            break
+                        fn1 = fn0._fn0
+                        if fn1 is None or fn0._pre_hooks:
                             break
                         node = fn0
-                        fn0 = node._fn0
+                        fn0 = fn1
                         gd = g
-                if a1 is not None or node.arrays1 is None:
+                        formula = True
+                if formula:
                     # _run_tensor_formula, inline
                     arrays = node.backward_arrays
                     if arrays is None:

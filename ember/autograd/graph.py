@@ -10,6 +10,7 @@ import threading
 import types
 
 import numpy as np
+from numpy import ndarray
 
 from .. import _backend
 from .grad_mode import state
@@ -265,7 +266,7 @@ class AccumulateGrad(Node):
         self.saved = ()
         self._pre_hooks = None
         self._hooks = None
-        if state.anomaly:
+        if anomaly_used and state.anomaly:
             self._trace = forward_trace()
 
     def release(self):
@@ -276,6 +277,8 @@ _Tensor = None  # set by ember._tensor (avoids an import cycle)
 leaf_hooks_used = False  # set once any leaf tensor hook is registered (lets AccumulateGrad skip the lookup)
 # set once any tensor or node hook is registered: from then on the engine runs leaves in torch's order (engine, 4.)
 order_hooks_used = False
+# set once anomaly mode is turned on in any thread: until then the hot paths skip reading the thread-local mode
+anomaly_used = False
 _EMBER_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 
 
@@ -334,7 +337,7 @@ def make_node(cls, inputs):
     node.saved = ()
     node._pre_hooks = None
     node._hooks = None
-    if state.anomaly:
+    if anomaly_used and state.anomaly:
         node._trace = forward_trace()
     return node
 
@@ -362,7 +365,7 @@ def make_node1(cls, t):
     node.saved = ()
     node._pre_hooks = None
     node._hooks = None
-    if state.anomaly:
+    if anomaly_used and state.anomaly:
         node._trace = forward_trace()
     return node
 
@@ -439,8 +442,10 @@ class UnaryNode(Node):
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        if cls.arrays1 is not None and cls.backward_arrays is None:
-            cls.backward_arrays = UnaryNode._backward_arrays1
+        if cls.arrays1 is not None:
+            chain_steps[cls] = own_copy(_chain_step(cls.arrays1))
+            if cls.backward_arrays is None:
+                cls.backward_arrays = UnaryNode._backward_arrays1
 
     def _backward_arrays1(self, grad):
         a1 = self.arrays1
@@ -454,6 +459,47 @@ class UnaryNode(Node):
 
 
 SAVE_NONE, SAVE_INPUT, SAVE_OUTPUT = 0, 1, 2
+_F32 = np.dtype(np.float32)
+chain_steps = {}  # UnaryNode subclass with an array formula -> its step of engine.run_default's array chains
+
+
+def _chain_step(arrays1):
+    """The array-chain step of a UnaryNode subclass whose array formula is `arrays1`, `step(node, gd, retain_graph)`:
+    node's input gradient from gd (its output's gradient, a real floating array), node's saved tensor released
+    unless retain_graph. Returns the gradient, an ndarray of node's input shape and real floating dtype; or None,
+    node untouched, where the formula does not apply (the saved array has another dtype than gd: node's tensor
+    formula runs instead); or, where the gradient is not such an array, the 1-tuple of it (the engine checks it
+    as any node's). Each subclass runs its own copy (own_copy, see chain_steps): its node slot reads and stores
+    specialise for that one class, where a loop over nodes of several classes pays the generic attribute lookup,
+    ~100 instructions, for each of them (~15 a node)."""
+    def step(node, gd, retain_graph):
+        saved = node.saved
+        if saved is FOLDED:
+            if node._svc[0] != node._sver:
+                node._as_saved().unpack(node)  # raises the modified-by-an-inplace-operation error
+            t = node._st
+            t = node._sd if t is None else t._data
+            if t.dtype is not gd.dtype and t.dtype != gd.dtype:
+                return None  # e.g. abs of a complex input (a real gradient)
+            g = arrays1(gd, t)
+            if not retain_graph:
+                node.saved = None
+                node._st = node._sd = node._svc = None
+        elif saved is not None and not saved:
+            g = arrays1(gd, None)  # nothing saved
+        else:
+            return None  # released (the formula raises the error), or moved to the generic tuple (unfold)
+        if type(g) is not ndarray:
+            return (_backend.as_array(g),)  # a 0-d formula gives a NumPy scalar; a device array
+        if g.shape != node._shape0:
+            return (g,)
+        dt = g.dtype
+        if dt is not _F32 or node._dtype0 is not _F32:  # (float32: the same checks, answered by identity)
+            meta = node._dtype0
+            if (dt is not meta and dt != meta) or dt.kind != "f":
+                return (g,)
+        return g
+    return step
 
 
 def own_copy(fn):
@@ -470,7 +516,8 @@ def record_unary(cls, t, data, save):
     (a UnaryNode) as its history, saving nothing, the input or the output (`save`). One call builds the output,
     the node with its edge (make_node1) and the saved tensor in the node's slots. make_node1's edge code is
     repeated inline on purpose: this is the hot path of every recorded unary op, and the extra call costs ~0.1 us
-    per op (bench_core's unary chain); change both together."""
+    per op (bench_core's unary chain); change both together, and the unary ops' fast forms (ops/elementwise.py,
+    _unary), which repeat this function inline."""
     node = _new(cls)
     if t._base is None:
         fn = t._grad_fn
@@ -513,7 +560,7 @@ def record_unary(cls, t, data, save):
         node.saved = FOLDED
     else:
         node.saved = ()
-    if state.anomaly:
+    if anomaly_used and state.anomaly:
         node._trace = forward_trace()
     return out
 
@@ -544,7 +591,7 @@ def record2(cls, a, b, out):
     node.saved = ()
     node._pre_hooks = None
     node._hooks = None
-    if state.anomaly:
+    if anomaly_used and state.anomaly:
         node._trace = forward_trace()
     out._grad_fn = node
     out._requires_grad = True

@@ -7,11 +7,12 @@ import numpy as np
 
 from .. import _dtype
 from .._dtype import BAREBONES_UNSIGNED_NP as _UNSIGNED, check_kernel
-from .._backend import as_array, is_array, on_device_of
+from .._backend import FP_QUIET, as_array, fp_set, is_array, on_device_of
 from .._tensor import Tensor
 from ._table import declare, op
 from ._registry import _torch_type_name as _torch_name
-from ..autograd.graph import RELEASED_ERROR, SAVE_INPUT, SAVE_NONE, SAVE_OUTPUT, UnaryNode, own_copy, record_unary, saved_input
+from ..autograd import graph as _graph
+from ..autograd.graph import FOLDED, _seq, forward_trace, RELEASED_ERROR, SAVE_INPUT, SAVE_NONE, SAVE_OUTPUT, UnaryNode, own_copy, record_unary, saved_input
 from .indexing import nonzero
 from ._registry import fp_off, fp_restore
 from ._registry import (Node, _out, _write_out, _write_out_same, fp_ignore, SavedTensor, binary_dtype,
@@ -20,6 +21,8 @@ from ._registry import (Node, _out, _write_out, _write_out_same, fp_ignore, Save
                         same_device, state, wrap, xp_of)
 
 ndarray = np.ndarray
+_new = object.__new__
+_NO_ARG = object()  # a fast form's first argument when the call passed none
 _NUMBER = (int, float, complex, np.number, np.bool_)
 
 
@@ -1183,29 +1186,74 @@ def _unary(name, fwd, grad_fn=None, save="input", int_ok=False, keep_int=False, 
     if small is not None:
         def factory(public):
             # ember.<name>(x) on a small float32 tensor: op's arithmetic and record with no layer around them (the
-            # table's generated callable costs ~0.3 us per call, a tenth of the op); every other call to `public`
-            def unary(*args, **kwargs):
-                if len(args) == 1 and not kwargs:
-                    x = args[0]
-                    if x.__class__ is Tensor:
-                        d = x._data
-                        if d.dtype is _F32 and d.size <= _CHUNK:
-                            tok = fp_off()
-                            try:
-                                if f64 is None:
-                                    r = small(d)
-                                else:  # _rounded's float64 function called here, not through `small` (~0.1 us)
-                                    r = d.astype(_F64)
-                                    r = f64(r, r).astype(_F32)
-                            finally:
-                                fp_restore(tok)
-                            if r.__class__ is not ndarray:
-                                r = as_array(r)  # 0-d
-                            if node_cls is not None and state.enabled and x._requires_grad:
-                                return record1(node_cls, x, r, save_code)
-                            return wrap(r)
-                return public(*args, **kwargs)
-            return unary
+            # table's generated callable costs ~0.3 us per call, a tenth of the op); every other call to `public`.
+            # x is a positional-only parameter so that `fn(x)` builds no tuple for *args. The record is
+            # graph.record_unary's, inline (the call cost ~600 instructions a recorded op); each op runs its own
+            # copy of this function (own_copy), so that the node's attribute stores specialise for its node class
+            def unary(x=_NO_ARG, /, *args, **kwargs):
+                if type(x) is Tensor and not args and not kwargs:
+                    d = x._data
+                    if d.dtype is _F32 and d.size <= _CHUNK:
+                        tok = fp_set(FP_QUIET)
+                        try:
+                            if f64 is None:
+                                r = small(d)
+                            else:  # _rounded's float64 function called here, not through `small` (~0.1 us)
+                                r = d.astype(_F64)
+                                r = f64(r, r).astype(_F32)
+                        finally:
+                            fp_restore(tok)
+                        if type(r) is not ndarray:
+                            r = as_array(r)  # 0-d
+                        if x._requires_grad and node_cls is not None and state.enabled:
+                            node = node_cls()  # (it has no __init__: ~300 instructions less than object.__new__)
+                            if x._base is None:
+                                fn = x._grad_fn
+                                if fn is None:
+                                    node._fn0 = x._accumulator()
+                                    node._nr0 = 0
+                                else:
+                                    node._fn0 = fn
+                                    node._nr0 = x._output_nr
+                            else:
+                                fn = x.grad_fn
+                                node._fn0 = x._accumulator() if fn is None else fn
+                                node._nr0 = 0 if fn is None else x._output_nr
+                            node._shape0 = d.shape
+                            node._dtype0 = _F32
+                            node.seq = next(_seq)
+                            node._pre_hooks = None
+                            node._hooks = None
+                            out = _new(Tensor)
+                            out._data = r
+                            out._requires_grad = True
+                            out._grad_fn = node
+                            out._grad = None
+                            vc = out._vc = [0]
+                            out._base = None
+                            out._output_nr = 0
+                            if save_code == 1:
+                                node._st = x
+                                node._sd = None
+                                vc = node._svc = x._vc
+                                node._sver = vc[0]
+                                node.saved = FOLDED
+                            elif save_code == 2:
+                                node._st = None
+                                node._sd = r
+                                node._svc = vc
+                                node._sver = 0
+                                node.saved = FOLDED
+                            else:
+                                node.saved = ()
+                            if _graph.anomaly_used and state.anomaly:
+                                node._trace = forward_trace()
+                            return out
+                        return wrap(r)
+                if x is _NO_ARG:
+                    return public(*args, **kwargs)
+                return public(x, *args, **kwargs)
+            return own_copy(unary)
         op.fast_function = factory
     return op
 
