@@ -39,6 +39,8 @@ def _pairs(seed=0):
 def _same(e, t, grad=False):
     assert e.dtype.__repr__().replace("ember", "torch") == repr(t.dtype)
     assert tuple(e.shape) == tuple(t.shape)
+    if t.dtype is torch.bfloat16:  # (torch has no NumPy bfloat16: both compared as float32, which holds them exactly)
+        e, t = e.float(), t.float()
     np.testing.assert_array_equal(e.detach().numpy(), t.detach().numpy())
     if grad:
         assert (e.grad_fn is None) == (t.grad_fn is None)
@@ -358,8 +360,6 @@ def test_gather_scatter_add_advanced_index(idt):
                 ve, vt = ember.from_numpy(v.copy()), torch.from_numpy(v.copy())
                 _both(lambda: e.gather(dim, ie), lambda: t.gather(dim, it))
                 _both(lambda: ember.gather(e, dim, ie), lambda: torch.gather(t, dim, it))
-                if dt is np.float16:
-                    continue  # (torch's float16 scatter_add sums in another order on every path: not this form's)
                 _both(lambda: e.scatter_add(dim, ie, ve), lambda: t.scatter_add(dim, it, vt))
                 _both(lambda: e.clone().scatter_add_(dim, ie, ve), lambda: t.clone().scatter_add_(dim, it, vt))
     for dt in (np.float32, np.float64):  # many repeated indices: the sums' order shows in the bits
@@ -390,6 +390,93 @@ def test_gather_scatter_add_advanced_index(idt):
     _both(lambda: e.scatter_add(1, ember.from_numpy(i), e[:4]), lambda: t.scatter_add(1, torch.from_numpy(i), t[:4]))
     _both(lambda: e.gather(1, ember.from_numpy(i.astype(np.int16))), lambda: t.gather(1, torch.from_numpy(i.astype(np.int16))))
     _both(lambda: e.gather(1, ember.from_numpy(i), sparse_grad=False), lambda: t.gather(1, torch.from_numpy(i), sparse_grad=False))
+
+
+def _low_pair(a, dt):
+    """A float64 sample as the same float16/bfloat16 tensor in ember and torch."""
+    a = np.asarray(a, np.float32)
+    return ember.from_numpy(a.copy()).to(getattr(ember, dt)), torch.from_numpy(a.copy()).to(getattr(torch, dt))
+
+
+@pytest.mark.filterwarnings("ignore")  # (scatter's reduce= is deprecated, index_reduce is in beta: both warn)
+@pytest.mark.parametrize("dt", ["float16", "bfloat16"])
+def test_low_precision_scatter_accumulation(dt):
+    """float16/bfloat16 scatter_add, scatter(reduce=), scatter_reduce and index_add (input 2-D or more, alpha 1)
+    accumulate in float32 and round once, as torch; index_add with another alpha or a 1-D input, index_put/put
+    accumulate and index_reduce step in the low-precision dtype, as torch: values over several decades, many
+    repeated indices (the accumulation shows in the bits), 5x3, 40x30, above 1,024 index elements (the blocked
+    path), counts above 256 (scatter_reduce's mean divides by the count rounded to the dtype), transposed
+    layouts, 0-d, the in-place forms."""
+    rng = np.random.default_rng(11)
+
+    def vals(shape):
+        return rng.standard_normal(shape) * 10.0 ** rng.integers(-3, 3, shape)
+
+    for shape in [(5, 3), (40, 30), (1100, 3), (300, 2)]:
+        rows = 3
+        x_e, x_t = _low_pair(vals((rows, shape[1])), dt)
+        s_e, s_t = _low_pair(vals(shape), dt)
+        p_e, p_t = _low_pair(1 + rng.standard_normal(shape) * 0.05, dt)  # factors near 1 for the products
+        i = rng.integers(0, rows, shape)
+        i1 = rng.integers(0, rows, shape[0])
+        flat = rng.integers(-x_t.numel(), x_t.numel(), s_t.numel())
+        ie, it, i1e, i1t = (f(a) for a in (i, i1) for f in (ember.from_numpy, torch.from_numpy))
+        fe, ft = ember.from_numpy(flat), torch.from_numpy(flat)
+        layouts = [(0, x_e, s_e, p_e, ie, x_t, s_t, p_t, it),  # and transposed input, src and index along dim 1
+                   (1, x_e.t(), s_e.t(), p_e.t(), ie.t(), x_t.t(), s_t.t(), p_t.t(), it.t())]
+        for d, xe, se, pe, ie_, xt, st, pt, it_ in layouts:
+            _both(lambda: xe.scatter_add(d, ie_, se), lambda: xt.scatter_add(d, it_, st))
+            _both(lambda: ember.scatter_add(xe, d, ie_, se), lambda: torch.scatter_add(xt, d, it_, st))
+            _both(lambda: xe.clone().scatter_add_(d, ie_, se), lambda: xt.clone().scatter_add_(d, it_, st))
+            _both(lambda: xe.scatter(d, ie_, se, reduce="add"), lambda: xt.scatter(d, it_, st, reduce="add"))
+            _both(lambda: xe.scatter(d, ie_, pe, reduce="multiply"), lambda: xt.scatter(d, it_, pt, reduce="multiply"))
+            _both(lambda: xe.clone().scatter_(d, ie_, pe, reduce="multiply"),
+                  lambda: xt.clone().scatter_(d, it_, pt, reduce="multiply"))
+            for red in ("sum", "prod", "mean", "amax", "amin"):
+                v_e, v_t = (pe, pt) if red == "prod" else (se, st)
+                for inc in (True, False):
+                    _both(lambda: xe.scatter_reduce(d, ie_, v_e, red, include_self=inc),
+                          lambda: xt.scatter_reduce(d, it_, v_t, red, include_self=inc))
+                _both(lambda: xe.clone().scatter_reduce_(d, ie_, v_e, red),
+                      lambda: xt.clone().scatter_reduce_(d, it_, v_t, red))
+        for alpha in (1, 1.0, 3):
+            _both(lambda: x_e.index_add(0, i1e, s_e, alpha=alpha), lambda: x_t.index_add(0, i1t, s_t, alpha=alpha))
+            _both(lambda: x_e.clone().index_add_(0, i1e, s_e, alpha=alpha),
+                  lambda: x_t.clone().index_add_(0, i1t, s_t, alpha=alpha))
+            _both(lambda: x_e.t().index_add(1, i1e, s_e.t(), alpha=alpha),
+                  lambda: x_t.t().index_add(1, i1t, s_t.t(), alpha=alpha))
+            _both(lambda: x_e[:, 0].index_add(0, i1e, s_e[:, 0], alpha=alpha),
+                  lambda: x_t[:, 0].index_add(0, i1t, s_t[:, 0], alpha=alpha))
+        for red in ("prod", "mean", "amax", "amin"):
+            v_e, v_t = (p_e, p_t) if red == "prod" else (s_e, s_t)
+            for inc in (True, False):
+                _both(lambda: x_e.index_reduce(0, i1e, v_e, red, include_self=inc),
+                      lambda: x_t.index_reduce(0, i1t, v_t, red, include_self=inc))
+                _both(lambda: x_e[:, 0].index_reduce(0, i1e, v_e[:, 0], red, include_self=inc),
+                      lambda: x_t[:, 0].index_reduce(0, i1t, v_t[:, 0], red, include_self=inc))
+        _both(lambda: x_e.index_put((i1e,), s_e, accumulate=True), lambda: x_t.index_put((i1t,), s_t, accumulate=True))
+        _both(lambda: x_e.clone().put_(fe, s_e.reshape(-1), accumulate=True),
+              lambda: x_t.clone().put_(ft, s_t.reshape(-1), accumulate=True))
+        perm = rng.permutation(rows)[:2]
+        pe_, pt_ = ember.from_numpy(perm), torch.from_numpy(perm)
+        _both(lambda: x_e.index_copy(0, pe_, s_e[:2]), lambda: x_t.index_copy(0, pt_, s_t[:2]))
+        m = rng.random(shape) < 0.5
+        _both(lambda: s_e.masked_scatter(ember.from_numpy(m), p_e), lambda: s_t.masked_scatter(torch.from_numpy(m), p_t))
+    z_e, z_t = _low_pair(vals(()), dt)  # 0-d: every index is 0
+    v_e, v_t = _low_pair(vals(()), dt)
+    i0e, i0t = ember.tensor(0), torch.tensor(0)
+    _both(lambda: z_e.scatter_add(0, i0e, v_e), lambda: z_t.scatter_add(0, i0t, v_t))
+    _both(lambda: z_e.scatter(0, i0e, v_e, reduce="add"), lambda: z_t.scatter(0, i0t, v_t, reduce="add"))
+    for red in ("sum", "prod", "mean"):
+        _both(lambda: z_e.scatter_reduce(0, i0e, v_e, red), lambda: z_t.scatter_reduce(0, i0t, v_t, red))
+    _both(lambda: z_e.index_add(0, ember.tensor([0]), v_e), lambda: z_t.index_add(0, torch.tensor([0]), v_t))
+    w_e, w_t = _low_pair(vals(40), dt)  # a 1-D index into a 0-d input: src's first elements added in
+    j_e, j_t = ember.zeros(40, dtype=ember.long), torch.zeros(40, dtype=torch.long)
+    _both(lambda: z_e.scatter_add(0, j_e, w_e), lambda: z_t.scatter_add(0, j_t, w_t))
+    _both(lambda: z_e.clone().scatter_add_(0, j_e, w_e), lambda: z_t.clone().scatter_add_(0, j_t, w_t))
+    _both(lambda: z_e.scatter(0, j_e, w_e, reduce="multiply"), lambda: z_t.scatter(0, j_t, w_t, reduce="multiply"))
+    for red in ("sum", "mean"):
+        _both(lambda: z_e.scatter_reduce(0, j_e, w_e, red), lambda: z_t.scatter_reduce(0, j_t, w_t, red))
 
 
 def test_gather_scatter_add_advanced_index_grad():

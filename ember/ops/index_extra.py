@@ -13,7 +13,8 @@ from .._backend import xp
 from .._tensor import Tensor
 from ._table import op
 from ._registry import Node, SavedTensor, _torch_type_name, not_tensor, record, state, wrap, _write_out
-from .indexing import _check_index_func, _check_index_tensor, _check_scatter, _scatter_positions, gather
+from .indexing import _OPMATH_NP, _check_index_func, _check_index_tensor, _check_scatter, _opmath_at, \
+    _scatter_positions, gather
 
 
 
@@ -51,16 +52,31 @@ def _identity(dt, reduce):
 _UFUNC = {"sum": np.add, "mean": np.add, "prod": np.multiply, "amax": np.maximum, "amin": np.minimum}
 
 
-def _reduce_into(d, pos, src, reduce, include_self):
-    """d[pos] reduced with src (d: a fresh array, changed in place); positions repeated in `pos` all count."""
+def _reduce_into(d, pos, src, reduce, include_self, opmath=False):
+    """d[pos] reduced with src (d: a fresh array, changed in place); positions repeated in `pos` all count.
+    opmath (scatter_reduce): float16/bfloat16 sums and products accumulate in float32 and round once (_opmath_at);
+    index_reduce steps in the input's dtype, as torch. torch's mean divides by a count kept in the input's dtype
+    (scatter_reduce_two_cpu and index_reduce_func_impl, aten/src/ATen/native/TensorAdvancedIndexing.cpp): a count
+    added with scatter_add_/index_add_ of ones, rounded once (a bfloat16 257 is 256) except index_reduce of a 1-D
+    input, whose index_add_ adds one by one (a bfloat16 count stops at 256)."""
     if not include_self:
         d[pos] = _identity(d.dtype, reduce)
-    _backend.ufunc_at(_UFUNC[reduce], d, pos, src)
+    if opmath and reduce in ("sum", "mean", "prod"):
+        _opmath_at(_UFUNC[reduce], d, pos, src)
+    else:
+        _backend.ufunc_at(_UFUNC[reduce], d, pos, src)
     if reduce == "mean":
         count = xp(d).ones(d.shape, np.int64)
         if not include_self:
             count[pos] = 0
-        _backend.scatter_add(count, pos, xp(d).ones(src.shape, np.int64))
+        if d.dtype not in _OPMATH_NP:
+            _backend.scatter_add(count, pos, xp(d).ones(src.shape, np.int64))
+        elif opmath or d.ndim > 1:
+            _backend.scatter_add(count, pos, xp(d).ones(src.shape, np.int64))
+            count = count.astype(d.dtype)
+        else:
+            count = count.astype(d.dtype)
+            _backend.scatter_add(count, pos, xp(d).ones(src.shape, d.dtype))
         count = xp(d).maximum(count, 1)
         if d.dtype.kind in "iu":
             d[...] = xp(d).floor_divide(d, count)
@@ -343,7 +359,7 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True, out=Non
         else:
             pos = _scatter_positions(ax, idx, d.ndim)
             sd = src._data[tuple(slice(0, s) for s in idx.shape)]
-        res = _reduce_into(res, pos, sd, reduce, include_self).reshape(d.shape)
+        res = _reduce_into(res, pos, sd, reduce, include_self, opmath=True).reshape(d.shape)
     r = wrap(res)
     if state.enabled and (input._requires_grad or src._requires_grad):
         node = record(ScatterReduceBackward0, (input, src), r)

@@ -793,6 +793,7 @@ def _gather_flat(d, idx, ax, n=None):
 
 
 _SMALL_INDEX = 1024  # index elements: below it gather/scatter_add on host arrays use a cached plan (_fancy_plan)
+_OPMATH_NP = _dtype.OPMATH_NP
 _FANCY_PLANS = {}  # (input shape, index shape, dim, input dtype, index dtype) -> _fancy_plan's plan
 _SIGN_BYTE = 0 if sys.byteorder == "big" else -1  # the byte of an integer that holds its sign, from its end
 
@@ -935,6 +936,21 @@ def _scatter_into_zeros(src, dim, index, shape, accumulate=True):
     return r
 
 
+def _opmath_at(ufunc, d, pos, src):
+    """ufunc.at(d, pos, src) for scatter's, scatter_reduce's and index_add's sums and products; d changes in place.
+    float16/bfloat16 accumulate in float32 and round once at the end: torch's CPU scatter kernels
+    (aten/src/ATen/native/cpu/ScatterGatherKernel.cpp) give base.float().scatter_add(...).to(dtype) bit for bit,
+    measured on torch 2.13, not the sum of low-precision steps (index_put/put accumulate do step in low precision:
+    they do not come here)."""
+    low = _OPMATH_NP.get(d.dtype)
+    if low is None:
+        _backend.ufunc_at(ufunc, d, pos, src)
+        return
+    wide = d.astype(low)
+    _backend.ufunc_at(ufunc, wide, pos, src.astype(low))
+    d[...] = wide.astype(d.dtype)
+
+
 def _scatter_positions(dim, idx, ndim):
     grids = xp(idx).indices(idx.shape, sparse=True)
     pos = list(grids)
@@ -1003,17 +1019,17 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None, out=None):
     d = input._data.copy()
     idx = index._data
     _check_bounds(idx, d.shape[ax] if d.ndim else 1, ax)
-    pos = _scatter_positions(ax, idx, d.ndim)
-    if src is not None:
-        sd = src._data[tuple(slice(0, s) for s in idx.shape)].astype(d.dtype, copy=False)
+    if d.ndim == 0:  # every index is 0: position 0 of a 1-element view, src's first elements in order
+        target, pos = d.reshape(1), (idx.reshape(-1),)
+        sd = src._data.reshape(-1)[:idx.size] if src is not None else None
     else:
-        sd = on_device_of(np.asarray(value).astype(d.dtype), d)
-    if reduce == "add":
-        _backend.scatter_add(d, pos, sd)
-    elif reduce == "multiply":
-        _backend.ufunc_at(np.multiply, d, pos, sd)
+        target, pos = d, _scatter_positions(ax, idx, d.ndim)
+        sd = src._data[tuple(slice(0, s) for s in idx.shape)] if src is not None else None
+    sd = sd.astype(d.dtype, copy=False) if src is not None else on_device_of(np.asarray(value).astype(d.dtype), d)
+    if reduce is not None:
+        _opmath_at(np.add if reduce == "add" else np.multiply, target, pos, sd)
     else:
-        d[pos] = sd
+        target[pos] = sd
     out = wrap(d)
     if state.enabled and (input._requires_grad or getattr(src, "_requires_grad", False)):
         node = record(ScatterBackward0, (input, src) if src is not None else (input,), out)
@@ -1043,11 +1059,14 @@ def _small_scatter_add(input, dim, index, src):
         v = v[tuple(slice(0, i) for i in idx.shape)]
     if not v.flags.c_contiguous:
         v = v.copy()
-    r = d.copy()
+    low = _OPMATH_NP.get(d.dtype)  # float16/bfloat16 add in float32 and round once, as torch (see _opmath_at)
+    r = d.copy() if low is None else d.astype(low)
     try:
-        np.add.at(r, pre + (idx,) + post, v)
+        np.add.at(r, pre + (idx,) + post, v if low is None else v.astype(low))
     except IndexError:  # an index >= the size along dim (r is dropped)
         return None
+    if low is not None:
+        r = r.astype(d.dtype)
     out = wrap(r)
     if (input._requires_grad or src._requires_grad) and state.enabled:
         node = record(ScatterBackward0, (input, src), out)
@@ -1081,9 +1100,11 @@ def scatter_add(input, dim, index, src, *, out=None):
     ax = input._wrap_dim(dim)
     _check_index_tensor(index, "scatter_add")
     _check_scatter(input, ax, index, src)
-    d = input._data.copy()
-    _scatter_add_np(d, ax, index._data, src._data.astype(d.dtype, copy=False), d.shape[ax] if d.ndim else 1)
-    out = wrap(d)
+    d = input._data
+    low = _OPMATH_NP.get(d.dtype)  # float16/bfloat16 add in float32 and round once, as torch (see _opmath_at)
+    r = d.astype(low or d.dtype)
+    _scatter_add_np(r, ax, index._data, src._data.astype(r.dtype, copy=False), d.shape[ax] if d.ndim else 1)
+    out = wrap(r if low is None else r.astype(d.dtype))
     if state.enabled and (input._requires_grad or src._requires_grad):
         node = record(ScatterBackward0, (input, src), out)
         node.saved = (SavedTensor(index),)
@@ -1528,8 +1549,15 @@ def index_add(self, dim, index, source, *, alpha=1):
         d = xp.asarray(self._data + source._data.reshape(()) * alpha).astype(self._data.dtype)
     else:
         d = self._data.copy()
-        _backend.scatter_add(d, (slice(None),) * ax + (index._data.reshape(-1),),
-                              source._data.reshape(source._data.shape or (1,)) * alpha)
+        pos = (slice(None),) * ax + (index._data.reshape(-1),)
+        sd = source._data.reshape(source._data.shape or (1,))
+        if d.ndim > 1 and alpha == 1 and d.dtype in _OPMATH_NP:
+            # torch's index_add_cpu_ (aten/src/ATen/native/TensorAdvancedIndexing.cpp) hands this case to
+            # scatter_add (float16/bfloat16 then accumulate in float32, _opmath_at); 1-D inputs and other alphas
+            # add slice by slice in the input's dtype (measured against torch 2.13)
+            _opmath_at(np.add, d, pos, sd)
+        else:
+            _backend.scatter_add(d, pos, sd * alpha)
     out = wrap(d)
     if state.enabled and (self._requires_grad or source._requires_grad):
         node = record(IndexAddBackward0, (self, source), out)
