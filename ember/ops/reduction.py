@@ -130,14 +130,17 @@ def _bf16_f32(d):
     return u.view(_F32)
 
 
-_BF16_BLOCK = 1 << 17
+_BF16_BLOCK = 1 << 16  # words (two bfloat16s each) per block: with its buffer 512 KiB, in cache
+_BF16_LANES = 4096  # a block's columns: summed down its 16 rows first
 
 
 def _bf16_full_sum(d):
     """Sum of a C-contiguous bfloat16 array of even size in float32 arithmetic (torch accumulates bfloat16 in
     float32), block by block in cache: the array viewed as uint32 holds two bfloat16s per word, the high one
-    (u & 0xffff0000) and the low one (u << 16) each exactly a float32. Blocks in NumPy's pairwise order, their
-    sums added in float64 (above _cascade.LIMIT elements the order is not torch's; the accuracy is float32's)."""
+    (u & 0xffff0000) and the low one (u << 16) each exactly a float32. A block's values, as 16 rows of 4096, are
+    summed down the rows (NumPy's row-by-row vector adds: 4x its pairwise sum's speed on one long row) and the
+    4096 column sums in NumPy's pairwise order; block sums added in float64 (above _cascade.LIMIT elements the
+    order is not torch's; the accuracy is float32's: 16 sequential additions, then pairwise)."""
     u = d.reshape(-1).view(np.uint32)
     buf = np.empty(_BF16_BLOCK if u.size > _BF16_BLOCK else u.size, np.uint32)  # (min is the op here)
     f = buf.view(_F32)
@@ -145,10 +148,11 @@ def _bf16_full_sum(d):
     for s in range(0, u.size, _BF16_BLOCK):
         c = u[s:s + _BF16_BLOCK]
         b, fb = buf[:c.size], f[:c.size]
+        rows = fb.reshape(-1, _BF16_LANES) if c.size % _BF16_LANES == 0 else fb.reshape(1, -1)
         np.bitwise_and(c, np.uint32(0xFFFF0000), out=b)
-        tot += float(np.add.reduce(fb))
+        tot += float(_reduce(_reduce(rows, 0)))
         np.left_shift(c, np.uint32(16), out=b)
-        tot += float(np.add.reduce(fb))
+        tot += float(_reduce(_reduce(rows, 0)))
     return np.float32(tot)
 
 
@@ -1324,10 +1328,73 @@ def _unsqueeze_dims(t, in_shape, axes):
     return t.reshape(tuple(shape))
 
 
-@op("logsumexp(Tensor input, IntArrayRef[1] dim, bool keepdim=False, *, Tensor out=None)", method=True)
+def _logsumexp_dim32(d, ax):
+    """torch's logsumexp of a non-empty float32 ndarray over one axis `ax` (0 <= ax < ndim), keepdim: its
+    composition (amax, masked_fill of infinite maxima, exp of the difference, sum, log, add) with the same kernels
+    as the general path below, the sum by the fast forms' cached plan (the same additions as _torch_order_sum)."""
+    tok = fp_off()
+    try:
+        m = _max_reduce(d, ax, None, None, True)
+        if not _isfinite(_reduce(m, None)):  # (one call; an infinite or NaN maximum makes the sum so)
+            m[np.isinf(m)] = 0
+        e = exp_arrays(d - m)
+        p = _DIM32.get((e.shape, ax)) if e.flags.c_contiguous else None  # (exp keeps a transposed input's layout)
+        if p is None:
+            s = _sum32(e, (ax,)) if e.size <= _sumplan.LIMIT else None  # (which fills _DIM32)
+            if s is not None:
+                s = s.reshape(m.shape)
+            else:
+                s = _torch_order_sum(e, (ax,), True, _F32)
+                if s is None:
+                    s = _reduce(e, ax, None, None, True)
+        elif p.__class__ is int:  # (the plan's order is NumPy's: _in_order)
+            s = _reduce(e, ax, None, None, True)
+        else:
+            s = _reduce(e.ravel()[p.idx], 0, None, None, False, 0.0, p.where).reshape(m.shape)
+        r = log_arrays(s)
+        _add(r, m, out=r)
+    finally:
+        fp_restore(tok)
+    return r
+
+
+_isfinite = math.isfinite
+
+
+def _fast_logsumexp_method(public):
+    """x.logsumexp(dim) with an int of a non-empty float32 tensor (no keepdim): `_logsumexp_dim32` without the op's
+    layer (see OpDef.fast_method); every other call goes to `public` as it was made."""
+    def logsumexp(self, dim=_ABSENT, /, *args, **kwargs):
+        if dim.__class__ is int and not args and not kwargs:
+            d = self._data
+            nd = d.ndim
+            if d.dtype is _F32 and d.__class__ is _ndarray and nd and d.size:
+                ax = dim + nd if dim < 0 else dim
+                if 0 <= ax < nd:
+                    r = _logsumexp_dim32(d, ax)
+                    r = wrap(r.reshape(d.shape[:ax] + d.shape[ax + 1:]))
+                    if state.enabled and self._requires_grad:
+                        node = record(LogsumexpBackward0, (self,), r)
+                        node.saved = (SavedTensor(self), SavedTensor(r, True))
+                        node.axes, node.keepdim = (ax,), False
+                    return r
+        return public(self, *(a for a in (dim,) if a is not _ABSENT), *args, **kwargs)
+    return logsumexp
+
+
+@op("logsumexp(Tensor input, IntArrayRef[1] dim, bool keepdim=False, *, Tensor out=None)", method=True,
+    fast_method=_fast_logsumexp_method)
 def logsumexp(input, dim, keepdim=False, *, out=None):
     d = input._data
     axes = _dims(input, dim) if d.ndim else ()
+    if d.dtype is _F32 and d.__class__ is _ndarray and len(axes) == 1 and d.size:
+        r = _logsumexp_dim32(d, axes[0])
+        r = wrap(r if keepdim else r.reshape(r.shape[:axes[0]] + r.shape[axes[0] + 1:]))
+        if state.enabled and input._requires_grad:
+            node = record(LogsumexpBackward0, (input,), r)
+            node.saved = (SavedTensor(input), SavedTensor(r, True))
+            node.axes, node.keepdim = axes, keepdim
+        return _out(out, r)
     if not d.ndim:
         _dims(input, dim)  # validates dim
     if d.dtype.kind in "biu":
