@@ -825,6 +825,16 @@ def _fancy_plan(d, idx, dim):
     return plan
 
 
+def _small_index_plan(d, idx, dim):
+    """The cached _fancy_plan for gather/scatter_add(d, dim, idx), or None where there is none or idx has a negative
+    entry (NumPy would wrap it; the general path raises torch's error): the sign byte of each index element, read
+    from its bytes, against zeros."""
+    plan = _FANCY_PLANS.get((d.shape, idx.shape, dim, d.dtype, idx.dtype)) or _fancy_plan(d, idx, dim)
+    if plan is None or idx.tobytes()[plan[3]::plan[4]] != plan[5]:
+        return None
+    return plan
+
+
 def _small_gather(input, dim, index):
     """gather of a small host index (see _fancy_plan): one advanced index of the input as it is (any strides; a
     C-ordered result of the index's shape, as the general path's), or None for the general path (an index
@@ -832,12 +842,10 @@ def _small_gather(input, dim, index):
     d, idx = input._data, index._data
     if d.__class__ is not ndarray or idx.__class__ is not ndarray or dim.__class__ is not int:
         return None
-    plan = _FANCY_PLANS.get((d.shape, idx.shape, dim, d.dtype, idx.dtype)) or _fancy_plan(d, idx, dim)
+    plan = _small_index_plan(d, idx, dim)
     if plan is None:
         return None
-    ax, pre, post, sign, step, zeros = plan
-    if idx.tobytes()[sign::step] != zeros:  # a negative index
-        return None
+    ax, pre, post = plan[:3]
     try:
         out = wrap(d[pre + (idx,) + post])
     except IndexError:  # an index >= the size along dim
@@ -1047,12 +1055,10 @@ def _small_scatter_add(input, dim, index, src):
     if d.__class__ is not ndarray or idx.__class__ is not ndarray or v.__class__ is not ndarray or \
             dim.__class__ is not int or v.dtype is not d.dtype or not idx.flags.c_contiguous:
         return None
-    plan = _FANCY_PLANS.get((d.shape, idx.shape, dim, d.dtype, idx.dtype)) or _fancy_plan(d, idx, dim)
+    plan = _small_index_plan(d, idx, dim)
     if plan is None:
         return None
-    ax, pre, post, sign, step, zeros = plan
-    if idx.tobytes()[sign::step] != zeros:  # a negative index
-        return None
+    ax, pre, post = plan[:3]
     if v.shape != idx.shape:
         if v.ndim != idx.ndim or any(i > j for i, j in zip(idx.shape, v.shape)):
             return None
