@@ -28,18 +28,22 @@ def same_state(ge, gt, what=""):
     assert ge.get_state().numpy().tobytes() == gt.get_state().numpy().tobytes(), f"state after {what}"
 
 
-# ---- randperm: one sort of the (target, step) keys, pointer jumping over the chains ------------------------------
+# ---- randperm: the swaps replayed chunk by chunk (special steps grouped by a small sort), the last cells sorted --
 @pytest.mark.parametrize("seed", [0, 5, 2**32 - 1])
 def test_randperm_sizes_match_torch(seed):
     ge, gt = generators(seed)
-    # 32 | 33: torch's loop on a list | the vectorised form; 624-word MT blocks; _fisher_yates' cell blocks (one
-    # block up to _PERM_BLOCK cells, blocks of an eighth of the cells left from 8 * _PERM_BLOCK); 2**16, 2**20
-    b = R._PERM_BLOCK
+    # 32 | 33: torch's loop on a list | the vectorised forms; 624-word MT blocks; _fisher_yates_sorted's cell blocks
+    # (one block up to _PERM_BLOCK cells, blocks of an eighth of the cells left from 8 * _PERM_BLOCK); above
+    # _PERM_LAST cells _fisher_yates' chunks (an eighth of the cells left, at most _PERM_CHUNK steps) before the
+    # last _PERM_LAST cells; 2**16, 2**20
+    b, c, last = R._PERM_BLOCK, R._PERM_CHUNK, R._PERM_LAST
     for n in (31, 32, 33, 34, 35, 63, 64, 65, 623, 624, 625, 626, 1249, b - 1, b, b + 1, 8 * b - 1, 8 * b, 8 * b + 1,
-              2**16 - 1, 2**16, 2**16 + 1, 2**20 + 7):
+              last - 1, last, last + 1, last + 9, 9 * last // 8 + 7, 2**16 - 1, 2**16, 2**16 + 1, 8 * c - 1, 8 * c,
+              8 * c + 1, 8 * c + b + 3, 2**20 + 7):
         same(ember.randperm(n, generator=ge), torch.randperm(n, generator=gt), f"randperm({n})")
         same_state(ge, gt, f"randperm({n})")
-    for name, n in (("int32", 4099), ("int16", 30000), ("float32", 1000), ("float64", 777), ("uint8", 256)):
+    for name, n in (("int32", 4099), ("int16", 30000), ("float32", 1000), ("float64", 777), ("uint8", 256),
+                    ("int32", 70001), ("float32", 40000)):
         same(ember.randperm(n, dtype=getattr(ember, name), generator=ge),
              torch.randperm(n, dtype=getattr(torch, name), generator=gt), f"randperm({n}, {name})")
         same_state(ge, gt, f"randperm({n}, {name})")
@@ -67,7 +71,7 @@ def _swap_loop(r, n):
     return np.array(a, dtype=np.int64)
 
 
-@pytest.mark.parametrize("n", [2, 3, 33, 1000, 4099])
+@pytest.mark.parametrize("n", [2, 3, 33, 1000, 4099, R._PERM_LAST + 1, 8 * R._PERM_CHUNK + 5])
 def test_fisher_yates_extreme_draws(n):
     steps = np.arange(n - 1, dtype=np.int64)
     for r in (n - 1 - steps, np.zeros(n - 1), np.ones(n - 1), np.full(n - 1, 2**32 - 1),
