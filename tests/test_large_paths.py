@@ -137,8 +137,11 @@ def test_bfloat16_large_sums(shape):
     assert (np.abs(got - exact) <= np.spacing(np.abs(exact).astype(F32)) * 2 ** 16).all()
 
 
-@pytest.mark.parametrize("shape", [(1024, 1024), (64, 16, 1030), (1 << 20,), (1030, 1024)])
+@pytest.mark.parametrize("shape", [(1024, 1024), (64, 16, 1030), (1 << 20,), (1030, 1024), (1025, 1024),
+                                   (700, 2051), (32, 40000)])
 def test_cumsum_gemm_blocks(shape):
+    # (the rows go through in chunks of 32K elements: a last chunk of one row, rows whose last columns are not a
+    # whole block, rows longer than a chunk)
     x = (np.random.default_rng(4).standard_normal(shape) * 10).astype(F32)
     e = ember.from_numpy(x).cumsum(-1).numpy()
     t = torch.from_numpy(x).cumsum(-1).numpy()
@@ -154,6 +157,31 @@ def test_cumsum_gemm_blocks_falls_back_exactly():
     x = np.random.default_rng(5).standard_normal((1024, 1024)).astype(F32)
     x[3, 5], x[7, 9], x[10, 100], x[11, 200], x[12, 300] = np.inf, np.nan, 3e38, 3e38, -np.inf
     np.testing.assert_array_equal(ember.from_numpy(x).cumsum(1).numpy(), torch.from_numpy(x).cumsum(1).numpy())
+    # one non-finite result in the last chunk (an inf, a NaN, a -inf alone, a block sum or a carry overflowing
+    # float32) sends the whole array to torch's sequential scan, with its bits
+    for row, cols, values in ((1023, [1000], [np.inf]), (1023, [1023], [np.nan]), (1000, [4], [-np.inf]),
+                              (1010, [16, 17, 18, 19], [3e38, 3e38, -3e38, -3e38]),
+                              (1020, [0, 500, 600], [2e38, 2e38, -2e38])):
+        y = x.copy()
+        y[row, cols] = values
+        with np.errstate(all="ignore"):
+            np.testing.assert_array_equal(ember.from_numpy(y).cumsum(1).numpy(),
+                                          torch.from_numpy(y).cumsum(1).numpy())
+    # a row longer than a chunk (checked by its sum)
+    z = x.reshape(-1).copy()
+    z[-3] = -np.inf
+    np.testing.assert_array_equal(ember.from_numpy(z).cumsum(0).numpy(), torch.from_numpy(z).cumsum(0).numpy())
+
+
+def test_cumsum_gemm_blocks_large_finite():
+    # values above 2**100 that overflow nothing stay on the GEMM blocks, within the same bound
+    x = np.random.default_rng(6).standard_normal((1024, 1024)).astype(F32)
+    x[::7, ::13] = 1e36
+    x[3::11, 5::17] = -3e36
+    e = ember.from_numpy(x).cumsum(1).numpy()
+    t = torch.from_numpy(x).cumsum(1).numpy()
+    scale = np.cumsum(np.abs(x.astype(np.float64)), -1)
+    assert np.isfinite(e).all() and (np.abs(e.astype(np.float64) - t) <= 4 * np.finfo(F32).eps * scale).all()
 
 
 @pytest.mark.parametrize("shape", [(600, 131), (3, 300, 70), (2100, 130), (513, 1), (700, 64), (520, 3), (520, 32)])
