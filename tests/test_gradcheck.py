@@ -178,3 +178,34 @@ def test_gradgradcheck_catches_detached_backward():
     with pytest.raises(RuntimeError):
         ember.autograd.gradgradcheck(FirstOrderOnly.apply, (x,))
     assert ember.autograd.gradgradcheck(lambda a: a * a * a, (x,))
+
+
+# ---- prod and cumprod of inputs with zeros: no division, and differentiable twice (torch's prod_safe_zeros_backward
+# and cumprod_backward) ---------------------------------------------------------------------------------------------
+_ZEROS = np.array([[1.5, 0.0, 2.0, -0.7], [0.0, 0.0, 1.2, 3.0], [2.0, -1.1, 0.8, 0.0]])
+_ZERO_FORMS = [("prod", lambda a: a.prod()), ("prod0", lambda a: a.prod(0)), ("prod1k", lambda a: a.prod(1, True)),
+               ("cumprod1", lambda a: a.cumprod(1)), ("cumprod0", lambda a: a.cumprod(0)),
+               ("cumprod_t", lambda a: a.t().cumprod(1))]
+
+
+@pytest.mark.parametrize("complex_", [False, True])
+@pytest.mark.parametrize("name,f", _ZERO_FORMS, ids=[n for n, _ in _ZERO_FORMS])
+def test_prod_cumprod_with_zeros(name, f, complex_):
+    import torch
+    x = _ZEROS + (0.5j * (_ZEROS != 0) * np.arange(12).reshape(3, 4) if complex_ else 0)
+    assert ember.autograd.gradcheck(f, (ember.tensor(x, requires_grad=True),))
+    assert ember.autograd.gradgradcheck(f, (ember.tensor(x, requires_grad=True),))
+    rng = np.random.default_rng(3)
+    got = []
+    for lib in (ember, torch):  # the first and second derivatives' values against torch, random upstream gradients
+        t = lib.tensor(x, requires_grad=True)
+        y = f(t)
+        g = lib.tensor(rng.standard_normal(tuple(y.shape)) * (1 + 1j if complex_ else 1))
+        gr, = lib.autograd.grad(y, t, g, create_graph=True)
+        w = lib.tensor(np.random.default_rng(4).standard_normal(x.shape))
+        h, = lib.autograd.grad((gr * w).real.sum() if complex_ else (gr * w).sum(), t)
+        got.append([gr.detach().resolve_conj().numpy(), h.resolve_conj().numpy(),
+                    lib.autograd.grad(f(t), t, g)[0].resolve_conj().numpy()])
+        rng = np.random.default_rng(3)
+    for a, b in zip(*got):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)

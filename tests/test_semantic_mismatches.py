@@ -225,3 +225,67 @@ def test_copy_into(name):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         _same(COPY[name])
+
+
+def _bits(t):
+    """A result's values with the sign of each zero (and each NaN's presence), as comparable nested lists."""
+    a = t.detach()
+    if a.dtype in (torch.bfloat16, ember.bfloat16, torch.float16, ember.float16):
+        a = a.float()
+    a = a.resolve_conj() if a.is_complex() else a
+    parts = [a.real, a.imag] if a.is_complex() else [a]
+    import numpy as np
+    return [np.signbit(p.numpy()).tolist() + p.numpy().tolist() for p in parts]
+
+
+def _signed_zero_input(lib, shape, dtype, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(shape, generator=g, dtype=torch.float64)
+    x[torch.rand(shape, generator=g) < 0.5] = -0.0  # -0. first along every dim in many rows and columns
+    x.reshape(-1)[0] = -0.0
+    return lib.tensor(x.numpy()).to(getattr(lib, dtype))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16", "bfloat16", "complex64"])
+@pytest.mark.parametrize("shape,dim", [((5, 3), 0), ((5, 3), 1), ((5, 3), -1), ((1, 4), 0), ((7,), 0),
+                                      ((600, 40), 1), ((520, 300, 2), 0), ((2, 3, 4), 1)])
+def test_scan_of_negative_zero(dtype, shape, dim):
+    # torch's cumsum adds each element to a running sum started at 0, so a leading -0. gives 0. (every path:
+    # the fast method, the accumulate, the column steps of many rows); logcumsumexp starts from -inf (log-adding
+    # -0. gives 0.); cumprod starts from 1 and keeps -0.
+    def run(lib):
+        x = _signed_zero_input(lib, shape, dtype)
+        outs = [x.cumsum(dim), lib.cumsum(x, dim), x.t().cumsum(0) if x.dim() == 2 else x.cumsum(dim, dtype=x.dtype),
+                x.cumprod(dim)]
+        o = lib.empty(0, dtype=x.dtype)
+        lib.cumsum(x, dim, out=o)
+        y = x.clone()
+        y.cumsum_(dim)
+        # logcumsumexp: the signs of its zeros (its float32 values follow NumPy's logaddexp, not always torch's bits)
+        lse = None if x.is_complex() else x.logcumsumexp(dim).double()
+        signs = None if lse is None else (lse == 0).logical_and(lse.signbit()).tolist()
+        return [_bits(r) for r in outs + [o, y]], signs, lse
+    (e, e_signs, e_lse), (t, t_signs, t_lse) = run(ember), run(torch)
+    assert e == t
+    assert e_signs == t_signs
+    if t_lse is not None:
+        torch.testing.assert_close(torch.from_numpy(e_lse.numpy()), t_lse, rtol=2e-2, atol=1e-5)
+
+
+def test_scan_of_negative_zero_large_and_backward():
+    for shape in [(2048, 520), (3, 40000)]:  # the float32 GEMM path (from 2**20 elements) and a long row
+        e, t = _signed_zero_input(ember, shape, "float32"), _signed_zero_input(torch, shape, "float32")
+        er, tr = e.cumsum(-1), t.cumsum(-1)  # (the GEMM path's values are within a few ulps of torch's, not its bits)
+        assert ((er == 0) & er.signbit()).tolist() == ((tr == 0) & tr.signbit()).tolist()
+        torch.testing.assert_close(torch.from_numpy(er.numpy()), tr, rtol=1e-5, atol=1e-4)
+    # cumsum's backward returns a gradient along a dim of size 1 (or a 0-d one) unchanged, -0. included, and scans
+    # every other one in reverse (-0. gives 0.)
+    for shape, dim in [((2, 1), 1), ((2, 2), 1), ((), 0), ((1,), 0), ((3, 4), 0)]:
+        grads = []
+        for lib in (ember, torch):
+            x = lib.ones(shape, dtype=lib.float64, requires_grad=True)
+            x.cumsum(dim).backward(_signed_zero_input(lib, shape, "float64", seed=1))
+            y = lib.ones(shape, dtype=lib.float64, requires_grad=True)
+            y.cumprod(dim).backward(_signed_zero_input(lib, shape, "float64", seed=2))
+            grads.append([_bits(x.grad), _bits(y.grad)])
+        assert grads[0] == grads[1], (shape, dim)

@@ -172,6 +172,7 @@ _accumulate = np.add.accumulate
 _reduce = np.add.reduce
 _max_reduce = np.maximum.reduce
 _add, _subtract, _multiply, _divide = np.add, np.subtract, np.multiply, np.divide
+_ZERO64 = np.zeros((), np.float64)
 _ZERO32 = np.float32(0)
 
 
@@ -596,23 +597,28 @@ class ProdBackward0(Node):
         if not (d == 0).any():
             r = result if self.full else _expand_back(result, d.shape, axes, self.keepdim)
             return (g * (r / x).conj(),)
-        # with zeros: product of all other elements, via exclusive cumulative products (not differentiable twice)
-        others = _prod_of_others(d, axes)
-        return (g * wrap(others),)
+        # with zeros: the product of all other elements, as torch's prod_safe_zeros_backward (tools/autograd/
+        # FunctionsManual.cpp): exclusive cumulative products from both ends, in tensor ops, so that the gradient
+        # is differentiable again (cumprod's own backward handles the zeros)
+        if self.full:
+            return (_prod_safe_zeros_backward(g.reshape(-1), x.reshape(-1), 0).reshape(d.shape),)
+        return (_prod_safe_zeros_backward(g, x, axes[0]),)
 
     def name(self):
         return "ProdBackward0" if self.full else "ProdBackward1"
 
 
-def _prod_of_others(d, axes):
-    moved = np.moveaxis(d, axes, tuple(range(d.ndim - len(axes), d.ndim)))
-    lead = moved.shape[:d.ndim - len(axes)]
-    flat = moved.reshape(lead + (-1,))
-    ones = xp(d).ones(lead + (1,), d.dtype)
-    left = np.cumprod(np.concatenate([ones, flat[..., :-1]], -1), -1)
-    right = np.flip(np.cumprod(np.flip(np.concatenate([flat[..., 1:], ones], -1), -1), -1), -1)
-    res = (left * right).reshape(moved.shape)
-    return np.moveaxis(res, tuple(range(d.ndim - len(axes), d.ndim)), axes)
+def _prod_safe_zeros_backward(g, x, dim):
+    """g times the product of the other elements of x along dim (x holds zeros, so no division), conjugated for
+    complex x (the conjugate Wirtinger convention)."""
+    from .shape import cat
+    n = x.shape[dim]
+    if n == 1:
+        return g
+    ones = x.new_ones(x.shape[:dim] + (1,) + x.shape[dim + 1:])
+    before = cat([ones, x.narrow(dim, 0, n - 1)], dim).cumprod(dim)  # prod_{i < k} x_i
+    after = cat([ones, x.narrow(dim, 1, n - 1).flip(dim)], dim).cumprod(dim).flip(dim)  # prod_{i > k} x_i
+    return g * (before * after).conj()
 
 
 @op("prod(Tensor input, *, ScalarType? dtype=None)",
@@ -1430,6 +1436,8 @@ class CumsumBackward0(Node):
     __slots__ = ("dim",)
 
     def backward(self, grad):
+        if grad.dim() == 0 or grad.shape[self.dim] == 1:  # torch's cumsum_backward returns such a gradient as it is
+            return (grad,)  # (tools/autograd/FunctionsManual.cpp; a scan of it would turn -0. into 0.)
         return (grad.flip(self.dim).cumsum(self.dim).flip(self.dim),)
 
 
@@ -1441,11 +1449,20 @@ def _scan_add(d, ax, acc, ufunc=np.add):
     dtype). The same operations in the same order, so the same bits."""
     n = d.shape[ax]
     after = math.prod(d.shape[ax + 1:])  # contiguous run of each step's slice
+    # torch's cumsum adds each element to a running sum started at 0 (cpu_cum_base_kernel in aten/src/ATen/native/
+    # cpu/ReduceOpsKernel.cpp), so a -0. input gives 0.; an accumulate copies its first element. Adding 0. to
+    # every element first turns -0. into 0. and changes no sum (s + 0. == s + -0. for every s but -0., and no
+    # running sum from 0 is -0.)
+    zero_first = ufunc is np.add and acc.kind in "fc"
     if d.__class__ is not _ndarray or acc.kind not in "fiu":
+        if zero_first:
+            return np.cumsum(d.astype(acc) + 0.0, axis=ax)
         return (np.cumsum if ufunc is np.add else np.cumprod)(d, axis=ax, dtype=acc)
     if after == 1 and n >= 32 and acc.kind == "f" and d.dtype.kind == "f" and d.size >= _SCAN_ROWS_MIN * n:
         return _scan_rows(d, acc, ufunc)
     y = d.astype(acc)  # a C-ordered copy for a C-ordered d
+    if zero_first:
+        _add(y, 0.0, y)
     if n < 2 or after < 256 or n > 16 * after:
         return ufunc.accumulate(y, axis=ax, out=y)
     v = np.moveaxis(y, ax, 0)
@@ -1482,6 +1499,8 @@ def _scan_rows(d, acc, ufunc):
         for j in range(0, n, c):
             w = c if n - j > c else n - j
             yb[:, 1:w + 1] = xb[:, j:j + w]
+            if j == 0 and ufunc is np.add:
+                _add(cols[1], 0.0, cols[1])  # (a running sum from 0: -0. gives 0., as in _scan_add)
             for i in range(2 if j == 0 else 1, w + 1):
                 ufunc(cols[i - 1], cols[i], cols[i])  # (out positional: 0.2 us less a call)
             ob[:, j:j + w] = yb[:, 1:w + 1]
@@ -1611,7 +1630,9 @@ def _fast_cumsum_method(public):
                     d.flags.c_contiguous:
                 ax = dim + n if dim < 0 else dim
                 if 0 <= ax < n:
-                    r = wrap(_accumulate(d, ax) if dt is _F64 else _accumulate(d.astype(_F64), ax).astype(_F32))
+                    y = d.astype(_F64)
+                    _add(y, _ZERO64, y)  # (-0. to 0.: see _scan_add)
+                    r = wrap(_accumulate(y, ax, None, y) if dt is _F64 else _accumulate(y, ax, None, y).astype(_F32))
                     if state.enabled and self._requires_grad:
                         record(CumsumBackward0, (self,), r).dim = ax
                     return r
@@ -1644,12 +1665,53 @@ class CumprodBackward0(Node):
     __slots__ = ("dim",)
 
     def backward(self, grad):
+        if grad.dim() == 0 or grad.shape[self.dim] == 1:  # as torch's cumprod_backward (tools/autograd/
+            return (grad,)  # FunctionsManual.cpp): the gradient as it is (-0. included)
         x, result = self.saved_tensors
-        if (x._data == 0).any():
-            raise NotImplementedError("cumprod backward with zeros in the input is not supported yet")
+        d = self.dim
         if x._data.dtype.kind == "c":  # the conjugate Wirtinger convention: d out_j / d x_i conjugated
             result, x = result.conj(), x.conj()
-        return ((grad * result).flip(self.dim).cumsum(self.dim).flip(self.dim) / x,)
+        zero = x == 0
+        if not zero._data.any():  # d out_j / d x_k = out_j / x_k for j >= k
+            return ((grad * result).flip(d).cumsum(d).flip(d) / x,)
+        if state.enabled:  # create_graph: a gradient whose own derivative is cumprod's second derivative
+            return (_cumprod_grad_by_products(grad, x, d),)
+        # Zeros, as torch's cumprod_backward (tools/autograd/FunctionsManual.cpp) without grad mode: in a slice
+        # whose first zero is at z, for k < z the formula above (x_k != 0; out_j = 0 from z on); at k = z,
+        # d out_j / d x_z = prod_{i < z} x_i * prod_{z < i <= j} x_i for j >= z; after z every out_j still holds
+        # the zero x_z: 0
+        from .creation import arange
+        n = x.shape[d]
+        k = arange(n, device=x.device).reshape((n,) + (1,) * (x.dim() - 1 - d))
+        first = zero.to(_dtype.int64).argmax(d, keepdim=True)
+        z = where(zero.any(d, keepdim=True), first, n)
+        before, at, after = k < z, k == z, k > z
+        part = (grad * result).flip(d).cumsum(d).flip(d) / where(before, x, 1)
+        below = where(before, x, 1).prod(d, keepdim=True)  # prod_{i < z} x_i
+        tail = where(after, x, 1).cumprod(d)  # prod_{z < i <= j} x_i for j >= z
+        at_z = below * (where(before, 0, grad) * tail).sum(d, keepdim=True)
+        return (where(at, at_z, where(before, part, 0)),)
+
+
+def _cumprod_grad_by_products(grad, x, d):
+    """cumprod's gradient with zeros in x, as torch's cumprod_backward computes it in grad mode: for each k,
+    sum_{j >= k} grad_j * prod_{i <= j, i != k} x_i from products that omit x_k (no division), so that it is
+    differentiable again; n slices of the dim, O(n**2)."""
+    from .shape import cat
+    n = x.shape[d]
+    cols = []
+    for k in range(n):
+        parts = []
+        if k:
+            parts.append(x.narrow(d, 0, k).prod(d, keepdim=True))  # prod_{i < k} x_i, for j = k
+        if k < n - 1:
+            after = x.narrow(d, k + 1, n - k - 1).cumprod(d)  # prod_{k < i <= j} x_i, for j > k
+            parts.append(parts[0] * after if k else after)
+        if k == 0:
+            parts.insert(0, x.new_ones(x.shape[:d] + (1,) + x.shape[d + 1:]))
+        omitted = cat(parts, d) if len(parts) > 1 else parts[0]
+        cols.append((grad.narrow(d, k, n - k) * omitted).sum(d, keepdim=True))
+    return cat(cols, d)
 
 
 def _fast_cumprod_method(public):

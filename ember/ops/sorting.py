@@ -801,8 +801,10 @@ def logcumsumexp(input, dim, *, out=None):
         r = m.moveaxis(acc, 0, ax).astype(d.dtype)
     else:
         src = d.astype(np.float32) if d.dtype in _dtype.OPMATH_NP else d  # float16/bfloat16 in float32, as torch
+        # + 0.: torch's scan starts from -inf, and log-adding -0. to it gives 0.; the accumulate copies the first
+        # element (a -0. anywhere else log-adds as 0. does)
         with fp_ignore:
-            r = m.logaddexp.accumulate(src, axis=ax).astype(d.dtype, copy=False)
+            r = m.logaddexp.accumulate(src + 0.0, axis=ax).astype(d.dtype, copy=False)
     r = wrap(r)
     if state.enabled and input._requires_grad:
         node = record(LogcumsumexpBackward0, (input,), r)
