@@ -25,8 +25,13 @@ def _best(fn, number, clock):
 
 def compare(name, ember_fn, torch_fn, number, rounds, clock):
     """Best of `rounds`, ember and torch alternating, in microseconds per call by `clock` (process CPU time by
-    default: on a shared machine wall time measures the other jobs as much as these)."""
+    default: on a shared machine wall time measures the other jobs as much as these). `number` None: one call per
+    round, or as many calls as make ~1 ms where one call takes under 100 us (a 4M view: one call of a few hundred
+    nanoseconds timed alone measures the clock's own cost and caches the previous 4M case emptied, not the op)."""
     gc.collect()
+    if number is None:
+        once = min(_best(ember_fn, 1, clock), _best(torch_fn, 1, clock))
+        number = 1 if once >= 1e-4 else int(1e-3 / max(once, 1e-7))
     e = t = float("inf")
     for _ in range(rounds):
         e = min(e, _best(ember_fn, number, clock))
@@ -123,7 +128,7 @@ def main():
         if args.size and args.size != ("5x3" if size == "small" else "4M"):
             continue
         ec, tc = cases(ember, size), cases(torch, size)
-        number = 500 if size == "small" else 1
+        number = 500 if size == "small" else None
         print(f"--- {'5x3' if size == 'small' else '2048x2048 (4M elements)'}")
         for (fam, name, ef), (_, _, tf) in zip(ec, tc):
             if filters and not any(f in name or f in fam for f in filters):

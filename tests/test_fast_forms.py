@@ -28,7 +28,8 @@ def _same(e, t):
 def test_fast_forms_are_bound():
     _table.load_all()  # the op modules load on first use: run alone, this test would see no declaration
     fast = [(d, n) for d in _table.OPS.values() for n in (d.name,) + d.aliases if d.fast_function or d.fast_method]
-    assert {d.name for d, _ in fast} >= {"view", "reshape", "cat", "stack", "sum", "add", "sub", "mul", "div"}
+    assert {d.name for d, _ in fast} >= {"view", "reshape", "cat", "stack", "sum", "add", "sub", "mul", "div",
+                                         "maximum", "minimum"}
     for d, n in fast:
         if d.fast_function:
             assert getattr(ember, n).__wrapped__ is d.fn
@@ -152,6 +153,24 @@ CALLS = [  # (name, call with lib, x, y) computed by a fast form or passed on by
     ("div", lambda lib, x, y: lib.div(x, y)),
     ("div out", lambda lib, x, y: lib.div(x, 2.0, out=lib.empty(5, 3))),
     ("div int", lambda lib, x, y: lib.div(x.int(), 2)),
+    ("view -1 alone", lambda lib, x, y: x.view(-1)),
+    ("reshape -1 alone", lambda lib, x, y: x.reshape(-1)),
+    ("reshape -1 tuple", lambda lib, x, y: x.reshape((-1,))),
+    ("reshape function -1", lambda lib, x, y: lib.reshape(x, (-1,))),
+    ("view -1 of a view", lambda lib, x, y: x[1:].view(-1)),
+    ("reshape -1 of a transpose", lambda lib, x, y: x.t().reshape(-1)),
+    ("reshape -1 of 0-d", lambda lib, x, y: x[0, 0].reshape(-1)),
+    ("reshape -1 of empty", lambda lib, x, y: x[:0].reshape(-1)),
+    ("maximum", lambda lib, x, y: lib.maximum(x, y)),
+    ("minimum", lambda lib, x, y: lib.minimum(x, y)),
+    ("maximum double", lambda lib, x, y: lib.maximum(x.double(), y.double())),
+    ("maximum mixed dtypes", lambda lib, x, y: lib.maximum(x, y.double())),
+    ("maximum broadcast", lambda lib, x, y: lib.maximum(x, y[0])),
+    ("maximum int", lambda lib, x, y: lib.maximum(x.int(), y.int())),
+    ("maximum keyword other", lambda lib, x, y: lib.maximum(x, other=y)),
+    ("maximum keywords", lambda lib, x, y: lib.minimum(input=x, other=y)),
+    ("maximum out", lambda lib, x, y: lib.maximum(x, y, out=lib.empty(5, 3))),
+    ("maximum method", lambda lib, x, y: x.maximum(y)),
 ]
 
 BAD = [  # calls the fast forms must pass on: torch's exception type
@@ -207,6 +226,14 @@ BAD = [  # calls the fast forms must pass on: torch's exception type
     ("add out shape", lambda lib, x, y: lib.add(x, y, out=lib.empty(5, 3, dtype=lib.int32))),
     ("add bad keyword", lambda lib, x, y: lib.add(x, y, foo=1)),
     ("add three args", lambda lib, x, y: lib.add(x, y, 1)),
+    ("maximum one arg", lambda lib, x, y: lib.maximum(x)),
+    ("maximum no args", lambda lib, x, y: lib.maximum()),
+    ("maximum scalar", lambda lib, x, y: lib.maximum(x, 1.0)),
+    ("maximum three args", lambda lib, x, y: lib.minimum(x, y, y)),
+    ("maximum bad keyword", lambda lib, x, y: lib.maximum(x, y, foo=1)),
+    ("maximum shapes", lambda lib, x, y: lib.maximum(x, y.t())),
+    ("maximum complex", lambda lib, x, y: lib.maximum(x.to(lib.complex64), y.to(lib.complex64))),
+    ("maximum not tensor", lambda lib, x, y: lib.maximum(x.numpy(), y)),
 ]
 
 

@@ -70,6 +70,8 @@ def _infer_shape(shape, numel):
 
 
 _new = object.__new__
+_FLAT = (-1,)  # x.view(-1) / x.reshape(-1): a C-contiguous array's ravel() is that view at a quarter of reshape's
+# cost (ndarray.reshape parses its arguments and keywords)
 
 
 class ViewBackward0(Node):
@@ -104,7 +106,7 @@ def _fast_view_method(name):
                 d = self._data
                 if fast is not None and d.flags.c_contiguous:
                     try:
-                        data = d.reshape(fast)  # a view of a C-contiguous array
+                        data = d.ravel() if fast == _FLAT else d.reshape(fast)  # a view of a C-contiguous array
                     except ValueError:
                         pass  # sizes that do not fit: the op raises torch's error
                     else:
@@ -139,7 +141,7 @@ def view(input, *shape):
     fast = _int_shape(shape)
     if fast is not None and d.flags.c_contiguous:
         try:
-            data = d.reshape(fast)  # a view of a C-contiguous array
+            data = d.ravel() if fast == _FLAT else d.reshape(fast)  # a view of a C-contiguous array
         except ValueError:
             pass  # sizes that do not fit: the general path raises torch's error
         else:
@@ -192,7 +194,7 @@ def reshape(input, *shape):
     fast = _int_shape(shape)
     if fast is not None and d.flags.c_contiguous:
         try:
-            data = d.reshape(fast)  # a view of a C-contiguous array: torch's view()
+            data = d.ravel() if fast == _FLAT else d.reshape(fast)  # a view of a C-contiguous array: torch's view()
         except ValueError:
             pass  # sizes that do not fit: the general path raises torch's error
         else:
