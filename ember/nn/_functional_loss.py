@@ -520,12 +520,13 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False, *,
         if noise is not None:
             y = x * noise
             return y if y.dtype == x.dtype else y.to(x.dtype)
-        return where(x >= 0, x, x * slope)
+        return where(x > 0, x, x * slope)  # (leaky_relu's x > 0 test: the slope's gradient at 0 and -0.)
+
     def first(g, x):
         if noise is not None:
             r = g * noise
             return r if r.dtype == g.dtype else r.to(g.dtype)
-        return where(x >= 0, g, g * slope)
+        return where(x > 0, g, g * slope)
     first = ("RreluWithNoiseBackwardBackward0", first)
     if inplace:
         from ..ops._registry import inplace as _inplace
@@ -543,17 +544,21 @@ def hardshrink(input, lambd=0.5):
     """x where |x| > lambd, else 0."""
     from .. import _dtype
     _dtype.check_kernel_of(input, "hardshrink_cpu")
-    def fn(x):
+    from ..ops.elementwise import where
+
+    def fn(x):  # torch: 0 where -lambd <= x <= lambd (0., never -0.), else x
         d = x._data
-        return x * wrap(((d > lambd) | (d < -lambd)).astype(d.dtype))
+        return where(wrap((d > lambd) | (d < -lambd) | (d != d)), x, 0.0)
     return _fused("HardshrinkBackward0", fn, input, first=("HardshrinkBackwardBackward0", _shrink_grad(lambd)))
 
 
 def _shrink_grad(lambd):
-    """hardshrink_backward / softshrink_backward: grad where |x| > lambd, else 0."""
+    """hardshrink_backward / softshrink_backward: grad where |x| > lambd, else 0. (not grad * 0: -0. for a
+    negative grad)."""
     def first(g, x):
+        from ..ops.elementwise import where
         d = x._data
-        return g * wrap(((d > lambd) | (d < -lambd)).astype(g._data.dtype))
+        return where(wrap((d >= -lambd) & (d <= lambd)), 0.0, g)
     return first
 
 
@@ -565,11 +570,14 @@ def softshrink(input, lambd=0.5):
     if lambd < 0:
         raise RuntimeError(f"lambda must be in range [0, 3.40282e+38] for input dtype Float, but found {lambd:g}")
 
+    from ..ops.elementwise import where
+
     def fn(x):
+        # torch: x - lambd above lambd, x + lambd below -lambd (infinities stay infinite), else 0., NaN stays NaN.
+        # (torch's vectorised kernel gives 0.; its scalar loop, which takes the elements after the last full
+        # vector pair, e.g. all of a tensor of under 16 elements, gives x * 0, -0. for a negative x: not copied)
         d = x._data
-        up = wrap((d > lambd).astype(d.dtype))
-        lo = wrap((d < -lambd).astype(d.dtype))
-        return (x - lambd) * up + (x + lambd) * lo
+        return where(wrap(d > lambd), x - lambd, where(wrap(d < -lambd), x + lambd, where(wrap(d != d), x, 0.0)))
     return _fused("SoftshrinkBackward0", fn, input, first=("SoftshrinkBackwardBackward0", _shrink_grad(lambd)))
 
 

@@ -160,6 +160,7 @@ from ..autograd.graph import make_node1 as _make_node1  # noqa: E402
 from ..ops import nn_ops as _nn  # noqa: E402
 # the ops themselves, not the public callables around them (which check arguments: these calls are internal)
 from ..ops.elementwise import where as _where  # noqa: E402
+from ..ops import elementwise as _ew  # noqa: E402
 from ..ops.linalg import addmm as _addmm, einsum as _einsum, matmul as _matmul  # noqa: E402
 from ..ops.shape import broadcast_tensors as _broadcast_tensors, broadcast_to as _broadcast_to, cat as _cat  # noqa: E402
 from ..ops._registry import (Node as _Node, SavedTensor as _Saved, fp_ignore as _fp_ignore,  # noqa: E402
@@ -310,34 +311,47 @@ def _double_backward(name, grad_t, params, grad, x):
     return _fused(name, lambda g, t: grad_t(g, t, *params), grad, x)
 
 
-def _gt_mask(x, th):
-    """(x > th) as a float tensor of x's dtype (a constant: its derivative is zero)."""
-    return wrap((x._data > th).astype(x._data.dtype))
+def _masked_grad(g, keep):
+    """g where the boolean array `keep`, else 0. (torch's *_backward kernels return zero there, not g * 0, which is
+    -0. for a negative g): a where over g, so the gradient stays differentiable in g."""
+    return _where(wrap(keep), g, 0.0)
 
 
+# torch's threshold kernel and threshold_backward test x <= threshold (aten/src/ATen/native/cpu/Activation.cpp): a
+# NaN input is kept, and its gradient passed on; elsewhere the gradient is 0. (not grad * 0)
 def _threshold_fwd(a, th, v):
-    return _xp(a).where(a > th, a, a.dtype.type(v))
+    return _xp(a).where(a <= th, a.dtype.type(v), a)
 
 
-_threshold, _ = _pointwise("ThresholdBackward0", _threshold_fwd, lambda g, x, th, v: g * _gt_mask(x, th),
-                           lambda g, x, th, v: g * (x > th), "threshold_cpu",
+def _threshold_grad_t(g, x, th, v):
+    return _where(wrap(x._data <= th), 0.0, g)
+
+
+def _threshold_grad_a(g, x, th, v):
+    return _xp(g).where(x <= th, g.dtype.type(0), g)
+
+
+_threshold, _ = _pointwise("ThresholdBackward0", _threshold_fwd, _threshold_grad_t, _threshold_grad_a, "threshold_cpu",
                            double="ThresholdBackwardBackward0")
-_threshold1, _ = _pointwise("ThresholdBackward1", _threshold_fwd, lambda g, x, th, v: g * _gt_mask(x, th),
-                            lambda g, x, th, v: g * (x > th), "threshold_cpu",
-                            double="ThresholdBackwardBackward0")
+_threshold1, _ = _pointwise("ThresholdBackward1", _threshold_fwd, _threshold_grad_t, _threshold_grad_a,
+                            "threshold_cpu", double="ThresholdBackwardBackward0")
 
 
 def _ht_fwd(a, lo, hi):
-    return _xp(a).minimum(_xp(a).maximum(a, a.dtype.type(lo)), a.dtype.type(hi))
+    # torch's clamp keeps the input where it equals a bound (relu6(-0.) is -0.: aten/src/ATen/native/cpu/
+    # TensorCompareKernel.cpp clamp_scalar_kernel_impl); NumPy's maximum(-0., 0.) gives 0.
+    m = _xp(a)
+    r = m.where(a < lo, a.dtype.type(lo), a)
+    return m.where(r > hi, a.dtype.type(hi), r)
 
 
-def _ht_mask_a(x, lo, hi):
-    return (x > lo) & (x < hi)
+def _ht_mask_a(x, lo, hi):  # hardtanh_backward: 0 where x <= min or x >= max (a NaN passes the gradient on)
+    return ~((x <= lo) | (x >= hi))
 
 
 _hardtanh, _ = _pointwise("HardtanhBackward0", _ht_fwd,
-                          lambda g, x, lo, hi: g * wrap(_ht_mask_a(x._data, lo, hi).astype(x._data.dtype)),
-                          lambda g, x, lo, hi: g * _ht_mask_a(x, lo, hi), "hardtanh_cpu",
+                          lambda g, x, lo, hi: _masked_grad(g, _ht_mask_a(x._data, lo, hi)),
+                          lambda g, x, lo, hi: _xp(g).where(_ht_mask_a(x, lo, hi), g, g.dtype.type(0)), "hardtanh_cpu",
                           double="HardtanhBackwardBackward0")
 
 
@@ -437,12 +451,21 @@ def _silu_grad_t(g, x):
     return g * (s * (x * (1 - s) + 1))
 
 
-def _silu_grad_a(g, x):
-    s = _sig_a(x)
+def _silu_grad_a(g, x):  # torch's silu_backward_kernel: sigmoid as 1 / (1 + exp(-x)), in this order
+    s = 1 / (1 + _ew.exp_arrays(-x))
     return g * s * (1 + x * (1 - s))
 
 
-_silu, _ = _pointwise("SiluBackward0", lambda a: a * _sig_a(a), _silu_grad_t, _silu_grad_a, "silu_cpu")
+_TANH_ARRAYS = _ew._rounded(np.tanh)
+_LOG1P_ARRAYS = _ew._rounded(np.log1p)
+
+
+def _silu_fwd(a):
+    # torch's silu_kernel (aten/src/ATen/native/cpu/Activation.cpp): x / (1 + exp(-x)), exp by ember's float rule
+    return a / (1 + _ew.exp_arrays(-a))
+
+
+_silu, _ = _pointwise("SiluBackward0", _silu_fwd, _silu_grad_t, _silu_grad_a, "silu_cpu")
 
 
 def _softplus_a(a):
@@ -455,28 +478,38 @@ def _mish_grad_t(g, x):
     return g * (t + x * x.sigmoid() * (1 - t * t))
 
 
-def _mish_grad_a(g, x):
-    t = _xp(x).tanh(_softplus_a(x))
-    return g * (t + x * _sig_a(x) * (1 - t * t))
+def _mish_grad_a(g, x):  # torch's mish_backward_kernel, in its order
+    s = 1 / (1 + _ew.exp_arrays(-x))
+    t = _TANH_ARRAYS(_LOG1P_ARRAYS(_ew.exp_arrays(x)))
+    return g * (t + x * s * (1 - t * t))
 
 
-_mish, _ = _pointwise("MishBackward0", lambda a: a * _xp(a).tanh(_softplus_a(a)), _mish_grad_t, _mish_grad_a,
-                      "mish_cpu")
+def _mish_fwd(a):
+    # torch's mish_kernel (aten/src/ATen/native/cpu/Activation.cpp): x * tanh(log1p(exp(x))), each function by
+    # ember's float rule
+    return a * _TANH_ARRAYS(_LOG1P_ARRAYS(_ew.exp_arrays(a)))
+
+
+_mish, _ = _pointwise("MishBackward0", _mish_fwd, _mish_grad_t, _mish_grad_a, "mish_cpu")
 
 
 def _hsig_fwd(a):
-    return _xp(a).minimum(_xp(a).maximum(a / a.dtype.type(6) + a.dtype.type(0.5), 0), 1).astype(a.dtype)
+    # torch's hardsigmoid_kernel (aten/src/ATen/native/cpu/Activation.cpp): min(max(x + 3, 0), 6) / 6
+    m = _xp(a)
+    six = a.dtype.type(6)
+    return m.minimum(m.maximum(a + a.dtype.type(3), a.dtype.type(0)), six) / six
 
 
 _ONE_SIXTH_F = float(np.float32(1.0) / np.float32(6.0))  # torch's backward kernel uses the float literal 1.0f / 6.0f
 
 
-def _hsig_mask(d):
-    return ((d > -3) & (d < 3)).astype(d.dtype) * d.dtype.type(_ONE_SIXTH_F)
+def _hsig_in(d):
+    return (d > -3) & (d < 3)
 
 
-_hardsigmoid, _ = _pointwise("HardsigmoidBackward0", _hsig_fwd, lambda g, x: g * wrap(_hsig_mask(x._data)),
-                             lambda g, x: g * _hsig_mask(x), "hardsigmoid_cpu",
+_hardsigmoid, _ = _pointwise("HardsigmoidBackward0", _hsig_fwd, lambda g, x: _masked_grad(g * _ONE_SIXTH_F, _hsig_in(x._data)),
+                             lambda g, x: _xp(g).where(_hsig_in(x), g * g.dtype.type(_ONE_SIXTH_F), g.dtype.type(0)),
+                             "hardsigmoid_cpu",
                              double="NotImplemented:hardsigmoid_backward")
 
 
@@ -484,13 +517,16 @@ def _hswish_fwd(a):
     return (a * _xp(a).minimum(_xp(a).maximum(a + a.dtype.type(3), 0), 6) / a.dtype.type(6)).astype(a.dtype)
 
 
+# torch 2.13's hardswish_backward (aten/src/ATen/native/cpu/Activation.cpp): 0 for x <= -3, grad for x >= 3,
+# grad * (x / 3 + 0.5) between (the end points belong to the flat pieces)
 def _hswish_grad_t(g, x):
     d = x._data
-    return g * _where(wrap(d < -3), 0.0, _where(wrap(d <= 3), x / 3 + 0.5, 1.0))
+    return _where(wrap(d <= -3), 0.0, _where(wrap(d < 3), g * (x / 3 + 0.5), g))
 
 
 def _hswish_grad_a(g, x):
-    return g * _xp(x).where(x < -3, 0, _xp(x).where(x <= 3, x / 3 + 0.5, 1))
+    m = _xp(x)
+    return m.where(x <= -3, g.dtype.type(0), m.where(x < 3, g * (x / 3 + 0.5), g))
 
 
 _hardswish, _ = _pointwise("HardswishBackward0", _hswish_fwd, _hswish_grad_t, _hswish_grad_a, "hardswish_cpu",
