@@ -340,3 +340,22 @@ def test_hardsigmoid_silu_formulas():
         e = ember.nn.functional.silu(ember.tensor(x).to(getattr(ember, dt))).numpy()
         t = torch.nn.functional.silu(torch.tensor(x).to(getattr(torch, dt))).numpy()
         np.testing.assert_allclose(e, t, rtol=2 * np.finfo(e.dtype).eps, atol=0)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+def test_low_precision_scalar_arithmetic(dtype):
+    # torch's mul/div kernels take a scalar second operand of a float16/bfloat16 tensor at its float32 value (not
+    # rounded to the dtype first), division by a scalar truncates the float32 quotient, s / x is reciprocal(x) * s,
+    # and pow's scalar exponent is the tensor's dtype: bits against torch
+    import numpy as np
+    x = (np.random.default_rng(0).standard_normal(3000) * 10).astype(np.float32)
+    forms = {"mul": lambda a, s: a * s, "rmul": lambda a, s: s * a, "div": lambda a, s: a / s, "rdiv": lambda a, s: s / a,
+             "floor": lambda a, s: a.div(s, rounding_mode="floor"), "trunc": lambda a, s: a.div(s, rounding_mode="trunc"),
+             "pow": lambda a, s: a.abs() ** s, "mul_": lambda a, s: a.clone().mul_(s), "div_": lambda a, s: a.clone().div_(s),
+             "mul_0d": lambda a, s: a * a.new_tensor(s).float(), "div_0d": lambda a, s: a / a.new_tensor(s).double(),
+             "add": lambda a, s: a + s, "sub": lambda a, s: a - s, "trunc_t": lambda a, s: a.div(a * 0 + s, rounding_mode="trunc")}
+    for s in (0.1, 1 / 3, 3.3, 1e-5, 7, -0.7):
+        for name, f in forms.items():
+            e = f(ember.tensor(x).to(getattr(ember, dtype)), s).float().numpy()
+            t = f(torch.tensor(x).to(getattr(torch, dtype)), s).float().numpy()
+            assert np.array_equal(e, t, equal_nan=True), (name, s)

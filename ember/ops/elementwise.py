@@ -30,8 +30,34 @@ def _data_of(x):
     return x._data if isinstance(x, Tensor) else x
 
 
+def _opmath_scalar(a, b, dt):
+    """(a's array in float32, b as a float32 scalar) where torch's mul/div kernels of a float16/bfloat16 result take
+    a CPU scalar second operand (a Python number or a 0-d tensor) at its original value in float32
+    (iter.original_scalar_value<opmath_t>, aten/src/ATen/native/cpu/BinaryOpsKernel.cpp mul_kernel,
+    div_true_kernel, div_floor_kernel, div_trunc_kernel), not rounded to the result's dtype first (x * 0.1 of a
+    float16 x differed from torch's in a third of the elements); None otherwise."""
+    if dt not in _dtype.OPMATH_NP:
+        return None
+    ad = a._data
+    if ad.dtype != dt:
+        return None
+    bc = b.__class__
+    if bc is float or bc is int:
+        bv = b
+    elif isinstance(b, Tensor) and b._data.ndim == 0 and b._data.dtype.kind in "fiub" and b._data.__class__ is ndarray:
+        bv = b._data
+    else:
+        return None
+    with fp_ignore:
+        return ad.astype(_F32), np.float32(bv)
+
+
 def _apply_binary(ufunc, a, b, dt, name):
     """ufunc over a's array and b (array or scalar) with result dtype dt, raising torch-style errors."""
+    if name == "mul" or name == "div":
+        ops = _opmath_scalar(a, b, dt)
+        if ops is not None:
+            return ufunc(*ops).astype(dt)
     bd = b._data if isinstance(b, Tensor) else b
     ad = a._data
     if bd.__class__ is not ad.__class__ and is_array(bd):
@@ -596,6 +622,11 @@ def _rounded_div(a, b, mode, kernel):
             return as_array(q)
         if mode == "floor":
             return _binary_any(np.floor_divide, a, b, dt, "div")
+        ops = _opmath_scalar(a, b, dt) if isinstance(a, Tensor) else None
+        if ops is not None:
+            # float16/bfloat16 by a scalar: torch truncates the float32 quotient, then rounds (a quotient rounded to
+            # the dtype first can round up to the next integer); two tensors: the quotient rounded, then truncated
+            return as_array(np.trunc(np.true_divide(*ops)).astype(dt))
         return as_array(np.trunc(_binary_any(np.true_divide, a, b, dt, "div")))
 
 
@@ -874,8 +905,9 @@ def _pow_scalar32(a, exponent, dt):
     NumPy's float32 power matches 80%, bench/README.md "Digits")."""
     if a.dtype != dt:
         a = a.astype(dt)
-    if dt != _F32:
-        r = _pow_scalar32(a.astype(_F32), exponent, _F32)
+    if dt != _F32:  # float16/bfloat16: torch's kernel takes the exponent as the tensor's dtype (measured: its
+        # bits; the exponent rounded to float32 instead gave others for 5-90% of elements with exponents such as 3.3)
+        r = _pow_scalar32(a.astype(_F32), float(np.array(exponent).astype(dt)), _F32)
         return r.astype(dt)
     one = np.float32(1)
     if exponent == 3:
@@ -2553,6 +2585,12 @@ def _make_inplace(fn, ufunc=None, name=None):
             if rshape is None:
                 raise broadcast_error(nm + "_", d.shape, od.shape)
             check_inplace(self, nm + "_", dt, rshape)
+            ops = _opmath_scalar(self, other, dt) if ufunc is np.multiply or ufunc is np.true_divide else None
+            if ops is not None:  # float16/bfloat16 by a scalar at its float32 value, as mul/div
+                with fp_ignore:
+                    d[...] = ufunc(*ops).astype(dt)
+                self._vc[0] += 1
+                return self
             try:
                 ufunc(d, od, out=d, casting="unsafe")
             except OverflowError:
