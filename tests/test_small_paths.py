@@ -2,6 +2,8 @@
 cumprod, ...: a few NumPy calls for host tensors of up to a few thousand elements, taken before the general
 path) against torch on many small inputs that reach them and on the ones that must leave them: ties, NaN, -0.,
 integer dtypes, transposed and sliced layouts, int32 indices, out-of-range indices (torch's errors)."""
+import itertools
+
 import numpy as np
 import pytest
 import torch
@@ -72,6 +74,34 @@ def test_topk_grad():
     ev.backward(ember.from_numpy(g))
     tv.backward(torch.from_numpy(g))
     np.testing.assert_array_equal(e.grad.numpy(), t.grad.numpy())
+
+
+def test_topk_short_rows():
+    """topk's small form on rows of at most 3 elements, which takes equal values (-0. and 0. too) without a tie
+    test (torch's insertion sorts keep their input order) and leaves for NaN only with largest: values bit for
+    bit, indices, strides (C-contiguous results of transposed and sliced inputs) against torch, sorted or not."""
+    rng = np.random.default_rng(21)
+    pools = [np.array([0., -0.]), np.array([np.nan, 1., np.inf, -np.inf]), np.array([0., -0., np.nan, 1., -1., 2.])]
+    for shape in [(5, 3), (3,), (2,), (1,), (4, 2), (2, 3, 3), (0, 3), (40, 3)]:
+        for trial in range(8):
+            a = rng.standard_normal(shape) if trial < 2 else rng.choice(pools[trial % 3], shape)
+            for dt in ("float32", "float64", "float16", "int8", "int64", "uint8"):
+                b = np.abs(np.nan_to_num(a * 3, nan=5, posinf=7, neginf=-7)).astype(dt) if dt[0] in "iu" else a.astype(dt)
+                layouts = [(ember.from_numpy(b.copy()), torch.from_numpy(b.copy()))]
+                if b.ndim == 2:
+                    bt = np.ascontiguousarray(b.T)
+                    layouts.append((ember.from_numpy(bt.copy()).T, torch.from_numpy(bt.copy()).T))
+                    w = np.concatenate([b, b], -1)
+                    layouts.append((ember.from_numpy(w.copy())[:, ::2], torch.from_numpy(w.copy())[:, ::2]))
+                for e, t in layouts:
+                    for k in range(b.shape[-1] + 1):
+                        for largest, sorted_ in itertools.product((True, False), (True, False)):
+                            ev, ei = e.topk(k, -1, largest, sorted_)
+                            tv, ti = t.topk(k, -1, largest, sorted_)
+                            assert ev.numpy().tobytes() == tv.numpy().tobytes() and ev.dtype == e.dtype
+                            _same(ev, tv)
+                            _same(ei, ti)
+                            assert ev.stride() == tv.stride() and ei.stride() == ti.stride()
 
 
 @pytest.mark.parametrize("idt", ["int64", "int32"])

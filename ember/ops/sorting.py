@@ -168,6 +168,7 @@ def _no_complex(d, what):
 _SMALL = 4096  # elements: the small-tensor forms below (a few NumPy calls; their fixed costs dominate)
 _TOPK_SMALL_CHARS = "efdbhilqB"  # float16/32/64, int8/16/32/64, uint8: NumPy sorts them as torch compares them
 _SORT_SMALL_CHARS = _TOPK_SMALL_CHARS + "?"
+_TOPK_SMALL_FLOAT = {np.dtype(c): c in "efd" for c in _TOPK_SMALL_CHARS}  # topk's small-form dtypes: floating?
 
 
 def _sort(input, dim, descending, stable=True):
@@ -242,19 +243,50 @@ def msort(input, *, out=None):
 
 
 def _small_topk(input, k, dim, largest, sorted):
-    """topk of a small host tensor along its last dim (_topk_small) as the named tuple, or None for the general
-    path; k and dim are ints."""
+    """topk of a small host tensor along its last dim as the named tuple in a few NumPy calls, or None for the
+    general path; k and dim are ints. The first k of a stable sort of the key (-x, or ~x for integers, for
+    largest: the same order) are torch's choice when every row's values are distinct: any algorithm orders
+    distinct values alike. Rows of at most 3 elements need no such test: libstdc++'s nth_element and sort are
+    insertion sorts there (__introselect below 4 elements; aten/src/ATen/native/TopKImpl.h), stable with torch's
+    comparator, so equal values (-0. and 0. included) keep their input order as in NumPy's stable sorts, for
+    sorted=False too; only NaN, first for largest in torch's comparator and last in NumPy's sort of -x, leaves.
+    Longer rows with equal values or NaN take the general path (_topk_torch_order)."""
     d = input._data
-    n = d.ndim
-    if d.__class__ is np.ndarray and n and (dim == -1 or dim == n - 1) and 0 < k <= d.shape[-1] and \
-            d.size <= _SMALL and d.dtype.char in _TOPK_SMALL_CHARS:
-        r = _topk_small(d, k, largest, sorted)
-        if r is not None:
-            values, indices = wrap(r[0]), wrap(r[1])
-            if input._requires_grad and state.enabled:
-                _record_select("TopkBackward0", input, values, indices, n - 1)
-            return _tuple_new(topk_type, (values, indices))
-    return None
+    if d.__class__ is not np.ndarray or d.size > _SMALL:
+        return None
+    shape = d.shape
+    if not shape or not (dim == -1 or dim == len(shape) - 1):
+        return None
+    n = shape[-1]
+    f = _TOPK_SMALL_FLOAT.get(d.dtype)
+    if f is None or not 0 < k <= n or not sorted and n > 3:
+        return None
+    if largest:
+        if not d.flags.c_contiguous:
+            d = d.copy()  # (so that the key, and the values made from it, are C-contiguous as torch's results)
+        key = -d if f else ~d
+    else:
+        key = d
+    idx = key.argsort(axis=-1, kind="stable")
+    s = key.copy() if key is d else key  # (-d, ~d: new arrays, sorted in place)
+    s.sort(axis=-1, kind="stable")  # (stable: the values of equal keys, -0. and 0., move as the indices say)
+    if n > 3:
+        if not _increasing_rows(s, n):
+            return None  # equal neighbours, or NaN
+    elif f and largest:
+        total = sum(s.ravel().tolist())  # NaN from a NaN (or from inf - inf: the general path too)
+        if total != total:
+            return None
+    if k < n:
+        idx, s = idx[..., :k].copy(), s[..., :k]
+    if largest:
+        s = -s if f else ~s  # exact: the key's negation undone
+    elif k < n:
+        s = s.copy()
+    values, indices = wrap(s), wrap(idx)
+    if input._requires_grad and state.enabled:
+        _record_select("TopkBackward0", input, values, indices, len(shape) - 1)
+    return _tuple_new(topk_type, (values, indices))
 
 
 _tuple_new = tuple.__new__  # (the return type's own __new__ is a Python frame more)
@@ -310,31 +342,6 @@ def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):
     values, indices = wrap(vals), wrap(idx)
     _record_select("TopkBackward0", input, values, indices, ax)
     return _pair_out(topk_type, values, indices, out)
-
-
-def _topk_small(d, k, largest, sorted):
-    """topk along the last axis of a small host array in a few NumPy calls, or None for the general path. The
-    first k of a stable sort of the key (-x, or ~x for integers, for largest: the same order) are torch's choice
-    when every row's values are distinct: any algorithm orders distinct values alike (with sorted=False too when
-    rows have at most 3 elements: libstdc++'s nth_element is then an insertion sort, TopKImpl.h). Rows with equal
-    values (-0. and 0. included) or NaN take the general path (_topk_torch_order)."""
-    n = d.shape[-1]
-    if not sorted and n > 3:
-        return None
-    f = d.dtype.kind == "f"
-    key = (-d if f else ~d) if largest else d
-    idx = key.argsort(axis=-1, kind="stable")
-    s = key.copy() if key is d else key  # (-d, ~d: new arrays, sorted in place)
-    s.sort(axis=-1)
-    if n > 1 and not _increasing_rows(s, n):
-        return None  # equal neighbours, or NaN (sorted last by NumPy, first by torch's comparator for largest)
-    if k < n:
-        idx, s = idx[..., :k].copy(), s[..., :k]
-    if largest:
-        s = -s if f else ~s  # exact: the key's negation undone
-    elif k < n:
-        s = s.copy()
-    return s, idx
 
 
 def _increasing_rows(s, n):
