@@ -800,12 +800,13 @@ _SIGN_BYTE = 0 if sys.byteorder == "big" else -1  # the byte of an integer that 
 
 def _fancy_plan(d, idx, dim):
     """How gather/scatter_add(d, dim, idx) reach a small host index's elements as one NumPy advanced index
-    `pre + (idx,) + post` (broadcast aranges of the index's sizes along the other dims: the elements torch reads,
-    dim k < index.size(k)), cached as (ax, pre, post, sign, step, zeros), or None when the call is not that simple
-    case: the general path then checks it and raises torch's errors (dtypes, index dims and sizes, bounds). NumPy
-    checks the index against the size along `ax` itself (IndexError) but wraps negative indices: those are found
-    first from the byte that holds each index's sign, `idx.tobytes()[sign::step] != zeros` (a bytes slice and a
-    comparison: cheaper than a NumPy reduction). dim is an int; d and idx are NumPy arrays."""
+    `pre + (idx,) + post` (aranges of the index's sizes along the other dims, each spread to the index's shape:
+    NumPy's advanced index and ufunc.at cost less with index arrays of one shape than with broadcast ones; the
+    elements torch reads, dim k < index.size(k)), cached as (ax, pre, post, sign, step, zeros), or None when the call
+    is not that simple case: the general path then checks it and raises torch's errors (dtypes, index dims and
+    sizes, bounds). NumPy checks the index against the size along `ax` itself (IndexError) but wraps negative
+    indices: those are found first from the byte that holds each index's sign, `idx.tobytes()[sign::step] != zeros`
+    (a bytes slice and a comparison: cheaper than a NumPy reduction). dim is an int; d and idx are NumPy arrays."""
     key = (d.shape, idx.shape, dim, d.dtype, idx.dtype)
     plan = _FANCY_PLANS.get(key)
     if plan is None:
@@ -818,7 +819,7 @@ def _fancy_plan(d, idx, dim):
             return None
         if len(_FANCY_PLANS) > 256:
             _FANCY_PLANS.clear()
-        grids = np.indices(idx.shape, sparse=True)
+        grids = np.indices(idx.shape)
         step = idx.itemsize
         plan = _FANCY_PLANS[key] = (ax, tuple(grids[:ax]), tuple(grids[ax + 1:]), (step + _SIGN_BYTE) % step, step,
                                     bytes(idx.size))
