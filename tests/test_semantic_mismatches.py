@@ -359,3 +359,26 @@ def test_low_precision_scalar_arithmetic(dtype):
             e = f(ember.tensor(x).to(getattr(ember, dtype)), s).float().numpy()
             t = f(torch.tensor(x).to(getattr(torch, dtype)), s).float().numpy()
             assert np.array_equal(e, t, equal_nan=True), (name, s)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16", "bfloat16"])
+def test_fused_multiply_add_forms(dtype):
+    # torch computes add/sub with alpha, addcmul and lerp with an fma (addcdiv as input + (value * t1) / t2): bits
+    # against torch for tensor and scalar operands, broadcasting, in-place forms and both lerp branches
+    import numpy as np
+    rng = np.random.default_rng(0)
+    x, y, z = (rng.standard_normal(4000) * 10).astype(np.float32), (rng.standard_normal(4000) * 3).astype(np.float32), \
+        (rng.standard_normal(4000) + 5).astype(np.float32)
+    forms = {
+        "add_alpha": lambda L, a, b, c: L.add(a, b, alpha=0.3), "sub_alpha": lambda L, a, b, c: L.sub(a, b, alpha=0.3),
+        "add_scalar_alpha": lambda L, a, b, c: L.add(a, 1.7, alpha=0.3), "sub_scalar_alpha": lambda L, a, b, c: a.sub(1.7, alpha=-2.5),
+        "add_": lambda L, a, b, c: a.clone().add_(b, alpha=-0.01), "addcmul": lambda L, a, b, c: L.addcmul(a, b, c, value=0.3),
+        "addcmul1": lambda L, a, b, c: L.addcmul(a, b, c), "addcmul_": lambda L, a, b, c: a.clone().addcmul_(b, b, value=0.001),
+        "addcdiv": lambda L, a, b, c: L.addcdiv(a, b, c, value=0.3), "addcdiv_": lambda L, a, b, c: a.clone().addcdiv_(b, c, value=-1e-3),
+        "addcmul_broadcast": lambda L, a, b, c: L.addcmul(a[:5], b.reshape(-1, 5)[:, :1], c.reshape(-1, 5), value=2.5),
+        "lerp_small_w": lambda L, a, b, c: L.lerp(a, b, 0.3), "lerp_large_w": lambda L, a, b, c: L.lerp(a, b, 0.7),
+        "lerp_tensor_w": lambda L, a, b, c: L.lerp(a, b, c / 10), "lerp_": lambda L, a, b, c: a.clone().lerp_(b, 0.1),
+    }
+    for name, f in forms.items():
+        e, t = (f(L, *(L.tensor(v).to(getattr(L, dtype)) for v in (x, y, z))).double().numpy() for L in (ember, torch))
+        assert np.array_equal(e, t, equal_nan=True), name
