@@ -50,8 +50,13 @@ def _sum_axes(gshape, shape):
 
 
 def _sum_to_tensor(g, axes, shape):
-    """Sum a broadcast gradient back to `shape` in tensor ops (recorded under create_graph)."""
-    return g.sum(axes, keepdim=True).reshape(shape)
+    """Sum a broadcast gradient back to `shape` in tensor ops (recorded under create_graph), as torch's at::sum_to
+    (aten/src/ATen/ExpandUtils.h) records it: a full sum for a 0-d shape (SumBackward0), else a keepdim sum
+    (SumBackward1) and a view only when leading dims go."""
+    if not shape:
+        return g.sum()
+    r = g.sum(axes, keepdim=True)
+    return r.view(shape) if len(g._data.shape) > len(shape) else r
 
 
 def _sum_to_array(d, axes, shape):
@@ -74,6 +79,9 @@ def _sum_to(g, shape):
 
 def _validate(node, i, g, meta):
     shape, dtype = meta
+    if g._data.dtype.kind == "c" and dtype.kind != "c":
+        g = g.real  # a real input of a complex op gets the real part of the gradient (torch's handle_r_to_c, in the
+        # formula: before the sum to a broadcast input's shape)
     if g._data.shape != shape:
         fixed = _sum_to(g, shape)
         if fixed is None:
@@ -83,8 +91,6 @@ def _validate(node, i, g, meta):
         g = fixed
     if g._data.dtype != dtype:
         from .._dtype import from_np
-        if g._data.dtype.kind == "c" and dtype.kind != "c":
-            g = g.real  # a real input of a complex op gets the real part of the gradient (torch's handle_r_to_c)
         g = g.to(from_np[dtype])
     return g
 

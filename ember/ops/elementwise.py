@@ -862,12 +862,14 @@ class PowBackward1(Node):
     def backward(self, grad):
         x, e, result = self.saved_tensors
         ga = gb = None
+        # torch's pow_backward_self / pow_backward_exponent (tools/autograd/FunctionsManual.cpp): a 0 selected by
+        # where, not the formula times 0 (which is NaN where the formula is inf or NaN: 0 ** e with e < 1, 0 * log(0));
+        # log of the base in the result's dtype (an integer base in float64 for a float64 exponent)
         if self.next_edges[0] is not None:
-            ga = grad * (e * pow(x, e - 1)).conj()
-            ga = where(e == 0, ga * 0, ga)
+            ga = where(e == 0, 0.0, grad * (e * pow(x, e - 1)).conj())
         if self.next_edges[1] is not None:
-            gb = grad * (result * log(x)).conj()
-            gb = where((x == 0) & ((e.real if e.is_complex() else e) >= 0), gb * 0, gb)
+            real_exponent = (e.imag == 0) & (e.real >= 0) if e.is_complex() else e >= 0
+            gb = grad * where((x == 0) & real_exponent, 0.0, (result * log(x.to(result.dtype))).conj())
         return ga, gb
 
 
@@ -1382,7 +1384,7 @@ class MulBackward1(Node):
     __slots__ = ("other",)
 
     def backward(self, grad):
-        return (grad * self.other,)
+        return (mul_scalar(grad, self.other),)  # torch's formula multiplies by the Scalar again (MulBackward1)
 
 
 def mul_scalar(t, c):
@@ -1505,7 +1507,7 @@ class TanhBackwardBackward0(_GradOpBackward):
         g, y = self.saved_tensors
         e = self.next_edges
         return (_tanh_backward(gg, y.conj()) if e[0] is not None else None,
-                gg.conj() * (y.conj() * -2 * g).conj() if e[1] is not None else None)
+                gg.conj() * (y.conj() * -2 * g) if e[1] is not None else None)
 
 
 class SigmoidBackwardBackward0(_GradOpBackward):
@@ -1837,8 +1839,8 @@ class SgnBackward0(Node):
             return (wrap(xp_of(grad).zeros(grad._data.shape, grad._data.dtype)),)
         x, s = self.saved_tensors
         a = abs(x)
-        safe = where(a == 0, 1.0, a)
-        return (where(a == 0, 0.0, (grad - s * real(grad * conj(s))) / safe),)
+        # divided by |x| and masked after, as torch: at x == 0 the first derivative is 0 and the second NaN
+        return (((grad - s * real(grad * conj(s))) / a).masked_fill(a == 0, 0),)
 
 
 class SignBackward0(Node):

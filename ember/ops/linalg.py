@@ -10,6 +10,7 @@ from ._table import op
 from ._registry import _out, expandable_to, fp_ignore, Node, SavedTensor, _torch_type_name, record, state, wrap
 from ._registry import _write_out_typed, broadcast_error, not_tensor, same_device, size_mismatch, xp_of
 from .creation import check_scalar_fits
+from .elementwise import mul_scalar  # torch's maybe_multiply: a Scalar product (MulBackward1)
 
 
 _KERNEL = {"mm": "addmm_impl_cpu_", "bmm": "bmm", "mv": "addmv_impl_cpu", "dot": "dot"}
@@ -522,13 +523,13 @@ class AddmmBackward0(Node):
         alpha, beta = self.alpha, self.beta
         gi = g1 = g2 = None
         if e[0] is not None:
-            gi = grad if beta == 1 else grad * beta
+            gi = grad if beta == 1 else mul_scalar(grad, beta)
         if e[1] is not None:
             g1 = mm(grad, m2.conj().t())
-            g1 = g1 if alpha == 1 else g1 * alpha
+            g1 = g1 if alpha == 1 else mul_scalar(g1, alpha)
         if e[2] is not None:
             g2 = mm(m1.conj().t(), grad)
-            g2 = g2 if alpha == 1 else g2 * alpha
+            g2 = g2 if alpha == 1 else mul_scalar(g2, alpha)
         return gi, g1, g2
 
     def backward_arrays(self, grad):
@@ -679,13 +680,13 @@ class AddmvBackward0(Node):
         alpha, beta = self.alpha, self.beta
         gi = gm = gv = None
         if e[0] is not None:
-            gi = grad if beta == 1 else grad * beta
+            gi = grad if beta == 1 else mul_scalar(grad, beta)
         if e[1] is not None:
             gm = outer(grad, vec.conj())
-            gm = gm if alpha == 1 else gm * alpha
+            gm = gm if alpha == 1 else mul_scalar(gm, alpha)
         if e[2] is not None:
             gv = mv(mat.conj().t(), grad)
-            gv = gv if alpha == 1 else gv * alpha
+            gv = gv if alpha == 1 else mul_scalar(gv, alpha)
         return gi, gm, gv
 
 
@@ -698,13 +699,13 @@ class BaddbmmBackward0(Node):
         alpha, beta = self.alpha, self.beta
         gi = g1 = g2 = None
         if e[0] is not None:
-            gi = grad if beta == 1 else grad * beta
+            gi = grad if beta == 1 else mul_scalar(grad, beta)
         if e[1] is not None:
             g1 = bmm(grad, b2.conj().transpose(1, 2))
-            g1 = g1 if alpha == 1 else g1 * alpha
+            g1 = g1 if alpha == 1 else mul_scalar(g1, alpha)
         if e[2] is not None:
             g2 = bmm(b1.conj().transpose(1, 2), grad)
-            g2 = g2 if alpha == 1 else g2 * alpha
+            g2 = g2 if alpha == 1 else mul_scalar(g2, alpha)
         return gi, g1, g2
 
 

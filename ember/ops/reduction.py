@@ -590,6 +590,8 @@ class ProdBackward0(Node):
     def backward(self, grad):
         x, result = self.saved_tensors
         d = x._data
+        if d.ndim == 0:  # torch's prod_backward (tools/autograd/FunctionsManual.cpp): the gradient as it is
+            return (grad,)
         axes = self.axes
         g = grad if self.full else _expand_back(grad, d.shape, axes, self.keepdim)
         if self.full:
@@ -1665,8 +1667,8 @@ class CumprodBackward0(Node):
     __slots__ = ("dim",)
 
     def backward(self, grad):
-        if grad.dim() == 0 or grad.shape[self.dim] == 1:  # as torch's cumprod_backward (tools/autograd/
-            return (grad,)  # FunctionsManual.cpp): the gradient as it is (-0. included)
+        if grad.numel() <= 1 or grad.shape[self.dim] == 1:  # as torch's cumprod_backward (tools/autograd/
+            return (grad,)  # FunctionsManual.cpp): the gradient as it is (-0. included; empty inputs too)
         x, result = self.saved_tensors
         d = self.dim
         if x._data.dtype.kind == "c":  # the conjugate Wirtinger convention: d out_j / d x_i conjugated

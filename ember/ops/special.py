@@ -322,7 +322,7 @@ def special_ndtr(input, *, out=None):
     """(1 + erf(x / sqrt(2))) * 0.5, composed as torch's special_ndtr (aten/src/ATen/native/UnaryOps.cpp), so its
     grad_fn is the final product's MulBackward1."""
     input = ensure_tensor(input)
-    r = ew.mul_scalar(erf(input * 0.70710678118654752440) + 1, 0.5)
+    r = ew.mul_scalar(erf(ew.mul_scalar(input, 0.70710678118654752440)) + 1, 0.5)
     return _write_out(out, r) if out is not None else r
 
 
@@ -451,14 +451,24 @@ def _xlogy_fwd(kernel, f):
     return fwd
 
 
+def _xlogy_self_grad(f, g, a, b, pole):
+    """torch's derivatives.yaml for xlogy/special_xlog1py's self: f(grad, other) (in grad's dtype: a float64
+    gradient takes the log in float64, and it is defined at self == 0), 0 where self == 0 and other <= pole (there
+    the forward is 0 whatever self's neighbourhood gives); for a Scalar other, masked only if other <= pole."""
+    ga = f(g, b)
+    if isinstance(b, Tensor):
+        return ga.masked_fill((a == 0) & (b <= pole), 0)
+    return ga if b > pole else ga.masked_fill(a == 0, 0)
+
+
 def _xlogy_grads(g, a, b, r):
-    ga = g * xlogy(ew.ne(a, 0), b) if isinstance(a, Tensor) else None
+    ga = _xlogy_self_grad(xlogy, g, a, b, 0) if isinstance(a, Tensor) else None
     gb = g * a / b if isinstance(b, Tensor) else None
     return ga, gb
 
 
 def _xlog1py_grads(g, a, b, r):
-    ga = g * special_xlog1py(ew.ne(a, 0), b) if isinstance(a, Tensor) else None
+    ga = _xlogy_self_grad(special_xlog1py, g, a, b, -1) if isinstance(a, Tensor) else None
     gb = g * a / (b + 1) if isinstance(b, Tensor) else None
     return ga, gb
 
@@ -502,7 +512,10 @@ declare(special_zeta, "zeta(Tensor input, Tensor other, *, Tensor out=None)", "z
 
 
 def _atan2_grads(g, a, b, r):
+    # torch's atan2_backward (tools/autograd/FunctionsManual.cpp): 0 where self**2 + other**2 is 0 (at the origin,
+    # or underflowed), not 0 * inf = NaN
     recip = (a * a + b * b).reciprocal()
+    recip = recip.masked_fill(recip.isinf(), 0)
     return g * b * recip, g * -a * recip
 
 
@@ -533,7 +546,9 @@ declare(copysign, "copysign(Tensor input, Tensor other, *, Tensor out=None)",
 
 
 def _nextafter_grads(g, a, b, r):
-    return g, _zeros(g)  # as torch: the gradient passes to input, none to other
+    # as torch: the gradient passes to input where input != other (0 where they are equal: nextafter is then
+    # constant), none to other
+    return where(a == b, 0.0, g), _zeros(g)
 
 
 nextafter = _binary("nextafter", "nextafter_cpu", _float_kernel("nextafter_cpu", np.nextafter), _nextafter_grads,
