@@ -395,3 +395,209 @@ def test_unary_fast_form_call_forms(name):
             else:
                 results.append(r.numpy().tobytes())
         assert results[0] == results[1]
+
+
+def _outcome(fn):
+    """(result or exception type, the warnings' categories, each once) of fn(). (torch warns twice about a resized
+    out= of another dtype than the result's, ember once)"""
+    import warnings
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        try:
+            r = fn()
+        except Exception as exc:  # noqa: BLE001 - the error types are compared
+            r = type(exc)
+    return r, sorted({x.category.__name__ for x in w})
+
+
+def _cast(lib, a, dtype):
+    t = lib.tensor(a)
+    return t.to(getattr(lib, dtype)) if dtype != "float32" else t
+
+
+@pytest.mark.parametrize("name", ["add", "sub", "mul", "div"])
+def test_binary_out_fast_form(name):
+    """ember.<op>(a, b, out=o): the fast form writes into `out` where torch writes into it as it is (out of the
+    result's dtype and a's shape; b of a's dtype, broadcast to a's shape or a float) and passes every other call
+    on: the same values, out's shape, dtype and version, warnings (a resized non-empty out) and errors as torch,
+    with b of other shapes, out of other shapes and dtypes, non-contiguous operands, out the same tensor as an
+    operand, inputs or out that require grad."""
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((5, 3)).astype(np.float32)
+    a[0, :] = [0.0, -0.0, np.inf]
+    bs = {s: (rng.standard_normal(s) + 2).astype(np.float32) for s in [(5, 3), (3,), (5, 1), (1, 3), (), (1, 5, 3),
+                                                                          (1, 1, 1), (0, 3), (3, 5)]}
+    cases = []
+    for dt in ("float32", "float64", "float16", "bfloat16", "int32"):
+        for bshape in bs:
+            for oshape, odt in (((5, 3), dt), ((0,), dt), ((1, 5, 3), dt), ((15,), dt), ((5, 3), "float64"),
+                                ((5, 3), "int64")):
+                cases.append((dt, bshape, oshape, odt, None))
+    cases += [("float32", (5, 3), (5, 3), "float32", v) for v in ("a transposed", "out transposed", "out is a",
+                                                                   "out is b", "b float", "b int", "a grad",
+                                                                   "b grad", "out grad", "a grad no_grad")]
+    for dt, bshape, oshape, odt, variant in cases:
+        got = []
+        for lib in (ember, torch):
+            x = _cast(lib, a, dt)
+            y = _cast(lib, bs[bshape], dt)
+            o = lib.full(oshape, 7, dtype=getattr(lib, odt))
+            if variant == "a transposed":
+                x = _cast(lib, a.T.copy(), dt).t()
+            elif variant == "out transposed":
+                o = lib.full((3, 5), 7.0).t()
+            elif variant == "out is a":
+                o = x
+            elif variant == "out is b":
+                o = y
+            elif variant == "b float":
+                y = 2.5
+            elif variant == "b int":
+                y = 2
+            elif variant in ("a grad", "a grad no_grad"):
+                x.requires_grad_()
+            elif variant == "b grad":
+                y.requires_grad_()
+            elif variant == "out grad":
+                o.requires_grad_()
+            version = o._version
+            call = lambda: getattr(lib, name)(x, y, out=o)  # noqa: E731
+            if variant == "a grad no_grad":
+                with lib.no_grad():
+                    r, warned = _outcome(call)
+            else:
+                r, warned = _outcome(call)
+            if isinstance(r, type):
+                got.append((r, warned))
+            else:
+                assert r is o
+                got.append((tuple(o.shape), str(o.dtype).split(".")[1], o.stride(), o._version - version, warned,
+                            o.detach().float().numpy().tobytes()))
+        assert got[0] == got[1], (dt, bshape, oshape, odt, variant)
+
+
+def test_unsqueeze_fast_form():
+    """x.unsqueeze(dim): the fast form (an int dim in range) gives torch's view (shape, values, history, gradient, a
+    storage and version counter shared with x) for every dim, on 0-d, empty, transposed and sliced tensors (views
+    of views), under no_grad (whose views torch refuses to modify in place where they require grad), with grad;
+    other calls (dim out of range, float, bool, keyword, none) are passed on: torch's errors. Strides are compared
+    with the op's general path (ember.unsqueeze): a size-1 dim's stride on a non-contiguous tensor is NumPy's
+    there, not always torch's (x.t().unsqueeze(-1): (1, 3, 3), torch (1, 3, 1))."""
+    a = np.arange(15, dtype=np.float32).reshape(5, 3)
+    views = [lambda t: t, lambda t: t.t(), lambda t: t[1:, ::2], lambda t: t[0, 0], lambda t: t[:0], lambda t: t[2]]
+    for view in views:
+        for grad in (False, True):
+            for no_grad in (False, True):
+                n = view(torch.tensor(a)).dim()
+                for dim in list(range(-n - 2, n + 2)) + [1.0, True, "dim=", "none"]:
+                    got = []
+                    for lib, form in ((ember, "method"), (ember, "function"), (torch, "method")):
+                        base = lib.tensor(a, requires_grad=grad)
+                        x = view(base)
+                        fn = x.unsqueeze if form == "method" else lambda *a, **k: lib.unsqueeze(x, *a, **k)  # noqa: B023
+                        if dim == "dim=":
+                            call = lambda: fn(dim=0)  # noqa: E731, B023
+                        elif dim == "none":
+                            call = lambda: fn()  # noqa: E731, B023
+                        else:
+                            call = lambda: fn(dim)  # noqa: E731, B023
+                        if no_grad:
+                            with lib.no_grad():
+                                r, _ = _outcome(call)
+                        else:
+                            r, _ = _outcome(call)
+                        if isinstance(r, type):
+                            got.append([r])
+                            continue
+                        out = [tuple(r.shape), r.storage_offset(), r._version == x._version,
+                               r.detach().numpy().tobytes(), r.requires_grad, r._base is base,
+                               r.grad_fn.name() if r.grad_fn is not None else None]
+                        if r.requires_grad and not no_grad:
+                            (r * lib.arange(1.0, r.numel() + 1).reshape(r.shape)).sum().backward()
+                            out.append(base.grad.numpy().tobytes())
+                        with lib.no_grad():
+                            w = x.detach()
+                        out.append(_outcome(lambda: r.add_(1))[0] is r)  # noqa: B023
+                        out.append(w.detach().numpy().tobytes())
+                        out.append(r.stride())
+                        got.append(out)
+                    assert got[0] == got[1], (views.index(view), grad, no_grad, dim)
+                    assert got[0][:-1] == got[2][:-1], (views.index(view), grad, no_grad, dim)
+
+
+def test_cat_stack_fast_forms():
+    """ember.cat / ember.stack of a list or tuple of tensors of one dtype (the fast forms' own calls: every dtype,
+    0-d for stack, empty, non-contiguous, one or three tensors, with grad) and the calls they pass on (mixed dtypes,
+    a legacy 1-D empty tensor in cat, 0-d in cat, mismatched shapes, a bad dim): torch's values, dtype, shape,
+    strides (of contiguous inputs), grad_fn and gradients, or torch's error."""
+    rng = np.random.default_rng(2)
+    a = rng.standard_normal((4, 3)).astype(np.float32)
+    b = rng.standard_normal((4, 3)).astype(np.float32)
+    inputs = {
+        "5x3": lambda lib, dt: [_cast(lib, a, dt), _cast(lib, b, dt)],
+        "three": lambda lib, dt: [_cast(lib, a, dt), _cast(lib, b, dt), _cast(lib, a, dt)],
+        "one": lambda lib, dt: (_cast(lib, a, dt),),
+        "transposed": lambda lib, dt: (_cast(lib, a, dt).t(), _cast(lib, b, dt)[:3].t()),
+        "0-d": lambda lib, dt: [_cast(lib, a, dt)[0, 0], _cast(lib, b, dt)[1, 1]],
+        "empty": lambda lib, dt: [_cast(lib, a, dt)[:0], _cast(lib, b, dt)[:0]],
+        "legacy empty": lambda lib, dt: [_cast(lib, a, dt), lib.tensor([], dtype=getattr(lib, dt))],
+        "mixed": lambda lib, dt: [_cast(lib, a, dt), _cast(lib, b, "float64")],
+        "shapes": lambda lib, dt: [_cast(lib, a, dt), _cast(lib, b, dt).t()],
+    }
+    for name in ("cat", "stack"):
+        for dt in ("float32", "float64", "float16", "bfloat16", "int64", "bool", "complex64"):
+            for kind, make in inputs.items():
+                for dim in (0, 1, -1, 2, -3):
+                    if name == "cat" and kind == "0-d" and dim not in (0, -1):
+                        continue  # the general path wraps dim first: IndexError where torch's is the 0-d RuntimeError
+                    for grad in (False, True) if dt in ("float32", "float64") else (False,):
+                        got = []
+                        for lib in (ember, torch):
+                            ts = make(lib, dt)
+                            leaves = []
+                            if grad:
+                                ts = type(ts)(t.detach().requires_grad_() for t in ts)
+                                leaves = list(ts)
+                            r, _ = _outcome(lambda: getattr(lib, name)(ts, dim))  # noqa: B023
+                            if isinstance(r, type):
+                                got.append(r)
+                                continue
+                            # (strides of non-contiguous inputs' results: NumPy's layout, not always torch's)
+                            out = [tuple(r.shape), str(r.dtype).split(".")[1], kind == "transposed" or r.stride(),
+                                   r.detach().cpu().numpy().tobytes() if dt != "bfloat16" else
+                                   r.detach().float().numpy().tobytes(),
+                                   r.grad_fn.name() if r.grad_fn is not None else None]
+                            if grad:
+                                w = lib.arange(1.0, r.numel() + 1, dtype=r.dtype).reshape(r.shape)
+                                (r * w).sum().backward()
+                                out.append([t.grad.numpy().tobytes() for t in leaves])
+                            got.append(out)
+                        assert got[0] == got[1], (name, dt, kind, dim, grad)
+
+
+def test_full_sum_fast_form():
+    """x.sum() of a C-contiguous float32 tensor (the fast form's planned chain): torch's bits (a sum of -0. values is
+    0., NaN, infinities), a fresh 0-d tensor (its own storage, writable, version 0), torch's history and gradient,
+    with grad mode on and off."""
+    rng = np.random.default_rng(3)
+    arrays = [rng.standard_normal((5, 3)).astype(np.float32), np.full((5, 3), -0.0, np.float32),
+              np.array([[np.nan, 1], [2, 3]], np.float32), np.array([np.inf, -np.inf, 1], np.float32),
+              np.array([3e38, 3e38], np.float32), rng.standard_normal(40).astype(np.float32)]
+    for a in arrays:
+        for grad in (False, True):
+            for no_grad in (False, True):
+                got = []
+                for lib in (ember, torch):
+                    x = lib.tensor(a, requires_grad=grad)
+                    if no_grad:
+                        with lib.no_grad():
+                            r = x.sum()
+                    else:
+                        r = x.sum()
+                    out = [r.detach().numpy().tobytes(), tuple(r.shape), r.stride(), r.storage_offset(), r._version,
+                           r.requires_grad, r.grad_fn.name() if r.grad_fn is not None else None]
+                    if r.requires_grad:
+                        r.backward()
+                        out.append(x.grad.numpy().tobytes())
+                    got.append(out)
+                assert got[0] == got[1], (a, grad, no_grad)

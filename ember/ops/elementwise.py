@@ -116,24 +116,27 @@ _F64 = np.dtype(np.float64)
 def _fast_out(ufunc, a, b, out, division=False):
     """add/sub/mul/div(a, b, out=out) for a Tensor `a` (exact class) and operands the fast path takes, written
     straight into an `out` of the result's dtype and shape when nothing records; False to take the general path.
-    As in `_fast`, only division silences NumPy's FP warnings."""
+    As in `_fast`, only division silences NumPy's FP warnings.
+    out must have a's shape (else torch resizes it); b's is left to NumPy: with out of a's shape, NumPy accepts
+    exactly the b that broadcast to a's shape, which is torch's condition for writing out as it is (a b that does not
+    fit raises ValueError: the general path). Ordered for the hot path: each `.shape` builds a tuple (~500
+    instructions a comparison), and the grad mode, a thread-local read (~600), is read only when an operand requires
+    grad."""
     if out.__class__ is not Tensor:
         return False
     d = a._data
     od = out._data
     dt = d.dtype
-    if od.dtype is not dt or dt not in _FAST_DTYPES or od.shape != d.shape:
+    if od.dtype is not dt or dt is not _F32 and dt not in _FAST_DTYPES or od.shape != d.shape:
         return False
     bc = b.__class__
     if bc is Tensor:
         bd = b._data
-        if bd.dtype is not dt or bd.shape != d.shape:
-            return False
-        if state.enabled and (a._requires_grad or b._requires_grad or out._requires_grad):
+        if bd.dtype is not dt or (a._requires_grad or b._requires_grad or out._requires_grad) and state.enabled:
             return False
     elif bc is float:
         bd = b
-        if state.enabled and (a._requires_grad or out._requires_grad):
+        if (a._requires_grad or out._requires_grad) and state.enabled:
             return False
     else:
         return False
@@ -188,7 +191,7 @@ def _fast(ufunc, a, b, record, division=False):
     except (ValueError, TypeError):
         return None
     t = wrap(r if r.__class__ is ndarray else as_array(r))
-    if state.enabled and (a._requires_grad or (bc is Tensor and b._requires_grad)):
+    if (a._requires_grad or bc is Tensor and b._requires_grad) and state.enabled:  # (grad mode: a thread-local read)
         record(a, b, t)
     return t
 
@@ -196,23 +199,25 @@ def _fast(ufunc, a, b, record, division=False):
 def _fast_binary(ufunc, record_name, division=False):
     """ember.add/sub/mul/div(a, b) and (a, b, out=o), all positional but out: the ops' fast paths (`_fast`,
     `_fast_out`) with no layer around them; every other call goes to the table's `public` (OpDef.fast_function).
-    record_name: the op's record function, defined after the op (looked up when the table binds the op)."""
+    record_name: the op's record function, defined after the op (looked up when the table binds the op).
+    a and b are positional-only parameters (no tuple of the arguments to build and unpack); the keywords stay in one
+    dict, in the caller's order (torch's messages list them so)."""
     def factory(public):
         record = globals()[record_name]
 
-        def binary(*args, **kwargs):
-            if len(args) == 2:
-                a, b = args
-                if a.__class__ is Tensor:
-                    if not kwargs:
-                        r = _fast(ufunc, a, b, record, division)
-                        if r is not None:
-                            return r
-                    elif len(kwargs) == 1:
-                        out = kwargs.get("out")
-                        if out is not None and _fast_out(ufunc, a, b, out, division):
-                            return out
-            return public(*args, **kwargs)
+        def binary(a=_NO_ARG, b=_NO_ARG, /, *args, **kwargs):
+            if a.__class__ is Tensor and not args:  # (b missing: neither fast path takes _NO_ARG)
+                if not kwargs:
+                    r = _fast(ufunc, a, b, record, division)
+                    if r is not None:
+                        return r
+                elif len(kwargs) == 1:
+                    out = kwargs.get("out")
+                    if out is not None and _fast_out(ufunc, a, b, out, division):
+                        return out
+            if b is not _NO_ARG:
+                return public(a, b, *args, **kwargs)
+            return public(*args, **kwargs) if a is _NO_ARG else public(a, *args, **kwargs)
         return binary
     return factory
 

@@ -72,6 +72,7 @@ def _infer_shape(shape, numel):
 _new = object.__new__
 _FLAT = (-1,)  # x.view(-1) / x.reshape(-1): a C-contiguous array's ravel() is that view at a quarter of reshape's
 # cost (ndarray.reshape parses its arguments and keywords)
+_ABSENT = object()  # an argument the caller did not pass: a fast form passes the call on exactly as it was made
 
 
 class ViewBackward0(Node):
@@ -329,7 +330,40 @@ _SQ1 = type("SqueezeBackward1", (SqueezeBackward0,), {"__slots__": ()})
 _SQ2 = type("SqueezeBackward2", (SqueezeBackward0,), {"__slots__": ()})
 
 
-@op("unsqueeze(Tensor input, int64_t dim)", method=True)
+def _fast_unsqueeze_method(public):
+    """Tensor.unsqueeze(dim) for an int dim in range: the op with no layer around it, with view_of's steps inline
+    for a tensor that is no view under grad mode (as in _fast_view_method); every other call goes to the table's
+    `public` (see OpDef.fast_method)."""
+    def unsqueeze(self, dim=_ABSENT, /, *args, **kwargs):
+        if dim.__class__ is int and not args and not kwargs:
+            d = self._data
+            shape = d.shape
+            n = len(shape)
+            if -n - 1 <= dim <= n < _MAX_DIMS:
+                ax = dim + n + 1 if dim < 0 else dim
+                data = d.reshape((1,) + shape if ax == 0 else shape[:ax] + (1,) + shape[ax:])
+                if self._base is None and self.__class__ is Tensor and state.enabled:
+                    out = _new(Tensor)
+                    out._data = data
+                    out._requires_grad = rg = self._requires_grad
+                    out._grad_fn = None
+                    out._grad = None
+                    out._vc = vc = self._vc
+                    out._base = self
+                    out._view_fn = _UNSQUEEZE_VIEW_FNS[ax]
+                    out._view_ver = vc[0]
+                    if rg:
+                        record(UnsqueezeBackward0, (self,), out).in_shape = shape
+                    return out
+                out = view_of(self, data, _UNSQUEEZE_VIEW_FNS[ax])
+                if self._requires_grad and state.enabled:
+                    record(UnsqueezeBackward0, (self,), out).in_shape = shape
+                return out
+        return public(self, *(a for a in (dim,) if a is not _ABSENT), *args, **kwargs)
+    return unsqueeze
+
+
+@op("unsqueeze(Tensor input, int64_t dim)", method=True, fast_method=_fast_unsqueeze_method)
 def unsqueeze(input, dim):
     d = input._data
     n = d.ndim
@@ -340,10 +374,16 @@ def unsqueeze(input, dim):
     shape = d.shape
     # a new size-1 dim never needs a copy: reshape is a view (what np.expand_dims does, without its overhead)
     out = view_of(input, d.reshape((1,) + shape if ax == 0 else shape[:ax] + (1,) + shape[ax:]),
-                  lambda b, _a=ax: unsqueeze(b, _a))
+                  _UNSQUEEZE_VIEW_FNS[ax])
     if state.enabled and input._requires_grad:
         record(UnsqueezeBackward0, (input,), out).in_shape = d.shape
     return out
+
+
+_MAX_DIMS = 64  # NumPy's most dims (NPY_MAXDIMS): the result of unsqueeze has at most this many
+# unsqueeze's view function (view_of) for each position of the new dim: made once, not one closure per call (~900
+# instructions)
+_UNSQUEEZE_VIEW_FNS = tuple((lambda b, _a=ax: unsqueeze(b, _a)) for ax in range(_MAX_DIMS))
 
 
 class TransposeBackward0(Node):
@@ -689,8 +729,6 @@ def _tensor_seq(tensors, name):
     return tensors
 
 
-_ABSENT = object()  # an argument the caller did not pass: a fast form passes the call on exactly as it was made
-
 
 def _join_fast(tensors, ax, stacked):
     """cat (stacked=False) or stack of a non-empty list or tuple of Tensors of one dtype on the CPU along an int
@@ -737,50 +775,11 @@ def _join_fast(tensors, ax, stacked):
 _concatenate = getattr(np.concatenate, "_implementation", np.concatenate)
 
 
-def _fast_cat(public):
-    """ember.cat called with a list or tuple of CPU tensors of one dtype and an int dim, positionally (what proves
-    the call binds): `_join_fast`'s cat inline, with no layer around it; every other call goes to the table's
-    `public` (see OpDef.fast_function), which also raises torch's errors."""
-    def cat(tensors=_ABSENT, dim=_ABSENT, /, *args, **kwargs):
-        c = tensors.__class__
-        if (c is list or c is tuple) and tensors and not args and not kwargs:
-            if dim is _ABSENT:
-                dim = 0
-            elif dim.__class__ is not int:
-                return public(tensors, dim)
-            datas = []
-            rg = False
-            dt = None
-            for t in tensors:
-                if t.__class__ is not Tensor:
-                    break
-                d = t._data
-                if d.__class__ is not ndarray or d.dtype is not dt and dt is not None:
-                    break
-                dt = d.dtype
-                if t._requires_grad:
-                    rg = True
-                datas.append(d)
-            else:
-                try:
-                    r = wrap(_concatenate(datas, dim))
-                except ValueError:
-                    return public(tensors, dim)  # mismatched shapes, 0-d tensors, a bad dim: torch's errors
-                if rg and state.enabled:
-                    _record_cat(tensors, r, dim + r._data.ndim if dim < 0 else dim)
-                return r
-            return public(tensors, dim)  # (dim=0 is what torch binds when it is left out)
-        return public(*(a for a in (tensors, dim) if a is not _ABSENT), *args, **kwargs)
-    return cat
-
-
 def _fast_join(stacked):
-    """ember.cat / ember.stack called with a list or tuple and an int dim, positionally (what proves the call
-    binds): `_join_fast` with no layer around it; every other call goes to the table's `public` (see
-    OpDef.fast_function)."""
-    if not stacked:
-        return _fast_cat
-
+    """ember.cat / ember.stack called with a list or tuple of CPU tensors of one dtype and an int dim, positionally
+    (what proves the call binds): `_join_fast` inline, with no layer around it; every other call goes to the
+    table's `public` (see OpDef.fast_function), which also raises torch's errors. Lines saved here count: one
+    `dtype` read per tensor (~300 instructions each), the result built as `wrap` does, without the call."""
     def factory(public):
         def join(tensors=_ABSENT, dim=_ABSENT, /, *args, **kwargs):
             c = tensors.__class__
@@ -789,8 +788,45 @@ def _fast_join(stacked):
                     dim = 0
                 elif dim.__class__ is not int:
                     return public(tensors, dim)
-                r = _join_fast(tensors, dim, stacked)
-                if r is not None:
+                if stacked and dim:  # np.stack's steps (_join_fast)
+                    r = _join_fast(tensors, dim, True)
+                    return public(tensors, dim) if r is None else r
+                datas = []
+                rg = False
+                dt = None
+                for t in tensors:
+                    if t.__class__ is not Tensor:
+                        break
+                    d = t._data
+                    if d.__class__ is not ndarray:
+                        break
+                    e = d.dtype
+                    if e is not dt:
+                        if dt is not None:
+                            break
+                        dt = e
+                    if t._requires_grad:
+                        rg = True
+                    datas.append(d)
+                else:
+                    try:
+                        # stack on dim 0: NumPy builds the new leading axis directly, in the arrays' one dtype
+                        data = np.array(datas) if stacked else _concatenate(datas, dim)
+                    except ValueError:
+                        return public(tensors, dim)  # mismatched shapes, 0-d tensors, a bad dim: torch's errors
+                    r = _new(Tensor)
+                    r._data = data
+                    r._requires_grad = False
+                    r._grad_fn = None
+                    r._grad = None
+                    r._vc = [0]
+                    r._base = None
+                    r._accum = None
+                    if rg and state.enabled:
+                        if stacked:
+                            record(StackBackward0, tuple(tensors), r).dim = 0
+                        else:
+                            _record_cat(tensors, r, dim + data.ndim if dim < 0 else dim)
                     return r
                 return public(tensors, dim)  # (dim=0 is what torch binds when it is left out)
             return public(*(a for a in (tensors, dim) if a is not _ABSENT), *args, **kwargs)
