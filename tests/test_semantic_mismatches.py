@@ -404,3 +404,12 @@ def test_tanh_gradient_fused(dtype, create_graph):
         same = ey == ty  # (float64 tanh: NumPy's, ~79% of torch's bits; float32 and below: ~99%)
         assert same.mean() > 0.7
         np.testing.assert_array_equal(eg[same], tg[same])
+
+
+@pytest.mark.parametrize("fn", [
+    lambda L: L.cat([L.tensor(1.), L.tensor(2.)], 1), lambda L: L.cat([L.ones(2), L.tensor(2.)], 3),
+    lambda L: L.cat([L.ones(0), L.tensor(2.)], 3), lambda L: L.cat((L.tensor(1.),), -2),
+    lambda L: L.cat([L.ones(2), L.ones(3)], 5), lambda L: L.stack([L.tensor(1.), L.tensor(2.)], 2)])
+def test_cat_zero_dim_checked_before_dim(fn):
+    # torch's cat_meta refuses 0-d tensors before it wraps dim: the same exception type and message
+    _same(fn)

@@ -847,6 +847,9 @@ def cat(tensors, dim=0, *, out=None):
     # legacy: 1-D empty tensors are skipped
     used = [t for t in tensors if not (t._data.ndim == 1 and t._data.shape[0] == 0)]
     ref = used[0] if used else tensors[0]
+    for i, t in enumerate(tensors):  # cat_meta checks for 0-d tensors before it wraps dim (TensorShape.cpp)
+        if t._data.ndim == 0:
+            raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
     ax = ref._wrap_dim(dim)
     cls = ref._data.__class__
     for i, t in enumerate(tensors if used else ()):
