@@ -35,7 +35,7 @@ def _opmath_scalar(a, b, dt):
     a CPU scalar second operand (a Python number or a 0-d tensor) at its original value in float32
     (iter.original_scalar_value<opmath_t>, aten/src/ATen/native/cpu/BinaryOpsKernel.cpp mul_kernel,
     div_true_kernel, div_floor_kernel, div_trunc_kernel), not rounded to the result's dtype first (x * 0.1 of a
-    float16 x differed from torch's in a third of the elements); None otherwise."""
+    float16 x differed from PyTorch's in a third of the elements); None otherwise."""
     if dt not in _dtype.OPMATH_NP:
         return None
     ad = a._data
@@ -1612,7 +1612,7 @@ _ONE64.flags.writeable = False
 
 def _tanh_grad_arrays(g, r):
     # torch's tanh_backward: grad * (1 - y * y) with 1 - y * y one fma (its vectorised kernel; measured: the
-    # unfused form differs from torch in 44% of float32 and float64 gradients). float32: 1 - y * y in float64,
+    # unfused form differs from PyTorch's in 44% of float32 and float64 gradients). float32: 1 - y * y in float64,
     # rounded to float32, is the fma's result for every float32 y in [-1, 1] (checked exhaustively:
     # tests/scripts/exhaustive_tanh_grad.py); float64 by _fma up to DIGITS_LIMIT elements. 1 as a 0-d array:
     # NumPy's conversion of a Python scalar operand costs ~0.5 us per call on 5x3.
